@@ -1,0 +1,204 @@
+"""Git action kinds: branch from a base, edit a file by pattern, annotated tag.
+
+Each one checks the *remote* (after a fetch) so that a rerun from any machine
+sees what another machine already pushed, and each pushes exactly one ref.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.model import CheckResult
+from cockpit.services.git import GitError
+
+
+class BranchParams(Params):
+    repo: str
+    """``owner/name`` of the repository."""
+    branch: str
+    """The branch to create."""
+    base: str
+    """The branch it starts from."""
+
+
+@register
+class CreateBranch(ActionKind):
+    kind = "git.branch"
+    summary = "Create a branch from a base branch and push it"
+    Params = BranchParams
+    params: BranchParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (
+            f"Creates branch `{p.branch}` in **{p.repo}** from the current head of `{p.base}` "
+            "and pushes it, so that the release work happens on its own branch and the base "
+            "keeps moving independently. If the branch already exists it is left alone.\n\n"
+            + code_block(
+                f"git clone {self.ctx.settings.clone_url(p.repo)} && cd {p.repo.split('/')[-1]}",
+                f"git fetch origin {p.base}",
+                f"git push origin origin/{p.base}:refs/heads/{p.branch}",
+            )
+        )
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        repo = await self.ctx.git(p.repo)
+        sha = await repo.remote_branch_sha(p.branch)
+        if sha:
+            return CheckResult.done(f"branch {p.branch} exists at {sha[:12]}")
+        if await repo.remote_branch_sha(p.base) is None:
+            return CheckResult.failed(f"base branch {p.base} does not exist in {p.repo}")
+        return CheckResult.incomplete(f"branch {p.branch} does not exist yet")
+
+    async def apply(self) -> None:
+        p = self.params
+        repo = await self.ctx.git(p.repo)
+        await repo.run("push", "origin", f"refs/remotes/origin/{p.base}:refs/heads/{p.branch}")
+
+
+class EditParams(Params):
+    repo: str
+    branch: str
+    path: str
+    """File to edit, relative to the repository root."""
+    pattern: str
+    """Python regular expression; its first match is replaced."""
+    replacement: str
+    """Replacement text (``\\1`` refers to groups of the pattern)."""
+    message: str
+    """Commit message."""
+
+
+@register
+class EditFile(ActionKind):
+    kind = "git.edit"
+    summary = "Edit a file by pattern on a branch, commit and push"
+    Params = EditParams
+    params: EditParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (
+            f"On branch `{p.branch}` of **{p.repo}**, replaces the first match of "
+            f"`{p.pattern}` in `{p.path}` with `{p.replacement}`, commits it as "
+            f"\"{p.message}\" and pushes. If the file already reads that way nothing is "
+            "committed, so a rerun never adds a second commit.\n\n"
+            + code_block(
+                f"git checkout -B {p.branch} origin/{p.branch}",
+                f"$EDITOR {p.path}   # set: {p.replacement}",
+                f"git commit -am {_quote(p.message)}",
+                f"git push origin {p.branch}",
+            )
+        )
+
+    def _edited(self, text: str) -> tuple[str, bool]:
+        pattern = re.compile(self.params.pattern, re.MULTILINE)
+        found = pattern.search(text) is not None
+        return pattern.sub(self.params.replacement, text, count=1), found
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        repo = await self.ctx.git(p.repo)
+        if await repo.remote_branch_sha(p.branch) is None:
+            return CheckResult.failed(f"branch {p.branch} does not exist in {p.repo}")
+        text = await repo.show_file(f"origin/{p.branch}", p.path)
+        if text is None:
+            return CheckResult.failed(f"{p.path} does not exist on {p.branch}")
+        edited, found = self._edited(text + "\n")
+        if not found:
+            return CheckResult.failed(f"pattern {p.pattern!r} not found in {p.path} on {p.branch}")
+        if edited == text + "\n":
+            return CheckResult.done(f"{p.path} on {p.branch} already reads {p.replacement!r}")
+        return CheckResult.incomplete(f"{p.path} on {p.branch} needs the change")
+
+    async def apply(self) -> None:
+        p = self.params
+        repo = await self.ctx.git(p.repo)
+        await repo.run("checkout", "-B", p.branch, f"origin/{p.branch}")
+        target = repo.workdir / p.path
+        text = target.read_text(encoding="utf-8")
+        edited, _ = self._edited(text)
+        target.write_text(edited, encoding="utf-8")
+        await repo.run("commit", "-m", p.message, "--", p.path)
+        await repo.run("push", "origin", f"HEAD:refs/heads/{p.branch}")
+
+
+class TagParams(Params):
+    repo: str
+    tag: str
+    ref: str
+    """Branch whose current head is tagged."""
+    message: str
+    """Tag message, e.g. "Prerelease 0.30.0-rc1"."""
+    sign: bool = False
+    """Sign with the driver's GPG key (``git tag -s``) instead of only annotating."""
+
+
+@register
+class CreateTag(ActionKind):
+    kind = "git.tag"
+    summary = "Create an annotated (optionally signed) tag and push only that tag"
+    Params = TagParams
+    params: TagParams
+    dangerous = True
+
+    def explain(self) -> str:
+        p = self.params
+        flag = "-s" if p.sign else "-a"
+        return (
+            f"Tags the head of `{p.ref}` in **{p.repo}** as `{p.tag}` with the message "
+            f"\"{p.message}\" and pushes **only that tag**. A pushed tag starts the release "
+            "builds and cannot be taken back cleanly, so the cockpit shows the exact commit "
+            "and asks you to type the tag before it goes ahead. An existing tag is never moved.\n\n"
+            + code_block(
+                f"git fetch origin {p.ref}",
+                f"git tag {flag} -m {_quote(p.message)} {p.tag} origin/{p.ref}",
+                f"git show {p.tag}   # check the commit",
+                f"git push origin refs/tags/{p.tag}:refs/tags/{p.tag}   # never --tags",
+            )
+        )
+
+    async def confirmation(self) -> tuple[str, str]:
+        p = self.params
+        repo = await self.ctx.git(p.repo)
+        sha = await repo.rev(f"origin/{p.ref}")
+        subject = (await repo.run("log", "-1", "--format=%s", sha, manual=False)).strip()
+        return (f"Tag {p.tag} in {p.repo}\non commit {sha} ({p.ref})\n  {subject}", p.tag)
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        repo = await self.ctx.git(p.repo)
+        remote = await repo.remote_tag(p.tag)
+        if remote is None:
+            if await repo.remote_branch_sha(p.ref) is None:
+                return CheckResult.failed(f"branch {p.ref} to tag does not exist in {p.repo}")
+            return CheckResult.incomplete(f"tag {p.tag} is not pushed yet")
+        obj, commit = remote
+        if obj == commit:
+            return CheckResult.failed(
+                f"tag {p.tag} exists but is lightweight, not annotated; it needs a human"
+            )
+        head = await repo.remote_branch_sha(p.ref)
+        moved = "" if head in (None, commit) else f"; {p.ref} has since moved to {head[:12]}"
+        return CheckResult.done(f"tag {p.tag} is pushed on {commit[:12]}{moved}")
+
+    async def apply(self) -> None:
+        p = self.params
+        repo = await self.ctx.git(p.repo)
+        target = await repo.rev(f"origin/{p.ref}")
+        try:
+            existing = await repo.rev(f"refs/tags/{p.tag}")
+        except GitError:
+            existing = None
+        if existing != target:
+            if existing is not None:
+                # A local leftover from an unpushed attempt on another commit.
+                await repo.run("tag", "-d", p.tag)
+            await repo.run("tag", "-s" if p.sign else "-a", "-m", p.message, p.tag, target)
+        await repo.run("push", "origin", f"refs/tags/{p.tag}:refs/tags/{p.tag}")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"

@@ -1,0 +1,220 @@
+"""The release's vocabulary: versions, release kinds and check results.
+
+Everything here is plain data (pydantic models) so that it can be journaled,
+compared and sent between processes without any behaviour attached.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+ACCEPTED_VERSION_FORMS = "vX.Y.Z (a final or patch release, e.g. v0.30.0 or v0.30.1) or vX.Y.Z-rcN (a release candidate, e.g. v0.30.0-rc1)"
+
+_VERSION_RE = re.compile(
+    r"^v(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"
+    r"(?:-rc(?P<rc>[1-9]\d*))?$"
+)
+
+
+class VersionError(ValueError):
+    """A version string that is not one of the accepted forms."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(f"{text!r} is not a release version: use {ACCEPTED_VERSION_FORMS}")
+        self.text = text
+
+
+class ReleaseKind(StrEnum):
+    """Which flavour of release a version is; playbook `when` conditions test these."""
+
+    RC = "RC"
+    FINAL = "FINAL"
+    PATCH = "PATCH"
+
+
+class Version(BaseModel):
+    """A Kubo-style release version: ``vX.Y.Z`` or ``vX.Y.Z-rcN``.
+
+    A version is RC when it has an ``-rcN`` suffix, FINAL when it has none, and
+    PATCH when Z > 0 (a patch release is also FINAL unless it is an RC).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    major: int
+    minor: int
+    patch: int
+    rc: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Version:
+        match = _VERSION_RE.match(text.strip())
+        if match is None:
+            raise VersionError(text)
+        rc = match.group("rc")
+        return cls(
+            major=int(match.group("major")),
+            minor=int(match.group("minor")),
+            patch=int(match.group("patch")),
+            rc=int(rc) if rc else None,
+        )
+
+    @property
+    def is_rc(self) -> bool:
+        return self.rc is not None
+
+    @property
+    def is_final(self) -> bool:
+        return self.rc is None
+
+    @property
+    def is_patch(self) -> bool:
+        return self.patch > 0
+
+    @property
+    def kinds(self) -> frozenset[ReleaseKind]:
+        """Every kind this version satisfies (a patch release is FINAL and PATCH)."""
+        found = {ReleaseKind.RC if self.is_rc else ReleaseKind.FINAL}
+        if self.is_patch:
+            found.add(ReleaseKind.PATCH)
+        return frozenset(found)
+
+    @property
+    def kind(self) -> ReleaseKind:
+        """The one word a human uses for this release."""
+        if self.is_rc:
+            return ReleaseKind.RC
+        return ReleaseKind.PATCH if self.is_patch else ReleaseKind.FINAL
+
+    @property
+    def base(self) -> str:
+        """``X.Y.Z`` without the RC suffix: the name of the version branch."""
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+    @property
+    def number(self) -> str:
+        """``X.Y.Z[-rcN]``: what goes into version.go."""
+        return self.base + (f"-rc{self.rc}" if self.rc is not None else "")
+
+    @property
+    def tag(self) -> str:
+        return "v" + self.number
+
+    @property
+    def minor_series(self) -> str:
+        """``X.Y``: the changelog file and tracking issue are per minor series."""
+        return f"{self.major}.{self.minor}"
+
+    @property
+    def next_dev(self) -> str:
+        """The version master moves to once this minor series branches: ``X.(Y+1).0-dev``."""
+        return f"{self.major}.{self.minor + 1}.0-dev"
+
+    @property
+    def previous_patch(self) -> Version | None:
+        """``vX.Y.(Z-1)``, or None for the first release of a minor series."""
+        if self.patch == 0:
+            return None
+        return Version(major=self.major, minor=self.minor, patch=self.patch - 1)
+
+    def sort_key(self) -> tuple[int, int, int, int]:
+        # A final release sorts after all of its release candidates.
+        return (self.major, self.minor, self.patch, self.rc if self.rc is not None else 1 << 30)
+
+    def __lt__(self, other: Version) -> bool:
+        return self.sort_key() < other.sort_key()
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+class Condition(StrEnum):
+    """A playbook `when` condition; all conditions in a list must hold."""
+
+    RC = "RC"
+    FINAL = "FINAL"
+    PATCH = "PATCH"
+    NOT_RC = "not RC"
+    NOT_FINAL = "not FINAL"
+    NOT_PATCH = "not PATCH"
+
+    def holds_for(self, version: Version) -> bool:
+        negated = self.value.startswith("not ")
+        kind = ReleaseKind(self.value.removeprefix("not "))
+        return (kind in version.kinds) != negated
+
+
+def applies(conditions: list[Condition], version: Version) -> bool:
+    return all(condition.holds_for(version) for condition in conditions)
+
+
+class Status(StrEnum):
+    """What a read-only check found in the world."""
+
+    DONE = "done"
+    IN_PROGRESS = "in_progress"
+    INCOMPLETE = "incomplete"
+    FAILED = "failed"
+
+
+class CheckResult(BaseModel):
+    """The answer of an action's ``check()``: a status, why, and where to look."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Status
+    reason: str
+    link: str | None = None
+
+    @classmethod
+    def done(cls, reason: str, link: str | None = None) -> Self:
+        return cls(status=Status.DONE, reason=reason, link=link)
+
+    @classmethod
+    def in_progress(cls, reason: str, link: str | None = None) -> Self:
+        return cls(status=Status.IN_PROGRESS, reason=reason, link=link)
+
+    @classmethod
+    def incomplete(cls, reason: str, link: str | None = None) -> Self:
+        return cls(status=Status.INCOMPLETE, reason=reason, link=link)
+
+    @classmethod
+    def failed(cls, reason: str, link: str | None = None) -> Self:
+        return cls(status=Status.FAILED, reason=reason, link=link)
+
+
+class Outcome(StrEnum):
+    """How an action or stage ended in one run of the engine."""
+
+    DONE = "done"
+    SKIPPED = "skipped"
+    NOT_APPLICABLE = "not_applicable"
+    FAILED = "failed"
+    ABORTED = "aborted"
+    NEEDS_HUMAN = "needs_human"
+
+
+class Release(BaseModel):
+    """One release being driven: which playbook, which version, who drives it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    playbook: str
+    version: Version
+    driver: str
+    host: str
+
+    @model_validator(mode="after")
+    def _named(self) -> Release:
+        if not self.playbook:
+            raise ValueError("a release needs a playbook name")
+        return self
+
+    @property
+    def key(self) -> str:
+        """A file-name-safe identity: one journal file per release."""
+        return f"{self.playbook}-{self.version.tag}"

@@ -1,0 +1,1 @@
+"""Clients for the services a release touches (git, GitHub, chat and forums)."""

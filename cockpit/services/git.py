@@ -1,0 +1,131 @@
+"""Working clones of the release's repositories, through GitPython.
+
+Each repository gets one clone under the workspace directory, refreshed with a
+fetch before every check so that checks see the remote, not a stale copy. The
+token (for HTTP remotes) reaches git through ``GIT_CONFIG_*`` environment
+variables: never in argv, never in ``.git/config``, never in a log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+
+import git
+
+from cockpit.secrets import Redactor
+
+ManualLog = Callable[[str], None]
+
+
+class GitError(RuntimeError):
+    """A git command failed; the message is already redacted."""
+
+
+class GitRepo:
+    """One working clone, with the operations the release needs (all async)."""
+
+    def __init__(self, repo: git.Repo, name: str, env: dict[str, str], log: ManualLog,
+                 redact: Redactor) -> None:
+        self.repo = repo
+        self.name = name
+        self.env = env
+        self.log = log
+        self.redact = redact
+        self._lock = asyncio.Lock()
+
+    async def run(self, *args: str, manual: bool = True) -> str:
+        """Run ``git ARGS`` in the clone; log it as its manual equivalent."""
+        if manual:
+            self.log(f"git -C {shlex.quote(self.name)} " + shlex.join(args))
+        async with self._lock:
+            return await asyncio.to_thread(self._run_blocking, args)
+
+    def _run_blocking(self, args: tuple[str, ...]) -> str:
+        try:
+            with self.repo.git.custom_environment(**self.env):
+                out: str = self.repo.git.execute(["git", *args])
+                return out
+        except git.GitCommandError as exc:
+            stderr = self.redact(str(exc.stderr or "").strip())
+            raise GitError(f"git {' '.join(args[:2])} failed in {self.name}: {stderr}") from None
+
+    async def fetch(self) -> None:
+        await self.run("fetch", "--prune", "--prune-tags", "--force", "--tags", "origin",
+                       manual=False)
+
+    async def remote_branch_sha(self, branch: str) -> str | None:
+        out = await self.run("ls-remote", "--heads", "origin", f"refs/heads/{branch}",
+                             manual=False)
+        return out.split()[0] if out.strip() else None
+
+    async def remote_tag(self, tag: str) -> tuple[str, str] | None:
+        """(tag object sha, peeled commit sha) of a remote tag, or None if absent."""
+        out = await self.run("ls-remote", "--tags", "origin", f"refs/tags/{tag}",
+                             f"refs/tags/{tag}^{{}}", manual=False)
+        refs = dict(reversed(line.split("\t")) for line in out.splitlines() if line)
+        obj = refs.get(f"refs/tags/{tag}")
+        if obj is None:
+            return None
+        return obj, refs.get(f"refs/tags/{tag}^{{}}", obj)
+
+    async def rev(self, ref: str) -> str:
+        return (await self.run("rev-parse", "--verify", f"{ref}^{{commit}}", manual=False)).strip()
+
+    async def show_file(self, ref: str, path: str) -> str | None:
+        try:
+            return await self.run("show", f"{ref}:{path}", manual=False)
+        except GitError:
+            return None
+
+    @property
+    def workdir(self) -> Path:
+        return Path(self.repo.working_tree_dir or ".")
+
+
+class GitWorkspace:
+    """Creates and reuses clones; one per repository name (``owner/name``)."""
+
+    def __init__(self, root: Path, clone_url: Callable[[str], str], token: str | None,
+                 log: ManualLog, redact: Redactor) -> None:
+        self.root = root
+        self.clone_url = clone_url
+        self.log = log
+        self.redact = redact
+        self.env: dict[str, str] = {"GIT_TERMINAL_PROMPT": "0"}
+        if token:
+            redact.add(token)
+            self.env.update({
+                "GIT_CONFIG_COUNT": "1",
+                "GIT_CONFIG_KEY_0": "http.extraHeader",
+                "GIT_CONFIG_VALUE_0": f"Authorization: Bearer {token}",
+            })
+        self._repos: dict[str, GitRepo] = {}
+        self._lock = asyncio.Lock()
+
+    async def open(self, name: str) -> GitRepo:
+        """The clone of ``name``, cloned on first use and fetched every time."""
+        async with self._lock:
+            if name not in self._repos:
+                self._repos[name] = await asyncio.to_thread(self._open_blocking, name)
+        found = self._repos[name]
+        await found.fetch()
+        return found
+
+    def _open_blocking(self, name: str) -> GitRepo:
+        path = self.root / name
+        url = self.clone_url(name)
+        try:
+            if (path / ".git").is_dir():
+                repo = git.Repo(path)
+                repo.remote("origin").set_url(url)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.log(f"git clone {url} {path}")
+                repo = git.Repo.clone_from(url, path, env=self.env)
+        except git.GitCommandError as exc:
+            stderr = self.redact(str(exc.stderr or "").strip())
+            raise GitError(f"cannot clone {name} from {url}: {stderr}") from None
+        return GitRepo(repo, name, self.env, self.log, self.redact)

@@ -1,0 +1,46 @@
+"""Where the cockpit talks to and keeps its files, read from ``COCKPIT_*`` variables.
+
+Defaults point at the real services; ``cockpit demo`` and the tests point them
+at the sandbox. Tokens are deliberately not settings: see ``cockpit.secrets``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _state_dir() -> Path:
+    return Path(platformdirs.user_state_dir("cockpit"))
+
+
+def _cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("cockpit"))
+
+
+class Settings(BaseSettings):
+    """Endpoints and directories. Each field can be set as ``COCKPIT_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="COCKPIT_", extra="ignore")
+
+    github_api_url: str = "https://api.github.com"
+    """Base URL of the GitHub REST API (the sandbox serves one on 127.0.0.1)."""
+    git_base_url: str = "https://github.com"
+    """Base of clone URLs: ``{git_base_url}/{owner}/{name}.git``."""
+    state_dir: Path = Field(default_factory=_state_dir)
+    """The local journal lives here, one JSONL file per release."""
+    workspace_dir: Path = Field(default_factory=_cache_dir)
+    """Working clones of the release's repositories."""
+    driver: str = ""
+    """Who drives (shown to other maintainers); defaults to the git user name."""
+    poll_initial_seconds: float = 2.0
+    """First wait before re-checking something in progress; doubles up to the max."""
+    poll_max_seconds: float = 30.0
+    poll_timeout_seconds: float = 3600.0
+    """Give up waiting on one in-progress check after this long (then ask the human)."""
+
+    def clone_url(self, repo: str) -> str:
+        return f"{self.git_base_url.rstrip('/')}/{repo}.git"
