@@ -1,0 +1,179 @@
+"""The sandbox's state and options, independent of any server loop.
+
+``Sandbox`` owns the data directory (bare repositories + world.json), the fault
+injector, the request log and the workflow simulator. ``cockpit.sandbox.server``
+puts an ASGI app in front of it; tests and ``cockpit demo`` reach it through
+``cockpit.sandbox.testing``.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cockpit.sandbox.faults import FaultInjector, FaultSpec
+from cockpit.sandbox.gitstore import BareRepo
+from cockpit.sandbox.objects import Shapes
+from cockpit.sandbox.seed import ADMIN_LOGIN, copy_seed
+from cockpit.sandbox.workflows import Simulator
+from cockpit.sandbox.world import REPOS_DIR, WORLD_FILE, Json, World
+
+API_PREFIX = "/api/v3"
+"""GitHub Enterprise's layout: the REST API under /api/v3, git at the root."""
+
+SERVICE_PREFIXES = {
+    "discourse": "/discourse", "discord": "/discord", "reddit": "/reddit",
+    "matrix": "/matrix", "docker": "/docker", "npm": "/npm", "dist": "/dist",
+}
+
+
+@dataclass
+class SandboxOptions:
+    data_dir: Path | None = None
+    """Where the repositories and world.json live; a fresh temp dir when None."""
+    host: str = "127.0.0.1"
+    port: int = 0
+    """0 picks a free port."""
+    faults: str = ""
+    """A fault SPEC (see ``cockpit.sandbox.faults``)."""
+    latency_ms: int = 0
+    workflow_seconds: float | None = None
+    """If set, every workflow run takes this long (queued for the first fifth)."""
+    time_scale: float = 0.01
+    """Otherwise runs take their realistic duration times this (docker: 900 s → 9 s)."""
+    fail_workflows: list[str] = field(default_factory=list)
+    """``owner/repo:workflow.yml`` entries whose runs conclude with failure."""
+
+
+class Sandbox:
+    def __init__(self, options: SandboxOptions | None = None) -> None:
+        self.options = options or SandboxOptions()
+        if self.options.data_dir is None:
+            self.data_dir = Path(tempfile.mkdtemp(prefix="cockpit-sandbox-"))
+            self.owns_data = True
+        else:
+            self.data_dir = self.options.data_dir
+            self.owns_data = False
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not (self.data_dir / WORLD_FILE).exists():
+            copy_seed(self.data_dir)
+        self.world = World.load(self.data_dir)
+        self.repos = {full: BareRepo(self.data_dir / REPOS_DIR / f"{full}.git")
+                      for full in self.world.data["repos"]}
+        spec = FaultSpec.parse(self.options.faults)
+        if self.options.latency_ms:
+            spec.latency_ms = self.options.latency_ms
+        self.faults = FaultInjector(spec)
+        self.log_lock = threading.Lock()
+        self.request_log: list[Json] = []
+        self.rate_used: dict[str, int] = {}
+        self.rate_reset = int(time.time()) + 3600
+        self.base_url = ""
+        self.sim = Simulator(self)
+        for item in self.options.fail_workflows:
+            repo, _, wf = item.partition(":")
+            self.sim.set_outcome(repo, wf, "failure")
+
+    # -- addresses --------------------------------------------------------------
+
+    def bind(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + API_PREFIX
+
+    @property
+    def git_base_url(self) -> str:
+        return self.base_url
+
+    @property
+    def shapes(self) -> Shapes:
+        return Shapes(self.api_url, self.base_url, self.world)
+
+    def token(self, scope: str) -> str:
+        return str(next(t for t, v in self.world.data["tokens"].items()
+                        if v["scope"] == scope))
+
+    @property
+    def admin_token(self) -> str:
+        return self.token("write")
+
+    @property
+    def readonly_token(self) -> str:
+        return self.token("read")
+
+    def issue_token(self, scope: str, login: str = ADMIN_LOGIN) -> str:
+        """A new bearer token (``scope`` is ``write`` or ``read``)."""
+        import secrets
+
+        token = f"ghp_sandbox{scope}{secrets.token_hex(12)}"
+        with self.world.lock:
+            self.world.data["tokens"][token] = {"login": login, "scope": scope}
+        self.world.save()
+        return token
+
+    def env(self) -> dict[str, str]:
+        """The ``COCKPIT_*`` environment a cockpit needs to talk to this sandbox."""
+        b = self.base_url
+        discord = self.world.data["discord"]
+        return {
+            "COCKPIT_GITHUB_API_URL": self.api_url,
+            "COCKPIT_GIT_BASE_URL": self.git_base_url,
+            "COCKPIT_GITHUB_TOKEN": self.admin_token,
+            "COCKPIT_DISCOURSE_URL": b + SERVICE_PREFIXES["discourse"],
+            "COCKPIT_DISCOURSE_TOKEN": "sandbox-discourse-key",
+            "COCKPIT_DISCORD_WEBHOOK_URL":
+                f"{b}/discord/api/webhooks/{discord.get('webhook_id', '1000')}/sandbox",
+            "COCKPIT_DISCORD_WEBHOOK":
+                f"{b}/discord/api/webhooks/{discord.get('webhook_id', '1000')}/sandbox",
+            "COCKPIT_REDDIT_URL": b + SERVICE_PREFIXES["reddit"],
+            "COCKPIT_REDDIT_TOKEN": "sandbox-reddit-token",
+            "COCKPIT_MATRIX_URL": b + SERVICE_PREFIXES["matrix"],
+            "COCKPIT_MATRIX_TOKEN": "sandbox-matrix-token",
+            "COCKPIT_DOCKER_REGISTRY_URL": b + SERVICE_PREFIXES["docker"],
+            "COCKPIT_NPM_REGISTRY_URL": b + SERVICE_PREFIXES["npm"],
+            "COCKPIT_DIST_URL": b + SERVICE_PREFIXES["dist"],
+        }
+
+    # -- inspection -------------------------------------------------------------
+
+    def log_request(self, entry: Json) -> None:
+        with self.log_lock:
+            entry["seq"] = len(self.request_log) + 1
+            self.request_log.append(entry)
+
+    def requests(self) -> list[Json]:
+        with self.log_lock:
+            return copy.deepcopy(self.request_log)
+
+    def clear_requests(self) -> None:
+        with self.log_lock:
+            self.request_log.clear()
+
+    def state(self) -> Json:
+        """The world document plus, per repository, its branches and tags from git."""
+        self.sim.tick()
+        snap = self.world.snapshot()
+        for full, repo in snap["repos"].items():
+            git = self.repos[full]
+            repo["branches"] = git.branches()
+            repo["tags"] = {name: git.resolve(f"refs/tags/{name}") for name in git.tags()}
+            repo["pulls"] = [i for i in repo["issues"] if i["pull"]]
+        snap.pop("tokens", None)
+        return snap
+
+    def cleanup(self) -> None:
+        if self.owns_data:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def describe(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, "api_url": self.api_url,
+                "git_base_url": self.git_base_url, "data_dir": str(self.data_dir),
+                "faults": str(self.faults.spec)}

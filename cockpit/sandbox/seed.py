@@ -1,0 +1,523 @@
+"""The seeded world: Kubo's repositories just after the v0.29.0 release.
+
+Building it runs a few hundred git commands, so it is built once per process
+into a cache directory and each sandbox gets a ``shutil.copytree`` of it (a few
+milliseconds). The content mirrors the real repositories closely enough for
+the playbook: the version file, the changelog layout with its placeholder
+sections, the distribution version lists, package.json files and workflows.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+from cockpit.sandbox.gitstore import BareRepo, init_bare
+from cockpit.sandbox.world import REPOS_DIR, Json, World, empty_world
+
+KUBO = "ipfs/kubo"
+DISTRIBUTIONS = "ipfs/distributions"
+NPM_GO_IPFS = "ipfs/npm-go-ipfs"
+DESKTOP = "ipfs/ipfs-desktop"
+DOCS = "ipfs/ipfs-docs"
+BLOG = "ipfs/ipfs-blog"
+COMPANION = "ipfs/ipfs-companion"
+INFRA_REPO = "ipfs/infra"
+"""Where the staging stage files its issue for the infrastructure team."""
+
+PREVIOUS = "0.29.0"
+NEXT_DEV = "0.30.0-dev"
+ADMIN_LOGIN = "release-driver"
+READONLY_LOGIN = "shadow-watcher"
+DESKTOP_MAINTAINER = "desktop-maintainer"
+CHATTER_ROOM = "!ipfs-chatter:sandbox.local"
+CHATTER_ALIAS = "#ipfs-chatter:ipfs.io"
+
+ALICE = ("Alice Maintainer", "alice@example.org")
+BOB = ("Bob Contributor", "bob@example.org")
+CAROL = ("Carol Reviewer", "carol@example.org")
+
+REPOS: dict[str, tuple[str, str]] = {
+    KUBO: ("master", "An IPFS implementation in Go"),
+    DISTRIBUTIONS: ("master", "Legacy install pages and dist.ipfs.tech"),
+    NPM_GO_IPFS: ("master", "Install Kubo (go-ipfs) from npm"),
+    DESKTOP: ("main", "An unobtrusive and user-friendly desktop application for IPFS"),
+    DOCS: ("main", "IPFS documentation"),
+    BLOG: ("main", "The IPFS blog"),
+    COMPANION: ("main", "Browser extension that simplifies access to IPFS resources"),
+    INFRA_REPO: ("main", "Infrastructure requests and staging"),
+}
+
+
+def version_go(version: str) -> bytes:
+    return (
+        "package ipfs\n\n"
+        'import "runtime"\n\n'
+        "// CurrentCommit is the current git commit, this is set as a ldflag in the Makefile.\n"
+        "var CurrentCommit string\n\n"
+        "// CurrentVersionNumber is the current application's version literal.\n"
+        f'const CurrentVersionNumber = "{version}"\n\n'
+        'const ApiVersion = "/kubo/" + CurrentVersionNumber + "/" //nolint\n\n'
+        "// GetUserAgentVersion is the libp2p user agent used by go-ipfs.\n"
+        "func GetUserAgentVersion() string {\n"
+        '\treturn "kubo/" + CurrentVersionNumber + "/" + CurrentCommit + "/" + runtime.Version()\n'
+        "}\n"
+    ).encode()
+
+
+def changelog(minor: str, filled: bool) -> bytes:
+    """``docs/changelogs/vX.Y.md`` in Kubo's layout; unfilled ones keep the placeholders."""
+    anchor = f"v{minor}.0".replace(".", "")
+    changes = (
+        "<details><summary>Full Changelog</summary>\n\n"
+        f"- github.com/ipfs/kubo:\n  - chore: set version to {minor}.0\n"
+        "  - feat: add `ipfs routing provide --recursive`\n\n</details>\n"
+        if filled else ""
+    )
+    people = (
+        "| Contributor | Commits | Lines ± | Files Changed |\n"
+        "|-------------|---------|---------|---------------|\n"
+        "| Alice Maintainer | 12 | +812/-301 | 44 |\n"
+        "| Bob Contributor | 3 | +90/-12 | 5 |\n"
+        if filled else ""
+    )
+    return (
+        f"# Kubo changelog v{minor}\n\n"
+        f"- [v{minor}.0](#{anchor})\n\n"
+        f"## v{minor}.0\n\n"
+        "- [Overview](#overview)\n"
+        "- [🔦 Highlights](#-highlights)\n"
+        "- [📝 Changelog](#-changelog)\n"
+        "- [👨‍👩‍👧‍👦 Contributors](#-contributors)\n\n"
+        "### Overview\n\n"
+        "### 🔦 Highlights\n\n"
+        + ("#### Faster providing\n\nProviding large DAGs is now ~2x faster.\n\n" if filled
+           else "")
+        + "### 📝 Changelog\n\n" + changes + "\n"
+        "### 👨‍👩‍👧‍👦 Contributors\n\n" + people
+    ).encode()
+
+
+def changelog_index(minors: list[str]) -> bytes:
+    lines = ["# Kubo Changelogs", ""]
+    lines += [f"- [v{m}](docs/changelogs/v{m}.md)" for m in sorted(minors, reverse=True)]
+    lines += ["- [v0.28](docs/changelogs/v0.28.md)", ""]
+    return "\n".join(lines).encode()
+
+
+RELEASE_ISSUE_TEMPLATE = b"""<!-- Last updated by @release-driver -->
+
+# Items to do upon creating the release issue
+
+- [ ] Fill in the Meta section
+- [ ] Assign the issue to the release owner and reviewer
+- [ ] Name the issue "Release vX.Y.Z"
+- [ ] Set the proper values for X, Y, and Z
+
+# Meta
+
+* Release owner: @who
+* Release reviewer: @who
+* Expected RC date: by kick-off
+* Expected final release date: a week after the RC
+* Release checklist: https://github.com/ipfs/kubo/blob/master/docs/RELEASE_CHECKLIST.md
+
+See the [Kubo release process](https://pl-strflt.notion.site/Kubo-Release-Process) for more.
+
+# Items In Scope
+
+_Items which must be complete for this release_
+
+- [ ] item
+
+# Items Not In Scope
+
+_Items which were explicitly deferred_
+
+- [ ] item
+
+# Checklist
+
+- [ ] Stage 0 - Prerequisites
+- [ ] Stage 1 - Release candidate
+- [ ] Stage 2 - Final release
+"""
+
+EARLY_TESTERS = b"""# Early Testers Program
+
+## Who
+
+Projects that run Kubo in production and test release candidates for us:
+
+- [ ] Pinata (@pinata-tester)
+- [ ] Protocol Labs infra (@pl-infra-tester)
+- [ ] IPFS Desktop (@desktop-maintainer)
+- [ ] Fleek (@fleek-tester)
+
+## How to sign up
+
+Open a PR adding your project to this list.
+"""
+
+KUBO_WORKFLOWS = {
+    ".github/workflows/docker.yml": """name: Publish docker image
+
+on:
+  workflow_dispatch:
+  push:
+    tags:
+      - 'v*'
+
+jobs:
+  docker-hub:
+    name: Push Docker image to Docker Hub
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: ./bin/push-docker-tags.sh
+""",
+    ".github/workflows/sync-release-assets.yml": """\
+name: Sync github release assets with dist.ipfs.tech
+
+on:
+  workflow_dispatch:
+  schedule:
+    - cron: '0 0 * * *'
+
+jobs:
+  sync-github-and-dist-ipfs-tech:
+    runs-on: ubuntu-latest
+    steps:
+      - run: ./sync-release-assets.sh
+""",
+    ".github/workflows/gotest.yml": """name: Go Test
+
+on:
+  workflow_dispatch:
+  pull_request:
+  push:
+    branches:
+      - master
+
+jobs:
+  go-test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: make test_go_test
+""",
+}
+
+
+def _kubo(repo: BareRepo) -> dict[str, str]:
+    """History: v0.29 development, the release branch and tags, then v0.30 work on master."""
+    base_files: dict[str, bytes | None] = {
+        "README.md": b"# Kubo\n\nAn IPFS implementation in Go.\n",
+        "go.mod": b"module github.com/ipfs/kubo\n\ngo 1.22\n",
+        "version.go": version_go("0.29.0-dev"),
+        "cmd/ipfs/main.go": b'package main\n\nfunc main() { println("ipfs") }\n',
+        "CHANGELOG.md": changelog_index(["0.29"]),
+        "docs/changelogs/v0.28.md": changelog("0.28", True),
+        "docs/changelogs/v0.29.md": changelog("0.29", False),
+        "docs/EARLY_TESTERS.md": EARLY_TESTERS,
+        "docs/RELEASE_CHECKLIST.md": b"# Release checklist\n\nDriven by the cockpit.\n",
+        ".github/ISSUE_TEMPLATE/RELEASE_ISSUE_TEMPLATE.md": RELEASE_ISSUE_TEMPLATE,
+        **{k: v.encode() for k, v in KUBO_WORKFLOWS.items()},
+    }
+    repo.commit_files("master", base_files, "chore: start v0.29 development", ALICE,
+                      ALICE, "2024-05-02T10:00:00Z")
+    repo.commit_files("master", {"core/node/provide.go": b"package node\n// provide\n"},
+                      "feat: add `ipfs routing provide --recursive`", BOB, BOB,
+                      "2024-05-10T10:00:00Z")
+    repo.commit_files("master", {"docs/changelogs/v0.29.md": changelog("0.29", True)},
+                      "docs: v0.29 changelog highlights", ALICE, ALICE, "2024-05-20T10:00:00Z")
+    fork = repo.resolve("master")
+    assert fork
+    repo.update_ref("refs/heads/release", fork)
+    rc1 = repo.commit_files("release", {"version.go": version_go("0.29.0-rc1")},
+                            "chore: set version to 0.29.0-rc1", ALICE, ALICE,
+                            "2024-05-27T10:00:00Z")
+    tag = repo.make_tag("v0.29.0-rc1", rc1, "Prerelease 0.29.0-rc1\n", ALICE,
+                        "2024-05-27T10:05:00Z")
+    repo.update_ref("refs/tags/v0.29.0-rc1", tag)
+    final = repo.commit_files("release", {"version.go": version_go(PREVIOUS)},
+                              "chore: set version to 0.29.0", ALICE, ALICE,
+                              "2024-06-10T10:00:00Z")
+    tag = repo.make_tag("v0.29.0", final, "Release 0.29.0\n", ALICE, "2024-06-10T10:05:00Z")
+    repo.update_ref("refs/tags/v0.29.0", tag)
+    repo.commit_files("master", {
+        "version.go": version_go(NEXT_DEV),
+        "docs/changelogs/v0.30.md": changelog("0.30", False),
+        "CHANGELOG.md": changelog_index(["0.29", "0.30"]),
+    }, "chore: update version to 0.30.0-dev", ALICE, ALICE, "2024-05-28T10:00:00Z")
+    repo.commit_files("master", {"core/commands/pin.go": b"package commands\n// pin ls\n"},
+                      "fix(pin): faster `ipfs pin ls --type=recursive`", BOB, BOB,
+                      "2024-06-14T10:00:00Z")
+    repo.commit_files("master", {"core/node/libp2p/rcmgr.go": b"package libp2p\n// rcmgr\n"},
+                      "feat(rcmgr): raise default connection limits", CAROL, CAROL,
+                      "2024-06-20T10:00:00Z")
+    repo.commit_files("master", {"docs/config.md": b"# Config\n\n`Routing.Type`\n"},
+                      "docs: explain Routing.Type=auto", CAROL, CAROL, "2024-06-25T10:00:00Z")
+    return {"rc1": rc1, "final": final}
+
+
+DIST_VERSIONS = ["v0.27.0", "v0.28.0", "v0.29.0-rc1", "v0.29.0"]
+
+
+def _dist_files() -> dict[str, bytes | None]:
+    listing = ("\n".join(DIST_VERSIONS) + "\n").encode()
+    return {
+        "README.md": b"# ipfs/distributions\n\nSource of https://dist.ipfs.tech\n",
+        "Makefile": b"all:\n\t./dist.sh\n",
+        "dists/kubo/versions": listing,
+        "dists/go-ipfs/versions": listing,
+        "dists/kubo/current": f"v{PREVIOUS}\n".encode(),
+        "dists/go-ipfs/current": f"v{PREVIOUS}\n".encode(),
+        "dists/fs-repo-migrations/versions": b"v2.0.2\n",
+        "dists/fs-repo-migrations/current": b"v2.0.2\n",
+        ".github/workflows/main.yml": b"""name: CI
+
+on:
+  pull_request:
+  push:
+    branches:
+      - master
+
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: make publish
+""",
+    }
+
+
+def _package_json(name: str, version: str, deps: dict[str, str]) -> bytes:
+    return (json.dumps({"name": name, "version": version, "dependencies": deps},
+                       indent=2) + "\n").encode()
+
+
+def _desktop_lock() -> bytes:
+    lock = {
+        "name": "ipfs-desktop", "version": "0.38.0", "lockfileVersion": 3, "requires": True,
+        "packages": {
+            "": {"name": "ipfs-desktop", "version": "0.38.0",
+                 "dependencies": {"kubo": PREVIOUS}},
+            "node_modules/kubo": {
+                "version": PREVIOUS,
+                "resolved": f"https://registry.npmjs.org/kubo/-/kubo-{PREVIOUS}.tgz",
+                "hasInstallScript": True,
+            },
+        },
+    }
+    return (json.dumps(lock, indent=2) + "\n").encode()
+
+
+BLOG_RELEASES = b"""---
+title: Release notes
+type: Release notes
+sitemap:
+  exclude: true
+data:
+  - title: 'Just released: Kubo 0.29.0!'
+    date: 2024-06-10
+    publish_date:
+    path: https://github.com/ipfs/kubo/releases/tag/v0.29.0
+    tags:
+      - go-ipfs
+      - kubo
+  - title: 'Just released: Kubo 0.28.0!'
+    date: 2024-04-15
+    publish_date:
+    path: https://github.com/ipfs/kubo/releases/tag/v0.28.0
+    tags:
+      - go-ipfs
+      - kubo
+---
+"""
+
+
+def _others(repos: dict[str, BareRepo]) -> None:
+    date = "2024-06-01T10:00:00Z"
+    repos[DISTRIBUTIONS].commit_files("master", _dist_files(), "kubo v0.29.0", ALICE, ALICE,
+                                      date)
+    repos[NPM_GO_IPFS].commit_files("master", {
+        "package.json": _package_json("kubo", PREVIOUS, {"go-platform": "^1.0.0"}),
+        "README.md": b"# npm-go-ipfs\n\nInstall Kubo from npm.\n",
+        ".github/workflows/main.yml": b"""name: Release to npm
+
+on:
+  workflow_dispatch:
+  schedule:
+    - cron: '0 */6 * * *'
+
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: npm run release
+""",
+    }, "chore: release 0.29.0", ALICE, ALICE, date)
+    repos[DESKTOP].commit_files("main", {
+        "package.json": _package_json("ipfs-desktop", "0.38.0", {"kubo": PREVIOUS}),
+        "package-lock.json": _desktop_lock(),
+        "README.md": b"# IPFS Desktop\n",
+    }, "chore: bump kubo to 0.29.0", ALICE, ALICE, date)
+    repos[DOCS].commit_files("main", {
+        "docs/install/command-line.md": b"# Install Kubo\n\nCurrent version: v0.29.0\n",
+        "docs/.vuepress/config.js": b"module.exports = { kuboVersion: 'v0.29.0' }\n",
+        ".github/workflows/update-on-new-ipfs-tag.yml": b"""name: Update on new Kubo tag
+
+on:
+  workflow_dispatch:
+    inputs:
+      version:
+        description: 'Kubo version (vX.Y.Z); latest release if empty'
+        required: false
+
+jobs:
+  update:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: ./scripts/update-kubo-version.sh
+""",
+    }, "docs: kubo v0.29.0", ALICE, ALICE, date)
+    repos[BLOG].commit_files("main", {
+        "src/_blog/releasenotes.md": BLOG_RELEASES,
+        ".github/workflows/deploy.yml": b"""name: Deploy
+
+on:
+  push:
+    branches:
+      - main
+
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: npm run build && npm run deploy
+""",
+    }, "Release notes: Kubo 0.29.0", ALICE, ALICE, date)
+    repos[COMPANION].commit_files("main", {
+        "package.json": _package_json("ipfs-companion", "3.1.0", {}),
+        ".github/workflows/e2e.yml": b"""name: e2e
+
+on:
+  workflow_dispatch:
+    inputs:
+      kubo-version:
+        description: 'Kubo version to test against'
+        required: true
+        default: 'latest'
+
+jobs:
+  e2e:
+    runs-on: ubuntu-latest
+    steps:
+      - run: npm run test:e2e
+""",
+    }, "chore: e2e against kubo", ALICE, ALICE, date)
+    repos[INFRA_REPO].commit_files("main", {"README.md": b"# infra\n\nFile requests here.\n"},
+                                   "initial", ALICE, ALICE, date)
+
+
+def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None:
+    w = World(Path("."), data)
+    data["tokens"] = {
+        "ghp_sandboxadmin" + secrets.token_hex(12): {"login": ADMIN_LOGIN, "scope": "write"},
+        "ghp_sandboxread" + secrets.token_hex(12): {"login": READONLY_LOGIN, "scope": "read"},
+    }
+    for login in (ADMIN_LOGIN, READONLY_LOGIN, DESKTOP_MAINTAINER, "alice", "bob",
+                  "github-actions[bot]"):
+        w.user(login)
+    for i, (full, (branch, desc)) in enumerate(sorted(REPOS.items())):
+        owner, name = full.split("/")
+        data["repos"][full] = {
+            "id": 10_000_000 + i, "owner": owner, "name": name, "full_name": full,
+            "description": desc, "default_branch": branch,
+            "created_at": "2014-03-01T10:00:00Z", "next_number": 1,
+            "issues": [], "comments": [], "releases": [], "milestones": [],
+            "workflows": {}, "runs": [],
+        }
+    k = data["repos"][KUBO]
+    old_issue = {
+        "number": k["next_number"], "id": w.new_id(), "title": f"Release v{PREVIOUS}",
+        "body": RELEASE_ISSUE_TEMPLATE.decode().replace("vX.Y.Z", f"v{PREVIOUS}"),
+        "state": "closed", "state_reason": "completed", "user": ADMIN_LOGIN,
+        "labels": ["kind/release"], "assignees": [ADMIN_LOGIN], "milestone": None,
+        "locked": False, "created_at": "2024-05-20T10:00:00Z",
+        "updated_at": "2024-06-12T10:00:00Z", "closed_at": "2024-06-12T10:00:00Z",
+        "pull": None,
+    }
+    k["next_number"] += 1
+    ms_number = 1
+    k["milestones"].append({
+        "number": ms_number, "id": w.new_id(), "title": "v0.30.0", "state": "open",
+        "description": "Kubo v0.30.0", "creator": ADMIN_LOGIN, "due_on": None,
+        "created_at": "2024-06-10T10:00:00Z", "updated_at": "2024-06-10T10:00:00Z",
+        "closed_at": None,
+    })
+    done_issue = dict(old_issue, number=k["next_number"], id=w.new_id(),
+                      title="rcmgr: connection limits too low", body="Raise them.",
+                      labels=["kind/bug"], milestone=ms_number, user="bob",
+                      assignees=[], closed_at="2024-06-20T10:00:00Z")
+    k["next_number"] += 1
+    k["issues"] += [old_issue, done_issue]
+    k["comments"].append({
+        "id": w.new_id(), "issue_number": old_issue["number"], "user": ADMIN_LOGIN,
+        "body": f"Kubo v{PREVIOUS} is out!", "created_at": "2024-06-10T12:00:00Z",
+        "updated_at": "2024-06-10T12:00:00Z",
+    })
+    assets = [f"kubo_v{PREVIOUS}_{p}" for p in
+              ("darwin-arm64.tar.gz", "linux-amd64.tar.gz", "windows-amd64.zip")]
+    k["releases"].append({
+        "id": w.new_id(), "tag_name": f"v{PREVIOUS}", "target_commitish": "release",
+        "name": f"v{PREVIOUS}", "body": changelog("0.29", True).decode().split("\n", 2)[2],
+        "draft": False, "prerelease": False, "make_latest": "true", "author": ADMIN_LOGIN,
+        "created_at": "2024-06-10T11:00:00Z", "published_at": "2024-06-10T11:00:00Z",
+        "updated_at": "2024-06-10T11:00:00Z",
+        "assets": [{"id": w.new_id(), "name": a, "size": 30_000_000 + j,
+                    "created_at": "2024-06-10T13:00:00Z"} for j, a in enumerate(assets)],
+    })
+    data["docker"] = {"ipfs/kubo": {t: "2024-06-10T11:00:00Z" for t in
+                                    ("v0.28.0", "v0.29.0-rc1", "v0.29.0", "latest", "release")}}
+    npm_versions = {v.lstrip("v"): "2024-06-10T12:00:00Z" for v in DIST_VERSIONS}
+    for pkg in ("kubo", "go-ipfs"):
+        data["npm"][pkg] = {"versions": dict(npm_versions), "dist-tags": {"latest": PREVIOUS}}
+    data["dist"] = {"kubo": list(DIST_VERSIONS), "go-ipfs": list(DIST_VERSIONS)}
+    data["matrix"]["rooms"][CHATTER_ROOM] = {"alias": CHATTER_ALIAS, "events": []}
+
+
+def build_seed(dest: Path) -> None:
+    """Create the seeded world (bare repos + world.json) in an empty directory."""
+    repos: dict[str, BareRepo] = {}
+    for full, (branch, _) in REPOS.items():
+        repos[full] = init_bare(dest / REPOS_DIR / f"{full}.git", branch)
+    kubo = _kubo(repos[KUBO])
+    _others(repos)
+    data = empty_world()
+    _world(data, repos, kubo)
+    world = World(dest, data)
+    world.save()
+
+
+_cache_lock = threading.Lock()
+_cache: Path | None = None
+
+
+def copy_seed(dest: Path) -> None:
+    """Copy the process-wide cached seed into ``dest`` (built on first use)."""
+    global _cache
+    with _cache_lock:
+        if _cache is None or not (_cache / "world.json").exists():
+            tmp = Path(tempfile.mkdtemp(prefix="cockpit-sandbox-seed-"))
+            build_seed(tmp)
+            _cache = tmp
+    shutil.copytree(_cache, dest, dirs_exist_ok=True)

@@ -1,0 +1,315 @@
+"""The ASGI front door and the uvicorn runners (in-process thread, or foreground CLI).
+
+One app serves everything on one port: the GitHub API under ``/api/v3``, git
+smart HTTP at ``/{owner}/{name}.git``, the announcement services under their
+prefixes, and the inspection endpoints under ``/_sandbox``. The front door logs
+every request (except inspection) and injects faults (except into git and
+inspection, so a test can always clone and always look).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.types import Message, Receive, Scope, Send
+
+from cockpit.sandbox import githttp, github, services
+from cockpit.sandbox.core import API_PREFIX, SERVICE_PREFIXES, Sandbox
+from cockpit.sandbox.faults import FaultSpec, FaultSpecError
+from cockpit.sandbox.http import ApiError, json_response
+
+MAX_LOGGED_BODY = 256 * 1024
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class DroppedConnection(Exception):
+    """Raised after a partial response so uvicorn closes the socket (the "drop" fault)."""
+
+
+class _QuietDrops(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, DroppedConnection)
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+
+
+# -- inspection ------------------------------------------------------------------------
+
+def _sb(request: Request) -> Sandbox:
+    sb: Sandbox = request.app.state.sandbox
+    return sb
+
+
+async def _info(request: Request) -> Response:
+    sb = _sb(request)
+    return json_response({**sb.describe(), "env": sb.env(),
+                          "admin_token": sb.admin_token, "readonly_token": sb.readonly_token})
+
+
+async def _requests(request: Request) -> Response:
+    sb = _sb(request)
+    if request.method == "DELETE":
+        sb.clear_requests()
+        return Response(status_code=204)
+    since = int(request.query_params.get("since", "0"))
+    return json_response([r for r in sb.requests() if r["seq"] > since])
+
+
+async def _state(request: Request) -> Response:
+    return json_response(_sb(request).state())
+
+
+async def _faults(request: Request) -> Response:
+    sb = _sb(request)
+    if request.method in ("PUT", "POST"):
+        body = json.loads(await request.body() or b"{}")
+        try:
+            sb.faults.set(FaultSpec.parse(str(body.get("spec", ""))))
+        except FaultSpecError as err:
+            return json_response({"error": str(err)}, 400)
+    return json_response({"spec": str(sb.faults.spec), "count": sb.faults.count})
+
+
+async def _workflows(request: Request) -> Response:
+    sb = _sb(request)
+    body = json.loads(await request.body() or b"{}")
+    try:
+        sb.sim.set_outcome(str(body["repo"]), str(body["workflow"]),
+                           str(body.get("conclusion", "failure")), body.get("times"))
+    except KeyError as err:
+        return json_response({"error": f"missing {err}"}, 400)
+    return json_response(sb.world.data["workflow_outcomes"])
+
+
+async def _tokens(request: Request) -> Response:
+    sb = _sb(request)
+    body = json.loads(await request.body() or b"{}")
+    scope = str(body.get("scope", "write"))
+    if scope not in ("read", "write"):
+        return json_response({"error": "scope is read or write"}, 400)
+    return json_response({"token": sb.issue_token(scope, str(body.get("login",
+                                                                      "release-driver")))}, 201)
+
+
+INSPECTION = [
+    Route("/info", _info, methods=["GET"]),
+    Route("/requests", _requests, methods=["GET", "DELETE"]),
+    Route("/state", _state, methods=["GET"]),
+    Route("/faults", _faults, methods=["GET", "PUT", "POST"]),
+    Route("/workflows", _workflows, methods=["POST"]),
+    Route("/tokens", _tokens, methods=["POST"]),
+]
+
+
+# -- the front door -------------------------------------------------------------------------
+
+def _service(path: str) -> str:
+    if path.startswith(API_PREFIX + "/") or path == API_PREFIX:
+        return "github"
+    for name, prefix in SERVICE_PREFIXES.items():
+        if path.startswith(prefix + "/"):
+            return name
+    if path.startswith("/_blobs/"):
+        return "blobs"
+    return "other"
+
+
+class SandboxApp:
+    def __init__(self, sb: Sandbox) -> None:
+        self.sb = sb
+
+        async def api_not_found(request: Request, exc: Exception) -> Response:
+            return ApiError(404, "Not Found").response()
+
+        api = Starlette(routes=github.routes(sb),
+                        exception_handlers={404: api_not_found, 405: api_not_found})
+        self.app = Starlette(routes=[
+            Mount(API_PREFIX, app=api),
+            Mount("/_sandbox", routes=INSPECTION),
+            *services.routes(),
+        ])
+        self.app.state.sandbox = sb
+        api.state.sandbox = sb
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path == "/_sandbox" or path.startswith("/_sandbox/"):
+            await self.app(scope, receive, send)
+            return
+        method: str = scope["method"]
+        entry: dict[str, Any] = {
+            "time": time.time(), "method": method, "path": path,
+            "query": scope.get("query_string", b"").decode(), "status": None,
+            "service": _service(path), "mutating": method not in READ_METHODS,
+            "body": "", "fault": None, "auth": _auth_kind(self.sb, scope),
+        }
+        if githttp.match(path):
+            entry["service"] = "git"
+            entry["mutating"] = path.endswith("/git-receive-pack")
+            entry["body"] = "<git pack data>" if method == "POST" else ""
+            try:
+                entry["status"] = await githttp.serve(self.sb, scope, receive, send)
+            finally:
+                self.sb.log_request(entry)
+            return
+
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        entry["body"] = body[:MAX_LOGGED_BODY].decode("utf-8", "replace")
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        status_box: list[int] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_box.append(int(message["status"]))
+            await send(message)
+
+        try:
+            self.sb.sim.tick()
+            _, fault = self.sb.faults.next()
+            spec = self.sb.faults.spec
+            if spec.latency_ms:
+                await asyncio.sleep(spec.latency_ms / 1000)
+            if fault is not None:
+                entry["fault"] = fault
+                await self._fault(fault, entry, capture)
+            else:
+                await self.app(scope, replay, capture)
+        finally:
+            entry["status"] = status_box[0] if status_box else None
+            self.sb.log_request(entry)
+
+    async def _fault(self, fault: str, entry: dict[str, Any], send: Send) -> None:
+        github_like = entry["service"] == "github"
+        headers: dict[str, str] = {"x-sandbox-fault": fault}
+        if fault in ("5xx", "500", "502", "503", "504"):
+            status = 500 if fault == "5xx" else int(fault)
+            text = {500: "Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+                    504: "Gateway Timeout"}[status]
+            await _send_json(send, status, {"message": text}, headers)
+        elif fault == "timeout":
+            await asyncio.sleep(self.sb.faults.spec.hang_seconds)
+            await _send_json(send, 504, {"message": "We couldn't respond to your request in "
+                                                    "time. Sorry about that."}, headers)
+        elif fault == "drop":
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", b"4096"),
+                                    (b"x-sandbox-fault", b"drop")]})
+            await send({"type": "http.response.body", "body": b'{"partial": ', "more_body": True})
+            raise DroppedConnection("fault: drop")
+        elif fault == "ratelimit" and github_like:
+            reset = int(time.time()) + 2
+            headers.update({"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0",
+                            "x-ratelimit-reset": str(reset), "x-ratelimit-used": "5000",
+                            "x-ratelimit-resource": "core"})
+            await _send_json(send, 403, {
+                "message": "API rate limit exceeded for user ID 1. If you reach out to GitHub "
+                           "Support for help, please include the request ID.",
+                "documentation_url": "https://docs.github.com/rest/overview/"
+                                     "rate-limits-for-the-rest-api", "status": "403"}, headers)
+        else:  # secondary (and primary for non-GitHub services): 429 + Retry-After
+            headers["retry-after"] = "1"
+            if github_like:
+                headers.update(github.rate_headers(self.sb, "anon:fault", count=False))
+            await _send_json(send, 429, {
+                "message": "You have exceeded a secondary rate limit. Please wait a few "
+                           "minutes before you try again.",
+                "documentation_url": "https://docs.github.com/rest/overview/"
+                                     "rate-limits-for-the-rest-api#about-secondary-rate-limits",
+                "status": "429"}, headers)
+
+
+def _auth_kind(sb: Sandbox, scope: Scope) -> str:
+    """Which kind of credential a request carried (never the credential itself)."""
+    for k, v in scope["headers"]:
+        if k.lower() == b"authorization":
+            token = githttp._token({"authorization": v.decode(errors="replace")})
+            info = sb.world.data["tokens"].get(token or "")
+            return str(info["scope"]) if info else "other"
+    return "anonymous"
+
+
+async def _send_json(send: Send, status: int, body: Any, headers: dict[str, str]) -> None:
+    raw = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                            (b"content-length", str(len(raw)).encode()),
+                            *((k.encode(), v.encode()) for k, v in headers.items())]})
+    await send({"type": "http.response.body", "body": raw})
+
+
+# -- runners ----------------------------------------------------------------------------------
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError("the sandbox only listens on loopback")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def make_server(sb: Sandbox, sock: socket.socket) -> uvicorn.Server:
+    host, port = sock.getsockname()[:2]
+    sb.bind(f"http://{host}:{port}")
+    config = uvicorn.Config(SandboxApp(sb), log_level="warning", lifespan="off",
+                            timeout_graceful_shutdown=1, access_log=False)
+    return uvicorn.Server(config)
+
+
+class ThreadedServer:
+    """uvicorn on a background thread: for tests and ``cockpit demo``."""
+
+    def __init__(self, sb: Sandbox) -> None:
+        self.sb = sb
+        self.sock = bind_socket(sb.options.host, sb.options.port)
+        self.server = make_server(sb, self.sock)
+        self.thread = threading.Thread(target=self.server.run,
+                                       kwargs={"sockets": [self.sock]},
+                                       name="cockpit-sandbox", daemon=True)
+
+    def start(self, timeout: float = 10.0) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("sandbox server did not start")
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()

@@ -1,0 +1,494 @@
+"""The GitHub Actions simulator: runs that go queued → in_progress → completed.
+
+Workflows are the real ``.github/workflows/*.yml`` files on each repository's
+default branch, so a test can add one with a push. A run's phase is a pure
+function of the wall clock (queued for the first fifth of its duration), and
+``tick()`` — called on every request — completes due runs and applies their
+effects. Effects are deliberately small but causal, so the cockpit's "wait,
+then verify" checks see the world change for the right reason:
+
+- ipfs/kubo "Publish docker image" (tag push) → the registry reports the tag;
+- ipfs/distributions CI on master → the dist site lists ``dists/*/versions``;
+- ipfs/npm-go-ipfs "Release to npm" → npm gets the newest dist version (the
+  job log says which version it discovered);
+- ipfs/kubo "sync-release-assets" → releases whose version is on dist get assets;
+- ipfs/ipfs-docs "update-on-new-ipfs-tag" → a PR bumping the docs' Kubo version.
+
+Outcomes are configurable per workflow (``set_outcome``): a failing run
+completes with ``failure``, a failing job log, and no effect.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from cockpit.sandbox.objects import iso, node_id
+from cockpit.sandbox.seed import DISTRIBUTIONS, DOCS, KUBO, NPM_GO_IPFS
+from cockpit.sandbox.world import Json
+
+if TYPE_CHECKING:
+    from cockpit.sandbox.core import Sandbox
+
+NOMINAL_SECONDS = {
+    "docker.yml": 900.0, "sync-release-assets.yml": 300.0, "gotest.yml": 600.0,
+    "main.yml": 240.0, "update-on-new-ipfs-tag.yml": 120.0, "e2e.yml": 480.0,
+    "deploy.yml": 180.0,
+}
+BOT = "github-actions[bot]"
+
+
+def _stamp(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _triggers(doc: Any) -> dict[str, Any]:
+    """The ``on:`` block normalised to a dict (YAML 1.1 reads ``on`` as True)."""
+    on = doc.get("on", doc.get(True)) if isinstance(doc, dict) else None
+    if isinstance(on, str):
+        return {on: {}}
+    if isinstance(on, list):
+        return {str(x): {} for x in on}
+    if isinstance(on, dict):
+        return {str(k): (v or {}) for k, v in on.items()}
+    return {}
+
+
+def _matches(patterns: list[str] | None, name: str) -> bool:
+    if patterns is None:
+        return True
+    return any(fnmatch.fnmatchcase(name, p.replace("**", "*")) for p in patterns)
+
+
+class Simulator:
+    def __init__(self, sb: Sandbox) -> None:
+        self.sb = sb
+
+    # -- configuration ----------------------------------------------------------
+
+    def set_outcome(self, repo: str, workflow: str, conclusion: str,
+                    times: int | None = None) -> None:
+        """Make ``repo``'s ``workflow`` (file name) conclude so (next ``times`` runs)."""
+        key = f"{repo}:{workflow.rsplit('/', 1)[-1]}"
+        with self.sb.world.lock:
+            if conclusion == "success" and times is None:
+                self.sb.world.data["workflow_outcomes"].pop(key, None)
+            else:
+                self.sb.world.data["workflow_outcomes"][key] = {
+                    "conclusion": conclusion, "times": times}
+        self.sb.world.save()
+
+    def _outcome(self, repo: str, path: str) -> str:
+        outcomes = self.sb.world.data["workflow_outcomes"]
+        key = f"{repo}:{path.rsplit('/', 1)[-1]}"
+        rule = outcomes.get(key)
+        if rule is None:
+            return "success"
+        if rule["times"] is not None:
+            rule["times"] -= 1
+            if rule["times"] <= 0:
+                outcomes.pop(key)
+        return str(rule["conclusion"])
+
+    def duration(self, path: str) -> float:
+        opts = self.sb.options
+        if opts.workflow_seconds is not None:
+            return opts.workflow_seconds
+        return NOMINAL_SECONDS.get(path.rsplit("/", 1)[-1], 300.0) * opts.time_scale
+
+    # -- workflows ----------------------------------------------------------------
+
+    def workflows(self, full: str) -> list[Json]:
+        r = self.sb.world.data["repos"][full]
+        git = self.sb.repos[full]
+        entries = git.ls_tree(r["default_branch"], ".github/workflows") or []
+        out = []
+        for e in entries:
+            if not e.path.endswith((".yml", ".yaml")) or e.type != "blob":
+                continue
+            blob = git.blob_at(r["default_branch"], e.path)
+            if blob is None:
+                continue
+            try:
+                doc = yaml.safe_load(blob[1])
+            except yaml.YAMLError:
+                doc = {}
+            meta = r["workflows"].setdefault(e.path, {})
+            if "id" not in meta:
+                with self.sb.world.lock:
+                    meta.update(id=self.sb.world.new_id() + 90_000_000,
+                                created_at=r["created_at"])
+            jobs = doc.get("jobs") if isinstance(doc, dict) else None
+            out.append({"id": meta["id"], "path": e.path,
+                        "name": (doc.get("name") if isinstance(doc, dict) else None) or e.path,
+                        "triggers": _triggers(doc), "jobs": jobs if isinstance(jobs, dict)
+                        else {"build": {}}, "created_at": meta["created_at"]})
+        return out
+
+    def find_workflow(self, full: str, ident: str) -> Json | None:
+        for wf in self.workflows(full):
+            if ident in (str(wf["id"]), wf["path"].rsplit("/", 1)[-1], wf["path"]):
+                return wf
+        return None
+
+    def workflow_json(self, r: Json, wf: Json) -> Json:
+        full = r["full_name"]
+        return {
+            "id": wf["id"], "node_id": node_id("W", wf["id"]), "name": wf["name"],
+            "path": wf["path"], "state": "active", "created_at": wf["created_at"],
+            "updated_at": wf["created_at"],
+            "url": f"{self.sb.api_url}/repos/{full}/actions/workflows/{wf['id']}",
+            "html_url": f"{self.sb.base_url}/{full}/blob/{r['default_branch']}/{wf['path']}",
+            "badge_url": f"{self.sb.base_url}/{full}/workflows/{wf['name']}/badge.svg",
+        }
+
+    # -- starting runs ---------------------------------------------------------------
+
+    def start(self, full: str, wf: Json, event: str, branch: str | None, sha: str,
+              inputs: dict[str, str], actor: str, title: str | None = None,
+              pull: int | None = None) -> Json:
+        world = self.sb.world
+        with world.lock:
+            r = world.data["repos"][full]
+            number = 1 + sum(1 for x in r["runs"] if x["workflow_path"] == wf["path"])
+            now = time.time()
+            commit = self.sb.repos[full].commit(sha)
+            run = {
+                "id": world.new_id() + 9_000_000_000, "run_number": number, "run_attempt": 1,
+                "workflow_id": wf["id"], "workflow_path": wf["path"],
+                "workflow_name": wf["name"], "event": event, "head_branch": branch,
+                "head_sha": sha, "actor": actor, "inputs": inputs, "pull": pull,
+                "display_title": title or (commit.message.splitlines()[0] if commit
+                                           and commit.message else wf["name"]),
+                "created_ts": now, "duration": self.duration(wf["path"]),
+                "status": "queued", "conclusion": None, "planned": self._outcome(
+                    full, wf["path"]),
+                "jobs": [], "log": "",
+            }
+            for name, spec in wf["jobs"].items():
+                steps = spec.get("steps") if isinstance(spec, dict) else None
+                run["jobs"].append({
+                    "id": world.new_id() + 20_000_000_000,
+                    "name": (spec.get("name") if isinstance(spec, dict) else None) or name,
+                    "steps": [s.get("name") or s.get("run") or s.get("uses") or "step"
+                              for s in (steps or []) if isinstance(s, dict)],
+                })
+            r["runs"].append(run)
+        world.save()
+        return run
+
+    def on_push(self, full: str, updates: list[tuple[str, str | None, str | None]]) -> None:
+        """Ref updates from a git push or an API write: start the matching runs."""
+        r = self.sb.world.data["repos"][full]
+        wfs = self.workflows(full)
+        for ref, _old, new in updates:
+            if not new or new == "0" * 40:
+                continue
+            sha = self.sb.repos[full].resolve(new) or new
+            if ref.startswith("refs/tags/"):
+                name, kind = ref.removeprefix("refs/tags/"), "tags"
+            elif ref.startswith("refs/heads/"):
+                name, kind = ref.removeprefix("refs/heads/"), "branches"
+            else:
+                continue
+            for wf in wfs:
+                push = wf["triggers"].get("push")
+                if push is None:
+                    continue
+                push = push if isinstance(push, dict) else {}
+                has_filters = "tags" in push or "branches" in push
+                ok = _matches(push[kind], name) if kind in push else not has_filters
+                if ok:
+                    self.start(full, wf, "push", name, sha, {}, self._pusher())
+            if kind == "branches":
+                for i in r["issues"]:
+                    p = i["pull"]
+                    if p and i["state"] == "open" and p["head"] == name and \
+                            p["head_sha"] != sha:
+                        with self.sb.world.lock:
+                            p["head_sha"] = sha
+                        self.on_pull_request(full, i)
+        self.sb.world.save()
+
+    def _pusher(self) -> str:
+        from cockpit.sandbox.seed import ADMIN_LOGIN
+
+        return ADMIN_LOGIN
+
+    def on_pull_request(self, full: str, issue: Json) -> None:
+        for wf in self.workflows(full):
+            if "pull_request" in wf["triggers"]:
+                self.start(full, wf, "pull_request", issue["pull"]["head"],
+                           issue["pull"]["head_sha"], {}, issue["user"], issue["title"],
+                           pull=issue["number"])
+
+    def rerun(self, full: str, run: Json) -> None:
+        with self.sb.world.lock:
+            run.update(created_ts=time.time(), status="queued", conclusion=None,
+                       run_attempt=run["run_attempt"] + 1, log="",
+                       planned=self._outcome(full, run["workflow_path"]))
+        self.sb.world.save()
+
+    # -- the clock ---------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Advance every run to its phase for ``now``; completing runs apply effects."""
+        now = time.time()
+        changed = False
+        with self.sb.world.lock:
+            for full, r in self.sb.world.data["repos"].items():
+                for run in r["runs"]:
+                    if run["status"] == "completed":
+                        continue
+                    elapsed = now - run["created_ts"]
+                    if elapsed >= run["duration"]:
+                        run["status"] = "completed"
+                        run["conclusion"] = run["planned"]
+                        lines = self._effects(full, run) if run["planned"] == "success" \
+                            else ["##[error]Process completed with exit code 1."]
+                        run["log"] = self._log(run, lines)
+                        changed = True
+                    elif elapsed >= run["duration"] / 5 and run["status"] == "queued":
+                        run["status"] = "in_progress"
+                        changed = True
+        if changed:
+            self.sb.world.save()
+
+    def _log(self, run: Json, lines: list[str]) -> str:
+        t = run["created_ts"] + run["duration"] / 5
+        out = [f"{_stamp(t)} ##[group]Run {run['workflow_name']}",
+               f"{_stamp(t)} event: {run['event']} ref: {run['head_branch']} "
+               f"sha: {run['head_sha']}"]
+        for k, v in sorted(run["inputs"].items()):
+            out.append(f"{_stamp(t)} input {k}={v}")
+        out.append(f"{_stamp(t)} ##[endgroup]")
+        end = run["created_ts"] + run["duration"]
+        out += [f"{_stamp(end)} {line}" for line in lines]
+        return "\n".join(out) + "\n"
+
+    def _effects(self, full: str, run: Json) -> list[str]:
+        wf = run["workflow_path"].rsplit("/", 1)[-1]
+        data = self.sb.world.data
+        now = _stamp(time.time())
+        if full == KUBO and wf == "docker.yml" and run["event"] == "push":
+            tag = run["head_branch"]
+            tags = data["docker"].setdefault("ipfs/kubo", {})
+            tags[tag] = now
+            pushed = [tag]
+            if "-" not in tag:
+                tags["latest"] = tags["release"] = now
+                pushed += ["latest", "release"]
+            return [f"Pushed ipfs/kubo:{t}" for t in pushed]
+        if full == DISTRIBUTIONS and wf == "main.yml" and run["event"] == "push" \
+                and run["head_branch"] == "master":
+            git = self.sb.repos[full]
+            lines = []
+            for dist in ("kubo", "go-ipfs"):
+                blob = git.blob_at(run["head_sha"], f"dists/{dist}/versions")
+                if blob:
+                    versions = [v.strip() for v in blob[1].decode().splitlines() if v.strip()]
+                    data["dist"][dist] = versions
+                    lines.append(f"Published dists/{dist}: {', '.join(versions[-3:])}")
+            return lines
+        if full == NPM_GO_IPFS and wf == "main.yml":
+            versions = data["dist"].get("kubo") or []
+            if not versions:
+                return ["No versions on dist.ipfs.tech"]
+            latest = versions[-1]
+            lines = [f"Discovered kubo version {latest} on dist.ipfs.tech"]
+            plain = latest.lstrip("v")
+            for pkg in ("kubo", "go-ipfs"):
+                npm = data["npm"].setdefault(pkg, {"versions": {}, "dist-tags": {}})
+                if plain in npm["versions"]:
+                    lines.append(f"{pkg}@{plain} is already published, nothing to do")
+                    continue
+                npm["versions"][plain] = now
+                if "-" not in plain:
+                    npm["dist-tags"]["latest"] = plain
+                else:
+                    npm["dist-tags"]["next"] = plain
+                lines.append(f"Published {pkg}@{plain}")
+            return lines
+        if full == KUBO and wf == "sync-release-assets.yml":
+            lines = []
+            on_dist = set(data["dist"].get("kubo") or [])
+            for rel in data["repos"][KUBO]["releases"]:
+                tag = rel["tag_name"]
+                if rel["assets"] or rel["draft"]:
+                    continue
+                if tag not in on_dist:
+                    lines.append(f"Skipping {tag}: not on dist.ipfs.tech yet")
+                    continue
+                for plat in ("darwin-amd64.tar.gz", "darwin-arm64.tar.gz",
+                             "linux-amd64.tar.gz", "linux-arm64.tar.gz",
+                             "windows-amd64.zip"):
+                    for suffix in ("", ".sha512"):
+                        rel["assets"].append({"id": self.sb.world.new_id(),
+                                              "name": f"kubo_{tag}_{plat}{suffix}",
+                                              "size": 128 if suffix else 40_000_000,
+                                              "created_at": now})
+                lines.append(f"Uploaded {len(rel['assets'])} assets to {tag}")
+            return lines or ["All releases in sync"]
+        if full == DOCS and wf == "update-on-new-ipfs-tag.yml":
+            return self._docs_pr(run)
+        return [f"Job {j['name']} succeeded" for j in run["jobs"]]
+
+    def _docs_pr(self, run: Json) -> list[str]:
+        version = run["inputs"].get("version") or ""
+        if not version:
+            from cockpit.sandbox.github import _version_key
+
+            tags = [t for t in self.sb.repos[KUBO].tags() if "-" not in t]
+            version = max(tags, key=_version_key) if tags else "v0.0.0"
+        git = self.sb.repos[DOCS]
+        r = self.sb.world.data["repos"][DOCS]
+        branch = f"bump-kubo-to-{version}"
+        if git.resolve(f"refs/heads/{branch}") is not None:
+            return [f"Branch {branch} already exists"]
+        base = r["default_branch"]
+        git.update_ref(f"refs/heads/{branch}", git.resolve(base) or "", "0" * 40)
+        sha = git.commit_files(branch, {
+            "docs/install/command-line.md":
+                f"# Install Kubo\n\nCurrent version: {version}\n".encode(),
+            "docs/.vuepress/config.js":
+                f"module.exports = {{ kuboVersion: '{version}' }}\n".encode(),
+        }, f"Bumped Kubo version to {version}", (BOT, "bot@github.com"))
+        world = self.sb.world
+        now = _stamp(time.time())
+        number = world.next_number(r)
+        r["issues"].append({
+            "number": number, "id": world.new_id(), "title": f"Update Kubo: {version}",
+            "body": f"Updates the docs to Kubo {version}.", "state": "open",
+            "state_reason": None, "user": BOT, "labels": [], "assignees": [],
+            "milestone": None, "locked": False, "created_at": now, "updated_at": now,
+            "closed_at": None,
+            "pull": {"head": branch, "base": base, "head_sha": sha,
+                     "base_sha": git.resolve(base), "draft": False, "merged_at": None,
+                     "merge_commit_sha": None, "merged_by": None, "requested_reviewers": [],
+                     "additions": 2, "deletions": 2, "changed_files": 2},
+        })
+        return [f"Opened pull request #{number} ({branch})"]
+
+    # -- shapes ----------------------------------------------------------------------
+
+    def _times(self, run: Json) -> tuple[str, str, str | None]:
+        created = run["created_ts"]
+        started = created + run["duration"] / 5
+        done = created + run["duration"]
+        return _stamp(created), _stamp(started), (_stamp(done) if run["status"] ==
+                                                   "completed" else None)
+
+    def run_json(self, r: Json, run: Json) -> Json:
+        full = r["full_name"]
+        api = f"{self.sb.api_url}/repos/{full}/actions/runs/{run['id']}"
+        created, started, done = self._times(run)
+        commit = self.sb.repos[full].commit(run["head_sha"])
+        shapes = self.sb.shapes
+        head_commit = None
+        if commit:
+            head_commit = {
+                "id": commit.sha, "tree_id": commit.tree, "message": commit.message,
+                "timestamp": iso(commit.committer.date),
+                "author": {"name": commit.author.name, "email": commit.author.email},
+                "committer": {"name": commit.committer.name,
+                              "email": commit.committer.email},
+            }
+        pulls = []
+        if run.get("pull"):
+            repo_min = {"id": r["id"], "url": f"{self.sb.api_url}/repos/{full}",
+                        "name": r["name"]}
+            pulls.append({"id": run["pull"], "number": run["pull"],
+                          "url": f"{self.sb.api_url}/repos/{full}/pulls/{run['pull']}",
+                          "head": {"ref": run["head_branch"], "sha": run["head_sha"],
+                                   "repo": repo_min},
+                          "base": {"ref": r["default_branch"], "sha": run["head_sha"],
+                                   "repo": repo_min}})
+        return {
+            "id": run["id"], "name": run["workflow_name"], "node_id": node_id("WFR", run["id"]),
+            "head_branch": run["head_branch"], "head_sha": run["head_sha"],
+            "path": run["workflow_path"], "display_title": run["display_title"],
+            "run_number": run["run_number"], "run_attempt": run["run_attempt"],
+            "event": run["event"], "status": run["status"], "conclusion": run["conclusion"],
+            "workflow_id": run["workflow_id"], "check_suite_id": run["id"] + 1,
+            "url": api, "html_url": f"{self.sb.base_url}/{full}/actions/runs/{run['id']}",
+            "pull_requests": pulls, "created_at": created, "updated_at": done or started,
+            "run_started_at": started, "actor": shapes.user(run["actor"]),
+            "triggering_actor": shapes.user(run["actor"]),
+            "jobs_url": f"{api}/jobs", "logs_url": f"{api}/logs",
+            "check_suite_url": f"{self.sb.api_url}/repos/{full}/check-suites/{run['id'] + 1}",
+            "artifacts_url": f"{api}/artifacts", "cancel_url": f"{api}/cancel",
+            "rerun_url": f"{api}/rerun",
+            "workflow_url": f"{self.sb.api_url}/repos/{full}/actions/workflows/"
+                            f"{run['workflow_id']}",
+            "head_commit": head_commit, "repository": shapes.repo(r, full=False),
+            "head_repository": shapes.repo(r, full=False),
+        }
+
+    def job_json(self, r: Json, run: Json, job: Json) -> Json:
+        full = r["full_name"]
+        created, started, done = self._times(run)
+        status = run["status"]
+        conclusion = run["conclusion"]
+        steps = []
+        for n, name in enumerate(["Set up job", *job["steps"], "Complete job"], start=1):
+            steps.append({"name": name, "number": n, "status": status,
+                          "conclusion": conclusion, "started_at": started,
+                          "completed_at": done})
+        api = f"{self.sb.api_url}/repos/{full}/actions"
+        return {
+            "id": job["id"], "run_id": run["id"], "run_url": f"{api}/runs/{run['id']}",
+            "run_attempt": run["run_attempt"], "node_id": node_id("CR", job["id"]),
+            "head_sha": run["head_sha"], "head_branch": run["head_branch"],
+            "url": f"{api}/jobs/{job['id']}",
+            "html_url": f"{self.sb.base_url}/{full}/actions/runs/{run['id']}/job/{job['id']}",
+            "status": status, "conclusion": conclusion, "created_at": created,
+            "started_at": started, "completed_at": done, "name": job["name"],
+            "steps": steps, "check_run_url": f"{self.sb.api_url}/repos/{full}/check-runs/"
+                                             f"{job['id']}",
+            "labels": ["ubuntu-latest"], "runner_id": 1 if status != "queued" else None,
+            "runner_name": "GitHub Actions 1" if status != "queued" else None,
+            "runner_group_id": 1 if status != "queued" else None,
+            "runner_group_name": "GitHub Actions" if status != "queued" else None,
+            "workflow_name": run["workflow_name"],
+        }
+
+    def check_run(self, r: Json, run: Json) -> Json:
+        full = r["full_name"]
+        _created, started, done = self._times(run)
+        job = run["jobs"][0] if run["jobs"] else {"id": run["id"], "name": "build"}
+        shapes = self.sb.shapes
+        owner = shapes.simple_user(r["owner"])
+        return {
+            "id": job["id"], "node_id": node_id("CR", job["id"]), "head_sha": run["head_sha"],
+            "external_id": str(run["id"]),
+            "url": f"{self.sb.api_url}/repos/{full}/check-runs/{job['id']}",
+            "html_url": f"{self.sb.base_url}/{full}/runs/{job['id']}",
+            "details_url": f"{self.sb.base_url}/{full}/actions/runs/{run['id']}",
+            "status": run["status"], "conclusion": run["conclusion"],
+            "started_at": started, "completed_at": done,
+            "output": {"title": None, "summary": None, "text": None, "annotations_count": 0,
+                       "annotations_url": f"{self.sb.api_url}/repos/{full}/check-runs/"
+                                          f"{job['id']}/annotations"},
+            "name": job["name"], "check_suite": {"id": run["id"] + 1},
+            "app": {"id": 15368, "slug": "github-actions", "node_id": "MDM6QXBwMTUzNjg=",
+                    "owner": owner, "name": "GitHub Actions", "description": "",
+                    "external_url": "https://help.github.com/en/actions",
+                    "html_url": "https://github.com/apps/github-actions",
+                    "created_at": "2018-07-30T09:30:17Z",
+                    "updated_at": "2024-04-10T20:33:16Z",
+                    "permissions": {"actions": "write", "checks": "write"},
+                    "events": ["check_run", "push"]},
+            "pull_requests": [],
+        }
+
+    def job_log(self, job_id: int) -> str | None:
+        for r in self.sb.world.data["repos"].values():
+            for run in r["runs"]:
+                for j in run["jobs"]:
+                    if j["id"] == job_id:
+                        return str(run["log"]) if run["status"] == "completed" else None
+        return None

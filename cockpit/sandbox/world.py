@@ -1,0 +1,97 @@
+"""The sandbox's non-git state: issues, PRs, releases, runs, posts — one JSON document.
+
+Everything that GitHub (or Discourse, Discord, ...) keeps outside git lives in
+one plain, JSON-serialisable dict. Plain data keeps inspection trivial (the
+``/_sandbox/state`` endpoint is a copy of it) and persistence trivial: it is
+written to ``DATA/world.json`` after every change, so a sandbox restarted on the
+same data directory carries on where it stopped.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+Json = dict[str, Any]
+
+WORLD_FILE = "world.json"
+REPOS_DIR = "repos"
+
+
+def now_iso() -> str:
+    """GitHub's timestamp format: UTC, seconds, ``Z``."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def empty_world() -> Json:
+    return {
+        "version": 1,
+        "next_id": 1000,
+        "tokens": {},
+        "users": {},
+        "repos": {},
+        "workflow_outcomes": {},
+        "docker": {},
+        "npm": {},
+        "dist": {},
+        "discourse": {"topics": [], "posts": [], "next_id": 100},
+        "discord": {"messages": []},
+        "reddit": {"posts": []},
+        "matrix": {"rooms": {}},
+    }
+
+
+class World:
+    """The document plus a lock; callers mutate ``data`` under ``lock`` then ``save()``."""
+
+    def __init__(self, data_dir: Path, data: Json) -> None:
+        self.data_dir = data_dir
+        self.data = data
+        self.lock = threading.RLock()
+
+    @classmethod
+    def load(cls, data_dir: Path) -> World:
+        path = data_dir / WORLD_FILE
+        data = json.loads(path.read_text()) if path.exists() else empty_world()
+        return cls(data_dir, data)
+
+    def save(self) -> None:
+        """Atomic write: a crash mid-save never leaves a torn world.json."""
+        with self.lock:
+            text = json.dumps(self.data, indent=1, sort_keys=True)
+        tmp = self.data_dir / f".{WORLD_FILE}.{os.getpid()}.{threading.get_ident()}.tmp"
+        tmp.write_text(text)
+        tmp.replace(self.data_dir / WORLD_FILE)
+
+    def snapshot(self) -> Json:
+        with self.lock:
+            return copy.deepcopy(self.data)
+
+    def new_id(self) -> int:
+        with self.lock:
+            self.data["next_id"] += 1
+            return int(self.data["next_id"])
+
+    def repo(self, full_name: str) -> Json | None:
+        repo: Json | None = self.data["repos"].get(full_name)
+        return repo
+
+    def next_number(self, repo: Json) -> int:
+        """Issues and pull requests share one number sequence per repository."""
+        with self.lock:
+            repo["next_number"] += 1
+            return int(repo["next_number"]) - 1
+
+    def user(self, login: str) -> Json:
+        users: dict[str, Json] = self.data["users"]
+        if login not in users:
+            users[login] = {"login": login, "id": self.new_id(),
+                            "name": login.replace("-", " ").title(),
+                            "type": "Bot" if login.endswith("[bot]") else "User",
+                            "created_at": "2015-01-01T00:00:00Z"}
+        return users[login]

@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Cut the part of GitHub's official OpenAPI description that the sandbox serves.
+
+The sandbox claims to speak GitHub's REST API; the only honest way to hold it to
+that is to validate its traffic against GitHub's own description. The full
+description is ~10 MB and slow to load, so this script keeps just the operations
+listed in ``OPERATIONS`` plus every component they reference, and records where
+it came from (``x-cockpit-source``) so the spec version is never a guess.
+
+Usage::
+
+    scripts/cut_openapi.py                     # npm pack @octokit/openapi@VERSION
+    scripts/cut_openapi.py --spec path/to/api.github.com.json
+
+Re-run it when ``OPERATIONS`` changes or to move to a newer spec version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+PACKAGE = "@octokit/openapi"
+VERSION = "23.0.2"
+MEMBER = "package/generated/api.github.com.json"
+OUT = Path(__file__).resolve().parent.parent / "cockpit" / "sandbox" / "openapi"
+
+# (method, path template) — exactly what cockpit/sandbox/github.py routes.
+OPERATIONS: list[tuple[str, str]] = [
+    ("get", "/rate_limit"),
+    ("get", "/user"),
+    ("get", "/repos/{owner}/{repo}"),
+    ("get", "/repos/{owner}/{repo}/branches"),
+    ("get", "/repos/{owner}/{repo}/branches/{branch}"),
+    ("get", "/repos/{owner}/{repo}/commits"),
+    ("get", "/repos/{owner}/{repo}/commits/{ref}"),
+    ("get", "/repos/{owner}/{repo}/commits/{ref}/status"),
+    ("get", "/repos/{owner}/{repo}/commits/{ref}/check-runs"),
+    ("get", "/repos/{owner}/{repo}/compare/{basehead}"),
+    ("get", "/repos/{owner}/{repo}/contents/{path}"),
+    ("put", "/repos/{owner}/{repo}/contents/{path}"),
+    ("get", "/repos/{owner}/{repo}/tags"),
+    ("get", "/repos/{owner}/{repo}/git/ref/{ref}"),
+    ("get", "/repos/{owner}/{repo}/git/matching-refs/{ref}"),
+    ("post", "/repos/{owner}/{repo}/git/refs"),
+    ("patch", "/repos/{owner}/{repo}/git/refs/{ref}"),
+    ("delete", "/repos/{owner}/{repo}/git/refs/{ref}"),
+    ("post", "/repos/{owner}/{repo}/git/tags"),
+    ("get", "/repos/{owner}/{repo}/git/tags/{tag_sha}"),
+    ("get", "/repos/{owner}/{repo}/git/commits/{commit_sha}"),
+    ("get", "/repos/{owner}/{repo}/pulls"),
+    ("post", "/repos/{owner}/{repo}/pulls"),
+    ("get", "/repos/{owner}/{repo}/pulls/{pull_number}"),
+    ("patch", "/repos/{owner}/{repo}/pulls/{pull_number}"),
+    ("get", "/repos/{owner}/{repo}/pulls/{pull_number}/commits"),
+    ("get", "/repos/{owner}/{repo}/pulls/{pull_number}/merge"),
+    ("put", "/repos/{owner}/{repo}/pulls/{pull_number}/merge"),
+    ("post", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"),
+    ("get", "/repos/{owner}/{repo}/releases"),
+    ("post", "/repos/{owner}/{repo}/releases"),
+    ("get", "/repos/{owner}/{repo}/releases/latest"),
+    ("get", "/repos/{owner}/{repo}/releases/tags/{tag}"),
+    ("get", "/repos/{owner}/{repo}/releases/{release_id}"),
+    ("patch", "/repos/{owner}/{repo}/releases/{release_id}"),
+    ("delete", "/repos/{owner}/{repo}/releases/{release_id}"),
+    ("get", "/repos/{owner}/{repo}/releases/{release_id}/assets"),
+    ("get", "/repos/{owner}/{repo}/issues"),
+    ("post", "/repos/{owner}/{repo}/issues"),
+    ("get", "/repos/{owner}/{repo}/issues/{issue_number}"),
+    ("patch", "/repos/{owner}/{repo}/issues/{issue_number}"),
+    ("get", "/repos/{owner}/{repo}/issues/{issue_number}/comments"),
+    ("post", "/repos/{owner}/{repo}/issues/{issue_number}/comments"),
+    ("get", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
+    ("patch", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
+    ("delete", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
+    ("get", "/repos/{owner}/{repo}/milestones"),
+    ("get", "/repos/{owner}/{repo}/milestones/{milestone_number}"),
+    ("get", "/repos/{owner}/{repo}/actions/workflows"),
+    ("get", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}"),
+    ("post", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"),
+    ("get", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"),
+    ("get", "/repos/{owner}/{repo}/actions/runs"),
+    ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}"),
+    ("post", "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun"),
+    ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/jobs"),
+    ("get", "/repos/{owner}/{repo}/actions/jobs/{job_id}"),
+    ("get", "/repos/{owner}/{repo}/actions/jobs/{job_id}/logs"),
+    ("get", "/search/issues"),
+]
+
+
+def fetch_spec(version: str) -> dict[str, Any]:
+    """``npm pack`` the package into a temp dir: the npm registry is the source of truth."""
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            ["npm", "pack", f"{PACKAGE}@{version}", "--silent"],
+            cwd=tmp,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        (tgz,) = Path(tmp).glob("*.tgz")
+        with tarfile.open(tgz) as tar:
+            member = tar.extractfile(MEMBER)
+            assert member is not None
+            return json.load(member)  # type: ignore[no-any-return]
+
+
+def _refs(node: Any, found: set[str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            found.add(ref)
+        for value in node.values():
+            _refs(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _refs(value, found)
+
+
+def _strip_examples(node: Any) -> Any:
+    """Examples are most of the description's bulk and play no part in validation."""
+    if isinstance(node, dict):
+        return {
+            k: _strip_examples(v)
+            for k, v in node.items()
+            if k not in ("examples", "example", "x-github", "x-octokit")
+        }
+    if isinstance(node, list):
+        return [_strip_examples(v) for v in node]
+    return node
+
+
+def cut(spec: dict[str, Any], operations: list[tuple[str, str]]) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for method, template in operations:
+        item = spec["paths"][template]
+        out = paths.setdefault(template, {})
+        if "parameters" in item:
+            out["parameters"] = item["parameters"]
+        out[method] = item[method]
+    paths = _strip_examples(paths)
+
+    components: dict[str, dict[str, Any]] = {}
+    pending: set[str] = set()
+    _refs(paths, pending)
+    done: set[str] = set()
+    while pending:
+        ref = pending.pop()
+        if ref in done:
+            continue
+        done.add(ref)
+        _, _, kind, name = ref.split("/", 3)
+        node = _strip_examples(spec["components"][kind][name])
+        components.setdefault(kind, {})[name] = node
+        _refs(node, pending)
+    for kind in components:
+        components[kind] = dict(sorted(components[kind].items()))
+
+    return {
+        "openapi": spec["openapi"],
+        "info": {
+            "title": "GitHub REST API subset served by the cockpit sandbox",
+            "version": spec["info"]["version"],
+        },
+        "x-cockpit-source": f"{PACKAGE}@{spec['info']['version']} {MEMBER}",
+        "servers": spec.get("servers", [{"url": "https://api.github.com"}]),
+        "paths": dict(sorted(paths.items())),
+        "components": dict(sorted(components.items())),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", type=Path, help="a local api.github.com.json instead of npm")
+    parser.add_argument("--version", default=VERSION, help="@octokit/openapi version")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+
+    spec = json.loads(args.spec.read_text()) if args.spec else fetch_spec(args.version)
+    subset = cut(spec, OPERATIONS)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "github-subset.json").write_text(json.dumps(subset, indent=1, sort_keys=False))
+    (args.out / "README.md").write_text(
+        "# GitHub OpenAPI subset\n\n"
+        f"`github-subset.json` is cut from `{subset['x-cockpit-source']}` "
+        f"(spec version {subset['info']['version']}) by `scripts/cut_openapi.py`: "
+        f"{len(OPERATIONS)} operations and the components they reference.\n"
+        "Do not edit it by hand; edit `OPERATIONS` in the script and re-run it.\n"
+    )
+    print(f"wrote {len(OPERATIONS)} operations from spec {subset['info']['version']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
