@@ -1,0 +1,141 @@
+"""Helpers shared by the benchmarks: timing subprocesses, statistics, machine facts.
+
+Not a benchmark itself (run_all.py skips files whose name starts with ``_``).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Timing:
+    """Wall times (seconds) of repeated runs of one command, or why it could not run."""
+
+    label: str
+    command: str
+    samples: list[float] = field(default_factory=list)
+    error: str | None = None
+
+    def quantile(self, q: float) -> float:
+        """Nearest-rank quantile, q in [0, 1]."""
+        ordered = sorted(self.samples)
+        rank = max(1, round(q * len(ordered) + 0.5 - 1e-9))
+        return ordered[min(rank, len(ordered)) - 1]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p90(self) -> float:
+        return self.quantile(0.9)
+
+
+def time_command(
+    label: str, argv: Sequence[str], runs: int, warmup: int = 1, env: dict[str, str] | None = None
+) -> Timing:
+    """Run ``argv`` ``warmup`` + ``runs`` times and keep the wall time of the last ``runs``.
+
+    The first failing run stops the measurement and records its error instead.
+    """
+    timing = Timing(label, " ".join(argv))
+    for i in range(warmup + runs):
+        start = time.perf_counter()
+        proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+        elapsed = time.perf_counter() - start
+        if proc.returncode != 0:
+            lines = (proc.stderr or proc.stdout).strip().splitlines()
+            timing.error = f"exit {proc.returncode}: {lines[-1] if lines else ''}"
+            timing.samples.clear()
+            return timing
+        if i >= warmup:
+            timing.samples.append(elapsed)
+    return timing
+
+
+def timing_table(timings: Sequence[Timing]) -> str:
+    """A markdown table: one row per command, median / p90 / min / max in ms."""
+    rows = [
+        "| what | runs | median ms | p90 ms | min ms | max ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for t in timings:
+        if t.error:
+            rows.append(f"| {t.label} | 0 | n/a | n/a | n/a | n/a — `{t.error}` |")
+            continue
+        rows.append(
+            f"| {t.label} | {len(t.samples)} | {t.median * 1e3:.0f} | {t.p90 * 1e3:.0f} "
+            f"| {min(t.samples) * 1e3:.0f} | {max(t.samples) * 1e3:.0f} |"
+        )
+    return "\n".join(rows)
+
+
+def git_commit() -> str:
+    """The checked-out commit (short), with ``+dirty`` when tracked files changed."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                kib = int(line.split()[1])
+                return f"{kib / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError):
+        pass
+    return "unknown"
+
+
+def machine() -> dict[str, str]:
+    """Facts about where a benchmark ran, for the header of a results section."""
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": git_commit(),
+        "nproc": str(os.cpu_count()),
+        "cpu": _cpu_model(),
+        "memory": _memory(),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": f"{platform.python_implementation()} {platform.python_version()}"
+        f" ({sys.executable})",
+    }
+
+
+def machine_markdown() -> str:
+    return "\n".join(f"- {key}: {value}" for key, value in machine().items())
