@@ -136,6 +136,36 @@ def _strip_examples(node: Any) -> Any:
     return node
 
 
+def _errata(node: Any, where: str, notes: list[str]) -> None:
+    """Fix what no validator can evaluate, and record each fix in the output.
+
+    GitHub's contents response is ``oneOf`` [directory (a JSON *array*), file, ...]
+    with ``discriminator: type`` mapping ``array`` to the directory: a discriminator
+    can only read a property of an object, so validators reject every directory
+    listing. We drop that discriminator; the ``oneOf`` alone still decides.
+
+    Error responses such as PUT contents' 409 are ``oneOf`` [basic-error,
+    repository-rule-violation-error]; neither requires a field nor forbids extra
+    ones, so every error body matches both and ``oneOf`` can never pass. For
+    ``oneOf`` made only of ``*-error`` schemas we use ``anyOf``.
+    """
+    if isinstance(node, dict):
+        disc = node.get("discriminator")
+        if isinstance(disc, dict) and "array" in (disc.get("mapping") or {}):
+            del node["discriminator"]
+            notes.append(f"{where}: dropped discriminator mapping 'array' (oneOf kept)")
+        branches = node.get("oneOf")
+        if isinstance(branches, list) and branches and all(
+                str(b.get("$ref", "")).endswith("error") for b in branches):
+            node["anyOf"] = node.pop("oneOf")
+            notes.append(f"{where}: error oneOf relaxed to anyOf (branches overlap)")
+        for key, value in node.items():
+            _errata(value, f"{where}/{key}", notes)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _errata(value, f"{where}/{i}", notes)
+
+
 def cut(spec: dict[str, Any], operations: list[tuple[str, str]]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for method, template in operations:
@@ -162,6 +192,9 @@ def cut(spec: dict[str, Any], operations: list[tuple[str, str]]) -> dict[str, An
     for kind in components:
         components[kind] = dict(sorted(components[kind].items()))
 
+    notes: list[str] = []
+    _errata(paths, "#/paths", notes)
+    _errata(components, "#/components", notes)
     return {
         "openapi": spec["openapi"],
         "info": {
@@ -169,6 +202,7 @@ def cut(spec: dict[str, Any], operations: list[tuple[str, str]]) -> dict[str, An
             "version": spec["info"]["version"],
         },
         "x-cockpit-source": f"{PACKAGE}@{spec['info']['version']} {MEMBER}",
+        "x-cockpit-errata": notes,
         "servers": spec.get("servers", [{"url": "https://api.github.com"}]),
         "paths": dict(sorted(paths.items())),
         "components": dict(sorted(components.items())),
@@ -192,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         f"(spec version {subset['info']['version']}) by `scripts/cut_openapi.py`: "
         f"{len(OPERATIONS)} operations and the components they reference.\n"
         "Do not edit it by hand; edit `OPERATIONS` in the script and re-run it.\n"
+        "Errata applied (see `_errata` in the script): "
+        + ("; ".join(subset["x-cockpit-errata"]) or "none") + "\n"
     )
     print(f"wrote {len(OPERATIONS)} operations from spec {subset['info']['version']}")
     return 0

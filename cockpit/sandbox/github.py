@@ -642,7 +642,7 @@ async def search_issues(ctx: Ctx) -> Response:
                 results.append((r, i))
     items = [dict(ctx.shapes.issue(r, i), score=1.0) for r, i in results]
     return json_response({"total_count": len(items), "incomplete_results": False,
-                          "items": items[:100]})
+                          "search_type": "lexical", "items": items[:100]})
 
 
 # -- pull requests -----------------------------------------------------------------------

@@ -73,7 +73,7 @@ class Shapes:
             "followers": 10, "following": 1, "created_at": u["created_at"],
             "updated_at": u["created_at"], "private_gists": 0, "total_private_repos": 0,
             "owned_private_repos": 0, "disk_usage": 100, "collaborators": 0,
-            "two_factor_authentication": True,
+            "two_factor_authentication": True, "user_view_type": "private",
         }
 
     # -- repositories ---------------------------------------------------------
@@ -319,8 +319,10 @@ class Shapes:
             "active_lock_reason": None, "comments": comments,
             "closed_at": i["closed_at"], "created_at": i["created_at"],
             "updated_at": i["updated_at"], "closed_by": None,
-            "author_association": "MEMBER", "state_reason": i.get("state_reason"),
+            "author_association": "MEMBER",
         }
+        if i.get("state_reason"):
+            out["state_reason"] = i["state_reason"]
         if i["pull"]:
             p = i["pull"]
             out["pull_request"] = {

@@ -254,6 +254,14 @@ def _kubo(repo: BareRepo) -> dict[str, str]:
         "docs/changelogs/v0.30.md": changelog("0.30", False),
         "CHANGELOG.md": changelog_index(["0.29", "0.30"]),
     }, "chore: update version to 0.30.0-dev", ALICE, ALICE, "2024-05-28T10:00:00Z")
+    # Stage 14 of the previous release: merge `release` back, keeping master's version.
+    master = repo.resolve("master")
+    assert master
+    master_tree = repo.git("rev-parse", f"{master}^{{tree}}").strip()
+    merged = repo.commit_tree(master_tree, [master, final],
+                              "Merge pull request #2 from ipfs/merge-release-v0.29.0\n\n"
+                              "Merge release v0.29.0\n", ALICE, ALICE, "2024-06-11T10:00:00Z")
+    repo.update_ref("refs/heads/master", merged, master)
     repo.commit_files("master", {"core/commands/pin.go": b"package commands\n// pin ls\n"},
                       "fix(pin): faster `ipfs pin ls --type=recursive`", BOB, BOB,
                       "2024-06-14T10:00:00Z")
