@@ -23,6 +23,7 @@
 #   COCKPIT_CI_SUITE     Debian suite of the base image   (bookworm)
 #   COCKPIT_CI_IMAGE     tag of the built image           (localhost/cockpit:ci)
 #   COCKPIT_CI_SKIP_DEMO 1 to skip the demo step (only while `cockpit demo` is unfinished)
+#   COCKPIT_CI_NO_CACHE  1 to rebuild every layer of the image (not the base)
 #   PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_TRUSTED_HOST  passed to the build; when unset,
 #                        the host's pip configuration is used (http(s) indexes only).
 set -euo pipefail
@@ -134,11 +135,14 @@ only_http() { tr ' ' '\n' | grep -E '^https?://' | paste -sd' ' || true; }
 index_url=${PIP_INDEX_URL:-$(pip_conf index-url | only_http)}
 extra_index_url=${PIP_EXTRA_INDEX_URL:-$(pip_conf extra-index-url | only_http)}
 trusted_host=${PIP_TRUSTED_HOST:-$(pip_conf trusted-host)}
+# The local base's system bundle has the host's CAs (Debian's pip uses it anyway; this
+# makes it explicit for any pip in the build).
 build_args=(--build-arg "BASE_IMAGE=$BASE_IMAGE"
             --build-arg PIP_CERT=/etc/ssl/certs/ca-certificates.crt)
 [ -z "$index_url" ] || build_args+=(--build-arg "PIP_INDEX_URL=$index_url")
 [ -z "$extra_index_url" ] || build_args+=(--build-arg "PIP_EXTRA_INDEX_URL=$extra_index_url")
 [ -z "$trusted_host" ] || build_args+=(--build-arg "PIP_TRUSTED_HOST=$trusted_host")
+[ "${COCKPIT_CI_NO_CACHE:-}" != 1 ] || build_args+=(--no-cache)
 
 old_id=$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 say "building $IMAGE"
