@@ -148,8 +148,16 @@ def _errata(node: Any, where: str, notes: list[str]) -> None:
     repository-rule-violation-error]; neither requires a field nor forbids extra
     ones, so every error body matches both and ``oneOf`` can never pass. For
     ``oneOf`` made only of ``*-error`` schemas we use ``anyOf``.
+
+    ``nullable: true`` with an ``enum`` that lacks null (e.g. a check run's or
+    job's ``conclusion``, null until it completes): OpenAPI 3.0.3 says nullable
+    does not extend an enum, so GitHub's own null would be rejected; we add null.
     """
     if isinstance(node, dict):
+        if node.get("nullable") is True and isinstance(node.get("enum"), list) and \
+                None not in node["enum"]:
+            node["enum"] = [*node["enum"], None]
+            notes.append(f"{where}: null added to the enum of a nullable field")
         disc = node.get("discriminator")
         if isinstance(disc, dict) and "array" in (disc.get("mapping") or {}):
             del node["discriminator"]
