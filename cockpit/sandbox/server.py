@@ -10,11 +10,14 @@ inspection, so a test can always clone and always look).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import signal
 import socket
 import threading
 import time
+from collections.abc import Generator
 from typing import Any
 
 import uvicorn
@@ -282,12 +285,33 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _Server(uvicorn.Server):
+    """uvicorn, minus re-raising SIGINT/SIGTERM after its graceful shutdown.
+
+    uvicorn re-raises the captured signal so the process dies by it; the CLI
+    instead wants to return, remove its temporary data and exit 0.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {s: signal.signal(s, self.handle_exit) for s in (signal.SIGINT,
+                                                                    signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+
 def make_server(sb: Sandbox, sock: socket.socket) -> uvicorn.Server:
     host, port = sock.getsockname()[:2]
     sb.bind(f"http://{host}:{port}")
     config = uvicorn.Config(SandboxApp(sb), log_level="warning", lifespan="off",
                             timeout_graceful_shutdown=1, access_log=False)
-    return uvicorn.Server(config)
+    return _Server(config)
 
 
 class ThreadedServer:

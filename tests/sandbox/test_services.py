@@ -1,0 +1,98 @@
+"""Announcement services, registries, persistence across restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from cockpit.sandbox.seed import CHATTER_ALIAS
+from cockpit.sandbox.testing import SandboxHandle, running_sandbox
+
+
+def test_discourse_topic_pin_search_and_mirror(sandbox: SandboxHandle) -> None:
+    d = sandbox.env["COCKPIT_DISCOURSE_URL"]
+    key = {"Api-Key": sandbox.env["COCKPIT_DISCOURSE_TOKEN"], "Api-Username": "releasebot"}
+    assert httpx.post(d + "/posts.json", json={"title": "x" * 10, "raw": "y" * 20}
+                      ).status_code == 403
+    post = httpx.post(d + "/posts.json", headers=key, json={
+        "title": "Kubo v0.30.0-rc1 is out!", "raw": "Heading\n\nRelease notes: ...",
+        "category": 13, "tags": ["kubo", "go-ipfs"]}).json()
+    tid = post["topic_id"]
+    pin = httpx.put(f"{d}/t/{tid}/status.json", headers=key,
+                    data={"status": "pinned", "enabled": "true"})
+    assert pin.json()["success"] == "OK"
+    topic = httpx.get(f"{d}/t/{tid}.json").json()
+    assert topic["pinned"] and topic["tags"] == ["kubo", "go-ipfs"]
+    found = httpx.get(d + "/search.json", params={"q": "Kubo v0.30.0-rc1 tags:kubo"}).json()
+    assert [t["id"] for t in found["topics"]] == [tid]
+    assert httpx.get(d + "/latest.json").json()["topic_list"]["topics"][0]["id"] == tid
+    # mirrored to Discord and Matrix #ipfs-chatter
+    msgs = httpx.get(sandbox.base_url + "/discord/api/channels/2000/messages").json()
+    assert "Kubo v0.30.0-rc1 is out!" in msgs[0]["content"]
+    m = sandbox.env["COCKPIT_MATRIX_URL"] + "/_matrix/client/v3"
+    auth = {"Authorization": f"Bearer {sandbox.env['COCKPIT_MATRIX_TOKEN']}"}
+    room = httpx.get(f"{m}/directory/room/{CHATTER_ALIAS.replace('#', '%23')}").json()
+    events = httpx.get(f"{m}/rooms/{room['room_id']}/messages", headers=auth).json()["chunk"]
+    assert "Kubo v0.30.0-rc1 is out!" in events[0]["content"]["body"]
+    state = sandbox.state()
+    assert len(state["discourse"]["topics"]) == 1
+
+
+def test_discord_webhook(sandbox: SandboxHandle) -> None:
+    url = sandbox.env["COCKPIT_DISCORD_WEBHOOK_URL"]
+    assert httpx.post(url, json={"content": "hi"}).status_code == 204
+    msg = httpx.post(url, params={"wait": "true"}, json={"content": "Kubo v0.30.0 is out"}).json()
+    assert msg["content"] == "Kubo v0.30.0 is out" and msg["webhook_id"]
+    assert httpx.get(f"{url}/messages/{msg['id']}").json()["id"] == msg["id"]
+    assert httpx.post(url.rsplit("/", 1)[0] + "/bad", json={"content": "x"}).status_code == 401
+    assert httpx.post(url, json={}).status_code == 400
+    assert len(sandbox.state()["discord"]["messages"]) == 2
+
+
+def test_reddit_and_matrix(sandbox: SandboxHandle) -> None:
+    r = sandbox.env["COCKPIT_REDDIT_URL"]
+    auth = {"Authorization": f"Bearer {sandbox.env['COCKPIT_REDDIT_TOKEN']}"}
+    assert httpx.post(r + "/api/submit", data={"sr": "ipfs"}).status_code == 401
+    sub = httpx.post(r + "/api/submit", headers=auth, data={
+        "sr": "ipfs", "kind": "link", "title": "Kubo v0.30.0", "api_type": "json",
+        "url": "https://github.com/ipfs/kubo/releases/tag/v0.30.0"}).json()
+    assert sub["json"]["errors"] == []
+    listing = httpx.get(r + "/r/ipfs/new.json").json()
+    assert listing["data"]["children"][0]["data"]["title"] == "Kubo v0.30.0"
+
+    m = sandbox.env["COCKPIT_MATRIX_URL"] + "/_matrix/client/v3"
+    mauth = {"Authorization": f"Bearer {sandbox.env['COCKPIT_MATRIX_TOKEN']}"}
+    room = "%21ipfs-chatter:sandbox.local"
+    url = f"{m}/rooms/{room}/send/m.room.message/txn1"
+    first = httpx.put(url, headers=mauth, json={"msgtype": "m.text", "body": "hello"}).json()
+    again = httpx.put(url, headers=mauth, json={"msgtype": "m.text", "body": "hello"}).json()
+    assert first == again  # idempotent by transaction id, as Matrix is
+    assert httpx.put(url, json={"body": "x"}).status_code == 401
+    assert httpx.get(f"{m}/directory/room/%23nope:ipfs.io").status_code == 404
+    assert httpx.get(f"{m}/account/whoami", headers=mauth).json()["user_id"]
+
+
+def test_registries(sandbox: SandboxHandle) -> None:
+    docker = sandbox.env["COCKPIT_DOCKER_REGISTRY_URL"]
+    assert httpx.get(docker + "/v2/repositories/ipfs/kubo/tags/v0.29.0").is_success
+    assert httpx.get(docker + "/v2/repositories/ipfs/kubo/tags/v9.9.9").status_code == 404
+    assert httpx.get(docker + "/v2/repositories/ipfs/kubo/tags").json()["count"] >= 3
+    npm = sandbox.env["COCKPIT_NPM_REGISTRY_URL"]
+    assert httpx.get(npm + "/kubo").json()["dist-tags"]["latest"] == "0.29.0"
+    assert httpx.get(npm + "/kubo/0.99.0").status_code == 404
+    dist = sandbox.env["COCKPIT_DIST_URL"]
+    assert "v0.29.0" in httpx.get(dist + "/kubo/versions").text.split()
+    assert httpx.get(dist + "/go-ipfs/current").text == "v0.29.0\n"
+
+
+def test_state_survives_restart(tmp_path: Path) -> None:
+    with running_sandbox(tmp_path) as sb:
+        h = {"Authorization": f"Bearer {sb.admin_token}"}
+        httpx.post(sb.api_url + "/repos/ipfs/kubo/issues", headers=h,
+                   json={"title": "Release v0.30.0"}).raise_for_status()
+        token = sb.admin_token
+    with running_sandbox(tmp_path) as sb2:
+        assert sb2.admin_token == token
+        titles = [i["title"] for i in sb2.state()["repos"]["ipfs/kubo"]["issues"]]
+        assert titles.count("Release v0.30.0") == 1
