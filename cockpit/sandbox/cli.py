@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import signal
 import sys
 from pathlib import Path
 
@@ -52,6 +53,10 @@ def main(args: argparse.Namespace) -> int:
         sb.cleanup()
         return 1
     server = make_server(sb, sock)
+    # A signal that lands between printing the URL and uvicorn taking over still
+    # means "shut down cleanly", not "die".
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: setattr(server, "should_exit", True))
     print(f"cockpit sandbox serving on {sb.base_url}")
     print(f"# data: {sb.data_dir}   inspect: {sb.base_url}/_sandbox/state")
     print(f"# read-only token: {sb.readonly_token}")
