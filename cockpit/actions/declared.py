@@ -1,0 +1,1 @@
+"""Kinds declared so playbooks validate; the cockpit reports them as not implemented yet."""

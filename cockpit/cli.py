@@ -1,0 +1,275 @@
+"""The ``cockpit`` console script: the TUI by default, headless verbs for scripts and CI.
+
+Exit codes: 0 ok, 1 a stage failed or needs a human, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import cockpit
+from cockpit.model import Outcome, Release, Status, Version, VersionError
+from cockpit.playbook import Playbook, PlaybookError, load_playbook
+from cockpit.prompts import AnswersFileError, AnswersPrompter, Prompter, TerminalPrompter
+
+EXIT_OK, EXIT_NEEDS_HUMAN, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class BadInput(Exception):
+    """Anything the user got wrong on the command line or in a file: exit 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cockpit",
+        description="Drive a many-service release as stages of explained, rerun-safe actions.",
+    )
+    parser.add_argument("--version", action="version", version=f"cockpit {cockpit.__version__}")
+    parser.add_argument("--playbook", type=Path, help="a playbook TOML file (default: Kubo)")
+    parser.add_argument("--release", dest="release_version", metavar="V",
+                        help="release version for the TUI, e.g. v0.30.0-rc1")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--shadow", action="store_true",
+                      help="watch a release driven elsewhere, read-only")
+    mode.add_argument("--walkthrough", action="store_true",
+                      help="explain every step without executing anything")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
+
+    explain = verbs.add_parser("explain", help="explain the playbook, a stage or an action")
+    explain.add_argument("target", nargs="?", help="STAGE or STAGE/ACTION")
+    explain.add_argument("--version", dest="release_version", metavar="V",
+                         help="fill in a concrete version")
+
+    plan = verbs.add_parser("plan", help="list what a release of version V will do")
+    plan.add_argument("--version", dest="release_version", metavar="V", required=True)
+
+    status = verbs.add_parser("status", help="check every action, read-only")
+    status.add_argument("--version", dest="release_version", metavar="V", required=True)
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+
+    run = verbs.add_parser("run", help="run one stage")
+    run.add_argument("stage")
+    run.add_argument("--version", dest="release_version", metavar="V", required=True)
+    answers = run.add_mutually_exclusive_group()
+    answers.add_argument("--yes", action="store_true", help="answer every confirmation yes")
+    answers.add_argument("--answers", type=Path, help="TOML/JSON file: prompt id → answer")
+
+    sandbox = verbs.add_parser("sandbox", help="serve the local sandbox world")
+    from cockpit.sandbox.cli import add_arguments
+
+    add_arguments(sandbox)
+
+    demo = verbs.add_parser("demo", help="try a whole release against a local sandbox")
+    demo.add_argument("--headless", action="store_true", help="no TUI: print the stage log")
+    demo.add_argument("--version", dest="release_version", metavar="V", default="v0.30.0-rc1")
+    demo_answers = demo.add_mutually_exclusive_group()
+    demo_answers.add_argument("--yes", action="store_true")
+    demo_answers.add_argument("--answers", type=Path)
+    for sub in (explain, plan, status, run, demo):
+        sub.add_argument("--playbook", type=Path, default=argparse.SUPPRESS,
+                         help="a playbook TOML file (default: Kubo)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except (BadInput, VersionError, PlaybookError, AnswersFileError) as exc:
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("cockpit: interrupted; rerun the same command to resume safely", file=sys.stderr)
+        return EXIT_NEEDS_HUMAN
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.verb == "sandbox":
+        from cockpit.sandbox.cli import main as sandbox_main
+
+        return sandbox_main(args)
+    playbook = load_playbook(getattr(args, "playbook", None))
+    version = Version.parse(args.release_version) if args.release_version else None
+    if args.verb == "explain":
+        return _explain(playbook, args.target, version)
+    if args.verb is None:
+        return _tui(args, playbook, version)
+    if version is None:
+        raise BadInput("--version is required")
+    if args.verb == "plan":
+        return _plan(playbook, version)
+    if args.verb == "status":
+        return asyncio.run(_status(playbook, version, as_json=args.json))
+    if args.verb == "run":
+        prompter = _prompter(args)
+        return asyncio.run(_run(playbook, version, [args.stage], prompter))
+    if args.verb == "demo":
+        return _demo(args, playbook, version)
+    raise BadInput(f"unknown verb {args.verb}")
+
+
+def _prompter(args: argparse.Namespace) -> Prompter:
+    if args.answers:
+        return AnswersPrompter.from_file(args.answers, yes=args.yes)
+    if args.yes:
+        return AnswersPrompter(yes=True)
+    return TerminalPrompter()
+
+
+def make_release(playbook: Playbook, version: Version, driver: str = "") -> Release:
+    from cockpit.settings import Settings
+
+    name = driver or Settings().driver or _git_user() or getpass.getuser()
+    return Release(playbook=playbook.name, version=version, driver=name,
+                   host=socket.gethostname())
+
+
+def _git_user() -> str:
+    import subprocess
+
+    found = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True,
+                           check=False)
+    return found.stdout.strip()
+
+
+# -- explain / plan ----------------------------------------------------------------------
+
+
+def _explain(playbook: Playbook, target: str | None, version: Version | None) -> int:
+    from cockpit.explain import explain_action, explain_playbook, explain_stage
+
+    session_engine = _engine(playbook, version, read_only=True)
+    if target is None:
+        print(explain_playbook(session_engine))
+        return EXIT_OK
+    stage_id, _, action_id = target.partition("/")
+    try:
+        stage = session_engine.stage(stage_id)
+    except LookupError as exc:
+        raise BadInput(str(exc)) from None
+    if not action_id:
+        print(explain_stage(session_engine, stage))
+        return EXIT_OK
+    spec = stage.action(action_id)
+    if spec is None:
+        known = ", ".join(a.id for a in stage.actions)
+        raise BadInput(f"no action {action_id!r} in stage {stage_id!r} (actions: {known})")
+    print(explain_action(session_engine, stage, spec))
+    return EXIT_OK
+
+
+def _plan(playbook: Playbook, version: Version) -> int:
+    from cockpit.explain import plan_text
+
+    print(plan_text(_engine(playbook, version, read_only=True)))
+    return EXIT_OK
+
+
+def _engine(playbook: Playbook, version: Version | None, *, read_only: bool,
+            prompter: Prompter | None = None):  # type: ignore[no-untyped-def]
+    from cockpit.context import Session
+    from cockpit.engine import Engine
+    from cockpit.settings import Settings
+
+    settings = Settings()
+    release = make_release(playbook, version) if version else None
+    session = Session(settings=settings, prompter=prompter or AnswersPrompter(),
+                      release=release, read_only=read_only)
+    return Engine(playbook, session)
+
+
+# -- status / run ------------------------------------------------------------------------
+
+
+async def _status(playbook: Playbook, version: Version, *, as_json: bool) -> int:
+    from cockpit.journal import Journal
+    from cockpit.status import release_status
+
+    engine = _engine(playbook, version, read_only=True)
+    journal = Journal(engine.session.settings.state_dir, engine.release_key)
+    engine.session.manual_confirmations |= journal.manual_confirmations()
+    rows = await release_status(engine, journal)
+    if as_json:
+        print(json.dumps([row.as_json() for row in rows], indent=2))
+    else:
+        for row in rows:
+            print(row.as_text())
+    pending = [r for r in rows if r.status not in (Status.DONE,)]
+    return EXIT_OK if not pending else EXIT_NEEDS_HUMAN
+
+
+async def _run(playbook: Playbook, version: Version, stages: list[str],
+               prompter: Prompter) -> int:
+    from cockpit.journal import Journal
+    from cockpit.terminal import TerminalPrinter
+
+    engine = _engine(playbook, version, read_only=False, prompter=prompter)
+    journal = Journal(engine.session.settings.state_dir, engine.release_key)
+    engine.session.manual_confirmations |= journal.manual_confirmations()
+    engine.bus.listen(journal.append)
+    engine.bus.listen(TerminalPrinter(sys.stdout).print_event)
+    for stage_id in stages:
+        try:
+            report = await engine.run_stage(stage_id)
+        except LookupError as exc:
+            raise BadInput(str(exc)) from None
+        if report.outcome not in (Outcome.DONE, Outcome.NOT_APPLICABLE):
+            print(f"\nstage {stage_id} stopped: {report.reason}\n"
+                  f"Fix it, then rerun `cockpit run {stage_id} --version {version}`: "
+                  "finished actions are checked, not redone.", file=sys.stderr)
+            return EXIT_NEEDS_HUMAN
+    return EXIT_OK
+
+
+# -- TUI and demo ------------------------------------------------------------------------
+
+
+def _tui(args: argparse.Namespace, playbook: Playbook, version: Version | None) -> int:
+    if version is None:
+        raise BadInput("which release? pass --release vX.Y.Z[-rcN] (or try `cockpit demo`)")
+    from screens.launch import launch
+
+    mode = "shadow" if args.shadow else "walkthrough" if args.walkthrough else "drive"
+    return launch(playbook, make_release(playbook, version), mode=mode)
+
+
+def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int:
+    import tempfile
+
+    from cockpit.sandbox.testing import start_sandbox, stop_sandbox
+
+    with tempfile.TemporaryDirectory(prefix="cockpit-demo-") as home:
+        handle = start_sandbox(Path(home) / "sandbox")
+        try:
+            os.environ.update(handle.env)
+            os.environ["COCKPIT_STATE_DIR"] = str(Path(home) / "state")
+            os.environ["COCKPIT_WORKSPACE_DIR"] = str(Path(home) / "work")
+            os.environ.setdefault("COCKPIT_POLL_INITIAL_SECONDS", "0.2")
+            os.environ.setdefault("COCKPIT_POLL_MAX_SECONDS", "1")
+            for name, value in (("GIT_AUTHOR_NAME", "Cockpit Demo"),
+                                ("GIT_AUTHOR_EMAIL", "demo@cockpit.invalid"),
+                                ("GIT_COMMITTER_NAME", "Cockpit Demo"),
+                                ("GIT_COMMITTER_EMAIL", "demo@cockpit.invalid")):
+                os.environ.setdefault(name, value)
+            print(f"sandbox: {handle.base_url} (a local world; nothing leaves this machine)",
+                  file=sys.stderr)
+            if args.headless:
+                stages = [s.id for s in playbook.stages]
+                return asyncio.run(_run(playbook, version, stages, _prompter(args)))
+            from screens.launch import launch
+
+            return launch(playbook, make_release(playbook, version, "demo"), mode="drive")
+        finally:
+            stop_sandbox(handle)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,302 @@
+"""The engine: runs a stage's actions in order, safely, and says what happened.
+
+For each action: check; if done, skip; if incomplete, apply then check again;
+if in progress, poll with backoff until done or a timeout; if failed, stop and
+ask the human (retry / skip with a reason / abort). Everything it does is
+published as typed events on an ``EventBus``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from cockpit.actions import REGISTRY, ActionKind, load_kinds
+from cockpit.actions.manual import NotDoneYet
+from cockpit.bus import EventBus
+from cockpit.context import ActionContext, ReadOnlyViolation, Session
+from cockpit.events import (
+    ActionApplying,
+    ActionChecked,
+    ActionFinished,
+    Event,
+    LogLine,
+    PromptAnswered,
+    PromptAsked,
+    StageFinished,
+    StageStarted,
+    Waiting,
+)
+from cockpit.model import CheckResult, Outcome, Status, Version
+from cockpit.playbook import ActionSpec, Playbook, StageSpec, TemplateError, render, template_values
+from cockpit.prompts import FAILURE_CHOICES, Choose, Confirm, NoAnswer, Prompt, PromptAnswer
+
+
+class UnknownStage(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class ActionReport:
+    stage: str
+    action: str
+    outcome: Outcome
+    reason: str
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class StageReport:
+    stage: str
+    outcome: Outcome
+    reason: str
+    actions: tuple[ActionReport, ...]
+
+
+class _Stop(Exception):
+    """Ends a stage early with an outcome (abort, needs a human)."""
+
+    def __init__(self, outcome: Outcome, reason: str) -> None:
+        super().__init__(reason)
+        self.outcome = outcome
+        self.reason = reason
+
+
+class _EventPrompter:
+    """Wraps the session's prompter so every question and answer becomes an event."""
+
+    def __init__(self, engine: Engine, inner: object) -> None:
+        self.engine = engine
+        self.inner = inner
+        self.stage = ""
+        self.action = ""
+
+    async def ask(self, prompt: Prompt) -> PromptAnswer:
+        key = self.engine.release_key
+        self.engine.bus.publish(PromptAsked(release=key, stage=self.stage, action=self.action,
+                                            prompt=prompt))
+        answer: PromptAnswer = await self.inner.ask(prompt)  # type: ignore[attr-defined]
+        self.engine.bus.publish(PromptAnswered(release=key, stage=self.stage, action=self.action,
+                                               prompt_id=prompt.id, answer=answer))
+        return answer
+
+
+class Engine:
+    """Runs stages of one playbook for one release in one session."""
+
+    def __init__(self, playbook: Playbook, session: Session, bus: EventBus | None = None) -> None:
+        load_kinds()
+        self.playbook = playbook
+        self.session = session
+        self.bus = bus or EventBus()
+        self._prompter = _EventPrompter(self, session.prompter)
+        session.prompter = self._prompter
+        session.emit_log = self._emit_log
+        self.values = template_values(playbook, session.version)
+
+    @property
+    def release_key(self) -> str:
+        release = self.session.release
+        return release.key if release else f"{self.playbook.name}-explain"
+
+    def _publish(self, event: Event) -> None:
+        self.bus.publish(event)
+
+    def _emit_log(self, stage: str, action: str | None, line: str, manual: str | None) -> None:
+        self._publish(LogLine(release=self.release_key, stage=stage, action=action, line=line,
+                              manual=manual))
+
+    def stage(self, stage_id: str) -> StageSpec:
+        stage = self.playbook.stage(stage_id)
+        if stage is None:
+            known = ", ".join(s.id for s in self.playbook.stages)
+            raise UnknownStage(f"no stage {stage_id!r} in playbook {self.playbook.name} "
+                               f"(stages: {known})")
+        return stage
+
+    def build(self, stage: StageSpec, spec: ActionSpec) -> ActionKind | None:
+        """The action object for a spec, or None when its kind has no implementation yet."""
+        info = REGISTRY.get(spec.kind)
+        if info is None or info.implementation is None or info.params_model is None:
+            return None
+        params = info.params_model.model_validate(render(spec.params, self.values))
+        ctx = ActionContext(self.session, stage.id, spec.id, self.values)
+        return info.implementation(params, ctx)
+
+    def applies(self, stage: StageSpec, spec: ActionSpec | None = None) -> bool:
+        version = self.session.version
+        if not isinstance(version, Version):
+            return True
+        return stage.applies_to(version) and (spec is None or spec.applies_to(version))
+
+    # -- checks only -------------------------------------------------------------------
+
+    async def check_action(self, stage: StageSpec, spec: ActionSpec) -> CheckResult:
+        """One read-only check, as a result (errors and missing kinds become results)."""
+        if not self.applies(stage, spec):
+            return CheckResult.done("does not apply to this release")
+        try:
+            action = self.build(stage, spec)
+            if action is None:
+                return CheckResult.failed(f"kind {spec.kind!r} has no implementation yet: "
+                                          "do this step by hand (see `cockpit explain`)")
+            return await action.check()
+        except (TemplateError, ReadOnlyViolation, NoAnswer) as exc:
+            return CheckResult.failed(self.session.redact(str(exc)))
+        except Exception as exc:  # a check must never take the engine down
+            return CheckResult.failed(self.session.redact(f"{type(exc).__name__}: {exc}"))
+
+    # -- running -----------------------------------------------------------------------
+
+    async def run_stage(self, stage_id: str) -> StageReport:
+        stage = self.stage(stage_id)
+        release = self.session.release
+        key = self.release_key
+        self._publish(StageStarted(release=key, stage=stage.id,
+                                   driver=release.driver if release else "",
+                                   host=release.host if release else "",
+                                   read_only=self.session.read_only))
+        reports: list[ActionReport] = []
+        outcome, reason = Outcome.DONE, "every action is done"
+        try:
+            if not self.applies(stage):
+                outcome, reason = Outcome.NOT_APPLICABLE, "stage does not apply to this release"
+            else:
+                for spec in stage.actions:
+                    report = await self._run_action(stage, spec)
+                    reports.append(report)
+                    if report.outcome in (Outcome.FAILED, Outcome.ABORTED, Outcome.NEEDS_HUMAN):
+                        outcome, reason = report.outcome, f"{spec.id}: {report.reason}"
+                        break
+        except asyncio.CancelledError:
+            self._publish(StageFinished(release=key, stage=stage.id, outcome=Outcome.ABORTED,
+                                        reason="cancelled by the driver"))
+            raise
+        self._publish(StageFinished(release=key, stage=stage.id, outcome=outcome, reason=reason))
+        return StageReport(stage.id, outcome, reason, tuple(reports))
+
+    def _finish(self, stage: StageSpec, spec: ActionSpec, outcome: Outcome, reason: str,
+                link: str | None = None) -> ActionReport:
+        self._publish(ActionFinished(release=self.release_key, stage=stage.id, action=spec.id,
+                                     outcome=outcome, reason=reason, link=link))
+        return ActionReport(stage.id, spec.id, outcome, reason, link)
+
+    async def _run_action(self, stage: StageSpec, spec: ActionSpec) -> ActionReport:
+        self._prompter.stage, self._prompter.action = stage.id, spec.id
+        if not self.applies(stage, spec):
+            return self._finish(stage, spec, Outcome.NOT_APPLICABLE,
+                                "does not apply to this release")
+        try:
+            action = self.build(stage, spec)
+        except TemplateError as exc:
+            return self._finish(stage, spec, Outcome.FAILED, str(exc))
+        if action is None:
+            return self._finish(stage, spec, Outcome.FAILED,
+                                f"kind {spec.kind!r} has no implementation yet in this cockpit: "
+                                "do this step by hand (`cockpit explain "
+                                f"{stage.id}/{spec.id}`), then skip it with a reason")
+        try:
+            return await self._drive(stage, spec, action)
+        except _Stop as stop:
+            return self._finish(stage, spec, stop.outcome, stop.reason)
+
+    async def _check(self, stage: StageSpec, spec: ActionSpec, action: ActionKind) -> CheckResult:
+        try:
+            result = await action.check()
+        except NoAnswer as exc:
+            raise _Stop(Outcome.NEEDS_HUMAN, str(exc)) from None
+        except Exception as exc:
+            result = CheckResult.failed(self.session.redact(f"check failed: {exc}"))
+        self._publish(ActionChecked(release=self.release_key, stage=stage.id, action=spec.id,
+                                    result=result))
+        return result
+
+    async def _drive(self, stage: StageSpec, spec: ActionSpec, action: ActionKind) -> ActionReport:
+        settings = self.session.settings
+        result = await self._check(stage, spec, action)
+        applied = False
+        waited_since: float | None = None
+        delay = settings.poll_initial_seconds
+        while True:
+            if result.status is Status.DONE:
+                return self._finish(stage, spec, Outcome.DONE, result.reason, result.link)
+            if result.status is Status.INCOMPLETE and self.session.read_only:
+                return self._finish(stage, spec, Outcome.NEEDS_HUMAN,
+                                    f"would apply (read-only session): {result.reason}",
+                                    result.link)
+            if result.status is Status.INCOMPLETE and not applied:
+                applied = True
+                result = await self._apply(stage, spec, action)
+                continue
+            if result.status is Status.INCOMPLETE:
+                result = CheckResult.failed(f"still incomplete after applying: {result.reason}",
+                                            result.link)
+            if result.status is Status.IN_PROGRESS:
+                now = time.monotonic()
+                waited_since = waited_since or now
+                if now - waited_since < settings.poll_timeout_seconds:
+                    self._publish(Waiting(release=self.release_key, stage=stage.id,
+                                          action=spec.id, seconds=delay, reason=result.reason))
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, settings.poll_max_seconds)
+                    result = await self._check(stage, spec, action)
+                    continue
+                result = CheckResult.failed(
+                    f"timed out after {settings.poll_timeout_seconds:.0f}s: {result.reason}",
+                    result.link)
+            # FAILED: the human decides.
+            choice = await self._ask_failure(stage, spec, result)
+            if choice.value == "retry":
+                applied, waited_since, delay = False, None, settings.poll_initial_seconds
+                result = await self._check(stage, spec, action)
+                continue
+            if choice.value == "skip":
+                return self._finish(stage, spec, Outcome.SKIPPED,
+                                    f"skipped: {choice.note or 'no reason given'}")
+            if choice.value == "abort":
+                return self._finish(stage, spec, Outcome.ABORTED,
+                                    f"aborted by the driver: {result.reason}", result.link)
+            return self._finish(stage, spec, Outcome.FAILED, result.reason, result.link)
+
+    async def _apply(self, stage: StageSpec, spec: ActionSpec, action: ActionKind) -> CheckResult:
+        if action.dangerous:
+            try:
+                detail, typed = await action.confirmation()
+            except Exception as exc:
+                return CheckResult.failed(self.session.redact(f"cannot prepare: {exc}"))
+            answer = await self._ask(Confirm(
+                id=f"{stage.id}/{spec.id}/confirm", title=f"Confirm: {spec.title}",
+                message="This is hard to reverse. Check it, then type the confirmation.",
+                detail=detail, typed_confirmation=typed))
+            if answer.value is not True:
+                raise _Stop(Outcome.ABORTED, "the driver did not confirm")
+        self._publish(ActionApplying(release=self.release_key, stage=stage.id, action=spec.id))
+        try:
+            await action.apply()
+        except NotDoneYet as exc:
+            raise _Stop(Outcome.NEEDS_HUMAN, str(exc)) from None
+        except NoAnswer as exc:
+            raise _Stop(Outcome.NEEDS_HUMAN, str(exc)) from None
+        except Exception as exc:
+            # After any failure the world is re-checked: the change may have landed anyway.
+            self._emit_log(stage.id, spec.id,
+                           self.session.redact(f"apply failed: {exc}; checking again"), None)
+            result = await self._check(stage, spec, action)
+            if result.status is Status.INCOMPLETE:
+                return CheckResult.failed(self.session.redact(f"apply failed: {exc}"))
+            return result
+        return await self._check(stage, spec, action)
+
+    async def _ask(self, prompt: Prompt) -> PromptAnswer:
+        try:
+            return await self._prompter.ask(prompt)
+        except NoAnswer as exc:
+            raise _Stop(Outcome.NEEDS_HUMAN, str(exc)) from None
+
+    async def _ask_failure(self, stage: StageSpec, spec: ActionSpec,
+                           result: CheckResult) -> PromptAnswer:
+        return await self._ask(Choose(
+            id=f"{stage.id}/{spec.id}/failed", title=f"Failed: {spec.title}",
+            message=result.reason + (f"\n{result.link}" if result.link else ""),
+            choices=FAILURE_CHOICES))

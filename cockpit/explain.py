@@ -1,0 +1,85 @@
+"""Plain-text (markdown) explanations of a playbook, a stage, an action, a plan.
+
+Shared by ``cockpit explain``, ``cockpit plan`` and the TUI's explanation pane,
+so what a maintainer reads is the same everywhere.
+"""
+
+from __future__ import annotations
+
+from cockpit.actions import REGISTRY
+from cockpit.engine import Engine
+from cockpit.model import Version
+from cockpit.playbook import ActionSpec, StageSpec, TemplateError
+
+NOT_IMPLEMENTED = "not implemented yet"
+
+
+def _when(conditions: list[object]) -> str:
+    return f" [{', '.join(str(c) for c in conditions)}]" if conditions else ""
+
+
+def implemented(spec: ActionSpec) -> bool:
+    info = REGISTRY.get(spec.kind)
+    return info is not None and info.implemented
+
+
+def explain_playbook(engine: Engine) -> str:
+    playbook = engine.playbook
+    missing = sum(1 for s in playbook.stages for a in s.actions if not implemented(a))
+    lines = [f"# {playbook.title}", "", playbook.description.strip(), "",
+             f"{len(playbook.stages)} stages, {playbook.action_count} actions "
+             f"({missing} {NOT_IMPLEMENTED}).", ""]
+    for number, stage in enumerate(playbook.stages, 1):
+        lines.append(f"{number:2}. {stage.id}{_when(list(stage.when))} — {stage.title} "
+                     f"({len(stage.actions)} actions)")
+        lines.append(f"    {stage.summary.strip()}")
+    return "\n".join(lines)
+
+
+def explain_stage(engine: Engine, stage: StageSpec) -> str:
+    lines = [f"# {stage.title} ({stage.id}){_when(list(stage.when))}", "",
+             stage.summary.strip(), ""]
+    for spec in stage.actions:
+        lines += [explain_action(engine, stage, spec, heading="##"), ""]
+    return "\n".join(lines)
+
+
+def explain_action(engine: Engine, stage: StageSpec, spec: ActionSpec,
+                   heading: str = "#") -> str:
+    info = REGISTRY.get(spec.kind)
+    title = f"{heading} {stage.id}/{spec.id}{_when(list(spec.when))} — {spec.title}"
+    kind_line = f"Kind: `{spec.kind}`"
+    if info is None or not info.implemented:
+        summary = info.summary if info else "unknown kind"
+        return (f"{title}\n\n{kind_line} — **{NOT_IMPLEMENTED}**: the cockpit will stop here "
+                f"and ask you to do it by hand.\n\n{summary}.\n\nParameters: `{spec.params}`")
+    try:
+        action = engine.build(stage, spec)
+    except TemplateError as exc:
+        return f"{title}\n\n{kind_line}\n\nCannot explain: {exc}"
+    assert action is not None
+    danger = "\n\n**Dangerous**: you will be asked to type a confirmation." if action.dangerous else ""
+    return f"{title}\n\n{kind_line}{danger}\n\n{action.explain()}"
+
+
+def plan_text(engine: Engine) -> str:
+    version = engine.session.version
+    assert isinstance(version, Version)
+    lines = [f"Plan for {engine.playbook.title} {version.tag} ({version.kind}):", ""]
+    counts = {"run": 0, "skip": 0, "missing": 0}
+    for number, stage in enumerate(engine.playbook.stages, 1):
+        if not stage.applies_to(version):
+            lines.append(f"{number:2}. {stage.id}: skipped (only{_when(list(stage.when))})")
+            counts["skip"] += len(stage.actions)
+            continue
+        lines.append(f"{number:2}. {stage.id} — {stage.title}")
+        for spec in stage.actions:
+            if not spec.applies_to(version):
+                counts["skip"] += 1
+                continue
+            note = "" if implemented(spec) else f"   ({NOT_IMPLEMENTED}: by hand)"
+            counts["run" if implemented(spec) else "missing"] += 1
+            lines.append(f"      - {spec.id}: {spec.title}{note}")
+    lines += ["", f"{counts['run'] + counts['missing']} actions apply "
+                  f"({counts['missing']} {NOT_IMPLEMENTED}); {counts['skip']} do not apply."]
+    return "\n".join(lines)
