@@ -83,7 +83,11 @@ def timing_table(timings: Sequence[Timing]) -> str:
 
 
 def git_commit() -> str:
-    """The checked-out commit (short), with ``+dirty`` when tracked files changed."""
+    """The checked-out commit (short), with ``+dirty`` when the work tree differs from it.
+
+    Untracked files count (a module not yet committed changes what is measured); changes
+    under bench/ itself do not (results are appended there while running).
+    """
     try:
         head = subprocess.run(
             ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
@@ -91,15 +95,15 @@ def git_commit() -> str:
             text=True,
             check=True,
         ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+        status = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", ".", ":!bench"],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return head + ("+dirty" if dirty else "")
+    return head + ("+dirty" if status else "")
 
 
 def _cpu_model() -> str:
