@@ -14,11 +14,15 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cockpit
 from cockpit.model import Outcome, Release, Status, Version, VersionError
 from cockpit.playbook import Playbook, PlaybookError, load_playbook
 from cockpit.prompts import AnswersFileError, AnswersPrompter, Prompter, TerminalPrompter
+
+if TYPE_CHECKING:
+    from cockpit.engine import Engine
 
 EXIT_OK, EXIT_NEEDS_HUMAN, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -174,7 +178,7 @@ def _plan(playbook: Playbook, version: Version) -> int:
 
 
 def _engine(playbook: Playbook, version: Version | None, *, read_only: bool,
-            prompter: Prompter | None = None):  # type: ignore[no-untyped-def]
+            prompter: Prompter | None = None) -> Engine:
     from cockpit.context import Session
     from cockpit.engine import Engine
     from cockpit.settings import Settings

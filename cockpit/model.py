@@ -12,7 +12,10 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-ACCEPTED_VERSION_FORMS = "vX.Y.Z (a final or patch release, e.g. v0.30.0 or v0.30.1) or vX.Y.Z-rcN (a release candidate, e.g. v0.30.0-rc1)"
+ACCEPTED_VERSION_FORMS = (
+    "vX.Y.Z (a final or patch release, e.g. v0.30.0 or v0.30.1) "
+    "or vX.Y.Z-rcN (a release candidate, e.g. v0.30.0-rc1)"
+)
 
 _VERSION_RE = re.compile(
     r"^v(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"

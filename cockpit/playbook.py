@@ -191,7 +191,7 @@ def _problem(filename: str, lines: _LineIndex, raw: dict[str, Any], loc: tuple[A
         stage_id = _get(raw, ("stages", loc[1], "id"))
         where.append(f"stage {stage_id!r}" if stage_id else f"stage #{loc[1] + 1}")
         if len(loc) >= 4 and loc[2] == "actions" and isinstance(loc[3], int):
-            action_id = _get(raw, loc[:4] + ("id",))
+            action_id = _get(raw, (*loc[:4], "id"))
             where.append(f"action {action_id!r}" if action_id else f"action #{loc[3] + 1}")
     field = ".".join(str(p) for p in loc[len(where) * 2:] if not isinstance(p, int)) or str(loc[-1])
     kind = "extra_forbidden" if msg == "Extra inputs are not permitted" else ""

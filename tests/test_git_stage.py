@@ -19,7 +19,8 @@ from tests.gitworld import git, make_remote, refs
 PLAYBOOK = load_playbook(Path(__file__).parent / "data" / "git-release.toml")
 
 
-def _engine(remotes: Path, workspace: Path, version: str, prompter: AnswersPrompter) -> tuple[Engine, list[Event]]:
+def _engine(remotes: Path, workspace: Path, version: str,
+            prompter: AnswersPrompter) -> tuple[Engine, list[Event]]:
     settings = Settings(git_base_url=remotes.as_uri(), workspace_dir=workspace)
     release = Release(playbook="gitonly", version=Version.parse(version), driver="t", host="h")
     engine = Engine(PLAYBOOK, Session(settings=settings, prompter=prompter, release=release),
@@ -88,7 +89,7 @@ async def test_manual_step_is_remembered_and_stage_skipped_for_rc(tmp_path: Path
                                                                   remote: Path) -> None:
     rc, _ = _engine(tmp_path / "remotes", tmp_path / "w", "v0.30.0-rc1", AnswersPrompter())
     assert (await rc.run_stage("announce")).outcome is Outcome.NOT_APPLICABLE
-    final, events = _engine(tmp_path / "remotes", tmp_path / "w", "v0.30.0",
+    final, _events = _engine(tmp_path / "remotes", tmp_path / "w", "v0.30.0",
                             AnswersPrompter(yes=True))
     assert (await final.run_stage("announce")).outcome is Outcome.DONE
     assert ("announce", "tweet") in final.session.manual_confirmations

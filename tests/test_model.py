@@ -38,7 +38,8 @@ def test_version_order_puts_final_after_its_candidates() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["banana", "0.30.0", "v0.30", "v0.30.0-rc0", "v0.30.0-beta1", "v01.2.3", " ", "v1.2.3-rc"]
+    "bad",
+    ["banana", "0.30.0", "v0.30", "v0.30.0-rc0", "v0.30.0-beta1", "v01.2.3", " ", "v1.2.3-rc"],
 )
 def test_version_rejects_everything_else_naming_the_accepted_forms(bad: str) -> None:
     with pytest.raises(VersionError) as error:

@@ -65,7 +65,10 @@ class GitRepo:
         """(tag object sha, peeled commit sha) of a remote tag, or None if absent."""
         out = await self.run("ls-remote", "--tags", "origin", f"refs/tags/{tag}",
                              f"refs/tags/{tag}^{{}}", manual=False)
-        refs = dict(reversed(line.split("\t")) for line in out.splitlines() if line)
+        refs: dict[str, str] = {}
+        for line in out.splitlines():
+            sha, _, name = line.partition("\t")
+            refs[name] = sha
         obj = refs.get(f"refs/tags/{tag}")
         if obj is None:
             return None
