@@ -1,0 +1,201 @@
+"""Engine semantics with small in-memory kinds: polling, failure prompts, re-checks."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pytest
+
+from cockpit.actions.base import REGISTRY, ActionKind, Params, register
+from cockpit.bus import EventBus
+from cockpit.context import Session
+from cockpit.engine import Engine
+from cockpit.events import ActionApplying, ActionFinished, Event, PromptAsked, Waiting
+from cockpit.model import CheckResult, Outcome, Release, Version
+from cockpit.playbook import parse_playbook
+from cockpit.prompts import AnswersPrompter, PromptAnswer
+from cockpit.settings import Settings
+
+
+class CounterParams(Params):
+    name: str
+
+
+class World:
+    """What the test kinds read and write: a dict standing in for a service."""
+
+    state: ClassVar[dict[str, object]] = {}
+
+
+@register
+class Counter(ActionKind):
+    """Done once ``apply`` has run; applies raise while ``fail_apply`` is set."""
+
+    kind = "test.counter"
+    summary = "Counts applies"
+    Params = CounterParams
+    params: CounterParams
+
+    def explain(self) -> str:
+        return "counts"
+
+    async def check(self) -> CheckResult:
+        if World.state.get(f"{self.params.name}.broken"):
+            return CheckResult.failed("the service says no")
+        if World.state.get(self.params.name):
+            return CheckResult.done("applied")
+        return CheckResult.incomplete("not yet")
+
+    async def apply(self) -> None:
+        World.state[f"{self.params.name}.applies"] = int(
+            World.state.get(f"{self.params.name}.applies", 0)) + 1  # type: ignore[call-overload]
+        if World.state.get(f"{self.params.name}.land_then_raise"):
+            World.state[self.params.name] = True
+            raise TimeoutError("the response was lost")
+        World.state[self.params.name] = True
+
+
+@register
+class Slow(ActionKind):
+    """In progress for a few checks, then done: a workflow run."""
+
+    kind = "test.slow"
+    summary = "Waits"
+    Params = CounterParams
+    params: CounterParams
+
+    def explain(self) -> str:
+        return "waits"
+
+    async def check(self) -> CheckResult:
+        left = int(World.state.get(self.params.name, 3))  # type: ignore[call-overload]
+        World.state[self.params.name] = left - 1
+        if left > 0:
+            return CheckResult.in_progress(f"{left} to go", "http://127.0.0.1/run/1")
+        return CheckResult.done("finished")
+
+    async def apply(self) -> None:
+        raise AssertionError("a wait is never applied")
+
+
+REGISTRY.declare("test.someday", "A kind nobody wrote yet")
+
+PLAYBOOK = parse_playbook('''
+name = "t"
+title = "T"
+[[stages]]
+id = "one"
+title = "One"
+summary = "s"
+[[stages.actions]]
+id = "a"
+kind = "test.counter"
+title = "A"
+params = { name = "a" }
+[[stages.actions]]
+id = "wait"
+kind = "test.slow"
+title = "Wait"
+params = { name = "wait" }
+[[stages.actions]]
+id = "b"
+kind = "test.counter"
+title = "B"
+params = { name = "b" }
+[[stages]]
+id = "two"
+title = "Two"
+summary = "s"
+[[stages.actions]]
+id = "later"
+kind = "test.someday"
+title = "Later"
+''', "t.toml")
+
+
+@pytest.fixture(autouse=True)
+def fresh_world() -> None:
+    World.state.clear()
+
+
+def _engine(answers: dict[str, PromptAnswer] | None = None) -> tuple[Engine, list[Event]]:
+    settings = Settings(poll_initial_seconds=0.01, poll_max_seconds=0.02,
+                        poll_timeout_seconds=5)
+    release = Release(playbook="t", version=Version.parse("v1.0.0"), driver="d", host="h")
+    engine = Engine(PLAYBOOK, Session(settings=settings, prompter=AnswersPrompter(answers),
+                                      release=release), EventBus())
+    events: list[Event] = []
+    engine.bus.listen(events.append)
+    return engine, events
+
+
+async def test_applies_polls_and_finishes() -> None:
+    engine, events = _engine()
+    report = await engine.run_stage("one")
+    assert report.outcome is Outcome.DONE
+    assert [a.outcome for a in report.actions] == [Outcome.DONE] * 3
+    assert sum(isinstance(e, Waiting) for e in events) == 3
+    assert World.state["a.applies"] == 1 and World.state["b.applies"] == 1
+
+
+async def test_a_wait_that_never_ends_times_out_and_asks() -> None:
+    engine, _events = _engine({"one/wait/failed": PromptAnswer(value="abort")})
+    engine.session.settings.poll_timeout_seconds = 0.05
+    World.state["wait"] = 10**6
+    report = await engine.run_stage("one")
+    assert report.outcome is Outcome.ABORTED
+    assert "timed out" in report.reason
+    assert "b.applies" not in World.state
+
+
+async def test_failed_check_skip_needs_and_keeps_a_reason() -> None:
+    World.state["a.broken"] = True
+    engine, events = _engine({"one/a/failed": PromptAnswer(value="skip", note="done by hand")})
+    report = await engine.run_stage("one")
+    assert report.outcome is Outcome.DONE
+    assert report.actions[0].outcome is Outcome.SKIPPED
+    assert "done by hand" in report.actions[0].reason
+    assert any(isinstance(e, PromptAsked) and e.prompt.id == "one/a/failed" for e in events)
+
+
+async def test_failed_check_without_an_answer_stops_for_a_human() -> None:
+    World.state["a.broken"] = True
+    engine, _ = _engine()
+    report = await engine.run_stage("one")
+    assert report.outcome is Outcome.NEEDS_HUMAN
+    assert "one/a/failed" in report.reason
+
+
+async def test_an_apply_that_lands_but_raises_is_rechecked_not_repeated() -> None:
+    World.state["a.land_then_raise"] = True
+    engine, _events = _engine()
+    report = await engine.run_stage("one")
+    assert report.actions[0].outcome is Outcome.DONE
+    assert World.state["a.applies"] == 1
+
+
+async def test_rerun_applies_nothing() -> None:
+    engine, _ = _engine()
+    await engine.run_stage("one")
+    World.state["wait"] = 0
+    again, events = _engine()
+    assert (await again.run_stage("one")).outcome is Outcome.DONE
+    assert not [e for e in events if isinstance(e, ActionApplying)]
+
+
+async def test_unimplemented_kind_says_so_plainly() -> None:
+    engine, events = _engine()
+    report = await engine.run_stage("two")
+    assert report.outcome is Outcome.FAILED
+    finished = [e for e in events if isinstance(e, ActionFinished)]
+    assert "no implementation yet" in finished[0].reason
+
+
+async def test_read_only_session_never_applies() -> None:
+    engine, events = _engine()
+    engine.session.read_only = True
+    report = await engine.run_stage("one")
+    assert report.outcome is Outcome.NEEDS_HUMAN
+    assert "would apply" in report.reason
+    assert not [e for e in events if isinstance(e, ActionApplying)]
+    assert "a.applies" not in World.state
