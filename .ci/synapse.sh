@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# A real Matrix homeserver for the Matrix client's tests: matrix-synapse from PyPI in its
+# own venv (it pins its own twisted/etc. and must not share the cockpit's venv).
+#
+#   eval "$(bash .ci/synapse.sh)"     # installs (once) and exports COCKPIT_SYNAPSE_PYTHON
+#
+# Prints exactly one line on stdout, `export COCKPIT_SYNAPSE_PYTHON=<venv>/bin/python`;
+# progress goes to stderr. The venv is reused when it already imports synapse, so a warm
+# run costs a fraction of a second. The test fixture (tests/services/conftest.py) writes
+# its own homeserver.yaml (sqlite, 127.0.0.1 on a free port, `trusted_key_servers: []`,
+# no federation listener) with `python -m synapse.app.homeserver --generate-config`-free
+# config, and starts/stops the server once per pytest session.
+#
+# Knobs (environment):
+#   COCKPIT_CI_CACHE         cache directory                    (/var/tmp/cockpit-ci)
+#   COCKPIT_SYNAPSE_VERSION  pip requirement for the server     (matrix-synapse)
+#   COCKPIT_SYNAPSE_BASE     python that creates the venv       (python3)
+set -euo pipefail
+
+cache="${COCKPIT_CI_CACHE:-/var/tmp/cockpit-ci}"
+venv="$cache/synapse-venv"
+req="${COCKPIT_SYNAPSE_VERSION:-matrix-synapse}"
+base="${COCKPIT_SYNAPSE_BASE:-python3}"
+
+log() { printf 'synapse.sh: %s\n' "$*" >&2; }
+
+mkdir -p "$cache"
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import synapse' 2>/dev/null; then
+    log "reusing $venv ($("$venv/bin/python" -c 'import synapse; print(synapse.__version__)'))"
+else
+    log "creating $venv with $req (a few minutes the first time)"
+    rm -rf "$venv"
+    "$base" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --upgrade pip >&2
+    "$venv/bin/python" -m pip install --quiet "$req" >&2
+    "$venv/bin/python" -c 'import synapse; print("synapse", synapse.__version__)' >&2
+fi
+echo "export COCKPIT_SYNAPSE_PYTHON=$venv/bin/python"

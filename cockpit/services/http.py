@@ -1,0 +1,659 @@
+"""The one HTTP layer every service client goes through.
+
+Why one layer: the guarantees the cockpit makes about talking to the world must hold for
+every service alike, and be tested once:
+
+- **Retries that never duplicate a write.** Safe requests (GET/HEAD, or a call the
+  client declares idempotent, like Matrix's ``PUT …/send/{txnId}``) are retried with
+  jittered exponential backoff after a 5xx, a timeout or a dropped connection. A write
+  (POST/PATCH/PUT/DELETE) that failed *ambiguously* — the request may have reached the
+  server (a read timeout, a connection dropped mid-response, a 5xx) — is **not** retried:
+  ``AmbiguousWriteError`` is raised so the caller re-checks the world first (a second
+  POST could open a second PR). A write that provably never left (connection refused)
+  is retried like a read.
+- **Rate limits are waited out, visibly.** GitHub's primary limit (403/429 with
+  ``x-ratelimit-remaining: 0``: wait until ``x-ratelimit-reset``) and secondary limits
+  (``Retry-After``, or GitHub's "secondary rate limit" 403 without headers: wait a
+  minute) are honored for every method, since a refused request was not processed.
+  Each wait is reported through ``on_wait(seconds, reason)`` so the UI can count down;
+  waits longer than ``max_wait`` raise ``RateLimitError`` instead of freezing a stage.
+- **ETag conditional GETs.** A repeated GET sends ``If-None-Match``; a 304 reuses the
+  cached body (and costs no GitHub rate limit — shadows poll this way).
+- **Read-only mode** refuses any non-GET/HEAD *before it leaves the process*, raising
+  ``cockpit.context.ReadOnlyViolation``: ``--shadow`` and ``--walkthrough`` cannot
+  change anything, whatever the code above does.
+- **Redaction.** Every URL, log line, manual equivalent and error message passes
+  through the session's ``Redactor``; the client's own token is registered with it.
+- **A request log.** Each call becomes a ``RequestRecord`` whose ``manual`` field is what
+  a human would type to do the same (``gh api -X POST repos/o/r/pulls -f title=…`` or a
+  ``curl`` line) — the explanation pane's "manual equivalent".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json as jsonlib
+import random
+import re
+import shlex
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from cockpit.context import ReadOnlyViolation
+from cockpit.secrets import TOKEN_ENV, Redactor
+
+__all__ = [
+    "SAFE_METHODS",
+    "AmbiguousWriteError",
+    "ConnectionFailedError",
+    "HttpClient",
+    "HttpError",
+    "RateLimitError",
+    "ReadOnlyViolation",
+    "RequestRecord",
+    "Response",
+    "RetryPolicy",
+    "ServiceError",
+    "render_curl",
+    "render_gh",
+]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods that never change anything: allowed in read-only mode, always retryable."""
+
+SENSITIVE_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "cookie",
+                               "proxy-authorization", "x-auth-token"})
+"""Headers whose values are masked in manual equivalents even before redaction."""
+
+ManualStyle = Literal["gh", "curl"]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+class ServiceError(RuntimeError):
+    """Base of every failure a service client raises; the message is already redacted."""
+
+
+class HttpError(ServiceError):
+    """The service answered with an error status (after any retries).
+
+    ``hint`` says what the driver can do about it (set a token, add a scope, …).
+    """
+
+    def __init__(self, service: str, method: str, url: str, status: int, excerpt: str,
+                 hint: str) -> None:
+        self.service = service
+        self.method = method
+        self.url = url
+        self.path = urlsplit(url).path
+        self.status = status
+        self.excerpt = excerpt
+        self.hint = hint
+        message = f"{service}: {method} {self.path} → {status}"
+        if excerpt:
+            message += f": {excerpt}"
+        if hint:
+            message += f" ({hint})"
+        super().__init__(message)
+
+
+class RateLimitError(HttpError):
+    """Rate limited, and the wait the service asks for is longer than ``max_wait``."""
+
+    def __init__(self, service: str, method: str, url: str, status: int, excerpt: str,
+                 hint: str, wait_seconds: float) -> None:
+        self.wait_seconds = wait_seconds
+        super().__init__(service, method, url, status, excerpt, hint)
+
+
+class AmbiguousWriteError(ServiceError):
+    """A write failed in a way that leaves unknown whether the server applied it.
+
+    Raised instead of retrying a non-idempotent request after a timeout, a dropped
+    connection or a 5xx: the caller must re-check the world (``check()``) before
+    trying again, or it may create a second branch, PR, release or post.
+    """
+
+    def __init__(self, service: str, method: str, url: str, cause: str) -> None:
+        self.service = service
+        self.method = method
+        self.url = url
+        self.cause = cause
+        super().__init__(
+            f"{service}: {method} {urlsplit(url).path} failed ambiguously ({cause}); "
+            "it may or may not have been applied: re-check before retrying")
+
+
+class ConnectionFailedError(ServiceError):
+    """The service could not be reached (or kept failing) after every retry."""
+
+
+# -- records ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One attempt of one call, as the log and the explanation pane show it (redacted)."""
+
+    service: str
+    method: str
+    url: str
+    status: int | None
+    """None when no response arrived (refused, timed out, dropped)."""
+    duration: float
+    manual: str
+    attempt: int = 1
+    from_cache: bool = False
+    """A 304 answered it; the body is the cached one."""
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Response:
+    """A finished response (the body is fully read)."""
+
+    status: int
+    headers: httpx.Headers
+    content: bytes
+    url: str
+    from_cache: bool = False
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return jsonlib.loads(self.content) if self.content else None
+
+    @property
+    def links(self) -> dict[str, str]:
+        """``Link`` header relations (``next``, ``last``…) → URL, as GitHub paginates."""
+        out: dict[str, str] = {}
+        for part in self.headers.get("link", "").split(","):
+            m = re.search(r'<([^>]*)>\s*;\s*rel="?([^";]+)"?', part)
+            if m:
+                out[m.group(2)] = m.group(1)
+        return out
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try. Delays are ``base * 2**(n-1)``, capped, with jitter."""
+
+    max_attempts: int = 4
+    """Attempts per call for 5xx / timeouts / connection errors (1 = no retry)."""
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_wait: float = 900.0
+    """Longest rate-limit wait honored; longer ones raise ``RateLimitError``."""
+    max_rate_limit_waits: int = 3
+    secondary_default_wait: float = 60.0
+    """GitHub's advice when a secondary-limit 403 carries no Retry-After."""
+
+    def backoff(self, attempt: int, rand: float) -> float:
+        """Equal jitter: half the exponential delay fixed, half random (spreads retries)."""
+        delay = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        return delay / 2 + rand * delay / 2
+
+
+@dataclass
+class _Cached:
+    etag: str
+    status: int
+    headers: httpx.Headers
+    content: bytes
+
+
+@dataclass
+class _EtagCache:
+    """A small LRU of GET responses keyed by URL and credential."""
+
+    size: int = 512
+    entries: OrderedDict[tuple[str, str], _Cached] = field(default_factory=OrderedDict)
+
+    def get(self, key: tuple[str, str]) -> _Cached | None:
+        hit = self.entries.get(key)
+        if hit is not None:
+            self.entries.move_to_end(key)
+        return hit
+
+    def put(self, key: tuple[str, str], value: _Cached) -> None:
+        self.entries[key] = value
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+# -- manual equivalents ---------------------------------------------------------------------
+
+
+def _clip(value: str, limit: int) -> str:
+    if len(value) <= limit:
+        return value
+    return value[:limit] + f"…[+{len(value) - limit} chars]"
+
+
+def _gh_fields(key: str, value: Any, limit: int) -> list[str]:
+    """``gh api`` field flags: ``-f`` for strings, ``-F`` for typed values, ``k[]``/``k[s]``."""
+    if isinstance(value, Mapping):
+        out: list[str] = []
+        for sub, item in value.items():
+            out += _gh_fields(f"{key}[{sub}]", item, limit)
+        return out
+    if isinstance(value, list | tuple):
+        out = []
+        for item in value:
+            out += _gh_fields(f"{key}[]", item, limit)
+        return out
+    if isinstance(value, str):
+        return ["-f", shlex.quote(f"{key}={_clip(value, limit)}")]
+    if value is None:
+        return ["-F", shlex.quote(f"{key}=null")]
+    if isinstance(value, bool):
+        return ["-F", f"{key}={'true' if value else 'false'}"]
+    return ["-F", shlex.quote(f"{key}={value}")]
+
+
+def render_gh(method: str, api_base: str, url: str, body: Any, *, limit: int = 300) -> str:
+    """``gh api`` command for a GitHub REST call (``--hostname`` when not github.com)."""
+    base = httpx.URL(api_base)
+    full = httpx.URL(url)
+    path = full.path
+    prefix = base.path.rstrip("/")
+    if prefix and path.startswith(prefix + "/"):
+        path = path[len(prefix):]
+    endpoint = path.lstrip("/")
+    if full.query:
+        endpoint += "?" + full.query.decode()
+    parts = ["gh", "api"]
+    if method != "GET":
+        parts += ["-X", method]
+    if base.host not in ("api.github.com", "github.com", ""):
+        host = base.host + (f":{base.port}" if base.port else "")
+        parts += ["--hostname", host]
+    parts.append(shlex.quote(endpoint))
+    if isinstance(body, Mapping):
+        for key, value in body.items():
+            parts += _gh_fields(str(key), value, limit)
+    elif body is not None:
+        parts += ["--input", "-", "<<<", shlex.quote(_clip(jsonlib.dumps(body), limit))]
+    return " ".join(parts)
+
+
+def render_curl(method: str, url: str, headers: Mapping[str, str], body: bytes | None,
+                *, limit: int = 300) -> str:
+    """A ``curl`` line; credentials in sensitive headers are masked as ``***``."""
+    parts = ["curl"]
+    if method != "GET":
+        parts += ["-X", method]
+    parts.append(shlex.quote(url))
+    for name, value in headers.items():
+        if name.lower() in SENSITIVE_HEADERS:
+            scheme, _, rest = value.partition(" ")
+            value = f"{scheme} ***" if rest else "***"
+        parts += ["-H", shlex.quote(f"{name}: {value}")]
+    if body:
+        parts += ["-d", shlex.quote(_clip(body.decode("utf-8", errors="replace"), limit))]
+    return " ".join(parts)
+
+
+# -- hints ----------------------------------------------------------------------------------
+
+
+def _excerpt(response: httpx.Response | Response, limit: int = 300) -> str:
+    """The useful part of an error body: JSON ``message``/``error``/``errors``, else text."""
+    raw = response.content
+    try:
+        data = jsonlib.loads(raw) if raw else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        bits = []
+        for key in ("message", "error", "errcode", "errors", "error_type"):
+            if data.get(key):
+                value = data[key]
+                bits.append(value if isinstance(value, str) else jsonlib.dumps(value))
+        if bits:
+            return _clip("; ".join(bits), limit)
+    text = raw.decode("utf-8", errors="replace").strip().replace("\n", " ")
+    return _clip(text, limit)
+
+
+def hint_for(service: str, status: int, headers: httpx.Headers) -> str:
+    """What the driver can do about an error status (the actionable part of the message)."""
+    envs = TOKEN_ENV.get(service, ())
+    env = " or ".join(envs) if envs else "the service's token variable"
+    if status == 401:
+        return (f"the {service} token is missing, wrong or expired: set {env} "
+                "(or run `cockpit login`), then `cockpit doctor`")
+    if status == 403:
+        scopes = headers.get("x-accepted-oauth-scopes") or headers.get(
+            "x-accepted-github-permissions")
+        need = f" (this call needs: {scopes})" if scopes else ""
+        return (f"the {service} token lacks a permission or scope for this call{need}; "
+                f"grant it or use another token in {env}")
+    if status == 404:
+        return (f"not found — check the name/number; a {service} token without access "
+                "also gets 404 for private resources")
+    if status == 409:
+        return "conflict: it changed meanwhile (or the repository is empty); re-check and retry"
+    if status == 422:
+        return "rejected as invalid — often because it already exists; re-check first"
+    if status == 429:
+        return "rate limited; wait and retry"
+    if status >= 500:
+        return f"{service} is failing; retried where safe — try again later"
+    return ""
+
+
+# -- the client -----------------------------------------------------------------------------
+
+
+class HttpClient:
+    """One service's endpoint: base URL, credentials, and the policies above.
+
+    Several ``HttpClient``s may share one ``httpx.AsyncClient`` (pass ``client``) so the
+    whole session reuses connections; each still has its own concurrency bound.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        service: str = "http",
+        token: str | None = None,
+        auth_header: str = "Authorization",
+        auth_scheme: str | None = "Bearer",
+        headers: Mapping[str, str] | None = None,
+        redact: Redactor | None = None,
+        read_only: bool = False,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        max_concurrency: int = 8,
+        manual_style: ManualStyle = "curl",
+        on_request: Callable[[RequestRecord], None] | None = None,
+        on_wait: Callable[[float, str], None] | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Sleep = asyncio.sleep,
+        rand: Callable[[], float] = random.random,
+        client: httpx.AsyncClient | None = None,
+        etag_cache_size: int = 512,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.service = service
+        self.redact = redact if redact is not None else Redactor()
+        self.redact.add(token)
+        self.read_only = read_only
+        self.retry = retry or RetryPolicy()
+        self.timeout = timeout
+        self.manual_style: ManualStyle = manual_style
+        self.on_request = on_request
+        self.on_wait = on_wait
+        self.clock = clock
+        self.sleep = sleep
+        self.rand = rand
+        self.headers: dict[str, str] = dict(headers or {})
+        self._auth: dict[str, str] = {}
+        if token:
+            self._auth[auth_header] = f"{auth_scheme} {token}" if auth_scheme else token
+        self._owns_client = client is None
+        self._client = client or httpx.AsyncClient(timeout=timeout)
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._cache = _EtagCache(etag_cache_size)
+        self._blocked_until = 0.0
+        """While a rate limit is in force, every request of this client waits it out."""
+
+    async def __aenter__(self) -> HttpClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    def url(self, path: str) -> str:
+        """Absolute URL of ``path`` (absolute URLs pass through, e.g. pagination links)."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    # -- public verbs ---------------------------------------------------------------------
+
+    async def get(self, path: str, **kwargs: Any) -> Response:
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> Response:
+        return await self.request("POST", path, **kwargs)
+
+    async def put(self, path: str, **kwargs: Any) -> Response:
+        return await self.request("PUT", path, **kwargs)
+
+    async def patch(self, path: str, **kwargs: Any) -> Response:
+        return await self.request("PATCH", path, **kwargs)
+
+    async def delete(self, path: str, **kwargs: Any) -> Response:
+        return await self.request("DELETE", path, **kwargs)
+
+    async def paginate(self, path: str, *, params: Mapping[str, Any] | None = None,
+                       item_key: str | None = None, max_pages: int = 100
+                       ) -> AsyncIterator[Any]:
+        """Yield items of every page, following ``Link: rel="next"`` (GitHub-style).
+
+        ``item_key`` picks the list out of an object page (``workflow_runs``, ``jobs``…).
+        """
+        url: str | None = path
+        query: Mapping[str, Any] | None = params
+        for _ in range(max_pages):
+            if url is None:
+                return
+            response = await self.get(url, params=query)
+            data = response.json()
+            items = data.get(item_key, []) if item_key and isinstance(data, dict) else data
+            for item in items or []:
+                yield item
+            url = response.links.get("next")
+            query = None  # the next link carries the query
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        auth: bool = True,
+        ok: Sequence[int] = (),
+        etag: bool = True,
+    ) -> Response:
+        """Send one call with retries, rate-limit waits and the ETag cache.
+
+        ``idempotent``: True for writes safe to repeat (a Matrix send with a txn id);
+        default: only GET/HEAD/OPTIONS. ``auth=False`` drops credentials (a redirect to a
+        pre-signed blob URL must not carry the token). Statuses ≥ 400 raise ``HttpError``
+        unless listed in ``ok`` (e.g. ``ok=(404,)`` for existence checks).
+        """
+        method = method.upper()
+        url = self.url(path)
+        if params:
+            url = str(httpx.URL(url, params={k: _param(v) for k, v in params.items()
+                                             if v is not None}))
+        body = content
+        send_headers = {**self.headers, **(self._auth if auth else {}), **(headers or {})}
+        if json is not None:
+            body = jsonlib.dumps(json).encode()
+            send_headers.setdefault("Content-Type", "application/json")
+        elif data is not None:
+            body = str(httpx.QueryParams(data)).encode()
+            send_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        manual = self.redact(self._manual(method, url, send_headers, json, data, body))
+        safe_url = self.redact(url)
+
+        if self.read_only and method not in SAFE_METHODS:
+            self._record(method, safe_url, None, 0.0, manual, error="refused: read-only")
+            raise ReadOnlyViolation(
+                f"read-only session: refused {method} {urlsplit(safe_url).path} "
+                f"({self.service}); it was not sent")
+
+        repeatable = method in SAFE_METHODS if idempotent is None else idempotent
+        credential = "".join(self._auth.values()) if auth else ""
+        cache_key = (url, hashlib.sha256(credential.encode()).hexdigest())
+        cached = self._cache.get(cache_key) if (method == "GET" and etag) else None
+        if cached is not None:
+            send_headers.setdefault("If-None-Match", cached.etag)
+
+        attempt = 0
+        rate_waits = 0
+        just_waited = False
+        while True:
+            attempt += 1
+            if not just_waited:
+                await self._wait_for_block()
+            just_waited = False
+            t0 = time.monotonic()
+            try:
+                async with self._semaphore:
+                    raw = await self._client.request(method, url, content=body,
+                                                     headers=send_headers,
+                                                     timeout=self.timeout)
+            except httpx.TransportError as exc:
+                duration = time.monotonic() - t0
+                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout
+                                        | httpx.PoolTimeout)
+                cause = self.redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
+                self._record(method, safe_url, None, duration, manual, attempt, error=cause)
+                if not repeatable and not never_sent:
+                    raise AmbiguousWriteError(self.service, method, safe_url, cause) from None
+                if attempt >= self.retry.max_attempts:
+                    raise ConnectionFailedError(
+                        f"{self.service}: {method} {urlsplit(safe_url).path} failed after "
+                        f"{attempt} attempts: {cause}") from None
+                await self._pause(self.retry.backoff(attempt, self.rand()),
+                                  f"{self.service} {method}: {cause}; retry {attempt + 1}"
+                                  f"/{self.retry.max_attempts}")
+                continue
+            duration = time.monotonic() - t0
+            status = raw.status_code
+
+            if status == 304 and cached is not None:
+                self._record(method, safe_url, 304, duration, manual, attempt,
+                             from_cache=True)
+                return Response(cached.status, cached.headers, cached.content, url, True)
+
+            self._record(method, safe_url, status, duration, manual, attempt)
+
+            wait = self._rate_limit_wait(raw)
+            if wait is not None:
+                seconds, reason = wait
+                rate_waits += 1
+                if seconds > self.retry.max_wait or rate_waits > self.retry.max_rate_limit_waits:
+                    raise RateLimitError(
+                        self.service, method, safe_url, status, self.redact(_excerpt(raw)),
+                        f"rate limited for {seconds:.0f}s more ({reason}); retry later",
+                        seconds)
+                await self._block(seconds, f"{self.service} rate limit: {reason}")
+                just_waited = True
+                continue
+
+            if status >= 500:
+                excerpt = self.redact(_excerpt(raw))
+                if not repeatable:
+                    raise AmbiguousWriteError(self.service, method, safe_url,
+                                              f"HTTP {status}: {excerpt}")
+                if attempt < self.retry.max_attempts:
+                    delay = _retry_after(raw.headers) or self.retry.backoff(attempt, self.rand())
+                    await self._pause(min(delay, self.retry.max_wait),
+                                      f"{self.service} {method}: HTTP {status}; retry "
+                                      f"{attempt + 1}/{self.retry.max_attempts}")
+                    continue
+
+            response = Response(status, raw.headers, raw.content, url)
+            if status >= 400 and status not in ok:
+                raise HttpError(self.service, method, safe_url, status,
+                                self.redact(_excerpt(raw)),
+                                self.redact(hint_for(self.service, status, raw.headers)))
+            if method == "GET" and etag and status == 200 and raw.headers.get("etag"):
+                self._cache.put(cache_key, _Cached(raw.headers["etag"], status, raw.headers,
+                                                   raw.content))
+            return response
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _manual(self, method: str, url: str, headers: Mapping[str, str], json: Any,
+                data: Mapping[str, str] | None, body: bytes | None) -> str:
+        if self.manual_style == "gh":
+            return render_gh(method, self.base_url, url, json if json is not None else data)
+        shown = {k: v for k, v in headers.items()
+                 if k.lower() not in ("accept", "x-github-api-version", "user-agent")}
+        return render_curl(method, url, shown, body)
+
+    def _record(self, method: str, url: str, status: int | None, duration: float, manual: str,
+                attempt: int = 1, *, from_cache: bool = False, error: str | None = None) -> None:
+        if self.on_request is not None:
+            self.on_request(RequestRecord(self.service, method, url, status, duration, manual,
+                                          attempt, from_cache, error))
+
+    def _rate_limit_wait(self, raw: httpx.Response) -> tuple[float, str] | None:
+        """Seconds to wait and why, if ``raw`` is a rate-limit refusal; else None."""
+        if raw.status_code not in (403, 429):
+            return None
+        headers = raw.headers
+        retry_after = _retry_after(headers)
+        if retry_after is not None:
+            return retry_after, f"Retry-After {retry_after:.0f}s (secondary limit)"
+        if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset"):
+            try:
+                reset = float(headers["x-ratelimit-reset"])
+            except ValueError:
+                reset = self.clock() + self.retry.secondary_default_wait
+            seconds = max(0.0, reset - self.clock()) + 1.0
+            return seconds, f"primary limit exhausted until reset at {int(reset)}"
+        if raw.status_code == 429 or b"secondary rate limit" in raw.content.lower():
+            seconds = self.retry.secondary_default_wait
+            return seconds, f"secondary limit, no Retry-After: waiting {seconds:.0f}s"
+        return None
+
+    async def _pause(self, seconds: float, reason: str) -> None:
+        if self.on_wait is not None:
+            self.on_wait(seconds, self.redact(reason))
+        await self.sleep(seconds)
+
+    async def _block(self, seconds: float, reason: str) -> None:
+        """Wait out a rate limit; concurrent calls of this client wait for it too."""
+        self._blocked_until = max(self._blocked_until, self.clock() + seconds)
+        await self._pause(seconds, reason)
+
+    async def _wait_for_block(self) -> None:
+        remaining = self._blocked_until - self.clock()
+        if remaining > 0:
+            await self._pause(remaining, f"{self.service}: waiting out a rate limit")
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
