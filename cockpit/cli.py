@@ -100,8 +100,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from cockpit.sandbox.cli import main as sandbox_main
 
         return sandbox_main(args)
-    playbook = load_playbook(getattr(args, "playbook", None))
     version = Version.parse(args.release_version) if args.release_version else None
+    playbook = load_playbook(getattr(args, "playbook", None))
     if args.verb == "explain":
         return _explain(playbook, args.target, version)
     if args.verb is None:

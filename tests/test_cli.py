@@ -1,0 +1,101 @@
+"""The console script as a user runs it: real subprocesses, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.gitworld import make_remote, refs
+
+DATA = Path(__file__).parent / "data"
+SMALL = str(DATA / "git-release.toml")
+
+
+def cockpit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cockpit.cli", *args], capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, timeout=120, check=False)
+
+
+def test_version_flag() -> None:
+    found = cockpit("--version")
+    assert found.returncode == 0 and found.stdout.startswith("cockpit ")
+
+
+def test_explain_lists_the_fifteen_stages_in_order() -> None:
+    found = cockpit("explain")
+    assert found.returncode == 0, found.stderr
+    listed = [line.split(".", 1)[1].split()[0] for line in found.stdout.splitlines()
+              if line[:3].strip().isdigit()]
+    assert len(listed) == 15 and listed[0] == "preflight" and listed[-1] == "prepare-next"
+    assert "not implemented yet" in found.stdout
+
+
+def test_explain_stage_shows_manual_commands() -> None:
+    found = cockpit("explain", "prepare-branch", "--version", "v0.30.0-rc1")
+    assert found.returncode == 0, found.stderr
+    assert "git push origin origin/master:refs/heads/release-v0.30.0" in found.stdout
+    assert "```sh" in found.stdout
+
+
+def test_bad_version_exits_2_naming_the_accepted_forms() -> None:
+    found = cockpit("plan", "--version", "banana")
+    assert found.returncode == 2
+    assert "vX.Y.Z" in found.stderr and "vX.Y.Z-rcN" in found.stderr
+    assert "Traceback" not in found.stderr
+
+
+def test_broken_playbook_exits_2_with_file_and_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text((DATA / "git-release.toml").read_text().replace("summary =", "sumary =", 1))
+    found = cockpit("plan", "--playbook", str(broken), "--version", "v1.0.0")
+    assert found.returncode == 2
+    assert f"{broken}:" in found.stderr and "'sumary'" in found.stderr
+    assert "Traceback" not in found.stderr
+
+
+def test_unknown_stage_and_bad_answers_file_exit_2(tmp_path: Path) -> None:
+    assert cockpit("run", "nope", "--playbook", SMALL, "--version", "v1.0.0",
+                   "--yes").returncode == 2
+    answers = tmp_path / "answers.toml"
+    answers.write_text("this is = = not toml")
+    found = cockpit("run", "tag", "--playbook", SMALL, "--version", "v1.0.0", "--answers",
+                    str(answers))
+    assert found.returncode == 2 and "answers.toml" in found.stderr
+
+
+def test_run_then_status_against_a_real_remote(tmp_path: Path) -> None:
+    remote = make_remote(tmp_path / "remotes")
+    env = {"COCKPIT_GIT_BASE_URL": (tmp_path / "remotes").as_uri()}
+    plan = cockpit("plan", "--playbook", SMALL, "--version", "v1.0.0-rc1", env=env)
+    assert "announce: skipped" in plan.stdout
+
+    answers = tmp_path / "answers.toml"
+    answers.write_text('"tag/tag/confirm" = true\n')
+    for stage in ("prepare-branch", "tag"):
+        found = cockpit("run", stage, "--playbook", SMALL, "--version", "v1.0.0-rc1",
+                        "--answers", str(answers), env=env)
+        assert found.returncode == 0, found.stdout + found.stderr
+    assert refs(remote, "refs/tags") == ["refs/tags/v1.0.0-rc1"]
+
+    status = cockpit("status", "--playbook", SMALL, "--version", "v1.0.0-rc1", "--json",
+                     env=env)
+    assert status.returncode == 0, status.stdout + status.stderr
+    rows = json.loads(status.stdout)
+    assert {(r["stage"], r["action"], r["status"], r["journal"]) for r in rows} == {
+        ("prepare-branch", "create-branch", "done", "done"),
+        ("prepare-branch", "set-version", "done", "done"),
+        ("tag", "tag", "done", "done"),
+    }
+
+
+def test_run_without_an_answer_exits_1_and_says_how_to_resume(tmp_path: Path) -> None:
+    make_remote(tmp_path / "remotes")
+    env = {"COCKPIT_GIT_BASE_URL": (tmp_path / "remotes").as_uri()}
+    assert cockpit("run", "prepare-branch", "--playbook", SMALL, "--version", "v1.0.0",
+                   env=env).returncode == 0
+    found = cockpit("run", "tag", "--playbook", SMALL, "--version", "v1.0.0", env=env)
+    assert found.returncode == 1
+    assert "cockpit run tag --version v1.0.0" in found.stderr
