@@ -8,8 +8,9 @@
 # progress goes to stderr. The venv is reused when it already imports synapse, so a warm
 # run costs a fraction of a second. The test fixture (tests/services/conftest.py) writes
 # its own homeserver.yaml (sqlite, 127.0.0.1 on a free port, `trusted_key_servers: []`,
-# no federation listener) with `python -m synapse.app.homeserver --generate-config`-free
-# config, and starts/stops the server once per pytest session.
+# no federation listener, registration only via the shared-secret admin API) and starts
+# and stops the server once per pytest session (~3 s). With CI=true and the variable
+# unset, the Matrix tests fail rather than skip.
 #
 # Knobs (environment):
 #   COCKPIT_CI_CACHE         cache directory                    (/var/tmp/cockpit-ci)
@@ -31,8 +32,13 @@ else
     log "creating $venv with $req (a few minutes the first time)"
     rm -rf "$venv"
     "$base" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --upgrade pip >&2
-    "$venv/bin/python" -m pip install --quiet "$req" >&2
+    if ! { "$venv/bin/python" -m pip install --upgrade pip \
+           && "$venv/bin/python" -m pip install "$req"; } >"$cache/synapse-pip.log" 2>&1; then
+        tail -n 40 "$cache/synapse-pip.log" >&2
+        log "pip install $req failed (full log: $cache/synapse-pip.log)"
+        rm -rf "$venv"
+        exit 1
+    fi
     "$venv/bin/python" -c 'import synapse; print("synapse", synapse.__version__)' >&2
 fi
 echo "export COCKPIT_SYNAPSE_PYTHON=$venv/bin/python"
