@@ -93,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cockpit: interrupted; rerun the same command to resume safely", file=sys.stderr)
         return EXIT_NEEDS_HUMAN
+    except BrokenPipeError:
+        # The reader (`| head`) went away: not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -27,8 +27,8 @@ def test_version_flag() -> None:
 def test_explain_lists_the_fifteen_stages_in_order() -> None:
     found = cockpit("explain")
     assert found.returncode == 0, found.stderr
-    listed = [line.split(".", 1)[1].split()[0] for line in found.stdout.splitlines()
-              if line[:3].strip().isdigit()]
+    listed = [line.split(". ", 1)[1].split()[0] for line in found.stdout.splitlines()
+              if line[:2].strip().isdigit() and line[2:4] == ". "]
     assert len(listed) == 15 and listed[0] == "preflight" and listed[-1] == "prepare-next"
     assert "not implemented yet" in found.stdout
 
