@@ -204,7 +204,10 @@ async def _status(playbook: Playbook, version: Version, *, as_json: bool) -> int
     engine = _engine(playbook, version, read_only=True)
     journal = Journal(engine.session.settings.state_dir, engine.release_key)
     engine.session.manual_confirmations |= journal.manual_confirmations()
-    rows = await release_status(engine, journal)
+    try:
+        rows = await release_status(engine, journal)
+    finally:
+        await engine.session.aclose()
     if as_json:
         print(json.dumps([row.as_json() for row in rows], indent=2))
     else:
@@ -224,17 +227,20 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
     engine.session.manual_confirmations |= journal.manual_confirmations()
     engine.bus.listen(journal.append)
     engine.bus.listen(TerminalPrinter(sys.stdout).print_event)
-    for stage_id in stages:
-        try:
-            report = await engine.run_stage(stage_id)
-        except LookupError as exc:
-            raise BadInput(str(exc)) from None
-        if report.outcome not in (Outcome.DONE, Outcome.NOT_APPLICABLE):
-            print(f"\nstage {stage_id} stopped: {report.reason}\n"
-                  f"Fix it, then rerun `cockpit run {stage_id} --version {version}`: "
-                  "finished actions are checked, not redone.", file=sys.stderr)
-            return EXIT_NEEDS_HUMAN
-    return EXIT_OK
+    try:
+        for stage_id in stages:
+            try:
+                report = await engine.run_stage(stage_id)
+            except LookupError as exc:
+                raise BadInput(str(exc)) from None
+            if report.outcome not in (Outcome.DONE, Outcome.NOT_APPLICABLE):
+                print(f"\nstage {stage_id} stopped: {report.reason}\n"
+                      f"Fix it, then rerun `cockpit run {stage_id} --version {version}`: "
+                      "finished actions are checked, not redone.", file=sys.stderr)
+                return EXIT_NEEDS_HUMAN
+        return EXIT_OK
+    finally:
+        await engine.session.aclose()
 
 
 # -- TUI and demo ------------------------------------------------------------------------

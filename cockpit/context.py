@@ -7,15 +7,24 @@ their connections); each action gets a light ``ActionContext`` view of it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.model import Release, Version
 from cockpit.prompts import Prompt, PromptAnswer, Prompter
 from cockpit.secrets import Redactor, token_from_env
 from cockpit.services.git import GitRepo, GitWorkspace
 from cockpit.settings import Settings
+
+if TYPE_CHECKING:
+    from cockpit.services.github import GitHubClient
+    from cockpit.services.http import HttpClient, RequestRecord
+
+CURRENT_ACTION: ContextVar[tuple[str, str | None]] = ContextVar("current_action",
+                                                                default=("", None))
+"""(stage, action) being checked or applied in this task: service calls log against it."""
 
 
 class SymbolicVersion:
@@ -50,10 +59,49 @@ class Session:
     manual_confirmations: set[tuple[str, str]] = field(default_factory=set)
     """(stage, action) pairs a human said they did by hand (restored from the journal)."""
     _git: GitWorkspace | None = None
+    _http: dict[str, HttpClient] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for service in ("github", "matrix", "discourse", "discord", "reddit"):
             self.redact.add(token_from_env(service))
+        self.redact.add(self.settings.discord_webhook_url.rsplit("/", 1)[-1] or None)
+
+    def _on_request(self, record: RequestRecord) -> None:
+        stage, action = CURRENT_ACTION.get()
+        status = record.status if record.status is not None else record.error or "no answer"
+        cached = " (304, cached)" if record.from_cache else ""
+        self.emit_log(stage, action, f"$ {record.manual}  → {status}{cached}", record.manual)
+
+    def _on_wait(self, seconds: float, reason: str) -> None:
+        stage, action = CURRENT_ACTION.get()
+        self.emit_log(stage, action, f"waiting {seconds:.0f}s: {reason}", None)
+
+    def http_client(self, service: str, base_url: str, *, token: str | None = None,
+                    **options: Any) -> HttpClient:
+        """One shared-policy client per service: read-only, redacted, logged, retried."""
+        if service not in self._http:
+            from cockpit.services.http import HttpClient
+
+            self._http[service] = HttpClient(
+                base_url, service=service, token=token, redact=self.redact,
+                read_only=self.read_only, on_request=self._on_request, on_wait=self._on_wait,
+                **options)
+        return self._http[service]
+
+    def github(self) -> GitHubClient:
+        from cockpit.services.github import API_VERSION, GitHubClient
+
+        http = self.http_client(
+            "github", self.settings.github_api_url, token=token_from_env("github"),
+            manual_style="gh",
+            headers={"Accept": "application/vnd.github+json",
+                     "X-GitHub-Api-Version": API_VERSION, "User-Agent": "cockpit"})
+        return GitHubClient.from_http(http)
+
+    async def aclose(self) -> None:
+        for client in self._http.values():
+            await client.aclose()
+        self._http.clear()
 
     @property
     def version(self) -> Version | SymbolicVersion:
@@ -110,6 +158,10 @@ class ActionContext:
 
     async def ask(self, prompt: Prompt) -> PromptAnswer:
         return await self.session.prompter.ask(prompt)
+
+    def github(self) -> GitHubClient:
+        """The session's GitHub client; calls are logged with their ``gh api`` equivalent."""
+        return self.session.github()
 
     def guard_write(self, what: str) -> None:
         if self.read_only:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from cockpit.actions import REGISTRY, ActionKind, load_kinds
 from cockpit.actions.manual import NotDoneYet
 from cockpit.bus import EventBus
-from cockpit.context import ActionContext, ReadOnlyViolation, Session
+from cockpit.context import CURRENT_ACTION, ActionContext, ReadOnlyViolation, Session
 from cockpit.events import (
     ActionApplying,
     ActionChecked,
@@ -136,6 +136,7 @@ class Engine:
         """One read-only check, as a result (errors and missing kinds become results)."""
         if not self.applies(stage, spec):
             return CheckResult.done("does not apply to this release")
+        CURRENT_ACTION.set((stage.id, spec.id))
         try:
             action = self.build(stage, spec)
             if action is None:
@@ -184,6 +185,7 @@ class Engine:
 
     async def _run_action(self, stage: StageSpec, spec: ActionSpec) -> ActionReport:
         self._prompter.stage, self._prompter.action = stage.id, spec.id
+        CURRENT_ACTION.set((stage.id, spec.id))
         if not self.applies(stage, spec):
             return self._finish(stage, spec, Outcome.NOT_APPLICABLE,
                                 "does not apply to this release")

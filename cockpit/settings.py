@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     """Base URL of the GitHub REST API (the sandbox serves one on 127.0.0.1)."""
     git_base_url: str = "https://github.com"
     """Base of clone URLs: ``{git_base_url}/{owner}/{name}.git``."""
+    discourse_url: str = "https://discuss.ipfs.tech"
+    discord_webhook_url: str = ""
+    """Discord webhook URL (a secret: it is also registered with the redactor)."""
+    reddit_url: str = "https://oauth.reddit.com"
+    matrix_url: str = "https://matrix-client.matrix.org"
+    docker_registry_url: str = "https://hub.docker.com"
+    npm_registry_url: str = "https://registry.npmjs.org"
+    dist_url: str = "https://dist.ipfs.tech"
     state_dir: Path = Field(default_factory=_state_dir)
     """The local journal lives here, one JSONL file per release."""
     workspace_dir: Path = Field(default_factory=_cache_dir)
