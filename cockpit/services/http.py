@@ -595,7 +595,7 @@ class HttpClient:
 
     def _manual(self, method: str, url: str, headers: Mapping[str, str], json: Any,
                 data: Mapping[str, str] | None, body: bytes | None) -> str:
-        if self.manual_style == "gh":
+        if self.manual_style == "gh" and url.startswith(self.base_url + "/"):
             return render_gh(method, self.base_url, url, json if json is not None else data)
         shown = {k: v for k, v in headers.items()
                  if k.lower() not in ("accept", "x-github-api-version", "user-agent")}

@@ -1,0 +1,651 @@
+"""GitHub REST: the calls Kubo's playbook makes, typed, through the shared HTTP layer.
+
+Every method is one REST call (or one paginated listing) so that its manual equivalent
+(``gh api …``) stays obvious. Lookups that may legitimately find nothing return
+``None`` rather than raising on 404, because every action's ``check()`` starts there.
+The ``ensure_*`` helpers are get-or-create: they look first, create only if absent, and
+when the create fails ambiguously (``AmbiguousWriteError``) or is refused because the
+thing already exists (422), they look again instead of guessing — the rerun-safety the
+playbook promises, one level below the actions.
+
+Models keep only the fields the cockpit reads (``extra="ignore"``), so GitHub adding
+fields never breaks us and the sandbox need not serve every field.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from cockpit.services.http import AmbiguousWriteError, HttpClient, HttpError
+
+T = TypeVar("T")
+M = TypeVar("M", bound="_Model")
+
+API_VERSION = "2022-11-28"
+MergeMethod = Literal["merge", "squash", "rebase"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class Account(_Model):
+    login: str
+
+
+class User(_Model):
+    login: str
+    name: str | None = None
+
+
+class Repo(_Model):
+    full_name: str
+    default_branch: str = "master"
+    html_url: str = ""
+    private: bool = False
+
+
+class ShaRef(_Model):
+    sha: str
+
+
+class Branch(_Model):
+    name: str
+    commit: ShaRef
+
+    @property
+    def sha(self) -> str:
+        return self.commit.sha
+
+
+class GitObject(_Model):
+    sha: str
+    type: str = "commit"
+
+
+class Ref(_Model):
+    ref: str
+    """Full ref name, ``refs/heads/x`` or ``refs/tags/vX.Y.Z``."""
+    object: GitObject
+
+
+class CommitDetail(_Model):
+    message: str = ""
+
+
+class Commit(_Model):
+    sha: str
+    html_url: str = ""
+    commit: CommitDetail = Field(default_factory=CommitDetail)
+    author: Account | None = None
+
+    @property
+    def title(self) -> str:
+        return self.commit.message.split("\n", 1)[0]
+
+
+class Comparison(_Model):
+    status: str
+    """``identical``, ``ahead``, ``behind`` or ``diverged`` (head relative to base)."""
+    ahead_by: int = 0
+    behind_by: int = 0
+    total_commits: int = 0
+    html_url: str = ""
+    commits: list[Commit] = Field(default_factory=list)
+
+
+class Content(_Model):
+    path: str
+    sha: str
+    type: str = "file"
+    encoding: str | None = None
+    content: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The file's text (GitHub sends it base64-encoded)."""
+        if self.content is None:
+            return ""
+        if self.encoding == "base64":
+            return base64.b64decode(self.content).decode("utf-8")
+        return self.content
+
+
+class TagObject(_Model):
+    sha: str
+    tag: str
+    message: str = ""
+    object: GitObject
+
+
+class PullEnd(_Model):
+    ref: str
+    sha: str
+    label: str = ""
+
+
+class Pull(_Model):
+    number: int
+    title: str
+    state: str
+    html_url: str = ""
+    body: str | None = None
+    draft: bool = False
+    merged: bool | None = None
+    """Only on single-PR responses; lists leave it out (use ``merged_at``)."""
+    merged_at: str | None = None
+    merge_commit_sha: str | None = None
+    head: PullEnd
+    base: PullEnd
+    user: Account | None = None
+
+    @property
+    def is_merged(self) -> bool:
+        return bool(self.merged or self.merged_at)
+
+
+class Asset(_Model):
+    id: int
+    name: str
+    size: int = 0
+    state: str = "uploaded"
+    browser_download_url: str = ""
+
+
+class Release(_Model):
+    id: int
+    tag_name: str
+    name: str | None = None
+    body: str | None = None
+    draft: bool = False
+    prerelease: bool = False
+    html_url: str = ""
+    assets: list[Asset] = Field(default_factory=list)
+
+
+class Label(_Model):
+    name: str
+
+
+class Milestone(_Model):
+    number: int
+    title: str
+    state: str = "open"
+    open_issues: int = 0
+    closed_issues: int = 0
+    html_url: str = ""
+
+
+class Issue(_Model):
+    number: int
+    title: str
+    state: str
+    html_url: str = ""
+    body: str | None = None
+    labels: list[Label] = Field(default_factory=list)
+    milestone: Milestone | None = None
+    pull_request: dict[str, Any] | None = None
+    """Present when the "issue" is a pull request (GitHub lists both as issues)."""
+    user: Account | None = None
+
+    @property
+    def is_pull(self) -> bool:
+        return self.pull_request is not None
+
+
+class Comment(_Model):
+    id: int
+    body: str = ""
+    html_url: str = ""
+    user: Account | None = None
+    created_at: str = ""
+    updated_at: str = ""
+
+
+class Workflow(_Model):
+    id: int
+    name: str
+    path: str
+    state: str = "active"
+    html_url: str = ""
+
+    @property
+    def file(self) -> str:
+        """``docker.yml`` from ``.github/workflows/docker.yml``: what dispatch accepts."""
+        return self.path.rsplit("/", 1)[-1]
+
+
+class WorkflowRun(_Model):
+    id: int
+    name: str | None = None
+    status: str
+    """``queued``, ``in_progress``, ``completed`` (and ``waiting``, ``requested``…)."""
+    conclusion: str | None = None
+    event: str = ""
+    head_branch: str | None = None
+    head_sha: str = ""
+    html_url: str = ""
+    workflow_id: int | None = None
+    run_attempt: int = 1
+    created_at: str = ""
+
+
+class Job(_Model):
+    id: int
+    run_id: int
+    name: str
+    status: str
+    conclusion: str | None = None
+    html_url: str | None = None
+
+
+class RateBucket(_Model):
+    limit: int
+    remaining: int
+    reset: int
+    used: int = 0
+
+
+class RateLimit(_Model):
+    resources: dict[str, RateBucket]
+
+    @property
+    def core(self) -> RateBucket:
+        return self.resources["core"]
+
+
+def _p(value: str) -> str:
+    """Escape one path part (branch and tag names may hold ``/``, which GitHub accepts)."""
+    return quote(value, safe="/")
+
+
+def _fields(**kwargs: Any) -> dict[str, Any]:
+    """Only the fields given: PATCH with ``None`` would clear them on GitHub."""
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+class GitHubClient:
+    """A token's view of GitHub's REST API (``api_url`` like ``https://api.github.com``).
+
+    Keyword arguments go to ``HttpClient`` (``redact``, ``read_only``, ``on_request``,
+    ``on_wait``, ``retry``, ``client``…); the manual equivalents are ``gh api`` lines.
+    """
+
+    def __init__(self, api_url: str, token: str | None, **http: Any) -> None:
+        http.setdefault("service", "github")
+        http.setdefault("manual_style", "gh")
+        headers = {"Accept": "application/vnd.github+json",
+                   "X-GitHub-Api-Version": API_VERSION, "User-Agent": "cockpit",
+                   **http.pop("headers", {})}
+        self.http = HttpClient(api_url, token=token, headers=headers, **http)
+
+    @classmethod
+    def from_http(cls, http: HttpClient) -> GitHubClient:
+        self = cls.__new__(cls)
+        self.http = http
+        return self
+
+    async def __aenter__(self) -> GitHubClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    async def _get(self, model: type[M], path: str, **params: Any) -> M:
+        response = await self.http.get(path, params=_fields(**params))
+        return model.model_validate(response.json())
+
+    async def _maybe(self, model: type[M], path: str, **params: Any) -> M | None:
+        response = await self.http.get(path, params=_fields(**params), ok=(404,))
+        if response.status == 404:
+            return None
+        return model.model_validate(response.json())
+
+    async def _list(self, model: type[M], path: str, *, item_key: str | None = None,
+                    limit: int | None = None, **params: Any) -> list[M]:
+        out: list[M] = []
+        query = {"per_page": 100, **_fields(**params)}
+        async for item in self.http.paginate(path, params=query, item_key=item_key):
+            out.append(model.model_validate(item))
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    async def _send(self, method: str, model: type[M], path: str, body: dict[str, Any]
+                    ) -> M:
+        response = await self.http.request(method, path, json=body)
+        return model.model_validate(response.json())
+
+    @staticmethod
+    async def _get_or_create(find: Callable[[], Awaitable[T | None]],
+                             create: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
+        """(thing, created): look, create if absent; on ambiguity or 422, look again."""
+        found = await find()
+        if found is not None:
+            return found, False
+        try:
+            return await create(), True
+        except AmbiguousWriteError:
+            found = await find()
+            if found is None:
+                raise
+            return found, True
+        except HttpError as exc:
+            if exc.status != 422:
+                raise
+            found = await find()
+            if found is None:
+                raise
+            return found, False
+
+    # -- account ----------------------------------------------------------------------------
+
+    async def user(self) -> User:
+        return await self._get(User, "user")
+
+    async def rate_limit(self) -> RateLimit:
+        """Free of charge (does not count against the limit)."""
+        return await self._get(RateLimit, "rate_limit")
+
+    async def token_scopes(self) -> list[str]:
+        """Classic-token scopes from ``X-OAuth-Scopes`` (empty for fine-grained tokens)."""
+        response = await self.http.get("user", etag=False)
+        raw = response.headers.get("x-oauth-scopes", "")
+        return [s.strip() for s in raw.split(",") if s.strip()]
+
+    # -- repositories, branches, refs, contents ----------------------------------------------
+
+    async def get_repo(self, repo: str) -> Repo:
+        return await self._get(Repo, f"repos/{repo}")
+
+    async def get_branch(self, repo: str, branch: str) -> Branch | None:
+        return await self._maybe(Branch, f"repos/{repo}/branches/{_p(branch)}")
+
+    async def list_branches(self, repo: str) -> list[Branch]:
+        return await self._list(Branch, f"repos/{repo}/branches")
+
+    async def get_ref(self, repo: str, ref: str) -> Ref | None:
+        """``ref`` without ``refs/``: ``heads/master`` or ``tags/v0.30.0``."""
+        return await self._maybe(Ref, f"repos/{repo}/git/ref/{_p(ref)}")
+
+    async def create_ref(self, repo: str, ref: str, sha: str) -> Ref:
+        """``ref`` with ``refs/``: ``refs/heads/release-v0.30.0``."""
+        return await self._send("POST", Ref, f"repos/{repo}/git/refs",
+                                {"ref": ref, "sha": sha})
+
+    async def update_ref(self, repo: str, ref: str, sha: str, force: bool = False) -> Ref:
+        return await self._send("PATCH", Ref, f"repos/{repo}/git/refs/{_p(ref)}",
+                                {"sha": sha, "force": force})
+
+    async def ensure_branch(self, repo: str, branch: str, from_sha: str) -> tuple[Branch, bool]:
+        """(branch, created): create ``branch`` at ``from_sha`` unless it exists."""
+
+        async def create() -> Branch:
+            await self.create_ref(repo, f"refs/heads/{branch}", from_sha)
+            made = await self.get_branch(repo, branch)
+            assert made is not None, "GitHub reported the branch created but cannot find it"
+            return made
+
+        return await self._get_or_create(lambda: self.get_branch(repo, branch), create)
+
+    async def compare(self, repo: str, base: str, head: str) -> Comparison:
+        """How ``head`` relates to ``base`` (``commits``: those in head, not in base)."""
+        return await self._get(Comparison, f"repos/{repo}/compare/{_p(base)}...{_p(head)}")
+
+    async def get_contents(self, repo: str, path: str, ref: str | None = None
+                           ) -> Content | None:
+        return await self._maybe(Content, f"repos/{repo}/contents/{_p(path)}", ref=ref)
+
+    async def put_contents(self, repo: str, path: str, text: str, message: str, branch: str,
+                           sha: str | None = None) -> str:
+        """Create or update a file in one commit; returns the commit's sha.
+
+        ``sha`` is the blob being replaced (from ``get_contents``); GitHub refuses the
+        update (409) if the file changed since, which is what we want.
+        """
+        body = _fields(message=message, branch=branch, sha=sha,
+                       content=base64.b64encode(text.encode()).decode())
+        response = await self.http.put(f"repos/{repo}/contents/{_p(path)}", json=body)
+        return str(response.json()["commit"]["sha"])
+
+    # -- tags --------------------------------------------------------------------------------
+
+    async def get_tag_ref(self, repo: str, tag: str) -> Ref | None:
+        return await self.get_ref(repo, f"tags/{tag}")
+
+    async def get_tag_object(self, repo: str, sha: str) -> TagObject:
+        return await self._get(TagObject, f"repos/{repo}/git/tags/{sha}")
+
+    async def create_tag_object(self, repo: str, tag: str, message: str, sha: str
+                                ) -> TagObject:
+        """An annotated tag object (unsigned: Kubo's tags are signed locally with git)."""
+        return await self._send("POST", TagObject, f"repos/{repo}/git/tags",
+                                {"tag": tag, "message": message, "object": sha,
+                                 "type": "commit"})
+
+    # -- pull requests -----------------------------------------------------------------------
+
+    async def list_pulls(self, repo: str, *, head: str | None = None, base: str | None = None,
+                         state: str = "open") -> list[Pull]:
+        """``head`` is ``owner:branch`` (GitHub ignores a bare branch name here)."""
+        return await self._list(Pull, f"repos/{repo}/pulls", head=head, base=base,
+                                state=state)
+
+    async def find_pull(self, repo: str, head: str, base: str, state: str = "all"
+                        ) -> Pull | None:
+        """The newest PR from branch ``head`` (same repository) into ``base``."""
+        owner = repo.split("/", 1)[0]
+        qualified = head if ":" in head else f"{owner}:{head}"
+        pulls = await self.list_pulls(repo, head=qualified, base=base, state=state)
+        return max(pulls, key=lambda p: p.number) if pulls else None
+
+    async def get_pull(self, repo: str, number: int) -> Pull:
+        return await self._get(Pull, f"repos/{repo}/pulls/{number}")
+
+    async def create_pull(self, repo: str, *, title: str, head: str, base: str,
+                          body: str = "", draft: bool = False) -> Pull:
+        return await self._send("POST", Pull, f"repos/{repo}/pulls",
+                                {"title": title, "head": head, "base": base, "body": body,
+                                 "draft": draft})
+
+    async def ensure_pull(self, repo: str, *, title: str, head: str, base: str,
+                          body: str = "", draft: bool = False) -> tuple[Pull, bool]:
+        """(pull, created): the open or merged PR head→base, else a new one."""
+
+        async def find() -> Pull | None:
+            pull = await self.find_pull(repo, head, base)
+            return pull if pull is not None and (pull.state == "open" or pull.is_merged) \
+                else None
+
+        return await self._get_or_create(
+            find, lambda: self.create_pull(repo, title=title, head=head, base=base,
+                                           body=body, draft=draft))
+
+    async def update_pull(self, repo: str, number: int, *, title: str | None = None,
+                          body: str | None = None, state: str | None = None,
+                          base: str | None = None) -> Pull:
+        return await self._send("PATCH", Pull, f"repos/{repo}/pulls/{number}",
+                                _fields(title=title, body=body, state=state, base=base))
+
+    async def is_merged(self, repo: str, number: int) -> bool:
+        response = await self.http.get(f"repos/{repo}/pulls/{number}/merge", ok=(404,))
+        return response.status == 204
+
+    async def merge_pull(self, repo: str, number: int, *, merge_method: MergeMethod = "merge",
+                         sha: str | None = None, commit_title: str | None = None) -> str:
+        """Merge; returns the merge commit's sha. ``sha`` guards against a moved head."""
+        response = await self.http.put(
+            f"repos/{repo}/pulls/{number}/merge",
+            json=_fields(merge_method=merge_method, sha=sha, commit_title=commit_title))
+        return str(response.json()["sha"])
+
+    async def request_reviewers(self, repo: str, number: int, reviewers: list[str]) -> Pull:
+        return await self._send("POST", Pull,
+                                f"repos/{repo}/pulls/{number}/requested_reviewers",
+                                {"reviewers": reviewers})
+
+    # -- releases ----------------------------------------------------------------------------
+
+    async def get_release_by_tag(self, repo: str, tag: str) -> Release | None:
+        """Published releases only: GitHub hides drafts from this lookup (use ``list``)."""
+        return await self._maybe(Release, f"repos/{repo}/releases/tags/{_p(tag)}")
+
+    async def latest_release(self, repo: str) -> Release | None:
+        """The newest non-prerelease, non-draft release."""
+        return await self._maybe(Release, f"repos/{repo}/releases/latest")
+
+    async def list_releases(self, repo: str, limit: int | None = None) -> list[Release]:
+        return await self._list(Release, f"repos/{repo}/releases", limit=limit)
+
+    async def create_release(self, repo: str, *, tag: str, name: str, body: str,
+                             prerelease: bool = False, draft: bool = False,
+                             target_commitish: str | None = None) -> Release:
+        return await self._send("POST", Release, f"repos/{repo}/releases", _fields(
+            tag_name=tag, name=name, body=body, prerelease=prerelease, draft=draft,
+            target_commitish=target_commitish))
+
+    async def ensure_release(self, repo: str, *, tag: str, name: str, body: str,
+                             prerelease: bool = False) -> tuple[Release, bool]:
+        return await self._get_or_create(
+            lambda: self.get_release_by_tag(repo, tag),
+            lambda: self.create_release(repo, tag=tag, name=name, body=body,
+                                        prerelease=prerelease))
+
+    async def update_release(self, repo: str, release_id: int, *, name: str | None = None,
+                             body: str | None = None, prerelease: bool | None = None,
+                             draft: bool | None = None) -> Release:
+        return await self._send("PATCH", Release, f"repos/{repo}/releases/{release_id}",
+                                _fields(name=name, body=body, prerelease=prerelease,
+                                        draft=draft))
+
+    async def list_release_assets(self, repo: str, release_id: int) -> list[Asset]:
+        return await self._list(Asset, f"repos/{repo}/releases/{release_id}/assets")
+
+    # -- issues and comments -------------------------------------------------------------
+
+    async def list_issues(self, repo: str, *, state: str = "open", labels: str | None = None,
+                          milestone: str | int | None = None, creator: str | None = None,
+                          include_pulls: bool = False) -> list[Issue]:
+        """``milestone``: a number, ``*`` or ``none``; ``labels``: comma-separated names."""
+        issues = await self._list(Issue, f"repos/{repo}/issues", state=state, labels=labels,
+                                  milestone=milestone, creator=creator)
+        return issues if include_pulls else [i for i in issues if not i.is_pull]
+
+    async def find_issue(self, repo: str, title: str, *, state: str = "all",
+                         labels: str | None = None) -> Issue | None:
+        """The oldest issue (not PR) titled exactly ``title`` — e.g. "Release v0.30.0"."""
+        matches = [i for i in await self.list_issues(repo, state=state, labels=labels)
+                   if i.title == title]
+        return min(matches, key=lambda i: i.number) if matches else None
+
+    async def search_issues(self, query: str, limit: int = 100) -> list[Issue]:
+        """GitHub search syntax (``repo:o/r is:issue in:title "Release v0.30.0"``)."""
+        return await self._list(Issue, "search/issues", item_key="items", limit=limit,
+                                q=query)
+
+    async def get_issue(self, repo: str, number: int) -> Issue:
+        return await self._get(Issue, f"repos/{repo}/issues/{number}")
+
+    async def create_issue(self, repo: str, *, title: str, body: str = "",
+                           labels: list[str] | None = None, assignees: list[str] | None = None,
+                           milestone: int | None = None) -> Issue:
+        return await self._send("POST", Issue, f"repos/{repo}/issues", _fields(
+            title=title, body=body, labels=labels, assignees=assignees, milestone=milestone))
+
+    async def ensure_issue(self, repo: str, *, title: str, body: str = "",
+                           labels: list[str] | None = None) -> tuple[Issue, bool]:
+        """(issue, created) by exact title (GitHub itself would happily make two)."""
+        return await self._get_or_create(
+            lambda: self.find_issue(repo, title),
+            lambda: self.create_issue(repo, title=title, body=body, labels=labels))
+
+    async def update_issue(self, repo: str, number: int, *, title: str | None = None,
+                           body: str | None = None, state: str | None = None,
+                           state_reason: str | None = None,
+                           labels: list[str] | None = None) -> Issue:
+        return await self._send("PATCH", Issue, f"repos/{repo}/issues/{number}", _fields(
+            title=title, body=body, state=state, state_reason=state_reason, labels=labels))
+
+    async def list_comments(self, repo: str, number: int) -> list[Comment]:
+        return await self._list(Comment, f"repos/{repo}/issues/{number}/comments")
+
+    async def create_comment(self, repo: str, number: int, body: str) -> Comment:
+        return await self._send("POST", Comment, f"repos/{repo}/issues/{number}/comments",
+                                {"body": body})
+
+    async def update_comment(self, repo: str, comment_id: int, body: str) -> Comment:
+        return await self._send("PATCH", Comment,
+                                f"repos/{repo}/issues/comments/{comment_id}", {"body": body})
+
+    # -- milestones -----------------------------------------------------------------------
+
+    async def list_milestones(self, repo: str, state: str = "open") -> list[Milestone]:
+        return await self._list(Milestone, f"repos/{repo}/milestones", state=state)
+
+    async def find_milestone(self, repo: str, title: str) -> Milestone | None:
+        for milestone in await self.list_milestones(repo, state="all"):
+            if milestone.title == title:
+                return milestone
+        return None
+
+    # -- actions --------------------------------------------------------------------------
+
+    async def list_workflows(self, repo: str) -> list[Workflow]:
+        return await self._list(Workflow, f"repos/{repo}/actions/workflows",
+                                item_key="workflows")
+
+    async def get_workflow(self, repo: str, workflow: str | int) -> Workflow | None:
+        """By id or file name (``docker.yml``)."""
+        return await self._maybe(Workflow, f"repos/{repo}/actions/workflows/{workflow}")
+
+    async def dispatch_workflow(self, repo: str, workflow: str | int, ref: str,
+                                inputs: dict[str, str] | None = None) -> None:
+        """Start a ``workflow_dispatch`` run. GitHub answers 204 without the run's id:
+        find it afterwards with ``list_runs(event="workflow_dispatch", created=...)``."""
+        await self.http.post(f"repos/{repo}/actions/workflows/{workflow}/dispatches",
+                             json=_fields(ref=ref, inputs=inputs))
+
+    async def list_runs(self, repo: str, workflow: str | int | None = None, *,
+                        event: str | None = None, branch: str | None = None,
+                        head_sha: str | None = None, status: str | None = None,
+                        created: str | None = None, limit: int = 30) -> list[WorkflowRun]:
+        """Newest first; only the first ``limit`` runs (history can be long)."""
+        path = (f"repos/{repo}/actions/workflows/{workflow}/runs" if workflow is not None
+                else f"repos/{repo}/actions/runs")
+        runs = await self._list(WorkflowRun, path, item_key="workflow_runs", limit=limit,
+                                event=event, branch=branch, head_sha=head_sha, status=status,
+                                created=created)
+        return runs
+
+    async def get_run(self, repo: str, run_id: int) -> WorkflowRun:
+        return await self._get(WorkflowRun, f"repos/{repo}/actions/runs/{run_id}")
+
+    async def rerun(self, repo: str, run_id: int) -> None:
+        await self.http.post(f"repos/{repo}/actions/runs/{run_id}/rerun", json={})
+
+    async def list_jobs(self, repo: str, run_id: int) -> list[Job]:
+        return await self._list(Job, f"repos/{repo}/actions/runs/{run_id}/jobs",
+                                item_key="jobs")
+
+    async def job_log(self, repo: str, job_id: int) -> str:
+        """A job's plain-text log. GitHub answers 302 to a short-lived pre-signed URL;
+        we follow it *without* the token (it must not leak to the blob store)."""
+        response = await self.http.get(f"repos/{repo}/actions/jobs/{job_id}/logs",
+                                       ok=(302,), etag=False)
+        location = response.headers.get("location")
+        if response.status != 302 or not location:
+            return response.text
+        target = str(httpx.URL(response.url).join(location))
+        blob = await self.http.get(target, auth=False, etag=False)
+        return blob.text
