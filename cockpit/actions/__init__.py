@@ -1,10 +1,26 @@
 """Action kinds, registered by name. ``load_kinds()`` imports every built-in kind."""
 
+import importlib
+import pkgutil
+
 from cockpit.actions.base import REGISTRY, ActionKind, KindInfo, Params, register
 
 __all__ = ["REGISTRY", "ActionKind", "KindInfo", "Params", "load_kinds", "register"]
 
+_loaded = False
+
 
 def load_kinds() -> None:
-    """Import the modules that register kinds (idempotent, cheap after the first call)."""
-    from cockpit.actions import declared, git, manual  # noqa: F401
+    """Import every module of this package (each registers its kinds); cheap after the first.
+
+    ``declared`` goes first: it only names kinds that have no implementation, and a
+    module that implements one of them replaces the declaration when it registers.
+    """
+    global _loaded
+    if _loaded:
+        return
+    importlib.import_module("cockpit.actions.declared")
+    for module in pkgutil.iter_modules(__path__):
+        if module.name not in ("base", "declared"):
+            importlib.import_module(f"cockpit.actions.{module.name}")
+    _loaded = True
