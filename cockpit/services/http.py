@@ -426,6 +426,8 @@ class HttpClient:
         """Absolute URL of ``path`` (absolute URLs pass through, e.g. pagination links)."""
         if path.startswith(("http://", "https://")):
             return path
+        if not path:
+            return self.base_url
         return f"{self.base_url}/{path.lstrip('/')}"
 
     # -- public verbs ---------------------------------------------------------------------
