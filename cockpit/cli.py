@@ -225,6 +225,7 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
     engine = _engine(playbook, version, read_only=False, prompter=prompter)
     journal = Journal(engine.session.settings.state_dir, engine.release_key)
     engine.session.manual_confirmations |= journal.manual_confirmations()
+    engine.session.skipped.update(journal.skipped())
     engine.bus.listen(journal.append)
     engine.bus.listen(TerminalPrinter(sys.stdout).print_event)
     try:
@@ -266,6 +267,7 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int
             os.environ.update(handle.env)
             os.environ["COCKPIT_STATE_DIR"] = str(Path(home) / "state")
             os.environ["COCKPIT_WORKSPACE_DIR"] = str(Path(home) / "work")
+            os.environ.setdefault("COCKPIT_DRIVER", "demo")
             os.environ.setdefault("COCKPIT_POLL_INITIAL_SECONDS", "0.2")
             os.environ.setdefault("COCKPIT_POLL_MAX_SECONDS", "1")
             for name, value in (("GIT_AUTHOR_NAME", "Cockpit Demo"),

@@ -58,6 +58,8 @@ class Session:
     """(stage, action, line, manual equivalent) → the engine turns it into a LogLine."""
     manual_confirmations: set[tuple[str, str]] = field(default_factory=set)
     """(stage, action) pairs a human said they did by hand (restored from the journal)."""
+    skipped: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(stage, action) a human skipped before, with the reason (restored from the journal)."""
     _git: GitWorkspace | None = None
     _http: dict[str, HttpClient] = field(default_factory=dict)
 

@@ -193,15 +193,29 @@ class Engine:
             action = self.build(stage, spec)
         except TemplateError as exc:
             return self._finish(stage, spec, Outcome.FAILED, str(exc))
-        if action is None:
-            return self._finish(stage, spec, Outcome.FAILED,
-                                f"kind {spec.kind!r} has no implementation yet in this cockpit: "
-                                "do this step by hand (`cockpit explain "
-                                f"{stage.id}/{spec.id}`), then skip it with a reason")
         try:
+            if action is None:
+                return await self._unimplemented(stage, spec)
             return await self._drive(stage, spec, action)
         except _Stop as stop:
             return self._finish(stage, spec, stop.outcome, stop.reason)
+
+    async def _unimplemented(self, stage: StageSpec, spec: ActionSpec) -> ActionReport:
+        """Say plainly that nothing will run here; the human may do it by hand and skip."""
+        earlier = self.session.skipped.get((stage.id, spec.id))
+        if earlier is not None:
+            return self._finish(stage, spec, Outcome.SKIPPED, f"skipped earlier: {earlier}")
+        result = CheckResult.failed(
+            f"kind {spec.kind!r} has no implementation yet in this cockpit: do this step by "
+            f"hand (`cockpit explain {stage.id}/{spec.id}`), then skip it with a reason")
+        self._publish(ActionChecked(release=self.release_key, stage=stage.id, action=spec.id,
+                                    result=result))
+        choice = await self._ask_failure(stage, spec, result)
+        if choice.value == "skip":
+            return self._finish(stage, spec, Outcome.SKIPPED,
+                                f"skipped (done by hand?): {choice.note or 'no reason given'}")
+        outcome = Outcome.ABORTED if choice.value == "abort" else Outcome.FAILED
+        return self._finish(stage, spec, outcome, result.reason)
 
     async def _check(self, stage: StageSpec, spec: ActionSpec, action: ActionKind) -> CheckResult:
         try:

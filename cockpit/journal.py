@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cockpit.events import ActionFinished, Event, PromptAnswered, event_from_json, event_to_json
+from cockpit.model import Outcome
 
 
 class Journal:
@@ -41,6 +42,11 @@ class Journal:
             if isinstance(event, ActionFinished):
                 found[(event.stage, event.action)] = event
         return found
+
+    def skipped(self) -> dict[tuple[str, str], str]:
+        """(stage, action) → reason, for actions whose last recorded outcome is a skip."""
+        return {key: event.reason for key, event in self.last_outcomes().items()
+                if event.outcome is Outcome.SKIPPED}
 
     def manual_confirmations(self) -> set[tuple[str, str]]:
         """(stage, action) of manual steps the human said were done."""

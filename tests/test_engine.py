@@ -10,7 +10,7 @@ from cockpit.actions.base import REGISTRY, ActionKind, Params, register
 from cockpit.bus import EventBus
 from cockpit.context import Session
 from cockpit.engine import Engine
-from cockpit.events import ActionApplying, ActionFinished, Event, PromptAsked, Waiting
+from cockpit.events import ActionApplying, ActionChecked, ActionFinished, Event, PromptAsked, Waiting
 from cockpit.model import CheckResult, Outcome, Release, Version
 from cockpit.playbook import parse_playbook
 from cockpit.prompts import AnswersPrompter, PromptAnswer
@@ -186,9 +186,15 @@ async def test_rerun_applies_nothing() -> None:
 async def test_unimplemented_kind_says_so_plainly() -> None:
     engine, events = _engine()
     report = await engine.run_stage("two")
-    assert report.outcome is Outcome.FAILED
+    assert report.outcome is Outcome.NEEDS_HUMAN
+    assert "two/later/failed" in report.reason
+    skip = PromptAnswer(value="skip", note="did it by hand")
+    engine, events = _engine({"two/later/failed": skip})
+    assert (await engine.run_stage("two")).outcome is Outcome.DONE
     finished = [e for e in events if isinstance(e, ActionFinished)]
-    assert "no implementation yet" in finished[0].reason
+    assert finished[0].outcome is Outcome.SKIPPED and "did it by hand" in finished[0].reason
+    checked = [e for e in events if isinstance(e, ActionChecked)]
+    assert "no implementation yet" in checked[0].result.reason
 
 
 async def test_read_only_session_never_applies() -> None:
@@ -199,3 +205,18 @@ async def test_read_only_session_never_applies() -> None:
     assert "would apply" in report.reason
     assert not [e for e in events if isinstance(e, ActionApplying)]
     assert "a.applies" not in World.state
+
+
+async def test_a_skip_recorded_in_the_journal_is_not_asked_again(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from cockpit.journal import Journal
+
+    journal = Journal(Path(str(tmp_path)), "t-v1.0.0")
+    engine, _ = _engine({"two/later/failed": PromptAnswer(value="skip", note="by hand")})
+    engine.bus.listen(journal.append)
+    await engine.run_stage("two")
+    again, events = _engine()
+    again.session.skipped.update(journal.skipped())
+    assert (await again.run_stage("two")).outcome is Outcome.DONE
+    assert not [e for e in events if isinstance(e, PromptAsked)]
