@@ -1,0 +1,300 @@
+"""Git checks and the one git merge: file contents, tag verification, ancestry, merge.
+
+The checks only read a freshly fetched clone (what the *remote* has), so that a rerun
+on any machine sees what was pushed from another. They cannot fix anything: their
+``apply`` raises an error whose message is the fix, and the engine asks the human.
+``git.merge`` is the exception: it merges and pushes exactly one branch, once.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import model_validator
+
+from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.model import CheckResult
+from cockpit.services.git import GitError, GitRepo
+
+
+class CannotFix(RuntimeError):
+    """A read-only check cannot make itself pass; the message says what a human must do."""
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _clone_cmd(action: ActionKind, repo: str) -> str:
+    return (f"git clone {action.ctx.settings.clone_url(repo)} && "
+            f"cd {repo.split('/')[-1]}")
+
+
+class FileContainsParams(Params):
+    repo: str
+    ref: str
+    """Branch (or tag) whose file is read."""
+    path: str
+    text: str | None = None
+    """Literal text the file must contain."""
+    pattern: str | None = None
+    """Python regular expression the file must match (instead of ``text``)."""
+
+    @model_validator(mode="after")
+    def _one_of(self) -> FileContainsParams:
+        if (self.text is None) == (self.pattern is None):
+            raise ValueError("give exactly one of text or pattern")
+        return self
+
+
+async def _ref_exists(repo: GitRepo, ref: str) -> str | None:
+    for candidate in (f"origin/{ref}", f"refs/tags/{ref}", ref):
+        try:
+            await repo.rev(candidate)
+            return candidate
+        except GitError:
+            continue
+    return None
+
+
+@register
+class FileContains(ActionKind):
+    kind = "git.file-contains"
+    summary = "Verify that a file at a ref contains a text or matches a pattern"
+    Params = FileContainsParams
+    params: FileContainsParams
+
+    def _wanted(self) -> str:
+        p = self.params
+        return f"text {p.text!r}" if p.text is not None else f"pattern {p.pattern!r}"
+
+    def explain(self) -> str:
+        p = self.params
+        grep = (f"git show origin/{p.ref}:{p.path} | grep -F {_quote(p.text)}"
+                if p.text is not None else
+                f"git show origin/{p.ref}:{p.path} | grep -E {_quote(p.pattern or '')}")
+        return (
+            f"Verifies that `{p.path}` on `{p.ref}` of **{p.repo}** contains {self._wanted()}. "
+            "A release step that edits a file (the version, a dependency) is only trusted "
+            "once the pushed file really reads that way; this only reads.\n\n"
+            + code_block(_clone_cmd(self, p.repo), f"git fetch origin {p.ref}", grep))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        repo = await self.ctx.git(p.repo)
+        ref = await _ref_exists(repo, p.ref)
+        if ref is None:
+            return CheckResult.failed(f"{p.ref} does not exist in {p.repo}")
+        text = await repo.show_file(ref, p.path)
+        if text is None:
+            return CheckResult.failed(f"{p.path} does not exist on {p.ref} in {p.repo}")
+        if p.text is not None:
+            found = p.text in text
+        else:
+            found = re.search(p.pattern or "", text, re.MULTILINE) is not None
+        if found:
+            return CheckResult.done(f"{p.path} on {p.ref} contains {self._wanted()}")
+        return CheckResult.failed(f"{p.path} on {p.ref} does not contain {self._wanted()}")
+
+    async def apply(self) -> None:
+        p = self.params
+        raise CannotFix(f"edit {p.path} on {p.ref} of {p.repo} so that it contains "
+                        f"{self._wanted()}, push, then retry")
+
+
+class IsAncestorParams(Params):
+    repo: str
+    ancestor: str
+    """A ref such as ``refs/tags/v0.30.0``."""
+    ref: str
+    """The branch that must contain it."""
+
+
+@register
+class IsAncestor(ActionKind):
+    kind = "git.is-ancestor"
+    summary = "Verify that a ref (e.g. a tag) is an ancestor of a branch"
+    Params = IsAncestorParams
+    params: IsAncestorParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (
+            f"Verifies that `{p.ancestor}` is contained in `{p.ref}` of **{p.repo}**: after "
+            "the release branch is merged back, the released commit must be part of the "
+            "default branch's history (otherwise the next release would miss its fixes).\n\n"
+            + code_block(_clone_cmd(self, p.repo), "git fetch --tags origin",
+                         f"git merge-base --is-ancestor {p.ancestor} origin/{p.ref} && echo yes"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        repo = await self.ctx.git(p.repo)
+        try:
+            ancestor = await repo.rev(p.ancestor)
+        except GitError:
+            return CheckResult.failed(f"{p.ancestor} does not exist in {p.repo}")
+        if await repo.remote_branch_sha(p.ref) is None:
+            return CheckResult.failed(f"branch {p.ref} does not exist in {p.repo}")
+        try:
+            await repo.run("merge-base", "--is-ancestor", ancestor, f"origin/{p.ref}",
+                           manual=False)
+        except GitError:
+            return CheckResult.failed(f"{p.ancestor} ({ancestor[:12]}) is not in {p.ref}")
+        return CheckResult.done(f"{p.ancestor} ({ancestor[:12]}) is in {p.ref}")
+
+    async def apply(self) -> None:
+        p = self.params
+        raise CannotFix(f"merge {p.ancestor} into {p.ref} of {p.repo} (through the merge "
+                        "pull request), then retry")
+
+
+class TagVerifyParams(Params):
+    repo: str
+    tag: str
+    ref: str
+    """Branch whose head the tag must point at."""
+    message: str = ""
+    """Expected first line of the tag message (empty: not checked)."""
+    signed: bool = False
+    """Require a valid GPG signature (``git verify-tag``)."""
+
+
+@register
+class TagVerify(ActionKind):
+    kind = "git.tag-verify"
+    summary = "Verify a pushed tag: annotated, message, signature, and on the expected commit"
+    Params = TagVerifyParams
+    params: TagVerifyParams
+
+    def explain(self) -> str:
+        p = self.params
+        lines = [_clone_cmd(self, p.repo), "git fetch --tags origin",
+                 f"git cat-file -t {p.tag}   # must print: tag",
+                 f"git rev-parse {p.tag}^{{commit}} origin/{p.ref}   # must be equal"]
+        if p.signed:
+            lines.append(f"git verify-tag {p.tag}")
+        return (
+            f"Verifies tag `{p.tag}` in **{p.repo}**: it is annotated"
+            + (f", its message is \"{p.message}\"" if p.message else "")
+            + (", its GPG signature is valid" if p.signed else "")
+            + f", and it points at the head of `{p.ref}`. Everything downstream (Docker, "
+            "dist, npm, the GitHub release) builds from this tag, so it is checked before "
+            "anything else starts.\n\n" + code_block(*lines))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        repo = await self.ctx.git(p.repo)
+        remote = await repo.remote_tag(p.tag)
+        if remote is None:
+            return CheckResult.failed(f"tag {p.tag} is not pushed to {p.repo}")
+        obj, commit = remote
+        if obj == commit:
+            return CheckResult.failed(f"tag {p.tag} is lightweight, not annotated")
+        head = await repo.remote_branch_sha(p.ref)
+        if head is None:
+            return CheckResult.failed(f"branch {p.ref} does not exist in {p.repo}")
+        if head != commit:
+            return CheckResult.failed(f"tag {p.tag} is on {commit[:12]} but {p.ref} is at "
+                                      f"{head[:12]}")
+        body = await repo.run("cat-file", "-p", obj, manual=False)
+        message = body.split("\n\n", 1)[1] if "\n\n" in body else ""
+        if p.message and message.strip().splitlines()[:1] != [p.message]:
+            first = message.strip().splitlines()[:1]
+            return CheckResult.failed(f"tag {p.tag} message is {first[0] if first else ''!r}, "
+                                      f"expected {p.message!r}")
+        if p.signed:
+            if "-----BEGIN PGP SIGNATURE-----" not in body and "-----BEGIN SSH SIGNATURE" \
+                    not in body:
+                return CheckResult.failed(f"tag {p.tag} is not signed")
+            try:
+                await repo.run("verify-tag", obj, manual=False)
+            except GitError as exc:
+                return CheckResult.failed(f"signature of {p.tag} does not verify: {exc}")
+        signed = ", signature valid" if p.signed else ""
+        return CheckResult.done(f"tag {p.tag} is annotated on {commit[:12]} ({p.ref}){signed}")
+
+    async def apply(self) -> None:
+        p = self.params
+        raise CannotFix(
+            f"tag {p.tag} in {p.repo} is not right and a pushed tag is never moved by the "
+            f"cockpit: inspect it (git fetch --tags && git show {p.tag}); if it must be "
+            f"redone, delete it by hand (git push origin :refs/tags/{p.tag}) and rerun the "
+            "tag stage")
+
+
+class MergeParams(Params):
+    repo: str
+    branch: str
+    """The branch that receives the merge (pushed)."""
+    merge: str
+    """The branch merged into it."""
+    keep_theirs: list[str] = []
+    """Paths taken from the merged branch when they conflict."""
+    message: str
+    """Merge commit message."""
+
+
+@register
+class Merge(ActionKind):
+    kind = "git.merge"
+    summary = "Merge a branch into another with a merge commit and push"
+    Params = MergeParams
+    params: MergeParams
+
+    def explain(self) -> str:
+        p = self.params
+        lines = [_clone_cmd(self, p.repo), f"git checkout -B {p.branch} origin/{p.branch}",
+                 f"git merge --no-ff -m {_quote(p.message)} origin/{p.merge}"]
+        lines += [f"git checkout --theirs -- {path} && git add {path}   # on conflict"
+                  for path in p.keep_theirs]
+        if p.keep_theirs:
+            lines.append("git commit --no-edit   # if there was a conflict")
+        lines.append(f"git push origin {p.branch}")
+        keep = (f" Conflicts in {', '.join(p.keep_theirs)} are resolved by taking "
+                f"`{p.merge}`'s version." if p.keep_theirs else "")
+        return (
+            f"Merges `{p.merge}` into `{p.branch}` of **{p.repo}** with a merge commit and "
+            f"pushes `{p.branch}`.{keep} Nothing happens when `{p.merge}` is already "
+            "contained in it, so a rerun never adds a second merge. Any other conflict "
+            "stops and is left to a human.\n\n" + code_block(*lines))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        repo = await self.ctx.git(p.repo)
+        head = await repo.remote_branch_sha(p.branch)
+        if head is None:
+            return CheckResult.failed(f"branch {p.branch} does not exist in {p.repo}")
+        merged = await repo.remote_branch_sha(p.merge)
+        if merged is None:
+            return CheckResult.failed(f"branch {p.merge} does not exist in {p.repo}")
+        try:
+            await repo.run("merge-base", "--is-ancestor", f"origin/{p.merge}",
+                           f"origin/{p.branch}", manual=False)
+        except GitError:
+            return CheckResult.incomplete(f"{p.merge} ({merged[:12]}) is not merged into "
+                                          f"{p.branch} yet")
+        return CheckResult.done(f"{p.merge} is merged into {p.branch} ({head[:12]})")
+
+    async def apply(self) -> None:
+        p = self.params
+        repo = await self.ctx.git(p.repo)
+        await repo.run("checkout", "-B", p.branch, f"origin/{p.branch}")
+        try:
+            await repo.run("merge", "--no-ff", "-m", p.message, f"origin/{p.merge}")
+        except GitError:
+            unmerged = (await repo.run("diff", "--name-only", "--diff-filter=U",
+                                       manual=False)).split()
+            if not unmerged:
+                await repo.run("merge", "--abort", manual=False)
+                raise
+            rest = [path for path in unmerged if path not in p.keep_theirs]
+            if rest:
+                await repo.run("merge", "--abort", manual=False)
+                raise CannotFix(f"merging {p.merge} into {p.branch} conflicts in "
+                                f"{', '.join(rest)}: merge by hand, push {p.branch}, "
+                                "then retry") from None
+            for path in unmerged:
+                await repo.run("checkout", "--theirs", "--", path)
+                await repo.run("add", "--", path)
+            await repo.run("commit", "--no-edit")
+        await repo.run("push", "origin", f"HEAD:refs/heads/{p.branch}")
