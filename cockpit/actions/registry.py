@@ -1,0 +1,344 @@
+"""Registries and the distribution site: Docker Hub tags, npm versions, dist.ipfs.tech.
+
+The "verify" kinds here only read (GET through the session's shared HTTP layer, so
+each call is logged with its ``curl`` equivalent). They run after the workflow that
+publishes the thing has concluded, so "not there" is reported as failed with a link,
+and the human retries once the registry caught up (or looks at the workflow).
+
+``dist.add-version`` is the one writer: it adds a line to ``dists/*/versions`` in the
+distributions repository through the GitHub contents API (one commit, guarded by the
+file's blob sha, so it can never add the line twice).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.model import CheckResult
+from cockpit.services.http import HttpClient
+
+
+def _docker(kind: ActionKind) -> HttpClient:
+    return kind.ctx.session.http_client("docker", kind.ctx.settings.docker_registry_url)
+
+
+def _npm(kind: ActionKind) -> HttpClient:
+    return kind.ctx.session.http_client("npm", kind.ctx.settings.npm_registry_url)
+
+
+def _dist(kind: ActionKind) -> HttpClient:
+    return kind.ctx.session.http_client("dist", kind.ctx.settings.dist_url)
+
+
+def _hub_page(image: str) -> str:
+    namespace, _, name = image.partition("/")
+    if namespace == "library" or not name:
+        return f"https://hub.docker.com/_/{name or namespace}/tags"
+    return f"https://hub.docker.com/r/{image}/tags"
+
+
+async def _docker_tag(kind: ActionKind, image: str, tag: str) -> dict[str, Any] | None:
+    response = await _docker(kind).get(f"v2/repositories/{image}/tags/{tag}", ok=(404,))
+    if response.status == 404:
+        return None
+    data: dict[str, Any] = response.json()
+    return data
+
+
+async def _packument(kind: ActionKind, package: str) -> dict[str, Any] | None:
+    path = package.replace("/", "%2F") if package.startswith("@") else package
+    response = await _npm(kind).get(path, ok=(404,))
+    if response.status == 404:
+        return None
+    data: dict[str, Any] = response.json()
+    return data
+
+
+# -- Docker Hub ------------------------------------------------------------------------------
+
+
+class DockerTagParams(Params):
+    image: str
+    """``namespace/name`` on Docker Hub, e.g. ``ipfs/kubo``."""
+    tag: str
+    same_as: str | None = None
+    """Another tag of the same image whose digest ``tag`` must equal (``latest`` → vX.Y.Z)."""
+
+
+@register
+class DockerTag(ActionKind):
+    kind = "registry.docker-tag"
+    summary = "Verify that an image tag exists on Docker Hub (optionally same digest as another)"
+    Params = DockerTagParams
+    params: DockerTagParams
+
+    def explain(self) -> str:
+        p = self.params
+        same = (f" and that it points at the same image (manifest digest) as `{p.same_as}`"
+                if p.same_as else "")
+        why = ("`latest` and `release` are what most users pull, so after a final release "
+               "they must be the very image built from the tag." if p.same_as else
+               "The tag push starts the \"Publish docker image\" workflow; this confirms "
+               "its result is really on Docker Hub before the release is announced.")
+        cmds = [f"curl -s {self.ctx.settings.docker_registry_url}/v2/repositories/"
+                f"{p.image}/tags/{p.tag} | jq .digest"]
+        if p.same_as:
+            cmds.append(f"curl -s {self.ctx.settings.docker_registry_url}/v2/repositories/"
+                        f"{p.image}/tags/{p.same_as} | jq .digest   # must be equal")
+        cmds.append(f"docker buildx imagetools inspect {p.image}:{p.tag}")
+        return (f"Verifies that `{p.image}:{p.tag}` exists on Docker Hub{same}. {why} "
+                "Read-only.\n\n" + code_block(*cmds))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        link = _hub_page(p.image)
+        found = await _docker_tag(self, p.image, p.tag)
+        if found is None:
+            return CheckResult.failed(f"{p.image}:{p.tag} is not on Docker Hub", link)
+        if p.same_as is None:
+            return CheckResult.done(f"{p.image}:{p.tag} is on Docker Hub "
+                                    f"(updated {found.get('last_updated') or '?'})", link)
+        other = await _docker_tag(self, p.image, p.same_as)
+        if other is None:
+            return CheckResult.failed(f"{p.image}:{p.same_as} is not on Docker Hub", link)
+        if found.get("digest") and found.get("digest") == other.get("digest"):
+            return CheckResult.done(f"{p.image}:{p.tag} is the same image as {p.same_as} "
+                                    f"({str(found['digest'])[:19]})", link)
+        return CheckResult.failed(
+            f"{p.image}:{p.tag} ({str(found.get('digest'))[:19]}) is not the same image as "
+            f"{p.same_as} ({str(other.get('digest'))[:19]})", link)
+
+    async def apply(self) -> None:
+        """Never called: the check never says incomplete (the workflow publishes)."""
+
+
+class DockerPlatformsParams(Params):
+    image: str
+    tag: str
+    platforms: list[str]
+    """``os/architecture`` pairs, e.g. ``linux/amd64``."""
+
+
+@register
+class DockerPlatforms(ActionKind):
+    kind = "registry.docker-platforms"
+    summary = "Verify that an image tag has a manifest for each platform"
+    Params = DockerPlatformsParams
+    params: DockerPlatformsParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (f"Verifies that `{p.image}:{p.tag}` was built for "
+                f"{', '.join(f'`{x}`' for x in p.platforms)}: a multi-arch build that lost a "
+                "platform still pushes a tag, and users on that platform would get an old or "
+                "no image. Read-only.\n\n"
+                + code_block(f"docker buildx imagetools inspect {p.image}:{p.tag}",
+                             f"curl -s {self.ctx.settings.docker_registry_url}/v2/repositories/"
+                             f"{p.image}/tags/{p.tag} | jq '.images[] | .os + \"/\" + "
+                             ".architecture'"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        link = _hub_page(p.image)
+        found = await _docker_tag(self, p.image, p.tag)
+        if found is None:
+            return CheckResult.failed(f"{p.image}:{p.tag} is not on Docker Hub", link)
+        have = set()
+        for image in found.get("images") or []:
+            platform = f"{image.get('os')}/{image.get('architecture')}"
+            if image.get("variant"):
+                have.add(f"{platform}/{image['variant']}")
+            have.add(platform)
+        missing = [x for x in p.platforms if x not in have]
+        if missing:
+            return CheckResult.failed(f"{p.image}:{p.tag} has no image for "
+                                      f"{', '.join(missing)} (has {', '.join(sorted(have))})",
+                                      link)
+        return CheckResult.done(f"{p.image}:{p.tag} has {', '.join(p.platforms)}", link)
+
+    async def apply(self) -> None:
+        """Never called: the check never says incomplete."""
+
+
+# -- npm -------------------------------------------------------------------------------------
+
+
+class NpmVersionParams(Params):
+    package: str
+    version: str
+    """Without ``v`` (one is accepted and stripped)."""
+
+
+@register
+class NpmVersion(ActionKind):
+    kind = "registry.npm-version"
+    summary = "Verify that a package version is published on npm"
+    Params = NpmVersionParams
+    params: NpmVersionParams
+
+    def explain(self) -> str:
+        p = self.params
+        v = p.version.removeprefix("v")
+        return (f"Verifies that `{p.package}@{v}` is on the npm registry. The \"Release to "
+                "npm\" workflow publishes it from the version it finds on dist.ipfs.tech, so "
+                "this is the proof that it found the right one. Read-only.\n\n"
+                + code_block(f"npm view {p.package}@{v} version",
+                             f"curl -s {self.ctx.settings.npm_registry_url}/{p.package} | "
+                             f"jq '.versions | has(\"{v}\")'"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        v = p.version.removeprefix("v")
+        link = f"https://www.npmjs.com/package/{p.package}/v/{v}"
+        doc = await _packument(self, p.package)
+        if doc is None:
+            return CheckResult.failed(f"package {p.package} is not on npm", link)
+        if v not in (doc.get("versions") or {}):
+            latest = (doc.get("dist-tags") or {}).get("latest")
+            return CheckResult.failed(f"{p.package}@{v} is not published (latest is {latest})",
+                                      link)
+        return CheckResult.done(f"{p.package}@{v} is published", link)
+
+    async def apply(self) -> None:
+        """Never called: the check never says incomplete (the workflow publishes)."""
+
+
+class NpmDistTagParams(Params):
+    package: str
+    dist_tag: str
+    version: str
+
+
+@register
+class NpmDistTag(ActionKind):
+    kind = "registry.npm-dist-tag"
+    summary = "Verify that an npm dist-tag points at a version"
+    Params = NpmDistTagParams
+    params: NpmDistTagParams
+
+    def explain(self) -> str:
+        p = self.params
+        v = p.version.removeprefix("v")
+        return (f"Verifies that the dist-tag `{p.dist_tag}` of `{p.package}` points at `{v}`: "
+                f"`npm install {p.package}@{p.dist_tag}` is what users run, so a release "
+                "candidate must be `next` and a final release `latest`. Read-only; if it is "
+                "wrong, a maintainer fixes it by hand.\n\n"
+                + code_block(f"npm dist-tag ls {p.package}",
+                             f"npm dist-tag add {p.package}@{v} {p.dist_tag}   # the fix, by "
+                             "hand"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        v = p.version.removeprefix("v")
+        link = f"https://www.npmjs.com/package/{p.package}?activeTab=versions"
+        doc = await _packument(self, p.package)
+        if doc is None:
+            return CheckResult.failed(f"package {p.package} is not on npm", link)
+        current = (doc.get("dist-tags") or {}).get(p.dist_tag)
+        if current == v:
+            return CheckResult.done(f"{p.package}@{p.dist_tag} is {v}", link)
+        return CheckResult.failed(f"{p.package}@{p.dist_tag} is {current}, not {v}", link)
+
+    async def apply(self) -> None:
+        """Never called: the check never says incomplete."""
+
+
+# -- dist.ipfs.tech --------------------------------------------------------------------------
+
+
+class DistListedParams(Params):
+    dist: str
+    """``kubo`` or ``go-ipfs``."""
+    version: str
+    """As the site lists it: ``vX.Y.Z[-rcN]``."""
+    url: str | None = None
+    """Human page of this version, shown as the link."""
+
+
+@register
+class DistVersionListed(ActionKind):
+    kind = "dist.version-listed"
+    summary = "Verify that dist.ipfs.tech lists a version of a distribution"
+    Params = DistListedParams
+    params: DistListedParams
+
+    def explain(self) -> str:
+        p = self.params
+        base = self.ctx.settings.dist_url.rstrip("/")
+        return (f"Verifies that `{base}/{p.dist}/versions` lists `{p.version}`. The site is "
+                "rebuilt by the distributions repository's CI after the versions file is "
+                "merged; ipfs-update, npm and the release assets all read this list. "
+                "Read-only.\n\n"
+                + code_block(f"curl -s {base}/{p.dist}/versions | grep -x '{p.version}'"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        base = self.ctx.settings.dist_url.rstrip("/")
+        link = p.url or f"{base}/{p.dist}/{p.version}"
+        response = await _dist(self).get(f"{p.dist}/versions", ok=(404,))
+        if response.status == 404:
+            return CheckResult.failed(f"{base}/{p.dist}/versions does not exist", link)
+        versions = [x.strip() for x in response.text.splitlines() if x.strip()]
+        if p.version in versions:
+            return CheckResult.done(f"{p.dist} {p.version} is listed", link)
+        return CheckResult.failed(f"{p.dist} {p.version} is not listed yet (last listed: "
+                                  f"{versions[-1] if versions else 'none'})", link)
+
+    async def apply(self) -> None:
+        """Never called: the check never says incomplete (CI publishes)."""
+
+
+class AddVersionParams(Params):
+    repo: str
+    branch: str
+    path: str
+    """``dists/kubo/versions``: one version per line, oldest first."""
+    version: str
+    message: str
+
+
+@register
+class DistAddVersion(ActionKind):
+    kind = "dist.add-version"
+    summary = "Add a version line to a dists/*/versions file on a branch, commit and push"
+    Params = AddVersionParams
+    params: AddVersionParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (f"Appends `{p.version}` to `{p.path}` on branch `{p.branch}` of **{p.repo}** in "
+                f"one commit (\"{p.message}\"). Once merged, the distributions CI publishes "
+                "the binaries of that version on dist.ipfs.tech. If the line is already there "
+                "nothing is committed; the update names the file's current blob, so a "
+                "concurrent change is refused rather than overwritten.\n\n"
+                + code_block(f"git checkout {p.branch}",
+                             f"echo {p.version} >> {p.path}",
+                             f"git commit -m '{p.message}' -- {p.path}",
+                             f"git push origin {p.branch}"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        link = f"https://github.com/{p.repo}/blob/{p.branch}/{p.path}"
+        if await gh.get_branch(p.repo, p.branch) is None:
+            return CheckResult.failed(f"branch {p.branch} does not exist in {p.repo}", link)
+        content = await gh.get_contents(p.repo, p.path, ref=p.branch)
+        if content is None:
+            return CheckResult.failed(f"{p.path} does not exist on {p.branch}", link)
+        if p.version in [x.strip() for x in content.text.splitlines()]:
+            return CheckResult.done(f"{p.path} on {p.branch} lists {p.version}", link)
+        return CheckResult.incomplete(f"{p.path} on {p.branch} does not list {p.version}", link)
+
+    async def apply(self) -> None:
+        p = self.params
+        gh = self.ctx.github()
+        content = await gh.get_contents(p.repo, p.path, ref=p.branch)
+        if content is None:
+            raise RuntimeError(f"{p.path} vanished from {p.branch}")
+        text = content.text
+        if text and not text.endswith("\n"):
+            text += "\n"
+        # PUT with the blob sha: GitHub refuses (409) if the file changed meanwhile.
+        await gh.put_contents(p.repo, p.path, text + p.version + "\n", p.message, p.branch,
+                              sha=content.sha)
