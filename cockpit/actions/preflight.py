@@ -1,0 +1,525 @@
+"""Preflight: read-only checks that the driver can actually do the release.
+
+Every kind here only reads (the environment, git config, gpg, the services). None of
+them can fix what it finds: ``apply`` raises an error whose message is the exact fix,
+and the engine re-checks and asks the human. A token is never printed: messages name
+the environment variable, not its value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+from typing import Any, Literal
+
+from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.actions.gitchecks import CannotFix
+from cockpit.model import CheckResult, Version, VersionError
+from cockpit.secrets import TOKEN_ENV, token_from_env
+from cockpit.services.http import HttpClient, HttpError
+
+TOKEN_HELP = {
+    "github": "a classic token with the `repo` and `workflow` scopes "
+              "(https://github.com/settings/tokens), or `$(gh auth token)`",
+    "matrix": "the access token of the release account (Element: Settings → Help & About "
+              "→ Access Token)",
+    "discourse": "a user API key of the release account (Discourse admin → API → New key)",
+    "reddit": "an OAuth bearer token of the release account (https://www.reddit.com/prefs/apps)",
+    "discord": "the webhook URL of the announcement channel",
+}
+
+
+def how_to_set(service: str) -> str:
+    """The exact fix for a missing or bad token, naming only the variable."""
+    names = TOKEN_ENV.get(service, (f"COCKPIT_{service.upper()}_TOKEN",))
+    return (f"set {names[0]} to {TOKEN_HELP.get(service, 'the service token')}: "
+            f"`export {names[0]}=…` (never commit it)")
+
+
+def discourse_http(action: ActionKind) -> HttpClient:
+    """The session's Discourse client: ``Api-Key``/``Api-Username`` headers, logged."""
+    return action.ctx.session.http_client(
+        "discourse", action.ctx.settings.discourse_url, token=token_from_env("discourse"),
+        auth_header="Api-Key", auth_scheme=None,
+        headers={"Api-Username": os.environ.get("COCKPIT_DISCOURSE_USERNAME", "system"),
+                 "Accept": "application/json"})
+
+
+def matrix_http(action: ActionKind) -> HttpClient:
+    return action.ctx.session.http_client("matrix", action.ctx.settings.matrix_url,
+                                          token=token_from_env("matrix"))
+
+
+def reddit_http(action: ActionKind) -> HttpClient:
+    from cockpit.services.reddit import USER_AGENT
+
+    return action.ctx.session.http_client("reddit", action.ctx.settings.reddit_url,
+                                          token=token_from_env("reddit"),
+                                          headers={"User-Agent": USER_AGENT})
+
+
+class ReadOnlyCheck(ActionKind):
+    """A check that cannot fix itself: apply raises the fix (set in ``fix()``)."""
+
+    def fix(self) -> str:
+        return "fix this by hand, then retry"
+
+    async def apply(self) -> None:
+        raise CannotFix(self.fix())
+
+
+# -- tokens --------------------------------------------------------------------------------
+
+class TokenParams(Params):
+    service: Literal["github", "matrix", "discourse", "reddit", "discord"]
+    scopes: list[str] = []
+    """Required classic-token scopes, where the service reports them (GitHub)."""
+    url: str = ""
+    """The public site (for the explanation); API calls go to the configured endpoint."""
+    purpose: str = ""
+
+
+@register
+class TokenCheck(ReadOnlyCheck):
+    kind = "preflight.token"
+    summary = "Check that a service token is present, valid, and has the needed scopes"
+    Params = TokenParams
+    params: TokenParams
+
+    def fix(self) -> str:
+        return how_to_set(self.params.service)
+
+    def explain(self) -> str:
+        p = self.params
+        var = TOKEN_ENV.get(p.service, ("?",))[0]
+        manual = {
+            "github": ["gh api -i user | grep -i x-oauth-scopes"],
+            "matrix": [f'curl -H "Authorization: Bearer ${var}" '
+                       f"{self.ctx.settings.matrix_url}/_matrix/client/v3/account/whoami"],
+            "discourse": [f'curl -H "Api-Key: ${var}" -H "Api-Username: system" '
+                          f"{p.url or self.ctx.settings.discourse_url}/session/current.json"],
+            "reddit": [f'curl -H "Authorization: Bearer ${var}" '
+                       f"{self.ctx.settings.reddit_url}/api/v1/me"],
+            "discord": [f'test -n "${var}"'],
+        }[p.service]
+        scopes = f" with the scopes {', '.join(p.scopes)}" if p.scopes else ""
+        why = f" It is needed to {p.purpose}." if p.purpose else ""
+        return (f"Checks that the {p.service} token is set (`{var}`), that the service "
+                f"accepts it{scopes}.{why} Finding a missing or expired token now is much "
+                "cheaper than finding it halfway through the release. The token itself is "
+                "never shown.\n\n" + code_block(*manual))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        token = token_from_env(p.service)
+        if not token:
+            return CheckResult.failed(f"no {p.service} token: {self.fix()}")
+        try:
+            return await self._validate()
+        except HttpError as exc:
+            if exc.status in (401, 403):
+                return CheckResult.failed(f"the {p.service} token was refused "
+                                          f"({exc.status}): {self.fix()}")
+            raise
+
+    async def _validate(self) -> CheckResult:
+        p = self.params
+        if p.service == "github":
+            gh = self.ctx.github()
+            user = await gh.user()
+            scopes = await gh.token_scopes()
+            missing = [s for s in p.scopes if s not in scopes]
+            if scopes and missing:
+                return CheckResult.failed(
+                    f"the GitHub token of {user.login} lacks the scopes {', '.join(missing)} "
+                    f"(has: {', '.join(scopes)}): {self.fix()}")
+            note = (f"scopes {', '.join(scopes)}" if scopes else
+                    "fine-grained token: scopes not reported, checked per repository")
+            return CheckResult.done(f"GitHub token of {user.login} is valid ({note})")
+        if p.service == "matrix":
+            data = (await matrix_http(self).get("_matrix/client/v3/account/whoami")).json()
+            return CheckResult.done(f"Matrix token of {data['user_id']} is valid")
+        if p.service == "reddit":
+            data = (await reddit_http(self).get("api/v1/me")).json()
+            return CheckResult.done(f"Reddit token of u/{data['name']} is valid")
+        if p.service == "discourse":
+            response = await discourse_http(self).get("session/current.json", ok=(404,))
+            if response.status == 404:
+                return CheckResult.done("Discourse API key is set (this site does not "
+                                        "answer session/current.json: not verified further)")
+            user = response.json().get("current_user") or {}
+            if not user:
+                return CheckResult.failed(f"the Discourse API key is not accepted: {self.fix()}")
+            return CheckResult.done(f"Discourse API key of {user.get('username')} is valid")
+        return CheckResult.done(f"{p.service} secret is set")
+
+
+# -- GitHub access ------------------------------------------------------------------------
+
+PERMISSION_ORDER = ["pull", "triage", "push", "maintain", "admin"]
+
+
+class RepoAccessParams(Params):
+    repo: str
+    permission: Literal["pull", "triage", "push", "maintain", "admin"] = "push"
+    branches: list[str] = []
+
+
+@register
+class RepoAccess(ReadOnlyCheck):
+    kind = "preflight.repo-access"
+    summary = "Check the GitHub token's permission on a repository and that branches exist"
+    Params = RepoAccessParams
+    params: RepoAccessParams
+
+    def fix(self) -> str:
+        p = self.params
+        return (f"ask a maintainer of {p.repo} to give your account {p.permission} access "
+                f"(Settings → Collaborators and teams), or use a token that has it; "
+                f"{how_to_set('github')}")
+
+    def explain(self) -> str:
+        p = self.params
+        lines = [f"gh api repos/{p.repo} --jq .permissions"]
+        lines += [f"gh api repos/{p.repo}/branches/{b} --jq .commit.sha" for b in p.branches]
+        branches = (f" and that the branches {', '.join(p.branches)} exist"
+                    if p.branches else "")
+        return (f"Checks that the GitHub token has **{p.permission}** permission on "
+                f"**{p.repo}**{branches}. The release pushes branches, opens issues and "
+                "dispatches workflows there; a missing permission found late leaves the "
+                "release half done.\n\n" + code_block(*lines))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        response = await gh.http.get(f"repos/{p.repo}", ok=(404,))
+        if response.status == 404:
+            return CheckResult.failed(f"{p.repo} is not visible to this token: {self.fix()}")
+        perms: dict[str, Any] = response.json().get("permissions") or {}
+        needed = PERMISSION_ORDER.index(p.permission)
+        if not any(perms.get(level) for level in PERMISSION_ORDER[needed:]):
+            held = [k for k, v in perms.items() if v] or ["none"]
+            return CheckResult.failed(f"no {p.permission} permission on {p.repo} "
+                                      f"(has: {', '.join(held)}): {self.fix()}")
+        missing = [b for b in p.branches if await gh.get_branch(p.repo, b) is None]
+        if missing:
+            return CheckResult.failed(f"{p.repo} has no branch {', '.join(missing)}")
+        return CheckResult.done(f"{p.permission} access to {p.repo}"
+                                + (f"; branches {', '.join(p.branches)} exist"
+                                   if p.branches else ""))
+
+
+class WorkflowParams(Params):
+    repo: str
+    workflow: str
+    """File name under .github/workflows (``docker.yml``)."""
+    name: str = ""
+    """Expected display name (empty: not checked)."""
+
+
+@register
+class WorkflowCheck(ReadOnlyCheck):
+    kind = "preflight.workflow"
+    summary = "Check that a workflow file exists and is enabled in a repository"
+    Params = WorkflowParams
+    params: WorkflowParams
+
+    def fix(self) -> str:
+        p = self.params
+        return (f"enable it: `gh workflow enable {p.workflow} -R {p.repo}` (or restore "
+                f".github/workflows/{p.workflow}), then retry")
+
+    def explain(self) -> str:
+        p = self.params
+        return (f"Checks that the workflow `{p.workflow}`"
+                + (f" (\"{p.name}\")" if p.name else "")
+                + f" exists in **{p.repo}** and is enabled: the release waits on its runs "
+                "later, and a disabled workflow would never start.\n\n"
+                + code_block(f"gh workflow view {p.workflow} -R {p.repo}",
+                             f"gh api repos/{p.repo}/actions/workflows/{p.workflow} "
+                             "--jq '.name, .state'"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        found = await self.ctx.github().get_workflow(p.repo, p.workflow)
+        if found is None:
+            return CheckResult.failed(f"{p.repo} has no workflow {p.workflow}")
+        link = found.html_url or None
+        if p.name and found.name != p.name:
+            return CheckResult.failed(f"workflow {p.workflow} is named {found.name!r}, "
+                                      f"expected {p.name!r}", link)
+        if found.state != "active":
+            return CheckResult.failed(f"workflow {p.workflow} is {found.state}: {self.fix()}",
+                                      link)
+        return CheckResult.done(f"workflow {found.name!r} ({p.workflow}) is enabled", link)
+
+
+# -- local setup ---------------------------------------------------------------------------
+
+def _git_config(key: str) -> str:
+    result = subprocess.run(["git", "config", "--get", key], capture_output=True, text=True,
+                            check=False)
+    return result.stdout.strip()
+
+
+def git_identity() -> tuple[str, str]:
+    """(name, email) as git would use them for a commit: environment first, then config."""
+    name = os.environ.get("GIT_COMMITTER_NAME") or _git_config("user.name")
+    email = os.environ.get("GIT_COMMITTER_EMAIL") or _git_config("user.email")
+    return name, email
+
+
+class GitIdentityParams(Params):
+    require_name: bool = True
+    require_email: bool = True
+
+
+@register
+class GitIdentity(ReadOnlyCheck):
+    kind = "preflight.git-identity"
+    summary = "Check that git user.name and user.email are configured"
+    Params = GitIdentityParams
+    params: GitIdentityParams
+
+    def fix(self) -> str:
+        return ('run `git config --global user.name "Your Name"` and '
+                "`git config --global user.email you@example.org`")
+
+    def explain(self) -> str:
+        return ("Checks that git knows who you are: the release's commits, merge commits "
+                "and the signed tag carry this identity, and the signing key is looked up "
+                "by its email.\n\n"
+                + code_block("git config --get user.name", "git config --get user.email"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        name, email = await asyncio.to_thread(git_identity)
+        missing = [what for what, needed, value in (("user.name", p.require_name, name),
+                                                     ("user.email", p.require_email, email))
+                   if needed and not value]
+        if missing:
+            return CheckResult.failed(f"git {' and '.join(missing)} not set: {self.fix()}")
+        return CheckResult.done(f"git identity: {name} <{email}>")
+
+
+class SigningKeyParams(Params):
+    program: str = "gpg"
+    match_email: bool = True
+    """Without ``user.signingkey``: look up a secret key by the git email."""
+    test_sign: bool = True
+    """Sign a test message (proves the key is usable, e.g. the agent can unlock it)."""
+
+
+@register
+class SigningKey(ReadOnlyCheck):
+    kind = "preflight.signing-key"
+    summary = "Check that a GPG secret key for the git identity can sign"
+    Params = SigningKeyParams
+    params: SigningKeyParams
+
+    def fix(self) -> str:
+        p = self.params
+        return (f"create or import a secret key (`{p.program} --full-generate-key`), tell git "
+                f"which one (`git config --global user.signingkey <KEYID>`), and make sure "
+                f"`echo test | {p.program} --clearsign` works without a prompt")
+
+    def explain(self) -> str:
+        p = self.params
+        return ("Checks that a GPG secret key is available for signing the release tag: "
+                "`user.signingkey` from git config, or a key for your git email. Kubo's "
+                "tags are signed so users can verify them; finding out at tag time that "
+                "the key is missing or locked stalls the release.\n\n"
+                + code_block("git config --get user.signingkey",
+                             f"{p.program} --list-secret-keys <KEYID or email>",
+                             f"echo test | {p.program} --local-user <KEYID> --clearsign"))
+
+    def _run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([self.params.program, "--batch", *args], input=stdin,
+                              capture_output=True, text=True, check=False, timeout=30)
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        if shutil.which(p.program) is None:
+            return CheckResult.failed(f"{p.program} is not on PATH: install GnuPG")
+        key = await asyncio.to_thread(_git_config, "user.signingkey")
+        if not key and p.match_email:
+            _, key = await asyncio.to_thread(git_identity)
+        if not key:
+            return CheckResult.failed(f"no signing key configured: {self.fix()}")
+        listed = await asyncio.to_thread(self._run, "--with-colons", "--list-secret-keys", key)
+        if listed.returncode != 0 or "sec:" not in listed.stdout:
+            return CheckResult.failed(f"{p.program} has no secret key for {key}: {self.fix()}")
+        fpr = next((line.split(":")[9] for line in listed.stdout.splitlines()
+                    if line.startswith("fpr:")), key)
+        if p.test_sign:
+            signed = await asyncio.to_thread(self._run, "--local-user", key, "--clearsign",
+                                             stdin="cockpit signing test\n")
+            if signed.returncode != 0:
+                err = signed.stderr.strip().splitlines()[-1:] or ["?"]
+                return CheckResult.failed(f"the key {key} cannot sign ({err[0]}): "
+                                          f"{self.fix()}")
+        return CheckResult.done(f"secret key {fpr} for {key}"
+                                + (" can sign" if p.test_sign else ""))
+
+
+class ToolParams(Params):
+    tool: str
+    version_args: list[str] = ["--version"]
+    min_version: str = ""
+    purpose: str = ""
+
+
+def _version_tuple(text: str) -> tuple[int, ...] | None:
+    match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+    if match is None:
+        return None
+    return tuple(int(g) for g in match.groups() if g is not None)
+
+
+@register
+class ToolCheck(ReadOnlyCheck):
+    kind = "preflight.tool"
+    summary = "Check that a tool is on PATH, optionally at a minimum version"
+    Params = ToolParams
+    params: ToolParams
+
+    def fix(self) -> str:
+        p = self.params
+        least = f" (at least {p.min_version})" if p.min_version else ""
+        return f"install {p.tool}{least} and make sure it is on PATH, then retry"
+
+    def explain(self) -> str:
+        p = self.params
+        why = f" It is used for {p.purpose}." if p.purpose else ""
+        least = f", at least version {p.min_version}" if p.min_version else ""
+        return (f"Checks that `{p.tool}` is installed{least}.{why}\n\n"
+                + code_block(f"command -v {p.tool}", " ".join([p.tool, *p.version_args])))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        path = shutil.which(p.tool)
+        if path is None:
+            return CheckResult.failed(f"{p.tool} is not on PATH: {self.fix()}")
+        try:
+            out = await asyncio.to_thread(
+                subprocess.run, [path, *p.version_args], capture_output=True, text=True,
+                check=False, timeout=30)
+            text = (out.stdout or out.stderr).strip()
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return CheckResult.failed(f"{path} {' '.join(p.version_args)} failed: {exc}")
+        first = text.splitlines()[0] if text else ""
+        if p.min_version:
+            have, need = _version_tuple(text), _version_tuple(p.min_version)
+            if have is None or need is None:
+                return CheckResult.failed(f"cannot read the version of {p.tool} from {first!r}")
+            if have < need:
+                return CheckResult.failed(f"{p.tool} is {'.'.join(map(str, have))}, older "
+                                          f"than {p.min_version}: {self.fix()}")
+        return CheckResult.done(f"{path}: {first}")
+
+
+# -- the version ---------------------------------------------------------------------------
+
+class VersionValidParams(Params):
+    version: str
+    pattern: str = r"^v[0-9]+\.[0-9]+\.[0-9]+(-rc[1-9][0-9]*)?$"
+
+
+@register
+class VersionValid(ReadOnlyCheck):
+    kind = "preflight.version-valid"
+    summary = "Check that the version has Kubo's vX.Y.Z[-rcN] form"
+    Params = VersionValidParams
+    params: VersionValidParams
+
+    def fix(self) -> str:
+        return "start the release again with a version such as v0.30.0-rc1 or v0.30.0"
+
+    def explain(self) -> str:
+        p = self.params
+        return (f"Checks that `{p.version}` matches `{p.pattern}`: the tag, the branch "
+                "names and every announcement are derived from it, so a typo here would "
+                "spread everywhere.\n\n"
+                + code_block(f"echo {p.version} | grep -E '{p.pattern}'"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        if re.search(p.pattern, p.version) is None:
+            return CheckResult.failed(f"{p.version!r} does not match {p.pattern}: {self.fix()}")
+        try:
+            Version.parse(p.version)
+        except VersionError as exc:
+            return CheckResult.failed(str(exc))
+        return CheckResult.done(f"{p.version} is a valid version")
+
+
+def version_key(v: Version) -> tuple[int, int, int, int]:
+    """Orders versions; a final release sorts after its release candidates."""
+    return (v.major, v.minor, v.patch, v.rc if v.rc is not None else 1 << 30)
+
+
+class VersionNewerParams(Params):
+    repo: str
+    version: str
+    include_prereleases: bool = True
+    same_minor_series_only: bool = False
+    tag_must_not_exist: bool = True
+
+
+@register
+class VersionNewer(ReadOnlyCheck):
+    kind = "preflight.version-newer"
+    summary = "Check that the version is newer than the latest release and tag"
+    Params = VersionNewerParams
+    params: VersionNewerParams
+
+    def fix(self) -> str:
+        return ("check the version you started with: it must be newer than every release "
+                f"of {self.params.repo} and its tag must not exist yet")
+
+    def explain(self) -> str:
+        p = self.params
+        return (f"Checks that `{p.version}` is newer than every release and tag of "
+                f"**{p.repo}**"
+                + (" in the same minor series" if p.same_minor_series_only else "")
+                + (" (release candidates included)" if p.include_prereleases else "")
+                + (" and that the tag does not exist yet" if p.tag_must_not_exist else "")
+                + ". Releasing an older number, or one already tagged, is always a mistake.\n\n"
+                + code_block(f"gh release list -R {p.repo} --limit 20",
+                             f"git ls-remote --tags {self.ctx.settings.clone_url(p.repo)} "
+                             "'v*'"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        try:
+            mine = Version.parse(p.version)
+        except VersionError as exc:
+            return CheckResult.failed(str(exc))
+        repo = await self.ctx.git(p.repo)
+        tags = (await repo.run("tag", "-l", "v*", manual=False)).split()
+        if p.tag_must_not_exist and p.version in tags:
+            return CheckResult.failed(f"tag {p.version} already exists in {p.repo}: "
+                                      f"{self.fix()}")
+        releases = await self.ctx.github().list_releases(p.repo, limit=100)
+        names = set(tags) | {r.tag_name for r in releases if not r.draft}
+        known: list[Version] = []
+        for name in names:
+            try:
+                v = Version.parse(name)
+            except VersionError:
+                continue
+            if v.is_rc and not p.include_prereleases:
+                continue
+            if p.same_minor_series_only and (v.major, v.minor) != (mine.major, mine.minor):
+                continue
+            known.append(v)
+        if not known:
+            return CheckResult.done(f"{p.version} is the first release considered in {p.repo}")
+        latest = max(known, key=version_key)
+        if version_key(mine) <= version_key(latest):
+            return CheckResult.failed(f"{p.version} is not newer than {latest.tag} in "
+                                      f"{p.repo}: {self.fix()}")
+        return CheckResult.done(f"{p.version} is newer than {latest.tag}")

@@ -1,0 +1,93 @@
+"""preflight.* kinds against the sandbox and the local machine (git, gpg)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cockpit.model import Outcome
+from cockpit.sandbox.testing import SandboxHandle
+from tests.kinds.test_gitchecks import KUBO, Run, outcomes, sandbox  # noqa: F401
+
+
+async def test_preflight_passes_on_the_sandbox(sandbox: SandboxHandle) -> None:  # noqa: F811
+    run = Run([
+        ("gh", "preflight.token", {"service": "github", "scopes": ["repo", "workflow"],
+                                   "purpose": "push"}),
+        ("mx", "preflight.token", {"service": "matrix"}),
+        ("dc", "preflight.token", {"service": "discourse", "url": "https://discuss.ipfs.tech"}),
+        ("rd", "preflight.token", {"service": "reddit"}),
+        ("access", "preflight.repo-access", {"repo": KUBO, "permission": "push",
+                                             "branches": ["release", "master"]}),
+        ("wf", "preflight.workflow", {"repo": KUBO, "workflow": "docker.yml",
+                                      "name": "Publish docker image"}),
+        ("id", "preflight.git-identity", {"require_name": True, "require_email": True}),
+        ("git", "preflight.tool", {"tool": "git", "version_args": ["--version"],
+                                   "min_version": "2.0"}),
+        ("valid", "preflight.version-valid", {"version": "v0.30.0-rc1"}),
+        ("newer", "preflight.version-newer", {"repo": KUBO, "version": "v0.30.0-rc1"}),
+    ], "v0.30.0-rc1")
+    report = await run()
+    assert report.outcome is Outcome.DONE, report
+    assert not sandbox.requests(mutating=True)
+    text = run.log_text() + repr(report)
+    for secret in (sandbox.admin_token, "sandbox-matrix-token", "sandbox-discourse-key",
+                   "sandbox-reddit-token"):
+        assert secret not in text
+
+
+@pytest.mark.parametrize(("kind", "params", "reason"), [
+    ("preflight.version-valid", {"version": "0.30"}, "does not match"),
+    ("preflight.version-newer", {"repo": KUBO, "version": "v0.29.0"}, "already exists"),
+    ("preflight.version-newer", {"repo": KUBO, "version": "v0.28.5",
+                                 "tag_must_not_exist": False}, "not newer than v0.29.0"),
+    ("preflight.tool", {"tool": "no-such-tool-xyz"}, "not on PATH"),
+    ("preflight.tool", {"tool": "git", "min_version": "99.0"}, "older than 99.0"),
+    ("preflight.workflow", {"repo": KUBO, "workflow": "nope.yml"}, "no workflow"),
+    ("preflight.repo-access", {"repo": KUBO, "branches": ["nope"]}, "no branch nope"),
+])
+async def test_preflight_failures_say_why(sandbox: SandboxHandle, kind: str,  # noqa: F811
+                                          params: dict[str, object], reason: str) -> None:
+    run = Run([("x", kind, params)], "v0.30.0", {"s/x/failed": "abort"})
+    report = await run()
+    assert report.outcome is Outcome.ABORTED
+    assert reason in report.actions[0].reason, report.actions[0].reason
+
+
+async def test_missing_or_bad_token_says_how_to_set_it(sandbox: SandboxHandle,  # noqa: F811
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COCKPIT_MATRIX_TOKEN")
+    monkeypatch.setenv("COCKPIT_REDDIT_TOKEN", "wrong-reddit-secret")
+    reasons = []
+    for service in ("matrix", "reddit"):
+        run = Run([("t", "preflight.token", {"service": service})], "v0.30.0",
+                  {"s/t/failed": "abort"})
+        report = await run()
+        assert report.outcome is Outcome.ABORTED
+        reasons.append(report.actions[0].reason)
+    assert "set COCKPIT_MATRIX_TOKEN" in reasons[0]
+    assert "refused (401)" in reasons[1]
+    assert "export COCKPIT_REDDIT_TOKEN" in reasons[1]
+    assert "wrong-reddit-secret" not in run.log_text() + repr(report)
+
+
+async def test_signing_key_found_and_usable(sandbox: SandboxHandle,  # noqa: F811
+                                            tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    monkeypatch.setenv("GNUPGHOME", str(home))
+    params = {"program": "gpg", "match_email": True, "test_sign": True}
+    missing = Run([("k", "preflight.signing-key", params)], "v0.30.0", {"s/k/failed": "abort"})
+    report = await missing()
+    assert report.outcome is Outcome.ABORTED
+    assert "no secret key for driver@example.invalid" in report.actions[0].reason
+    subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key",
+                    "Test Driver <driver@example.invalid>", "ed25519", "sign", "never"],
+                   check=True, capture_output=True)
+    found = Run([("k", "preflight.signing-key", params)], "v0.30.0")
+    report = await found()
+    assert outcomes(report) == {"k": Outcome.DONE}, report
+    assert "can sign" in report.actions[0].reason
