@@ -150,10 +150,10 @@ class TokenCheck(ReadOnlyCheck):
             if response.status == 404:
                 return CheckResult.done("Discourse API key is set (this site does not "
                                         "answer session/current.json: not verified further)")
-            user = response.json().get("current_user") or {}
-            if not user:
+            current = response.json().get("current_user") or {}
+            if not current:
                 return CheckResult.failed(f"the Discourse API key is not accepted: {self.fix()}")
-            return CheckResult.done(f"Discourse API key of {user.get('username')} is valid")
+            return CheckResult.done(f"Discourse API key of {current.get('username')} is valid")
         return CheckResult.done(f"{p.service} secret is set")
 
 
