@@ -1,0 +1,429 @@
+"""Announcements: the Discourse topic and its pin, Matrix, Reddit, and public pages.
+
+Creating a topic or a post is not idempotent on those services, so each create is a
+get-or-create by an exact key (the topic title, the link URL), and an ambiguous write
+failure is left to propagate: the engine checks again, which finds the post if it
+landed, instead of posting twice. All calls go through the session's HTTP clients, so
+each is logged with its manual (curl) equivalent and every secret is redacted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.actions.gitchecks import CannotFix
+from cockpit.actions.preflight import discourse_http, how_to_set, matrix_http, reddit_http
+from cockpit.model import CheckResult
+from cockpit.secrets import token_from_env
+from cockpit.services.discourse import DiscourseClient, DiscourseTopic
+from cockpit.services.matrix import CLIENT_API, MatrixClient
+from cockpit.services.reddit import RedditClient
+
+
+def _discourse(action: ActionKind) -> DiscourseClient:
+    client = DiscourseClient.__new__(DiscourseClient)
+    client.http = discourse_http(action)
+    return client
+
+
+def _reddit(action: ActionKind) -> RedditClient:
+    client = RedditClient.__new__(RedditClient)
+    client.http = reddit_http(action)
+    return client
+
+
+def _matrix(action: ActionKind) -> MatrixClient:
+    return MatrixClient.from_http(matrix_http(action))
+
+
+def _require(service: str) -> None:
+    if not token_from_env(service):
+        raise CannotFix(f"no {service} token: {how_to_set(service)}")
+
+
+async def _category_id(client: DiscourseClient, name: str) -> tuple[int | None, dict[str, Any]]:
+    """(id, raw category) of a category by name, or (None, {}) if the site does not say."""
+    response = await client.http.get("categories.json", ok=(404,))
+    if response.status == 404:
+        return None, {}
+    for category in response.json().get("category_list", {}).get("categories", []):
+        if category.get("name") == name or category.get("slug") == name.lower():
+            return int(category["id"]), category
+    return None, {}
+
+
+# -- Discourse -----------------------------------------------------------------------------
+
+class TopicParams(Params):
+    url: str
+    """The public site (links, explanation); API calls go to COCKPIT_DISCOURSE_URL."""
+    category: str
+    title: str
+    tags: list[str] = []
+    body: str
+
+
+@register
+class DiscourseTopicKind(ActionKind):
+    kind = "discourse.topic"
+    summary = "Post a Discourse topic (get-or-create by exact title)"
+    Params = TopicParams
+    params: TopicParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (
+            f"Posts the topic **{p.title}** in the {p.category} category of <{p.url}> with "
+            f"the tags {', '.join(p.tags) or '(none)'}. The forum is where Kubo users learn "
+            "about a release, and the kubo/go-ipfs tags make the forum mirror it to Matrix, "
+            "Discord and Slack. A topic with exactly this title is looked up first, so a "
+            "rerun never posts twice.\n\n"
+            + code_block(
+                f"curl -s '{p.url}/search.json?q={quote(p.title)}'   # already there?",
+                f"curl -X POST {p.url}/posts.json -H \"Api-Key: $COCKPIT_DISCOURSE_TOKEN\" "
+                "-H 'Api-Username: system' -H 'Content-Type: application/json' "
+                f"-d '{{\"title\": \"{p.title}\", \"category\": <{p.category} id>, "
+                f"\"tags\": {list(p.tags)!r}, \"raw\": \"<the body below>\"}}'")
+            + "\n\nBody:\n\n```markdown\n" + p.body + "\n```")
+
+    async def _find(self) -> DiscourseTopic | None:
+        p = self.params
+        return await _discourse(self).find_topic(p.title, p.tags[0] if p.tags else None)
+
+    async def check(self) -> CheckResult:
+        found = await self._find()
+        if found is None:
+            return CheckResult.incomplete(f"no topic titled {self.params.title!r} yet")
+        return CheckResult.done(f"topic {found.title!r} exists (#{found.id})",
+                                _discourse(self).topic_url(found))
+
+    async def apply(self) -> None:
+        p = self.params
+        _require("discourse")
+        self.ctx.guard_write("post a Discourse topic")
+        client = _discourse(self)
+        category, _ = await _category_id(client, p.category)
+        topic, created = await client.ensure_topic(p.title, p.body, tags=list(p.tags) or None,
+                                                   category=category)
+        self.ctx.log(f"topic {topic.title!r} {'created' if created else 'already existed'}: "
+                     f"{client.topic_url(topic)}")
+
+
+class PinParams(Params):
+    url: str
+    title: str
+    globally: bool = False
+    until_days: int = 14
+
+
+async def _topic_state(action: ActionKind, topic_id: int) -> dict[str, Any]:
+    response = await discourse_http(action).get(f"t/{topic_id}.json", ok=(404,))
+    return response.json() if response.status == 200 else {}
+
+
+@register
+class DiscoursePin(ActionKind):
+    kind = "discourse.pin"
+    summary = "Pin a Discourse topic found by its exact title"
+    Params = PinParams
+    params: PinParams
+
+    def explain(self) -> str:
+        p = self.params
+        where = "globally" if p.globally else "in its category"
+        status = "pinned_globally" if p.globally else "pinned"
+        return (f"Pins the topic **{p.title}** {where} for {p.until_days} days, so the "
+                "announcement stays on top of the forum while people upgrade. Pinning again "
+                "changes nothing.\n\n"
+                + code_block(f"curl -X PUT {p.url}/t/<topic id>/status.json "
+                             "-H \"Api-Key: $COCKPIT_DISCOURSE_TOKEN\" -H 'Api-Username: system' "
+                             f"-d status={status} -d enabled=true -d until=<date in "
+                             f"{p.until_days} days>"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        client = _discourse(self)
+        found = await client.find_topic(p.title)
+        if found is None:
+            return CheckResult.failed(f"no topic titled {p.title!r} to pin (post it first)")
+        state = await _topic_state(self, found.id)
+        key = "pinned_globally" if p.globally else "pinned"
+        link = client.topic_url(found)
+        if state.get(key):
+            return CheckResult.done(f"topic #{found.id} is {key.replace('_', ' ')}", link)
+        return CheckResult.incomplete(f"topic #{found.id} is not pinned", link)
+
+    async def apply(self) -> None:
+        p = self.params
+        _require("discourse")
+        self.ctx.guard_write("pin a Discourse topic")
+        client = _discourse(self)
+        found = await client.find_topic(p.title)
+        if found is None:
+            raise CannotFix(f"no topic titled {p.title!r}: post it first")
+        until = (datetime.now(UTC) + timedelta(days=p.until_days)).date().isoformat()
+        await client.pin(found.id, globally=p.globally, until=until)
+
+
+class UnpinParams(Params):
+    url: str
+    category: str = ""
+    title_prefix: str
+    keep_title: str
+
+
+@register
+class DiscourseUnpin(ActionKind):
+    kind = "discourse.unpin"
+    summary = "Unpin earlier topics whose title has a prefix, except the current one"
+    Params = UnpinParams
+    params: UnpinParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (f"Unpins every pinned topic whose title starts with `{p.title_prefix}` "
+                f"except **{p.keep_title}**: only the newest release announcement should "
+                "stay on top.\n\n"
+                + code_block(f"curl -s {p.url}/latest.json | jq '.topic_list.topics[] | "
+                             f"select(.pinned) | select(.title | startswith(\"{p.title_prefix}\"))"
+                             " | .id'",
+                             f"curl -X PUT {p.url}/t/<id>/status.json "
+                             "-H \"Api-Key: $COCKPIT_DISCOURSE_TOKEN\" -H 'Api-Username: system' "
+                             "-d status=pinned -d enabled=false   # for each"))
+
+    async def _stale(self) -> list[DiscourseTopic]:
+        p = self.params
+        return [t for t in await _discourse(self).latest_topics()
+                if t.pinned and t.title.startswith(p.title_prefix) and t.title != p.keep_title]
+
+    async def check(self) -> CheckResult:
+        stale = await self._stale()
+        if stale:
+            names = ", ".join(f"#{t.id} {t.title!r}" for t in stale)
+            return CheckResult.incomplete(f"still pinned: {names}")
+        return CheckResult.done("no earlier announcement is pinned")
+
+    async def apply(self) -> None:
+        _require("discourse")
+        self.ctx.guard_write("unpin Discourse topics")
+        client = _discourse(self)
+        for topic in await self._stale():
+            await client.pin(topic.id, enabled=False)
+            await client.pin(topic.id, globally=True, enabled=False)
+
+
+class CategoryParams(Params):
+    url: str
+    category: str
+    tags: list[str] = []
+
+
+@register
+class CategoryWritable(ActionKind):
+    kind = "discourse.category-writable"
+    summary = "Check that the Discourse key can post in a category"
+    Params = CategoryParams
+    params: CategoryParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (f"Checks, without posting, that the Discourse API key may create topics in "
+                f"**{p.category}** on <{p.url}> (tags: {', '.join(p.tags) or 'none'}), "
+                "so the announcement does not fail on release day.\n\n"
+                + code_block(f"curl -s {p.url}/categories.json -H \"Api-Key: "
+                             "$COCKPIT_DISCOURSE_TOKEN\" -H 'Api-Username: system' | "
+                             f"jq '.category_list.categories[] | select(.name==\"{p.category}\") "
+                             "| .permission'   # 1 = can create topics"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        if not token_from_env("discourse"):
+            return CheckResult.failed(f"no Discourse key: {how_to_set('discourse')}")
+        client = _discourse(self)
+        response = await client.http.get("categories.json", ok=(404,))
+        if response.status == 404:
+            return CheckResult.done("Discourse key is set (this site does not list "
+                                    "categories: permission not verified)")
+        cat_id, category = await _category_id(client, p.category)
+        if cat_id is None:
+            return CheckResult.failed(f"no category {p.category!r} on {p.url}")
+        if category.get("permission") not in (1, None):
+            return CheckResult.failed(f"the key's user cannot create topics in {p.category}: "
+                                      "ask a Discourse admin for access")
+        return CheckResult.done(f"the key can post in {p.category} (#{cat_id})")
+
+    async def apply(self) -> None:
+        raise CannotFix(f"ask a Discourse admin to let the API user post in "
+                        f"{self.params.category}, or {how_to_set('discourse')}")
+
+
+# -- Matrix --------------------------------------------------------------------------------
+
+class RoomParams(Params):
+    room: str
+
+
+@register
+class RoomJoined(ActionKind):
+    kind = "matrix.room-joined"
+    summary = "Check that the Matrix account has joined a room"
+    Params = RoomParams
+    params: RoomParams
+
+    def explain(self) -> str:
+        p = self.params
+        base = self.ctx.settings.matrix_url
+        return (f"Checks that the Matrix account can read **{p.room}**, where the release "
+                "announcement must show up.\n\n"
+                + code_block(f"curl -H \"Authorization: Bearer $COCKPIT_MATRIX_TOKEN\" "
+                             f"{base}/{CLIENT_API}/joined_rooms"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        if not token_from_env("matrix"):
+            return CheckResult.failed(f"no Matrix token: {how_to_set('matrix')}")
+        client = _matrix(self)
+        room_id = await client.room_id(p.room)
+        joined = await client.http.get(f"{CLIENT_API}/joined_rooms", ok=(404,))
+        if joined.status == 200:
+            ok = room_id in joined.json().get("joined_rooms", [])
+        else:
+            probe = await client.http.get(f"{CLIENT_API}/rooms/{quote(room_id, safe='')}"
+                                          "/messages", params={"dir": "b", "limit": 1},
+                                          ok=(403,))
+            ok = probe.status == 200
+        if not ok:
+            return CheckResult.failed(f"the Matrix account has not joined {p.room}")
+        return CheckResult.done(f"joined {p.room} ({room_id})")
+
+    async def apply(self) -> None:
+        raise CannotFix(f"join {self.params.room} with the release account (Element: "
+                        f"/join {self.params.room}), then retry")
+
+
+class SeenParams(Params):
+    room: str
+    contains: str
+    within_hours: float = 24
+
+
+@register
+class MessageSeen(ActionKind):
+    kind = "matrix.message-seen"
+    summary = "Verify that a message containing a text reached a Matrix room"
+    Params = SeenParams
+    params: SeenParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (f"Verifies that a message containing \"{p.contains}\" reached **{p.room}** "
+                f"in the last {p.within_hours:g} hours: the forum bot mirrors the "
+                "announcement there, and this confirms it did.\n\n"
+                + code_block(f"curl -H \"Authorization: Bearer $COCKPIT_MATRIX_TOKEN\" "
+                             f"'{self.ctx.settings.matrix_url}/{CLIENT_API}/rooms/<room id>/"
+                             "messages?dir=b&limit=50' | grep -F "
+                             f"'{p.contains}'"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        if not token_from_env("matrix"):
+            return CheckResult.failed(f"no Matrix token: {how_to_set('matrix')}")
+        since_ms = (datetime.now(UTC) - timedelta(hours=p.within_hours)).timestamp() * 1000
+        for message in await _matrix(self).recent_messages(p.room, 50):
+            if p.contains in message.body and message.origin_server_ts >= since_ms:
+                return CheckResult.done(f"seen in {p.room} from {message.sender}")
+        return CheckResult.incomplete(f"no message with {p.contains!r} in {p.room} in the "
+                                      f"last {p.within_hours:g}h")
+
+    async def apply(self) -> None:
+        p = self.params
+        raise CannotFix(f"the announcement did not reach {p.room}: post it there by hand "
+                        f"(a message containing \"{p.contains}\" and the forum link), then retry")
+
+
+# -- Reddit --------------------------------------------------------------------------------
+
+class RedditParams(Params):
+    subreddit: str
+    title: str
+    url: str
+    flair: str = ""
+    """Shown in the instructions; Reddit needs a per-subreddit flair id to set it."""
+
+
+@register
+class RedditPostKind(ActionKind):
+    kind = "reddit.post"
+    summary = "Submit a link post to a subreddit (get-or-create by URL)"
+    Params = RedditParams
+    params: RedditParams
+
+    def explain(self) -> str:
+        p = self.params
+        base = self.ctx.settings.reddit_url
+        flair = f" Then set the flair \"{p.flair}\" on it." if p.flair else ""
+        return (f"Submits the link <{p.url}> titled **{p.title}** to r/{p.subreddit}, "
+                "unless a post of that link is already among the subreddit's new posts, so "
+                f"a rerun never posts twice.{flair}\n\n"
+                + code_block(f"curl -s -H \"Authorization: Bearer $COCKPIT_REDDIT_TOKEN\" "
+                             f"'{base}/r/{p.subreddit}/new?limit=100' | grep -F '{p.url}'",
+                             f"curl -X POST -H \"Authorization: Bearer $COCKPIT_REDDIT_TOKEN\" "
+                             f"{base}/api/submit -d sr={p.subreddit} -d kind=link "
+                             f"--data-urlencode 'title={p.title}' --data-urlencode "
+                             f"'url={p.url}' -d api_type=json"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        if not token_from_env("reddit"):
+            return CheckResult.failed(f"no Reddit token: {how_to_set('reddit')}")
+        found = await _reddit(self).find_link(p.subreddit, p.url)
+        if found is None:
+            return CheckResult.incomplete(f"{p.url} is not posted to r/{p.subreddit} yet")
+        link = f"https://www.reddit.com{found.permalink}" if found.permalink else None
+        return CheckResult.done(f"posted to r/{p.subreddit} as {found.name}", link)
+
+    async def apply(self) -> None:
+        p = self.params
+        self.ctx.guard_write("submit a Reddit post")
+        post, created = await _reddit(self).ensure_link(p.subreddit, p.title, p.url)
+        self.ctx.log(f"r/{p.subreddit}: {post.name} {'submitted' if created else 'existed'}")
+
+
+# -- public pages --------------------------------------------------------------------------
+
+class PageParams(Params):
+    url: str
+    text: str
+
+
+@register
+class PageContains(ActionKind):
+    kind = "web.page-contains"
+    summary = "Verify that a public web page contains a text"
+    Params = PageParams
+    params: PageParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (f"Verifies that <{p.url}> contains \"{p.text}\": what users see is the "
+                "proof that a publication step really went out (caches and deploys lag, so "
+                "this may need a retry a few minutes later).\n\n"
+                + code_block(f"curl -fsSL '{p.url}' | grep -F '{p.text}'"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        http = self.ctx.session.http_client("web", "")
+        response = await http.get(p.url, ok=(404, 410, 500, 502, 503, 504), auth=False)
+        if response.status != 200:
+            return CheckResult.incomplete(f"{p.url} answered {response.status}", p.url)
+        if p.text in response.text:
+            return CheckResult.done(f"{p.url} contains {p.text!r}", p.url)
+        return CheckResult.incomplete(f"{p.url} does not contain {p.text!r} yet", p.url)
+
+    async def apply(self) -> None:
+        p = self.params
+        raise CannotFix(f"{p.url} does not show {p.text!r} yet: check that the publishing "
+                        "step finished (deploys and CDN caches can take minutes), then retry")
