@@ -1,0 +1,421 @@
+"""GitHub pull-request kinds: open (get-or-create), keep a body section, wait, merge.
+
+Every kind finds its pull request the same way, by head branch and base branch
+(``GET repos/{repo}/pulls?head=owner:head&base=base&state=all``), so a rerun from any
+machine finds the PR another machine opened. Creates are never retried here: an
+ambiguous POST propagates and the engine re-checks the world before anything else.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import quote
+
+from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.model import CheckResult
+from cockpit.services.github import GitHubClient, Pull
+
+
+class PullRef(Params):
+    repo: str
+    """``owner/name`` of the repository the pull request lives in."""
+    head: str
+    """Head branch (same repository)."""
+    base: str
+    """Base branch the pull request merges into."""
+
+
+async def find_pull(gh: GitHubClient, repo: str, head: str, base: str,
+                    include_merged: bool = True) -> Pull | None:
+    """The open PR head→base, else (with ``include_merged``) the newest merged one."""
+    owner = repo.split("/", 1)[0]
+    pulls = await gh.list_pulls(repo, head=f"{owner}:{head}", base=base, state="all")
+    open_ = [p for p in pulls if p.state == "open"]
+    if open_:
+        return max(open_, key=lambda p: p.number)
+    merged = [p for p in pulls if p.is_merged]
+    if include_merged and merged:
+        return max(merged, key=lambda p: p.number)
+    return None
+
+
+def _pulls_query(repo: str, head: str, base: str) -> str:
+    owner = repo.split("/", 1)[0]
+    return f"gh pr list -R {repo} --head {head} --base {base} --state all   # find it ({owner}:{head})"
+
+
+async def compare(gh: GitHubClient, repo: str, base: str, head: str) -> dict[str, Any]:
+    """``GET repos/{repo}/compare/base...head`` as raw JSON.
+
+    Not ``GitHubClient.compare``: its ``Commit.author`` model rejects the ``{}`` that
+    GitHub (and the sandbox) send for commit authors without a GitHub account.
+    """
+    response = await gh.http.get(f"repos/{repo}/compare/{quote(base, safe='/')}..."
+                                 f"{quote(head, safe='/')}")
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def _title(commit: dict[str, Any]) -> str:
+    return str((commit.get("commit") or {}).get("message") or "").split("\n", 1)[0]
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+# -- github.pull -----------------------------------------------------------------------------
+
+class PullParams(PullRef):
+    title: str
+    body: str = ""
+    draft: bool = False
+    """Open as a draft (release candidates: the PR is only merged for the final release)."""
+    labels: list[str] = []
+    reviewers: list[str] = []
+    """Review requested right after opening."""
+    include_merged: bool = False
+    """A merged PR head→base also counts as done (otherwise only an open one does)."""
+
+
+@register
+class OpenPull(ActionKind):
+    kind = "github.pull"
+    summary = "Open a pull request (get-or-create by head and base)"
+    Params = PullParams
+    params: PullParams
+
+    def explain(self) -> str:
+        p = self.params
+        cmd = (f"gh pr create -R {p.repo} --head {p.head} --base {p.base} "
+               f"--title {_q(p.title)} --body-file body.md"
+               + (" --draft" if p.draft else "")
+               + "".join(f" --label {_q(label)}" for label in p.labels)
+               + "".join(f" --reviewer {r}" for r in p.reviewers))
+        merged = ("A PR that was already merged also counts, so rerunning after the merge "
+                  "does not open a new one. " if p.include_merged else "")
+        return (
+            f"Opens the pull request `{p.head}` → `{p.base}` in **{p.repo}**"
+            + (" as a **draft**" if p.draft else "")
+            + ", titled \"" + p.title + "\". The pull request is where the change is "
+            "reviewed and where CI runs before it reaches `" + p.base + "`. If an open pull "
+            "request from the same head into the same base exists it is reused, never "
+            "duplicated. " + merged + "Labels"
+            + (f" ({', '.join(p.labels)})" if p.labels else "")
+            + " are added if missing"
+            + (f"; review is requested from {', '.join(p.reviewers)}" if p.reviewers else "")
+            + ".\n\n" + code_block(_pulls_query(p.repo, p.head, p.base), cmd)
+            + "\n\nBody:\n\n" + code_block(p.body, lang="markdown")
+        )
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        pull = await find_pull(gh, p.repo, p.head, p.base, p.include_merged)
+        if pull is not None:
+            missing = await self._missing_labels(gh, pull.number)
+            if missing and pull.state == "open":
+                return CheckResult.incomplete(
+                    f"PR #{pull.number} lacks labels {', '.join(missing)}", pull.html_url)
+            state = "merged" if pull.is_merged else ("draft" if pull.draft else "open")
+            return CheckResult.done(f"PR #{pull.number} is {state}", pull.html_url)
+        if await gh.get_branch(p.repo, p.head) is None:
+            return CheckResult.failed(f"head branch {p.head} does not exist in {p.repo}")
+        if await gh.get_branch(p.repo, p.base) is None:
+            return CheckResult.failed(f"base branch {p.base} does not exist in {p.repo}")
+        comparison = await compare(gh, p.repo, p.base, p.head)
+        if not comparison.get("ahead_by"):
+            return CheckResult.failed(
+                f"{p.head} has no commits that {p.base} lacks: nothing to open a PR for",
+                comparison.get("html_url") or None)
+        return CheckResult.incomplete(f"no open pull request {p.head} → {p.base} yet")
+
+    async def _missing_labels(self, gh: GitHubClient, number: int) -> list[str]:
+        if not self.params.labels:
+            return []
+        issue = await gh.get_issue(self.params.repo, number)
+        have = {label.name for label in issue.labels}
+        return [label for label in self.params.labels if label not in have]
+
+    async def apply(self) -> None:
+        p = self.params
+        gh = self.ctx.github()
+        pull = await find_pull(gh, p.repo, p.head, p.base, p.include_merged)
+        created = pull is None
+        if pull is None:
+            # Not retried on an ambiguous failure: the engine re-checks first.
+            pull = await gh.create_pull(p.repo, title=p.title, head=p.head, base=p.base,
+                                        body=p.body, draft=p.draft)
+            self.ctx.log(f"opened PR #{pull.number}: {pull.html_url}")
+        missing = await self._missing_labels(gh, pull.number)
+        if missing:
+            issue = await gh.get_issue(p.repo, pull.number)
+            labels = [label.name for label in issue.labels] + missing
+            await gh.update_issue(p.repo, pull.number, labels=labels)
+        if created and p.reviewers:
+            await gh.request_reviewers(p.repo, pull.number, p.reviewers)
+
+
+# -- github.pull-body-compare ----------------------------------------------------------------
+
+class BodyCompareParams(PullRef):
+    compare_with: str
+    """The branch whose commits should be listed when the head does not include them."""
+    section_title: str
+    marker: str
+    """Hidden HTML-comment marker delimiting the section the cockpit owns in the body."""
+    ignore_patterns: list[str] = []
+    """Regexes on commit titles to leave out (version bumps, earlier merge-backs)."""
+
+
+_CHERRY = re.compile(r"\(cherry picked from commit ([0-9a-f]{7,40})\)")
+
+
+@register
+class PullBodyCompare(ActionKind):
+    kind = "github.pull-body-compare"
+    summary = "Keep a PR body section listing the commits of another branch not included"
+    Params = BodyCompareParams
+    params: BodyCompareParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (
+            f"Keeps a section \"{p.section_title}\" in the body of the pull request "
+            f"`{p.head}` → `{p.base}` of **{p.repo}**, listing the commits of "
+            f"`{p.compare_with}` that `{p.head}` does not include (cherry-picks made with "
+            "`git cherry-pick -x` count as included). Reviewers see at a glance what this "
+            "release leaves out and can ask for a cherry-pick. The section sits between "
+            f"hidden `<!-- {p.marker}:start -->` / `<!-- {p.marker}:end -->` markers; the rest "
+            "of the body is left as it is, and the section is only rewritten when the list "
+            "changed.\n\n"
+            + code_block(
+                f"gh api repos/{p.repo}/compare/{p.head}...{p.compare_with} "
+                "--jq '.commits[] | [.sha[:7], (.commit.message | split(\"\\n\")[0])] | @tsv'",
+                f"gh pr edit -R {p.repo} {p.head} --body-file body.md   # paste the list")
+        )
+
+    async def _section(self, gh: GitHubClient) -> str:
+        p = self.params
+        missing = await compare(gh, p.repo, p.head, p.compare_with)
+        own = await compare(gh, p.repo, p.compare_with, p.head)
+        picked: set[str] = set()
+        for c in own.get("commits") or []:
+            picked.update(_CHERRY.findall(str((c.get("commit") or {}).get("message") or "")))
+        patterns = [re.compile(x) for x in p.ignore_patterns]
+        lines = []
+        commits = list(missing.get("commits") or [])
+        for c in commits:
+            sha, title = str(c["sha"]), _title(c)
+            if any(sha.startswith(s) for s in picked):
+                continue
+            if any(pat.search(title) for pat in patterns):
+                continue
+            lines.append(f"- [ ] {sha[:7]} {title}")
+        more = int(missing.get("total_commits") or 0) - len(commits)
+        if more > 0:
+            lines.append(f"- … and {more} more: {missing.get('html_url', '')}")
+        listing = "\n".join(lines) if lines else "_None: every commit is included._"
+        return (f"<!-- {p.marker}:start -->\n### {p.section_title}\n\n{listing}\n"
+                f"<!-- {p.marker}:end -->")
+
+    def _with_section(self, body: str, section: str) -> str:
+        m = self.params.marker
+        pattern = re.compile(re.escape(f"<!-- {m}:start -->") + r".*?"
+                             + re.escape(f"<!-- {m}:end -->"), re.DOTALL)
+        if pattern.search(body):
+            return pattern.sub(lambda _: section, body, count=1)
+        return (body.rstrip() + "\n\n" + section) if body.strip() else section
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        pull = await find_pull(gh, p.repo, p.head, p.base)
+        if pull is None:
+            return CheckResult.failed(f"no pull request {p.head} → {p.base} in {p.repo}")
+        body = pull.body or ""
+        section = await self._section(gh)
+        if self._with_section(body, section) == body:
+            return CheckResult.done(f"PR #{pull.number} lists the commits not included",
+                                    pull.html_url)
+        if pull.is_merged:
+            return CheckResult.done(f"PR #{pull.number} is merged; its body is history",
+                                    pull.html_url)
+        return CheckResult.incomplete(f"PR #{pull.number}'s body needs an up-to-date list",
+                                      pull.html_url)
+
+    async def apply(self) -> None:
+        p = self.params
+        gh = self.ctx.github()
+        pull = await find_pull(gh, p.repo, p.head, p.base)
+        if pull is None:
+            raise RuntimeError(f"no pull request {p.head} → {p.base} in {p.repo}")
+        body = self._with_section(pull.body or "", await self._section(gh))
+        await gh.update_pull(p.repo, pull.number, body=body)
+
+
+# -- github.pr-checks-wait --------------------------------------------------------------------
+
+class ChecksWaitParams(PullRef):
+    include_merged: bool = False
+    """Also wait on (well, look at) the checks of a PR that is already merged."""
+    grace_seconds: float = 120.0
+    """How long after the PR was opened "no checks at all" still means "not started yet"."""
+
+
+_BAD = {"failure", "cancelled", "timed_out", "action_required", "startup_failure", "stale"}
+
+
+@register
+class PullChecksWait(ActionKind):
+    kind = "github.pr-checks-wait"
+    summary = "Wait until every check of a pull request's head commit passed"
+    Params = ChecksWaitParams
+    params: ChecksWaitParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (
+            f"Waits until every check (GitHub Actions check runs and workflow runs) of the "
+            f"head commit of the pull request `{p.head}` → `{p.base}` in **{p.repo}** has "
+            "completed successfully. CI is the release's safety net: nothing is merged or "
+            "tagged on a red build. While checks are queued or running this step is "
+            "\"in progress\" and is polled; one failed check fails it, with a link to the run. "
+            "Nothing is changed.\n\n"
+            + code_block(f"gh pr checks -R {p.repo} {p.head} --watch",
+                         f"gh api repos/{p.repo}/commits/<head-sha>/check-runs")
+        )
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        pull = await find_pull(gh, p.repo, p.head, p.base, p.include_merged)
+        if pull is None:
+            return CheckResult.failed(f"no open pull request {p.head} → {p.base} in {p.repo}")
+        sha = pull.head.sha
+        raw = (await gh.http.get(f"repos/{p.repo}/commits/{sha}/check-runs",
+                                 params={"per_page": 100})).json()
+        checks: list[dict[str, Any]] = list(raw.get("check_runs") or [])
+        runs = await gh.list_runs(p.repo, head_sha=sha, limit=100)
+        items = [(c.get("name") or "check", c.get("status"), c.get("conclusion"),
+                  c.get("details_url") or c.get("html_url")) for c in checks]
+        items += [(r.name or "workflow run", r.status, r.conclusion, r.html_url) for r in runs]
+        failed = [i for i in items if i[1] == "completed" and i[2] in _BAD]
+        if failed:
+            name, _, conclusion, link = failed[0]
+            return CheckResult.failed(
+                f"check {name!r} on {sha[:12]} concluded {conclusion} "
+                f"({len(failed)} failed)", link or pull.html_url)
+        pending = [i for i in items if i[1] != "completed"]
+        if pending:
+            return CheckResult.in_progress(
+                f"{len(pending)} of {len(items)} checks on {sha[:12]} still running "
+                f"({pending[0][0]})", pending[0][3] or pull.html_url)
+        if not items:
+            if not pull.is_merged and await self._young(gh, pull):
+                return CheckResult.in_progress(f"no checks reported yet on {sha[:12]}",
+                                               pull.html_url)
+            return CheckResult.done(f"no checks configured for {sha[:12]}", pull.html_url)
+        return CheckResult.done(f"all {len(items)} checks on {sha[:12]} passed",
+                                pull.html_url)
+
+    async def _young(self, gh: GitHubClient, pull: Pull) -> bool:
+        raw = (await gh.http.get(f"repos/{self.params.repo}/pulls/{pull.number}")).json()
+        created = raw.get("created_at")
+        if not created:
+            return False
+        opened = datetime.fromisoformat(str(created).replace("Z", "+00:00")).timestamp()
+        return time.time() - opened < self.params.grace_seconds
+
+    async def apply(self) -> None:
+        """Nothing to do: the check never says incomplete (it waits or fails)."""
+
+
+# -- github.pull-merge -----------------------------------------------------------------------
+
+class MergeParams(PullRef):
+    method: Literal["merge", "squash", "rebase"] = "merge"
+    """Kubo's release PRs use ``merge`` (a merge commit) so the tag stays an ancestor."""
+    delete_branch: bool = False
+    commit_title: str | None = None
+    commit_message: str | None = None
+
+
+@register
+class MergePull(ActionKind):
+    kind = "github.pull-merge"
+    summary = "Merge a pull request with the given method; done if already merged"
+    Params = MergeParams
+    params: MergeParams
+
+    def explain(self) -> str:
+        p = self.params
+        flag = {"merge": "--merge", "squash": "--squash", "rebase": "--rebase"}[p.method]
+        cmd = f"gh pr merge -R {p.repo} {p.head} {flag}"
+        if p.commit_title:
+            cmd += f" --subject {_q(p.commit_title)}"
+        if p.commit_message:
+            cmd += f" --body {_q(p.commit_message)}"
+        if p.delete_branch:
+            cmd += " --delete-branch"
+        why = ("A **merge commit** (never squash or rebase) keeps the release commits, and "
+               "so the tags on them, in the history of the base."
+               if p.method == "merge" else f"This repository merges with `{p.method}`.")
+        return (
+            f"Merges the pull request `{p.head}` → `{p.base}` in **{p.repo}** with "
+            f"`{p.method}`. {why} The merge is pinned to the head commit seen when checking, "
+            "so a branch that moved meanwhile is not merged blindly. "
+            + ("The head branch is deleted afterwards. " if p.delete_branch
+               else f"The branch `{p.head}` is kept. ")
+            + "Already merged counts as done; merged with another method is reported as a "
+            "failure for a human to look at.\n\n" + code_block(cmd)
+        )
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        pull = await find_pull(gh, p.repo, p.head, p.base)
+        if pull is None:
+            return CheckResult.failed(f"no pull request {p.head} → {p.base} in {p.repo}")
+        if pull.is_merged:
+            pull = await gh.get_pull(p.repo, pull.number)
+            sha = pull.merge_commit_sha
+            if sha:
+                commit = (await gh.http.get(f"repos/{p.repo}/commits/{sha}")).json()
+                two = len(commit.get("parents") or []) > 1
+                if two != (p.method == "merge"):
+                    how = "a merge commit" if two else "squash or rebase"
+                    return CheckResult.failed(
+                        f"PR #{pull.number} was merged with {how}, not {p.method}",
+                        pull.html_url)
+            if p.delete_branch and await gh.get_branch(p.repo, p.head) is not None:
+                return CheckResult.incomplete(
+                    f"PR #{pull.number} is merged; branch {p.head} is still there",
+                    pull.html_url)
+            return CheckResult.done(f"PR #{pull.number} is merged ({(sha or '')[:12]})",
+                                    pull.html_url)
+        if pull.draft:
+            return CheckResult.failed(f"PR #{pull.number} is still a draft", pull.html_url)
+        return CheckResult.incomplete(f"PR #{pull.number} is open, not merged yet",
+                                      pull.html_url)
+
+    async def apply(self) -> None:
+        p = self.params
+        gh = self.ctx.github()
+        pull = await find_pull(gh, p.repo, p.head, p.base)
+        if pull is None:
+            raise RuntimeError(f"no pull request {p.head} → {p.base} in {p.repo}")
+        if not pull.is_merged:
+            body: dict[str, Any] = {"merge_method": p.method, "sha": pull.head.sha}
+            if p.commit_title is not None:
+                body["commit_title"] = p.commit_title
+            if p.commit_message is not None:
+                body["commit_message"] = p.commit_message
+            response = await gh.http.put(f"repos/{p.repo}/pulls/{pull.number}/merge",
+                                         json=body)
+            self.ctx.log(f"merged PR #{pull.number} as {response.json().get('sha', '')[:12]}")
+        if p.delete_branch and await gh.get_branch(p.repo, p.head) is not None:
+            await gh.http.delete(f"repos/{p.repo}/git/refs/heads/{p.head}")

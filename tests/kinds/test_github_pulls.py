@@ -1,0 +1,225 @@
+"""github.pull / pull-body-compare / pr-checks-wait / pull-merge against the real sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cockpit.bus import EventBus
+from cockpit.context import Session
+from cockpit.engine import Engine
+from cockpit.events import ActionApplying, ActionChecked, ActionFinished, Event
+from cockpit.model import Outcome, Release, Status, Version
+from cockpit.playbook import Playbook, parse_playbook
+from cockpit.prompts import AnswersPrompter
+from cockpit.sandbox.testing import SandboxHandle, running_sandbox
+from cockpit.services.github import GitHubClient
+from cockpit.settings import Settings
+
+KUBO = "ipfs/kubo"
+HEAD = "release-v0.30.0"
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
+    with running_sandbox(tmp_path, workflow_seconds=0.5) as handle:
+        for key, value in handle.env.items():
+            monkeypatch.setenv(key, value)
+        yield handle
+
+
+def make_engine(playbook: Playbook, version: str = "v0.30.0"
+                ) -> tuple[Engine, list[Event]]:
+    settings = Settings(poll_initial_seconds=0.05, poll_max_seconds=0.2,
+                        poll_timeout_seconds=20)
+    release = Release(playbook=playbook.name, version=Version.parse(version), driver="d",
+                      host="h")
+    engine = Engine(playbook, Session(settings=settings, prompter=AnswersPrompter(),
+                                      release=release), EventBus())
+    events: list[Event] = []
+    engine.bus.listen(events.append)
+    return engine, events
+
+
+def applied(events: list[Event]) -> list[str]:
+    return [e.action for e in events if isinstance(e, ActionApplying)]
+
+
+def first_checks(events: list[Event]) -> dict[str, Status]:
+    out: dict[str, Status] = {}
+    for e in events:
+        if isinstance(e, ActionChecked) and e.action not in out:
+            out[e.action] = e.result.status
+    return out
+
+
+def outcomes(events: list[Event]) -> dict[str, Outcome]:
+    return {e.action: e.outcome for e in events if isinstance(e, ActionFinished)}
+
+
+async def run_until_done(playbook: Playbook, stage: str, attempts: int = 12) -> None:
+    """Rerun a stage (fresh engine each time, like a driver would) until it is done."""
+    for _ in range(attempts):
+        engine, _ = make_engine(playbook)
+        try:
+            report = await engine.run_stage(stage)
+        finally:
+            await engine.session.aclose()
+        if report.outcome is Outcome.DONE:
+            return
+    raise AssertionError(f"stage {stage} not done after {attempts} runs: {report}")
+
+
+async def api(handle: SandboxHandle) -> GitHubClient:
+    return GitHubClient(handle.api_url, handle.admin_token)
+
+
+async def make_head(handle: SandboxHandle, branch: str = HEAD) -> None:
+    """A version branch from master with one commit, and a later commit on master."""
+    async with await api(handle) as gh:
+        master = await gh.get_branch(KUBO, "master")
+        assert master is not None
+        await gh.ensure_branch(KUBO, branch, master.sha)
+        await gh.put_contents(KUBO, "RELEASE-NOTE.md", "v0.30.0\n", "chore: note", branch)
+        await gh.put_contents(KUBO, "later.txt", "later\n", "feat: later on master", "master")
+
+
+def pulls(handle: SandboxHandle, head: str = HEAD) -> list[dict[str, Any]]:
+    return [i for i in handle.state()["repos"][KUBO]["issues"]
+            if i["pull"] and i["pull"]["head"] == head]
+
+
+PR_STAGE = f'''
+name = "t"
+title = "T"
+[[stages]]
+id = "pr"
+title = "PR"
+summary = "s"
+[[stages.actions]]
+id = "open"
+kind = "github.pull"
+title = "Open"
+[stages.actions.params]
+repo = "{KUBO}"
+head = "{HEAD}"
+base = "release"
+title = "Release v0.30.0"
+body = "This PR creates release v0.30.0."
+labels = ["kind/release"]
+reviewers = ["alice"]
+include_merged = true
+[[stages.actions]]
+id = "compare"
+kind = "github.pull-body-compare"
+title = "Compare"
+[stages.actions.params]
+repo = "{KUBO}"
+head = "{HEAD}"
+base = "release"
+compare_with = "master"
+section_title = "Commits on master NOT included in v0.30.0"
+marker = "cockpit:not-included"
+ignore_patterns = ['^chore: start']
+[[stages.actions]]
+id = "checks"
+kind = "github.pr-checks-wait"
+title = "Checks"
+[stages.actions.params]
+repo = "{KUBO}"
+head = "{HEAD}"
+base = "release"
+include_merged = true
+[[stages]]
+id = "merge"
+title = "Merge"
+summary = "s"
+[[stages.actions]]
+id = "merge"
+kind = "github.pull-merge"
+title = "Merge"
+[stages.actions.params]
+repo = "{KUBO}"
+head = "{HEAD}"
+base = "release"
+method = "merge"
+delete_branch = false
+commit_message = "Release v0.30.0"
+'''
+PLAYBOOK = parse_playbook(PR_STAGE, "t.toml")
+
+
+async def test_pr_stage_applies_once_and_rerun_changes_nothing(sandbox: SandboxHandle) -> None:
+    await make_head(sandbox)
+    engine, events = make_engine(PLAYBOOK)
+    report = await engine.run_stage("pr")
+    assert report.outcome is Outcome.DONE, report
+    checks = first_checks(events)
+    assert checks["open"] is checks["compare"] is Status.INCOMPLETE
+    assert checks["checks"] in (Status.IN_PROGRESS, Status.DONE)  # the CI run is quick here
+    assert applied(events) == ["open", "compare"]
+    [pr] = pulls(sandbox)
+    assert pr["labels"] == ["kind/release"] and pr["pull"]["requested_reviewers"] == ["alice"]
+    assert "<!-- cockpit:not-included:start -->" in pr["body"]
+    assert "feat: later on master" in pr["body"]
+    assert "chore: start" not in pr["body"]
+    assert pr["body"].startswith("This PR creates release v0.30.0.")
+
+    report = await engine.run_stage("merge")
+    assert report.outcome is Outcome.DONE, report
+    assert applied(events) == ["open", "compare", "merge"]
+    await engine.session.aclose()
+    [pr] = pulls(sandbox)
+    assert pr["pull"]["merged_at"] and pr["state"] == "closed"
+    assert HEAD in sandbox.state()["repos"][KUBO]["branches"]  # the branch is kept
+
+    # A rerun from a fresh engine: every check is done, nothing is written.
+    before = len(sandbox.requests(mutating=True))
+    again, events = make_engine(PLAYBOOK)
+    for stage in ("pr", "merge"):
+        assert (await again.run_stage(stage)).outcome is Outcome.DONE
+    await again.session.aclose()
+    assert applied(events) == []
+    assert set(outcomes(events).values()) == {Outcome.DONE}
+    assert len(sandbox.requests(mutating=True)) == before
+    assert len(pulls(sandbox)) == 1
+
+
+async def test_failed_check_fails_with_a_link(sandbox: SandboxHandle) -> None:
+    sandbox.set_workflow_outcome(KUBO, "gotest.yml", "failure")
+    await make_head(sandbox)
+    engine, events = make_engine(PLAYBOOK)
+    report = await engine.run_stage("pr")
+    await engine.session.aclose()
+    assert report.outcome is Outcome.NEEDS_HUMAN  # failed: the driver is asked what next
+    last = [e.result for e in events if isinstance(e, ActionChecked) and e.action == "checks"]
+    assert last[-1].status is Status.FAILED
+    assert "failure" in last[-1].reason and last[-1].link
+
+
+async def test_merged_with_another_method_is_a_failure(sandbox: SandboxHandle) -> None:
+    await make_head(sandbox)
+    async with await api(sandbox) as gh:
+        pr = await gh.create_pull(KUBO, title="x", head=HEAD, base="release")
+        await gh.merge_pull(KUBO, pr.number, merge_method="squash")
+    engine, events = make_engine(PLAYBOOK)
+    report = await engine.run_stage("merge")
+    await engine.session.aclose()
+    assert report.outcome is Outcome.NEEDS_HUMAN  # failed: the driver is asked what next
+    [result] = [e.result for e in events if isinstance(e, ActionChecked)]
+    assert result.status is Status.FAILED and "squash or rebase" in result.reason
+    assert applied(events) == []
+
+
+async def test_faults_still_make_exactly_one_pr(sandbox: SandboxHandle) -> None:
+    await make_head(sandbox)
+    sandbox.set_faults("5xx:0.3,seed=3")
+    await run_until_done(PLAYBOOK, "pr")
+    await run_until_done(PLAYBOOK, "merge")
+    sandbox.set_faults("")
+    [pr] = pulls(sandbox)
+    assert pr["pull"]["merged_at"] and pr["labels"] == ["kind/release"]
+    assert pr["body"].count("<!-- cockpit:not-included:start -->") == 1
