@@ -1,0 +1,462 @@
+"""GitHub tags and releases: see the tag, get-or-create the release, verify and amend it.
+
+A release is found by its tag (one release per tag is GitHub's own rule), so creating
+it is get-or-create: the check looks first, ``apply`` posts once, and an ambiguous
+answer is left to the engine's re-check, which finds the release if it landed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.model import CheckResult
+from cockpit.secrets import token_from_env
+from cockpit.services.github import GitHubClient, Issue, Release
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _releases_page(repo: str, tag: str) -> str:
+    return f"https://github.com/{repo}/releases/tag/{tag}"
+
+
+async def find_release(gh: GitHubClient, repo: str, tag: str) -> Release | None:
+    """The release of ``tag``, drafts included (GitHub's by-tag lookup hides drafts)."""
+    found = await gh.get_release_by_tag(repo, tag)
+    if found is not None:
+        return found
+    for release in await gh.list_releases(repo, limit=100):
+        if release.tag_name == tag:
+            return release
+    return None
+
+
+def changelog_section(text: str, heading: str | None, strip_header: bool) -> str | None:
+    """The section under ``heading`` (to the next heading of the same or higher level),
+    or the whole file; ``strip_header`` drops its own heading line. None: no such heading."""
+    lines = text.splitlines()
+    if heading is not None:
+        start = None
+        level = 0
+        for i, line in enumerate(lines):
+            marks = len(line) - len(line.lstrip("#"))
+            if marks and line[marks:].strip() == heading:
+                start, level = i, marks
+                break
+        if start is None:
+            return None
+        end = len(lines)
+        for j in range(start + 1, len(lines)):
+            marks = len(lines[j]) - len(lines[j].lstrip("#"))
+            if 0 < marks <= level and lines[j][marks:marks + 1] == " ":
+                end = j
+                break
+        lines = lines[start:end]
+    if strip_header and lines and lines[0].startswith("#"):
+        lines = lines[1:]
+    while lines and not lines[0].strip():
+        lines = lines[1:]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+class TagExistsParams(Params):
+    repo: str
+    tag: str
+    annotated: bool = True
+
+
+@register
+class TagExists(ActionKind):
+    kind = "github.tag-exists"
+    summary = "Verify through the API that a tag exists (and is annotated)"
+    Params = TagExistsParams
+    params: TagExistsParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (f"Asks GitHub's API for `refs/tags/{p.tag}` in **{p.repo}**"
+                + (" and checks it points at a tag object (annotated), not directly at a "
+                   "commit" if p.annotated else "")
+                + ". The builds and the release are started from GitHub's view of the tag, so "
+                "this confirms that the push really arrived there. Read-only.\n\n"
+                + code_block(f"gh api repos/{p.repo}/git/ref/tags/{p.tag} --jq .object.type"
+                             + ("   # must be: tag" if p.annotated else "")))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        link = f"https://github.com/{p.repo}/tree/{p.tag}"
+        ref = await self.ctx.github().get_tag_ref(p.repo, p.tag)
+        if ref is None:
+            return CheckResult.failed(f"GitHub has no tag {p.tag} in {p.repo}", link)
+        if p.annotated and ref.object.type != "tag":
+            return CheckResult.failed(f"tag {p.tag} is lightweight (points at a "
+                                      f"{ref.object.type}), not annotated", link)
+        return CheckResult.done(f"GitHub has tag {p.tag} ({ref.object.type} "
+                                f"{ref.object.sha[:12]})", link)
+
+    async def apply(self) -> None:
+        """Never called: the check never says incomplete (git.tag pushes the tag)."""
+
+
+class ReleaseParams(Params):
+    repo: str
+    tag: str
+    name: str
+    prerelease: bool = False
+    draft: bool = False
+    make_latest: Literal["true", "false", "legacy"] | None = None
+    body: str | None = None
+    """The body as written (a template in the playbook)."""
+    body_from_changelog: str | None = None
+    """Path of the changelog file whose section becomes the body."""
+    body_from_ref: str | None = None
+    """Ref to read the changelog at (default: the tag)."""
+    changelog_heading: str | None = None
+    """Heading text of the section (``v0.30.0``); default: the whole file."""
+    strip_header: bool = False
+    """Leave out the section's (or file's) own heading line."""
+    link_tracking_issue: str | None = None
+    """Title of the tracking issue in ``repo``, linked at the end of the body."""
+
+
+@register
+class CreateRelease(ActionKind):
+    kind = "github.release"
+    summary = "Create the GitHub release of a tag (get-or-create)"
+    Params = ReleaseParams
+    params: ReleaseParams
+
+    def explain(self) -> str:
+        p = self.params
+        kind = "pre-release" if p.prerelease else "release"
+        if p.body_from_changelog:
+            src = (f"the `{p.changelog_heading}` section of `{p.body_from_changelog}`"
+                   if p.changelog_heading else f"`{p.body_from_changelog}`")
+            body = (f"Its body is {src} at `{p.body_from_ref or p.tag}`"
+                    + (" without its heading" if p.strip_header else "") + ".")
+        else:
+            body = "Its body is the text below."
+        link = (f" The body ends with a link to the tracking issue \"{p.link_tracking_issue}\"."
+                if p.link_tracking_issue else "")
+        flags = ["--verify-tag", f"--title {_quote(p.name)}", "--notes-file body.md"]
+        if p.prerelease:
+            flags.append("--prerelease")
+        if p.draft:
+            flags.append("--draft")
+        if p.make_latest:
+            flags.append(f"--latest={p.make_latest}")
+        cmds = [f"gh release view {p.tag} -R {p.repo}   # already there? then stop"]
+        if p.body_from_changelog:
+            cmds.append(f"gh api repos/{p.repo}/contents/{p.body_from_changelog}"
+                        f"?ref={p.body_from_ref or p.tag} --jq .content | base64 -d"
+                        "   # copy the section into body.md")
+        cmds.append(f"gh release create {p.tag} -R {p.repo} " + " ".join(flags))
+        text = (f"Publishes the GitHub {kind} `{p.name}` of tag `{p.tag}` in **{p.repo}**: "
+                "the page users land on from the announcements, with the release notes. "
+                f"{body}{link} If a release of this tag exists already, it is left alone "
+                "(one release per tag, never two).\n\n" + code_block(*cmds))
+        if p.body:
+            text += "\n\nbody.md:\n\n" + code_block(p.body, lang="markdown")
+        return text
+
+    async def _tracking_issue(self, gh: GitHubClient) -> Issue | None:
+        title = self.params.link_tracking_issue
+        return await gh.find_issue(self.params.repo, title) if title else None
+
+    async def _body(self, gh: GitHubClient) -> tuple[str | None, str]:
+        """(body, problem): the body to publish, or None and why it cannot be made."""
+        p = self.params
+        body = p.body or ""
+        if p.body_from_changelog:
+            ref = p.body_from_ref or p.tag
+            content = await gh.get_contents(p.repo, p.body_from_changelog, ref=ref)
+            if content is None:
+                return None, f"{p.body_from_changelog} does not exist at {ref}"
+            section = changelog_section(content.text, p.changelog_heading, p.strip_header)
+            if section is None:
+                return None, (f"{p.body_from_changelog} at {ref} has no heading "
+                              f"{p.changelog_heading!r}")
+            body = section
+        if p.link_tracking_issue:
+            issue = await self._tracking_issue(gh)
+            if issue is None:
+                return None, f"tracking issue {p.link_tracking_issue!r} not found in {p.repo}"
+            if issue.html_url not in body:
+                body = body.rstrip() + f"\n\nTracking issue: {issue.html_url}\n"
+        return body, ""
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        link = _releases_page(p.repo, p.tag)
+        release = await find_release(gh, p.repo, p.tag)
+        if release is not None:
+            link = release.html_url or link
+            if release.prerelease != p.prerelease:
+                return CheckResult.failed(
+                    f"release {p.tag} exists but is {'' if release.prerelease else 'not '}"
+                    "a pre-release: fix it by hand on GitHub", link)
+            state = "draft" if release.draft else (
+                "pre-release" if release.prerelease else "release")
+            return CheckResult.done(f"{state} {release.name or p.tag} exists", link)
+        if await gh.get_tag_ref(p.repo, p.tag) is None:
+            return CheckResult.failed(f"tag {p.tag} is not in {p.repo}: push it first", link)
+        body, problem = await self._body(gh)
+        if body is None:
+            return CheckResult.failed(problem, link)
+        return CheckResult.incomplete(f"no release of {p.tag} yet", link)
+
+    async def apply(self) -> None:
+        p = self.params
+        gh = self.ctx.github()
+        body, problem = await self._body(gh)
+        if body is None:
+            raise RuntimeError(problem)
+        payload: dict[str, object] = {"tag_name": p.tag, "name": p.name, "body": body,
+                                      "prerelease": p.prerelease, "draft": p.draft}
+        if p.make_latest is not None:
+            payload["make_latest"] = p.make_latest
+        # One POST; an ambiguous failure propagates and the engine re-checks.
+        await gh.http.post(f"repos/{p.repo}/releases", json=payload)
+
+
+class BodyContainsParams(Params):
+    repo: str
+    tag: str
+    contains_issue_link: str
+    """Title of the issue (in ``repo``) whose link the body must contain."""
+
+
+@register
+class ReleaseBodyContains(ActionKind):
+    kind = "github.release-body-contains"
+    summary = "Verify that a release's body links the tracking issue"
+    Params = BodyContainsParams
+    params: BodyContainsParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (f"Verifies that the body of the release `{p.tag}` in **{p.repo}** links the "
+                f"issue \"{p.contains_issue_link}\", where users report problems with this "
+                "release. Read-only.\n\n"
+                + code_block(f"gh issue list -R {p.repo} -s all --search "
+                             f"{_quote(p.contains_issue_link + ' in:title')}",
+                             f"gh release view {p.tag} -R {p.repo} --json body --jq .body | "
+                             f"grep -F 'https://github.com/{p.repo}/issues/<number>'"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        release = await find_release(gh, p.repo, p.tag)
+        if release is None:
+            return CheckResult.failed(f"no release of {p.tag}", _releases_page(p.repo, p.tag))
+        link = release.html_url or _releases_page(p.repo, p.tag)
+        issue = await gh.find_issue(p.repo, p.contains_issue_link)
+        if issue is None:
+            return CheckResult.failed(f"issue {p.contains_issue_link!r} not found", link)
+        body = release.body or ""
+        if issue.html_url in body or f"{p.repo}/issues/{issue.number}" in body:
+            return CheckResult.done(f"the body links #{issue.number}", link)
+        return CheckResult.failed(f"the body does not link {issue.html_url}", link)
+
+    async def apply(self) -> None:
+        """Never called: the check never says incomplete."""
+
+
+class LatestParams(Params):
+    repo: str
+    tag: str
+
+
+@register
+class ReleaseLatest(ActionKind):
+    kind = "github.release-latest"
+    summary = "Make sure a release is the one GitHub marks as latest"
+    Params = LatestParams
+    params: LatestParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (f"Checks that GitHub shows `{p.tag}` as the **latest** release of **{p.repo}** "
+                "(what `releases/latest` links and install scripts resolve to). If it is "
+                "not, the release is marked latest.\n\n"
+                + code_block(f"gh api repos/{p.repo}/releases/latest --jq .tag_name",
+                             f"gh release edit {p.tag} -R {p.repo} --latest"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        latest = await gh.latest_release(p.repo)
+        if latest is not None and latest.tag_name == p.tag:
+            return CheckResult.done(f"{p.tag} is the latest release", latest.html_url or None)
+        release = await find_release(gh, p.repo, p.tag)
+        link = f"https://github.com/{p.repo}/releases/latest"
+        if release is None:
+            return CheckResult.failed(f"no release of {p.tag}", link)
+        if release.draft or release.prerelease:
+            state = "draft" if release.draft else "pre-release"
+            return CheckResult.failed(f"{p.tag} is a {state}: it cannot be the latest", link)
+        current = latest.tag_name if latest else "none"
+        return CheckResult.incomplete(f"the latest release is {current}, not {p.tag}", link)
+
+    async def apply(self) -> None:
+        p = self.params
+        gh = self.ctx.github()
+        release = await find_release(gh, p.repo, p.tag)
+        if release is None:
+            raise RuntimeError(f"no release of {p.tag}")
+        await gh.http.patch(f"repos/{p.repo}/releases/{release.id}",
+                            json={"make_latest": "true"})
+
+
+class AssetsParams(Params):
+    repo: str
+    tag: str
+    expected: list[str]
+    with_checksums: str | None = None
+    """Suffix of each asset's checksum file (``.sha512``)."""
+    rerun_workflow: str | None = None
+    """Workflow whose latest run is rerun when assets are missing."""
+
+
+@register
+class ReleaseAssets(ActionKind):
+    kind = "github.release-assets"
+    summary = "Verify that a release has the expected assets and their checksum files"
+    Params = AssetsParams
+    params: AssetsParams
+
+    def _wanted(self) -> list[str]:
+        p = self.params
+        out = list(p.expected)
+        if p.with_checksums:
+            out += [name + p.with_checksums for name in p.expected]
+        return out
+
+    def explain(self) -> str:
+        p = self.params
+        rerun = (f" If some are missing, the latest run of `{p.rerun_workflow}` is rerun "
+                 "(once per attempt) and waited for." if p.rerun_workflow else "")
+        cmds = [f"gh release view {p.tag} -R {p.repo} --json assets --jq '.assets[].name'"]
+        if p.rerun_workflow:
+            cmds += [f"gh run list -R {p.repo} -w {p.rerun_workflow} -L 1",
+                     f"gh run rerun -R {p.repo} <run-id>"]
+        return (f"Verifies that the release `{p.tag}` of **{p.repo}** carries the binaries "
+                + (f"and their `{p.with_checksums}` checksum files " if p.with_checksums
+                   else "")
+                + "that users download from the release page:\n\n"
+                + "\n".join(f"- `{x}`" for x in self._wanted()) + f"\n\n{rerun.strip()}\n\n"
+                + code_block(*cmds))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        release = await find_release(gh, p.repo, p.tag)
+        link = _releases_page(p.repo, p.tag)
+        if release is None:
+            return CheckResult.failed(f"no release of {p.tag}", link)
+        link = release.html_url or link
+        have = {a.name for a in await gh.list_release_assets(p.repo, release.id)}
+        missing = [x for x in self._wanted() if x not in have]
+        if not missing:
+            return CheckResult.done(f"all {len(self._wanted())} assets are there", link)
+        what = f"{len(missing)} assets missing ({', '.join(missing[:3])}"
+        what += ", …)" if len(missing) > 3 else ")"
+        if not p.rerun_workflow:
+            return CheckResult.failed(what, link)
+        runs = await gh.list_runs(p.repo, p.rerun_workflow, limit=1)
+        if not runs:
+            return CheckResult.failed(f"{what}; no {p.rerun_workflow} run to rerun", link)
+        if runs[0].status != "completed":
+            return CheckResult.in_progress(f"{what}; run {runs[0].id} is {runs[0].status}",
+                                           runs[0].html_url or link)
+        return CheckResult.incomplete(f"{what}; will rerun run {runs[0].id}", link)
+
+    async def apply(self) -> None:
+        p = self.params
+        gh = self.ctx.github()
+        assert p.rerun_workflow is not None, "apply only follows an incomplete check"
+        runs = await gh.list_runs(p.repo, p.rerun_workflow, limit=1)
+        if not runs or runs[0].status != "completed":
+            return  # the re-check reports it
+        await gh.rerun(p.repo, runs[0].id)
+
+
+class BodyAppendParams(Params):
+    repo: str
+    tag: str
+    text: str
+    """The line to add; ``{discourse_topic_url}`` is replaced by the topic's link."""
+    marker: str
+    """Hidden marker (an HTML comment) that makes the append happen once."""
+    discourse_title: str | None = None
+    """Title of the forum topic whose link fills ``{discourse_topic_url}``."""
+
+
+@register
+class ReleaseBodyAppend(ActionKind):
+    kind = "github.release-body-append"
+    summary = "Append a line (once, by marker) to a release's body"
+    Params = BodyAppendParams
+    params: BodyAppendParams
+
+    def explain(self) -> str:
+        p = self.params
+        topic = (f" `{{discourse_topic_url}}` is the link of the forum topic "
+                 f"\"{p.discourse_title}\"." if p.discourse_title else "")
+        return (f"Adds \"{p.text}\" to the end of the body of the release `{p.tag}` of "
+                f"**{p.repo}**, so readers of the release find the discussion.{topic} A hidden "
+                f"`<!-- {p.marker} -->` comment marks it: if the body has it, nothing is done."
+                "\n\n" + code_block(
+                    f"gh release view {p.tag} -R {p.repo} --json body --jq .body > body.md",
+                    f"grep -F '<!-- {p.marker} -->' body.md || {{ echo; echo {_quote(p.text)}; "
+                    f"echo '<!-- {p.marker} -->'; }} >> body.md",
+                    f"gh release edit {p.tag} -R {p.repo} --notes-file body.md"))
+
+    def _marker(self) -> str:
+        return f"<!-- {self.params.marker} -->"
+
+    async def _topic_url(self) -> str | None:
+        from cockpit.services.discourse import DiscourseClient
+
+        title = self.params.discourse_title
+        if title is None:
+            return None
+        http = self.ctx.session.http_client(
+            "discourse", self.ctx.settings.discourse_url, token=token_from_env("discourse"),
+            auth_header="Api-Key", auth_scheme=None,
+            headers={"Api-Username": "system", "Accept": "application/json"})
+        client = DiscourseClient.__new__(DiscourseClient)
+        client.http = http
+        topic = await client.find_topic(title)
+        return client.topic_url(topic) if topic is not None else None
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        release = await find_release(gh, p.repo, p.tag)
+        if release is None:
+            return CheckResult.failed(f"no release of {p.tag}", _releases_page(p.repo, p.tag))
+        link = release.html_url or _releases_page(p.repo, p.tag)
+        if self._marker() in (release.body or ""):
+            return CheckResult.done("the body already has the line", link)
+        if p.discourse_title and await self._topic_url() is None:
+            return CheckResult.failed(f"forum topic {p.discourse_title!r} not found", link)
+        return CheckResult.incomplete("the line is not in the body yet", link)
+
+    async def apply(self) -> None:
+        p = self.params
+        gh = self.ctx.github()
+        release = await find_release(gh, p.repo, p.tag)
+        if release is None:
+            raise RuntimeError(f"no release of {p.tag}")
+        body = release.body or ""
+        if self._marker() in body:
+            return
+        url = await self._topic_url()
+        line = p.text.replace("{discourse_topic_url}", url or "")
+        await gh.update_release(p.repo, release.id,
+                                body=body.rstrip() + f"\n\n{line}\n{self._marker()}\n")
