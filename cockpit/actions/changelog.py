@@ -126,7 +126,7 @@ class ChangelogFill(ActionKind):
                     author = line[1:]
                     commits[author] += 1
                 elif line.strip():
-                    plus, minus, name = (line.split("\t") + ["", "", ""])[:3]
+                    plus, minus, name = [*line.split("\t"), "", "", ""][:3]
                     added[author] += int(plus) if plus.isdigit() else 0
                     removed[author] += int(minus) if minus.isdigit() else 0
                     files[author].add(name)
