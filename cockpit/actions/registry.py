@@ -12,6 +12,8 @@ file's blob sha, so it can never add the line twice).
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from cockpit.actions.base import ActionKind, Params, code_block, register
@@ -342,3 +344,175 @@ class DistAddVersion(ActionKind):
         # PUT with the blob sha: GitHub refuses (409) if the file changed meanwhile.
         await gh.put_contents(p.repo, p.path, text + p.version + "\n", p.message, p.branch,
                               sha=content.sha)
+
+
+# -- npm dependency bump ---------------------------------------------------------------------
+
+_DEP_SECTIONS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+
+
+def _dump(doc: Any) -> str:
+    """npm's own layout: two-space JSON, UTF-8 as is, trailing newline."""
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _bump_spec(spec: str, version: str) -> str:
+    """Keep a range prefix (``^``, ``~``, ``>=``…) and replace the version."""
+    prefix = re.match(r"^[\^~<>=v ]*", spec)
+    return (prefix.group(0) if prefix else "") + version
+
+
+class BumpParams(Params):
+    repo: str
+    branch: str
+    package: str
+    version: str
+    """Without ``v``."""
+    files: list[str] = ["package.json", "package-lock.json"]
+    """``package.json`` and/or the lock file (``package-lock.json``, v1 to v3 layouts)."""
+    resolved: str | None = None
+    """Tarball URL recorded in the lock file."""
+    message: str
+
+
+@register
+class NpmDependencyBump(ActionKind):
+    kind = "npm.dependency-bump"
+    summary = "Bump a dependency in package.json and package-lock.json on a branch, commit, push"
+    Params = BumpParams
+    params: BumpParams
+
+    def explain(self) -> str:
+        p = self.params
+        v = p.version.removeprefix("v")
+        return (
+            f"On branch `{p.branch}` of **{p.repo}**, sets the dependency `{p.package}` to "
+            f"`{v}` in {', '.join(f'`{f}`' for f in p.files)} (the lock entry gets the new "
+            "version, tarball URL and, when the registry has it, integrity) and pushes one "
+            f"commit \"{p.message}\". This is how the downstream app picks up the new Kubo. "
+            "If the files already say so, nothing is committed.\n\n"
+            + code_block(
+                f"git checkout -B {p.branch} origin/{p.branch}",
+                f"npm install --save-exact {p.package}@{v}",
+                f"git commit -m '{p.message}' -- {' '.join(p.files)}",
+                f"git push origin {p.branch}",
+            )
+        )
+
+    async def _integrity(self) -> str | None:
+        doc = await _packument(self, self.params.package)
+        entry = ((doc or {}).get("versions") or {}).get(self.params.version.removeprefix("v"))
+        value = ((entry or {}).get("dist") or {}).get("integrity")
+        return str(value) if value else None
+
+    def _edit(self, name: str, text: str, integrity: str | None) -> tuple[str, bool]:
+        """(new text, package found) for one file."""
+        p = self.params
+        v = p.version.removeprefix("v")
+        doc = json.loads(text)
+        found = False
+
+        def deps(node: dict[str, Any]) -> None:
+            nonlocal found
+            for section in _DEP_SECTIONS:
+                table = node.get(section)
+                if isinstance(table, dict) and isinstance(table.get(p.package), str):
+                    table[p.package] = _bump_spec(table[p.package], v)
+                    found = True
+
+        def locked(entry: dict[str, Any]) -> None:
+            nonlocal found
+            found = True
+            entry["version"] = v
+            if p.resolved:
+                entry["resolved"] = p.resolved
+            if integrity:
+                entry["integrity"] = integrity
+            else:
+                entry.pop("integrity", None)  # stale for the new tarball
+
+        if name.endswith("package-lock.json") or name.endswith("npm-shrinkwrap.json"):
+            packages = doc.get("packages")
+            if isinstance(packages, dict):
+                if isinstance(packages.get(""), dict):
+                    deps(packages[""])
+                entry = packages.get(f"node_modules/{p.package}")
+                if isinstance(entry, dict):
+                    locked(entry)
+            legacy = doc.get("dependencies")  # lockfile v1 (and v2's copy)
+            if isinstance(legacy, dict) and isinstance(legacy.get(p.package), dict):
+                locked(legacy[p.package])
+        else:
+            deps(doc)
+        return _dump(doc), found
+
+    async def _plan(self, show: Any, integrity: str | None) -> tuple[dict[str, str], str]:
+        """(files to write, problem)."""
+        out: dict[str, str] = {}
+        for name in self.params.files:
+            text = await show(name)
+            if text is None:
+                return {}, f"{name} does not exist on {self.params.branch}"
+            edited, found = self._edit(name, text, integrity)
+            if not found:
+                return {}, f"{name} does not depend on {self.params.package}"
+            if json.loads(edited) != json.loads(text):
+                out[name] = edited
+        return out, ""
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        link = f"https://github.com/{p.repo}/tree/{p.branch}"
+        repo = await self.ctx.git(p.repo)
+        if await repo.remote_branch_sha(p.branch) is None:
+            return CheckResult.failed(f"branch {p.branch} does not exist in {p.repo}", link)
+
+        async def show(name: str) -> str | None:
+            return await repo.show_file(f"origin/{p.branch}", name)
+
+        # Compared as data, so the registry's integrity (which may be unknown) is not needed.
+        changes, problem = await self._plan(show, None)
+        if problem:
+            return CheckResult.failed(problem, link)
+        changes = {k: v for k, v in changes.items() if not self._only_integrity(k, v,
+                                                                                await show(k))}
+        if not changes:
+            return CheckResult.done(f"{p.package} is {p.version} in "
+                                    f"{', '.join(p.files)} on {p.branch}", link)
+        return CheckResult.incomplete(f"{', '.join(changes)} on {p.branch} need "
+                                      f"{p.package} {p.version}", link)
+
+    @staticmethod
+    def _only_integrity(name: str, edited: str, current: str | None) -> bool:
+        """True if the only difference is a dropped integrity field (already bumped)."""
+        if current is None:
+            return False
+
+        def strip(doc: Any) -> Any:
+            if isinstance(doc, dict):
+                return {k: strip(v) for k, v in doc.items() if k != "integrity"}
+            if isinstance(doc, list):
+                return [strip(x) for x in doc]
+            return doc
+
+        return bool(strip(json.loads(edited)) == strip(json.loads(current)))
+
+    async def apply(self) -> None:
+        p = self.params
+        repo = await self.ctx.git(p.repo)
+        integrity = await self._integrity()
+        await repo.run("checkout", "-B", p.branch, f"origin/{p.branch}")
+
+        async def show(name: str) -> str | None:
+            path = repo.workdir / name
+            return path.read_text(encoding="utf-8") if path.exists() else None
+
+        changes, problem = await self._plan(show, integrity)
+        if problem:
+            raise RuntimeError(problem)
+        if not changes:
+            return
+        for name, text in changes.items():
+            (repo.workdir / name).write_text(text, encoding="utf-8")
+        await repo.run("commit", "-m", p.message, "--", *changes)
+        await repo.run("push", "origin", f"HEAD:refs/heads/{p.branch}")

@@ -142,3 +142,49 @@ async def test_dist_add_version_once_even_with_faults(sandbox: SandboxHandle) ->
     listing = sandbox.sandbox.repos["ipfs/distributions"].blob_at("master", "dists/kubo/versions")
     assert listing is not None
     assert listing[1].decode().splitlines().count("v0.30.0-rc1") == 1
+
+
+BUMP = '''
+[[stages.actions]]
+id = "bump"
+kind = "npm.dependency-bump"
+title = "t"
+[stages.actions.params]
+repo = "ipfs/ipfs-desktop"
+branch = "kubo-{version.tag}"
+package = "kubo"
+version = "{version.number}"
+files = ["package.json", "package-lock.json"]
+resolved = "https://registry.npmjs.org/kubo/-/kubo-{version.number}.tgz"
+message = "chore: bump kubo to {version.number}"
+'''
+
+
+async def test_npm_dependency_bump_one_commit_then_nothing(sandbox: SandboxHandle) -> None:
+    import json
+
+    from cockpit.services.github import GitHubClient
+
+    desktop = "ipfs/ipfs-desktop"
+    async with GitHubClient(sandbox.api_url, sandbox.admin_token) as gh:
+        main = await gh.get_branch(desktop, "main")
+        assert main is not None
+        await gh.ensure_branch(desktop, "kubo-v0.30.0-rc1", main.sha)
+    report, events = await _run(BUMP, "v0.30.0-rc1")
+    assert report.outcome is Outcome.DONE, report
+    assert sum(isinstance(e, ActionApplying) for e in events) == 1
+    git = sandbox.sandbox.repos[desktop]
+    pkg = git.blob_at("kubo-v0.30.0-rc1", "package.json")
+    lock = git.blob_at("kubo-v0.30.0-rc1", "package-lock.json")
+    assert pkg is not None and lock is not None
+    assert json.loads(pkg[1])["dependencies"]["kubo"] == "0.30.0-rc1"
+    entry = json.loads(lock[1])["packages"]["node_modules/kubo"]
+    assert entry["version"] == "0.30.0-rc1" and entry["resolved"].endswith("kubo-0.30.0-rc1.tgz")
+    assert json.loads(lock[1])["packages"][""]["dependencies"]["kubo"] == "0.30.0-rc1"
+    head = git.resolve("refs/heads/kubo-v0.30.0-rc1")
+
+    sandbox.clear_requests()
+    report, events = await _run(BUMP, "v0.30.0-rc1")
+    assert report.outcome is Outcome.DONE
+    assert not any(isinstance(e, ActionApplying) for e in events)
+    assert git.resolve("refs/heads/kubo-v0.30.0-rc1") == head
