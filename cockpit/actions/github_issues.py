@@ -1,0 +1,536 @@
+"""GitHub issue kinds: tracking issues, plain issues, comments once, checklists, closing.
+
+Issues are found by exact title (``GET repos/{repo}/issues?state=all``), comments by a
+hidden marker (``<!-- cockpit:… -->``) in their body, so reruns from any machine find
+what an earlier run made and never make a second one. Creates are never retried here:
+an ambiguous POST propagates and the engine re-checks the world before anything else.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.model import CheckResult, Version
+from cockpit.services.github import Comment, GitHubClient, Issue
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+async def find_issue(gh: GitHubClient, repo: str, title: str, include_closed: bool = True
+                     ) -> Issue | None:
+    """The open issue titled exactly ``title`` (oldest), else a closed one if allowed."""
+    matches = [i for i in await gh.list_issues(repo, state="all") if i.title == title]
+    open_ = [i for i in matches if i.state == "open"]
+    if open_:
+        return min(open_, key=lambda i: i.number)
+    if include_closed and matches:
+        return min(matches, key=lambda i: i.number)
+    return None
+
+
+def _find_cmd(repo: str, title: str) -> str:
+    return f"gh issue list -R {repo} --state all --search {_q(f'in:title {title}')}"
+
+
+def _marker(marker: str) -> str:
+    return f"<!-- {marker} -->"
+
+
+async def find_comment(gh: GitHubClient, repo: str, number: int, marker: str
+                       ) -> Comment | None:
+    tag = _marker(marker)
+    for comment in await gh.list_comments(repo, number):
+        if tag in comment.body:
+            return comment
+    return None
+
+
+def _strip_front_matter(text: str) -> str:
+    """Issue templates may start with YAML front matter (``---`` … ``---``): drop it."""
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 4)
+        if end != -1:
+            return text[end + 5:].lstrip("\n")
+    return text
+
+
+# -- github.issue ------------------------------------------------------------------------
+
+class IssueParams(Params):
+    repo: str
+    title: str
+    body: str = ""
+    labels: list[str] = []
+    include_closed: bool = False
+    """A closed issue with that title also counts (otherwise only an open one does)."""
+
+
+class _IssueBase(ActionKind):
+    """Get-or-create an issue by exact title; subclasses say what title and body."""
+
+    def _title(self) -> str:
+        raise NotImplementedError
+
+    def _include_closed(self) -> bool:
+        raise NotImplementedError
+
+    def _labels(self) -> list[str]:
+        raise NotImplementedError
+
+    async def _body(self, gh: GitHubClient) -> str:
+        raise NotImplementedError
+
+    async def _assignees(self, gh: GitHubClient) -> list[str]:
+        return []
+
+    @property
+    def _repo(self) -> str:
+        repo: str = self.params.repo
+        return repo
+
+    async def check(self) -> CheckResult:
+        gh = self.ctx.github()
+        issue = await find_issue(gh, self._repo, self._title(), self._include_closed())
+        if issue is not None:
+            return CheckResult.done(f"issue #{issue.number} \"{issue.title}\" is {issue.state}",
+                                    issue.html_url)
+        return CheckResult.incomplete(f"no issue \"{self._title()}\" in {self._repo} yet")
+
+    async def apply(self) -> None:
+        gh = self.ctx.github()
+        if await find_issue(gh, self._repo, self._title(), self._include_closed()):
+            return
+        body = await self._body(gh)
+        # Not retried on an ambiguous failure: the engine re-checks first.
+        issue = await gh.create_issue(self._repo, title=self._title(), body=body,
+                                      labels=self._labels() or None,
+                                      assignees=await self._assignees(gh) or None)
+        self.ctx.log(f"opened issue #{issue.number}: {issue.html_url}")
+
+
+@register
+class OpenIssue(_IssueBase):
+    kind = "github.issue"
+    summary = "Open an issue (get-or-create by title)"
+    Params = IssueParams
+    params: IssueParams
+
+    def _title(self) -> str:
+        return self.params.title
+
+    def _include_closed(self) -> bool:
+        return self.params.include_closed
+
+    def _labels(self) -> list[str]:
+        return self.params.labels
+
+    async def _body(self, gh: GitHubClient) -> str:
+        return self.params.body
+
+    def explain(self) -> str:
+        p = self.params
+        which = "open or closed" if p.include_closed else "open"
+        return (
+            f"Opens the issue \"{p.title}\" in **{p.repo}**"
+            + (f" with labels {', '.join(p.labels)}" if p.labels else "")
+            + f". An {which} issue with exactly that title is reused, never duplicated "
+            "(GitHub itself would happily make two).\n\n"
+            + code_block(_find_cmd(p.repo, p.title),
+                         f"gh issue create -R {p.repo} --title {_q(p.title)} --body-file body.md"
+                         + "".join(f" --label {_q(label)}" for label in p.labels))
+            + "\n\nBody:\n\n" + code_block(p.body, lang="markdown")
+        )
+
+
+# -- github.tracking-issue / github.next-tracking-issue ------------------------------------
+
+class TrackingParams(Params):
+    repo: str
+    title: str
+    template: str
+    """Path of the issue template in the repository."""
+    template_ref: str = "master"
+    replace: dict[str, str] = {}
+    """Literal replacements in the template (``vX.Y.Z`` → ``v0.30.0``)."""
+    labels: list[str] = []
+    assign_driver: bool = False
+    """Assign the issue to the token's user (the release driver)."""
+    include_closed: bool = False
+
+
+class _FromTemplate(_IssueBase):
+    async def _template(self, gh: GitHubClient, replace: dict[str, str]) -> str:
+        p = self.params
+        content = await gh.get_contents(p.repo, p.template, ref=p.template_ref)
+        if content is None:
+            raise RuntimeError(f"issue template {p.template} not found on {p.template_ref}")
+        text = _strip_front_matter(content.text)
+        for old, new in replace.items():
+            text = text.replace(old, new)
+        return text
+
+    def _template_cmds(self, replace: dict[str, str]) -> list[str]:
+        p = self.params
+        sed = " ".join(f"-e {_q(f's/{re.escape(a)}/{b}/g')}" for a, b in replace.items())
+        return [
+            _find_cmd(p.repo, self._title()),
+            f"gh api repos/{p.repo}/contents/{p.template}?ref={p.template_ref} "
+            f"--jq .content | base64 -d{' | sed ' + sed if sed else ''} > body.md",
+            f"gh issue create -R {p.repo} --title {_q(self._title())} --body-file body.md"
+            + "".join(f" --label {_q(label)}" for label in p.labels)
+            + (" --assignee @me" if getattr(p, "assign_driver", False) else ""),
+        ]
+
+
+@register
+class TrackingIssue(_FromTemplate):
+    kind = "github.tracking-issue"
+    summary = "Get-or-create the release tracking issue from the issue template"
+    Params = TrackingParams
+    params: TrackingParams
+
+    def _title(self) -> str:
+        return self.params.title
+
+    def _include_closed(self) -> bool:
+        return self.params.include_closed
+
+    def _labels(self) -> list[str]:
+        return self.params.labels
+
+    async def _body(self, gh: GitHubClient) -> str:
+        return await self._template(gh, self.params.replace)
+
+    async def _assignees(self, gh: GitHubClient) -> list[str]:
+        return [(await gh.user()).login] if self.params.assign_driver else []
+
+    def explain(self) -> str:
+        p = self.params
+        return (
+            f"Makes sure the tracking issue \"{p.title}\" exists in **{p.repo}**. The "
+            "tracking issue is where the release is coordinated in public: its checklist is "
+            "ticked as stages finish, and testers and announcements are linked from it. "
+            f"If it is missing it is created from the template `{p.template}` (on "
+            f"`{p.template_ref}`)"
+            + (", " + ", ".join(f"`{a}` → `{b}`" for a, b in p.replace.items())
+               if p.replace else "")
+            + (", assigned to you" if p.assign_driver else "")
+            + ". An existing " + ("open or closed " if p.include_closed else "open ")
+            + "issue with that exact title is reused.\n\n"
+            + code_block(*self._template_cmds(p.replace))
+        )
+
+
+class NextTrackingParams(Params):
+    repo: str
+    after_version: str
+    """The version just released (``0.30.0``); the next minor is ``0.31.0``."""
+    title_format: str = "Release v{version}"
+    template: str
+    template_ref: str = "master"
+    labels: list[str] = []
+
+
+def next_minor(after: str) -> str:
+    v = Version.parse(after if after.startswith("v") else f"v{after}")
+    return f"{v.major}.{v.minor + 1}.0"
+
+
+@register
+class NextTrackingIssue(_FromTemplate):
+    kind = "github.next-tracking-issue"
+    summary = "Get-or-create the tracking issue of the next minor release vX.(Y+1).0"
+    Params = NextTrackingParams
+    params: NextTrackingParams
+
+    def _title(self) -> str:
+        return self.params.title_format.replace("{version}", next_minor(self.params.after_version))
+
+    def _include_closed(self) -> bool:
+        return True
+
+    def _labels(self) -> list[str]:
+        return self.params.labels
+
+    def _replace(self) -> dict[str, str]:
+        return {"vX.Y.Z": f"v{next_minor(self.params.after_version)}"}
+
+    async def _body(self, gh: GitHubClient) -> str:
+        return await self._template(gh, self._replace())
+
+    def explain(self) -> str:
+        p = self.params
+        return (
+            f"Opens the tracking issue of the next minor release, \"{self._title()}\", in "
+            f"**{p.repo}**, from the template `{p.template}` with `vX.Y.Z` filled in, so the "
+            "next release has its public checklist from day one. An issue with that exact "
+            "title (open or closed) is reused.\n\n"
+            + code_block(*self._template_cmds(self._replace()))
+        )
+
+
+# -- github.issue-comment ---------------------------------------------------------------------
+
+class CommentParams(Params):
+    repo: str
+    issue_title: str
+    body: str
+    marker: str = ""
+    """Hidden marker that makes the comment get-or-create; default ``cockpit:stage/action``."""
+    mentions_from: str = ""
+    """A file in the repository whose ``@handles`` fill ``{mentions}`` in the body."""
+    mentions_ref: str = "master"
+    run_of: str = ""
+    """An earlier action whose workflow run fills ``{run_url}`` (not supported yet)."""
+
+
+_HANDLE = re.compile(r"(?<![\w/])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))")
+_LEFT = re.compile(r"\{(\w+)\}")
+
+
+@register
+class IssueComment(ActionKind):
+    kind = "github.issue-comment"
+    summary = "Comment on an issue found by title, once (a hidden marker makes it get-or-create)"
+    Params = CommentParams
+    params: CommentParams
+
+    @property
+    def marker(self) -> str:
+        return self.params.marker or f"cockpit:{self.ctx.stage_id}/{self.ctx.action_id}"
+
+    def explain(self) -> str:
+        p = self.params
+        extra = (f" `{{mentions}}` becomes the `@handles` listed in `{p.mentions_from}` (on "
+                 f"`{p.mentions_ref}`)." if p.mentions_from else "")
+        return (
+            f"Comments on the issue \"{p.issue_title}\" in **{p.repo}**, once: the comment "
+            f"carries the hidden marker `{_marker(self.marker)}`, and a comment with that "
+            "marker already there counts as done, so a rerun never posts twice." + extra
+            + "\n\n" + code_block(
+                _find_cmd(p.repo, p.issue_title),
+                f"gh api repos/{p.repo}/issues/<number>/comments --jq "
+                f"'.[] | select(.body | contains(\"{_marker(self.marker)}\")) | .html_url'",
+                f"gh issue comment -R {p.repo} <number> --body-file comment.md")
+            + "\n\nComment:\n\n" + code_block(p.body, lang="markdown")
+        )
+
+    async def _text(self, gh: GitHubClient) -> str:
+        p = self.params
+        body = p.body
+        if "{mentions}" in body:
+            handles: list[str] = []
+            if p.mentions_from:
+                content = await gh.get_contents(p.repo, p.mentions_from, ref=p.mentions_ref)
+                if content is None:
+                    raise RuntimeError(f"{p.mentions_from} not found on {p.mentions_ref}")
+                for handle in _HANDLE.findall(content.text):
+                    if handle not in handles:
+                        handles.append(handle)
+            body = body.replace("{mentions}", " ".join(f"@{h}" for h in handles))
+        return body.rstrip() + "\n\n" + _marker(self.marker)
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        issue = await find_issue(gh, p.repo, p.issue_title)
+        if issue is None:
+            return CheckResult.failed(f"no issue \"{p.issue_title}\" in {p.repo}")
+        comment = await find_comment(gh, p.repo, issue.number, self.marker)
+        if comment is not None:
+            return CheckResult.done(f"commented on #{issue.number}",
+                                    comment.html_url or issue.html_url)
+        left = sorted(set(_LEFT.findall(p.body)) - {"mentions"})
+        if left:
+            return CheckResult.failed(
+                "the comment needs " + ", ".join("{" + x + "}" for x in left)
+                + ", which this cockpit cannot fill in yet: post it by hand "
+                f"(with {_marker(self.marker)}) and rerun", issue.html_url)
+        return CheckResult.incomplete(f"no comment on #{issue.number} yet", issue.html_url)
+
+    async def apply(self) -> None:
+        p = self.params
+        gh = self.ctx.github()
+        issue = await find_issue(gh, p.repo, p.issue_title)
+        if issue is None:
+            raise RuntimeError(f"no issue \"{p.issue_title}\" in {p.repo}")
+        if await find_comment(gh, p.repo, issue.number, self.marker) is not None:
+            return
+        comment = await gh.create_comment(p.repo, issue.number, await self._text(gh))
+        self.ctx.log(f"commented: {comment.html_url}")
+
+
+# -- github.issue-checklist -------------------------------------------------------------------
+
+class ChecklistParams(Params):
+    repo: str
+    issue_title: str
+    item: str
+    """Text of the checklist item (its line starts with it after ``- [ ]``)."""
+    checked: bool = True
+
+
+@register
+class IssueChecklist(ActionKind):
+    kind = "github.issue-checklist"
+    summary = "Tick (or untick) one checklist item of an issue's body"
+    Params = ChecklistParams
+    params: ChecklistParams
+
+    def _pattern(self) -> re.Pattern[str]:
+        return re.compile(r"^(\s*[-*] \[)([ xX])(\] " + re.escape(self.params.item) + r")",
+                          re.MULTILINE)
+
+    def explain(self) -> str:
+        p = self.params
+        mark = "x" if p.checked else " "
+        return (
+            f"{'Ticks' if p.checked else 'Unticks'} \"{p.item}\" in the checklist of the "
+            f"issue \"{p.issue_title}\" in **{p.repo}**, so anyone following the release sees "
+            "how far it is. Only that item's box changes; the rest of the body is kept.\n\n"
+            + code_block(
+                _find_cmd(p.repo, p.issue_title),
+                f"gh issue view -R {p.repo} <number> --json body --jq .body > body.md",
+                f"$EDITOR body.md   # - [{mark}] {p.item}",
+                f"gh issue edit -R {p.repo} <number> --body-file body.md")
+        )
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        issue = await find_issue(gh, p.repo, p.issue_title)
+        if issue is None:
+            return CheckResult.failed(f"no issue \"{p.issue_title}\" in {p.repo}")
+        m = self._pattern().search(issue.body or "")
+        if m is None:
+            return CheckResult.failed(f"no checklist item \"{p.item}\" in #{issue.number}",
+                                      issue.html_url)
+        if (m.group(2) != " ") == p.checked:
+            state = "ticked" if p.checked else "unticked"
+            return CheckResult.done(f"\"{p.item}\" is {state} on #{issue.number}",
+                                    issue.html_url)
+        return CheckResult.incomplete(f"\"{p.item}\" needs {'a tick' if p.checked else 'untick'}",
+                                      issue.html_url)
+
+    async def apply(self) -> None:
+        p = self.params
+        gh = self.ctx.github()
+        issue = await find_issue(gh, p.repo, p.issue_title)
+        if issue is None:
+            raise RuntimeError(f"no issue \"{p.issue_title}\" in {p.repo}")
+        fresh = await gh.get_issue(p.repo, issue.number)
+        mark = "x" if p.checked else " "
+        body = self._pattern().sub(lambda m: m.group(1) + mark + m.group(3), fresh.body or "",
+                                   count=1)
+        if body != (fresh.body or ""):
+            await gh.update_issue(p.repo, issue.number, body=body)
+
+
+# -- github.issue-close -----------------------------------------------------------------------
+
+class CloseParams(Params):
+    repo: str
+    title: str
+    state_reason: str = "completed"
+    comment: str = ""
+    """Closing comment, posted once (hidden marker) before closing."""
+
+
+@register
+class CloseIssue(ActionKind):
+    kind = "github.issue-close"
+    summary = "Close an issue found by title, with a closing comment"
+    Params = CloseParams
+    params: CloseParams
+
+    @property
+    def marker(self) -> str:
+        return f"cockpit:{self.ctx.stage_id}/{self.ctx.action_id}"
+
+    def explain(self) -> str:
+        p = self.params
+        return (
+            f"Closes the issue \"{p.title}\" in **{p.repo}** as `{p.state_reason}`"
+            + (", after a closing comment (posted once)" if p.comment else "")
+            + ". Closing the tracking issue is the visible end of the release. A closed "
+            "issue counts as done.\n\n"
+            + code_block(
+                _find_cmd(p.repo, p.title),
+                f"gh issue close -R {p.repo} <number> --reason {_q(p.state_reason)}"
+                + (f" --comment {_q(p.comment)}" if p.comment else ""))
+        )
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        issue = await find_issue(gh, p.repo, p.title)
+        if issue is None:
+            return CheckResult.failed(f"no issue \"{p.title}\" in {p.repo}")
+        if issue.state == "closed":
+            return CheckResult.done(f"issue #{issue.number} is closed", issue.html_url)
+        return CheckResult.incomplete(f"issue #{issue.number} is open", issue.html_url)
+
+    async def apply(self) -> None:
+        p = self.params
+        gh = self.ctx.github()
+        issue = await find_issue(gh, p.repo, p.title)
+        if issue is None:
+            raise RuntimeError(f"no issue \"{p.title}\" in {p.repo}")
+        if p.comment and await find_comment(gh, p.repo, issue.number, self.marker) is None:
+            await gh.create_comment(p.repo, issue.number,
+                                    p.comment.rstrip() + "\n\n" + _marker(self.marker))
+        await gh.update_issue(p.repo, issue.number, state="closed",
+                              state_reason=p.state_reason)
+
+
+# -- github.milestone-empty -------------------------------------------------------------------
+
+class MilestoneParams(Params):
+    repo: str
+    milestone: str
+    """Milestone title, e.g. ``v0.30.0``."""
+    missing_ok: bool = False
+    """No milestone of that title is fine (nothing can be left open in it)."""
+
+
+@register
+class MilestoneEmpty(ActionKind):
+    kind = "github.milestone-empty"
+    summary = "Verify that a milestone has no open issues or pull requests"
+    Params = MilestoneParams
+    params: MilestoneParams
+
+    def explain(self) -> str:
+        p = self.params
+        return (
+            f"Verifies that milestone `{p.milestone}` of **{p.repo}** has no open issues or "
+            "pull requests: whatever was planned for this release is either done or moved "
+            "to the next milestone before the release goes out. It only reads; moving "
+            "issues is a human decision."
+            + (" A missing milestone is fine." if p.missing_ok else "") + "\n\n"
+            + code_block(f"gh api repos/{p.repo}/milestones --jq "
+                         f"'.[] | select(.title == \"{p.milestone}\") | .open_issues'",
+                         f"gh issue list -R {p.repo} --milestone {_q(p.milestone)} --state open")
+        )
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        milestone = await gh.find_milestone(p.repo, p.milestone)
+        if milestone is None:
+            if p.missing_ok:
+                return CheckResult.done(f"no milestone {p.milestone} in {p.repo}")
+            return CheckResult.failed(f"no milestone {p.milestone} in {p.repo}")
+        if milestone.open_issues:
+            return CheckResult.failed(
+                f"milestone {p.milestone} still has {milestone.open_issues} open issue(s) or "
+                "PR(s): close them or move them to the next milestone",
+                milestone.html_url or None)
+        return CheckResult.done(f"milestone {p.milestone} has nothing open "
+                                f"({milestone.closed_issues} closed)", milestone.html_url or None)
+
+    async def apply(self) -> None:
+        """Nothing to do: this is a verification (the check never says incomplete)."""
