@@ -226,3 +226,44 @@ async def test_final_release_from_changelog_latest_assets_and_forum_link(
     assert report.outcome is Outcome.DONE, report
     assert not any(isinstance(e, ActionApplying) for e in events)
     assert not sandbox.requests(mutating=True)
+
+
+ASSETS_RERUN = '''
+[[stages.actions]]
+id = "release-rc"
+kind = "github.release"
+title = "t"
+params = { repo = "{repo}", tag = "{version.tag}", name = "{version.tag}", prerelease = true, body = "rc" }
+[[stages.actions]]
+id = "assets-dispatch"
+kind = "github.workflow-dispatch"
+title = "t"
+params = { repo = "{repo}", workflow = "sync-release-assets.yml", ref = "master" }
+[[stages.actions]]
+id = "assets"
+kind = "github.release-assets"
+title = "t"
+[stages.actions.params]
+repo = "{repo}"
+tag = "{version.tag}"
+expected = ["kubo_{version.tag}_linux-amd64.tar.gz"]
+with_checksums = ".sha512"
+rerun_workflow = "sync-release-assets.yml"
+'''
+
+
+async def test_missing_assets_rerun_the_sync_workflow(sandbox: SandboxHandle) -> None:
+    await _prepare(sandbox, "v0.30.0-rc1", "release")
+    # Not on dist.ipfs.tech yet: the sync run skips the release, one rerun does not help.
+    report, events = await _run(ASSETS_RERUN, "v0.30.0-rc1")
+    assert report.outcome is Outcome.ABORTED
+    assert report.actions[-1].action == "assets" and "missing" in report.actions[-1].reason
+    reruns = [r for r in sandbox.requests(mutating=True) if r["path"].endswith("/rerun")]
+    assert len(reruns) == 1
+    # Once listed there, the next attempt reruns the sync run again and the assets appear.
+    sandbox.sandbox.world.data["dist"]["kubo"].append("v0.30.0-rc1")
+    report, events = await _run(ASSETS_RERUN, "v0.30.0-rc1")
+    assert report.outcome is Outcome.DONE, report
+    assert [e.action for e in events if isinstance(e, ActionApplying)] == ["assets"]
+    (rel,) = _releases(sandbox, "v0.30.0-rc1")
+    assert len(rel["assets"]) == 10
