@@ -279,7 +279,7 @@ class PullChecksWait(ActionKind):
     def explain(self) -> str:
         p = self.params
         return (
-            f"Waits until every check (GitHub Actions check runs and workflow runs) of the "
+            f"Waits until every check (check runs, workflow runs and commit statuses) of the "
             f"head commit of the pull request `{p.head}` → `{p.base}` in **{p.repo}** has "
             "completed successfully. CI is the release's safety net: nothing is merged or "
             "tagged on a red build. While checks are queued or running this step is "
@@ -303,6 +303,14 @@ class PullChecksWait(ActionKind):
         items = [(c.get("name") or "check", c.get("status"), c.get("conclusion"),
                   c.get("details_url") or c.get("html_url")) for c in checks]
         items += [(r.name or "workflow run", r.status, r.conclusion, r.html_url) for r in runs]
+        # Legacy commit statuses (external CI): "pending" only counts when some exist.
+        status = (await gh.http.get(f"repos/{p.repo}/commits/{sha}/status")).json()
+        for s in status.get("statuses") or []:
+            state = s.get("state")
+            items.append((s.get("context") or "status",
+                          "completed" if state != "pending" else "in_progress",
+                          "success" if state == "success" else "failure",
+                          s.get("target_url")))
         failed = [i for i in items if i[1] == "completed" and i[2] in _BAD]
         if failed:
             name, _, conclusion, link = failed[0]
