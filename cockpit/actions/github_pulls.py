@@ -236,13 +236,13 @@ class PullBodyCompare(ActionKind):
         pull = await find_pull(gh, p.repo, p.head, p.base)
         if pull is None:
             return CheckResult.failed(f"no pull request {p.head} → {p.base} in {p.repo}")
-        body = pull.body or ""
-        section = await self._section(gh)
-        if self._with_section(body, section) == body:
-            return CheckResult.done(f"PR #{pull.number} lists the commits not included",
-                                    pull.html_url)
         if pull.is_merged:
+            # Its head branch may be gone; either way the body is history now.
             return CheckResult.done(f"PR #{pull.number} is merged; its body is history",
+                                    pull.html_url)
+        body = pull.body or ""
+        if self._with_section(body, await self._section(gh)) == body:
+            return CheckResult.done(f"PR #{pull.number} lists the commits not included",
                                     pull.html_url)
         return CheckResult.incomplete(f"PR #{pull.number}'s body needs an up-to-date list",
                                       pull.html_url)
