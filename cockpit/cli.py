@@ -9,7 +9,6 @@ import argparse
 import asyncio
 import getpass
 import json
-import os
 import socket
 import sys
 from collections.abc import Sequence
@@ -256,35 +255,32 @@ def _tui(args: argparse.Namespace, playbook: Playbook, version: Version | None) 
     return launch(playbook, make_release(playbook, version), mode=mode)
 
 
+def _demo_answers() -> AnswersPrompter:
+    from importlib import resources
+
+    source = resources.files("cockpit.playbooks").joinpath("kubo-demo-answers.toml")
+    with resources.as_file(source) as path:
+        return AnswersPrompter.from_file(path)
+
+
 def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int:
     import tempfile
 
-    from cockpit.sandbox.testing import start_sandbox, stop_sandbox
+    from cockpit.demo import demo_environment
 
-    with tempfile.TemporaryDirectory(prefix="cockpit-demo-") as home:
-        handle = start_sandbox(Path(home) / "sandbox")
-        try:
-            os.environ.update(handle.env)
-            os.environ["COCKPIT_STATE_DIR"] = str(Path(home) / "state")
-            os.environ["COCKPIT_WORKSPACE_DIR"] = str(Path(home) / "work")
-            os.environ.setdefault("COCKPIT_DRIVER", "demo")
-            os.environ.setdefault("COCKPIT_POLL_INITIAL_SECONDS", "0.2")
-            os.environ.setdefault("COCKPIT_POLL_MAX_SECONDS", "1")
-            for name, value in (("GIT_AUTHOR_NAME", "Cockpit Demo"),
-                                ("GIT_AUTHOR_EMAIL", "demo@cockpit.invalid"),
-                                ("GIT_COMMITTER_NAME", "Cockpit Demo"),
-                                ("GIT_COMMITTER_EMAIL", "demo@cockpit.invalid")):
-                os.environ.setdefault(name, value)
-            print(f"sandbox: {handle.base_url} (a local world; nothing leaves this machine)",
-                  file=sys.stderr)
-            if args.headless:
-                stages = [s.id for s in playbook.stages]
-                return asyncio.run(_run(playbook, version, stages, _prompter(args)))
-            from screens.launch import launch
+    with tempfile.TemporaryDirectory(prefix="cockpit-demo-") as home, \
+            demo_environment(Path(home)) as demo:
+        print(f"sandbox: {demo['base_url']} (a local world; nothing leaves this machine)",
+              file=sys.stderr)
+        if args.headless:
+            stages = [s.id for s in playbook.stages]
+            prompter = _prompter(args)
+            if isinstance(prompter, AnswersPrompter) and getattr(args, "playbook", None) is None:
+                prompter = prompter.with_defaults(_demo_answers())
+            return asyncio.run(_run(playbook, version, stages, prompter))
+        from screens.launch import launch
 
-            return launch(playbook, make_release(playbook, version, "demo"), mode="drive")
-        finally:
-            stop_sandbox(handle)
+        return launch(playbook, make_release(playbook, version, "demo"), mode="drive")
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ class Engine:
         self._prompter = _EventPrompter(self, session.prompter)
         session.prompter = self._prompter
         session.emit_log = self._emit_log
-        self.values = template_values(playbook, session.version)
+        self.values = template_values(playbook, session.version, session.settings)
 
     @property
     def release_key(self) -> str:

@@ -258,9 +258,13 @@ class _LineIndex:
         return None
 
 
-def template_values(playbook: Playbook, version: Any) -> dict[str, Any]:
-    """Values for ``{...}`` in parameters: ``version`` and the playbook's vars (rendered)."""
-    values: dict[str, Any] = {"version": version}
+def template_values(playbook: Playbook, version: Any, settings: Any = None) -> dict[str, Any]:
+    """Values for ``{...}`` in parameters: ``version``, ``settings`` and the playbook's vars.
+
+    ``{settings.dist_url}`` and friends let a playbook name the services it reads without
+    hard-coding them, so the sandbox (and tests) can point every fetch at 127.0.0.1.
+    """
+    values: dict[str, Any] = {"version": version, "settings": settings}
     for name, raw in playbook.vars.items():
         values[name] = render(raw, values)
     return values

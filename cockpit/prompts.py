@@ -137,6 +137,10 @@ class AnswersPrompter:
             answers[key] = PromptAnswer(value=entry.value, note=entry.note)
         return cls(answers, yes=yes)
 
+    def with_defaults(self, defaults: AnswersPrompter) -> AnswersPrompter:
+        """These answers, falling back to ``defaults`` for ids they do not mention."""
+        return AnswersPrompter({**defaults.answers, **self.answers}, yes=self.yes)
+
     def lookup(self, prompt_id: str) -> PromptAnswer | None:
         if prompt_id in self.answers:
             return self.answers[prompt_id]
@@ -153,6 +157,8 @@ class AnswersPrompter:
             return PromptAnswer(value=True, note="--yes")
         if isinstance(prompt, Choose) and prompt.default is not None and self.yes:
             return PromptAnswer(value=prompt.default, note="--yes (default)")
+        if isinstance(prompt, TextInput) and not prompt.required and self.yes:
+            return PromptAnswer(value=prompt.default, note="--yes (optional text left as is)")
         raise NoAnswer(prompt)
 
 

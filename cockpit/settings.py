@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     docker_registry_url: str = "https://hub.docker.com"
     npm_registry_url: str = "https://registry.npmjs.org"
     dist_url: str = "https://dist.ipfs.tech"
+    blog_url: str = "https://blog.ipfs.tech"
     state_dir: Path = Field(default_factory=_state_dir)
     """The local journal lives here, one JSONL file per release."""
     workspace_dir: Path = Field(default_factory=_cache_dir)

@@ -518,6 +518,21 @@ async def dist_current(request: Request) -> Response:
     return PlainTextResponse((finals or versions)[-1] + "\n")
 
 
+async def dist_manifest(request: Request) -> Response:
+    """``/{dist}/{version}/dist.json``: the build manifest, once the version is listed."""
+    sb: Sandbox = request.app.state.sandbox
+    dist, version = request.path_params["dist"], request.path_params["version"]
+    if version not in sb.world.data["dist"].get(dist, []):
+        return PlainTextResponse("404 page not found\n", 404)
+    platforms = {
+        f"{os_name}": {"archs": {arch: {"link": f"/{dist}_{version}_{os_name}-{arch}.tar.gz"}
+                                 for arch in ("amd64", "arm64")}}
+        for os_name in ("linux", "darwin", "windows")
+    }
+    return json_response({"id": dist, "version": version, "releaseLink": f"/{dist}/{version}",
+                          "platforms": platforms})
+
+
 async def job_log_blob(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
     log = sb.sim.job_log(int(request.path_params["job_id"]))
@@ -568,6 +583,7 @@ def routes() -> list[BaseRoute]:
         Mount("/dist", routes=[
             Route("/{dist}/versions", dist_versions, methods=["GET"]),
             Route("/{dist}/current", dist_current, methods=["GET"]),
+            Route("/{dist}/{version}/dist.json", dist_manifest, methods=["GET"]),
         ]),
         Route("/_blobs/actions-logs/{job_id:int}.txt", job_log_blob, methods=["GET"]),
     ]
