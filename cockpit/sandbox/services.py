@@ -424,6 +424,12 @@ async def matrix_whoami(request: Request) -> Response:
 
 # -- registries -----------------------------------------------------------------------------
 
+def _docker_digest(sb: Sandbox, repo: str, tag: str) -> str:
+    """A tag's image digest: moving tags (latest, release) share their version's digest."""
+    image = sb.world.data.get("docker_images", {}).get(repo, {}).get(tag, tag)
+    return "sha256:" + hashlib.sha256(f"{repo}:{image}".encode()).hexdigest()
+
+
 async def docker_tag(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
     repo = f"{request.path_params['ns']}/{request.path_params['repo']}"
@@ -434,7 +440,7 @@ async def docker_tag(request: Request) -> Response:
                               "errinfo": {"namespace": request.path_params["ns"],
                                           "repository": request.path_params["repo"],
                                           "tag": tag}}, 404)
-    digest = "sha256:" + hashlib.sha256(f"{repo}:{tag}".encode()).hexdigest()
+    digest = _docker_digest(sb, repo, tag)
     return json_response({
         "name": tag, "last_updated": pushed, "tag_status": "active", "full_size": 42_000_000,
         "id": int(digest[7:15], 16), "repository": 1, "v2": True, "digest": digest,
@@ -458,7 +464,7 @@ async def docker_manifest(request: Request) -> Response:
     if tag not in sb.world.data["docker"].get(repo, {}):
         return json_response({"errors": [{"code": "MANIFEST_UNKNOWN",
                                           "message": "manifest unknown", "detail": tag}]}, 404)
-    digest = "sha256:" + hashlib.sha256(f"{repo}:{tag}".encode()).hexdigest()
+    digest = _docker_digest(sb, repo, tag)
     return json_response({"schemaVersion": 2, "mediaType":
                           "application/vnd.oci.image.index.v1+json", "manifests": []},
                          headers={"docker-content-digest": digest})

@@ -282,6 +282,9 @@ class Simulator:
             if "-" not in tag:
                 tags["latest"] = tags["release"] = now
                 pushed += ["latest", "release"]
+                # Moving tags name the same image (same digest) as the version they follow.
+                images = data.setdefault("docker_images", {}).setdefault("ipfs/kubo", {})
+                images["latest"] = images["release"] = tag
             return [f"Pushed ipfs/kubo:{t}" for t in pushed]
         if full == DISTRIBUTIONS and wf == "main.yml" and run["event"] == "push" \
                 and run["head_branch"] == "master":
