@@ -235,7 +235,11 @@ class NextTrackingParams(Params):
 
 
 def next_minor(after: str) -> str:
-    v = Version.parse(after if after.startswith("v") else f"v{after}")
+    """``0.30.0`` → ``0.31.0`` (``X.(Y+1).0`` when explaining without a version)."""
+    try:
+        v = Version.parse(after if after.startswith("v") else f"v{after}")
+    except ValueError:
+        return "X.(Y+1).0"
     return f"{v.major}.{v.minor + 1}.0"
 
 

@@ -374,7 +374,7 @@ class MergePull(ActionKind):
                if p.method == "merge" else f"This repository merges with `{p.method}`.")
         return (
             f"Merges the pull request `{p.head}` → `{p.base}` in **{p.repo}** with "
-            f"`{p.method}`. {why} The merge is pinned to the head commit seen when checking, "
+            f"`{p.method}`. {why} The merge is pinned to the head commit read just before, "
             "so a branch that moved meanwhile is not merged blindly. "
             + ("The head branch is deleted afterwards. " if p.delete_branch
                else f"The branch `{p.head}` is kept. ")
