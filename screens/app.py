@@ -1,0 +1,400 @@
+"""The cockpit app: the main screen, stage workers, and the one worker-error handler."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any, Literal
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Static, Tree
+from textual.worker import Worker, WorkerState
+
+from cockpit.engine import Engine, StageReport
+from cockpit.events import ActionChecked, Event, LogLine
+from cockpit.explain import explain_action, explain_stage
+from cockpit.model import CheckResult, Outcome, Version
+from cockpit.playbook import ActionSpec, StageSpec
+from screens.commands import CockpitCommands
+from screens.messages import EngineEvent
+from screens.modals import ErrorModal, HelpScreen
+from screens.prompter import ModalPrompter
+from screens.state import GLYPHS, ReleaseState, UiStatus
+from screens.widgets.checklist import Checklist, Item
+from screens.widgets.explanation import ExplanationPane
+from screens.widgets.log_pane import FLUSH_SECONDS, LogPane
+
+Mode = Literal["drive", "walkthrough", "shadow"]
+MODES: tuple[Mode, ...] = ("drive", "walkthrough", "shadow")
+_CODE = re.compile(r"```[a-z]*\n(.*?)```", re.DOTALL)
+
+BANNERS = {
+    "walkthrough": "WALKTHROUGH — every action is explained; nothing is executed "
+                   "(r runs read-only checks)",
+    "shadow": "SHADOW — a read-only view of a release driven elsewhere; checks re-run "
+              "every {interval:.0f}s",
+}
+
+
+class CockpitApp(App[int]):
+    """Drive (or walk through, or shadow) one release of one playbook."""
+
+    CSS_PATH = "cockpit.tcss"
+    TITLE = "cockpit"
+    COMMANDS = App.COMMANDS | {CockpitCommands}
+    BINDINGS = [
+        Binding("r", "run_selected", "Run stage"),
+        Binding("c", "cancel_selected", "Cancel"),
+        Binding("a", "check_all", "Check all"),
+        Binding("y", "copy_manual", "Copy cmd"),
+        Binding("o", "open_link", "Open link"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, engine: Engine, prompter: ModalPrompter, mode: Mode = "drive", *,
+                 clock: Callable[[], float] = time.monotonic, shadow_interval: float = 30.0,
+                 auto_check: bool = True) -> None:
+        super().__init__()
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        self.engine = engine
+        self.prompter = prompter
+        prompter.app = self  # type: ignore[assignment]
+        self.mode: Mode = mode
+        self.clock = clock
+        self.shadow_interval = shadow_interval
+        self.auto_check = auto_check
+        """Shadow mode checks at start and then periodically (tests turn it off)."""
+        self.state = ReleaseState(engine.playbook, clock)
+        self.running: dict[str, Worker[object]] = {}
+        """Stage id → its worker, while a run (or a check pass) is under way."""
+        self.reports: dict[str, StageReport] = {}
+        engine.bus.listen(self._bus_listener)
+
+    # -- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.header_text(), id="release-header", markup=False)
+        if self.mode in BANNERS:
+            banner = BANNERS[self.mode].format(interval=self.shadow_interval)
+            yield Static(banner, id="mode-banner", classes=self.mode, markup=False)
+        with Horizontal(id="body"):
+            yield Checklist(self.state, self.clock, id="checklist")
+            with Vertical(id="right"):
+                yield ExplanationPane(id="explanation")
+                yield Static("", id="status-line", markup=False)
+                yield LogPane(id="log-pane")
+        yield Footer()
+
+    def header_text(self) -> str:
+        release = self.engine.session.release
+        playbook = self.engine.playbook
+        if release is None:
+            return f" {playbook.title} · no release · {self.mode.upper()}"
+        version: Version = release.version
+        return (f" {playbook.title}  {version.tag}  {version.kind.value}  │  "
+                f"mode: {self.mode.upper()}  │  driver: {release.driver}@{release.host}")
+
+    def on_mount(self) -> None:
+        self.title = f"cockpit · {self.engine.playbook.title}"
+        checklist = self.query_one(Checklist)
+        checklist.focus()
+        self.set_interval(1.0, self._tick)
+        self.set_interval(FLUSH_SECONDS, self.query_one(ExplanationPane).tick)
+        first = next(iter(self.state.stages), None)
+        if first:
+            self.show_item(Item(first))
+        if self.mode == "shadow" and self.auto_check:
+            self.action_check_all()
+            self.set_interval(self.shadow_interval, self.action_check_all)
+
+    # -- engine events -------------------------------------------------------------------
+
+    def _bus_listener(self, event: Event) -> None:
+        """Bus listener (on the app's loop): log lines buffer directly, the rest post."""
+        if isinstance(event, LogLine):
+            prefix = f"{event.action}: " if event.action else ""
+            self.query_one(LogPane).append(event.stage, prefix + event.line)
+            if event.manual and event.action:
+                action = self.state.action(event.stage, event.action)
+                if action is not None:
+                    action.manual.append(event.manual)
+                    item = self.selected_item
+                    if item and item.stage == event.stage and item.action in (None, event.action):
+                        self.query_one(ExplanationPane).add_manual(event.manual)
+            return
+        self.prompter.observe(event)
+        self.post_message(EngineEvent(event))
+
+    def on_engine_event(self, message: EngineEvent) -> None:
+        self.apply_event(message.event)
+
+    def apply_event(self, event: Event) -> None:
+        """Update the state and whatever shows it."""
+        changed = self.state.apply(event)
+        if changed is None:
+            return
+        stage_id, action_id = changed
+        self.query_one(Checklist).refresh_item(stage_id, action_id)
+        item = self.selected_item
+        if item and item.stage == stage_id:
+            self._update_status_line()
+            if item.action is None or item.action == action_id:
+                self.show_item(item, keep_scroll=True)
+
+    # -- selection -------------------------------------------------------------------------
+
+    @property
+    def selected_item(self) -> Item | None:
+        return self.query_one(Checklist).selected
+
+    @on(Tree.NodeHighlighted, "#checklist")
+    def _highlighted(self, event: Tree.NodeHighlighted[Item]) -> None:
+        if event.node.data is not None:
+            self.show_item(event.node.data)
+
+    def specs(self, item: Item) -> tuple[StageSpec, ActionSpec | None]:
+        stage = self.engine.stage(item.stage)
+        return stage, stage.action(item.action) if item.action else None
+
+    def explanation(self, item: Item) -> str:
+        stage, spec = self.specs(item)
+        if spec is None:
+            state = self.state.stages[stage.id]
+            glyph, _ = GLYPHS[state.status]
+            head = f"**Status:** {glyph} {state.status.value}"
+            if state.reason:
+                head += f" — {state.reason}"
+            return head + "\n\n" + explain_stage(self.engine, stage)
+        action = self.state.stages[stage.id].actions[spec.id]
+        glyph, _ = GLYPHS[action.status]
+        head = f"**Status:** {glyph} {action.status.value}"
+        if action.reason:
+            head += f" — {action.reason}"
+        if action.link:
+            head += f"  \n**Link:** <{action.link}>"
+        return head + "\n\n" + explain_action(self.engine, stage, spec)
+
+    def show_item(self, item: Item, keep_scroll: bool = False) -> None:
+        pane = self.query_one(ExplanationPane)
+        stage = self.state.stages[item.stage]
+        if item.action:
+            manual = stage.actions[item.action].manual
+            title = f"explain · {item.stage}/{item.action}"
+        else:
+            manual = [m for a in stage.actions.values() for m in a.manual]
+            title = f"explain · {item.stage}"
+        scroll = pane.scroll_y
+        pane.show(self.explanation(item), manual, title)
+        if not keep_scroll:
+            pane.scroll_home(animate=False)
+        else:
+            pane.scroll_to(y=scroll, animate=False)
+        self.query_one(LogPane).show(item.stage)
+        self._update_status_line()
+
+    def _update_status_line(self) -> None:
+        item = self.selected_item
+        line = ""
+        if item is not None:
+            stage = self.state.stages[item.stage]
+            now = self.clock()
+            for action in stage.actions.values():
+                if action.waiting_until is not None:
+                    left = max(0, int(action.waiting_until - now))
+                    line = f"◐ {action.id}: waiting {left}s before checking again — {action.reason}"
+            if not line and item.stage in self.running:
+                line = f"▶ {item.stage} is {stage.status.value} (c cancels safely)"
+        self.query_one("#status-line", Static).update(line)
+
+    def _tick(self) -> None:
+        checklist = self.query_one(Checklist)
+        for stage in self.state.stages.values():
+            waiting = any(a.waiting_until is not None for a in stage.actions.values())
+            if (stage.started is not None and stage.finished is None) or waiting:
+                checklist.refresh_item(stage.id)
+        self._update_status_line()
+
+    # -- running -------------------------------------------------------------------------
+
+    def run_stage(self, stage_id: str) -> None:
+        """Run (drive), check (walkthrough) or re-check (shadow) one stage in a worker."""
+        if stage_id in self.running:
+            self.notify(f"{stage_id} is already running", severity="warning")
+            return
+        if self.mode == "drive":
+            busy = [s for s in self.running if s != "*"]
+            if busy or "*" in self.running:
+                self.notify(f"wait for {', '.join(busy) or 'the checks'} to finish, or cancel "
+                            "it (c): one stage runs at a time", severity="warning")
+                return
+            work: Coroutine[Any, Any, object] = self._drive_stage(stage_id)
+        else:
+            work = self._check_stage(stage_id)
+        self.running[stage_id] = self.run_worker(work, name=f"stage:{stage_id}",
+                                                 group=f"stage:{stage_id}", exclusive=True,
+                                                 exit_on_error=False)
+
+    async def _drive_stage(self, stage_id: str) -> StageReport:
+        report = await self.engine.run_stage(stage_id)
+        self.reports[stage_id] = report
+        good = report.outcome in (Outcome.DONE, Outcome.NOT_APPLICABLE)
+        self.notify(f"{stage_id}: {report.outcome.value} — {report.reason}",
+                    severity="information" if good else "warning")
+        return report
+
+    async def _check_stage(self, stage_id: str) -> None:
+        """Read-only checks of every action of a stage (never the apply path)."""
+        stage = self.engine.stage(stage_id)
+        state = self.state.stages[stage_id]
+        checklist = self.query_one(Checklist)
+        state.status = UiStatus.CHECKING
+        for spec in stage.actions:
+            state.actions[spec.id].status = UiStatus.CHECKING
+            checklist.refresh_item(stage_id, spec.id)
+            result = await self.engine.check_action(stage, spec)
+            self.apply_event(ActionChecked(release=self.engine.release_key, stage=stage_id,
+                                           action=spec.id, result=result))
+            state.status = UiStatus.CHECKING
+        state.status = state.rollup()
+        checklist.refresh_item(stage_id)
+        if self.selected_item and self.selected_item.stage == stage_id:
+            self.show_item(self.selected_item, keep_scroll=True)
+
+    async def _check_all(self) -> None:
+        for stage_id in self.state.stages:
+            if stage_id not in self.running:
+                await self._check_stage(stage_id)
+
+    def check_one(self, stage_id: str, action_id: str) -> None:
+        async def check() -> CheckResult:
+            stage = self.engine.stage(stage_id)
+            spec = stage.action(action_id)
+            assert spec is not None
+            result = await self.engine.check_action(stage, spec)
+            self.apply_event(ActionChecked(release=self.engine.release_key, stage=stage_id,
+                                           action=action_id, result=result))
+            self.notify(f"{stage_id}/{action_id}: {result.status.value} — {result.reason}")
+            return result
+
+        self.run_worker(check(), name=f"check:{stage_id}/{action_id}", exit_on_error=False)
+
+    def cancel_stage(self, stage_id: str) -> bool:
+        worker = self.running.get(stage_id)
+        if worker is None:
+            return False
+        worker.cancel()
+        self.notify(f"{stage_id}: cancelled. Rerun it (r) to resume: finished actions are "
+                    "checked, not redone.", severity="warning")
+        return True
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker outcomes land: errors become a dialog, never a traceback."""
+        worker = event.worker
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        name = worker.name or ""
+        for stage_id, running in list(self.running.items()):
+            if running is worker:
+                del self.running[stage_id]
+                if stage_id in self.state.stages:
+                    self.query_one(Checklist).refresh_item(stage_id)
+        self._update_status_line()
+        if event.state is not WorkerState.ERROR:
+            return
+        error = worker.error
+        why = self.engine.session.redact(f"{type(error).__name__}: {error}")
+        target = name.partition(":")[2] or name
+        if name.startswith("stage:") and self.mode == "drive":
+            stage = self.state.stages.get(target)
+            if stage is not None:
+                stage.status, stage.reason = UiStatus.FAILED, why
+                stage.finished = self.clock()
+                self.query_one(Checklist).refresh_item(target)
+            resume = (f"Fix the cause, then select {target} and press r (or run `cockpit run "
+                      f"{target} --version …`). Every action checks the world first, so "
+                      "finished steps are not redone.")
+        else:
+            resume = "Nothing was changed (read-only). Press r or a to check again."
+        self.push_screen(ErrorModal(f"{name or 'a background task'}", why, resume))
+
+    # -- actions (keys and palette) ------------------------------------------------------
+
+    def action_run_selected(self) -> None:
+        item = self.selected_item
+        if item is not None:
+            self.run_stage(item.stage)
+
+    def action_cancel_selected(self) -> None:
+        item = self.selected_item
+        if item is None or not self.cancel_stage(item.stage):
+            self.notify("nothing is running for this stage")
+
+    def action_check_all(self) -> None:
+        if self.mode == "drive" and self.running:
+            self.notify("a stage is running; check again when it ends", severity="warning")
+            return
+        if "*" in self.running:
+            return
+        self.running["*"] = self.run_worker(self._check_all(), name="check:all", group="check",
+                                            exclusive=True, exit_on_error=False)
+
+    def manual_command(self, item: Item) -> str:
+        stage, spec = self.specs(item)
+        specs = [spec] if spec is not None else list(stage.actions)
+        blocks: list[str] = []
+        for each in specs:
+            text = explain_action(self.engine, stage, each)
+            blocks += [block.strip() for block in _CODE.findall(text)]
+        return "\n".join(blocks)
+
+    def copy_manual(self, item: Item) -> None:
+        text = self.manual_command(item)
+        if not text:
+            self.notify("no manual command for this one: see the explanation")
+            return
+        self.copy_to_clipboard(text)
+        self.notify(f"copied {len(text.splitlines())} line(s) to the clipboard")
+
+    def link_for(self, item: Item) -> str | None:
+        stage = self.state.stages[item.stage]
+        actions = [stage.actions[item.action]] if item.action else list(stage.actions.values())
+        for action in actions:
+            if action.link:
+                return action.link
+        _, spec = self.specs(item)
+        link = spec.params.get("link") if spec is not None else None
+        return link if isinstance(link, str) and link.startswith("http") else None
+
+    def open_link(self, item: Item) -> None:
+        link = self.link_for(item)
+        if link is None:
+            self.notify("no link known yet: check or run the action first")
+            return
+        self.open_url(link)
+        self.notify(f"opened {link}")
+
+    def action_copy_manual(self) -> None:
+        if self.selected_item is not None:
+            self.copy_manual(self.selected_item)
+
+    def action_open_link(self) -> None:
+        if self.selected_item is not None:
+            self.open_link(self.selected_item)
+
+    def select(self, item: Item) -> None:
+        checklist = self.query_one(Checklist)
+        node = checklist.node_for(item)
+        if node is not None:
+            if node.parent is not None and not node.parent.is_expanded:
+                node.parent.expand()
+            checklist.move_cursor(node)
+        self.show_item(item)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())

@@ -1,0 +1,53 @@
+"""Entry point from the CLI: build the session, engine and app, run it, return an exit code.
+
+Imports stay inside the functions so ``import screens.launch`` costs nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cockpit.model import Release
+    from cockpit.playbook import Playbook
+    from cockpit.settings import Settings
+    from screens.app import CockpitApp, Mode
+
+
+def build_app(playbook: Playbook, release: Release | None, mode: Mode = "drive", *,
+              settings: Settings | None = None, clock: Callable[[], float] = time.monotonic,
+              journal: bool = True, shadow_interval: float = 30.0,
+              auto_check: bool = True) -> CockpitApp:
+    """The app with its engine; walkthrough and shadow get a read-only session."""
+    from cockpit.context import Session
+    from cockpit.engine import Engine
+    from cockpit.journal import Journal
+    from cockpit.settings import Settings
+    from screens.app import CockpitApp
+    from screens.prompter import ModalPrompter
+
+    settings = settings or Settings()
+    prompter = ModalPrompter()
+    session = Session(settings=settings, prompter=prompter, release=release,
+                      read_only=mode != "drive")
+    engine = Engine(playbook, session)
+    if journal and release is not None:
+        book = Journal(settings.state_dir, engine.release_key)
+        session.manual_confirmations |= book.manual_confirmations()
+        if mode == "drive":
+            engine.bus.listen(book.append)
+    return CockpitApp(engine, prompter, mode, clock=clock, shadow_interval=shadow_interval,
+                      auto_check=auto_check)
+
+
+def launch(playbook: Playbook, release: Release, mode: str = "drive") -> int:
+    """Run the TUI until the driver quits; 0 unless the app says otherwise."""
+    from screens.app import MODES
+
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r} (one of {', '.join(MODES)})")
+    app = build_app(playbook, release, mode)
+    result = app.run()
+    return int(result or 0)

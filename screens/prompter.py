@@ -1,0 +1,81 @@
+"""``ModalPrompter``: the engine's Prompter, answered by modal dialogs.
+
+The engine runs in an async worker on the app's loop and awaits ``ask``; ``ask``
+pushes the modal for the prompt's kind and awaits a future the modal resolves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from cockpit.events import ActionChecked, ActionFinished, Event, StageFinished
+from cockpit.model import CheckResult, Outcome
+from cockpit.prompts import Manual, Prompt, PromptAnswer
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+
+class ModalPrompter:
+    """Implements ``cockpit.prompts.Prompter`` with the app's modal screens."""
+
+    def __init__(self, app: App[object] | None = None) -> None:
+        self.app = app
+        """Set by the app once it exists (the engine is built first)."""
+        self._verifying: dict[tuple[str, str], asyncio.Future[CheckResult]] = {}
+
+    async def ask(self, prompt: Prompt) -> PromptAnswer:
+        from screens.modals import modal_for
+
+        if self.app is None:
+            raise RuntimeError("ModalPrompter used before the app started")
+        loop = asyncio.get_running_loop()
+        answered: asyncio.Future[PromptAnswer] = loop.create_future()
+
+        def on_answer(answer: PromptAnswer) -> None:
+            if not answered.done():
+                answered.set_result(answer)
+
+        verify = None
+        if isinstance(prompt, Manual):
+            stage, _, rest = prompt.id.partition("/")
+            key = (stage, rest.partition("/")[0])
+            waiting: asyncio.Future[CheckResult] = loop.create_future()
+            self._verifying[key] = waiting
+
+            async def verify() -> CheckResult:
+                return await waiting
+
+        screen = modal_for(prompt, on_answer, verify)
+        await self.app.push_screen(screen)
+        try:
+            return await answered
+        except asyncio.CancelledError:
+            if screen.is_current:
+                screen.dismiss(None)
+            raise
+
+    def observe(self, event: Event) -> None:
+        """Feed engine events: the first check (or end) after a manual Done is its verdict."""
+        if not self._verifying:
+            return
+        result: CheckResult | None = None
+        key: tuple[str, str] | None = None
+        if isinstance(event, ActionChecked):
+            key, result = (event.stage, event.action), event.result
+        elif isinstance(event, ActionFinished):
+            key = (event.stage, event.action)
+            result = (CheckResult.done(event.reason) if event.outcome is Outcome.DONE
+                      else CheckResult.failed(event.reason))
+        elif isinstance(event, StageFinished):
+            for found in [k for k in self._verifying if k[0] == event.stage]:
+                self._resolve(found, CheckResult.failed(f"the stage ended: {event.reason}"))
+            return
+        if key is not None and result is not None:
+            self._resolve(key, result)
+
+    def _resolve(self, key: tuple[str, str], result: CheckResult) -> None:
+        future = self._verifying.pop(key, None)
+        if future is not None and not future.done():
+            future.set_result(result)

@@ -1,0 +1,1 @@
+"""Widgets of the main screen: checklist, explanation pane, buffered log pane, header."""

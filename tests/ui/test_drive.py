@@ -1,0 +1,118 @@
+"""Pilot tests that drive real stages against the sandbox: run, answer the modal, see done."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Input
+
+from cockpit.model import Outcome
+from cockpit.sandbox.testing import SandboxHandle
+from screens.app import CockpitApp
+from screens.modals import ChooseModal, ConfirmModal, ManualModal
+from screens.state import UiStatus
+from screens.widgets.checklist import Checklist
+from screens.widgets.log_pane import LogPane
+from tests.ui.helpers import sandbox_app, screen_text, wait_for
+
+SIZE = (120, 36)
+
+
+def stage_status(app: CockpitApp, stage: str) -> UiStatus:
+    return app.state.stages[stage].status
+
+
+async def test_drive_prepare_branch_then_tag_with_typed_confirmation(
+        sandbox: SandboxHandle) -> None:
+    app = sandbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: stage_status(app, "prepare-branch") is UiStatus.DONE,
+                       what="prepare-branch done")
+        await wait_for(pilot, lambda: "prepare-branch" not in app.running, what="worker ends")
+        assert app.reports["prepare-branch"].outcome is Outcome.DONE
+        branches = sandbox.state()["repos"]["ipfs/kubo"]["branches"]
+        assert "release-v0.30.0" in branches
+        # The log pane got the stage's lines, in batches.
+        pane = app.query_one(LogPane)
+        await wait_for(pilot, lambda: pane.log_widget.line_count > 3, what="log flushed")
+        assert any("git" in line and "push" in line for line in pane.lines["prepare-branch"])
+        # The manual equivalents of what ran appear under the explanation.
+        text = screen_text(app)
+        assert "✔  1. Prepare the release branch" in text
+
+        # Tag: a dangerous step. The modal shows the tag and commit; Yes needs the typed tag.
+        await pilot.press("down", "r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm modal")
+        modal = app.screen
+        assert isinstance(modal, ConfirmModal)
+        text = screen_text(app)
+        assert "Tag v0.30.0-rc1 in ipfs/kubo" in text and "on commit" in text
+        assert modal.query_one("#yes", Button).disabled
+        await pilot.press(*"v0.30.0-rc")
+        assert modal.query_one("#yes", Button).disabled
+        await pilot.press("1")
+        assert not modal.query_one("#yes", Button).disabled
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: stage_status(app, "tag") is UiStatus.DONE, what="tag done")
+        assert "v0.30.0-rc1" in sandbox.state()["repos"]["ipfs/kubo"]["tags"]
+
+
+async def test_manual_step_done_then_check_passes(sandbox: SandboxHandle) -> None:
+    app = sandbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(Checklist).select_stage("announce")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManualModal), what="manual modal")
+        text = screen_text(app)
+        assert "Post the release announcement on the forum." in text
+        assert "Kubo v0.30.0-rc1 is out!" in text
+        await pilot.click("#done")
+        modal = app.screen
+        assert isinstance(modal, ManualModal)
+        await wait_for(pilot, lambda: modal.result is not None, what="verdict")
+        assert "Check passed" in screen_text(app)
+        await pilot.click("#close")
+        await wait_for(pilot, lambda: stage_status(app, "announce") is UiStatus.DONE,
+                       what="announce done")
+
+
+async def test_manual_not_yet_leaves_the_stage_needing_you(sandbox: SandboxHandle) -> None:
+    app = sandbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(Checklist).select_stage("announce")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManualModal), what="manual modal")
+        await pilot.click("#not-yet")
+        await wait_for(pilot, lambda: "announce" not in app.running, what="stage ends")
+        assert stage_status(app, "announce") is UiStatus.NEEDS_YOU
+
+
+async def test_failed_action_asks_to_choose_and_skip_needs_a_reason(
+        sandbox: SandboxHandle) -> None:
+    # The tag's branch does not exist yet: the check fails, the engine asks what to do.
+    app = sandbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(Checklist).select_stage("tag")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChooseModal), what="choose modal")
+        assert "does not exist" in screen_text(app)
+        await pilot.press("down", "enter")  # retry → skip
+        note = app.screen.query_one("#note", Input)
+        assert note.display and note.has_focus
+        await pilot.press(*"branch comes later", "enter")
+        await wait_for(pilot, lambda: "tag" not in app.running, what="stage ends")
+        action = app.state.stages["tag"].actions["push-tag"]
+        assert action.status is UiStatus.SKIPPED
+        assert "branch comes later" in action.reason
+
+
+async def test_cancel_a_running_stage(sandbox: SandboxHandle) -> None:
+    app = sandbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(Checklist).select_stage("announce")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManualModal), what="manual modal")
+        assert app.cancel_stage("announce")
+        await wait_for(pilot, lambda: "announce" not in app.running, what="cancelled")
+        assert not isinstance(app.screen, ManualModal)
+        assert stage_status(app, "announce") is UiStatus.FAILED
+        assert "cancelled" in app.state.stages["announce"].reason
