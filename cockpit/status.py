@@ -14,7 +14,7 @@ from cockpit.engine import Engine
 from cockpit.journal import Journal
 from cockpit.model import CheckResult, Status
 
-MAX_CONCURRENT_CHECKS = 8
+MAX_CONCURRENT_CHECKS = 16
 
 
 @dataclass(frozen=True)

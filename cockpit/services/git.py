@@ -35,6 +35,24 @@ class GitRepo:
         self.log = log
         self.redact = redact
         self._lock = asyncio.Lock()
+        self._fetch_lock = asyncio.Lock()
+        self._fetches_started = 0
+        self._fetches_finished = 0
+
+    async def refresh(self) -> None:
+        """Fetch, unless a fetch that started after this call began has just finished.
+
+        Concurrent checks on one repository (``cockpit status``) then share one fetch,
+        while a check that runs after an apply still sees the remote as it is now.
+        """
+        fresh_enough = self._fetches_started + 1  # any fetch numbered so started after us
+        async with self._fetch_lock:
+            if self._fetches_finished >= fresh_enough:
+                return
+            self._fetches_started += 1
+            number = self._fetches_started
+            await self.fetch()
+            self._fetches_finished = number
 
     async def run(self, *args: str, manual: bool = True) -> str:
         """Run ``git ARGS`` in the clone; log it as its manual equivalent."""
@@ -57,22 +75,25 @@ class GitRepo:
                        manual=False)
 
     async def remote_branch_sha(self, branch: str) -> str | None:
-        out = await self.run("ls-remote", "--heads", "origin", f"refs/heads/{branch}",
-                             manual=False)
-        return out.split()[0] if out.strip() else None
+        """The remote branch's commit as of the last fetch (every ``open`` fetches)."""
+        out = await self._quiet("rev-parse", "--verify", "-q", f"refs/remotes/origin/{branch}")
+        return out or None
 
     async def remote_tag(self, tag: str) -> tuple[str, str] | None:
-        """(tag object sha, peeled commit sha) of a remote tag, or None if absent."""
-        out = await self.run("ls-remote", "--tags", "origin", f"refs/tags/{tag}",
-                             f"refs/tags/{tag}^{{}}", manual=False)
-        refs: dict[str, str] = {}
-        for line in out.splitlines():
-            sha, _, name = line.partition("\t")
-            refs[name] = sha
-        obj = refs.get(f"refs/tags/{tag}")
-        if obj is None:
+        """(tag object sha, peeled commit sha) of a remote tag, or None if absent.
+
+        Local tags mirror the remote's: the fetch uses ``--prune-tags --force``.
+        """
+        obj = await self._quiet("rev-parse", "--verify", "-q", f"refs/tags/{tag}")
+        if not obj:
             return None
-        return obj, refs.get(f"refs/tags/{tag}^{{}}", obj)
+        return obj, await self._quiet("rev-parse", "--verify", "-q", f"refs/tags/{tag}^{{commit}}")
+
+    async def _quiet(self, *args: str) -> str:
+        try:
+            return (await self.run(*args, manual=False)).strip()
+        except GitError:
+            return ""
 
     async def rev(self, ref: str) -> str:
         return (await self.run("rev-parse", "--verify", f"{ref}^{{commit}}", manual=False)).strip()
@@ -114,7 +135,7 @@ class GitWorkspace:
             if name not in self._repos:
                 self._repos[name] = await asyncio.to_thread(self._open_blocking, name)
         found = self._repos[name]
-        await found.fetch()
+        await found.refresh()
         return found
 
     def _open_blocking(self, name: str) -> GitRepo:
