@@ -178,7 +178,9 @@ class CockpitApp(App[int]):
             head += f" — {action.reason}"
         if action.link:
             head += f"  \n**Link:** <{action.link}>"
-        return head + "\n\n" + explain_action(self.engine, stage, spec)
+        note = {"walkthrough": "\n\n*Walkthrough: explained and checked only, never executed.*",
+                "shadow": "\n\n*Shadow: read-only; the driver runs this elsewhere.*"}
+        return head + note.get(self.mode, "") + "\n\n" + explain_action(self.engine, stage, spec)
 
     def show_item(self, item: Item, keep_scroll: bool = False) -> None:
         pane = self.query_one(ExplanationPane)
@@ -393,7 +395,8 @@ class CockpitApp(App[int]):
         if node is not None:
             if node.parent is not None and not node.parent.is_expanded:
                 node.parent.expand()
-            checklist.move_cursor(node)
+            # The tree lays out expanded lines on the next refresh.
+            self.call_after_refresh(checklist.move_cursor, node)
         self.show_item(item)
 
     def action_help(self) -> None:

@@ -67,7 +67,7 @@ class Checklist(Tree[Item]):
         extra = [stage.status.value]
         waits = [a.waiting_until for a in stage.actions.values() if a.waiting_until is not None]
         if waits:
-            extra.append(f"retry in {max(0, int(max(waits) - now))}s")
+            extra.append(f"wait {max(0, int(max(waits) - now))}s")
         elapsed = format_elapsed(stage.elapsed(now))
         if elapsed:
             extra.append(elapsed)

@@ -1,0 +1,100 @@
+"""SVG snapshots: main screen, each modal kind, walkthrough, shadow, help, error dialog.
+
+Update after an intended change with ``pytest tests/ui/test_snapshots.py --snapshot-update``
+and look at the SVGs in ``__snapshots__`` before committing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+
+from cockpit.events import ActionChecked
+from cockpit.model import CheckResult
+from screens.widgets.checklist import Item
+from tests.ui.snapshot_apps import KEY, error_modal, history, make, modal
+
+SIZE = (130, 40)
+Snap = Callable[..., bool]
+
+
+def test_main_screen(snap_compare: Snap) -> None:
+    app, clock = make()
+
+    async def before(pilot: Pilot[object]) -> None:
+        history(app, clock)
+        app.select(Item("tag"))
+        await pilot.pause()
+        app.select(Item("prepare-branch", "create-branch"))
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+@pytest.mark.parametrize("kind", ["confirm", "choose", "text", "manual"])
+def test_prompt_modal(snap_compare: Snap, kind: str) -> None:
+    app, clock = make()
+
+    async def before(pilot: Pilot[object]) -> None:
+        history(app, clock)
+        await app.push_screen(modal(kind))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_confirm_modal_typed(snap_compare: Snap) -> None:
+    app, _ = make()
+
+    async def before(pilot: Pilot[object]) -> None:
+        await app.push_screen(modal("confirm"))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, press=[*"v0.30.0-rc1"], run_before=before)
+
+
+def test_walkthrough(snap_compare: Snap) -> None:
+    app, _ = make("walkthrough")
+
+    async def before(pilot: Pilot[object]) -> None:
+        app.select(Item("tag", "push-tag"))
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_shadow(snap_compare: Snap) -> None:
+    app, _ = make("shadow")
+
+    async def before(pilot: Pilot[object]) -> None:
+        for stage, action, result in [
+            ("prepare-branch", "create-branch", CheckResult.done("branch exists at 87d496d45ea0")),
+            ("prepare-branch", "set-version", CheckResult.done("version.go reads 0.30.0-rc1")),
+            ("tag", "push-tag", CheckResult.incomplete("tag v0.30.0-rc1 is not pushed yet")),
+            ("announce", "post-forum", CheckResult.incomplete("waiting for a human")),
+        ]:
+            app.apply_event(ActionChecked(release=KEY, stage=stage, action=action,
+                                          result=result))
+        for state in app.state.stages.values():
+            state.status = state.rollup()
+        app.query_one("#checklist").refresh_all()  # type: ignore[attr-defined]
+        app.select(Item("tag", "push-tag"))
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_help(snap_compare: Snap) -> None:
+    assert snap_compare(make()[0], terminal_size=SIZE, press=["question_mark"])
+
+
+def test_error_dialog(snap_compare: Snap) -> None:
+    app, _ = make()
+
+    async def before(pilot: Pilot[object]) -> None:
+        await app.push_screen(error_modal())
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
