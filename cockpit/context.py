@@ -58,6 +58,9 @@ class Session:
     """(stage, action, line, manual equivalent) → the engine turns it into a LogLine."""
     manual_confirmations: set[tuple[str, str]] = field(default_factory=set)
     """(stage, action) pairs a human said they did by hand (restored from the journal)."""
+    facts: dict[str, str] = field(default_factory=dict)
+    """Things one action's check found that a later action's text needs, by name:
+    ``discourse_topic_url``, ``run_url:STAGE/ACTION`` (refilled by every rerun's checks)."""
     skipped: dict[tuple[str, str], str] = field(default_factory=dict)
     """(stage, action) a human skipped before, with the reason (restored from the journal)."""
     _git: GitWorkspace | None = None
@@ -160,6 +163,10 @@ class ActionContext:
 
     async def ask(self, prompt: Prompt) -> PromptAnswer:
         return await self.session.prompter.ask(prompt)
+
+    def remember(self, name: str, value: str) -> None:
+        """Record a fact for later actions (see ``Session.facts``)."""
+        self.session.facts[name] = value
 
     def github(self) -> GitHubClient:
         """The session's GitHub client; calls are logged with their ``gh api`` equivalent."""

@@ -97,8 +97,9 @@ class DiscourseTopicKind(ActionKind):
         found = await self._find()
         if found is None:
             return CheckResult.incomplete(f"no topic titled {self.params.title!r} yet")
-        return CheckResult.done(f"topic {found.title!r} exists (#{found.id})",
-                                _discourse(self).topic_url(found))
+        url = _discourse(self).topic_url(found)
+        self.ctx.remember("discourse_topic_url", url)
+        return CheckResult.done(f"topic {found.title!r} exists (#{found.id})", url)
 
     async def apply(self) -> None:
         p = self.params

@@ -288,7 +288,8 @@ class CommentParams(Params):
     """A file in the repository whose ``@handles`` fill ``{mentions}`` in the body."""
     mentions_ref: str = "master"
     run_of: str = ""
-    """An earlier action whose workflow run fills ``{run_url}`` (not supported yet)."""
+    """An earlier action (``stage/action`` or ``action`` in this stage) whose workflow run
+    fills ``{run_url}``; its check must have passed earlier in this run."""
 
 
 _HANDLE = re.compile(r"(?<![\w/])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))")
@@ -335,7 +336,20 @@ class IssueComment(ActionKind):
                     if handle not in handles:
                         handles.append(handle)
             body = body.replace("{mentions}", " ".join(f"@{h}" for h in handles))
+        for name, value in self._facts().items():
+            body = body.replace("{" + name + "}", value)
         return body.rstrip() + "\n\n" + _marker(self.marker)
+
+    def _facts(self) -> dict[str, str]:
+        """Values found by earlier actions' checks in this run (topic URL, run URL)."""
+        facts = self.ctx.session.facts
+        found = {k: v for k, v in facts.items() if ":" not in k}
+        if self.params.run_of:
+            key = self.params.run_of if "/" in self.params.run_of else \
+                f"{self.ctx.stage_id}/{self.params.run_of}"
+            if f"run_url:{key}" in facts:
+                found["run_url"] = facts[f"run_url:{key}"]
+        return found
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -347,12 +361,13 @@ class IssueComment(ActionKind):
         if comment is not None:
             return CheckResult.done(f"commented on #{issue.number}",
                                     comment.html_url or issue.html_url)
-        left = sorted(set(_LEFT.findall(p.body)) - {"mentions"})
+        left = sorted(set(_LEFT.findall(p.body)) - {"mentions"} - set(self._facts()))
         if left:
             return CheckResult.failed(
                 "the comment needs " + ", ".join("{" + x + "}" for x in left)
-                + ", which this cockpit cannot fill in yet: post it by hand "
-                f"(with {_marker(self.marker)}) and rerun", issue.html_url)
+                + ", which no earlier action of this run has found (run the stage whose "
+                f"check finds it first), or post it by hand (with {_marker(self.marker)}) "
+                "and rerun", issue.html_url)
         return CheckResult.incomplete(f"no comment on #{issue.number} yet", issue.html_url)
 
     async def apply(self) -> None:

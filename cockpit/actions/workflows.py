@@ -247,6 +247,7 @@ class WorkflowRunWait(ActionKind):
         if run.status != "completed":
             return CheckResult.in_progress(f"run {run.id} is {run.status}", link)
         if run.conclusion == p.conclusion:
+            self.ctx.remember(f"run_url:{self.ctx.stage_id}/{self.ctx.action_id}", link)
             return CheckResult.done(f"run {run.id} concluded {run.conclusion}", link)
         excerpt = await failure_excerpt(gh, p.repo, run)
         return CheckResult.failed(f"run {run.id} concluded {run.conclusion}, not "
