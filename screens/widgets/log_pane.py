@@ -13,6 +13,10 @@ from textual.containers import Vertical
 from textual.widgets import Input, Log
 
 FLUSH_SECONDS = 0.08
+MAX_BATCH = 2_000
+"""Lines per write: a bigger backlog is written in several steps so keys get in between."""
+REPLAY_LINES = 20_000
+"""Switching stages replays at most this many of its last lines (all stay searchable)."""
 
 
 class LogPane(Vertical):
@@ -35,6 +39,8 @@ class LogPane(Vertical):
         self.follow = True
         self._query = ""
         self._match = -1
+        self._offset = 0
+        """Index (in ``lines``) of the first line the Log widget holds."""
         self.flushes = 0
         """Batches written (the benchmark reports lines per batch)."""
 
@@ -60,10 +66,12 @@ class LogPane(Vertical):
     def flush(self) -> None:
         if not self._pending:
             return
-        batch, self._pending = self._pending, []
+        batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
         self.log_widget.write_lines(batch, scroll_end=self.follow)
         self.flushes += 1
         self._title()
+        if self._pending:
+            self.set_timer(0.001, self.flush)
 
     def show(self, stage: str) -> None:
         """Switch to a stage's log (replaying what it has so far)."""
@@ -73,7 +81,9 @@ class LogPane(Vertical):
         self._pending = []
         log = self.log_widget
         log.clear()
-        log.write_lines(self.lines.get(stage, []), scroll_end=self.follow)
+        lines = self.lines.get(stage, [])
+        self._offset = max(0, len(lines) - REPLAY_LINES)
+        log.write_lines(lines[self._offset:], scroll_end=self.follow)
         self._match = -1
         self._title()
 
@@ -123,8 +133,10 @@ class LogPane(Vertical):
                 self._match = index
                 if self.follow:
                     self.action_toggle_follow()
-                self.log_widget.scroll_to(y=max(0, index - 2), animate=False)
-                self.border_subtitle = f"paused · /{self._query} · line {index + 1}"
+                shown = index - self._offset
+                where = f"line {index + 1}" if shown >= 0 else f"line {index + 1} (not replayed)"
+                self.log_widget.scroll_to(y=max(0, shown - 2), animate=False)
+                self.border_subtitle = f"paused · /{self._query} · {where}"
                 return index
         self.border_subtitle = f"paused · /{self._query} · no match"
         return None
