@@ -61,9 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     run = verbs.add_parser("run", help="run one stage")
     run.add_argument("stage")
     run.add_argument("--version", dest="release_version", metavar="V", required=True)
-    answers = run.add_mutually_exclusive_group()
-    answers.add_argument("--yes", action="store_true", help="answer every confirmation yes")
-    answers.add_argument("--answers", type=Path, help="TOML/JSON file: prompt id → answer")
+    run.add_argument("--yes", action="store_true",
+                     help="answer every confirmation yes (and every prompt the answers file has not)")
+    run.add_argument("--answers", type=Path, help="TOML/JSON file: prompt id → answer")
 
     sandbox = verbs.add_parser("sandbox", help="serve the local sandbox world")
     from cockpit.sandbox.cli import add_arguments
@@ -73,9 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = verbs.add_parser("demo", help="try a whole release against a local sandbox")
     demo.add_argument("--headless", action="store_true", help="no TUI: print the stage log")
     demo.add_argument("--version", dest="release_version", metavar="V", default="v0.30.0-rc1")
-    demo_answers = demo.add_mutually_exclusive_group()
-    demo_answers.add_argument("--yes", action="store_true")
-    demo_answers.add_argument("--answers", type=Path)
+    demo.add_argument("--yes", action="store_true", help="answer every confirmation yes")
+    demo.add_argument("--answers", type=Path, help="TOML/JSON file: prompt id → answer")
     for sub in (explain, plan, status, run, demo):
         sub.add_argument("--playbook", type=Path, default=argparse.SUPPRESS,
                          help="a playbook TOML file (default: Kubo)")
@@ -270,7 +269,7 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int
 
     with tempfile.TemporaryDirectory(prefix="cockpit-demo-") as home, \
             demo_environment(Path(home)) as demo:
-        print(f"sandbox: {demo['base_url']} (a local world; nothing leaves this machine)",
+        print(f"sandbox: {demo.base_url} (a local world; nothing leaves this machine)",
               file=sys.stderr)
         if args.headless:
             stages = [s.id for s in playbook.stages]

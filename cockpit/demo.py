@@ -12,6 +12,10 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cockpit.sandbox.testing import SandboxHandle
 
 DEMO_NAME = "Cockpit Demo"
 DEMO_EMAIL = "demo@cockpit.invalid"
@@ -31,7 +35,7 @@ def _signing_key(gnupg_home: Path) -> str:
 
 
 @contextmanager
-def demo_environment(home: Path) -> Iterator[dict[str, str]]:
+def demo_environment(home: Path) -> Iterator[SandboxHandle]:
     """Point the cockpit at a sandbox in ``home`` and restore the environment afterwards."""
     from cockpit.sandbox.testing import start_sandbox, stop_sandbox
 
@@ -57,7 +61,7 @@ def demo_environment(home: Path) -> Iterator[dict[str, str]]:
             "COCKPIT_POLL_INITIAL_SECONDS": os.environ.get("COCKPIT_POLL_INITIAL_SECONDS", "0.2"),
             "COCKPIT_POLL_MAX_SECONDS": os.environ.get("COCKPIT_POLL_MAX_SECONDS", "1"),
         })
-        yield {"base_url": handle.base_url}
+        yield handle
     finally:
         stop_sandbox(handle)
         os.environ.clear()

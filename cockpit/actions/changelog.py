@@ -274,3 +274,221 @@ class StagingOutcome(ActionKind):
                 .replace("{notes}", str(notes.value or "")).rstrip() + f"\n\n{MARKER}\n")
         self.ctx.guard_write("comment on the staging issue")
         await self.ctx.github().create_comment(p.repo, number, body)
+
+
+# -- the next minor release's changelog ----------------------------------------------------
+
+def _next_minor(after_version: str) -> tuple[str, str]:
+    """(``X.Y``, ``X.(Y+1)``) of ``X.Y.Z`` (a leading ``v`` and an RC suffix are ignored).
+
+    A symbolic version (explaining a playbook without one) gives symbolic series.
+    """
+    found = re.match(r"^v?(\d+)\.(\d+)\.\d+", after_version.strip())
+    if found is None:
+        return "X.Y", "X.(Y+1)"
+    major, minor = int(found.group(1)), int(found.group(2))
+    return f"{major}.{minor}", f"{major}.{minor + 1}"
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor of a heading made of a version: ``v0.31.0`` → ``v0310``."""
+    return re.sub(r"[^\w-]", "", heading.lower())
+
+
+_TOC_LINE = re.compile(r"^- \[[^\]]*\]\(#[^)]*\)\s*$")
+
+
+def next_changelog(template: str, current: str, nxt: str) -> str:
+    """The layout of ``template`` (the ``current`` minor's changelog) for ``nxt``, empty.
+
+    Kept: the header (title and banner prose, with the series renamed), one release
+    ``## vNEXT.0`` section with its table of contents, and its ``### `` headings with empty
+    bodies. Dropped: section contents, ``####`` sub-headings and their TOC entries, and
+    any further (patch) release sections.
+    """
+    heading = f"v{nxt}.0"
+    rename = re.compile(rf"v{re.escape(current)}(?![\d])")
+    lines = template.splitlines()
+    releases = [i for i, line in enumerate(lines) if line.startswith("## ")]
+    wanted = next((i for i in releases if lines[i].strip() == f"## v{current}.0"),
+                  releases[0] if releases else None)
+    header = lines[:releases[0]] if releases else lines
+    out: list[str] = []
+    listed = False
+    for line in header:
+        if _TOC_LINE.match(line) and re.search(r"\]\(#v\d", line):
+            if not listed:  # the list of releases in this file: only the new one
+                out.append(f"- [{heading}](#{_anchor(heading)})")
+                listed = True
+            continue
+        out.append(rename.sub(f"v{nxt}", line))
+    if wanted is None:
+        body: list[str] = []
+    else:
+        end = next((i for i in releases if i > wanted), len(lines))
+        body = lines[wanted + 1:end]
+    out += ["", f"## {heading}", ""]
+    for line in body:
+        if _TOC_LINE.match(line):
+            out.append(line)
+        elif line.startswith("### "):
+            out += ["", line.rstrip(), ""]
+        elif not line.strip():
+            out.append("")
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip("\n")
+    return text + "\n"
+
+
+class NextParams(Params):
+    repo: str
+    branch: str
+    """The branch the new file is committed to (a pull request follows)."""
+    directory: str
+    """Where the per-minor changelogs live, e.g. ``docs/changelogs``."""
+    after_version: str
+    """The release just made, ``X.Y.Z``: the new file is ``vX.(Y+1).md``."""
+    template_from: str
+    """The changelog whose layout is copied, e.g. ``docs/changelogs/vX.Y.md``."""
+    message: str
+
+
+@register
+class ChangelogNext(ActionKind):
+    kind = "changelog.next"
+    summary = ("Create the changelog file of the next minor release from the current one's "
+               "layout, commit and push")
+    Params = NextParams
+    params: NextParams
+
+    @property
+    def _path(self) -> str:
+        _, nxt = _next_minor(self.params.after_version)
+        return f"{self.params.directory.rstrip('/')}/v{nxt}.md"
+
+    def explain(self) -> str:
+        p = self.params
+        current, nxt = _next_minor(p.after_version)
+        return (
+            f"Creates `{self._path}` on `{p.branch}` of **{p.repo}**: the changelog of the next "
+            f"minor release v{nxt}.0, with the layout of `{p.template_from}` (title, table of "
+            "contents and `### ` sections) but every section empty, so that contributors "
+            f"can note their changes for v{nxt} from now on instead of in v{current}'s "
+            "finished notes. If the file already exists on the branch it is left alone, so a "
+            "rerun commits nothing.\n\n"
+            + code_block(
+                f"git checkout -B {p.branch} origin/{p.branch}",
+                f"sed 's/v{current}/v{nxt}/g' {p.template_from} > {self._path}",
+                f"$EDITOR {self._path}   # keep the headings, empty every section",
+                f"git add {self._path} && git commit -m '{p.message}'",
+                f"git push origin {p.branch}"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        repo = await self.ctx.git(p.repo)
+        if await repo.remote_branch_sha(p.branch) is None:
+            return CheckResult.failed(f"branch {p.branch} does not exist in {p.repo}")
+        if await repo.show_file(f"origin/{p.branch}", self._path) is not None:
+            return CheckResult.done(f"{self._path} exists on {p.branch}")
+        if await repo.show_file(f"origin/{p.branch}", p.template_from) is None:
+            return CheckResult.failed(f"{p.template_from} (the layout to copy) does not exist "
+                                      f"on {p.branch}")
+        return CheckResult.incomplete(f"{self._path} does not exist on {p.branch} yet")
+
+    async def apply(self) -> None:
+        p = self.params
+        current, nxt = _next_minor(p.after_version)
+        if nxt.startswith("X"):
+            raise CannotFix(f"{p.after_version!r} is not a version X.Y.Z")
+        repo = await self.ctx.git(p.repo)
+        await repo.run("checkout", "-B", p.branch, f"origin/{p.branch}")
+        target = repo.workdir / self._path
+        if target.exists():
+            return  # the check says what that means
+        template = repo.workdir / p.template_from
+        if not template.is_file():
+            raise CannotFix(f"{p.template_from} does not exist on {p.branch}: create "
+                            f"{self._path} by hand")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(next_changelog(template.read_text(encoding="utf-8"), current, nxt),
+                          encoding="utf-8")
+        await repo.run("add", "--", self._path)
+        await repo.run("commit", "-m", p.message, "--", self._path)
+        await repo.run("push", "origin", f"HEAD:refs/heads/{p.branch}")
+
+
+class IndexLinkParams(Params):
+    repo: str
+    branch: str
+    path: str
+    """The index of changelogs, e.g. ``CHANGELOG.md``."""
+    directory: str
+    after_version: str
+    message: str
+
+
+@register
+class ChangelogIndexLink(ActionKind):
+    kind = "changelog.index-link"
+    summary = "Link the next minor release's changelog from the changelog index, once"
+    Params = IndexLinkParams
+    params: IndexLinkParams
+
+    def _target(self) -> tuple[str, str]:
+        """(the linked file, the list line)."""
+        _, nxt = _next_minor(self.params.after_version)
+        target = f"{self.params.directory.rstrip('/')}/v{nxt}.md"
+        return target, f"- [v{nxt}]({target})"
+
+    def explain(self) -> str:
+        p = self.params
+        target, line = self._target()
+        return (
+            f"Adds `{line}` at the top of the list in `{p.path}` on `{p.branch}` of "
+            f"**{p.repo}**, so that the index of changelogs leads readers (and the next "
+            "release driver) to the next release's notes. Done as soon as the index links "
+            f"`{target}`, so a rerun commits nothing.\n\n"
+            + code_block(
+                f"git checkout -B {p.branch} origin/{p.branch}",
+                f"$EDITOR {p.path}   # add, newest first: {line}",
+                f"git commit -m '{p.message}' -- {p.path}",
+                f"git push origin {p.branch}"))
+
+    @staticmethod
+    def _links(text: str, target: str) -> bool:
+        return f"({target})" in text or f"(./{target})" in text
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        target, _ = self._target()
+        repo = await self.ctx.git(p.repo)
+        if await repo.remote_branch_sha(p.branch) is None:
+            return CheckResult.failed(f"branch {p.branch} does not exist in {p.repo}")
+        text = await repo.show_file(f"origin/{p.branch}", p.path)
+        if text is None:
+            return CheckResult.failed(f"{p.path} does not exist on {p.branch}")
+        if self._links(text, target):
+            return CheckResult.done(f"{p.path} links {target}")
+        return CheckResult.incomplete(f"{p.path} does not link {target} yet")
+
+    async def apply(self) -> None:
+        p = self.params
+        target, line = self._target()
+        if "X" in target:
+            raise CannotFix(f"{p.after_version!r} is not a version X.Y.Z")
+        repo = await self.ctx.git(p.repo)
+        await repo.run("checkout", "-B", p.branch, f"origin/{p.branch}")
+        path = repo.workdir / p.path
+        text = path.read_text(encoding="utf-8")
+        if self._links(text, target):
+            return
+        lines = text.splitlines(keepends=True)
+        first = next((i for i, existing in enumerate(lines)
+                      if re.match(r"^- \[v\d", existing)), None)
+        if first is None:  # no list yet: start one at the end
+            text = text.rstrip("\n") + "\n\n" + line + "\n"
+        else:
+            lines.insert(first, line + "\n")
+            text = "".join(lines)
+        path.write_text(text, encoding="utf-8")
+        await repo.run("commit", "-m", p.message, "--", p.path)
+        await repo.run("push", "origin", f"HEAD:refs/heads/{p.branch}")

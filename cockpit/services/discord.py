@@ -42,6 +42,16 @@ class DiscordWebhook:
         redact.add(token)
         redact.add(url)
 
+    @classmethod
+    def from_http(cls, http: HttpClient) -> DiscordWebhook:
+        """Wrap an ``HttpClient`` whose base URL is the webhook URL (token redacted here)."""
+        self = cls.__new__(cls)
+        self.http = http
+        self.webhook_id, _, token = http.base_url.rpartition("/webhooks/")[2].partition("/")
+        http.redact.add(token)
+        http.redact.add(http.base_url)
+        return self
+
     async def __aenter__(self) -> DiscordWebhook:
         return self
 

@@ -49,6 +49,13 @@ class DiscourseClient:
         self.http = HttpClient(base_url, token=api_key, auth_header="Api-Key",
                                auth_scheme=None, headers=headers, **http)
 
+    @classmethod
+    def from_http(cls, http: HttpClient) -> DiscourseClient:
+        """Wrap an already configured ``HttpClient`` (the session's shared one)."""
+        self = cls.__new__(cls)
+        self.http = http
+        return self
+
     async def __aenter__(self) -> DiscourseClient:
         return self
 

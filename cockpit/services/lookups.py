@@ -31,6 +31,13 @@ class DockerHub:
         http.setdefault("service", "docker")
         self.http = HttpClient(base_url, **http)
 
+    @classmethod
+    def from_http(cls, http: HttpClient) -> DockerHub:
+        """Wrap an already configured ``HttpClient`` (the session's shared one)."""
+        self = cls.__new__(cls)
+        self.http = http
+        return self
+
     async def __aenter__(self) -> DockerHub:
         return self
 
@@ -54,6 +61,13 @@ class Npm:
     def __init__(self, base_url: str = "https://registry.npmjs.org", **http: Any) -> None:
         http.setdefault("service", "npm")
         self.http = HttpClient(base_url, **http)
+
+    @classmethod
+    def from_http(cls, http: HttpClient) -> Npm:
+        """Wrap an already configured ``HttpClient`` (the session's shared one)."""
+        self = cls.__new__(cls)
+        self.http = http
+        return self
 
     async def __aenter__(self) -> Npm:
         return self
@@ -90,6 +104,13 @@ class DistSite:
     def __init__(self, base_url: str = "https://dist.ipfs.tech", **http: Any) -> None:
         http.setdefault("service", "dist")
         self.http = HttpClient(base_url, **http)
+
+    @classmethod
+    def from_http(cls, http: HttpClient) -> DistSite:
+        """Wrap an already configured ``HttpClient`` (the session's shared one)."""
+        self = cls.__new__(cls)
+        self.http = http
+        return self
 
     async def __aenter__(self) -> DistSite:
         return self

@@ -48,6 +48,13 @@ class RedditClient:
         headers = {"User-Agent": USER_AGENT, **http.pop("headers", {})}
         self.http = HttpClient(base_url, token=token, headers=headers, **http)
 
+    @classmethod
+    def from_http(cls, http: HttpClient) -> RedditClient:
+        """Wrap an already configured ``HttpClient`` (the session's shared one)."""
+        self = cls.__new__(cls)
+        self.http = http
+        return self
+
     async def __aenter__(self) -> RedditClient:
         return self
 

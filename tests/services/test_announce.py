@@ -139,3 +139,27 @@ async def test_announcements_refused_in_read_only(env: dict[str, str],
         with pytest.raises(ReadOnlyViolation):
             await reddit.submit_link("ipfs", "t", "https://example.org")
     assert sandbox.requests(mutating=True) == []
+
+
+async def test_clients_wrap_a_shared_http_client(env: dict[str, str]) -> None:
+    from cockpit.services.http import HttpClient
+
+    redact = Redactor()
+    url = env["COCKPIT_DISCORD_WEBHOOK_URL"]
+    async with HttpClient(url, service="discord", redact=redact) as http:
+        hook = DiscordWebhook.from_http(http)
+        assert (await hook.execute("shared")).content == "shared"
+    assert redact(url) == "***"
+    async with HttpClient(env["COCKPIT_DIST_URL"], service="dist") as http:
+        assert await DistSite.from_http(http).has_version("kubo", "v0.29.0")
+    async with HttpClient(env["COCKPIT_NPM_REGISTRY_URL"], service="npm") as http:
+        assert await Npm.from_http(http).version_exists("kubo", "0.29.0")
+    async with HttpClient(env["COCKPIT_DOCKER_REGISTRY_URL"], service="docker") as http:
+        assert await DockerHub.from_http(http).tag_exists("ipfs/kubo", "latest")
+    async with HttpClient(env["COCKPIT_REDDIT_URL"], service="reddit",
+                          token=env["COCKPIT_REDDIT_TOKEN"]) as http:
+        assert await RedditClient.from_http(http).me()
+    async with HttpClient(env["COCKPIT_DISCOURSE_URL"], service="discourse",
+                          token=env["COCKPIT_DISCOURSE_TOKEN"], auth_header="Api-Key",
+                          auth_scheme=None) as http:
+        assert isinstance(await DiscourseClient.from_http(http).latest_topics(), list)
