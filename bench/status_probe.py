@@ -19,17 +19,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine_markdown  # noqa: E402
+from _common import machine_markdown
 
-from cockpit import status as status_module  # noqa: E402
-from cockpit.context import Session  # noqa: E402
-from cockpit.engine import Engine  # noqa: E402
-from cockpit.journal import Journal  # noqa: E402
-from cockpit.model import Release, Version  # noqa: E402
-from cockpit.playbook import load_playbook  # noqa: E402
-from cockpit.prompts import AnswersPrompter  # noqa: E402
-from cockpit.sandbox.testing import start_sandbox, stop_sandbox  # noqa: E402
-from cockpit.settings import Settings  # noqa: E402
+from cockpit import status as status_module
+from cockpit.context import Session
+from cockpit.engine import Engine
+from cockpit.journal import Journal
+from cockpit.model import Release, Version
+from cockpit.playbook import load_playbook
+from cockpit.prompts import AnswersPrompter
+from cockpit.sandbox.testing import start_sandbox, stop_sandbox
+from cockpit.settings import Settings
 
 
 async def probe(concurrency: int, version: str) -> tuple[float, int]:
