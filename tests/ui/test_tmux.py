@@ -94,5 +94,6 @@ def test_demo_with_the_built_in_playbook_shows_every_stage(tmux: Tmux, tmp_path:
     for stage in playbook.stages:
         assert stage.title in screen, screen
     tmux.keys("?")
-    tmux.wait_for("Status glyphs")
+    screen = tmux.wait_for("command palette")
+    assert "this help" in screen and "Keys" in screen
     tmux.keys("Escape", "q")
