@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cockpit.sandbox.testing import SandboxHandle
@@ -35,12 +35,15 @@ def _signing_key(gnupg_home: Path) -> str:
 
 
 @contextmanager
-def demo_environment(home: Path) -> Iterator[SandboxHandle]:
-    """Point the cockpit at a sandbox in ``home`` and restore the environment afterwards."""
+def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHandle]:
+    """Point the cockpit at a sandbox in ``home`` and restore the environment afterwards.
+
+    ``sandbox_options`` are ``SandboxOptions`` fields (``faults``, ``time_scale``, ...):
+    the end-to-end tests run the same world faster, or with faults on."""
     from cockpit.sandbox.testing import start_sandbox, stop_sandbox
 
     saved = dict(os.environ)
-    handle = start_sandbox(home / "sandbox")
+    handle = start_sandbox(home / "sandbox", **sandbox_options)
     try:
         gitconfig = home / "gitconfig"
         lines = ["[user]", f"\tname = {DEMO_NAME}", f"\temail = {DEMO_EMAIL}"]

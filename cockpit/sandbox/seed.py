@@ -69,8 +69,11 @@ def version_go(version: str) -> bytes:
     ).encode()
 
 
-def changelog(minor: str, filled: bool) -> bytes:
-    """``docs/changelogs/vX.Y.md`` in Kubo's layout; unfilled ones keep the placeholders."""
+def changelog(minor: str, filled: bool, highlights: str = "") -> bytes:
+    """``docs/changelogs/vX.Y.md`` in Kubo's layout; unfilled ones keep the placeholders.
+
+    ``highlights`` is what feature pull requests write under Highlights while the
+    release is developed (a filled changelog has its own)."""
     anchor = f"v{minor}.0".replace(".", "")
     changes = (
         "<details><summary>Full Changelog</summary>\n\n"
@@ -96,10 +99,14 @@ def changelog(minor: str, filled: bool) -> bytes:
         "### Overview\n\n"
         "### 🔦 Highlights\n\n"
         + ("#### Faster providing\n\nProviding large DAGs is now ~2x faster.\n\n" if filled
-           else "")
+           else highlights)
         + "### 📝 Changelog\n\n" + changes + "\n"
         "### 👨‍👩‍👧‍👦 Contributors\n\n" + people
     ).encode()
+
+
+V030_HIGHLIGHT = ("#### Higher default connection limits\n\n"
+                  "The resource manager allows more connections by default.\n\n")
 
 
 def changelog_index(minors: list[str]) -> bytes:
@@ -265,9 +272,11 @@ def _kubo(repo: BareRepo) -> dict[str, str]:
     repo.commit_files("master", {"core/commands/pin.go": b"package commands\n// pin ls\n"},
                       "fix(pin): faster `ipfs pin ls --type=recursive`", BOB, BOB,
                       "2024-06-14T10:00:00Z")
-    repo.commit_files("master", {"core/node/libp2p/rcmgr.go": b"package libp2p\n// rcmgr\n"},
-                      "feat(rcmgr): raise default connection limits", CAROL, CAROL,
-                      "2024-06-20T10:00:00Z")
+    # Like Kubo's feature pull requests, this one adds its highlight to the changelog.
+    repo.commit_files("master", {
+        "core/node/libp2p/rcmgr.go": b"package libp2p\n// rcmgr\n",
+        "docs/changelogs/v0.30.md": changelog("0.30", False, V030_HIGHLIGHT),
+    }, "feat(rcmgr): raise default connection limits", CAROL, CAROL, "2024-06-20T10:00:00Z")
     repo.commit_files("master", {"docs/config.md": b"# Config\n\n`Routing.Type`\n"},
                       "docs: explain Routing.Type=auto", CAROL, CAROL, "2024-06-25T10:00:00Z")
     return {"rc1": rc1, "final": final}
