@@ -123,7 +123,7 @@ async def measure(lines: int, chunk: int) -> dict[str, object]:
         started = time.perf_counter()
         app.run_stage("flood")
         key = "j"
-        while "flood" in app.running or len(pane.lines.get("flood", [])) < lines:
+        while "flood" in app.running or len(pane.lines.get("flood", ())) < lines:
             handled = asyncio.get_running_loop().create_future()
             sent = time.perf_counter()
             app.post_message(events.Key(key, key))
@@ -141,7 +141,7 @@ async def measure(lines: int, chunk: int) -> dict[str, object]:
         shown = pane.log_widget.line_count
     latencies.sort()
     return {
-        "lines": lines, "chunk": chunk, "stored": len(pane.lines.get("flood", [])),
+        "lines": lines, "chunk": chunk, "stored": len(pane.lines.get("flood", ())),
         "shown": shown, "seconds": ingested, "flushes": pane.flushes,
         "keys": len(latencies),
         "p50": statistics.median(latencies) * 1000,

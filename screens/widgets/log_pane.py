@@ -12,11 +12,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Log
 
+from screens.widgets.line_store import LineStore
+
 FLUSH_SECONDS = 0.08
 MAX_BATCH = 2_000
 """Lines per write: a bigger backlog is written in several steps so keys get in between."""
 REPLAY_LINES = 20_000
-"""Switching stages replays at most this many of its last lines (all stay searchable)."""
+"""The screen holds at most this many of a stage's last lines (all stay searchable): a
+stage streaming a million lines must not keep a million rendered lines in the widget."""
 
 
 class LogPane(Vertical):
@@ -31,7 +34,7 @@ class LogPane(Vertical):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.lines: dict[str, list[str]] = {}
+        self.lines: dict[str, LineStore] = {}
         """Every line of every stage, kept so switching stages can replay them."""
         self.stage: str | None = None
         """The stage shown."""
@@ -39,13 +42,11 @@ class LogPane(Vertical):
         self.follow = True
         self._query = ""
         self._match = -1
-        self._offset = 0
-        """Index (in ``lines``) of the first line the Log widget holds."""
         self.flushes = 0
         """Batches written (the benchmark reports lines per batch)."""
 
     def compose(self) -> ComposeResult:
-        yield Log(id="log", highlight=False, auto_scroll=True)
+        yield Log(id="log", highlight=False, auto_scroll=True, max_lines=REPLAY_LINES)
         yield Input(placeholder="search the log (Enter: next, Esc: close)", id="log-search")
 
     def on_mount(self) -> None:
@@ -59,7 +60,10 @@ class LogPane(Vertical):
 
     def append(self, stage: str, line: str) -> None:
         """Store a line; cheap enough to call 100k times in a burst."""
-        self.lines.setdefault(stage, []).append(line)
+        store = self.lines.get(stage)
+        if store is None:
+            store = self.lines[stage] = LineStore()
+        store.append(line)
         if stage == self.stage:
             self._pending.append(line)
 
@@ -81,14 +85,21 @@ class LogPane(Vertical):
         self._pending = []
         log = self.log_widget
         log.clear()
-        lines = self.lines.get(stage, [])
-        self._offset = max(0, len(lines) - REPLAY_LINES)
-        log.write_lines(lines[self._offset:], scroll_end=self.follow)
+        lines = self.lines.get(stage)
+        if lines is not None:
+            log.write_lines(lines.tail(REPLAY_LINES), scroll_end=self.follow)
         self._match = -1
         self._title()
 
+    @property
+    def _offset(self) -> int:
+        """Index (in ``lines``) of the first line the Log widget holds (it keeps the last
+        ``REPLAY_LINES`` written; what is pending comes after them)."""
+        stored = len(self.lines.get(self.stage or "", ()))
+        return stored - len(self._pending) - self.log_widget.line_count
+
     def _title(self) -> None:
-        count = len(self.lines.get(self.stage or "", []))
+        count = len(self.lines.get(self.stage or "", ()))
         self.border_title = f"log · {self.stage or '—'} · {count} lines"
         state = "following" if self.follow else "paused"
         search = f" · /{self._query}" if self._query else ""
@@ -121,9 +132,9 @@ class LogPane(Vertical):
 
     def find(self, step: int) -> int | None:
         """Scroll to the next (or previous) line containing the query; pauses following."""
-        lines = self.lines.get(self.stage or "", [])
+        lines = self.lines.get(self.stage or "")
         needle = self._query.lower()
-        if not needle or not lines:
+        if not needle or lines is None or not len(lines):
             return None
         count = len(lines)
         start = self._match if self._match >= 0 else (count - 1 if step > 0 else 0)
