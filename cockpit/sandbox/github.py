@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from cockpit.sandbox import reviews
 from cockpit.sandbox.gitstore import WEB_FLOW, ZERO_SHA, BareRepo, CommitInfo, GitError
 from cockpit.sandbox.http import ApiError, json_body, json_response, need
 from cockpit.sandbox.world import Json, now_iso
@@ -110,6 +111,7 @@ def _wrap(sb: Sandbox, fn: Handler, write: bool) -> Callable[[Request], Awaitabl
                 headers["x-oauth-scopes"] = "repo, workflow" if scope == "write" else ""
                 headers["x-accepted-oauth-scopes"] = "repo"
             sb.sim.tick()
+            reviews.tick(sb)
             response = await fn(Ctx(sb, request, login))
         except ApiError as err:
             response = err.response()
@@ -607,6 +609,77 @@ async def get_milestone(ctx: Ctx) -> Response:
     return json_response(m)
 
 
+def _milestone(r: Json, number: int) -> Json:
+    for m in r["milestones"]:
+        if m["number"] == number:
+            return m  # type: ignore[no-any-return]
+    raise ApiError(404, "Not Found")
+
+
+def _milestone_fields(body: Json) -> Json:
+    """The writable fields of a milestone, checked as GitHub does (422 on bad values)."""
+    fields: Json = {}
+    for key in ("title", "description"):
+        if key in body:
+            if not isinstance(body[key], str):
+                raise ApiError(422, "Validation Failed", [
+                    {"resource": "Milestone", "field": key, "code": "invalid"}])
+            fields[key] = body[key]
+    if "state" in body:
+        if body["state"] not in ("open", "closed"):
+            raise ApiError(422, "Validation Failed", [
+                {"resource": "Milestone", "field": "state", "code": "invalid"}])
+        fields["state"] = body["state"]
+    if "due_on" in body:
+        fields["due_on"] = body["due_on"]
+    return fields
+
+
+def _title_taken(r: Json, title: str, number: int | None = None) -> None:
+    """GitHub keeps milestone titles unique per repository (open or closed)."""
+    if any(m["title"] == title and m["number"] != number for m in r["milestones"]):
+        raise ApiError(422, "Validation Failed", [
+            {"resource": "Milestone", "code": "already_exists", "field": "title"}])
+
+
+async def create_milestone(ctx: Ctx) -> Response:
+    r, _ = ctx.repo()
+    body = await json_body(ctx.request)
+    need(body, "title")
+    fields = _milestone_fields(body)
+    with ctx.sb.world.lock:
+        _title_taken(r, fields["title"])
+        now = now_iso()
+        state = fields.get("state", "open")
+        number = max((m["number"] for m in r["milestones"]), default=0) + 1
+        r["milestones"].append({
+            "number": number, "id": ctx.sb.world.new_id(), "title": fields["title"],
+            "state": state, "description": fields.get("description"),
+            "creator": ctx.actor(), "due_on": fields.get("due_on"), "created_at": now,
+            "updated_at": now, "closed_at": now if state == "closed" else None})
+    ctx.sb.world.save()
+    shape = ctx.shapes.milestone(r, number)
+    assert shape is not None
+    return json_response(shape, 201, {"location": shape["url"]})
+
+
+async def update_milestone(ctx: Ctx) -> Response:
+    r, _ = ctx.repo()
+    body = await json_body(ctx.request)
+    fields = _milestone_fields(body)
+    with ctx.sb.world.lock:
+        m = _milestone(r, int(ctx.p["milestone_number"]))
+        if "title" in fields:
+            _title_taken(r, fields["title"], m["number"])
+        now = now_iso()
+        if "state" in fields and fields["state"] != m["state"]:
+            m["closed_at"] = now if fields["state"] == "closed" else None
+        m.update(fields)
+        m["updated_at"] = now
+    ctx.sb.world.save()
+    return json_response(ctx.shapes.milestone(r, m["number"]))
+
+
 async def search_issues(ctx: Ctx) -> Response:
     """Enough of GitHub's search syntax to find a tracking issue: repo:, is:, in:title."""
     q = ctx.q.get("q", "")
@@ -820,6 +893,46 @@ async def request_reviewers(ctx: Ctx) -> Response:
                 i["pull"]["requested_reviewers"].append(str(u))
     ctx.sb.world.save()
     return json_response(ctx.shapes.pull(r, i, git, simple=True), 201)
+
+
+async def list_reviews(ctx: Ctx) -> Response:
+    r, _ = ctx.repo()
+    i = _issue(r, int(ctx.p["pull_number"]), True)
+    submitted = [x for x in reviews.reviews(i["pull"]) if x["state"] != "PENDING"
+                 or x["user"] == ctx.login]
+    return paginate(ctx, submitted, lambda xs: [ctx.shapes.review(r, i, x) for x in xs])
+
+
+_REVIEW_STATES = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED",
+                  "COMMENT": "COMMENTED", None: "PENDING"}
+
+
+async def create_review(ctx: Ctx) -> Response:
+    """Submit a review; as on GitHub, nobody approves (or blocks) their own pull request."""
+    r, _ = ctx.repo()
+    body = await json_body(ctx.request)
+    event = body.get("event")
+    if event not in _REVIEW_STATES:
+        raise ApiError(422, "Validation Failed", [
+            {"resource": "PullRequestReview", "field": "event", "code": "invalid"}])
+    text = body.get("body") or ""
+    if event in ("REQUEST_CHANGES", "COMMENT") and not text:
+        raise ApiError(422, "Unprocessable Entity",
+                       [f"Review body is required for {event}"])
+    with ctx.sb.world.lock:
+        i = _issue(r, int(ctx.p["pull_number"]), True)
+        if i["state"] != "open":
+            raise ApiError(422, "Unprocessable Entity",
+                           ["Can not review a closed or merged pull request"])
+        if i["user"] == ctx.actor() and event in ("APPROVE", "REQUEST_CHANGES"):
+            verb = "approve" if event == "APPROVE" else "request changes on"
+            raise ApiError(422, "Unprocessable Entity",
+                           [f"Review Can not {verb} your own pull request"])
+        review = reviews.add_review(ctx.sb, i, ctx.actor(), _REVIEW_STATES[event], text)
+        if body.get("commit_id"):
+            review["commit_id"] = str(body["commit_id"])
+    ctx.sb.world.save()
+    return json_response(ctx.shapes.review(r, i, review))
 
 
 # -- releases ------------------------------------------------------------------------------
@@ -1082,6 +1195,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", R + "/pulls/{pull_number:int}/merge", pull_merged),
     ("PUT", R + "/pulls/{pull_number:int}/merge", merge_pull),
     ("POST", R + "/pulls/{pull_number:int}/requested_reviewers", request_reviewers),
+    ("GET", R + "/pulls/{pull_number:int}/reviews", list_reviews),
+    ("POST", R + "/pulls/{pull_number:int}/reviews", create_review),
     ("GET", R + "/releases", list_releases),
     ("POST", R + "/releases", create_release),
     ("GET", R + "/releases/latest", latest_release),
@@ -1100,7 +1215,9 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", R + "/issues/{issue_number:int}/comments", list_comments),
     ("POST", R + "/issues/{issue_number:int}/comments", create_comment),
     ("GET", R + "/milestones", list_milestones),
+    ("POST", R + "/milestones", create_milestone),
     ("GET", R + "/milestones/{milestone_number:int}", get_milestone),
+    ("PATCH", R + "/milestones/{milestone_number:int}", update_milestone),
     ("GET", R + "/actions/workflows", list_workflows),
     ("GET", R + "/actions/workflows/{workflow_id}", get_workflow),
     ("POST", R + "/actions/workflows/{workflow_id}/dispatches", dispatch),

@@ -406,6 +406,19 @@ class Shapes:
         })
         return out
 
+    def review(self, r: Json, i: Json, review: Json) -> Json:
+        full = r["full_name"]
+        html = f"{self.html}/{full}/pull/{i['number']}#pullrequestreview-{review['id']}"
+        pull_api = f"{self.api}/repos/{full}/pulls/{i['number']}"
+        return {
+            "id": review["id"], "node_id": node_id("PRR", review["id"]),
+            "user": self.simple_user(review["user"]), "body": review["body"],
+            "state": review["state"], "html_url": html, "pull_request_url": pull_api,
+            "_links": {"html": {"href": html}, "pull_request": {"href": pull_api}},
+            "submitted_at": review["submitted_at"], "commit_id": review["commit_id"],
+            "author_association": "MEMBER",
+        }
+
     # -- releases -------------------------------------------------------------
 
     def asset(self, full: str, rel: Json, a: Json) -> Json:

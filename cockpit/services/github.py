@@ -134,6 +134,8 @@ class Pull(_Model):
     number: int
     title: str
     state: str
+    node_id: str = ""
+    """The global id GraphQL calls take (``markPullRequestReadyForReview``)."""
     html_url: str = ""
     body: str | None = None
     draft: bool = False
@@ -148,6 +150,25 @@ class Pull(_Model):
     @property
     def is_merged(self) -> bool:
         return bool(self.merged or self.merged_at)
+
+
+class Review(_Model):
+    id: int
+    state: str
+    """``APPROVED``, ``CHANGES_REQUESTED``, ``COMMENTED``, ``DISMISSED`` or ``PENDING``."""
+    user: Account | None = None
+    commit_id: str | None = None
+    submitted_at: str | None = None
+    html_url: str = ""
+
+
+class GraphQLError(RuntimeError):
+    """GitHub answered a GraphQL call with ``errors`` (HTTP 200 all the same)."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
+        self.types = [str(e.get("type") or "") for e in errors]
+        super().__init__("; ".join(str(e.get("message") or e) for e in errors))
 
 
 class Asset(_Model):
@@ -490,6 +511,39 @@ class GitHubClient:
             json=_fields(merge_method=merge_method, sha=sha, commit_title=commit_title))
         return str(response.json()["sha"])
 
+    async def list_reviews(self, repo: str, number: int) -> list[Review]:
+        """Submitted reviews, oldest first (GitHub's chronological order)."""
+        return await self._list(Review, f"repos/{repo}/pulls/{number}/reviews")
+
+    async def mark_ready_for_review(self, pull: Pull) -> bool:
+        """Turn a draft into a PR ready for review; returns the PR's ``isDraft`` after.
+
+        GitHub's REST API cannot do this (``PATCH`` ignores ``draft``): it is the GraphQL
+        mutation that ``gh pr ready`` sends."""
+        data = await self.graphql(
+            "mutation($id: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $id})"
+            " { pullRequest { number isDraft } } }", {"id": pull.node_id})
+        return bool(data["markPullRequestReadyForReview"]["pullRequest"]["isDraft"])
+
+    @property
+    def graphql_url(self) -> str:
+        """``api.github.com/graphql``; GitHub Enterprise (REST at ``/api/v3``): ``/api/graphql``."""
+        base = self.http.base_url.rstrip("/")
+        if base.endswith("/api/v3"):
+            return base[: -len("/v3")] + "/graphql"
+        return base + "/graphql"
+
+    async def graphql(self, query: str, variables: dict[str, Any] | None = None
+                      ) -> dict[str, Any]:
+        """One GraphQL call; its ``data``, or ``GraphQLError`` when GitHub sent ``errors``."""
+        response = await self.http.post(self.graphql_url,
+                                        json=_fields(query=query, variables=variables))
+        payload = response.json()
+        if payload.get("errors"):
+            raise GraphQLError(list(payload["errors"]))
+        data: dict[str, Any] = payload.get("data") or {}
+        return data
+
     async def request_reviewers(self, repo: str, number: int, reviewers: list[str]) -> Pull:
         return await self._send("POST", Pull,
                                 f"repos/{repo}/pulls/{number}/requested_reviewers",
@@ -598,6 +652,24 @@ class GitHubClient:
             if milestone.title == title:
                 return milestone
         return None
+
+    async def create_milestone(self, repo: str, title: str, description: str | None = None
+                               ) -> Milestone:
+        return await self._send("POST", Milestone, f"repos/{repo}/milestones",
+                                _fields(title=title, description=description))
+
+    async def ensure_milestone(self, repo: str, title: str, description: str | None = None
+                               ) -> tuple[Milestone, bool]:
+        """(milestone, created) by exact title, open or closed (GitHub keeps titles unique)."""
+        return await self._get_or_create(
+            lambda: self.find_milestone(repo, title),
+            lambda: self.create_milestone(repo, title, description))
+
+    async def update_milestone(self, repo: str, number: int, *, state: str | None = None,
+                               title: str | None = None, description: str | None = None
+                               ) -> Milestone:
+        return await self._send("PATCH", Milestone, f"repos/{repo}/milestones/{number}",
+                                _fields(state=state, title=title, description=description))
 
     # -- actions --------------------------------------------------------------------------
 
