@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit.model import Release, Version
 from cockpit.prompts import Prompt, PromptAnswer, Prompter
-from cockpit.secrets import Redactor, token_from_env
+from cockpit.secrets import Redactor, find_token
 from cockpit.services.git import GitRepo, GitWorkspace
 from cockpit.settings import Settings
 
@@ -68,7 +68,7 @@ class Session:
 
     def __post_init__(self) -> None:
         for service in ("github", "matrix", "discourse", "discord", "reddit"):
-            self.redact.add(token_from_env(service))
+            self.redact.add(find_token(service))
         self.redact.add(self.settings.discord_webhook_url.rsplit("/", 1)[-1] or None)
 
     def _on_request(self, record: RequestRecord) -> None:
@@ -97,7 +97,7 @@ class Session:
         from cockpit.services.github import API_VERSION, GitHubClient
 
         http = self.http_client(
-            "github", self.settings.github_api_url, token=token_from_env("github"),
+            "github", self.settings.github_api_url, token=find_token("github"),
             manual_style="gh",
             headers={"Accept": "application/vnd.github+json",
                      "X-GitHub-Api-Version": API_VERSION, "User-Agent": "cockpit"})
@@ -117,7 +117,7 @@ class Session:
             self._git = GitWorkspace(
                 Path(self.settings.workspace_dir) / "clones",
                 self.settings.clone_url,
-                token_from_env("github"),
+                find_token("github"),
                 log,
                 self.redact,
             )

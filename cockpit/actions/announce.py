@@ -17,7 +17,7 @@ from cockpit.actions.base import ActionKind, Params, code_block, register
 from cockpit.actions.gitchecks import CannotFix
 from cockpit.actions.preflight import discourse_http, how_to_set, matrix_http, reddit_http
 from cockpit.model import CheckResult
-from cockpit.secrets import token_from_env
+from cockpit.secrets import find_token
 from cockpit.services.discourse import DiscourseClient, DiscourseTopic
 from cockpit.services.matrix import CLIENT_API, MatrixClient
 from cockpit.services.reddit import RedditClient
@@ -40,7 +40,7 @@ def _matrix(action: ActionKind) -> MatrixClient:
 
 
 def _require(service: str) -> None:
-    if not token_from_env(service):
+    if not find_token(service):
         raise CannotFix(f"no {service} token: {how_to_set(service)}")
 
 
@@ -241,7 +241,7 @@ class CategoryWritable(ActionKind):
 
     async def check(self) -> CheckResult:
         p = self.params
-        if not token_from_env("discourse"):
+        if not find_token("discourse"):
             return CheckResult.failed(f"no Discourse key: {how_to_set('discourse')}")
         client = _discourse(self)
         response = await client.http.get("categories.json", ok=(404,))
@@ -284,7 +284,7 @@ class RoomJoined(ActionKind):
 
     async def check(self) -> CheckResult:
         p = self.params
-        if not token_from_env("matrix"):
+        if not find_token("matrix"):
             return CheckResult.failed(f"no Matrix token: {how_to_set('matrix')}")
         client = _matrix(self)
         room_id = await client.room_id(p.room)
@@ -330,7 +330,7 @@ class MessageSeen(ActionKind):
 
     async def check(self) -> CheckResult:
         p = self.params
-        if not token_from_env("matrix"):
+        if not find_token("matrix"):
             return CheckResult.failed(f"no Matrix token: {how_to_set('matrix')}")
         since_ms = (datetime.now(UTC) - timedelta(hours=p.within_hours)).timestamp() * 1000
         for message in await _matrix(self).recent_messages(p.room, 50):
@@ -378,7 +378,7 @@ class RedditPostKind(ActionKind):
 
     async def check(self) -> CheckResult:
         p = self.params
-        if not token_from_env("reddit"):
+        if not find_token("reddit"):
             return CheckResult.failed(f"no Reddit token: {how_to_set('reddit')}")
         found = await _reddit(self).find_link(p.subreddit, p.url)
         if found is None:

@@ -11,7 +11,7 @@ from typing import Literal
 
 from cockpit.actions.base import ActionKind, Params, code_block, register
 from cockpit.model import CheckResult
-from cockpit.secrets import token_from_env
+from cockpit.secrets import find_token
 from cockpit.services.github import GitHubClient, Issue, Release
 
 
@@ -426,7 +426,7 @@ class ReleaseBodyAppend(ActionKind):
         if title is None:
             return None
         http = self.ctx.session.http_client(
-            "discourse", self.ctx.settings.discourse_url, token=token_from_env("discourse"),
+            "discourse", self.ctx.settings.discourse_url, token=find_token("discourse"),
             auth_header="Api-Key", auth_scheme=None,
             headers={"Api-Username": "system", "Accept": "application/json"})
         client = DiscourseClient.__new__(DiscourseClient)

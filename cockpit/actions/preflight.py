@@ -18,7 +18,7 @@ from typing import Any, Literal
 from cockpit.actions.base import ActionKind, Params, code_block, register
 from cockpit.actions.gitchecks import CannotFix
 from cockpit.model import CheckResult, Version, VersionError
-from cockpit.secrets import TOKEN_ENV, token_from_env
+from cockpit.secrets import TOKEN_ENV, find_token
 from cockpit.services.http import HttpClient, HttpError
 
 TOKEN_HELP = {
@@ -35,14 +35,15 @@ TOKEN_HELP = {
 def how_to_set(service: str) -> str:
     """The exact fix for a missing or bad token, naming only the variable."""
     names = TOKEN_ENV.get(service, (f"COCKPIT_{service.upper()}_TOKEN",))
-    return (f"set {names[0]} to {TOKEN_HELP.get(service, 'the service token')}: "
+    return (f"run `cockpit login {service}` (keeps it in the system keyring), or set "
+            f"{names[0]} to {TOKEN_HELP.get(service, 'the service token')}: "
             f"`export {names[0]}=…` (never commit it)")
 
 
 def discourse_http(action: ActionKind) -> HttpClient:
     """The session's Discourse client: ``Api-Key``/``Api-Username`` headers, logged."""
     return action.ctx.session.http_client(
-        "discourse", action.ctx.settings.discourse_url, token=token_from_env("discourse"),
+        "discourse", action.ctx.settings.discourse_url, token=find_token("discourse"),
         auth_header="Api-Key", auth_scheme=None,
         headers={"Api-Username": os.environ.get("COCKPIT_DISCOURSE_USERNAME", "system"),
                  "Accept": "application/json"})
@@ -50,14 +51,14 @@ def discourse_http(action: ActionKind) -> HttpClient:
 
 def matrix_http(action: ActionKind) -> HttpClient:
     return action.ctx.session.http_client("matrix", action.ctx.settings.matrix_url,
-                                          token=token_from_env("matrix"))
+                                          token=find_token("matrix"))
 
 
 def reddit_http(action: ActionKind) -> HttpClient:
     from cockpit.services.reddit import USER_AGENT
 
     return action.ctx.session.http_client("reddit", action.ctx.settings.reddit_url,
-                                          token=token_from_env("reddit"),
+                                          token=find_token("reddit"),
                                           headers={"User-Agent": USER_AGENT})
 
 
@@ -114,7 +115,7 @@ class TokenCheck(ReadOnlyCheck):
 
     async def check(self) -> CheckResult:
         p = self.params
-        token = token_from_env(p.service)
+        token = find_token(p.service)
         if not token:
             return CheckResult.failed(f"no {p.service} token: {self.fix()}")
         try:
@@ -128,17 +129,22 @@ class TokenCheck(ReadOnlyCheck):
     async def _validate(self) -> CheckResult:
         p = self.params
         if p.service == "github":
-            gh = self.ctx.github()
-            user = await gh.user()
-            scopes = await gh.token_scopes()
+            # One GET gives both: a classic token's scopes come in X-OAuth-Scopes (present
+            # but empty when it has none); a fine-grained token gets no such header.
+            response = await self.ctx.github().http.get("user", etag=False)
+            login = response.json()["login"]
+            header = response.headers.get("x-oauth-scopes")
+            if header is None:
+                return CheckResult.done(f"GitHub token of {login} is valid (fine-grained "
+                                        "token: scopes not reported, checked per repository)")
+            scopes = [s.strip() for s in header.split(",") if s.strip()]
             missing = [s for s in p.scopes if s not in scopes]
-            if scopes and missing:
+            if missing:
                 return CheckResult.failed(
-                    f"the GitHub token of {user.login} lacks the scopes {', '.join(missing)} "
-                    f"(has: {', '.join(scopes)}): {self.fix()}")
-            note = (f"scopes {', '.join(scopes)}" if scopes else
-                    "fine-grained token: scopes not reported, checked per repository")
-            return CheckResult.done(f"GitHub token of {user.login} is valid ({note})")
+                    f"the GitHub token of {login} lacks the scopes {', '.join(missing)} "
+                    f"(has: {', '.join(scopes) or 'none'}): {self.fix()}")
+            return CheckResult.done(f"GitHub token of {login} is valid "
+                                    f"(scopes {', '.join(scopes) or 'none'})")
         if p.service == "matrix":
             data = (await matrix_http(self).get("_matrix/client/v3/account/whoami")).json()
             return CheckResult.done(f"Matrix token of {data['user_id']} is valid")
