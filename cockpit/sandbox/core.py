@@ -19,6 +19,7 @@ from typing import Any
 
 from cockpit.sandbox.faults import FaultInjector, FaultSpec
 from cockpit.sandbox.gitstore import BareRepo
+from cockpit.sandbox.holds import RequestHold
 from cockpit.sandbox.objects import Shapes
 from cockpit.sandbox.seed import ADMIN_LOGIN, copy_seed
 from cockpit.sandbox.workflows import Simulator
@@ -70,6 +71,8 @@ class Sandbox:
         if self.options.latency_ms:
             spec.latency_ms = self.options.latency_ms
         self.faults = FaultInjector(spec)
+        self.hold = RequestHold()
+        """Crash tests: hold the N-th mutating request while the client is killed."""
         self.log_lock = threading.Lock()
         self.request_log: list[Json] = []
         self.rate_used: dict[str, int] = {}

@@ -17,7 +17,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 import uvicorn
@@ -167,7 +167,8 @@ class SandboxApp:
             entry["mutating"] = path.endswith("/git-receive-pack")
             entry["body"] = "<git pack data>" if method == "POST" else ""
             try:
-                entry["status"] = await githttp.serve(self.sb, scope, receive, send)
+                entry["status"] = await self._maybe_held(
+                    entry, send, lambda out: githttp.serve(self.sb, scope, receive, out))
             finally:
                 self.sb.log_request(entry)
             return
@@ -207,10 +208,35 @@ class SandboxApp:
                 entry["fault"] = fault
                 await self._fault(fault, entry, capture)
             else:
-                await self.app(scope, replay, capture)
+                await self._maybe_held(entry, capture, lambda out: self.app(scope, replay, out))
         finally:
             entry["status"] = status_box[0] if status_box else None
             self.sb.log_request(entry)
+
+    async def _maybe_held(self, entry: dict[str, Any], send: Send,
+                          handle: Callable[[Send], Awaitable[Any]]) -> Any:
+        """Serve a request, unless the crash-test hold picked it (see ``holds``)."""
+        phase = self.sb.hold.claim(entry)
+        if phase is None:
+            return await handle(send)
+        entry["held"] = phase
+        if phase == "before":
+            await self.sb.hold.wait()
+            with contextlib.suppress(Exception):  # the client is gone: nobody reads this
+                await _send_json(send, 503, {"message": "sandbox: request dropped unprocessed"},
+                                 {"x-sandbox-held": "before"})
+            return None
+        answer: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            answer.append(message)
+
+        result = await handle(keep)
+        await self.sb.hold.wait()
+        with contextlib.suppress(Exception):
+            for message in answer:
+                await send(message)
+        return result
 
     async def _fault(self, fault: str, entry: dict[str, Any], send: Send) -> None:
         github_like = entry["service"] == "github"

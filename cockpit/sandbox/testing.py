@@ -16,6 +16,7 @@ from typing import Any
 
 from cockpit.sandbox.core import Sandbox, SandboxOptions
 from cockpit.sandbox.faults import FaultSpec
+from cockpit.sandbox.holds import RequestHold
 from cockpit.sandbox.server import ThreadedServer
 from cockpit.sandbox.world import Json
 
@@ -80,6 +81,12 @@ class SandboxHandle:
     def set_faults(self, spec: str) -> None:
         """Replace the fault SPEC at runtime; request numbering restarts at 1."""
         self.sandbox.faults.set(FaultSpec.parse(spec))
+
+    @property
+    def hold(self) -> RequestHold:
+        """Crash tests: ``hold.arm(n, "before"|"after")``, wait ``hold.reached``, kill the
+        client, ``hold.release()`` (see ``cockpit.sandbox.holds``)."""
+        return self.sandbox.hold
 
     def set_workflow_outcome(self, repo: str, workflow: str, conclusion: str = "failure",
                              times: int | None = None) -> None:
