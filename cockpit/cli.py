@@ -57,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     status = verbs.add_parser("status", help="check every action, read-only")
     status.add_argument("--version", dest="release_version", metavar="V", required=True)
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument("--watch", action="store_true",
+                        help="follow the release on its tracking issue (read-only) until ^C")
+    status.add_argument("--interval", type=float, metavar="S",
+                        help="seconds between polls with --watch (default: settings)")
 
     run = verbs.add_parser("run", help="run one stage")
     run.add_argument("stage")
@@ -64,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--yes", action="store_true",
                      help="answer every confirmation yes (and every prompt the answers file has not)")
     run.add_argument("--answers", type=Path, help="TOML/JSON file: prompt id → answer")
+    run.add_argument("--steal", action="store_true",
+                     help="take the stage over from the driver holding it (journalled)")
 
     sandbox = verbs.add_parser("sandbox", help="serve the local sandbox world")
     from cockpit.sandbox.cli import add_arguments
@@ -112,11 +118,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         raise BadInput("--version is required")
     if args.verb == "plan":
         return _plan(playbook, version)
+    if args.verb == "status" and args.watch:
+        from cockpit.sync.watch import watch
+
+        return asyncio.run(watch(_engine(playbook, version, read_only=True),
+                                 interval=args.interval, as_json=args.json))
     if args.verb == "status":
         return asyncio.run(_status(playbook, version, as_json=args.json))
     if args.verb == "run":
         prompter = _prompter(args)
-        return asyncio.run(_run(playbook, version, [args.stage], prompter))
+        return asyncio.run(_run(playbook, version, [args.stage], prompter, steal=args.steal))
     if args.verb == "demo":
         return _demo(args, playbook, version)
     raise BadInput(f"unknown verb {args.verb}")
@@ -216,8 +227,9 @@ async def _status(playbook: Playbook, version: Version, *, as_json: bool) -> int
 
 
 async def _run(playbook: Playbook, version: Version, stages: list[str],
-               prompter: Prompter) -> int:
+               prompter: Prompter, *, steal: bool = False) -> int:
     from cockpit.journal import Journal
+    from cockpit.sync.driver import LeaseLost, NoTrackingIssue, StageHeld, SyncedRun
     from cockpit.terminal import TerminalPrinter
 
     engine = _engine(playbook, version, read_only=False, prompter=prompter)
@@ -226,12 +238,24 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
     engine.session.skipped.update(journal.skipped())
     engine.bus.listen(journal.append)
     engine.bus.listen(TerminalPrinter(sys.stdout).print_event)
+    sync: SyncedRun | None = None
     try:
+        try:
+            sync = await SyncedRun.open(engine, _say)
+        except NoTrackingIssue as exc:
+            print(f"cockpit: {exc}", file=sys.stderr)
+            return EXIT_NEEDS_HUMAN
+        if sync is not None:
+            await sync.reconcile(journal)
         for stage_id in stages:
             try:
-                report = await engine.run_stage(stage_id)
+                report = await (sync.run_stage(stage_id, steal=steal) if sync is not None
+                                else engine.run_stage(stage_id))
             except LookupError as exc:
                 raise BadInput(str(exc)) from None
+            except (StageHeld, LeaseLost) as exc:
+                print(f"cockpit: {exc}", file=sys.stderr)
+                return EXIT_NEEDS_HUMAN
             if report.outcome not in (Outcome.DONE, Outcome.NOT_APPLICABLE):
                 print(f"\nstage {stage_id} stopped: {report.reason}\n"
                       f"Fix it, then rerun `cockpit run {stage_id} --version {version}`: "
@@ -239,7 +263,13 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
                 return EXIT_NEEDS_HUMAN
         return EXIT_OK
     finally:
+        if sync is not None:
+            await sync.close()
         await engine.session.aclose()
+
+
+def _say(line: str) -> None:
+    print(f"cockpit: {line}", file=sys.stderr, flush=True)
 
 
 # -- TUI and demo ------------------------------------------------------------------------

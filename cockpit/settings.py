@@ -50,6 +50,18 @@ class Settings(BaseSettings):
     poll_max_seconds: float = 30.0
     poll_timeout_seconds: float = 3600.0
     """Give up waiting on one in-progress check after this long (then ask the human)."""
+    sync: bool = True
+    """Share the journal and the stage locks on the release's tracking issue."""
+    lock_lease_seconds: float = 300.0
+    """How long a stage claim holds without renewal (a crashed driver's claim then lapses)."""
+    lock_renew_seconds: float = 60.0
+    """How often a running stage renews its claim (well under the lease)."""
+    lock_skew_seconds: float = 5.0
+    """Grace added before a lease counts as expired: clock and timestamp rounding."""
+    journal_flush_seconds: float = 10.0
+    """Batch window: finished actions reach the tracking issue at most this often."""
+    shadow_poll_seconds: float = 10.0
+    """How often a shadow polls the tracking issue (a 304 costs no rate limit)."""
 
     def clone_url(self, repo: str) -> str:
         return f"{self.git_base_url.rstrip('/')}/{repo}.git"
