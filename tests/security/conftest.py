@@ -60,3 +60,20 @@ def cockpit(sandbox: SandboxHandle, tmp_path: Path) -> Cockpit:
     env = {**base, **sandbox_env, **SELECT, FILE_VARIABLE: str(keyring_file),
            "HOME": str(home), "PYTHONPATH": str(ROOT)}
     return Cockpit(env, keyring_file)
+
+
+IDENTITY_OVERRIDES = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
+                      "GIT_COMMITTER_EMAIL")
+"""The test-wide identity (tests/conftest.py) would shadow the demo's, whose signing key
+matches the demo's email: a driver's machine has none of these set."""
+
+
+@pytest.fixture
+def demo_world(tmp_path: Path) -> Iterator[SandboxHandle]:
+    """``cockpit demo``'s environment (sandbox, git identity, GPG key) in os.environ."""
+    from cockpit.demo import demo_environment
+
+    with demo_environment(tmp_path / "demo", workflow_seconds=0.3) as handle:
+        for name in IDENTITY_OVERRIDES:
+            os.environ.pop(name, None)
+        yield handle

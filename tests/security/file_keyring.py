@@ -21,7 +21,7 @@ FILE_VARIABLE = "COCKPIT_TEST_KEYRING_FILE"
 SELECT = {"PYTHON_KEYRING_BACKEND": "tests.security.file_keyring.FileKeyring"}
 
 
-class FileKeyring(KeyringBackend):  # type: ignore[misc]
+class FileKeyring(KeyringBackend):
     """(service, username) → password in one JSON file; viable only when the file is named."""
 
     @classproperty
