@@ -44,6 +44,28 @@ def explain_stage(engine: Engine, stage: StageSpec) -> str:
     return "\n".join(lines)
 
 
+def stage_overview(engine: Engine, stage: StageSpec) -> str:
+    """A stage's summary and one line per action: the TUI's view of a stage.
+
+    Short on purpose: each action's full explanation is one selection away, and
+    rendering every action's explanation at once made the first paint slow.
+    """
+    lines = [f"# {stage.title} ({stage.id}){_when(list(stage.when))}", "",
+             stage.summary.strip(), "", "Actions, in order:", ""]
+    for spec in stage.actions:
+        notes = []
+        if not engine.applies(stage, spec):
+            notes.append("does not apply to this release")
+        if not implemented(spec):
+            notes.append(f"**{NOT_IMPLEMENTED}**")
+        extra = f" ({'; '.join(notes)})" if notes else ""
+        lines.append(f"- **{spec.id}**{_when(list(spec.when))} — {spec.title} · "
+                     f"`{spec.kind}`{extra}")
+    lines += ["", "Select an action (Enter expands the stage) for what it does, why, and its "
+              f"exact manual equivalent; `cockpit explain {stage.id}` prints them all."]
+    return "\n".join(lines)
+
+
 def explain_action(engine: Engine, stage: StageSpec, spec: ActionSpec,
                    heading: str = "#") -> str:
     info = REGISTRY.get(spec.kind)

@@ -16,7 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from cockpit.engine import Engine, StageReport
 from cockpit.events import ActionChecked, Event, LogLine
-from cockpit.explain import explain_action, explain_stage
+from cockpit.explain import explain_action, stage_overview
 from cockpit.model import CheckResult, Outcome, Version
 from cockpit.playbook import ActionSpec, StageSpec
 from screens.commands import CockpitCommands
@@ -170,7 +170,7 @@ class CockpitApp(App[int]):
             head = f"**Status:** {glyph} {state.status.value}"
             if state.reason:
                 head += f" — {state.reason}"
-            return head + "\n\n" + explain_stage(self.engine, stage)
+            return head + "\n\n" + stage_overview(self.engine, stage)
         action = self.state.stages[stage.id].actions[spec.id]
         glyph, _ = GLYPHS[action.status]
         head = f"**Status:** {glyph} {action.status.value}"
