@@ -81,10 +81,32 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--version", dest="release_version", metavar="V", default="v0.30.0-rc1")
     demo.add_argument("--yes", action="store_true", help="answer every confirmation yes")
     demo.add_argument("--answers", type=Path, help="TOML/JSON file: prompt id → answer")
-    for sub in (explain, plan, status, run, demo):
+    login, doctor = _add_account_verbs(verbs)
+    for sub in (explain, plan, status, run, demo, login, doctor):
         sub.add_argument("--playbook", type=Path, default=argparse.SUPPRESS,
                          help="a playbook TOML file (default: Kubo)")
     return parser
+
+
+def _add_account_verbs(verbs: argparse._SubParsersAction[argparse.ArgumentParser]
+                       ) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """``login``, ``logout`` (tokens in the system keyring) and ``doctor``."""
+    from cockpit.secrets import SERVICES
+
+    login = verbs.add_parser("login", help="keep a service token in the system keyring")
+    login.add_argument("service", nargs="?", choices=SERVICES, help="default: github")
+    login.add_argument("--stdin", action="store_true", help="read the token from stdin")
+    login.add_argument("--no-verify", action="store_true",
+                       help="store it without checking it against the service first")
+    login.add_argument("--status", action="store_true",
+                       help="list which services have a token and where it comes from")
+    logout = verbs.add_parser("logout", help="remove a service token from the system keyring")
+    logout.add_argument("service", choices=SERVICES)
+    doctor = verbs.add_parser("doctor", help="check tokens, git identity, signing key, tools, "
+                              "clock and rate limit; print the fix for each failure")
+    doctor.add_argument("--version", dest="release_version", metavar="V",
+                        help="check only what this release needs")
+    return login, doctor
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -112,6 +134,19 @@ def _dispatch(args: argparse.Namespace) -> int:
     playbook = load_playbook(getattr(args, "playbook", None))
     if args.verb == "explain":
         return _explain(playbook, args.target, version)
+    if args.verb in ("login", "logout"):
+        from cockpit.login import run_verb
+
+        return run_verb(args.verb, args.service, playbook, status=getattr(args, "status", False),
+                        from_stdin=getattr(args, "stdin", False),
+                        check=not getattr(args, "no_verify", False))
+    if args.verb == "doctor":
+        from cockpit.doctor import run_doctor
+
+        code, table = asyncio.run(run_doctor(playbook, make_release(playbook, version)
+                                             if version else None))
+        print(table)
+        return code
     if args.verb is None:
         return _tui(args, playbook, version)
     if version is None:
