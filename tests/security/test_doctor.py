@@ -85,7 +85,7 @@ async def test_low_rate_limit_warns_with_the_reset_time(demo_world: SandboxHandl
 
 
 def test_clock_skew_over_thirty_seconds_warns() -> None:
-    now = datetime.now(UTC).timestamp()
+    now = float(int(datetime.now(UTC).timestamp()))  # Date headers have whole seconds
     server = format_datetime(datetime.fromtimestamp(now - 45, UTC), usegmt=True)
     late = clock_finding(server, now)
     assert late.level == "warn" and late.detail == "45 s ahead of GitHub's clock"
