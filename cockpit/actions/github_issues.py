@@ -553,3 +553,111 @@ class MilestoneEmpty(ActionKind):
 
     async def apply(self) -> None:
         """Nothing to do: this is a verification (the check never says incomplete)."""
+
+
+# -- github.next-milestone --------------------------------------------------------------------
+
+class NextMilestoneParams(Params):
+    repo: str
+    after_version: str
+    """The version just released (``0.30.0``); the milestone is for ``0.31.0``."""
+    title_format: str = "v{version}"
+    description_format: str = ""
+
+
+@register
+class NextMilestone(ActionKind):
+    kind = "github.next-milestone"
+    summary = "Get-or-create the milestone of the next minor release vX.(Y+1).0"
+    Params = NextMilestoneParams
+    params: NextMilestoneParams
+
+    def _fill(self, fmt: str) -> str:
+        return fmt.replace("{version}", next_minor(self.params.after_version))
+
+    def explain(self) -> str:
+        p = self.params
+        title, description = self._fill(p.title_format), self._fill(p.description_format)
+        return (
+            f"Makes sure **{p.repo}** has the milestone `{title}` for the next minor release, "
+            "so that issues and pull requests meant for it can be filed there from now on "
+            "(and the next release's preflight can check that nothing is left open in it). "
+            "A milestone with that title, open or closed, is reused: GitHub keeps milestone "
+            "titles unique, and a closed one is a human decision to look at, not to undo.\n\n"
+            + code_block(
+                f"gh api repos/{p.repo}/milestones -X GET -f state=all --jq "
+                f"'.[] | select(.title == \"{title}\") | .html_url'",
+                f"gh api repos/{p.repo}/milestones -f title={_q(title)}"
+                + (f" -f description={_q(description)}" if description else ""))
+        )
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        title = self._fill(p.title_format)
+        if "X" in title:
+            return CheckResult.failed(f"{p.after_version!r} is not a version X.Y.Z")
+        milestone = await self.ctx.github().find_milestone(p.repo, title)
+        if milestone is None:
+            return CheckResult.incomplete(f"no milestone {title} in {p.repo} yet")
+        return CheckResult.done(f"milestone {title} exists ({milestone.state})",
+                                milestone.html_url or None)
+
+    async def apply(self) -> None:
+        p = self.params
+        # Get-or-create: an ambiguous failure or a 422 "already exists" looks again.
+        milestone, created = await self.ctx.github().ensure_milestone(
+            p.repo, self._fill(p.title_format), self._fill(p.description_format) or None)
+        if created:
+            self.ctx.log(f"created milestone {milestone.title}: {milestone.html_url}")
+
+
+# -- github.milestone-close -------------------------------------------------------------------
+
+@register
+class MilestoneClose(ActionKind):
+    kind = "github.milestone-close"
+    summary = "Close a milestone once nothing is left open in it"
+    Params = MilestoneParams
+    params: MilestoneParams
+
+    def explain(self) -> str:
+        p = self.params
+        missing = (" A repository without that milestone has nothing to close, so a missing "
+                   "milestone counts as done." if p.missing_ok else
+                   " A missing milestone is reported as a failure.")
+        return (
+            f"Closes milestone `{p.milestone}` of **{p.repo}** now that the release is out, so "
+            "nobody files new work against a released version. It is only closed when "
+            "nothing is open in it any more: open issues or pull requests must first be "
+            "closed or moved to the next milestone (a human decision). A closed milestone "
+            "counts as done." + missing + "\n\n"
+            + code_block(
+                f"gh api repos/{p.repo}/milestones -X GET -f state=all --jq "
+                f"'.[] | select(.title == \"{p.milestone}\") | [.number, .state, .open_issues]'",
+                f"gh api -X PATCH repos/{p.repo}/milestones/<number> -f state=closed")
+        )
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        milestone = await self.ctx.github().find_milestone(p.repo, p.milestone)
+        if milestone is None:
+            if p.missing_ok:
+                return CheckResult.done(f"no milestone {p.milestone} in {p.repo}: nothing "
+                                        "to close")
+            return CheckResult.failed(f"no milestone {p.milestone} in {p.repo}")
+        link = milestone.html_url or None
+        if milestone.state == "closed":
+            return CheckResult.done(f"milestone {p.milestone} is closed", link)
+        if milestone.open_issues:
+            return CheckResult.failed(
+                f"milestone {p.milestone} still has {milestone.open_issues} open issue(s) or "
+                "PR(s): close them or move them to the next milestone, then retry", link)
+        return CheckResult.incomplete(f"milestone {p.milestone} is open", link)
+
+    async def apply(self) -> None:
+        p = self.params
+        gh = self.ctx.github()
+        milestone = await gh.find_milestone(p.repo, p.milestone)
+        if milestone is None or milestone.state == "closed":
+            return
+        await gh.update_milestone(p.repo, milestone.number, state="closed")

@@ -427,3 +427,132 @@ class MergePull(ActionKind):
             self.ctx.log(f"merged PR #{pull.number} as {response.json().get('sha', '')[:12]}")
         if p.delete_branch and await gh.get_branch(p.repo, p.head) is not None:
             await gh.http.delete(f"repos/{p.repo}/git/refs/heads/{p.head}")
+
+
+# -- github.pull-ready ------------------------------------------------------------------------
+
+_READY_MUTATION = ("mutation($id: ID!) { markPullRequestReadyForReview(input: {pullRequestId: "
+                   "$id}) { pullRequest { number isDraft } } }")
+
+
+@register
+class PullReady(ActionKind):
+    kind = "github.pull-ready"
+    summary = "Mark a draft pull request ready for review"
+    Params = PullRef
+    params: PullRef
+
+    def explain(self) -> str:
+        p = self.params
+        return (
+            f"Marks the pull request `{p.head}` → `{p.base}` in **{p.repo}** ready for "
+            "review. Release candidates leave it a draft because it is only merged for the "
+            "final release; as a draft it can be neither approved for the release nor "
+            "merged. A PR that is already ready, or already merged, counts as done.\n\n"
+            "GitHub's REST API cannot do this (`PATCH …/pulls/N` ignores `draft`): the "
+            "cockpit sends the GraphQL mutation `markPullRequestReadyForReview`, as "
+            "`gh pr ready` and the \"Ready for review\" button on the PR page do.\n\n"
+            + code_block(
+                _pulls_query(p.repo, p.head, p.base),
+                f"gh pr view -R {p.repo} {p.head} --json number,isDraft,id",
+                f"gh pr ready -R {p.repo} {p.head}",
+                "# or, with the id from above:",
+                f"gh api graphql -f query={_q(_READY_MUTATION)} -f id=<id>")
+        )
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        pull = await find_pull(self.ctx.github(), p.repo, p.head, p.base)
+        if pull is None:
+            return CheckResult.failed(f"no open pull request {p.head} → {p.base} in {p.repo}: "
+                                      "open it first")
+        if pull.is_merged:
+            return CheckResult.done(f"PR #{pull.number} is merged", pull.html_url)
+        if pull.draft:
+            return CheckResult.incomplete(f"PR #{pull.number} is a draft", pull.html_url)
+        return CheckResult.done(f"PR #{pull.number} is ready for review", pull.html_url)
+
+    async def apply(self) -> None:
+        p = self.params
+        gh = self.ctx.github()
+        pull = await find_pull(gh, p.repo, p.head, p.base)
+        if pull is None:
+            raise RuntimeError(f"no open pull request {p.head} → {p.base} in {p.repo}")
+        if not pull.draft or pull.is_merged:
+            return
+        if not pull.node_id:
+            raise RuntimeError(f"GitHub sent no node_id for PR #{pull.number}: run "
+                               f"`gh pr ready -R {p.repo} {pull.number}` by hand, then retry")
+        self.ctx.manual(f"gh pr ready -R {p.repo} {pull.number}")
+        still_draft = await gh.mark_ready_for_review(pull)
+        self.ctx.log(f"PR #{pull.number} is {'still a draft' if still_draft else 'ready'}: "
+                     f"{pull.html_url}")
+
+
+# -- github.pr-review-wait --------------------------------------------------------------------
+
+class ReviewWaitParams(PullRef):
+    approvals: int = 1
+    """How many people's approvals the pull request needs."""
+
+
+# What counts per person is their latest review that approves, blocks or withdraws (a
+# plain comment after an approval leaves the approval standing), as on GitHub.
+_DECISIVE = {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
+
+
+@register
+class PullReviewWait(ActionKind):
+    kind = "github.pr-review-wait"
+    summary = "Wait until a pull request has the required approving reviews"
+    Params = ReviewWaitParams
+    params: ReviewWaitParams
+
+    def explain(self) -> str:
+        p = self.params
+        need = "an approving review" if p.approvals == 1 else f"{p.approvals} approving reviews"
+        return (
+            f"Waits until the pull request `{p.head}` → `{p.base}` in **{p.repo}** has {need} "
+            "from other maintainers: a second pair of eyes on exactly what is released. "
+            "Each person's latest decisive review counts (an approval, or changes "
+            "requested, which fails this step until they approve). While approvals are "
+            "missing this step is \"in progress\" with the PR's link and is polled. The "
+            "cockpit never approves anything itself (GitHub would not let you approve your "
+            "own PR anyway). A merged PR counts as done.\n\n"
+            + code_block(
+                f"gh pr view -R {p.repo} {p.head} --json reviewDecision,latestReviews",
+                f"gh api repos/{p.repo}/pulls/<number>/reviews "
+                "--jq '.[] | [.user.login, .state] | @tsv'")
+        )
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        gh = self.ctx.github()
+        pull = await find_pull(gh, p.repo, p.head, p.base)
+        if pull is None:
+            return CheckResult.failed(f"no open pull request {p.head} → {p.base} in {p.repo}")
+        if pull.is_merged:
+            return CheckResult.done(f"PR #{pull.number} is merged", pull.html_url)
+        if pull.draft:
+            return CheckResult.failed(
+                f"PR #{pull.number} is still a draft: mark it ready for review first "
+                f"(gh pr ready -R {p.repo} {pull.number})", pull.html_url)
+        latest: dict[str, str] = {}
+        for review in await gh.list_reviews(p.repo, pull.number):
+            if review.user is not None and review.state in _DECISIVE:
+                latest[review.user.login] = review.state
+        blocking = sorted(u for u, s in latest.items() if s == "CHANGES_REQUESTED")
+        if blocking:
+            return CheckResult.failed(
+                f"changes requested on PR #{pull.number} by {', '.join(blocking)}: address "
+                "them and ask for a new review, then retry", pull.html_url)
+        approved = sorted(u for u, s in latest.items() if s == "APPROVED")
+        if len(approved) >= p.approvals:
+            return CheckResult.done(f"PR #{pull.number} approved by {', '.join(approved)}",
+                                    pull.html_url)
+        return CheckResult.in_progress(
+            f"PR #{pull.number} has {len(approved)} of {p.approvals} approvals: waiting for "
+            "a review", pull.html_url)
+
+    async def apply(self) -> None:
+        """Nothing to do: the check never says incomplete (it waits or fails)."""

@@ -3,17 +3,26 @@ issue-close / milestone-empty against the real sandbox."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cockpit.context import ReadOnlyViolation
 from cockpit.events import ActionChecked
 from cockpit.model import Outcome, Status
 from cockpit.playbook import parse_playbook
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox
-from tests.kinds.test_github_pulls import applied, first_checks, make_engine, run_until_done
+from tests.kinds.test_github_pulls import (
+    api,
+    applied,
+    first_checks,
+    make_engine,
+    mutations_since,
+    run_until_done,
+)
 
 KUBO = "ipfs/kubo"
 INFRA = "ipfs/infra"
@@ -183,3 +192,91 @@ async def test_faults_still_make_exactly_one_issue_and_comment(sandbox: SandboxH
     assert len(comments(sandbox, tracking["number"])) == 2
     assert len(issues(sandbox, KUBO, "Release v0.31.0")) == 1
     assert len(issues(sandbox, INFRA, "Kubo v0.30.0-rc1 on staging")) == 1
+
+
+# -- github.next-milestone / github.milestone-close --------------------------------------------
+
+MILESTONES = parse_playbook(f'''
+name = "t"
+title = "T"
+[[stages]]
+id = "m"
+title = "Milestones"
+summary = "s"
+[[stages.actions]]
+id = "next"
+kind = "github.next-milestone"
+title = "Next"
+[stages.actions.params]
+repo = "{KUBO}"
+after_version = "0.30.0"
+title_format = "v{{{{version}}}}"
+description_format = "Kubo v{{{{version}}}}"
+[[stages.actions]]
+id = "close"
+kind = "github.milestone-close"
+title = "Close"
+params = {{ repo = "{KUBO}", milestone = "v0.30.0", missing_ok = true }}
+[[stages.actions]]
+id = "none"
+kind = "github.milestone-close"
+title = "None to close"
+params = {{ repo = "{KUBO}", milestone = "v9.9.9", missing_ok = true }}
+''', "t.toml")
+
+
+def milestones(handle: SandboxHandle) -> dict[str, tuple[str, str | None]]:
+    return {m["title"]: (m["state"], m["description"])
+            for m in handle.state()["repos"][KUBO]["milestones"]}
+
+
+async def test_milestones_once_then_rerun_and_read_only_change_nothing(
+        sandbox: SandboxHandle) -> None:
+    since = time.time()
+    shadow, _ = make_engine(MILESTONES, read_only=True)
+    report = await shadow.run_stage("m")
+    assert report.outcome is Outcome.NEEDS_HUMAN and "read-only" in report.reason
+    stage = shadow.stage("m")
+    for spec in stage.actions[:2]:
+        kind = shadow.build(stage, spec)
+        assert kind is not None
+        with pytest.raises(ReadOnlyViolation):
+            await kind.apply()
+    await shadow.session.aclose()
+    assert not mutations_since(sandbox, since)
+
+    engine, events = make_engine(MILESTONES)
+    assert (await engine.run_stage("m")).outcome is Outcome.DONE
+    await engine.session.aclose()
+    assert first_checks(events) == {"next": Status.INCOMPLETE, "close": Status.INCOMPLETE,
+                                    "none": Status.DONE}
+    assert applied(events) == ["next", "close"]
+    assert milestones(sandbox) == {"v0.30.0": ("closed", "Kubo v0.30.0"),
+                                   "v0.31.0": ("open", "Kubo v0.31.0")}
+
+    since = time.time()
+    again, events = make_engine(MILESTONES)
+    assert (await again.run_stage("m")).outcome is Outcome.DONE
+    await again.session.aclose()
+    assert applied(events) == [] and not mutations_since(sandbox, since)
+
+
+async def test_milestone_with_open_issues_is_not_closed(sandbox: SandboxHandle) -> None:
+    async with await api(sandbox) as gh:
+        await gh.create_issue(KUBO, title="left over", milestone=1)
+    engine, _ = make_engine(MILESTONES)
+    stage = engine.stage("m")
+    result = await engine.check_action(stage, stage.actions[1])
+    await engine.session.aclose()
+    assert result.status is Status.FAILED and "1 open issue" in result.reason
+    assert result.link and result.link.endswith("/milestone/1")
+
+
+async def test_faults_still_make_exactly_one_milestone(sandbox: SandboxHandle) -> None:
+    since = time.time()
+    sandbox.set_faults("5xx:req=3+5")  # 3: creating v0.31.0, 5: a read
+    await run_until_done(MILESTONES, "m")
+    sandbox.set_faults("")
+    assert [r["method"] for r in mutations_since(sandbox, since) if r["fault"]] == ["POST"]
+    assert milestones(sandbox) == {"v0.30.0": ("closed", "Kubo v0.30.0"),
+                                   "v0.31.0": ("open", "Kubo v0.31.0")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,12 +10,13 @@ from typing import Any
 import pytest
 
 from cockpit.bus import EventBus
-from cockpit.context import Session
+from cockpit.context import ReadOnlyViolation, Session
 from cockpit.engine import Engine
 from cockpit.events import ActionApplying, ActionChecked, ActionFinished, Event
 from cockpit.model import Outcome, Release, Status, Version
 from cockpit.playbook import Playbook, parse_playbook
 from cockpit.prompts import AnswersPrompter
+from cockpit.sandbox.reviews import set_auto_reviewer
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox
 from cockpit.services.github import GitHubClient
 from cockpit.settings import Settings
@@ -31,14 +33,14 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox
         yield handle
 
 
-def make_engine(playbook: Playbook, version: str = "v0.30.0"
+def make_engine(playbook: Playbook, version: str = "v0.30.0", *, read_only: bool = False
                 ) -> tuple[Engine, list[Event]]:
     settings = Settings(poll_initial_seconds=0.05, poll_max_seconds=0.2,
                         poll_timeout_seconds=20)
     release = Release(playbook=playbook.name, version=Version.parse(version), driver="d",
                       host="h")
     engine = Engine(playbook, Session(settings=settings, prompter=AnswersPrompter(),
-                                      release=release), EventBus())
+                                      release=release, read_only=read_only), EventBus())
     events: list[Event] = []
     engine.bus.listen(events.append)
     return engine, events
@@ -223,3 +225,109 @@ async def test_faults_still_make_exactly_one_pr(sandbox: SandboxHandle) -> None:
     [pr] = pulls(sandbox)
     assert pr["pull"]["merged_at"] and pr["labels"] == ["kind/release"]
     assert pr["body"].count("<!-- cockpit:not-included:start -->") == 1
+
+
+# -- github.pull-ready / github.pr-review-wait ------------------------------------------------
+
+REVIEW = parse_playbook(f'''
+name = "t"
+title = "T"
+[[stages]]
+id = "ready"
+title = "Ready"
+summary = "s"
+[[stages.actions]]
+id = "ready"
+kind = "github.pull-ready"
+title = "Ready"
+params = {{ repo = "{KUBO}", head = "{HEAD}", base = "release" }}
+[[stages]]
+id = "approved"
+title = "Approved"
+summary = "s"
+[[stages.actions]]
+id = "approved"
+kind = "github.pr-review-wait"
+title = "Approved"
+params = {{ repo = "{KUBO}", head = "{HEAD}", base = "release", approvals = 1 }}
+''', "t.toml")
+
+
+async def draft_pull(handle: SandboxHandle) -> int:
+    await make_head(handle)
+    async with await api(handle) as gh:
+        return (await gh.create_pull(KUBO, title="Release v0.30.0", head=HEAD, base="release",
+                                     draft=True)).number
+
+
+def mutations_since(handle: SandboxHandle, since: float) -> list[dict[str, Any]]:
+    """Mutating requests that *started* after ``since`` (a request is logged when it ends,
+    so the log may still gain one that the test saw answered before)."""
+    return [r for r in handle.requests(mutating=True) if r["time"] >= since]
+
+
+def reviews_by(handle: SandboxHandle) -> list[tuple[str, str]]:
+    [pr] = pulls(handle)
+    return [(r["user"], r["state"]) for r in pr["pull"].get("reviews", [])]
+
+
+async def test_ready_then_approval_then_rerun_changes_nothing(sandbox: SandboxHandle) -> None:
+    set_auto_reviewer(sandbox.sandbox, KUBO, None)  # the approval comes from alice below
+    number = await draft_pull(sandbox)
+
+    # A read-only session says what it would do and sends nothing; below the engine, the
+    # HTTP layer refuses the mutation itself.
+    since = time.time()
+    shadow, _ = make_engine(REVIEW, read_only=True)
+    report = await shadow.run_stage("ready")
+    assert report.outcome is Outcome.NEEDS_HUMAN and "read-only" in report.reason
+    kind = shadow.build(shadow.stage("ready"), shadow.stage("ready").actions[0])
+    assert kind is not None
+    with pytest.raises(ReadOnlyViolation):
+        await kind.apply()
+    await shadow.session.aclose()
+    assert not mutations_since(sandbox, since)
+
+    engine, events = make_engine(REVIEW)
+    waiting = await engine.check_action(engine.stage("approved"),
+                                        engine.stage("approved").actions[0])
+    assert waiting.status is Status.FAILED and "draft" in waiting.reason
+    assert (await engine.run_stage("ready")).outcome is Outcome.DONE
+    assert applied(events) == ["ready"]
+    [pr] = pulls(sandbox)
+    assert pr["pull"]["draft"] is False
+    waiting = await engine.check_action(engine.stage("approved"),
+                                        engine.stage("approved").actions[0])
+    assert waiting.status is Status.IN_PROGRESS and "0 of 1" in waiting.reason
+    assert waiting.link and waiting.link.endswith(f"/pull/{number}")
+
+    alice = sandbox.sandbox.issue_token("write", "alice")
+    async with GitHubClient(sandbox.api_url, alice) as as_alice:
+        await as_alice.http.post(f"repos/{KUBO}/pulls/{number}/reviews",
+                                 json={"event": "APPROVE"})
+    assert (await engine.run_stage("approved")).outcome is Outcome.DONE
+    await engine.session.aclose()
+    assert applied(events) == ["ready"]  # waiting never approves anything itself
+
+    since = time.time()
+    again, events = make_engine(REVIEW)
+    for stage in ("ready", "approved"):
+        assert (await again.run_stage(stage)).outcome is Outcome.DONE
+    await again.session.aclose()
+    assert applied(events) == [] and not mutations_since(sandbox, since)
+    assert reviews_by(sandbox) == [("alice", "APPROVED")]
+
+
+async def test_faults_still_one_ready_pr_and_the_simulated_approval(
+        sandbox: SandboxHandle) -> None:
+    await draft_pull(sandbox)
+    since = time.time()
+    sandbox.set_faults("5xx:req=3+5")  # 3: the first mutation (5: a read)
+    await run_until_done(REVIEW, "ready")
+    await run_until_done(REVIEW, "approved")  # the sandbox's reviewer approves in 0.5 s
+    sandbox.set_faults("")
+    assert [r["path"] for r in mutations_since(sandbox, since) if r["fault"]] == [
+        "/api/graphql"]
+    [pr] = pulls(sandbox)
+    assert pr["pull"]["draft"] is False and pr["state"] == "open"
+    assert reviews_by(sandbox) == [("alice", "APPROVED")]  # none by the driver
