@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import cached_property
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -217,7 +218,8 @@ class Release(BaseModel):
             raise ValueError("a release needs a playbook name")
         return self
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """A file-name-safe identity: one journal file per release."""
+        """A file-name-safe identity: one journal file per release (cached: every event
+        carries it, a log line included)."""
         return f"{self.playbook}-{self.version.tag}"

@@ -74,6 +74,7 @@ class CockpitApp(App[int]):
         self.running: dict[str, Worker[object]] = {}
         """Stage id → its worker, while a run (or a check pass) is under way."""
         self.reports: dict[str, StageReport] = {}
+        self._log_pane: LogPane | None = None
         engine.bus.listen(self._bus_listener)
 
     # -- layout ------------------------------------------------------------------------
@@ -119,7 +120,7 @@ class CockpitApp(App[int]):
         """Bus listener (on the app's loop): log lines buffer directly, the rest post."""
         if isinstance(event, LogLine):
             prefix = f"{event.action}: " if event.action else ""
-            self.query_one(LogPane).append(event.stage, prefix + event.line)
+            self.log_pane.append(event.stage, prefix + event.line)
             if event.manual and event.action:
                 action = self.state.action(event.stage, event.action)
                 if action is not None:
@@ -130,6 +131,14 @@ class CockpitApp(App[int]):
             return
         self.prompter.observe(event)
         self.post_message(EngineEvent(event))
+
+    @property
+    def log_pane(self) -> LogPane:
+        """The log pane, looked up once: a DOM query per log line cost more than the rest
+        of a line's path through the UI."""
+        if self._log_pane is None:
+            self._log_pane = self.query_one(LogPane)
+        return self._log_pane
 
     def on_engine_event(self, message: EngineEvent) -> None:
         self.apply_event(message.event)
