@@ -54,15 +54,12 @@ DECLARED: dict[str, str] = {
     "github.pull": "Open a pull request (get-or-create by head and base; include_merged "
                    "also finds a merged one) (repo, head, base, title, body, draft, labels, "
                    "reviewers, include_merged)",
-    "github.pull-ready": "Mark a draft pull request ready for review (repo, head, base)",
     "github.pull-body-compare": "Keep a section of a pull request's body listing the "
                                 "commits of another branch not included in the head "
                                 "(repo, head, base, compare_with, section_title, marker, "
                                 "ignore_patterns)",
     "github.pr-checks-wait": "Wait until every check of a pull request's head commit "
                              "passed (repo, head, base, include_merged)",
-    "github.pr-review-wait": "Wait until a pull request has the required approving "
-                             "reviews (repo, head, base, approvals)",
     "github.pull-merge": "Merge a pull request with the given method; done if already "
                          "merged (repo, head, base, method, delete_branch, commit_title, "
                          "commit_message)",
@@ -82,12 +79,8 @@ DECLARED: dict[str, str] = {
                           "(repo, title, state_reason, comment)",
     "github.milestone-empty": "Verify that a milestone has no open issues or pull "
                               "requests (repo, milestone, missing_ok)",
-    "github.next-milestone": "Get-or-create the milestone of the next minor release "
-                             "vX.(Y+1).0 (repo, after_version, title_format, "
-                             "description_format)",
     "github.issue-checklist": "Tick (or untick) one checklist item of an issue's body "
                               "(repo, issue_title, item, checked)",
-    "github.milestone-close": "Close a milestone (repo, milestone, missing_ok)",
     # -- GitHub: tags, releases, workflows -----------------------------------------------
     "github.tag-exists": "Verify through the API that a tag exists and is annotated "
                          "(repo, tag, annotated)",
@@ -152,9 +145,6 @@ DECLARED: dict[str, str] = {
                            "(room, contains, within_hours)",
     "reddit.post": "Submit a link post to a subreddit (get-or-create by title) "
                    "(subreddit, title, url, flair)",
-    "blog.release-entry": "Add a release entry with today's date to the blog's release "
-                          "notes on a branch, commit and push (repo, branch, path, "
-                          "entry_title, date, url, tags, message)",
     "web.page-contains": "Verify that a public web page contains a text (url, text)",
     # -- staging -------------------------------------------------------------------------
     "staging.outcome": "Ask the driver for the staging comparison's outcome and record it "
