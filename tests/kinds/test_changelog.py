@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ from cockpit.model import Outcome
 from cockpit.sandbox.testing import SandboxHandle
 from tests.kinds.test_gitchecks import KUBO, Run, outcomes
 from tests.kinds.test_gitchecks import sandbox as sandbox  # the fixture
+from tests.kinds.test_github_pulls import mutations_since
 
 BRANCH = "release-v0.30.0"
 COMMON = {"repo": KUBO, "branch": BRANCH, "path": "docs/changelogs/v0.30.md",
@@ -74,3 +76,53 @@ async def test_staging_outcome_recorded_once(sandbox: SandboxHandle) -> None:
     comments = [c for i in sandbox.state()["repos"]["ipfs/infra"]["issues"]
                 if i["title"] == title for c in i.get("comments", [])]
     assert len(comments) <= 1
+
+
+NEXT_BRANCH = "changelog-v0.31"
+
+
+def next_actions() -> list[tuple[str, str, dict[str, Any]]]:
+    common = {"repo": KUBO, "branch": NEXT_BRANCH, "directory": "docs/changelogs",
+              "after_version": "0.30.0"}
+    return [
+        ("branch", "git.branch", {"repo": KUBO, "branch": NEXT_BRANCH, "base": "master"}),
+        ("next", "changelog.next", {**common, "template_from": "docs/changelogs/v0.30.md",
+                                    "message": "docs: add the changelog of the next release"}),
+        ("link", "changelog.index-link", {**common, "path": "CHANGELOG.md",
+                                          "message": "docs: link the next changelog"}),
+    ]
+
+
+def _file(sandbox: SandboxHandle, path: str, ref: str) -> str:
+    answer = httpx.get(f"{sandbox.api_url}/repos/{KUBO}/contents/{path}", params={"ref": ref},
+                       headers={"Authorization": f"Bearer {sandbox.admin_token}"}).json()
+    return base64.b64decode(answer["content"]).decode()
+
+
+async def test_next_changelog_and_index_link_once(sandbox: SandboxHandle) -> None:
+    first = Run(next_actions(), "v0.30.0")
+    assert (await first()).outcome is Outcome.DONE
+    assert first.applied == 3
+    assert _file(sandbox, "docs/changelogs/v0.31.md", NEXT_BRANCH) == (
+        "# Kubo changelog v0.31\n\n"
+        "- [v0.31.0](#v0310)\n\n"
+        "## v0.31.0\n\n"
+        "- [Overview](#overview)\n"
+        "- [🔦 Highlights](#-highlights)\n"
+        "- [📝 Changelog](#-changelog)\n"
+        "- [👨‍👩‍👧‍👦 Contributors](#-contributors)\n\n"
+        "### Overview\n\n"
+        "### 🔦 Highlights\n\n"
+        "### 📝 Changelog\n\n"
+        "### 👨‍👩‍👧‍👦 Contributors\n")
+    index = _file(sandbox, "CHANGELOG.md", NEXT_BRANCH).splitlines()
+    assert index[2:4] == ["- [v0.31](docs/changelogs/v0.31.md)",
+                          "- [v0.30](docs/changelogs/v0.30.md)"]
+    head = sandbox.state()["repos"][KUBO]["branches"][NEXT_BRANCH]
+
+    since = time.time()
+    second = Run(next_actions(), "v0.30.0")
+    assert (await second()).outcome is Outcome.DONE
+    assert second.applied == 0
+    assert not mutations_since(sandbox, since)
+    assert sandbox.state()["repos"][KUBO]["branches"][NEXT_BRANCH] == head  # no new commit
