@@ -40,10 +40,10 @@ def render_line(stage: str, record: StageRecord | None) -> Line:
     if record is None:
         return Line(stage, None, f"- [ ] **{stage}** — not started")
     tick = "x" if record.status in ("done", "skipped", "not_applicable") else " "
-    when = record.updated.strftime("%Y-%m-%d %H:%M UTC")
+    at = record.history[-1].at if record.history else record.updated
     text = (f"- [{tick}] **{stage}** — {record.status.replace('_', ' ')} · {record.by} · "
-            f"{when} <!-- cockpit:at {record.updated.isoformat()} -->")
-    return Line(stage, record.updated, text)
+            f"{at:%Y-%m-%d %H:%M UTC} <!-- cockpit:at {at.isoformat()} -->")
+    return Line(stage, at, text)
 
 
 def _parse_block(body: str, release: str) -> dict[str, Line]:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from cockpit.engine import Engine, StageReport
 from cockpit.journal import Journal
 from cockpit.model import Status
-from cockpit.secrets import token_from_env
+from cockpit.secrets import find_token
 from cockpit.services.github import GitHubClient
 from cockpit.services.http import ServiceError
 from cockpit.status import MAX_CONCURRENT_CHECKS
@@ -39,7 +39,7 @@ Say = Callable[[str], None]
 def sync_client(engine: Engine) -> GitHubClient:
     """A GitHub client of its own: the journal's calls stay out of the actions' logs."""
     session = engine.session
-    return GitHubClient(session.settings.github_api_url, token_from_env("github"),
+    return GitHubClient(session.settings.github_api_url, find_token("github"),
                         redact=session.redact, read_only=session.read_only)
 
 
@@ -127,6 +127,12 @@ class SyncedRun:
     async def run_stage(self, stage_id: str, *, steal: bool = False) -> StageReport:
         """Run one stage under its lock (``StageHeld`` when another driver has it)."""
         engine = self.engine
+        if not steal:  # a held stage is reported at once, before any check
+            snap = await self.thread.snapshot()
+            current = holder(snap.claims, engine.release_key, stage_id, snap.server_now,
+                             self.settings.lock_skew_seconds)
+            if current is not None and current.claim.nonce != self.me.nonce:
+                raise StageHeld(stage_id, current)
         if not steal and await self._all_done(stage_id):
             self.say(f"{stage_id}: every action is already done (checked read-only): "
                      "rerunning without a lock")

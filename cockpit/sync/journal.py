@@ -46,6 +46,8 @@ class RemoteJournal:
         self._written = {stage: seen.record for (rel, stage), seen in known.items()
                          if rel == release}
         self.builder = RecordBuilder(release, redact, dict(self._written))
+        self._listed = {stage: record.status for stage, record in self._written.items()}
+        """The status each stage's checklist line shows: the body changes only with it."""
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
         self._scheduled = False
@@ -137,7 +139,9 @@ class RemoteJournal:
             comment_id = await self._create(record, body)
         self._ids[record.stage] = comment_id
         self._written[record.stage] = record.model_copy(deep=True)
-        await self._write_checklist()
+        if self._listed.get(record.stage) != record.status:
+            await self._write_checklist()
+            self._listed[record.stage] = record.status
 
     async def _create(self, record: StageRecord, body: str) -> int:
         self.calls += 1

@@ -151,6 +151,12 @@ def read_marker(body: str, kind: str, model: type[R]) -> R | None:
     return None
 
 
+def defuse(text: str) -> str:
+    """Break HTML comments quoted in a log line or reason: a journal comment quoting a
+    hidden marker (``<!-- tracked:… -->``) would otherwise count as the marked comment."""
+    return text.replace("<!--", "<!- -").replace("-->", "- ->")
+
+
 def _clock(at: datetime | None) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if at else ""
 
@@ -253,7 +259,7 @@ class RecordBuilder:
         return record
 
     def _clip(self, text: str) -> str:
-        clean = self.redact(text).replace("\n", " ")
+        clean = defuse(self.redact(text).replace("\n", " "))
         return clean if len(clean) <= LINE_LIMIT else clean[:LINE_LIMIT] + "…"
 
 
