@@ -24,6 +24,9 @@ SELECT = {"PYTHON_KEYRING_BACKEND": "tests.security.file_keyring.FileKeyring"}
 class FileKeyring(KeyringBackend):
     """(service, username) → password in one JSON file; viable only when the file is named."""
 
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+
     @classproperty
     def priority(cls) -> float:
         """Viable only when a test named the file: keyring's auto-detection asks every
