@@ -96,6 +96,17 @@ def _backend() -> Any:
     return keyring.get_keyring()
 
 
+PLAINTEXT_BACKENDS = ("keyrings.alt",)
+"""Backend packages that keep secrets in files anyone with the file can read: refused."""
+
+
+def _refused(backend: Any) -> bool:
+    from keyring.backends.chainer import ChainerBackend
+
+    chained = list(backend.backends) if isinstance(backend, ChainerBackend) else [backend]
+    return any(type(b).__module__.startswith(PLAINTEXT_BACKENDS) for b in chained)
+
+
 def keyring_state() -> KeyringState:
     from keyring.backends import fail, null
 
@@ -103,6 +114,8 @@ def keyring_state() -> KeyringState:
     name = f"{type(backend).__module__.rsplit('.', 1)[-1]} {type(backend).__name__}"
     if isinstance(backend, null.Keyring):
         return KeyringState(False, name, deliberate=True)
+    if _refused(backend):
+        return KeyringState(False, f"{name}, which stores secrets in plain text: not used")
     return KeyringState(not isinstance(backend, fail.Keyring), name)
 
 

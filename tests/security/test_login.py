@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cockpit.sandbox.testing import SandboxHandle
 from tests.security.conftest import Cockpit
 
@@ -85,3 +87,37 @@ def test_without_a_keyring_nothing_is_stored_and_tokens_come_from_the_environmen
     assert status.stderr.count("no system keyring is available") == 1, status.stderr
     assert "COCKPIT_MATRIX_TOKEN" in status.stderr
     assert sandbox.admin_token not in status.stdout + status.stderr + refused.stderr
+
+
+def test_a_plaintext_keyring_backend_is_never_used() -> None:
+    """keyrings.alt's file backends keep tokens readable on disk: the cockpit refuses them
+    (for reading and for storing) and falls back to the environment."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    from cockpit.login import LoginError, login
+    from cockpit.playbook import load_playbook
+    from cockpit.secrets import STORE, keyring_state
+
+    written: list[str] = []
+
+    def remember(self: object, service: str, username: str, password: str) -> None:
+        written.append(password)
+
+    plaintext = type("PlaintextKeyring", (KeyringBackend,), {
+        "__module__": "keyrings.alt.file", "priority": -5,  # never auto-detected
+        "get_password": lambda self, service, username: "from-a-plaintext-file",
+        "set_password": remember, "delete_password": lambda self, s, u: None})
+    previous = keyring.get_keyring()
+    keyring.set_keyring(plaintext())
+    STORE.forget()
+    try:
+        state = keyring_state()
+        assert not state.usable and "plain text: not used" in state.backend
+        assert STORE.find("reddit") is None
+        with pytest.raises(LoginError, match="nothing stored"):
+            login(load_playbook(), "reddit", "a-reddit-token", check=False)
+        assert written == []
+    finally:
+        keyring.set_keyring(previous)
+        STORE.forget()
