@@ -156,8 +156,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.verb == "status" and args.watch:
         from cockpit.sync.watch import watch
 
-        return asyncio.run(watch(_engine(playbook, version, read_only=True),
-                                 interval=args.interval, as_json=args.json))
+        try:
+            return asyncio.run(watch(_engine(playbook, version, read_only=True),
+                                     interval=args.interval, as_json=args.json))
+        except KeyboardInterrupt:  # ^C is how a watch ends
+            return EXIT_OK
     if args.verb == "status":
         return asyncio.run(_status(playbook, version, as_json=args.json))
     if args.verb == "run":
