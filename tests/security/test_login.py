@@ -121,3 +121,40 @@ def test_a_plaintext_keyring_backend_is_never_used() -> None:
     finally:
         keyring.set_keyring(previous)
         STORE.forget()
+
+
+def test_typed_token_is_not_echoed(cockpit: Cockpit, sandbox: SandboxHandle) -> None:
+    """At a terminal the token is read with getpass: nothing typed appears on screen."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    import time
+
+    from tests.security.conftest import ROOT
+
+    token = sandbox.issue_token("write")
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "cockpit.cli", "login", "github"],
+                            stdin=follower, stdout=follower, stderr=follower, cwd=ROOT,
+                            env=cockpit.env, start_new_session=True)
+    os.close(follower)
+    screen = b""
+    deadline = time.monotonic() + 30
+    while b"input is hidden" not in screen and time.monotonic() < deadline:
+        screen += os.read(leader, 4096)
+    os.write(leader, token.encode() + b"\n")
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    assert proc.wait(timeout=30) == 0, screen.decode()
+    os.close(leader)
+    assert b"github token (input is hidden): " in screen
+    assert b"stored the github token in the system keyring" in screen
+    assert token.encode() not in screen
+    assert cockpit.stored() == {"cockpit": {"github": token}}
