@@ -85,8 +85,10 @@ class Session:
                     **options: Any) -> HttpClient:
         """One shared-policy client per service: read-only, redacted, logged, retried."""
         if service not in self._http:
-            from cockpit.services.http import HttpClient
+            from cockpit.services.http import HttpClient, RetryPolicy
 
+            options.setdefault("timeout", self.settings.http_timeout_seconds)
+            options.setdefault("retry", RetryPolicy(base_delay=self.settings.http_retry_base_seconds))
             self._http[service] = HttpClient(
                 base_url, service=service, token=token, redact=self.redact,
                 read_only=self.read_only, on_request=self._on_request, on_wait=self._on_wait,

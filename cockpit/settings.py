@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     poll_max_seconds: float = 30.0
     poll_timeout_seconds: float = 3600.0
     """Give up waiting on one in-progress check after this long (then ask the human)."""
+    http_timeout_seconds: float = 30.0
+    """How long one HTTP request may take before it counts as timed out (then retried if
+    safe, or re-checked if it was a write)."""
+    http_retry_base_seconds: float = 0.5
+    """First backoff before retrying a failed safe request; doubles per attempt."""
     sync: bool = True
     """Share the journal and the stage locks on the release's tracking issue."""
     lock_lease_seconds: float = 300.0
