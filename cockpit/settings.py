@@ -7,10 +7,18 @@ at the sandbox. Tokens are deliberately not settings: see ``cockpit.secrets``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+"""A duration that must be a finite number above zero (0 would spin, inf would hang)."""
+
+
+class SettingsError(ValueError):
+    """A ``COCKPIT_*`` variable holds a value the cockpit cannot use (the CLI exits 2)."""
 
 
 def _state_dir() -> Path:
@@ -25,6 +33,12 @@ class Settings(BaseSettings):
     """Endpoints and directories. Each field can be set as ``COCKPIT_<NAME>``."""
 
     model_config = SettingsConfigDict(env_prefix="COCKPIT_", extra="ignore")
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise SettingsError(_explain(exc)) from None
 
     github_api_url: str = "https://api.github.com"
     """Base URL of the GitHub REST API (the sandbox serves one on 127.0.0.1)."""
@@ -45,15 +59,15 @@ class Settings(BaseSettings):
     """Working clones of the release's repositories."""
     driver: str = ""
     """Who drives (shown to other maintainers); defaults to the git user name."""
-    poll_initial_seconds: float = 2.0
+    poll_initial_seconds: Seconds = 2.0
     """First wait before re-checking something in progress; doubles up to the max."""
-    poll_max_seconds: float = 30.0
-    poll_timeout_seconds: float = 3600.0
+    poll_max_seconds: Seconds = 30.0
+    poll_timeout_seconds: Seconds = 3600.0
     """Give up waiting on one in-progress check after this long (then ask the human)."""
-    http_timeout_seconds: float = 30.0
+    http_timeout_seconds: Seconds = 30.0
     """How long one HTTP request may take before it counts as timed out (then retried if
     safe, or re-checked if it was a write)."""
-    http_retry_base_seconds: float = 0.5
+    http_retry_base_seconds: Seconds = 0.5
     """First backoff before retrying a failed safe request; doubles per attempt."""
     sync: bool = True
     """Share the journal and the stage locks on the release's tracking issue."""
@@ -70,3 +84,15 @@ class Settings(BaseSettings):
 
     def clone_url(self, repo: str) -> str:
         return f"{self.git_base_url.rstrip('/')}/{repo}.git"
+
+
+def _explain(exc: ValidationError) -> str:
+    """One line per bad variable, named as the driver set it (values of secrets withheld)."""
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        name = f"COCKPIT_{field.upper()}"
+        secret = any(word in field for word in ("token", "webhook", "key", "secret"))
+        value = "" if secret else f"={str(error.get('input', ''))[:40]!r}"
+        lines.append(f"{name}{value}: {error['msg']}")
+    return "bad setting: " + "; ".join(lines)

@@ -65,7 +65,12 @@ def test_any_request_mode_counts_reads(tmp_path: Path) -> None:
         assert httpx.get(sb.api_url + ISSUES).status_code == 200
         assert not sb.hold.reached.is_set()
         done = threading.Event()
-        thread = threading.Thread(target=lambda: (httpx.get(sb.api_url + ISSUES), done.set()))
+
+        def read() -> None:
+            httpx.get(sb.api_url + ISSUES)
+            done.set()
+
+        thread = threading.Thread(target=read)
         thread.start()
         assert sb.hold.reached.wait(10)
         assert not done.wait(0.2)

@@ -1,0 +1,139 @@
+"""Compare two sandbox worlds after a release: equal up to what legitimately differs.
+
+Two correct runs of the same release differ only in clocks (timestamps, commit and
+tag dates, hence commit SHAs), generated ids, and the sandbox's port. ``normalise``
+strips exactly those; git history is compared as commit subjects per branch and
+tag, so a commit made twice still shows. ``artifacts`` counts every thing a release
+creates by a natural key, so a duplicate is named plainly rather than found in a diff.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from cockpit.sandbox.testing import SandboxHandle
+
+Json = dict[str, Any]
+
+_ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?")
+_HEX = re.compile(r"\b[0-9a-f]{7,64}\b")
+"""SHAs (full and short), run ids, snowflakes: all one token, so an all-digit short SHA
+and a lettered one normalise alike."""
+_ID_KEYS = {"id", "next_id", "node_id", "topic_id", "event_id", "message_id", "run_id",
+            "transaction_id", "workflow_id"}
+
+
+def _scrub(text: str, base_url: str) -> str:
+    text = text.replace(base_url, "<sandbox>")
+    text = _ISO_TIME.sub("<time>", text)
+    return _HEX.sub("<hex>", text)
+
+
+def _walk(value: Any, base_url: str, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _walk(v, base_url, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walk(v, base_url) for v in value]
+    if key in _ID_KEYS or key.endswith("_ts"):
+        return "<id>" if value is not None else None
+    if isinstance(value, str):
+        return _scrub(value, base_url)
+    return value
+
+
+def git_history(handle: SandboxHandle) -> Json:
+    """Per repository: each branch's commit subjects, each tag's message and target."""
+    out: Json = {}
+    for full, repo in handle.sandbox.repos.items():
+        branches = {name: [c.message.splitlines()[0] if c.message else "" for c in repo.log(sha)]
+                    for name, sha in repo.branches().items()}
+        tags: Json = {}
+        for name, sha in repo.tags().items():
+            info = repo.tag(sha)
+            target = repo.commit(info.object_sha if info else sha)
+            message = info.message.split("-----BEGIN", 1)[0].strip() if info else None
+            tags[name] = {"message": message,
+                          "target": target.message.splitlines()[0] if target else None}
+        out[full] = {"branches": branches, "tags": tags}
+    return out
+
+
+def snapshot(handle: SandboxHandle) -> Json:
+    """The normalised world: the sandbox state plus git history, clocks and ids stripped."""
+    state = handle.state()
+    for repo in state["repos"].values():
+        repo.pop("branches", None)  # SHAs: compared as history below
+        repo.pop("tags", None)
+    state["git"] = git_history(handle)
+    normalised: Json = _walk(state, handle.base_url)
+    return normalised
+
+
+def artifacts(world: Json) -> Counter[str]:
+    """Everything a release creates, by a natural key (a duplicate counts 2)."""
+    found: Counter[str] = Counter()
+    for full, repo in world["repos"].items():
+        for issue in repo["issues"]:
+            kind = "pull" if issue.get("pull") else "issue"
+            found[f"{full} {kind} {issue['title']!r}"] += 1
+        for comment in repo["comments"]:
+            found[f"{full} comment on #{comment['issue_number']}: "
+                  f"{comment['body'][:60]!r}"] += 1
+        for release in repo["releases"]:
+            found[f"{full} release {release['tag_name']}"] += 1
+        for run in repo["runs"]:
+            found[f"{full} run {run['workflow_name']} ({run['event']}, "
+                  f"{run['head_branch']})"] += 1
+        for milestone in repo.get("milestones", []):
+            found[f"{full} milestone {milestone['title']}"] += 1
+    for full, history in world["git"].items():
+        for branch, subjects in history["branches"].items():
+            found[f"{full} branch {branch}"] += 1
+            for subject in subjects:
+                found[f"{full} commit on {branch}: {subject!r}"] += 1
+        for tag in history["tags"]:
+            found[f"{full} tag {tag}"] += 1
+    for topic in world["discourse"]["topics"]:
+        found[f"discourse topic {topic['title']!r}"] += 1
+    for post in world["discourse"]["posts"]:
+        found[f"discourse post {post['raw'][:60]!r}"] += 1
+    for message in world["discord"]["messages"]:
+        found[f"discord message {message['content'][:60]!r}"] += 1
+    for post in world["reddit"]["posts"]:
+        found[f"reddit post {str(post.get('title', post))[:60]!r}"] += 1
+    for room, data in world["matrix"]["rooms"].items():
+        for event in data.get("events", []):
+            found[f"matrix {room} {str(event.get('content', event))[:60]!r}"] += 1
+    return found
+
+
+def duplicates(world: Json, baseline: Json) -> list[str]:
+    """Artifacts this world has more of than the baseline: each one a bug."""
+    have, want = artifacts(world), artifacts(baseline)
+    return [f"{key}: {have[key]} (baseline {want[key]})"
+            for key in sorted(have) if have[key] > want[key]]
+
+
+def differences(a: Any, b: Any, path: str = "", limit: int = 20) -> list[str]:
+    """Readable paths where two normalised worlds differ (at most ``limit``)."""
+    out: list[str] = []
+
+    def visit(x: Any, y: Any, where: str) -> None:
+        if len(out) >= limit:
+            return
+        if isinstance(x, dict) and isinstance(y, dict):
+            for k in sorted(set(x) | set(y), key=str):
+                if k not in x or k not in y:
+                    out.append(f"{where}/{k}: only in {'second' if k not in x else 'first'}")
+                else:
+                    visit(x[k], y[k], f"{where}/{k}")
+        elif isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
+            for i, (p, q) in enumerate(zip(x, y, strict=True)):
+                visit(p, q, f"{where}[{i}]")
+        elif x != y:
+            out.append(f"{where}: {str(x)[:150]!r} != {str(y)[:150]!r}")
+
+    visit(a, b, path)
+    return out
