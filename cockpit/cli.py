@@ -268,6 +268,7 @@ async def _status(playbook: Playbook, version: Version, *, as_json: bool) -> int
 async def _run(playbook: Playbook, version: Version, stages: list[str],
                prompter: Prompter, *, steal: bool = False) -> int:
     from cockpit.journal import Journal
+    from cockpit.services.http import ServiceError
     from cockpit.sync.driver import LeaseLost, NoTrackingIssue, StageHeld, SyncedRun
     from cockpit.terminal import TerminalPrinter
 
@@ -301,9 +302,17 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
                       "finished actions are checked, not redone.", file=sys.stderr)
                 return EXIT_NEEDS_HUMAN
         return EXIT_OK
+    except ServiceError as exc:  # e.g. the journal's thread unreadable: a stop, not a crash
+        print(f"cockpit: {exc}\nNothing is lost: rerun the same command to resume (finished "
+              "actions are checked, not redone).", file=sys.stderr)
+        return EXIT_NEEDS_HUMAN
     finally:
         if sync is not None:
-            await sync.close()
+            try:
+                await sync.close()
+            except ServiceError as exc:
+                print(f"cockpit: could not bring the journal on the tracking issue up to date: "
+                      f"{exc}", file=sys.stderr)
         await engine.session.aclose()
 
 

@@ -17,7 +17,9 @@ from cockpit.sandbox.testing import SandboxHandle
 
 Json = dict[str, Any]
 
-_ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?")
+_ISO_TIME = re.compile(
+    r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d)?(?:\.\d+)?(?:Z| ?UTC|[+-]\d\d:?\d\d)?")
+"""ISO 8601 and the journal's human form (``2026-11-25 12:54:42 UTC``)."""
 _HEX = re.compile(r"\b[0-9a-f]{7,64}\b")
 """SHAs (full and short), run ids, snowflakes: all one token, so an all-digit short SHA
 and a lettered one normalise alike."""
@@ -132,8 +134,13 @@ def differences(a: Any, b: Any, path: str = "", limit: int = 20) -> list[str]:
         elif isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
             for i, (p, q) in enumerate(zip(x, y, strict=True)):
                 visit(p, q, f"{where}[{i}]")
+        elif isinstance(x, str) and isinstance(y, str) and x != y:
+            at = next(i for i in range(min(len(x), len(y)) + 1)
+                      if i == min(len(x), len(y)) or x[i] != y[i])
+            start = max(0, at - 60)
+            out.append(f"{where} (from char {at}): {x[start:at + 120]!r} != {y[start:at + 120]!r}")
         elif x != y:
-            out.append(f"{where}: {str(x)[:150]!r} != {str(y)[:150]!r}")
+            out.append(f"{where}: {str(x)[:300]!r} != {str(y)[:300]!r}")
 
     visit(a, b, path)
     return out
