@@ -11,13 +11,18 @@ import pytest
 import yaml
 
 from cockpit.actions.blog import BlogFormatError, front_matter, with_entry
-from cockpit.context import ReadOnlyViolation
 from cockpit.model import Outcome, Status
 from cockpit.playbook import parse_playbook
 from cockpit.sandbox.seed import BLOG_RELEASES
 from cockpit.sandbox.testing import SandboxHandle
 from tests.kinds.test_gitchecks import playbook_text
-from tests.kinds.test_github_pulls import api, applied, make_engine, mutations_since
+from tests.kinds.test_github_pulls import (
+    api,
+    applied,
+    make_engine,
+    mutations_since,
+    read_only_refuses,
+)
 from tests.kinds.test_github_pulls import sandbox as sandbox  # the fixture
 
 BLOG = "ipfs/ipfs-blog"
@@ -48,17 +53,7 @@ async def test_entry_once_then_rerun_and_read_only_change_nothing(
         assert main is not None
         await gh.ensure_branch(BLOG, BRANCH, main.sha)
 
-    since = time.time()
-    shadow, _ = make_engine(PLAYBOOK, read_only=True)
-    report = await shadow.run_stage("s")
-    assert report.outcome is Outcome.NEEDS_HUMAN and "read-only" in report.reason
-    stage = shadow.stage("s")
-    kind = shadow.build(stage, stage.actions[1])
-    assert kind is not None
-    with pytest.raises(ReadOnlyViolation):
-        await kind.apply()
-    await shadow.session.aclose()
-    assert not mutations_since(sandbox, since)
+    await read_only_refuses(sandbox, PLAYBOOK, "s", ["entry"])
 
     engine, events = make_engine(PLAYBOOK)
     assert (await engine.run_stage("s")).outcome is Outcome.DONE

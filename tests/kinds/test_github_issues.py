@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from cockpit.context import ReadOnlyViolation
 from cockpit.events import ActionChecked
 from cockpit.model import Outcome, Status
 from cockpit.playbook import parse_playbook
@@ -21,6 +20,7 @@ from tests.kinds.test_github_pulls import (
     first_checks,
     make_engine,
     mutations_since,
+    read_only_refuses,
     run_until_done,
 )
 
@@ -232,18 +232,7 @@ def milestones(handle: SandboxHandle) -> dict[str, tuple[str, str | None]]:
 
 async def test_milestones_once_then_rerun_and_read_only_change_nothing(
         sandbox: SandboxHandle) -> None:
-    since = time.time()
-    shadow, _ = make_engine(MILESTONES, read_only=True)
-    report = await shadow.run_stage("m")
-    assert report.outcome is Outcome.NEEDS_HUMAN and "read-only" in report.reason
-    stage = shadow.stage("m")
-    for spec in stage.actions[:2]:
-        kind = shadow.build(stage, spec)
-        assert kind is not None
-        with pytest.raises(ReadOnlyViolation):
-            await kind.apply()
-    await shadow.session.aclose()
-    assert not mutations_since(sandbox, since)
+    await read_only_refuses(sandbox, MILESTONES, "m", ["next", "close"])
 
     engine, events = make_engine(MILESTONES)
     assert (await engine.run_stage("m")).outcome is Outcome.DONE

@@ -266,6 +266,25 @@ def mutations_since(handle: SandboxHandle, since: float) -> list[dict[str, Any]]
     return [r for r in handle.requests(mutating=True) if r["time"] >= since]
 
 
+async def read_only_refuses(handle: SandboxHandle, playbook: Playbook, stage_id: str,
+                            actions: list[str]) -> None:
+    """A read-only session says what it would do and sends nothing; and below the engine,
+    each of ``actions``' ``apply()`` is refused (by the HTTP layer or the kind's guard)."""
+    since = time.time()
+    shadow, _ = make_engine(playbook, read_only=True)
+    report = await shadow.run_stage(stage_id)
+    assert report.outcome is Outcome.NEEDS_HUMAN and "read-only" in report.reason
+    stage = shadow.stage(stage_id)
+    for spec in stage.actions:
+        kind = shadow.build(stage, spec)
+        if spec.id in actions:
+            assert kind is not None
+            with pytest.raises(ReadOnlyViolation):
+                await kind.apply()
+    await shadow.session.aclose()
+    assert not mutations_since(handle, since)
+
+
 def reviews_by(handle: SandboxHandle) -> list[tuple[str, str]]:
     [pr] = pulls(handle)
     return [(r["user"], r["state"]) for r in pr["pull"].get("reviews", [])]
@@ -275,18 +294,7 @@ async def test_ready_then_approval_then_rerun_changes_nothing(sandbox: SandboxHa
     set_auto_reviewer(sandbox.sandbox, KUBO, None)  # the approval comes from alice below
     number = await draft_pull(sandbox)
 
-    # A read-only session says what it would do and sends nothing; below the engine, the
-    # HTTP layer refuses the mutation itself.
-    since = time.time()
-    shadow, _ = make_engine(REVIEW, read_only=True)
-    report = await shadow.run_stage("ready")
-    assert report.outcome is Outcome.NEEDS_HUMAN and "read-only" in report.reason
-    kind = shadow.build(shadow.stage("ready"), shadow.stage("ready").actions[0])
-    assert kind is not None
-    with pytest.raises(ReadOnlyViolation):
-        await kind.apply()
-    await shadow.session.aclose()
-    assert not mutations_since(sandbox, since)
+    await read_only_refuses(sandbox, REVIEW, "ready", ["ready"])
 
     engine, events = make_engine(REVIEW)
     waiting = await engine.check_action(engine.stage("approved"),
