@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from cockpit.sandbox import github_graphql
+from cockpit.sandbox import blog, github_graphql
 from cockpit.sandbox.http import json_response
 from cockpit.sandbox.seed import CHATTER_ROOM
 from cockpit.sandbox.world import Json, now_iso
@@ -594,4 +594,5 @@ def routes() -> list[BaseRoute]:
         ]),
         Route("/_blobs/actions-logs/{job_id:int}.txt", job_log_blob, methods=["GET"]),
         *github_graphql.routes(),  # GitHub's GraphQL, at GitHub Enterprise's /api/graphql
+        *blog.routes(),  # the blog's release-notes page, as its last deploy built it
     ]

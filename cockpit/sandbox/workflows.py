@@ -12,7 +12,9 @@ then verify" checks see the world change for the right reason:
 - ipfs/npm-go-ipfs "Release to npm" → npm gets the newest dist version (the
   job log says which version it discovered);
 - ipfs/kubo "sync-release-assets" → releases whose version is on dist get assets;
-- ipfs/ipfs-docs "update-on-new-ipfs-tag" → a PR bumping the docs' Kubo version.
+- ipfs/ipfs-docs "update-on-new-ipfs-tag" → a PR bumping the docs' Kubo version;
+- ipfs/ipfs-blog "Deploy" (push to main) → the blog's release-notes page lists the
+  entries of the deployed commit (``cockpit.sandbox.blog``).
 
 Outcomes are configurable per workflow (``set_outcome``): a failing run
 completes with ``failure``, a failing job log, and no effect.
@@ -27,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from cockpit.sandbox import blog
 from cockpit.sandbox.objects import iso, node_id
-from cockpit.sandbox.seed import DISTRIBUTIONS, DOCS, KUBO, NPM_GO_IPFS
+from cockpit.sandbox.seed import BLOG, DISTRIBUTIONS, DOCS, KUBO, NPM_GO_IPFS
 from cockpit.sandbox.world import Json
 
 if TYPE_CHECKING:
@@ -338,6 +341,8 @@ class Simulator:
             return lines or ["All releases in sync"]
         if full == DOCS and wf == "update-on-new-ipfs-tag.yml":
             return self._docs_pr(run)
+        if full == BLOG and wf == "deploy.yml" and run["head_branch"] == "main":
+            return blog.deploy(self.sb, run)
         return [f"Job {j['name']} succeeded" for j in run["jobs"]]
 
     def _docs_pr(self, run: Json) -> list[str]:

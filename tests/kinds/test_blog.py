@@ -7,6 +7,7 @@ import time
 from datetime import UTC, date, datetime
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
@@ -77,7 +78,7 @@ async def test_entry_once_then_rerun_and_read_only_change_nothing(
     assert applied(events) == [] and not mutations_since(sandbox, since)
 
 
-async def test_merged_entry_counts_once_the_branch_is_gone(sandbox: SandboxHandle) -> None:
+async def test_merged_entry_counts_and_its_deploy_publishes_it(sandbox: SandboxHandle) -> None:
     async with await api(sandbox) as gh:
         content = await gh.get_contents(BLOG, NOTES, ref="main")
         assert content is not None
@@ -89,6 +90,15 @@ async def test_merged_entry_counts_once_the_branch_is_gone(sandbox: SandboxHandl
     result = await engine.check_action(stage, stage.actions[1])
     await engine.session.aclose()
     assert result.status is Status.DONE and "default branch" in result.reason
+
+    # The blog's page shows it once the deploy run that the push started has finished.
+    page = f"{sandbox.base_url}/blog/releasenotes/"
+    assert "Kubo 0.30.0 is out" not in httpx.get(page).text
+    assert "Just released: Kubo 0.29.0!" in httpx.get(page).text
+    time.sleep(0.6)  # the fixture's runs take 0.5 s
+    shown = httpx.get(page).text
+    assert f'<a href="{URL}">Kubo 0.30.0 is out</a> <time>2024-07-01</time>' in shown
+    assert shown.index("Kubo 0.30.0 is out") < shown.index("Just released: Kubo 0.29.0!")
 
 
 def test_edit_keeps_the_layout_and_quotes_what_yaml_needs() -> None:
