@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -38,10 +38,12 @@ class Machine:
     home: Path
     sandbox: SandboxHandle
     token: str | None = None
+    settings: dict[str, str] = field(default_factory=dict)
+    """``COCKPIT_*`` overrides for this machine (a longer lease, say)."""
 
     @property
     def env(self) -> dict[str, str]:
-        env = {**os.environ, **self.sandbox.env, **FAST,
+        env = {**os.environ, **self.sandbox.env, **FAST, **self.settings,
                "COCKPIT_STATE_DIR": str(self.home / "state"),
                "COCKPIT_WORKSPACE_DIR": str(self.home / "work"),
                "COCKPIT_DRIVER": self.name}
@@ -52,7 +54,7 @@ class Machine:
     def elsewhere(self, n: int) -> Machine:
         """The same driver on another machine (a home of its own)."""
         return Machine(self.name, self.home.with_name(f"{self.home.name}-{n}"), self.sandbox,
-                       self.token)
+                       self.token, self.settings)
 
     def argv(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "cockpit.cli", *args]

@@ -20,6 +20,7 @@ STAGE = "prepare-branch"
 KILL_AFTER = "   release-pr-rc: done"
 """The stage is killed once its draft PR exists: branch, version commit and PR are made,
 the missing-commits comparison, cherry-pick question and dev PR are not."""
+LEASE = 6
 _DRIVER = re.compile(r"\b(alice|bob)@[\w.-]+")
 _JOURNAL = re.compile(r"stage \*\*([\w-]+)\*\*: \S+ (\w[\w ]*)")
 
@@ -56,7 +57,9 @@ def test_sigkilled_driver_is_resumed_on_a_fresh_machine(tmp_path: Path) -> None:
         baseline = _world(base)
 
     with running_sandbox(tmp_path / "crash") as sandbox:
-        alice = Machine("alice", tmp_path / "home-alice", sandbox)
+        # A lease long enough that bob's first try surely finds it held, even on a busy box.
+        alice = Machine("alice", tmp_path / "home-alice", sandbox,
+                        settings={"COCKPIT_LOCK_LEASE_SECONDS": str(LEASE)})
         bob = Machine("bob", tmp_path / "home-bob", sandbox)
         victim = alice.start(*_run_args())
         assert victim.stdout is not None
@@ -74,7 +77,8 @@ def test_sigkilled_driver_is_resumed_on_a_fresh_machine(tmp_path: Path) -> None:
         victim.stderr.close()
 
         early = bob.run(*_run_args())
-        assert early.returncode == 1
+        assert time.monotonic() - killed_at < LEASE, "too slow to see the lease held"
+        assert early.returncode == 1, early.stdout[-2000:] + early.stderr
         assert f"stage {STAGE} is held by alice@" in early.stderr, early.stderr
         assert "== stage" not in early.stdout
 
@@ -96,4 +100,4 @@ def test_sigkilled_driver_is_resumed_on_a_fresh_machine(tmp_path: Path) -> None:
 
     assert duplicates(resumed_world, baseline) == []
     assert differences(resumed_world, baseline) == []
-    print(f"\ntaken over by a run started {lapse:.1f}s after the SIGKILL (lease 3s, grace 1s)")
+    print(f"\ntaken over by a run started {lapse:.1f}s after the SIGKILL (lease {LEASE}s, grace 1s)")

@@ -1,0 +1,123 @@
+"""Working offline then reconciling; taking a stage over with --steal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cockpit.journal import Journal
+from cockpit.playbook import load_playbook
+from cockpit.sandbox.testing import SandboxHandle, running_sandbox
+from cockpit.services.github import GitHubClient
+from cockpit.services.http import RetryPolicy
+from cockpit.sync.journal import RemoteJournal
+from cockpit.sync.lock import LeaseLost, Me, StageLock
+from cockpit.sync.thread import Thread, locate
+from tests.kinds.test_github_pulls import make_engine
+from tests.multi.conftest import TRACKED, Machine
+
+PLAYBOOK = load_playbook(Path(TRACKED))
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
+    with running_sandbox(tmp_path) as handle:
+        for key, value in handle.env.items():
+            monkeypatch.setenv(key, value)
+        yield handle
+
+
+def _journal_bodies(handle: SandboxHandle) -> list[str]:
+    return [c["body"] for c in handle.state()["repos"]["ipfs/kubo"]["comments"]
+            if "<!-- cockpit:journal " in c["body"]]
+
+
+async def test_offline_stage_is_reconciled_once_and_never_over_a_newer_record(
+        world: SandboxHandle, tmp_path: Path) -> None:
+    engine, _ = make_engine(PLAYBOOK, "v3.0.0-rc1")
+    target = locate(engine)
+    assert target is not None
+    online = Thread(GitHubClient(world.api_url, world.admin_token), target)
+    await online.bootstrap(engine)
+    # The issue is known, then the network goes: every journal write is refused.
+    dead = GitHubClient("http://127.0.0.1:9", world.admin_token,
+                        retry=RetryPolicy(max_attempts=1))
+    offline_thread = Thread(dead, target)
+    offline_thread.issue = online.issue
+    said: list[str] = []
+    local = Journal(tmp_path / "state", engine.release_key)
+    remote = RemoteJournal(offline_thread, engine.release_key, "t", ["preflight"], {},
+                           flush_seconds=0.1, redact=engine.session.redact, say=said.append)
+    engine.bus.listen(local.append)
+    engine.bus.listen(remote.listen)
+    try:
+        report = await engine.run_stage("preflight")
+        await remote.close()
+    finally:
+        await engine.session.aclose()
+        await dead.aclose()
+    assert report.outcome.value == "done"
+    assert remote.offline and any("not written to the tracking issue" in s for s in said)
+    assert _journal_bodies(world) == []
+
+    async def reconcile() -> tuple[list[str], int]:
+        snap = await online.snapshot()
+        journal = RemoteJournal(online, engine.release_key, "t", ["preflight"], snap.records,
+                                flush_seconds=0.1, redact=str, say=said.append)
+        return await journal.reconcile(local.events(), held=set()), journal.calls
+
+    assert await reconcile() == (["preflight"], 2)  # the comment, then the checklist
+    [body] = _journal_bodies(world)
+    assert "stage **preflight**: ✔ done" in body and "Driver: d@h" in body
+    assert await reconcile() == ([], 0)  # already there: nothing is written again
+
+    # Another machine reran the stage later: its newer record is not overwritten.
+    newer, _ = make_engine(PLAYBOOK, "v3.0.0-rc1")
+    snap = await online.snapshot()
+    theirs = RemoteJournal(online, engine.release_key, "t", ["preflight"], snap.records,
+                           flush_seconds=0.1, redact=str, say=said.append)
+    newer.bus.listen(theirs.listen)
+    try:
+        await newer.run_stage("preflight")
+        theirs.builder.records["preflight"].driver = "bob"
+        await theirs.flush()
+    finally:
+        await newer.session.aclose()
+    assert await reconcile() == ([], 0)
+    [body] = _journal_bodies(world)
+    assert "Driver: bob@h" in body
+    await online.gh.aclose()
+
+
+async def test_steal_takes_the_stage_and_the_holder_learns_it(world: SandboxHandle,
+                                                              tmp_path: Path) -> None:
+    bob = Machine("bob", tmp_path / "home-bob", world)
+    version = "v4.0.0-rc1"
+    first = bob.run("run", "preflight", "--playbook", TRACKED, "--version", version, "--yes")
+    assert first.returncode == 0, first.stderr
+    engine, _ = make_engine(PLAYBOOK, version)
+    target = locate(engine)
+    assert target is not None
+    thread = Thread(GitHubClient(world.api_url, world.admin_token), target)
+    await thread.find()
+    lock = StageLock(thread, "tracked-" + version, "prepare", Me.new("alice", "laptop"),
+                     lease_seconds=600, grace=1)
+    lease = await lock.acquire()
+    try:
+        args = ("run", "prepare", "--playbook", TRACKED, "--version", version, "--yes")
+        held = bob.run(*args)
+        assert held.returncode == 1
+        assert "stage prepare is held by alice@laptop until " in held.stderr
+        stolen = bob.run(*args, "--steal")
+        assert stolen.returncode == 0, stolen.stderr
+        assert "prepare: taken over from alice@laptop (--steal)" in stolen.stderr
+        with pytest.raises(LeaseLost, match="took it over"):
+            await lease.renew()
+    finally:
+        await engine.session.aclose()
+        await thread.gh.aclose()
+    [journal] = [b for b in _journal_bodies(world) if "stage **prepare**" in b]
+    assert "taken over from alice@laptop (--steal)" in journal
+    assert '"stolen_from":"alice@laptop"' in journal
