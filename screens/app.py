@@ -15,7 +15,7 @@ from textual.widgets import Footer, Static, Tree
 from textual.worker import Worker, WorkerState
 
 from cockpit.engine import Engine, StageReport
-from cockpit.events import ActionChecked, Event, LogLine
+from cockpit.events import ActionChecked, Event, LogLine, StageFinished
 from cockpit.explain import explain_action, stage_overview
 from cockpit.model import CheckResult, Outcome, Version
 from cockpit.playbook import ActionSpec, StageSpec
@@ -112,7 +112,7 @@ class CockpitApp(App[int]):
             self.show_item(Item(first))
         if self.mode == "shadow" and self.auto_check:
             self.action_check_all()
-            self.set_interval(self.shadow_interval, self.action_check_all)
+            self.run_worker(self._follow_journal(), group="shadow")
 
     # -- engine events -------------------------------------------------------------------
 
@@ -139,6 +139,22 @@ class CockpitApp(App[int]):
         if self._log_pane is None:
             self._log_pane = self.query_one(LogPane)
         return self._log_pane
+
+    async def _follow_journal(self) -> None:
+        """Shadow: the tracking issue's journal, applied as it changes (ETag polls); each
+        stage that finishes there is re-checked here, read-only. A playbook without a
+        tracking issue falls back to re-checking everything every interval."""
+        from cockpit.sync.shadow import follow
+        from cockpit.sync.thread import locate
+
+        if locate(self.engine) is None:
+            self.set_interval(self.shadow_interval, self.action_check_all)
+            return
+        async for events in follow(self.engine, self.shadow_interval):
+            for event in events:
+                self.engine.bus.publish(event)
+                if isinstance(event, StageFinished):
+                    self.run_stage(event.stage)
 
     def on_engine_event(self, message: EngineEvent) -> None:
         self.apply_event(message.event)

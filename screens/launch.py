@@ -48,6 +48,10 @@ def launch(playbook: Playbook, release: Release, mode: str = "drive") -> int:
 
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r} (one of {', '.join(MODES)})")
-    app = build_app(playbook, release, mode)
+    from cockpit.settings import Settings
+
+    settings = Settings()
+    app = build_app(playbook, release, mode, settings=settings,
+                    shadow_interval=settings.shadow_poll_seconds)
     result = app.run()
     return int(result or 0)

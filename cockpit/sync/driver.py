@@ -22,25 +22,16 @@ from collections.abc import Callable
 from cockpit.engine import Engine, StageReport
 from cockpit.journal import Journal
 from cockpit.model import Status
-from cockpit.secrets import find_token
-from cockpit.services.github import GitHubClient
 from cockpit.services.http import ServiceError
 from cockpit.status import MAX_CONCURRENT_CHECKS
 from cockpit.sync.journal import RemoteJournal
 from cockpit.sync.lock import Lease, LeaseLost, Me, StageHeld, StageLock, holder
 from cockpit.sync.records import session_memory
-from cockpit.sync.thread import NoTrackingIssue, Thread, locate
+from cockpit.sync.thread import NoTrackingIssue, Thread, locate, sync_client
 
 __all__ = ["LeaseLost", "NoTrackingIssue", "StageHeld", "SyncedRun", "sync_client"]
 
 Say = Callable[[str], None]
-
-
-def sync_client(engine: Engine) -> GitHubClient:
-    """A GitHub client of its own: the journal's calls stay out of the actions' logs."""
-    session = engine.session
-    return GitHubClient(session.settings.github_api_url, find_token("github"),
-                        redact=session.redact, read_only=session.read_only)
 
 
 class SyncedRun:

@@ -17,15 +17,19 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from cockpit.events import ActionFinished, Event, LogLine, StageFinished, StageStarted
 from cockpit.model import Outcome
+from cockpit.services.http import ServiceError
 from cockpit.sync.lock import holder
 from cockpit.sync.records import TERMINAL, StageRecord
-from cockpit.sync.thread import SeenClaim, Snapshot, Thread
+from cockpit.sync.thread import SeenClaim, Snapshot, Thread, locate, sync_client
 
-ChangeKind = Literal["issue", "transition", "action", "log", "claimed", "released"]
+if TYPE_CHECKING:
+    from cockpit.engine import Engine
+
+ChangeKind = Literal["issue", "transition", "action", "log", "claimed", "released", "error"]
 
 
 @dataclass(frozen=True)
@@ -63,11 +67,19 @@ class ShadowWatcher:
         self.sleep = sleep
         self._seen: dict[str, _Seen] = {}
         self._holders: dict[str, SeenClaim] = {}
+        self.error: str | None = None
 
     async def changes(self) -> AsyncIterator[list[Change]]:
-        """Batches of changes, forever (cancel to stop)."""
+        """Batches of changes, forever (cancel to stop). A failed poll is said once and
+        retried at the next interval: a shadow outlives a flaky network."""
         while True:
-            batch = await self.poll()
+            try:
+                batch = await self.poll()
+                self.error = None
+            except ServiceError as exc:
+                batch = [] if self.error else [Change("error", "", f"poll failed: {exc}",
+                                                      _now())]
+                self.error = str(exc)
             if batch:
                 yield batch
             await self.sleep(self.interval)
@@ -171,3 +183,23 @@ def events_for(release: str, change: Change) -> list[Event]:
     if change.stage and change.kind in ("log", "claimed", "released"):
         return [LogLine(release=release, stage=change.stage, line=change.text)]
     return []
+
+
+async def follow(engine: Engine, interval: float) -> AsyncIterator[list[Event]]:
+    """The release's journal as engine events, batch by batch, for a front end's shadow
+    mode (the TUI applies them like its own). Nothing when the playbook has no tracking
+    issue. Needs a read-only session: the watcher refuses anything else."""
+    target = locate(engine)
+    if target is None:
+        return
+    gh = sync_client(engine)
+    watcher = ShadowWatcher(Thread(gh, target), engine.release_key, interval,
+                            engine.session.settings.lock_skew_seconds)
+    try:
+        async for batch in watcher.changes():
+            events = [event for change in batch for event in events_for(engine.release_key,
+                                                                        change)]
+            if events:
+                yield events
+    finally:
+        await gh.aclose()

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from cockpit.actions.github_issues import find_issue
 from cockpit.model import Status
 from cockpit.playbook import render
+from cockpit.secrets import find_token
 from cockpit.services.github import Comment, GitHubClient, Issue
 from cockpit.services.http import AmbiguousWriteError, Response
 from cockpit.sync.records import Claim, StageRecord, read_marker
@@ -51,6 +52,14 @@ class TrackingTarget:
     stage: str
     action: str
     """The playbook action that creates it (run by ``bootstrap`` if it is missing)."""
+
+
+def sync_client(engine: Engine) -> GitHubClient:
+    """A GitHub client of its own (read-only in a read-only session): the journal's and
+    the lock's calls stay out of the actions' logs and manual equivalents."""
+    session = engine.session
+    return GitHubClient(session.settings.github_api_url, find_token("github"),
+                        redact=session.redact, read_only=session.read_only)
 
 
 def locate(engine: Engine) -> TrackingTarget | None:

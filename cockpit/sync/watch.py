@@ -19,10 +19,9 @@ from cockpit.engine import Engine
 from cockpit.model import Status
 from cockpit.services.http import RequestRecord
 from cockpit.status import MAX_CONCURRENT_CHECKS
-from cockpit.sync.driver import sync_client
 from cockpit.sync.records import TERMINAL
 from cockpit.sync.shadow import Change, ShadowWatcher
-from cockpit.sync.thread import Thread, locate
+from cockpit.sync.thread import Thread, locate, sync_client
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
