@@ -4,9 +4,9 @@ The engine's events are folded into one record per stage (``RecordBuilder``). A 
 start and end are written at once (a shadow should see them within one poll); finished
 actions and log lines in between are batched, written at most every
 ``journal_flush_seconds``. Each write edits the stage's one comment (found by its
-marker; created only if absent, and looked up again after an ambiguous create), then
-merges the body's checklist block: a stage costs a handful of calls, however many
-actions it has. A write whose content equals what is there is not sent, so a rerun of a
+marker; created only if absent, and looked up again after an ambiguous create); when a
+stage ends, the body's checklist block is merged too: a stage costs a handful of calls,
+however many actions it has. A write whose content equals what is there is not sent, so a rerun of a
 finished stage changes nothing.
 
 Offline: a failed write does not fail the stage. The local JSONL journal has every
@@ -23,7 +23,13 @@ from collections.abc import Callable, Iterable
 from cockpit.events import Event, StageFinished, StageStarted
 from cockpit.services.http import AmbiguousWriteError, ServiceError
 from cockpit.sync.checklist import merge_block
-from cockpit.sync.records import RecordBuilder, StageRecord, records_from_events, render_record
+from cockpit.sync.records import (
+    TERMINAL,
+    RecordBuilder,
+    StageRecord,
+    records_from_events,
+    render_record,
+)
 from cockpit.sync.thread import SeenRecord, Thread
 
 Say = Callable[[str], None]
@@ -47,7 +53,12 @@ class RemoteJournal:
                          if rel == release}
         self.builder = RecordBuilder(release, redact, dict(self._written))
         self._listed = {stage: record.status for stage, record in self._written.items()}
-        """The status each stage's checklist line shows: the body changes only with it."""
+        """The status each stage's checklist line shows: the body changes only with it,
+        and only once a stage has ended. Actions edit the body too (ticking a checklist
+        item) and GitHub has no conditional PATCH: writing it while no action of ours
+        runs keeps this process from undoing its own tick. (A driver of another stage
+        could still race it; the merge heals our block, a lost tick fails that action's
+        re-check and is retried.)"""
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
         self._scheduled = False
@@ -139,7 +150,7 @@ class RemoteJournal:
             comment_id = await self._create(record, body)
         self._ids[record.stage] = comment_id
         self._written[record.stage] = record.model_copy(deep=True)
-        if self._listed.get(record.stage) != record.status:
+        if record.status in TERMINAL and self._listed.get(record.stage) != record.status:
             await self._write_checklist()
             self._listed[record.stage] = record.status
 

@@ -1,4 +1,4 @@
-"""Working offline then reconciling; taking a stage over with --steal."""
+"""The shared journal: offline then reconciled; memory for a fresh machine; --steal."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from cockpit.events import ActionFinished, PromptAnswered, StageFinished, StageStarted
 from cockpit.journal import Journal
+from cockpit.model import Outcome
 from cockpit.playbook import load_playbook
+from cockpit.prompts import PromptAnswer
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox
 from cockpit.services.github import GitHubClient
 from cockpit.services.http import RetryPolicy
+from cockpit.sync.driver import SyncedRun
 from cockpit.sync.journal import RemoteJournal
 from cockpit.sync.lock import LeaseLost, Me, StageLock
 from cockpit.sync.thread import Thread, locate
@@ -121,3 +125,41 @@ async def test_steal_takes_the_stage_and_the_holder_learns_it(world: SandboxHand
     [journal] = [b for b in _journal_bodies(world) if "stage **prepare**" in b]
     assert "taken over from alice@laptop (--steal)" in journal
     assert '"stolen_from":"alice@laptop"' in journal
+
+
+async def test_a_fresh_machine_learns_skips_and_manual_steps_from_the_journal(
+        world: SandboxHandle) -> None:
+    engine, _ = make_engine(PLAYBOOK, "v6.0.0-rc1")
+    target = locate(engine)
+    assert target is not None
+    thread = Thread(GitHubClient(world.api_url, world.admin_token), target)
+    await thread.bootstrap(engine)
+    key = engine.release_key
+    journal = RemoteJournal(thread, key, "t", ["prepare"], {}, flush_seconds=0.1,
+                            redact=str, say=print)
+    for event in (
+        StageStarted(release=key, stage="prepare", driver="alice", host="a"),
+        PromptAnswered(release=key, stage="prepare", action="branch",
+                       prompt_id="prepare/branch/manual", answer=PromptAnswer(value=True)),
+        ActionFinished(release=key, stage="prepare", action="branch", outcome=Outcome.DONE,
+                       reason="done by hand"),
+        ActionFinished(release=key, stage="prepare", action="set-version",
+                       outcome=Outcome.SKIPPED, reason="skipped: bumped by hand"),
+        StageFinished(release=key, stage="prepare", outcome=Outcome.DONE, reason="ok"),
+    ):
+        journal.listen(event)
+    await journal.flush()
+    await engine.session.aclose()
+    await thread.gh.aclose()
+
+    fresh, _ = make_engine(PLAYBOOK, "v6.0.0-rc1")  # another machine: no local journal
+    said: list[str] = []
+    sync = await SyncedRun.open(fresh, said.append)
+    assert sync is not None
+    try:
+        assert fresh.session.skipped == {("prepare", "set-version"): "skipped: bumped by hand"}
+        assert ("prepare", "branch") in fresh.session.manual_confirmations
+        assert any(line.startswith("journal: ") for line in said)
+    finally:
+        await sync.close()
+        await fresh.session.aclose()
