@@ -279,6 +279,7 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
     engine.bus.listen(journal.append)
     engine.bus.listen(TerminalPrinter(sys.stdout).print_event)
     sync: SyncedRun | None = None
+    current = stages[0] if stages else ""
     try:
         try:
             sync = await SyncedRun.open(engine, _say)
@@ -288,6 +289,7 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
         if sync is not None:
             await sync.reconcile(journal)
         for stage_id in stages:
+            current = stage_id
             try:
                 report = await (sync.run_stage(stage_id, steal=steal) if sync is not None
                                 else engine.run_stage(stage_id))
@@ -303,8 +305,9 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
                 return EXIT_NEEDS_HUMAN
         return EXIT_OK
     except ServiceError as exc:  # e.g. the journal's thread unreadable: a stop, not a crash
-        print(f"cockpit: {exc}\nNothing is lost: rerun the same command to resume (finished "
-              "actions are checked, not redone).", file=sys.stderr)
+        print(f"cockpit: {exc}\nstage {current} stopped: nothing is lost, rerun `cockpit run "
+              f"{current} --version {version}` (finished actions are checked, not redone).",
+              file=sys.stderr)
         return EXIT_NEEDS_HUMAN
     finally:
         if sync is not None:

@@ -37,6 +37,13 @@ class UnknownStage(LookupError):
     pass
 
 
+def _explains_itself(exc: Exception) -> bool:
+    """Service errors and our own value errors carry a full sentence already."""
+    from cockpit.services.http import ServiceError
+
+    return isinstance(exc, ServiceError | TemplateError | ReadOnlyViolation)
+
+
 @dataclass(frozen=True)
 class ActionReport:
     stage: str
@@ -223,7 +230,10 @@ class Engine:
         except NoAnswer as exc:
             raise _Stop(Outcome.NEEDS_HUMAN, str(exc)) from None
         except Exception as exc:
-            result = CheckResult.failed(self.session.redact(f"check failed: {exc}"))
+            # Our service errors explain themselves; anything else (a KeyError from an
+            # unexpected answer) needs its type, or "check failed: 'login'" says nothing.
+            text = str(exc) if _explains_itself(exc) else f"{type(exc).__name__}: {exc}"
+            result = CheckResult.failed(self.session.redact(f"check failed: {text}"))
         self._publish(ActionChecked(release=self.release_key, stage=stage.id, action=spec.id,
                                     result=result))
         return result

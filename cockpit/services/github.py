@@ -20,9 +20,14 @@ from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cockpit.services.http import AmbiguousWriteError, HttpClient, HttpError
+from cockpit.services.http import (
+    AmbiguousWriteError,
+    HttpClient,
+    HttpError,
+    MalformedResponseError,
+)
 
 T = TypeVar("T")
 M = TypeVar("M", bound="_Model")
@@ -325,20 +330,20 @@ class GitHubClient:
 
     async def _get(self, model: type[M], path: str, **params: Any) -> M:
         response = await self.http.get(path, params=_fields(**params))
-        return model.model_validate(response.json())
+        return _parse(model, response.json(), response.method, response.url)
 
     async def _maybe(self, model: type[M], path: str, **params: Any) -> M | None:
         response = await self.http.get(path, params=_fields(**params), ok=(404,))
         if response.status == 404:
             return None
-        return model.model_validate(response.json())
+        return _parse(model, response.json(), response.method, response.url)
 
     async def _list(self, model: type[M], path: str, *, item_key: str | None = None,
                     limit: int | None = None, **params: Any) -> list[M]:
         out: list[M] = []
         query = {"per_page": 100, **_fields(**params)}
         async for item in self.http.paginate(path, params=query, item_key=item_key):
-            out.append(model.model_validate(item))
+            out.append(_parse(model, item, "GET", self.http.url(path)))
             if limit is not None and len(out) >= limit:
                 break
         return out
@@ -346,7 +351,7 @@ class GitHubClient:
     async def _send(self, method: str, model: type[M], path: str, body: dict[str, Any]
                     ) -> M:
         response = await self.http.request(method, path, json=body)
-        return model.model_validate(response.json())
+        return _parse(model, response.json(), response.method, response.url)
 
     @staticmethod
     async def _get_or_create(find: Callable[[], Awaitable[T | None]],
@@ -721,3 +726,15 @@ class GitHubClient:
         target = str(httpx.URL(response.url).join(location))
         blob = await self.http.get(target, auth=False, etag=False)
         return blob.text
+
+
+def _parse(model: type[M], data: Any, method: str, url: str) -> M:
+    """``model`` from a response's JSON; a wrong shape is a ``MalformedResponseError``
+    naming the request and the first bad field, never a pydantic traceback."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the body"
+        raise MalformedResponseError("github", method, url,
+                                     f"{model.__name__}: {where}: {first['msg']}") from None

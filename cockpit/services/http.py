@@ -55,6 +55,7 @@ __all__ = [
     "ConnectionFailedError",
     "HttpClient",
     "HttpError",
+    "MalformedResponseError",
     "RateLimitError",
     "ReadOnlyViolation",
     "RequestRecord",
@@ -137,6 +138,22 @@ class ConnectionFailedError(ServiceError):
     """The service could not be reached (or kept failing) after every retry."""
 
 
+class MalformedResponseError(ServiceError):
+    """The service answered, but not as documented: not JSON, or not the expected shape.
+
+    Never guessed around: a list endpoint whose answer is not a list must not read as
+    "nothing there", or the caller would create a second copy of what exists."""
+
+    def __init__(self, service: str, method: str, url: str, problem: str) -> None:
+        self.service = service
+        self.method = method
+        self.url = url
+        self.problem = problem
+        super().__init__(f"{service}: {method} {urlsplit(url).path}: malformed response "
+                         f"({_clip(problem, 200)}); nothing was changed because of it: "
+                         "try again later, or report it if it persists")
+
+
 # -- records ---------------------------------------------------------------------------------
 
 
@@ -166,13 +183,23 @@ class Response:
     content: bytes
     url: str
     from_cache: bool = False
+    service: str = ""
+    method: str = "GET"
 
     @property
     def text(self) -> str:
         return self.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        return jsonlib.loads(self.content) if self.content else None
+        """The body as JSON (None when empty); ``MalformedResponseError`` when it is not."""
+        try:
+            return jsonlib.loads(self.content) if self.content else None
+        except (ValueError, RecursionError) as exc:
+            raise self.malformed(f"not JSON: {type(exc).__name__}: {exc}") from None
+
+    def malformed(self, problem: str) -> MalformedResponseError:
+        """The error to raise when this answer does not have the documented shape."""
+        return MalformedResponseError(self.service or "service", self.method, self.url, problem)
 
     @property
     def links(self) -> dict[str, str]:
@@ -461,8 +488,12 @@ class HttpClient:
                 return
             response = await self.get(url, params=query)
             data = response.json()
-            items = data.get(item_key, []) if item_key and isinstance(data, dict) else data
-            for item in items or []:
+            items = data.get(item_key) if item_key and isinstance(data, dict) else data
+            if not isinstance(items, list):
+                # Never read a malformed page as "no items": the caller would create a copy.
+                want = f"an object with a list under {item_key!r}" if item_key else "a list"
+                raise response.malformed(f"expected {want}, got {type(data).__name__}")
+            for item in items:
                 yield item
             url = response.links.get("next")
             query = None  # the next link carries the query
@@ -554,7 +585,8 @@ class HttpClient:
             if status == 304 and cached is not None:
                 self._record(method, safe_url, 304, duration, manual, attempt,
                              from_cache=True)
-                return Response(cached.status, cached.headers, cached.content, url, True)
+                return Response(cached.status, cached.headers, cached.content, url, True,
+                                self.service, method)
 
             self._record(method, safe_url, status, duration, manual, attempt)
 
@@ -583,7 +615,8 @@ class HttpClient:
                                       f"{attempt + 1}/{self.retry.max_attempts}")
                     continue
 
-            response = Response(status, raw.headers, raw.content, url)
+            response = Response(status, raw.headers, raw.content, url, False, self.service,
+                                method)
             if status >= 400 and status not in ok:
                 raise HttpError(self.service, method, safe_url, status,
                                 self.redact(_excerpt(raw)),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Any
+from urllib.parse import urlsplit
 
 from cockpit.sandbox.testing import SandboxHandle
 
@@ -20,15 +21,17 @@ Json = dict[str, Any]
 _ISO_TIME = re.compile(
     r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d)?(?:\.\d+)?(?:Z| ?UTC|[+-]\d\d:?\d\d)?")
 """ISO 8601 and the journal's human form (``2026-11-25 12:54:42 UTC``)."""
-_HEX = re.compile(r"\b[0-9a-f]{7,64}\b")
-"""SHAs (full and short), run ids, snowflakes: all one token, so an all-digit short SHA
-and a lettered one normalise alike."""
+_HEX = re.compile(r"\b[0-9a-fA-F]{7,64}\b")
+"""SHAs (full and short), run ids, snowflakes, key fingerprints: all one token, so an
+all-digit short SHA and a lettered one normalise alike."""
+JOURNAL_MARK = "**cockpit** · "
+"""How the journal's comments on the tracking issue begin (``cockpit.sync``)."""
 _ID_KEYS = {"id", "next_id", "node_id", "topic_id", "event_id", "message_id", "run_id",
             "transaction_id", "workflow_id"}
 
 
 def _scrub(text: str, base_url: str) -> str:
-    text = text.replace(base_url, "<sandbox>")
+    text = text.replace(base_url, "<sandbox>").replace(urlsplit(base_url).netloc, "<sandbox>")
     text = _ISO_TIME.sub("<time>", text)
     return _HEX.sub("<hex>", text)
 
@@ -68,6 +71,11 @@ def snapshot(handle: SandboxHandle) -> Json:
     for repo in state["repos"].values():
         repo.pop("branches", None)  # SHAs: compared as history below
         repo.pop("tags", None)
+        for comment in repo["comments"]:
+            # A journal entry records how a stage went (its log: retries, timings): runs
+            # differ there by design. Its first line (stage and outcome) must not.
+            if comment["body"].startswith(JOURNAL_MARK):
+                comment["body"] = comment["body"].split("\n", 1)[0]
     state["git"] = git_history(handle)
     normalised: Json = _walk(state, handle.base_url)
     return normalised
