@@ -247,13 +247,16 @@ def _engine(playbook: Playbook, version: Version | None, *, read_only: bool,
 
 async def _status(playbook: Playbook, version: Version, *, as_json: bool) -> int:
     from cockpit.journal import Journal
-    from cockpit.status import release_status
+    from cockpit.status import release_status, shared_outcomes, shared_records
+    from cockpit.sync.records import session_memory
 
     engine = _engine(playbook, version, read_only=True)
     journal = Journal(engine.session.settings.state_dir, engine.release_key)
     engine.session.manual_confirmations |= journal.manual_confirmations()
     try:
-        rows = await release_status(engine, journal)
+        shared = await shared_records(engine)
+        engine.session.manual_confirmations |= session_memory(shared.values())[1]
+        rows = await release_status(engine, journal, shared_outcomes(shared))
     finally:
         await engine.session.aclose()
     if as_json:

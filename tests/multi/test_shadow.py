@@ -50,6 +50,13 @@ def test_shadow_sees_every_transition_within_one_poll_and_never_writes(
     steady = [r for r in mine if r["time"] > driver_done + 2 * INTERVAL + 0.5]
     assert len(steady) >= 2 and all(r["status"] == 304 for r in steady), steady
     ratio = sum(r["status"] == 304 for r in mine) / len(mine)
+
+    # A machine that never ran anything knows from the journal who did what.
+    status = shadow.run("status", "--json", "--playbook", TRACKED, "--version", VERSION)
+    assert status.returncode == 0, status.stderr
+    rows = json.loads(status.stdout)
+    assert rows and all(row["status"] == "done" for row in rows)
+    assert all(row["journal"].startswith("done by alice@") for row in rows), rows
     print(f"\nshadow: {len(mine)} GitHub requests, {ratio:.0%} answered 304; transition "
           f"latency mean {statistics.mean(latency):.2f}s, max {max(latency):.2f}s "
           f"(poll every {INTERVAL}s); steady state {len(steady)} polls, all 304")
