@@ -306,6 +306,9 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
                       f"Fix it, then rerun `cockpit run {stage_id} --version {version}`: "
                       "finished actions are checked, not redone.", file=sys.stderr)
                 return EXIT_NEEDS_HUMAN
+        if sync is not None:  # "done" only once the journal on the tracking issue says so
+            closing, sync = sync, None
+            await closing.close()
         return EXIT_OK
     except ServiceError as exc:  # e.g. the journal's thread unreadable: a stop, not a crash
         print(f"cockpit: {exc}\nstage {current} stopped: nothing is lost, rerun `cockpit run "

@@ -90,6 +90,8 @@ class PointResult:
     duplicates: list[str] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    stale_claims: int = 0
+    """Stage claims left on the tracking issue (the killed run's; they lapse)."""
 
     @property
     def ok(self) -> bool:
@@ -103,7 +105,8 @@ class PointResult:
         if self.held:
             lines.append(f"  inside {self.held['method']} {self.held['path']}")
         killed = [r.stage for r in self.release.runs if r.killed]
-        lines.append(f"  killed in stage(s): {', '.join(killed) or 'none'}")
+        lines.append(f"  killed in stage(s): {', '.join(killed) or 'none'}; resumed with "
+                     f"--steal: {self.release.steals}; stale claims left: {self.stale_claims}")
         if self.release.stopped:
             stop = self.release.stopped
             lines.append(f"  release stopped at {stop.stage} (exit {stop.exit_code}):\n"
@@ -185,6 +188,7 @@ def run_point(point: KillPoint, home: Path, baseline: Json,
     result = PointResult(point, release, killer.landed and release.kills > 0, killer.held)
     result.duplicates = duplicates(after, baseline)
     result.differences = differences(after, baseline)
+    result.stale_claims = int(after.get("_stale_claims", 0))
     result.seconds = time.perf_counter() - start
     return result
 

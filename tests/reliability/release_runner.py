@@ -66,6 +66,8 @@ class ReleaseRun:
     wall: float = 0.0
     stopped: StageRun | None = None
     """The stage that ended the release without a kill (exit 1 or 2), if any."""
+    steals: int = 0
+    """Stages rerun with ``--steal`` because a killed run of ours still held the lock."""
     stops: list[StageRun] = field(default_factory=list)
     """Every stage process that stopped (exit 1 or 2) rather than finishing, rerun or not."""
 
@@ -152,14 +154,21 @@ class ReleaseDriver:
         home = self._new_home()
         for stage in stages or stage_ids():
             stops = 0
+            steal = False
             if before_stage is not None:
                 before_stage(stage)
             while True:
-                run = self._run_stage(stage, home)
+                run = self._run_stage(stage, home, steal)
                 release.runs.append(run)
                 if run.killed:
                     if self.resume == "fresh":
                         home = self._new_home()
+                    continue
+                if run.exit_code == 1 and "pass --steal" in run.output_tail and not steal:
+                    # Our own crashed run still holds the stage's lock: the message says
+                    # to take it over, and a driver would.
+                    release.steals += 1
+                    steal = True
                     continue
                 if run.exit_code != 0:
                     release.stops.append(run)
@@ -175,7 +184,7 @@ class ReleaseDriver:
         release.wall = time.perf_counter() - start
         return release
 
-    def _run_stage(self, stage: str, home: Path) -> StageRun:
+    def _run_stage(self, stage: str, home: Path, steal: bool = False) -> StageRun:
         env = {**os.environ, "COCKPIT_STATE_DIR": str(home / "state"),
                "COCKPIT_WORKSPACE_DIR": str(home / "work")}
         log = self.world.handle.sandbox.request_log
@@ -185,7 +194,8 @@ class ReleaseDriver:
             with self._lock:
                 proc = subprocess.Popen(
                     [sys.executable, "-m", "cockpit.cli", "run", stage, "--version",
-                     self.version, "--yes", "--answers", str(self.world.answers)],
+                     self.version, "--yes", "--answers", str(self.world.answers),
+                     *(["--steal"] if steal else [])],
                     stdout=out, stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL,
                     start_new_session=True)
                 self._current = proc

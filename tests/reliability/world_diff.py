@@ -26,6 +26,8 @@ _HEX = re.compile(r"\b[0-9a-fA-F]{7,64}\b")
 all-digit short SHA and a lettered one normalise alike."""
 JOURNAL_MARK = "**cockpit** · "
 """How the journal's comments on the tracking issue begin (``cockpit.sync``)."""
+CLAIM_MARK = "🔒 **cockpit** · "
+"""How a stage claim (a lock) begins."""
 _ID_KEYS = {"id", "next_id", "node_id", "topic_id", "event_id", "message_id", "run_id",
             "transaction_id", "workflow_id"}
 
@@ -65,17 +67,35 @@ def git_history(handle: SandboxHandle) -> Json:
     return out
 
 
+def _fold_journal(state: Json, repo: Json) -> None:
+    """Replace the journal's comments by what must match: each stage's last outcome.
+
+    The journal on the tracking issue is a log: a rerun (after a kill or a fault) adds
+    entries, and each entry records its run's requests and timings, so runs differ there
+    by design. What must not differ is the outcome it ends with per stage. Stage claims
+    (locks) are not release artifacts: those left behind are counted apart (a killed
+    driver cannot withdraw its own), under ``_stale_claims``."""
+    kept, last = [], state.setdefault("journal", {})
+    for comment in repo["comments"]:
+        body = comment["body"]
+        if body.startswith(JOURNAL_MARK):
+            head = body.split("\n", 1)[0]
+            stage = re.search(r"stage \*\*([a-z0-9-]+)\*\*", head)
+            last[stage.group(1) if stage else head] = head
+        elif body.startswith(CLAIM_MARK):
+            state["_stale_claims"] = state.get("_stale_claims", 0) + 1
+        else:
+            kept.append(comment)
+    repo["comments"] = kept
+
+
 def snapshot(handle: SandboxHandle) -> Json:
     """The normalised world: the sandbox state plus git history, clocks and ids stripped."""
     state = handle.state()
     for repo in state["repos"].values():
         repo.pop("branches", None)  # SHAs: compared as history below
         repo.pop("tags", None)
-        for comment in repo["comments"]:
-            # A journal entry records how a stage went (its log: retries, timings): runs
-            # differ there by design. Its first line (stage and outcome) must not.
-            if comment["body"].startswith(JOURNAL_MARK):
-                comment["body"] = comment["body"].split("\n", 1)[0]
+        _fold_journal(state, repo)
     state["git"] = git_history(handle)
     normalised: Json = _walk(state, handle.base_url)
     return normalised
@@ -135,6 +155,8 @@ def differences(a: Any, b: Any, path: str = "", limit: int = 20) -> list[str]:
             return
         if isinstance(x, dict) and isinstance(y, dict):
             for k in sorted(set(x) | set(y), key=str):
+                if str(k).startswith("_"):
+                    continue  # reported, not compared (see ``_fold_journal``)
                 if k not in x or k not in y:
                     out.append(f"{where}/{k}: only in {'second' if k not in x else 'first'}")
                 else:
