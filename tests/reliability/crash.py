@@ -3,9 +3,10 @@
 A plan of kill points is a pure function of a seed and the baseline's shape (how
 many mutating requests, how many requests, how long), so a failing point is
 reproduced by its label alone. Points inside a mutating request come first — one
-per mutating request while the count allows, the phase (``before`` the server
-acts, or ``after`` it acted but before it answered) chosen by the seed — then
-points inside arbitrary requests (reads included) and at arbitrary times.
+per mutating request while the count allows, the release's own writes before the
+journal's, the phase (``before`` the server acts, or ``after`` it acted but before it
+answered) chosen by the seed — then points inside arbitrary requests (reads included)
+and at arbitrary times.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tests.reliability.release_runner import ReleaseDriver, ReleaseRun, Resume, release_world
-from tests.reliability.world_diff import Json, differences, duplicates, snapshot
+from tests.reliability.world_diff import (
+    CLAIM_MARK,
+    JOURNAL_MARK,
+    Json,
+    differences,
+    duplicates,
+    snapshot,
+)
 
 Kind = Literal["before", "after", "request", "time"]
 
@@ -51,13 +59,18 @@ class Shape:
     mutating: int
     requests: int
     wall: float
+    journal_writes: frozenset[int] = frozenset()
+    """Which mutating requests (1-based) only wrote the journal or a stage claim."""
 
 
 def plan(count: int, seed: int, shape: Shape) -> list[KillPoint]:
     """``count`` kill points for ``seed``: the same arguments give the same points."""
     rng = random.Random(seed)
-    writes = list(range(1, shape.mutating + 1))
-    rng.shuffle(writes)
+    artifacts = [n for n in range(1, shape.mutating + 1) if n not in shape.journal_writes]
+    journal = sorted(shape.journal_writes)
+    rng.shuffle(artifacts)
+    rng.shuffle(journal)
+    writes = artifacts + journal  # the release's own writes first, then the journal's
     inside = min(shape.mutating, count - count // 3)
     points: list[KillPoint] = []
     for n in writes[:inside]:
@@ -207,6 +220,15 @@ def run_baseline(home: Path, **sandbox_options: Any) -> Baseline:
             stop = release.stopped
             raise RuntimeError(f"the uninterrupted release did not finish: {stop}")
         requests = world.handle.requests()
-        shape = Shape(mutating=sum(1 for r in requests if r["mutating"]),
-                      requests=len(requests), wall=release.wall)
+        writes = [r for r in requests if r["mutating"]]
+        journal = frozenset(n for n, r in enumerate(writes, 1) if _journal_write(r))
+        shape = Shape(mutating=len(writes), requests=len(requests), wall=release.wall,
+                      journal_writes=journal)
         return Baseline(snapshot(world.handle), shape)
+
+
+def _journal_write(request: Json) -> bool:
+    """A write of the journal (entry, claim, checklist) rather than of the release."""
+    body = str(request.get("body", ""))
+    return (JOURNAL_MARK in body or CLAIM_MARK in body or "cockpit:checklist" in body
+            or (request["method"] == "DELETE" and "/issues/comments/" in request["path"]))

@@ -32,11 +32,13 @@ def test_kill_point(index: int, baseline: Baseline, tmp_path: Path) -> None:
 def test_plan_is_reproducible_and_covers_writes() -> None:
     from tests.reliability.crash import Shape
 
-    shape = Shape(mutating=29, requests=400, wall=30.0)
+    journal = frozenset(range(30, 90))
+    shape = Shape(mutating=89, requests=600, wall=30.0, journal_writes=journal)
     first = plan(50, 7, shape)
     assert first == plan(50, 7, shape)
     assert first != plan(50, 8, shape)
     inside = sorted(int(p.at) for p in first if p.kind in ("before", "after"))
-    assert inside == list(range(1, 30)), "every mutating request gets a kill point"
+    assert inside[:29] == list(range(1, 30)), "every write of the release gets a kill point"
+    assert len(inside) == 50 - 50 // 3 and set(inside[29:]) <= journal
     assert {p.kind for p in first} == {"before", "after", "request", "time"}
     assert all(type(p).parse(p.label) == p for p in first)
