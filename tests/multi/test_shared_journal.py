@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,3 +164,27 @@ async def test_a_fresh_machine_learns_skips_and_manual_steps_from_the_journal(
     finally:
         await sync.close()
         await fresh.session.aclose()
+
+
+async def test_two_drivers_creating_the_tracking_issue_at_once_converge_on_one(
+        world: SandboxHandle) -> None:
+    """The one unlockable step: both may create it; the newer is closed, both use the older."""
+    engines = [make_engine(PLAYBOOK, "v7.0.0-rc1")[0] for _ in range(2)]
+    threads = []
+    for engine in engines:
+        target = locate(engine)
+        assert target is not None
+        threads.append(Thread(GitHubClient(world.api_url, world.admin_token), target))
+    try:
+        issues = await asyncio.gather(*(t.bootstrap(e) for t, e in zip(threads, engines,
+                                                                         strict=True)))
+    finally:
+        for thread, engine in zip(threads, engines, strict=True):
+            await thread.gh.aclose()
+            await engine.session.aclose()
+    assert issues[0].number == issues[1].number
+    same = [i for i in world.state()["repos"]["ipfs/kubo"]["issues"]
+            if i["title"] == "Release v7.0.0"]
+    assert [i["state"] for i in same if i["number"] == issues[0].number] == ["open"]
+    assert all(i["state"] == "closed" for i in same if i["number"] != issues[0].number)
+    print(f"\nissues created at once: {len(same)} (the newer closed as a duplicate)")
