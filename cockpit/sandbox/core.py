@@ -22,6 +22,7 @@ from cockpit.sandbox.gitstore import BareRepo
 from cockpit.sandbox.holds import RequestHold
 from cockpit.sandbox.objects import Shapes
 from cockpit.sandbox.seed import ADMIN_LOGIN, copy_seed
+from cockpit.sandbox.services import DISCORD_TOKEN
 from cockpit.sandbox.workflows import Simulator
 from cockpit.sandbox.world import REPOS_DIR, WORLD_FILE, Json, World
 
@@ -133,9 +134,9 @@ class Sandbox:
             "COCKPIT_DISCOURSE_URL": b + SERVICE_PREFIXES["discourse"],
             "COCKPIT_DISCOURSE_TOKEN": "sandbox-discourse-key",
             "COCKPIT_DISCORD_WEBHOOK_URL":
-                f"{b}/discord/api/webhooks/{discord.get('webhook_id', '1000')}/sandbox",
+                f"{b}/discord/api/webhooks/{discord.get('webhook_id', '1000')}/{DISCORD_TOKEN}",
             "COCKPIT_DISCORD_WEBHOOK":
-                f"{b}/discord/api/webhooks/{discord.get('webhook_id', '1000')}/sandbox",
+                f"{b}/discord/api/webhooks/{discord.get('webhook_id', '1000')}/{DISCORD_TOKEN}",
             "COCKPIT_REDDIT_URL": b + SERVICE_PREFIXES["reddit"],
             "COCKPIT_REDDIT_TOKEN": "sandbox-reddit-token",
             "COCKPIT_MATRIX_URL": b + SERVICE_PREFIXES["matrix"],

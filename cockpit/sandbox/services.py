@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from cockpit.sandbox.core import Sandbox
 
 DISCOURSE_KEY = "sandbox-discourse-key"
-DISCORD_TOKEN = "sandbox"
+DISCORD_TOKEN = "sandbox-discord-webhook-token"
+"""The webhook token in the URL: distinctive, because the cockpit redacts it everywhere
+(as plain "sandbox" it masked the word in every log line)."""
 REDDIT_TOKEN = "sandbox-reddit-token"
 MATRIX_TOKEN = "sandbox-matrix-token"
 
