@@ -37,6 +37,9 @@ FAST_ENV = {"COCKPIT_POLL_INITIAL_SECONDS": "0.05", "COCKPIT_POLL_MAX_SECONDS": 
 STAGE_TIMEOUT = 240.0
 """A stage process that runs longer than this is hung: the suite fails and says so."""
 
+OUTPUT_KEPT = 20_000
+"""Characters of each stage process's output kept for the report (its end)."""
+
 Resume = Literal["fresh", "same"]
 
 
@@ -119,6 +122,9 @@ class ReleaseDriver:
         self._lock = threading.Lock()
         self._current: subprocess.Popen[bytes] | None = None
         self._homes = 0
+        self.home: Path | None = None
+        """The cockpit home (state, workspace) the next stage process uses; a later
+        ``run`` carries on in it, as the same driver on the same machine would."""
         self.spawned = threading.Event()
         """Set whenever a stage process starts (a kill by time may wait for one)."""
 
@@ -126,6 +132,7 @@ class ReleaseDriver:
         self._homes += 1
         home = self.world.home / f"driver-{self._homes}"
         home.mkdir(parents=True, exist_ok=True)
+        self.home = home
         return home
 
     def kill_current(self) -> subprocess.Popen[bytes] | None:
@@ -151,7 +158,7 @@ class ReleaseDriver:
         first, e.g. turn faults off); after that the release stops there."""
         release = ReleaseRun()
         start = time.perf_counter()
-        home = self._new_home()
+        home = self.home or self._new_home()
         for stage in stages or stage_ids():
             stops = 0
             steal = False
@@ -163,6 +170,7 @@ class ReleaseDriver:
                 if run.killed:
                     if self.resume == "fresh":
                         home = self._new_home()
+                    self.home = home
                     continue
                 if run.exit_code == 1 and "pass --steal" in run.output_tail and not steal:
                     # Our own crashed run still holds the stage's lock: the message says
@@ -212,7 +220,7 @@ class ReleaseDriver:
                     self._current = None
                 self.spawned.clear()
             out.seek(0)
-            tail = out.read().decode("utf-8", "replace")[-3000:]
+            tail = out.read().decode("utf-8", "replace")[-OUTPUT_KEPT:]
         killed = code == -signal.SIGKILL
         return StageRun(stage, code, time.perf_counter() - started, str(home), killed, tail,
                         (first, len(log)))
