@@ -188,8 +188,9 @@ class RemoteJournal:
             remote = self._written.get(stage)
             if stage in held or record.finished is None:
                 continue
-            if remote is not None and remote.updated >= record.updated:
-                continue
+            if remote is not None and (remote.updated >= record.updated
+                                       or record.same_result(remote)):
+                continue  # newer there, or saying the same (a rerun that only checked)
             self.builder.records[stage] = record
             await self.write(record)
             written.append(stage)

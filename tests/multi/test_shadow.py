@@ -57,6 +57,14 @@ def test_shadow_sees_every_transition_within_one_poll_and_never_writes(
     rows = json.loads(status.stdout)
     assert rows and all(row["status"] == "done" for row in rows)
     assert all(row["journal"].startswith("done by alice@") for row in rows), rows
+
+    # Rerunning a finished stage (twice: the second also reconciles the first's local
+    # journal) writes nothing, not even to the journal.
+    since = len(sandbox.requests())
+    for _ in range(2):
+        again = alice.run("run", "prepare", "--playbook", TRACKED, "--version", VERSION, "--yes")
+        assert again.returncode == 0, again.stderr
+    assert [r for r in sandbox.requests()[since:] if r["mutating"]] == []
     print(f"\nshadow: {len(mine)} GitHub requests, {ratio:.0%} answered 304; transition "
           f"latency mean {statistics.mean(latency):.2f}s, max {max(latency):.2f}s "
           f"(poll every {INTERVAL}s); steady state {len(steady)} polls, all 304")
