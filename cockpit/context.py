@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cockpit.errors import ReadOnlyViolation
 from cockpit.model import Release, Version
 from cockpit.prompts import Prompt, PromptAnswer, Prompter
 from cockpit.secrets import Redactor, find_token
@@ -21,6 +22,8 @@ from cockpit.settings import Settings
 if TYPE_CHECKING:
     from cockpit.services.github import GitHubClient
     from cockpit.services.http import HttpClient, RequestRecord
+
+__all__ = ["CURRENT_ACTION", "ActionContext", "ReadOnlyViolation", "Session", "SymbolicVersion"]
 
 CURRENT_ACTION: ContextVar[tuple[str, str | None]] = ContextVar("current_action",
                                                                 default=("", None))
@@ -39,10 +42,6 @@ class SymbolicVersion:
 
     def __str__(self) -> str:
         return self.tag
-
-
-class ReadOnlyViolation(PermissionError):
-    """A mutating call in a read-only session (walkthrough, shadow, status)."""
 
 
 @dataclass
@@ -122,6 +121,7 @@ class Session:
                 find_token("github"),
                 log,
                 self.redact,
+                read_only=self.read_only,
             )
         self._git.log = log
         return self._git

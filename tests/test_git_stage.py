@@ -93,3 +93,27 @@ async def test_manual_step_is_remembered_and_stage_skipped_for_rc(tmp_path: Path
                             AnswersPrompter(yes=True))
     assert (await final.run_stage("announce")).outcome is Outcome.DONE
     assert ("announce", "tweet") in final.session.manual_confirmations
+
+
+async def test_a_read_only_session_cannot_push_even_if_an_apply_tries(tmp_path: Path,
+                                                                      remote: Path) -> None:
+    """The guard sits in the git service, below the engine: calling ``apply`` directly in a
+    read-only session (walkthrough, shadow) still sends nothing."""
+    from cockpit.context import ReadOnlyViolation
+
+    settings = Settings(git_base_url=(tmp_path / "remotes").as_uri(),
+                        workspace_dir=tmp_path / "machine")
+    release = Release(playbook="gitonly", version=Version.parse("v0.30.0-rc1"), driver="t",
+                      host="h")
+    session = Session(settings=settings, prompter=AnswersPrompter(), release=release,
+                      read_only=True)
+    engine = Engine(PLAYBOOK, session, EventBus())
+    stage = engine.stage("prepare-branch")
+    before = refs(remote, "refs/heads")
+    spec = stage.action("create-branch")
+    assert spec is not None
+    action = engine.build(stage, spec)
+    assert action is not None
+    with pytest.raises(ReadOnlyViolation, match="refused to push"):
+        await action.apply()
+    assert refs(remote, "refs/heads") == before

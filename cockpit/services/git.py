@@ -15,6 +15,7 @@ from pathlib import Path
 
 import git
 
+from cockpit.errors import ReadOnlyViolation
 from cockpit.secrets import Redactor
 
 ManualLog = Callable[[str], None]
@@ -28,8 +29,11 @@ class GitRepo:
     """One working clone, with the operations the release needs (all async)."""
 
     def __init__(self, repo: git.Repo, name: str, env: dict[str, str], log: ManualLog,
-                 redact: Redactor) -> None:
+                 redact: Redactor, *, read_only: bool = False) -> None:
         self.repo = repo
+        self.read_only = read_only
+        """Refuse ``git push``: the one git command that changes the world. Like the HTTP
+        layer's guard, this holds below the engine, whatever an action's ``apply`` does."""
         self.name = name
         self.env = env
         self.log = log
@@ -56,6 +60,9 @@ class GitRepo:
 
     async def run(self, *args: str, manual: bool = True) -> str:
         """Run ``git ARGS`` in the clone; log it as its manual equivalent."""
+        if self.read_only and args[:1] == ("push",):
+            raise ReadOnlyViolation(f"read-only session: refused to push from {self.name} "
+                                    f"(git {shlex.join(args)})")
         if manual:
             self.log(f"git -C {shlex.quote(self.name)} " + shlex.join(args))
         async with self._lock:
@@ -113,8 +120,9 @@ class GitWorkspace:
     """Creates and reuses clones; one per repository name (``owner/name``)."""
 
     def __init__(self, root: Path, clone_url: Callable[[str], str], token: str | None,
-                 log: ManualLog, redact: Redactor) -> None:
+                 log: ManualLog, redact: Redactor, *, read_only: bool = False) -> None:
         self.root = root
+        self.read_only = read_only
         self.clone_url = clone_url
         self.log = log
         self.redact = redact
@@ -152,4 +160,4 @@ class GitWorkspace:
         except git.GitCommandError as exc:
             stderr = self.redact(str(exc.stderr or "").strip())
             raise GitError(f"cannot clone {name} from {url}: {stderr}") from None
-        return GitRepo(repo, name, self.env, self.log, self.redact)
+        return GitRepo(repo, name, self.env, self.log, self.redact, read_only=self.read_only)
