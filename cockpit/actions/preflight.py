@@ -108,7 +108,8 @@ class TokenCheck(ReadOnlyCheck):
         }[p.service]
         scopes = f" with the scopes {', '.join(p.scopes)}" if p.scopes else ""
         why = f" It is needed to {p.purpose}." if p.purpose else ""
-        return (f"Checks that the {p.service} token is set (`{var}`), that the service "
+        return (f"Checks that the {p.service} token is set (in the system keyring by "
+                f"`cockpit login {p.service}`, else in `${var}`), that the service "
                 f"accepts it{scopes}.{why} Finding a missing or expired token now is much "
                 "cheaper than finding it halfway through the release. The token itself is "
                 "never shown.\n\n" + code_block(*manual))
