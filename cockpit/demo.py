@@ -70,5 +70,14 @@ def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHand
         yield handle
     finally:
         stop_sandbox(handle)
+        _stop_gpg_agent(home / "gnupg")
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _stop_gpg_agent(gnupg_home: Path) -> None:
+    """Signing the tag started a gpg-agent for the throwaway key: it outlives the demo
+    (one more daemon per run) unless told to stop."""
+    if gnupg_home.is_dir():
+        subprocess.run(["gpgconf", "--kill", "gpg-agent"], check=False, capture_output=True,
+                       env={**os.environ, "GNUPGHOME": str(gnupg_home)})
