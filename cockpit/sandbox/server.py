@@ -162,15 +162,31 @@ class SandboxApp:
             "service": _service(path), "mutating": method not in READ_METHODS,
             "body": "", "fault": None, "auth": _auth_kind(self.sb, scope),
         }
+        logged = False
+
+        def log_once() -> None:
+            nonlocal logged
+            if not logged:
+                logged = True
+                self.sb.log_request(entry)
+
+        async def capture(message: Message) -> None:
+            """Log the request as its answer starts, before the client can read it: a
+            test that counts requests right after a call must see that call."""
+            if message["type"] == "http.response.start":
+                entry["status"] = int(message["status"])
+                log_once()
+            await send(message)
+
         if githttp.match(path):
             entry["service"] = "git"
             entry["mutating"] = path.endswith("/git-receive-pack")
             entry["body"] = "<git pack data>" if method == "POST" else ""
             try:
-                entry["status"] = await self._maybe_held(
-                    entry, send, lambda out: githttp.serve(self.sb, scope, receive, out))
+                await self._maybe_held(
+                    entry, capture, lambda out: githttp.serve(self.sb, scope, receive, out))
             finally:
-                self.sb.log_request(entry)
+                log_once()
             return
 
         body = b""
@@ -191,13 +207,6 @@ class SandboxApp:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        status_box: list[int] = []
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status_box.append(int(message["status"]))
-            await send(message)
-
         try:
             self.sb.sim.tick()
             _, fault = self.sb.faults.next()
@@ -210,8 +219,7 @@ class SandboxApp:
             else:
                 await self._maybe_held(entry, capture, lambda out: self.app(scope, replay, out))
         finally:
-            entry["status"] = status_box[0] if status_box else None
-            self.sb.log_request(entry)
+            log_once()
 
     async def _maybe_held(self, entry: dict[str, Any], send: Send,
                           handle: Callable[[Send], Awaitable[Any]]) -> Any:
