@@ -31,9 +31,10 @@ from cockpit.sandbox.testing import SandboxHandle
 VERSION = "v0.30.0-rc1"
 FAST_SANDBOX: dict[str, Any] = {"workflow_seconds": 0.4}
 """Workflow runs take 0.4 s: the release's shape is unchanged, its waits are short."""
-FAST_ENV = {"COCKPIT_POLL_INITIAL_SECONDS": "0.05", "COCKPIT_POLL_MAX_SECONDS": "0.2",
-            "COCKPIT_HTTP_RETRY_BASE_SECONDS": "0.05"}
-"""Short polls and retry backoffs: the same decisions, less waiting."""
+RUN_ENV = {"COCKPIT_POLL_INITIAL_SECONDS": "0.05", "COCKPIT_POLL_MAX_SECONDS": "0.2",
+           "COCKPIT_HTTP_RETRY_BASE_SECONDS": "0.05", "COCKPIT_DRIVER": "reliability"}
+"""Short polls and retry backoffs (the same decisions, less waiting), and one driver name
+whatever the caller's environment, so every world of a session is comparable."""
 STAGE_TIMEOUT = 240.0
 """A stage process that runs longer than this is hung: the suite fails and says so."""
 
@@ -99,7 +100,7 @@ def release_world(home: Path, env: dict[str, str] | None = None,
     source = resources.files("cockpit.playbooks").joinpath("kubo-demo-answers.toml")
     options = {**FAST_SANDBOX, **sandbox_options}
     with demo_environment(home, **options) as handle, resources.as_file(source) as answers:
-        extra = {**FAST_ENV, **(env or {})}
+        extra = {**RUN_ENV, **(env or {})}
         saved = {k: os.environ.get(k) for k in extra}
         os.environ.update(extra)
         try:
