@@ -35,9 +35,21 @@ def _run_args() -> tuple[str, ...]:
     return ("run", STAGE, "--version", VERSION, "--yes", "--answers", str(_answers()))
 
 
+def _settle(handle: SandboxHandle, timeout: float = 30) -> None:
+    """Wait for the workflow runs the stage started (CI of its PRs) to complete: a run
+    still queued in one world and running in the other is timing, not a difference."""
+    deadline = time.monotonic() + timeout
+    while any(run["status"] != "completed" for repo in handle.state()["repos"].values()
+              for run in repo["runs"]):
+        assert time.monotonic() < deadline, "workflow runs never completed"
+        time.sleep(0.2)
+
+
 def _world(handle: SandboxHandle) -> Any:
-    """The normalised world, with who drove each stage left out (that is what differs):
-    journal comments reduce to their stage and status, the checklist to its ticks."""
+    """The settled, normalised world, with who drove each stage left out (that is what
+    differs): journal comments reduce to their stage and status, the checklist to its
+    ticks."""
+    _settle(handle)
     world = snapshot(handle)
     for repo in world["repos"].values():
         for comment in repo["comments"]:
