@@ -25,7 +25,7 @@ from cockpit.model import Status
 from cockpit.services.http import ServiceError
 from cockpit.status import MAX_CONCURRENT_CHECKS
 from cockpit.sync.journal import RemoteJournal
-from cockpit.sync.lock import Lease, LeaseLost, Me, StageHeld, StageLock, holder
+from cockpit.sync.lock import Lease, LeaseLost, Me, StageHeld, StageLock, abandoned, holder
 from cockpit.sync.records import session_memory
 from cockpit.sync.thread import NoTrackingIssue, Thread, locate, sync_client
 
@@ -122,7 +122,8 @@ class SyncedRun:
             snap = await self.thread.snapshot()
             current = holder(snap.claims, engine.release_key, stage_id, snap.server_now,
                              self.settings.lock_skew_seconds)
-            if current is not None and current.claim.nonce != self.me.nonce:
+            if current is not None and current.claim.nonce != self.me.nonce \
+                    and not abandoned(current, self.me):
                 raise StageHeld(stage_id, current)
         if not steal and await self._all_done(stage_id):
             self.say(f"{stage_id}: every action is already done (checked read-only): "
@@ -137,7 +138,7 @@ class SyncedRun:
         lease = await lock.acquire(steal=steal)
         if lease.stolen_from:
             self.journal.stolen_from[stage_id] = lease.stolen_from
-            self.say(f"{stage_id}: taken over from {lease.stolen_from} (--steal)")
+            self.say(f"{stage_id}: taken over from {lease.stolen_from}")
         self.say(f"{stage_id}: claimed by {self.me.by} (lease "
                  f"{self.settings.lock_lease_seconds:.0f}s, renewed every "
                  f"{self.settings.lock_renew_seconds:.0f}s)")

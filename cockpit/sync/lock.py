@@ -13,13 +13,15 @@ Protocol (no compare-and-swap on GitHub, so order comes from the server):
 The holder renews by editing its comment (the server's ``updated_at`` moves); a claim
 expires ``lease_seconds`` after its last renewal, judged on the server's clock (its
 ``Date`` header) plus a grace for rounding and skew. A dead driver's claim therefore
-lapses by itself. ``--steal`` deletes the current holder's claim before claiming; the
+lapses by itself (at once, for the same driver on the same host, when the claiming
+process is gone). ``--steal`` deletes the current holder's claim before claiming; the
 holder's next renewal finds its comment gone and stops its stage. A claim is on
 (release, stage), so a lock on one stage never blocks another.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -62,14 +64,38 @@ class Me:
     driver: str
     host: str
     nonce: str
+    pid: int = 0
 
     @classmethod
     def new(cls, driver: str, host: str) -> Me:
-        return cls(driver, host, secrets.token_hex(6))
+        return cls(driver, host, secrets.token_hex(6), os.getpid())
 
     @property
     def by(self) -> str:
         return f"{self.driver}@{self.host}"
+
+
+def abandoned(seen: SeenClaim, me: Me) -> bool:
+    """A claim of this driver on this host whose process is gone (it crashed, or was
+    killed): nobody renews it, and waiting out its lease helps no one."""
+    claim = seen.claim
+    if claim.driver != me.driver or claim.host != me.host or not claim.pid \
+            or claim.pid == me.pid:
+        return False
+    try:
+        os.kill(claim.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # a process of another user: alive
+    return False
+
+
+def describe(seen: SeenClaim, me: Me) -> str:
+    """Who a taken-over claim was, as the journal records it."""
+    if abandoned(seen, me):
+        return f"{seen.claim.by} (pid {seen.claim.pid}, gone)"
+    return f"{seen.claim.by} (--steal)"
 
 
 class Lease:
@@ -118,13 +144,13 @@ class StageLock:
         current = holder(snap.claims, self.release, self.stage, snap.server_now, self.grace)
         stolen_from: str | None = None
         if current is not None and not self._mine(current):
-            if not steal:
+            if not steal and not abandoned(current, self.me):
                 raise StageHeld(self.stage, current)
+            stolen_from = describe(current, self.me)
             await self.thread.delete(current.comment_id)
-            stolen_from = current.claim.by
         at = datetime.now(UTC)
         claim = Claim(release=self.release, stage=self.stage, driver=self.me.driver,
-                      host=self.me.host, nonce=self.me.nonce,
+                      host=self.me.host, nonce=self.me.nonce, pid=self.me.pid,
                       lease_seconds=self.lease_seconds, claimed=at,
                       expires=at + timedelta(seconds=self.lease_seconds),
                       steals_from=stolen_from)

@@ -117,6 +117,9 @@ class Claim(_Record):
     host: str
     nonce: str
     """Tells two processes of the same driver apart."""
+    pid: int | None = None
+    """The claiming process: on the same host, a claim whose process is gone is taken
+    over at once (a driver rerunning after a crash need not wait out the lease)."""
     lease_seconds: float
     claimed: datetime
     expires: datetime
@@ -170,7 +173,7 @@ def render_record(record: StageRecord) -> str:
              "",
              f"Driver: {record.by} · started {_clock(record.started)}"
              + (f" · finished {_clock(record.finished)}" if record.finished else "")
-             + (f" · taken over from {record.stolen_from} (--steal)"
+             + (f" · taken over from {record.stolen_from}"
                 if record.stolen_from else "")]
     if record.actions:
         lines += ["", "| action | outcome | reason |", "| --- | --- | --- |"]

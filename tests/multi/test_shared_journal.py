@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,7 +127,7 @@ async def test_steal_takes_the_stage_and_the_holder_learns_it(world: SandboxHand
         await thread.gh.aclose()
     [journal] = [b for b in _journal_bodies(world) if "stage **prepare**" in b]
     assert "taken over from alice@laptop (--steal)" in journal
-    assert '"stolen_from":"alice@laptop"' in journal
+    assert '"stolen_from":"alice@laptop (--steal)"' in journal
 
 
 async def test_a_fresh_machine_learns_skips_and_manual_steps_from_the_journal(
@@ -188,3 +190,34 @@ async def test_two_drivers_creating_the_tracking_issue_at_once_converge_on_one(
     assert [i["state"] for i in same if i["number"] == issues[0].number] == ["open"]
     assert all(i["state"] == "closed" for i in same if i["number"] != issues[0].number)
     print(f"\nissues created at once: {len(same)} (the newer closed as a duplicate)")
+
+
+async def test_a_claim_whose_process_is_gone_is_taken_over_at_once_by_its_driver(
+        world: SandboxHandle, tmp_path: Path) -> None:
+    """Rerunning after a crash on the same machine need not wait out the lease."""
+    alice = Machine("alice", tmp_path / "home-alice", world)
+    bob = Machine("bob", tmp_path / "home-bob", world)
+    version = "v8.0.0-rc1"
+    args = ("run", "prepare", "--playbook", TRACKED, "--version", version, "--yes")
+    assert alice.run("run", "preflight", "--playbook", TRACKED, "--version", version,
+                     "--yes").returncode == 0
+    dead_pid = subprocess.Popen(["true"])  # a pid that no longer runs
+    dead_pid.wait()
+    engine, _ = make_engine(PLAYBOOK, version)
+    target = locate(engine)
+    assert target is not None
+    thread = Thread(GitHubClient(world.api_url, world.admin_token), target)
+    await thread.find()
+    crashed = Me("alice", socket.gethostname(), "crashed", dead_pid.pid)
+    try:
+        await StageLock(thread, "tracked-" + version, "prepare", crashed, lease_seconds=600,
+                        grace=1).acquire()
+    finally:
+        await engine.session.aclose()
+        await thread.gh.aclose()
+    held = bob.run(*args)  # another driver still waits: it cannot see the process
+    assert held.returncode == 1 and "is held by alice@" in held.stderr
+    resumed = alice.run(*args)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"prepare: taken over from alice@{socket.gethostname()} (pid {dead_pid.pid}, gone)" \
+        in resumed.stderr
