@@ -230,6 +230,9 @@ class MergeParams(Params):
     """The branch merged into it."""
     keep_theirs: list[str] = []
     """Paths taken from the merged branch when they conflict."""
+    keep_ours: list[str] = []
+    """Paths kept as they are on the receiving branch when they conflict (Kubo: the
+    release's changelog, whose sections the release filled, over master's older copy)."""
     message: str
     """Merge commit message."""
 
@@ -247,11 +250,15 @@ class Merge(ActionKind):
                  f"git merge --no-ff -m {_quote(p.message)} origin/{p.merge}"]
         lines += [f"git checkout --theirs -- {path} && git add {path}   # on conflict"
                   for path in p.keep_theirs]
-        if p.keep_theirs:
+        lines += [f"git checkout --ours -- {path} && git add {path}   # on conflict"
+                  for path in p.keep_ours]
+        if p.keep_theirs or p.keep_ours:
             lines.append("git commit --no-edit   # if there was a conflict")
         lines.append(f"git push origin {p.branch}")
         keep = (f" Conflicts in {', '.join(p.keep_theirs)} are resolved by taking "
                 f"`{p.merge}`'s version." if p.keep_theirs else "")
+        keep += (f" Conflicts in {', '.join(p.keep_ours)} are resolved by keeping "
+                 f"`{p.branch}`'s version." if p.keep_ours else "")
         return (
             f"Merges `{p.merge}` into `{p.branch}` of **{p.repo}** with a merge commit and "
             f"pushes `{p.branch}`.{keep} Nothing happens when `{p.merge}` is already "
@@ -287,14 +294,16 @@ class Merge(ActionKind):
             if not unmerged:
                 await repo.run("merge", "--abort", manual=False)
                 raise
-            rest = [path for path in unmerged if path not in p.keep_theirs]
+            rest = [path for path in unmerged
+                    if path not in p.keep_theirs and path not in p.keep_ours]
             if rest:
                 await repo.run("merge", "--abort", manual=False)
                 raise CannotFix(f"merging {p.merge} into {p.branch} conflicts in "
                                 f"{', '.join(rest)}: merge by hand, push {p.branch}, "
                                 "then retry") from None
             for path in unmerged:
-                await repo.run("checkout", "--theirs", "--", path)
+                side = "--theirs" if path in p.keep_theirs else "--ours"
+                await repo.run("checkout", side, "--", path)
                 await repo.run("add", "--", path)
             await repo.run("commit", "--no-edit")
         await repo.run("push", "origin", f"HEAD:refs/heads/{p.branch}")

@@ -359,6 +359,24 @@ data:
 """
 
 
+def _pull_request_ci(name: str, command: str) -> bytes:
+    """A workflow that checks every pull request, as each downstream repository has:
+    without one, a fresh pull request's "no checks yet" is indistinguishable from "CI has
+    not started" for the cockpit's grace period."""
+    return f"""name: {name}
+
+on:
+  pull_request:
+
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: {command}
+""".encode()
+
+
 def _others(repos: dict[str, BareRepo]) -> None:
     date = "2024-06-01T10:00:00Z"
     repos[DISTRIBUTIONS].commit_files("master", _dist_files(), "kubo v0.29.0", ALICE, ALICE,
@@ -385,10 +403,12 @@ jobs:
         "package.json": _package_json("ipfs-desktop", "0.38.0", {"kubo": PREVIOUS}),
         "package-lock.json": _desktop_lock(),
         "README.md": b"# IPFS Desktop\n",
+        ".github/workflows/ci.yml": _pull_request_ci("CI", "npm ci && npm test"),
     }, "chore: bump kubo to 0.29.0", ALICE, ALICE, date)
     repos[DOCS].commit_files("main", {
         "docs/install/command-line.md": b"# Install Kubo\n\nCurrent version: v0.29.0\n",
         "docs/.vuepress/config.js": b"module.exports = { kuboVersion: 'v0.29.0' }\n",
+        ".github/workflows/build.yml": _pull_request_ci("Build", "npm ci && npm run build"),
         ".github/workflows/update-on-new-ipfs-tag.yml": b"""name: Update on new Kubo tag
 
 on:
@@ -408,6 +428,7 @@ jobs:
     }, "docs: kubo v0.29.0", ALICE, ALICE, date)
     repos[BLOG].commit_files("main", {
         "src/_blog/releasenotes.md": BLOG_RELEASES,
+        ".github/workflows/build.yml": _pull_request_ci("Build", "npm ci && npm run build"),
         ".github/workflows/deploy.yml": b"""name: Deploy
 
 on:

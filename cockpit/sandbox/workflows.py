@@ -368,7 +368,7 @@ class Simulator:
         world = self.sb.world
         now = _stamp(time.time())
         number = world.next_number(r)
-        r["issues"].append({
+        issue: Json = {
             "number": number, "id": world.new_id(), "title": f"Update Kubo: {version}",
             "body": f"Updates the docs to Kubo {version}.", "state": "open",
             "state_reason": None, "user": BOT, "labels": [], "assignees": [],
@@ -378,7 +378,9 @@ class Simulator:
                      "base_sha": git.resolve(base), "draft": False, "merged_at": None,
                      "merge_commit_sha": None, "merged_by": None, "requested_reviewers": [],
                      "additions": 2, "deletions": 2, "changed_files": 2},
-        })
+        }
+        r["issues"].append(issue)
+        self.on_pull_request(DOCS, issue)  # its checks run, as for any pull request
         return [f"Opened pull request #{number} ({branch})"]
 
     # -- shapes ----------------------------------------------------------------------
