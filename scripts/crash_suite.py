@@ -63,6 +63,7 @@ def main() -> int:
             "points": [{"label": r.point.label, "ok": r.ok, "landed": r.landed,
                         "held": r.held and f"{r.held['method']} {r.held['path']}",
                         "steals": r.release.steals, "stale_claims": r.stale_claims,
+                        "checklist_lag": r.checklist_lag,
                         "duplicates": r.duplicates, "differences": r.differences,
                         "seconds": round(r.seconds, 1)} for r in results]}, indent=1))
     return 0 if len(survived) == len(results) else 1

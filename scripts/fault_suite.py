@@ -57,7 +57,7 @@ def main() -> int:
             {"spec": r.spec, "ok": r.ok, "injected": dict(r.injected),
              "stops": len(r.release.stops), "fault_free_reruns": r.fault_free_reruns,
              "stages_faulted": r.stages_faulted, "unclear": r.unclear,
-             "stale_claims": r.stale_claims,
+             "stale_claims": r.stale_claims, "checklist_lag": r.checklist_lag,
              "duplicates": r.duplicates, "differences": r.differences,
              "seconds": round(r.seconds, 1)} for r in results]}, indent=1))
     return 0 if len(passed) == len(results) else 1

@@ -89,6 +89,33 @@ def _fold_journal(state: Json, repo: Json) -> None:
     repo["comments"] = kept
 
 
+_CHECKLIST = re.compile(r"<!-- cockpit:checklist (\S+) begin -->.*?"
+                        r"<!-- cockpit:checklist \1 end -->", re.S)
+_CHECKLIST_LINE = re.compile(r"^- \[[ x]\] \*\*([a-z0-9-]+)\*\* — ([a-z ]+)", re.M)
+
+
+def _fold_checklist(state: Json, body: str) -> str:
+    """Take the cockpit's checklist block out of an issue body, into ``_checklist``.
+
+    The block mirrors the journal and is repaired by any later write (``cockpit.sync``
+    .checklist), so after faults its last lines may lag with nothing left to repair
+    them. The journal's outcomes are compared; lagging lines are reported apart."""
+    def keep(match: re.Match[str]) -> str:
+        lines = state.setdefault("_checklist", {})
+        for stage, status in _CHECKLIST_LINE.findall(match.group(0)):
+            lines[stage] = status.strip()
+        return "<cockpit checklist>"
+
+    return _CHECKLIST.sub(keep, body)
+
+
+def checklist_lag(world: Json, baseline: Json) -> list[str]:
+    """Stages whose checklist line differs from the baseline's (journal says otherwise)."""
+    have, want = world.get("_checklist", {}), baseline.get("_checklist", {})
+    return [f"{stage}: {have.get(stage)!r} (baseline {status!r})"
+            for stage, status in want.items() if have.get(stage) != status]
+
+
 def snapshot(handle: SandboxHandle) -> Json:
     """The normalised world: the sandbox state plus git history, clocks and ids stripped."""
     state = handle.state()
@@ -96,6 +123,9 @@ def snapshot(handle: SandboxHandle) -> Json:
         repo.pop("branches", None)  # SHAs: compared as history below
         repo.pop("tags", None)
         _fold_journal(state, repo)
+    for repo in state["repos"].values():
+        for issue in repo["issues"]:
+            issue["body"] = _fold_checklist(state, issue.get("body") or "")
     state["git"] = git_history(handle)
     normalised: Json = _walk(state, handle.base_url)
     return normalised
