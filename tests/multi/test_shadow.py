@@ -51,6 +51,10 @@ def test_shadow_sees_every_transition_within_one_poll_and_never_writes(
     assert len(steady) >= 2 and all(r["status"] == 304 for r in steady), steady
     ratio = sum(r["status"] == 304 for r in mine) / len(mine)
 
+    kubo = sandbox.state()["repos"]["ipfs/kubo"]
+    journal_text = str(kubo["comments"]) + str(kubo["issues"])
+    assert "cockpit:journal" in journal_text and sandbox.admin_token not in journal_text
+
     # A machine that never ran anything knows from the journal who did what.
     status = shadow.run("status", "--json", "--playbook", TRACKED, "--version", VERSION)
     assert status.returncode == 0, status.stderr
