@@ -98,6 +98,12 @@ class SyncedRun:
         finally:
             await self.thread.gh.aclose()
 
+    @property
+    def renew_seconds(self) -> float:
+        """The renew interval, never more than half the lease (a misconfigured interval
+        must not let a live driver's claim lapse between two renewals)."""
+        return min(self.settings.lock_renew_seconds, self.settings.lock_lease_seconds / 2)
+
     # -- one stage ----------------------------------------------------------------------------
 
     async def _all_done(self, stage_id: str) -> bool:
@@ -141,7 +147,7 @@ class SyncedRun:
             self.say(f"{stage_id}: taken over from {lease.stolen_from}")
         self.say(f"{stage_id}: claimed by {self.me.by} (lease "
                  f"{self.settings.lock_lease_seconds:.0f}s, renewed every "
-                 f"{self.settings.lock_renew_seconds:.0f}s)")
+                 f"{self.renew_seconds:.0f}s)")
         try:
             return await self._run_renewing(stage_id, lease)
         finally:
@@ -157,7 +163,7 @@ class SyncedRun:
         renewed = time.monotonic()
         try:
             while True:
-                done, _ = await asyncio.wait({task}, timeout=self.settings.lock_renew_seconds)
+                done, _ = await asyncio.wait({task}, timeout=self.renew_seconds)
                 if task in done:
                     return task.result()
                 try:
