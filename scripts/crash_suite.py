@@ -55,16 +55,14 @@ def main() -> int:
     print(f"\nseed {args.seed}: {len(survived)}/{len(results)} kill points survived "
           f"({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}; "
           f"resumed {', '.join(f'{k} {n}' for k, n in sorted(resumes.items()))}); "
-          f"{sum(len(r.duplicates) for r in results)} duplicates; "
+          f"{sum(len(r.compared.duplicates) for r in results)} duplicates; "
           f"{time.perf_counter() - started:.0f}s")
     if args.json:
         args.json.write_text(json.dumps({
             "seed": args.seed, "baseline": vars(shape),
             "points": [{"label": r.point.label, "ok": r.ok, "landed": r.landed,
                         "held": r.held and f"{r.held['method']} {r.held['path']}",
-                        "steals": r.release.steals, "stale_claims": r.stale_claims,
-                        "checklist_lag": r.checklist_lag,
-                        "duplicates": r.duplicates, "differences": r.differences,
+                        "steals": r.release.steals, **r.compared.as_json(),
                         "seconds": round(r.seconds, 1)} for r in results]}, indent=1))
     return 0 if len(survived) == len(results) else 1
 

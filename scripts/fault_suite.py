@@ -50,15 +50,14 @@ def main() -> int:
           f"{sum(injected.values())} faults injected "
           f"({', '.join(f'{k} {n}' for k, n in sorted(injected.items()))}); "
           f"{sum(len(r.release.stops) for r in results)} stops, all resumed by rerunning; "
-          f"{sum(len(r.duplicates) for r in results)} duplicates; "
+          f"{sum(len(r.compared.duplicates) for r in results)} duplicates; "
           f"{time.perf_counter() - started:.0f}s")
     if args.json:
         args.json.write_text(json.dumps({"seed": args.seed, "specs": [
             {"spec": r.spec, "ok": r.ok, "injected": dict(r.injected),
              "stops": len(r.release.stops), "fault_free_reruns": r.fault_free_reruns,
              "stages_faulted": r.stages_faulted, "unclear": r.unclear,
-             "stale_claims": r.stale_claims, "checklist_lag": r.checklist_lag,
-             "duplicates": r.duplicates, "differences": r.differences,
+             **r.compared.as_json(),
              "seconds": round(r.seconds, 1)} for r in results]}, indent=1))
     return 0 if len(passed) == len(results) else 1
 

@@ -19,15 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tests.reliability.release_runner import ReleaseDriver, ReleaseRun, Resume, release_world
-from tests.reliability.world_diff import (
-    CLAIM_MARK,
-    JOURNAL_MARK,
-    Json,
-    checklist_lag,
-    differences,
-    duplicates,
-    snapshot,
-)
+from tests.reliability.world_diff import CLAIM_MARK, JOURNAL_MARK, Comparison, Json, compare, snapshot
 
 Kind = Literal["before", "after", "request", "time"]
 
@@ -101,18 +93,12 @@ class PointResult:
     """A cockpit process really died by SIGKILL at this point."""
     held: Json | None
     """The request the kill happened inside (method, path), for hold points."""
-    duplicates: list[str] = field(default_factory=list)
-    differences: list[str] = field(default_factory=list)
+    compared: Comparison = field(default_factory=Comparison)
     seconds: float = 0.0
-    stale_claims: int = 0
-    checklist_lag: list[str] = field(default_factory=list)
-    """Checklist lines on the tracking issue left behind the journal (reported, not
-    failed: by design only a later write repairs them)."""
-    """Stage claims left on the tracking issue (the killed run's; they lapse)."""
 
     @property
     def ok(self) -> bool:
-        return self.landed and self.release.done and not self.duplicates and not self.differences
+        return self.landed and self.release.done and self.compared.ok
 
     def describe(self) -> str:
         lines = [f"kill point {self.point.label}: "
@@ -123,14 +109,13 @@ class PointResult:
             lines.append(f"  inside {self.held['method']} {self.held['path']}")
         killed = [r.stage for r in self.release.runs if r.killed]
         lines.append(f"  killed in stage(s): {', '.join(killed) or 'none'}; resumed with "
-                     f"--steal: {self.release.steals}; stale claims left: {self.stale_claims}")
+                     f"--steal: {self.release.steals}; stale claims left: "
+                     f"{self.compared.stale_claims}")
         if self.release.stopped:
             stop = self.release.stopped
             lines.append(f"  release stopped at {stop.stage} (exit {stop.exit_code}):\n"
                          + stop.output_tail[-1500:])
-        lines += [f"  checklist line behind the journal: {c}" for c in self.checklist_lag]
-        lines += [f"  duplicate: {d}" for d in self.duplicates]
-        lines += [f"  differs: {d}" for d in self.differences]
+        lines += self.compared.lines()
         return "\n".join(lines)
 
 
@@ -204,10 +189,7 @@ def run_point(point: KillPoint, home: Path, baseline: Json,
             killer.stop()
         after = snapshot(world.handle)
     result = PointResult(point, release, killer.landed and release.kills > 0, killer.held)
-    result.duplicates = duplicates(after, baseline)
-    result.differences = differences(after, baseline)
-    result.stale_claims = int(after.get("_stale_claims", 0))
-    result.checklist_lag = checklist_lag(after, baseline)
+    result.compared = compare(after, baseline)
     result.seconds = time.perf_counter() - start
     return result
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.reliability.release_runner import ReleaseDriver, ReleaseRun, StageRun, release_world
-from tests.reliability.world_diff import Json, checklist_lag, differences, duplicates, snapshot
+from tests.reliability.world_diff import Comparison, Json, compare, snapshot
 
 JOURNAL_BEHIND = "journal: not written to the tracking issue"
 """What the cockpit says when the journal could not be written (``cockpit.sync``)."""
@@ -43,20 +43,14 @@ class FaultResult:
     unclear: list[str] = field(default_factory=list)
     """Stops whose output does not say plainly what stopped and how to resume."""
     fault_free_reruns: int = 0
-    stale_claims: int = 0
-    checklist_lag: list[str] = field(default_factory=list)
-    """Checklist lines on the tracking issue left behind the journal (reported, not
-    failed: by design only a later write repairs them)."""
     journal_reconciled: bool = False
     """The journal fell behind at the end, and one more run brought it up to date."""
-    duplicates: list[str] = field(default_factory=list)
-    differences: list[str] = field(default_factory=list)
+    compared: Comparison = field(default_factory=Comparison)
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return (self.release.done and not self.unclear and not self.duplicates
-                and not self.differences)
+        return self.release.done and not self.unclear and self.compared.ok
 
     def describe(self) -> str:
         lines = [f"faults {self.spec}: {'ok' if self.ok else 'FAILED'} in {self.seconds:.0f}s, "
@@ -64,16 +58,14 @@ class FaultResult:
                  f"{len(self.release.stops)} stops (all resumed by rerunning), "
                  f"{self.fault_free_reruns} fault-free reruns, "
                  f"{len(self.stages_faulted)} stages faulted, "
-                 f"{self.stale_claims} stale claims left"
+                 f"{self.compared.stale_claims} stale claims left"
                  + (", journal reconciled by one more run" if self.journal_reconciled else "")]
         if self.release.stopped:
             stop = self.release.stopped
             lines.append(f"  release stopped at {stop.stage} (exit {stop.exit_code}):\n"
                          + stop.output_tail[-1500:])
         lines += [f"  unclear stop: {u}" for u in self.unclear]
-        lines += [f"  checklist line behind the journal: {c}" for c in self.checklist_lag]
-        lines += [f"  duplicate: {d}" for d in self.duplicates]
-        lines += [f"  differs: {d}" for d in self.differences]
+        lines += self.compared.lines()
         return "\n".join(lines)
 
 
@@ -138,9 +130,6 @@ def run_faulted(spec: str, home: Path, baseline: Json, seed: int = 1,
         if any(r.get("fault") for r in log[first:last]) and run.stage not in result.stages_faulted:
             result.stages_faulted.append(run.stage)
     result.unclear = [u for run in release.stops if (u := clear_stop(run))]
-    result.duplicates = duplicates(after, baseline)
-    result.differences = differences(after, baseline)
-    result.stale_claims = int(after.get("_stale_claims", 0))
-    result.checklist_lag = checklist_lag(after, baseline)
+    result.compared = compare(after, baseline)
     result.seconds = time.perf_counter() - start
     return result

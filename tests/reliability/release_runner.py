@@ -99,18 +99,26 @@ def release_world(home: Path, env: dict[str, str] | None = None,
     """A fresh seeded sandbox, demo identity and signing key, fast polling (+ ``env``)."""
     source = resources.files("cockpit.playbooks").joinpath("kubo-demo-answers.toml")
     options = {**FAST_SANDBOX, **sandbox_options}
-    with demo_environment(home, **options) as handle, resources.as_file(source) as answers:
-        extra = {**RUN_ENV, **(env or {})}
-        saved = {k: os.environ.get(k) for k in extra}
-        os.environ.update(extra)
-        try:
-            yield World(handle, home, answers)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+    with demo_environment(home, **options) as handle, resources.as_file(source) as answers, \
+            scoped_env({**RUN_ENV, **(env or {})}):
+        yield World(handle, home, answers)
+
+
+@contextmanager
+def scoped_env(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for a block, then put back what was there.
+
+    (``monkeypatch`` is per test; hypothesis examples and session fixtures need this.)"""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 class ReleaseDriver:

@@ -10,11 +10,9 @@ the sandbox's request log must show no mutating request.
 from __future__ import annotations
 
 import json
-import os
 import re
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from importlib import resources
 from pathlib import Path
 
@@ -25,25 +23,15 @@ from cockpit.model import Version, VersionError
 from cockpit.prompts import AnswersFileError, AnswersPrompter
 from cockpit.sandbox.testing import SandboxHandle
 from tests.reliability.conftest import PROFILE, TRIED, run_cli
+from tests.reliability.release_runner import scoped_env
 
 VERSION = "v0.30.0-rc1"
 KUBO_TOML = resources.files("cockpit.playbooks").joinpath("kubo.toml").read_text("utf-8")
 
 
-@contextmanager
-def pointed_at(sb: SandboxHandle, **extra: str) -> Iterator[None]:
+def pointed_at(sb: SandboxHandle, **extra: str) -> AbstractContextManager[None]:
     """The environment of a cockpit driving ``sb`` (restored afterwards)."""
-    values = {**sb.env, **extra}
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    return scoped_env({**sb.env, **extra})
 
 
 def _mutations(sb: SandboxHandle) -> int:

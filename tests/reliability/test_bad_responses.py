@@ -29,6 +29,7 @@ from cockpit.playbook import load_playbook
 from cockpit.services.github import GitHubClient
 from cockpit.services.http import RetryPolicy, ServiceError
 from tests.reliability.conftest import PROFILE, TRIED, run_cli
+from tests.reliability.release_runner import scoped_env
 
 
 @dataclass
@@ -203,26 +204,10 @@ def test_stage_stops_without_writing(server: BadServer, skip_failures: Path, bod
     for service in ("DISCOURSE", "MATRIX", "REDDIT", "DOCKER_REGISTRY", "NPM_REGISTRY", "DIST",
                     "BLOG"):
         env[f"COCKPIT_{service}_URL"] = server.url
-    with _env(env):
+    with scoped_env(env):
         result = run_cli("run", stage, "--version", "v0.30.0-rc1", "--yes", "--answers",
                          str(skip_failures))
     assert result.code in (0, 1), result.err[-2000:]
     assert "Traceback" not in result.out + result.err
     assert "test-token" not in result.out + result.err
     assert not server.writes, f"writes after a malformed response: {server.writes}"
-
-
-@contextmanager
-def _env(values: dict[str, str]) -> Iterator[None]:
-    import os
-
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -204,3 +205,32 @@ def differences(a: Any, b: Any, path: str = "", limit: int = 20) -> list[str]:
 
     visit(a, b, path)
     return out
+
+
+@dataclass
+class Comparison:
+    """A finished world against the baseline: what must match, and what is only reported."""
+
+    duplicates: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)
+    stale_claims: int = 0
+    """Stage claims left on the tracking issue (a killed run's; they lapse). Reported."""
+    checklist_lag: list[str] = field(default_factory=list)
+    """Checklist lines behind the journal (only a later write repairs them). Reported."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.duplicates and not self.differences
+
+    def lines(self) -> list[str]:
+        return ([f"  checklist line behind the journal: {c}" for c in self.checklist_lag]
+                + [f"  duplicate: {d}" for d in self.duplicates]
+                + [f"  differs: {d}" for d in self.differences])
+
+    def as_json(self) -> Json:
+        return asdict(self)
+
+
+def compare(world: Json, baseline: Json) -> Comparison:
+    return Comparison(duplicates(world, baseline), differences(world, baseline),
+                      int(world.get("_stale_claims", 0)), checklist_lag(world, baseline))
