@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 from cockpit.engine import Engine, StageReport
 from cockpit.events import ActionChecked, Event, LogLine, StageFinished
 from cockpit.explain import explain_action, stage_overview
+from cockpit.journal import Journal
 from cockpit.model import CheckResult, Outcome, Version
 from cockpit.playbook import ActionSpec, StageSpec
 from screens.commands import CockpitCommands
@@ -28,6 +29,9 @@ from screens.widgets.checklist import Checklist, Item
 from screens.widgets.explanation import ExplanationPane
 from screens.widgets.log_pane import FLUSH_SECONDS, LogPane
 
+if TYPE_CHECKING:
+    from cockpit.sync.driver import SyncedRun
+
 Mode = Literal["drive", "walkthrough", "shadow"]
 MODES: tuple[Mode, ...] = ("drive", "walkthrough", "shadow")
 _CODE = re.compile(r"```[a-z]*\n(.*?)```", re.DOTALL)
@@ -35,8 +39,8 @@ _CODE = re.compile(r"```[a-z]*\n(.*?)```", re.DOTALL)
 BANNERS = {
     "walkthrough": "WALKTHROUGH — every action is explained; nothing is executed "
                    "(r runs read-only checks)",
-    "shadow": "SHADOW — a read-only view of a release driven elsewhere; checks re-run "
-              "every {interval:.0f}s",
+    "shadow": "SHADOW — a read-only view of a release driven elsewhere: its journal on the "
+              "tracking issue is polled every {interval:.0f}s",
 }
 
 
@@ -49,6 +53,7 @@ class CockpitApp(App[int]):
     BINDINGS = [
         Binding("r", "run_selected", "Run stage"),
         Binding("c", "cancel_selected", "Cancel"),
+        Binding("S", "steal_selected", "Take over", show=False),
         Binding("a", "check_all", "Check all"),
         Binding("y", "copy_manual", "Copy cmd"),
         Binding("o", "open_link", "Open link"),
@@ -75,6 +80,11 @@ class CockpitApp(App[int]):
         """Stage id → its worker, while a run (or a check pass) is under way."""
         self.reports: dict[str, StageReport] = {}
         self._log_pane: LogPane | None = None
+        self.local_journal: Journal | None = None
+        """This machine's journal (drive mode): reconciled into the tracking issue."""
+        self.sync: SyncedRun | None = None
+        """Stage claims and the journal on the tracking issue, opened at the first run."""
+        self._sync_opened = False
         engine.bus.listen(self._bus_listener)
 
     # -- layout ------------------------------------------------------------------------
@@ -249,7 +259,7 @@ class CockpitApp(App[int]):
 
     # -- running -------------------------------------------------------------------------
 
-    def run_stage(self, stage_id: str) -> None:
+    def run_stage(self, stage_id: str, *, steal: bool = False) -> None:
         """Run (drive), check (walkthrough) or re-check (shadow) one stage in a worker."""
         if stage_id in self.running:
             self.notify(f"{stage_id} is already running", severity="warning")
@@ -260,15 +270,35 @@ class CockpitApp(App[int]):
                 self.notify(f"wait for {', '.join(busy) or 'the checks'} to finish, or cancel "
                             "it (c): one stage runs at a time", severity="warning")
                 return
-            work: Coroutine[Any, Any, object] = self._drive_stage(stage_id)
+            work: Coroutine[Any, Any, object] = self._drive_stage(stage_id, steal=steal)
         else:
             work = self._check_stage(stage_id)
         self.running[stage_id] = self.run_worker(work, name=f"stage:{stage_id}",
                                                  group=f"stage:{stage_id}", exclusive=True,
                                                  exit_on_error=False)
 
-    async def _drive_stage(self, stage_id: str) -> StageReport:
-        report = await self.engine.run_stage(stage_id)
+    async def _synced(self) -> SyncedRun | None:
+        """Open the shared state once, at the first run (starting the app needs no network).
+
+        As with ``cockpit run``: each stage is claimed on the tracking issue before it runs
+        (``StageHeld`` names the holder), its lease renewed, and the run journalled there.
+        """
+        if not self._sync_opened:
+            from cockpit.sync.driver import SyncedRun
+
+            self._sync_opened = True
+            self.sync = await SyncedRun.open(self.engine, self._say)
+            if self.sync is not None and self.local_journal is not None:
+                await self.sync.reconcile(self.local_journal)
+        return self.sync
+
+    def _say(self, line: str) -> None:
+        self.notify(self.engine.session.redact(line), timeout=8)
+
+    async def _drive_stage(self, stage_id: str, *, steal: bool = False) -> StageReport:
+        sync = await self._synced()
+        report = await (sync.run_stage(stage_id, steal=steal) if sync is not None
+                        else self.engine.run_stage(stage_id))
         self.reports[stage_id] = report
         good = report.outcome in (Outcome.DONE, Outcome.NOT_APPLICABLE)
         self.notify(f"{stage_id}: {report.outcome.value} — {report.reason}",
@@ -337,6 +367,14 @@ class CockpitApp(App[int]):
         error = worker.error
         why = self.engine.session.redact(f"{type(error).__name__}: {error}")
         target = name.partition(":")[2] or name
+        from cockpit.sync.driver import LeaseLost, StageHeld
+
+        if isinstance(error, (StageHeld, LeaseLost)):
+            why = self.engine.session.redact(str(error))
+            resume = ("Nothing was run here. Wait for the other driver, then press r; or take "
+                      "the stage over with S (recorded in the journal on the tracking issue).")
+            self.push_screen(ErrorModal(f"{name or 'a background task'}", why, resume))
+            return
         if name.startswith("stage:") and self.mode == "drive":
             stage = self.state.stages.get(target)
             if stage is not None:
@@ -356,6 +394,24 @@ class CockpitApp(App[int]):
         item = self.selected_item
         if item is not None:
             self.run_stage(item.stage)
+
+    def action_steal_selected(self) -> None:
+        """Take the selected stage over from the driver holding it (``--steal``)."""
+        item = self.selected_item
+        if item is not None and self.mode == "drive":
+            self.run_stage(item.stage, steal=True)
+
+    async def action_quit(self) -> None:
+        """Bring the journal on the tracking issue up to date, then leave."""
+        if self.sync is not None:
+            sync, self.sync = self.sync, None
+            try:
+                await sync.close()
+            except Exception as exc:  # leaving must not fail; the next run reconciles
+                self.notify(self.engine.session.redact(
+                    f"could not update the journal on the tracking issue: {exc}"),
+                    severity="warning")
+        self.exit()
 
     def action_cancel_selected(self) -> None:
         item = self.selected_item

@@ -33,13 +33,17 @@ def build_app(playbook: Playbook, release: Release | None, mode: Mode = "drive",
     session = Session(settings=settings, prompter=prompter, release=release,
                       read_only=mode != "drive")
     engine = Engine(playbook, session)
+    book: Journal | None = None
     if journal and release is not None:
         book = Journal(settings.state_dir, engine.release_key)
         session.manual_confirmations |= book.manual_confirmations()
         if mode == "drive":
+            session.skipped.update(book.skipped())
             engine.bus.listen(book.append)
-    return CockpitApp(engine, prompter, mode, clock=clock, shadow_interval=shadow_interval,
-                      auto_check=auto_check)
+    app = CockpitApp(engine, prompter, mode, clock=clock, shadow_interval=shadow_interval,
+                     auto_check=auto_check)
+    app.local_journal = book
+    return app
 
 
 def launch(playbook: Playbook, release: Release, mode: str = "drive") -> int:

@@ -277,6 +277,7 @@ HELP = """\
 | Enter | expand a stage into its actions (or collapse it) |
 | r | run the selected stage (walkthrough: check only; shadow: re-check) |
 | c | cancel the selected stage's run (safe: rerun resumes) |
+| S | take the selected stage over from the driver holding it (journalled) |
 | a | check every action now (read-only) |
 | y | copy the manual command of the selected action |
 | o | open the selected action's link |
@@ -291,7 +292,8 @@ HELP = """\
 
 - **drive** — runs stages; every mutating step is checked first and again after.
 - **walkthrough** — explains every action; nothing is executed, only read-only checks.
-- **shadow** — a read-only view of a release driven elsewhere; checks re-run periodically.
+- **shadow** — a read-only view of a release driven elsewhere: follows the journal on the
+  tracking issue and re-checks each stage that finishes there.
 
 # Status glyphs
 
