@@ -117,3 +117,28 @@ async def test_a_read_only_session_cannot_push_even_if_an_apply_tries(tmp_path: 
     with pytest.raises(ReadOnlyViolation, match="refused to push"):
         await action.apply()
     assert refs(remote, "refs/heads") == before
+
+
+async def test_two_processes_on_one_machine_use_separate_clones(tmp_path: Path,
+                                                                remote: Path) -> None:
+    """A second cockpit process (here: a second workspace object, holding its own lock)
+    never shares a working tree with the first; each gets a clone of its own."""
+    from cockpit.secrets import Redactor
+    from cockpit.services.git import GitWorkspace
+
+    root = tmp_path / "machine" / "clones"
+    url = (tmp_path / "remotes" / "acme" / "app.git").as_uri()
+
+    def workspace() -> GitWorkspace:
+        return GitWorkspace(root, lambda _: url, None, lambda _: None, Redactor())
+
+    first, second = workspace(), workspace()
+    one, two = await first.open("acme/app"), await second.open("acme/app")
+    assert one.workdir == root / "acme" / "app"
+    assert two.workdir == root / "acme" / "app.2"
+    assert await one.remote_branch_sha("master") == await two.remote_branch_sha("master")
+    # Once the first lets go (its process ended), the next process gets the first clone.
+    for handle in first._held:
+        handle.close()
+    third = await workspace().open("acme/app")
+    assert third.workdir == root / "acme" / "app"

@@ -9,9 +9,12 @@ variables: never in argv, never in ``.git/config``, never in a log line.
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import itertools
 import shlex
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import git
 
@@ -136,6 +139,8 @@ class GitWorkspace:
             })
         self._repos: dict[str, GitRepo] = {}
         self._lock = asyncio.Lock()
+        self._held: list[IO[str]] = []
+        """Open lock files of the clones this process uses (released when it exits)."""
 
     async def open(self, name: str) -> GitRepo:
         """The clone of ``name``, cloned on first use and fetched every time."""
@@ -146,8 +151,29 @@ class GitWorkspace:
         await found.refresh()
         return found
 
+    def _claim_clone_dir(self, name: str) -> Path:
+        """A clone directory of ``name`` that no other cockpit process is using.
+
+        Two processes on one machine (``cockpit run`` in one terminal, ``cockpit status``
+        in another) must not check out branches in the same working tree. Each takes an
+        exclusive lock on its clone for as long as it lives; a busy clone makes the
+        process use (or make) the next one, ``NAME.2``, ``NAME.3``...
+        """
+        for number in itertools.count(1):
+            path = self.root / (name if number == 1 else f"{name}.{number}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = path.with_name(path.name + ".lock").open("a")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            self._held.append(handle)
+            return path
+        raise AssertionError("unreachable")
+
     def _open_blocking(self, name: str) -> GitRepo:
-        path = self.root / name
+        path = self._claim_clone_dir(name)
         url = self.clone_url(name)
         try:
             if (path / ".git").is_dir():
