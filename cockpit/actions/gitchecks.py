@@ -278,9 +278,31 @@ class Merge(ActionKind):
             await repo.run("merge-base", "--is-ancestor", f"origin/{p.merge}",
                            f"origin/{p.branch}", manual=False)
         except GitError:
-            return CheckResult.incomplete(f"{p.merge} ({merged[:12]}) is not merged into "
-                                          f"{p.branch} yet")
-        return CheckResult.done(f"{p.merge} is merged into {p.branch} ({head[:12]})")
+            pass
+        else:
+            return CheckResult.done(f"{p.merge} is merged into {p.branch} ({head[:12]})")
+        if await self._merged_then_landed(repo):
+            return CheckResult.done(f"{p.branch} ({head[:12]}) was merged and has landed in "
+                                    f"{p.merge}, which moved on since")
+        return CheckResult.incomplete(f"{p.merge} ({merged[:12]}) is not merged into "
+                                      f"{p.branch} yet")
+
+    async def _merged_then_landed(self, repo: GitRepo) -> bool:
+        """The branch's head is a merge commit that ``merge`` already contains: the merge
+        was made and the branch merged (its pull request), so merging ``merge`` again
+        would only add a commit. A branch freshly cut from an already merged base has no
+        merge commit at its head, and is merged as usual."""
+        p = self.params
+        parents = (await repo.run("rev-list", "--parents", "-n", "1", f"origin/{p.branch}",
+                                  manual=False)).split()
+        if len(parents) < 3:
+            return False
+        try:
+            await repo.run("merge-base", "--is-ancestor", f"origin/{p.branch}",
+                           f"origin/{p.merge}", manual=False)
+        except GitError:
+            return False
+        return True
 
     async def apply(self) -> None:
         p = self.params

@@ -493,7 +493,8 @@ class VersionNewer(ReadOnlyCheck):
                 f"**{p.repo}**"
                 + (" in the same minor series" if p.same_minor_series_only else "")
                 + (" (release candidates included)" if p.include_prereleases else "")
-                + (" and that the tag does not exist yet" if p.tag_must_not_exist else "")
+                + (" and that its tag does not exist yet, unless nothing newer does (the "
+                   "release is under way)" if p.tag_must_not_exist else "")
                 + ". Releasing an older number, or one already tagged, is always a mistake.\n\n"
                 + code_block(f"gh release list -R {p.repo} --limit 20",
                              f"git ls-remote --tags {self.ctx.settings.clone_url(p.repo)} "
@@ -507,11 +508,9 @@ class VersionNewer(ReadOnlyCheck):
             return CheckResult.failed(str(exc))
         repo = await self.ctx.git(p.repo)
         tags = (await repo.run("tag", "-l", "v*", manual=False)).split()
-        if p.tag_must_not_exist and p.version in tags:
-            return CheckResult.failed(f"tag {p.version} already exists in {p.repo}: "
-                                      f"{self.fix()}")
+        tagged = p.version in tags
         releases = await self.ctx.github().list_releases(p.repo, limit=100)
-        names = set(tags) | {r.tag_name for r in releases if not r.draft}
+        names = (set(tags) | {r.tag_name for r in releases if not r.draft}) - {p.version}
         known: list[Version] = []
         for name in names:
             try:
@@ -523,10 +522,19 @@ class VersionNewer(ReadOnlyCheck):
             if p.same_minor_series_only and (v.major, v.minor) != (mine.major, mine.minor):
                 continue
             known.append(v)
-        if not known:
-            return CheckResult.done(f"{p.version} is the first release considered in {p.repo}")
-        latest = max(known, key=version_key)
-        if version_key(mine) <= version_key(latest):
+        latest = max(known, key=version_key) if known else None
+        if latest is not None and version_key(mine) <= version_key(latest):
+            if tagged and p.tag_must_not_exist:
+                return CheckResult.failed(f"tag {p.version} already exists in {p.repo} and "
+                                          f"{latest.tag} is newer: {self.fix()}")
             return CheckResult.failed(f"{p.version} is not newer than {latest.tag} in "
                                       f"{p.repo}: {self.fix()}")
+        if tagged and p.tag_must_not_exist:
+            # Its own tag, and nothing newer: this release is under way (a rerun, or another
+            # machine picking it up), which every stage must allow. A tag of an older
+            # version than the newest failed above: that is the mistake this step catches.
+            return CheckResult.done(f"{p.version} is already tagged and nothing newer "
+                                    "exists: this release is under way")
+        if latest is None:
+            return CheckResult.done(f"{p.version} is the first release considered in {p.repo}")
         return CheckResult.done(f"{p.version} is newer than {latest.tag}")

@@ -112,7 +112,10 @@ class SyncedRun:
         if not engine.applies(stage):
             return True
         limit = asyncio.Semaphore(MAX_CONCURRENT_CHECKS)
-        specs = [spec for spec in stage.actions if engine.applies(stage, spec)]
+        # An action a human skipped (with a reason, in the journal) stays skipped: it does
+        # not make a rerun of an otherwise finished stage claim the lock and write.
+        specs = [spec for spec in stage.actions if engine.applies(stage, spec)
+                 and (stage.id, spec.id) not in engine.session.skipped]
 
         async def one(spec: object) -> Status:
             async with limit:

@@ -169,3 +169,43 @@ async def test_merge_once_keeping_theirs(sandbox: SandboxHandle, tmp_path: Path)
     assert second.applied == 0
     assert not sandbox.requests(mutating=True)
     assert sandbox.admin_token not in first.log_text() + second.log_text()
+
+
+async def test_merge_keeps_ours_and_is_done_once_the_branch_landed(
+        sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """A changelog both sides changed keeps the receiving branch's copy (keep_ours); once
+    the branch is merged into master and master moves on, a rerun merges nothing."""
+    clone = tmp_path / "human"
+    auth = ["-c", f"http.extraHeader=Authorization: Bearer {sandbox.admin_token}"]
+    git("clone", "-q", sandbox.clone_url(KUBO), str(clone), cwd=tmp_path)
+    notes = "docs/changelogs/v0.29.md"
+    for branch, text in (("release", "release notes\n"), ("master", "master notes\n")):
+        git("checkout", "-q", "-B", branch, f"origin/{branch}", cwd=clone)
+        (clone / notes).write_text(text)
+        git("commit", "-qam", f"docs: {branch} changelog", cwd=clone)
+        git(*auth, "push", "-q", "origin", f"HEAD:refs/heads/{branch}", cwd=clone)
+    actions: list[tuple[str, str, dict[str, Any]]] = [
+        ("branch", "git.branch", {"repo": KUBO, "branch": "merge-release-v0.29.0",
+                                  "base": "release"}),
+        ("merge", "git.merge", {"repo": KUBO, "branch": "merge-release-v0.29.0",
+                                "merge": "master", "keep_theirs": ["version.go"],
+                                "keep_ours": [notes],
+                                "message": "Merge master into merge-release-v0.29.0"}),
+        ("notes", "git.file-contains", {"repo": KUBO, "ref": "merge-release-v0.29.0",
+                                        "path": notes, "text": "release notes"}),
+    ]
+    report = await Run(actions, "v0.29.0")()
+    assert report.outcome is Outcome.DONE, report
+    git(*auth, "fetch", "-q", "origin", cwd=clone)
+    git("checkout", "-q", "-B", "master", "origin/merge-release-v0.29.0", cwd=clone)
+    (clone / "later.txt").write_text("master moves on\n")
+    git("add", "later.txt", cwd=clone)
+    git("commit", "-qm", "feat: later work", cwd=clone)
+    git(*auth, "push", "-q", "origin", "HEAD:refs/heads/master", cwd=clone)
+    sandbox.clear_requests()
+    again = Run(actions, "v0.29.0")
+    report = await again()
+    assert report.outcome is Outcome.DONE, report
+    assert again.applied == 0
+    assert "has landed in master" in report.actions[1].reason
+    assert not sandbox.requests(mutating=True)

@@ -40,7 +40,8 @@ async def test_preflight_passes_on_the_sandbox(sandbox: SandboxHandle) -> None: 
 
 @pytest.mark.parametrize(("kind", "params", "reason"), [
     ("preflight.version-valid", {"version": "0.30"}, "does not match"),
-    ("preflight.version-newer", {"repo": KUBO, "version": "v0.29.0"}, "already exists"),
+    ("preflight.version-newer", {"repo": KUBO, "version": "v0.29.0-rc1"},
+     "already exists in ipfs/kubo and v0.29.0 is newer"),
     ("preflight.version-newer", {"repo": KUBO, "version": "v0.28.5",
                                  "tag_must_not_exist": False}, "not newer than v0.29.0"),
     ("preflight.tool", {"tool": "no-such-tool-xyz"}, "not on PATH"),
@@ -54,6 +55,17 @@ async def test_preflight_failures_say_why(sandbox: SandboxHandle, kind: str,  # 
     report = await run()
     assert report.outcome is Outcome.ABORTED
     assert reason in report.actions[0].reason, report.actions[0].reason
+
+
+async def test_version_newer_lets_a_tagged_release_resume(
+        sandbox: SandboxHandle) -> None:  # noqa: F811
+    """Its own tag and nothing newer: the release is under way, so a rerun of preflight
+    (after the tag stage, or from another machine) passes instead of stopping it."""
+    run = Run([("newer", "preflight.version-newer", {"repo": KUBO, "version": "v0.29.0"})],
+              "v0.29.0")
+    report = await run()
+    assert outcomes(report) == {"newer": Outcome.DONE}, report
+    assert "under way" in report.actions[0].reason
 
 
 async def test_missing_or_bad_token_says_how_to_set_it(sandbox: SandboxHandle,  # noqa: F811
