@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import cockpit
 from cockpit.model import Outcome, Release, Status, Version, VersionError
-from cockpit.playbook import Playbook, PlaybookError, load_playbook
+from cockpit.playbook import Playbook, PlaybookError, TemplateError, load_playbook
 from cockpit.prompts import AnswersFileError, AnswersPrompter, Prompter, TerminalPrompter
 from cockpit.settings import SettingsError
 
@@ -114,7 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _dispatch(args)
-    except (BadInput, VersionError, PlaybookError, AnswersFileError, SettingsError) as exc:
+    except (BadInput, VersionError, PlaybookError, TemplateError, AnswersFileError,
+            SettingsError) as exc:
         print(f"cockpit: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

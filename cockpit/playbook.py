@@ -145,10 +145,54 @@ def parse_playbook(text: str, filename: str) -> Playbook:
         raise PlaybookError(
             [_problem(filename, lines, raw, tuple(err["loc"]), err["msg"]) for err in exc.errors()]
         ) from None
-    problems = _check_kinds(playbook, filename, lines)
+    problems = _check_kinds(playbook, filename, lines) + _check_templates(playbook, filename, lines)
     if problems:
         raise PlaybookError(problems)
     return playbook
+
+
+def _check_templates(playbook: Playbook, filename: str, lines: _LineIndex
+                     ) -> list[PlaybookProblem]:
+    """Every ``{name}`` must name a value the playbook defines (``version``, ``settings``,
+    or a var defined above it): a typo is caught at load time, not halfway through."""
+    problems: list[PlaybookProblem] = []
+    known = {"version", "settings"}
+
+    def visit(value: Any, loc: tuple[Any, ...], where: str, field: str) -> None:
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                visit(item, (*loc, i), where, field)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                visit(item, (*loc, key), where, f"{field}.{key}")
+        elif isinstance(value, str):
+            problem = _template_problem(value, known)
+            if problem:
+                problems.append(PlaybookProblem(filename, lines.find(loc), where,
+                                                f"field {field!r}: {problem}"))
+
+    for name, raw in playbook.vars.items():
+        visit(raw, ("vars", name), "", f"vars.{name}")
+        known.add(name)
+    for s, stage in enumerate(playbook.stages):
+        for a, action in enumerate(stage.actions):
+            for key, raw in action.params.items():
+                visit(raw, ("stages", s, "actions", a, "params", key),
+                      f"stage {stage.id!r} / action {action.id!r}", f"params.{key}")
+    return problems
+
+
+def _template_problem(value: str, known: set[str]) -> str | None:
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(value) if f is not None]
+    except ValueError as exc:
+        return f"bad template {value!r}: {exc} (write {{{{ and }}}} for literal braces)"
+    for name in fields:
+        root = re.split(r"[.\[]", name, maxsplit=1)[0]
+        if root not in known:
+            return (f"unknown template value {{{name}}} in {value!r} "
+                    f"(known: {', '.join(sorted(known))})")
+    return None
 
 
 def _check_kinds(playbook: Playbook, filename: str, lines: _LineIndex) -> list[PlaybookProblem]:
