@@ -59,7 +59,8 @@ def main() -> int:
           f"{time.perf_counter() - started:.0f}s")
     if args.json:
         args.json.write_text(json.dumps({
-            "seed": args.seed, "baseline": vars(shape),
+            "seed": args.seed,
+            "baseline": {**vars(shape), "journal_writes": sorted(shape.journal_writes)},
             "points": [{"label": r.point.label, "ok": r.ok, "landed": r.landed,
                         "held": r.held and f"{r.held['method']} {r.held['path']}",
                         "steals": r.release.steals, **r.compared.as_json(),
