@@ -11,6 +11,8 @@ and at arbitrary times.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import random
 import threading
 import time
@@ -218,5 +220,8 @@ def run_baseline(home: Path, **sandbox_options: Any) -> Baseline:
 def _journal_write(request: Json) -> bool:
     """A write of the journal (entry, claim, checklist) rather than of the release."""
     body = str(request.get("body", ""))
+    with contextlib.suppress(ValueError):  # the log keeps the JSON as sent (\u-escaped)
+        sent = json.loads(body)
+        body = str(sent.get("body", "")) if isinstance(sent, dict) else body
     return (JOURNAL_MARK in body or CLAIM_MARK in body or "cockpit:checklist" in body
             or (request["method"] == "DELETE" and "/issues/comments/" in request["path"]))
