@@ -10,6 +10,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -143,3 +144,49 @@ def machine() -> dict[str, str]:
 
 def machine_markdown() -> str:
     return "\n".join(f"- {key}: {value}" for key, value in machine().items())
+
+
+WHOLE_RELEASE = textwrap.dedent("""
+    import asyncio, resource, sys
+    from pathlib import Path
+    from cockpit.cli import _run
+    from cockpit.model import Version
+    from cockpit.playbook import load_playbook
+    from cockpit.prompts import AnswersPrompter
+
+    version, answers = sys.argv[1], Path(sys.argv[2])
+    playbook = load_playbook()
+    prompter = AnswersPrompter.from_file(answers, yes=True)
+    code = asyncio.run(_run(playbook, Version.parse(version), [s.id for s in playbook.stages],
+                            prompter))
+    rss = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
+               if line.startswith("VmRSS:"))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"WHOLE-RELEASE {code} {rss} {peak}", file=sys.stderr)
+""")
+"""One process that drives every stage of a release, as ``cockpit demo --headless`` does
+(argv: version, answers file); its last stderr line is ``WHOLE-RELEASE exit rss peak``."""
+
+
+@dataclass
+class ReleaseRun:
+    exit: int
+    seconds: float
+    rss_kib: int
+    peak_kib: int
+    error: str | None = None
+
+
+def run_whole_release(version: str, answers: Path, env: dict[str, str] | None = None
+                      ) -> ReleaseRun:
+    """Drive a whole release in one fresh process against the sandbox the env points at."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", WHOLE_RELEASE, version, str(answers)],
+                          capture_output=True, text=True, env=env, check=False)
+    seconds = time.perf_counter() - start
+    found = [line for line in done.stderr.splitlines() if line.startswith("WHOLE-RELEASE ")]
+    if not found:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return ReleaseRun(done.returncode, seconds, 0, 0, f"exit {done.returncode}: {tail}")
+    _, code, rss, peak = found[-1].split()
+    return ReleaseRun(int(code), seconds, int(rss), int(peak))

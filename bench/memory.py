@@ -20,35 +20,14 @@ import argparse
 import asyncio
 import os
 import resource
-import subprocess
 import sys
 import tempfile
-import textwrap
 from importlib import resources
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine_markdown
-
-RELEASE_DRIVER = textwrap.dedent("""
-    import asyncio, resource, sys
-    from pathlib import Path
-    from cockpit.cli import _run
-    from cockpit.model import Version
-    from cockpit.playbook import load_playbook
-    from cockpit.prompts import AnswersPrompter
-
-    version, answers = sys.argv[1], Path(sys.argv[2])
-    playbook = load_playbook()
-    prompter = AnswersPrompter.from_file(answers, yes=True)
-    code = asyncio.run(_run(playbook, Version.parse(version), [s.id for s in playbook.stages],
-                            prompter))
-    rss = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
-               if line.startswith("VmRSS:"))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"MEMORY {code} {rss} {peak}", file=sys.stderr)
-""")
+from _common import machine_markdown, run_whole_release
 
 
 def rss_kib() -> int:
@@ -66,14 +45,10 @@ def release_memory(version: str) -> dict[str, object]:
     source = resources.files("cockpit.playbooks").joinpath("kubo-demo-answers.toml")
     with tempfile.TemporaryDirectory() as home, demo_environment(Path(home)), \
             resources.as_file(source) as answers:
-        done = subprocess.run([sys.executable, "-c", RELEASE_DRIVER, version, str(answers)],
-                              capture_output=True, text=True, check=False)
-    found = [line for line in done.stderr.splitlines() if line.startswith("MEMORY ")]
-    if not found:
-        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
-        return {"error": f"exit {done.returncode}: {tail[0]}"}
-    _, code, rss, peak = found[-1].split()
-    return {"exit": int(code), "rss": int(rss), "peak": int(peak)}
+        run = run_whole_release(version, answers)
+    if run.error:
+        return {"error": run.error}
+    return {"exit": run.exit, "rss": run.rss_kib, "peak": run.peak_kib}
 
 
 async def log_memory(lines: int) -> dict[str, object]:
