@@ -50,8 +50,10 @@ class ReleasePass:
         return len(self.runs)
 
     def row(self, label: str) -> str:
+        slowest = max(self.runs, key=lambda run: run.seconds)
         return (f"{label} {self.version}: {self.seconds:.1f} s, {self.requests} requests, "
-                f"{self.mutating} mutating, {self.stage_runs} stage runs")
+                f"{self.mutating} mutating, {self.stage_runs} stage runs "
+                f"(slowest: {slowest.stage} {slowest.seconds:.1f} s)")
 
 
 def drive(handle: SandboxHandle, driver: ReleaseDriver, version: str, *,
