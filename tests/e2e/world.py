@@ -198,11 +198,25 @@ def _walk_strings(value: Any) -> Iterator[str]:
         yield value
 
 
+_CLOCK_KEYS = ("_utc", "_since")
+"""Epoch-second clocks the normaliser does not know (Reddit's ``created_utc``, the
+sandbox's ``ready_since`` of a pull request marked ready)."""
+
+
+def _without_clocks(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: "<time>" if k.endswith(_CLOCK_KEYS) else _without_clocks(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_clocks(v) for v in value]
+    return value
+
+
 def settled(snapshot: Json) -> Json:
     """A normalised world (``tests.reliability.world_diff.snapshot``) without the record of
     how it was reached: journal comments keep their stage and status, checklist lines
     their box and status, and the sandbox's run bookkeeping keeps each run's outcome."""
-    out: Json = json.loads(json.dumps(snapshot))
+    out: Json = _without_clocks(json.loads(json.dumps(snapshot)))
     for repo in out["repos"].values():
         for comment in repo["comments"]:
             summary = _journal_summary(comment["body"])
