@@ -288,7 +288,9 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
         try:
             sync = await SyncedRun.open(engine, _say)
         except NoTrackingIssue as exc:
-            print(f"cockpit: {exc}", file=sys.stderr)
+            print(f"cockpit: {exc}\nstage {current} stopped: rerun `cockpit run {current} "
+                  f"--version {version}` (it looks again before creating anything).",
+                  file=sys.stderr)
             return EXIT_NEEDS_HUMAN
         if sync is not None:
             await sync.reconcile(journal)
