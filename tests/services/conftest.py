@@ -15,7 +15,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from synapse_server import SETUP_HINT, Synapse, config_yaml, free_port
+
+from tests.services.synapse_server import SETUP_HINT, Synapse, config_yaml, free_port
 
 
 @pytest.fixture(scope="session")

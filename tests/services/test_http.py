@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from scripted import ScriptedServer, json_response
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -24,6 +23,7 @@ from cockpit.services.http import (
     RetryPolicy,
     render_gh,
 )
+from tests.services.scripted import ScriptedServer, json_response
 
 TOKEN = "ghp_SeCrEtT0kenValue1234567890"
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from synapse_server import SERVER_NAME, Synapse
 
 from cockpit.context import ReadOnlyViolation
 from cockpit.secrets import Redactor
 from cockpit.services.http import HttpError, RequestRecord
 from cockpit.services.matrix import MatrixClient
+from tests.services.synapse_server import SERVER_NAME, Synapse
 
 
 @pytest.fixture(scope="module")
