@@ -28,6 +28,7 @@ class Cycle:
 @pytest.fixture(scope="session")
 def cycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cycle]:
     home = tmp_path_factory.mktemp("e2e-cycle")
+    outside = dict(os.environ)
     with release_world(home) as world:
         done = Cycle(world, ReleaseDriver(dict(os.environ), world.answers))
         for version in CYCLE:
@@ -41,4 +42,9 @@ def cycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cycle]:
                 again = drive(world.handle, done.driver, version, with_hands=False)
                 done.reruns[version].append(again)
                 print(again.row(label))
+        # The world stays up for the session, but its environment (tokens, GNUPGHOME, git
+        # identity) must not leak into the tests that run after this one: the driver
+        # keeps its own copy.
+        os.environ.clear()
+        os.environ.update(outside)
         yield done
