@@ -1,7 +1,7 @@
 """SIGKILL a whole RC release at seeded points, resume with fresh processes, compare.
 
 CI runs a seeded subset of ``scripts/crash_suite.py``'s plan (``COCKPIT_CRASH_POINTS``,
-default 5, about 35 s each; ``COCKPIT_CRASH_SEED``): most points inside a mutating request (before the
+default 3, about 27 s each; ``COCKPIT_CRASH_SEED``): most points inside a mutating request (before the
 server acted, or after it acted but before it answered — the ambiguous case), the rest
 inside any request or at a time. Each point runs the release in a fresh sandbox world;
 the final world must equal the uninterrupted baseline's, with no artifact created twice.
@@ -16,7 +16,7 @@ import pytest
 
 from tests.reliability.crash import Baseline, plan, run_point
 
-CI_POINTS = int(os.environ.get("COCKPIT_CRASH_POINTS", "5"))
+CI_POINTS = int(os.environ.get("COCKPIT_CRASH_POINTS", "3"))
 SEED = int(os.environ.get("COCKPIT_CRASH_SEED", "20261125"))
 
 
