@@ -190,8 +190,7 @@ class BlogReleaseEntry(ActionKind):
             return
         target.write_text(with_entry(text, p.entry_title, entry_date(p.date), p.url, p.tags),
                           encoding="utf-8")
-        await repo.run("commit", "-m", p.message, "--", p.path)
-        await repo.run("push", "origin", f"HEAD:refs/heads/{p.branch}")
+        await repo.commit_and_push(p.branch, p.message, p.path)
 
 
 def _q(text: str) -> str:

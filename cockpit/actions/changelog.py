@@ -153,8 +153,7 @@ class ChangelogFill(ActionKind):
         # Keep the blank line after the heading, and one before the next heading.
         rest = text[span[1]:]
         target.write_text(text[:start] + "\n" + body + rest.lstrip("\n"), encoding="utf-8")
-        await repo.run("commit", "-m", p.message, "--", p.path)
-        await repo.run("push", "origin", f"HEAD:refs/heads/{p.branch}")
+        await repo.commit_and_push(p.branch, p.message, p.path)
 
 
 class CheckParams(Params):
@@ -411,9 +410,7 @@ class ChangelogNext(ActionKind):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(next_changelog(template.read_text(encoding="utf-8"), current, nxt),
                           encoding="utf-8")
-        await repo.run("add", "--", self._path)
-        await repo.run("commit", "-m", p.message, "--", self._path)
-        await repo.run("push", "origin", f"HEAD:refs/heads/{p.branch}")
+        await repo.commit_and_push(p.branch, p.message, self._path, new=True)
 
 
 class IndexLinkParams(Params):
@@ -490,5 +487,4 @@ class ChangelogIndexLink(ActionKind):
             lines.insert(first, line + "\n")
             text = "".join(lines)
         path.write_text(text, encoding="utf-8")
-        await repo.run("commit", "-m", p.message, "--", p.path)
-        await repo.run("push", "origin", f"HEAD:refs/heads/{p.branch}")
+        await repo.commit_and_push(p.branch, p.message, p.path)

@@ -121,8 +121,7 @@ class EditFile(ActionKind):
         text = target.read_text(encoding="utf-8")
         edited, _ = self._edited(text)
         target.write_text(edited, encoding="utf-8")
-        await repo.run("commit", "-m", p.message, "--", p.path)
-        await repo.run("push", "origin", f"HEAD:refs/heads/{p.branch}")
+        await repo.commit_and_push(p.branch, p.message, p.path)
 
 
 class TagParams(Params):

@@ -514,5 +514,4 @@ class NpmDependencyBump(ActionKind):
             return
         for name, text in changes.items():
             (repo.workdir / name).write_text(text, encoding="utf-8")
-        await repo.run("commit", "-m", p.message, "--", *changes)
-        await repo.run("push", "origin", f"HEAD:refs/heads/{p.branch}")
+        await repo.commit_and_push(p.branch, p.message, *changes)

@@ -80,6 +80,15 @@ class GitRepo:
             stderr = self.redact(str(exc.stderr or "").strip())
             raise GitError(f"git {' '.join(args[:2])} failed in {self.name}: {stderr}") from None
 
+    async def commit_and_push(self, branch: str, message: str, *paths: str,
+                              new: bool = False) -> None:
+        """Commit exactly ``paths`` (``new``: they are not tracked yet, add them first) and
+        push the result to ``branch``: the last step of every kind that edits files."""
+        if new:
+            await self.run("add", "--", *paths)
+        await self.run("commit", "-m", message, "--", *paths)
+        await self.run("push", "origin", f"HEAD:refs/heads/{branch}")
+
     async def fetch(self) -> None:
         await self.run("fetch", "--prune", "--prune-tags", "--force", "--tags", "origin",
                        manual=False)
