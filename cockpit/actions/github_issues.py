@@ -9,6 +9,7 @@ an ambiguous POST propagates and the engine re-checks the world before anything 
 from __future__ import annotations
 
 import re
+from abc import abstractmethod
 
 from cockpit.actions.base import ActionKind, Params, code_block, register
 from cockpit.model import CheckResult, Version
@@ -71,17 +72,21 @@ class IssueParams(Params):
 class _IssueBase(ActionKind):
     """Get-or-create an issue by exact title; subclasses say what title and body."""
 
+    @abstractmethod
     def _title(self) -> str:
-        raise NotImplementedError
+        """Each concrete issue kind says this."""
 
+    @abstractmethod
     def _include_closed(self) -> bool:
-        raise NotImplementedError
+        """Each concrete issue kind says this."""
 
+    @abstractmethod
     def _labels(self) -> list[str]:
-        raise NotImplementedError
+        """Each concrete issue kind says this."""
 
+    @abstractmethod
     async def _body(self, gh: GitHubClient) -> str:
-        raise NotImplementedError
+        """Each concrete issue kind says this."""
 
     async def _assignees(self, gh: GitHubClient) -> list[str]:
         return []
