@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from cockpit.errors import ReadOnlyViolation
 from cockpit.model import Release, Version
 from cockpit.prompts import Prompt, PromptAnswer, Prompter
-from cockpit.secrets import Redactor, find_token
-from cockpit.services.git import GitRepo, GitWorkspace
+from cockpit.secrets import SERVICES, Redactor, find_token
 from cockpit.settings import Settings
 
 if TYPE_CHECKING:
+    from cockpit.services.git import GitRepo, GitWorkspace
     from cockpit.services.github import GitHubClient
     from cockpit.services.http import HttpClient, RequestRecord
 
@@ -66,9 +66,13 @@ class Session:
     _http: dict[str, HttpClient] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for service in ("github", "matrix", "discourse", "discord", "reddit"):
-            self.redact.add(find_token(service))
-        self.redact.add(self.settings.discord_webhook_url.rsplit("/", 1)[-1] or None)
+        self.redact.defer(self._known_secrets)
+
+    def _known_secrets(self) -> list[str | None]:
+        """Every token this session could use: looked up (keyring, environment) before
+        the first text is redacted, or earlier by ``redact.load()``."""
+        return [*(find_token(service) for service in SERVICES),
+                self.settings.discord_webhook_url.rsplit("/", 1)[-1] or None]
 
     def _on_request(self, record: RequestRecord) -> None:
         stage, action = CURRENT_ACTION.get()
@@ -115,6 +119,8 @@ class Session:
 
     def git(self, log: Callable[[str], None]) -> GitWorkspace:
         if self._git is None:
+            from cockpit.services.git import GitWorkspace  # GitPython costs ~45 ms to import
+
             self._git = GitWorkspace(
                 Path(self.settings.workspace_dir) / "clones",
                 self.settings.clone_url,

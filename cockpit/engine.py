@@ -12,7 +12,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from cockpit.actions import REGISTRY, ActionKind, load_kinds
+from cockpit.actions import REGISTRY, ActionKind
 from cockpit.actions.manual import NotDoneYet
 from cockpit.bus import EventBus
 from cockpit.context import CURRENT_ACTION, ActionContext, ReadOnlyViolation, Session
@@ -93,7 +93,6 @@ class Engine:
     """Runs stages of one playbook for one release in one session."""
 
     def __init__(self, playbook: Playbook, session: Session, bus: EventBus | None = None) -> None:
-        load_kinds()
         self.playbook = playbook
         self.session = session
         self.bus = bus or EventBus()

@@ -19,8 +19,7 @@ def _when(conditions: list[object]) -> str:
 
 
 def implemented(spec: ActionSpec) -> bool:
-    info = REGISTRY.get(spec.kind)
-    return info is not None and info.implemented
+    return REGISTRY.is_implemented(spec.kind)
 
 
 def explain_playbook(engine: Engine) -> str:

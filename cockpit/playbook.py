@@ -12,6 +12,7 @@ import re
 import string
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cockpit.actions import REGISTRY, load_kinds
 from cockpit.model import Condition, Version, applies
+from cockpit.validated import passed_before, remember_pass
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -145,9 +147,13 @@ def parse_playbook(text: str, filename: str) -> Playbook:
         raise PlaybookError(
             [_problem(filename, lines, raw, tuple(err["loc"]), err["msg"]) for err in exc.errors()]
         ) from None
-    problems = _check_kinds(playbook, filename, lines) + _check_templates(playbook, filename, lines)
+    checked = passed_before(text)
+    problems = ([] if checked else _check_kinds(playbook, filename, lines)) \
+        + _check_templates(playbook, filename, lines)
     if problems:
         raise PlaybookError(problems)
+    if not checked:
+        remember_pass(text)
     return playbook
 
 
@@ -264,20 +270,26 @@ class _LineIndex:
     _KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
 
     def __init__(self, text: str) -> None:
-        self.lines: dict[tuple[Any, ...], int] = {}
+        self.text = text
+
+    @cached_property
+    def lines(self) -> dict[tuple[Any, ...], int]:
+        """Built on the first ``find``: a playbook without problems never needs it."""
+        lines: dict[tuple[Any, ...], int] = {}
         counters: dict[str, int] = {}
         table: tuple[Any, ...] = ()
-        for number, line in enumerate(text.splitlines(), 1):
+        for number, line in enumerate(self.text.splitlines(), 1):
             header = self._HEADER.match(line)
             if header:
                 array = header.group(1) == "[["
                 names = [n.strip('"') for n in header.group(2).split(".")]
                 table = self._table(names, array, counters)
-                self.lines.setdefault(table, number)
+                lines.setdefault(table, number)
                 continue
             key = self._KEY.match(line)
             if key:
-                self.lines.setdefault((*table, key.group(1).strip('"')), number)
+                lines.setdefault((*table, key.group(1).strip('"')), number)
+        return lines
 
     @staticmethod
     def _table(names: list[str], array: bool, counters: dict[str, int]) -> tuple[Any, ...]:

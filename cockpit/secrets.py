@@ -22,7 +22,8 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -45,18 +46,43 @@ username github`` finds it with the Secret Service."""
 
 @dataclass
 class Redactor:
-    """Replaces every known secret with ``***`` in any text that leaves the process."""
+    """Replaces every known secret with ``***`` in any text that leaves the process.
+
+    Secrets can be registered late (``defer``): looking tokens up in a keyring costs
+    about 0.1 s, which the TUI does after its first paint. Every redaction first runs
+    the loaders still pending, so no text leaves before the secrets are known.
+    """
 
     secrets: set[str] = field(default_factory=set)
     _pattern: re.Pattern[str] | None = None
+    _pending: list[Callable[[], Iterable[str | None]]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def defer(self, loader: Callable[[], Iterable[str | None]]) -> None:
+        """Register the secrets ``loader`` returns before the next redaction."""
+        with self._lock:
+            self._pending.append(loader)
+
+    def load(self) -> None:
+        """Run the pending loaders now (a worker does this off the UI's thread)."""
+        with self._lock:
+            while self._pending:
+                for secret in self._pending.pop(0)():
+                    self._add(secret)
 
     def add(self, secret: str | None) -> None:
+        with self._lock:
+            self._add(secret)
+
+    def _add(self, secret: str | None) -> None:
         if secret and len(secret) >= 4 and secret not in self.secrets:
             self.secrets.add(secret)
             ordered = sorted(self.secrets, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
 
     def __call__(self, text: str) -> str:
+        if self._pending:
+            self.load()
         if self._pattern is None:
             return text
         return self._pattern.sub("***", text)
@@ -140,6 +166,18 @@ class TokenStore:
         self._warned = False
         self._cache: dict[str, str | None] = {}
         self._pinned: dict[str, str] = {}
+        self._lookup = threading.Lock()
+        """One keyring lookup at a time: the TUI looks tokens up in a worker thread."""
+
+    @contextmanager
+    def warnings_to(self, warn: Callable[[str], None]) -> Iterator[None]:
+        """Say the no-keyring warning through ``warn`` inside the block (the TUI owns the
+        terminal: a line on stderr would be drawn over)."""
+        previous, self._warn = self._warn, warn
+        try:
+            yield
+        finally:
+            self._warn = previous
 
     def forget(self) -> None:
         """Drop cached keyring answers (after login/logout, or a backend change)."""
@@ -152,6 +190,10 @@ class TokenStore:
 
     def from_keyring(self, service: str) -> str | None:
         """The keyring's token, or None (no entry, or no usable keyring: said once)."""
+        with self._lookup:
+            return self._from_keyring(service)
+
+    def _from_keyring(self, service: str) -> str | None:
         if service in self._cache:
             return self._cache[service]
         from keyring.errors import KeyringError

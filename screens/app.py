@@ -22,7 +22,6 @@ from cockpit.model import CheckResult, Outcome, Version
 from cockpit.playbook import ActionSpec, StageSpec
 from screens.commands import CockpitCommands
 from screens.messages import EngineEvent
-from screens.modals import ErrorModal, HelpScreen
 from screens.prompter import ModalPrompter
 from screens.state import GLYPHS, ReleaseState, UiStatus
 from screens.widgets.checklist import Checklist, Item
@@ -119,10 +118,27 @@ class CockpitApp(App[int]):
         self.set_interval(FLUSH_SECONDS, self.query_one(ExplanationPane).tick)
         first = next(iter(self.state.stages), None)
         if first:
-            self.show_item(Item(first))
+            # After the first paint: rendering markdown (and importing its renderer) is the
+            # one slow part of the screen, and the checklist is what a driver looks at first.
+            self.call_after_refresh(self.show_item, Item(first))
+        # Tokens too: a keyring lookup takes ~0.1 s; every redaction waits for it anyway.
+        self.call_after_refresh(self.run_worker, self._load_secrets, thread=True,
+                                group="secrets")
         if self.mode == "shadow" and self.auto_check:
             self.action_check_all()
             self.run_worker(self._follow_journal(), group="shadow")
+
+    def _load_secrets(self) -> None:
+        """(worker thread) Look up every token, so the redactor knows them; a missing
+        keyring is said as a notification, not on the terminal the app draws on."""
+        from cockpit.secrets import STORE
+
+        def warn(text: str) -> None:
+            self.call_from_thread(self.notify, text.removeprefix("cockpit: "),
+                                  title="tokens", severity="warning", timeout=20)
+
+        with STORE.warnings_to(warn):
+            self.engine.session.redact.load()
 
     # -- engine events -------------------------------------------------------------------
 
@@ -368,6 +384,7 @@ class CockpitApp(App[int]):
         why = self.engine.session.redact(f"{type(error).__name__}: {error}")
         target = name.partition(":")[2] or name
         from cockpit.sync.driver import LeaseLost, StageHeld
+        from screens.modals import ErrorModal  # the modals import Markdown and TextArea: ~40 ms
 
         if isinstance(error, (StageHeld, LeaseLost)):
             why = self.engine.session.redact(str(error))
@@ -481,4 +498,6 @@ class CockpitApp(App[int]):
         self.show_item(item)
 
     def action_help(self) -> None:
+        from screens.modals import HelpScreen
+
         self.push_screen(HelpScreen())

@@ -15,6 +15,7 @@ def cockpit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.setenv("COCKPIT_STATE_DIR", str(home / "state"))
     monkeypatch.setenv("COCKPIT_WORKSPACE_DIR", str(home / "work"))
     monkeypatch.setenv("COCKPIT_DRIVER", "tester")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     for name in ("GIT_AUTHOR", "GIT_COMMITTER"):
         monkeypatch.setenv(f"{name}_NAME", "Test Driver")
         monkeypatch.setenv(f"{name}_EMAIL", "driver@example.invalid")

@@ -9,6 +9,7 @@ makes every rerun safe.
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from cockpit.actions.catalog import module_of
 from cockpit.model import CheckResult
 
 if TYPE_CHECKING:
@@ -87,7 +89,19 @@ class Registry:
             self.kinds[name] = KindInfo(name, summary)
 
     def get(self, name: str) -> KindInfo | None:
-        return self.kinds.get(name)
+        """The kind's info; a built-in kind's module is imported the first time it is asked for."""
+        info = self.kinds.get(name)
+        if info is None or not info.implemented:
+            # A built-in kind registers when its module is imported; any other known name
+            # is one of the declared, not yet implemented kinds.
+            importlib.import_module(module_of(name) or "cockpit.actions.declared")
+            info = self.kinds.get(name)
+        return info
+
+    def is_implemented(self, name: str) -> bool:
+        """Whether a kind has an implementation, without importing it."""
+        info = self.kinds.get(name)
+        return module_of(name) is not None or (info is not None and info.implemented)
 
 
 REGISTRY = Registry()

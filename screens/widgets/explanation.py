@@ -8,7 +8,6 @@ of blocks, and mounting them was most of the time to first paint (~0.7 s of ~1.2
 
 from __future__ import annotations
 
-from rich.markdown import Markdown
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -46,4 +45,6 @@ class ExplanationPane(VerticalScroll):
             shown = self._manual[-40:]
             body += ("\n\n## What the cockpit ran (manual equivalent)\n\n```sh\n"
                      + "\n".join(shown) + "\n```\n")
+        from rich.markdown import Markdown  # ~30 ms to import: not before the first paint
+
         self.query_one("#explanation-md", Static).update(Markdown(body, code_theme="ansi_dark"))

@@ -10,7 +10,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cockpit.secrets import TOKEN_ENV
+import pytest
+
+from cockpit.context import Session
+from cockpit.prompts import AnswersPrompter
+from cockpit.secrets import TOKEN_ENV, Redactor
+from cockpit.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = {ROOT / "cockpit" / "secrets.py"}
@@ -32,3 +37,20 @@ def test_no_module_reads_a_token_around_the_keyring() -> None:
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert len(sources) > 50
     assert offenders == [], "use cockpit.secrets.find_token:\n" + "\n".join(offenders)
+
+
+def test_deferred_secrets_are_registered_before_the_first_redaction() -> None:
+    redact = Redactor()
+    asked: list[int] = []
+    redact.defer(lambda: asked.append(1) or ["s3cr3t-deferred", None, "abc"])
+    assert asked == [], "nothing is looked up before it is needed"
+    assert redact("a s3cr3t-deferred b abc") == "a *** b abc", "short strings are not secrets"
+    assert redact("s3cr3t-deferred") == "***"
+    assert asked == [1], "each loader runs once"
+
+
+def test_a_session_knows_its_tokens_before_anything_leaves_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_MATRIX_TOKEN", "syt_sessionTokenForRedaction")
+    session = Session(settings=Settings(), prompter=AnswersPrompter(yes=True))
+    assert session.redact("token syt_sessionTokenForRedaction") == "token ***"

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Button, Input
 
 from cockpit.model import Outcome
 from cockpit.sandbox.testing import SandboxHandle
+from cockpit.secrets import STORE
 from screens.app import CockpitApp
 from screens.modals import ChooseModal, ConfirmModal, ManualModal
 from screens.state import UiStatus
 from screens.widgets.checklist import Checklist
 from screens.widgets.log_pane import LogPane
-from tests.ui.helpers import sandbox_app, screen_text, wait_for
+from tests.ui.helpers import frozen_app, sandbox_app, screen_text, wait_for
 
 SIZE = (120, 36)
 
@@ -116,3 +118,20 @@ async def test_cancel_a_running_stage(sandbox: SandboxHandle) -> None:
         assert not isinstance(app.screen, ManualModal)
         assert stage_status(app, "announce") is UiStatus.FAILED
         assert "cancelled" in app.state.stages["announce"].reason
+
+
+async def test_tokens_are_looked_up_after_the_first_paint_and_a_missing_keyring_is_a_toast(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The keyring lookup (~0.1 s) happens in a worker once the screen is up; with no
+    keyring, the warning is a notification, not a line drawn over the screen on stderr."""
+    monkeypatch.setattr(STORE, "_warned", False)
+    monkeypatch.setenv("COCKPIT_GITHUB_TOKEN", "ghp_deferredLookupToken1234")
+    STORE.forget()
+    app = frozen_app("walkthrough")
+    assert app.engine.session.redact._pending, "nothing is looked up before the app runs"
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: "no system keyring" in screen_text(app),
+                       what="the no-keyring toast")
+        assert not app.engine.session.redact._pending
+        assert app.engine.session.redact("x ghp_deferredLookupToken1234 y") == "x *** y"
+    assert "no system keyring" not in capsys.readouterr().err

@@ -13,11 +13,19 @@ from textual.pilot import Pilot
 
 from cockpit.events import ActionChecked
 from cockpit.model import CheckResult
+from cockpit.secrets import STORE
 from screens.widgets.checklist import Item
 from tests.ui.snapshot_apps import KEY, error_modal, history, make, modal
 
 SIZE = (130, 40)
 Snap = Callable[..., bool]
+
+
+@pytest.fixture(autouse=True)
+def no_keyring_toast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests run without a keyring, which the app says once per process in a toast:
+    the snapshots must not depend on whether an earlier test already said it."""
+    monkeypatch.setattr(STORE, "_warned", True)
 
 
 def test_main_screen(snap_compare: Snap) -> None:

@@ -1,0 +1,48 @@
+"""Which module implements each built-in action kind, so a kind is imported when used.
+
+Importing every kind module costs about 0.2 s (they pull in httpx, GitPython and ~90
+pydantic models). The TUI's first paint needs none of that: it only needs to know a
+kind's name exists and is implemented. ``tests/test_kind_catalog.py`` checks that this
+table says exactly what the modules register.
+"""
+
+from __future__ import annotations
+
+BUILT_IN: dict[str, str] = {
+    "blog.release-entry": "blog",
+    **dict.fromkeys(("changelog.check", "changelog.fill", "changelog.index-link",
+                     "changelog.next", "staging.outcome"), "changelog"),
+    **dict.fromkeys(("discourse.category-writable", "discourse.pin", "discourse.topic",
+                     "discourse.unpin", "matrix.message-seen", "matrix.room-joined",
+                     "reddit.post", "web.page-contains"), "announce"),
+    **dict.fromkeys(("dist.add-version", "dist.version-listed", "npm.dependency-bump",
+                     "registry.docker-platforms", "registry.docker-tag",
+                     "registry.npm-dist-tag", "registry.npm-version"), "registry"),
+    **dict.fromkeys(("git.branch", "git.edit", "git.tag"), "git"),
+    **dict.fromkeys(("git.file-contains", "git.is-ancestor", "git.merge", "git.tag-verify"),
+                    "gitchecks"),
+    **dict.fromkeys(("github.issue", "github.issue-checklist", "github.issue-close",
+                     "github.issue-comment", "github.milestone-close",
+                     "github.milestone-empty", "github.next-milestone",
+                     "github.next-tracking-issue", "github.tracking-issue"), "github_issues"),
+    **dict.fromkeys(("github.job-log-contains", "github.workflow-dispatch",
+                     "github.workflow-run-wait"), "workflows"),
+    **dict.fromkeys(("github.pr-checks-wait", "github.pr-review-wait", "github.pull",
+                     "github.pull-body-compare", "github.pull-merge", "github.pull-ready"),
+                    "github_pulls"),
+    **dict.fromkeys(("github.release", "github.release-assets", "github.release-body-append",
+                     "github.release-body-contains", "github.release-latest",
+                     "github.tag-exists"), "github_releases"),
+    "manual": "manual",
+    **dict.fromkeys(("preflight.git-identity", "preflight.repo-access",
+                     "preflight.signing-key", "preflight.token", "preflight.tool",
+                     "preflight.version-newer", "preflight.version-valid",
+                     "preflight.workflow"), "preflight"),
+}
+"""Kind name → the module under ``cockpit.actions`` that registers its implementation."""
+
+
+def module_of(kind: str) -> str | None:
+    """The full module name implementing a built-in kind, or None for any other name."""
+    short = BUILT_IN.get(kind)
+    return f"cockpit.actions.{short}" if short else None

@@ -1,0 +1,63 @@
+"""A playbook's parameter check is skipped only for a text (and code) that passed it before."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cockpit import validated
+from cockpit.playbook import PlaybookError, parse_playbook
+
+DATA = Path(__file__).parent / "data"
+GOOD = (DATA / "git-release.toml").read_text()
+BAD_PARAM = GOOD.replace('ref = "{version_branch}"', 'reff = "{version_branch}"')
+
+IMPORTED_KINDS = (
+    "import sys; from cockpit.playbook import load_playbook; load_playbook({path!r});"
+    "print(sum(m.startswith('cockpit.actions.') and m.split('.')[-1] not in "
+    "('base', 'catalog') for m in sys.modules))"
+)
+
+
+def _kind_modules_imported_by_a_fresh_load(path: Path) -> int:
+    done = subprocess.run([sys.executable, "-c", IMPORTED_KINDS.format(path=str(path))],
+                          capture_output=True, text=True, check=True, env=dict(os.environ))
+    return int(done.stdout.strip())
+
+
+def test_second_load_of_an_unchanged_playbook_imports_no_kind(tmp_path: Path) -> None:
+    path = tmp_path / "release.toml"
+    path.write_text(GOOD)
+    assert _kind_modules_imported_by_a_fresh_load(path) > 0
+    assert _kind_modules_imported_by_a_fresh_load(path) == 0
+
+
+def test_a_changed_text_is_checked_again() -> None:
+    parse_playbook(GOOD, "good.toml")
+    assert validated.passed_before(GOOD)
+    assert not validated.passed_before(BAD_PARAM)
+    with pytest.raises(PlaybookError, match=r"params\.reff"):
+        parse_playbook(BAD_PARAM, "bad.toml")
+    assert not validated.passed_before(BAD_PARAM), "a failing text is never recorded"
+
+
+def test_a_changed_kind_module_invalidates_every_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    parse_playbook(GOOD, "good.toml")
+    assert validated.passed_before(GOOD)
+    monkeypatch.setattr(validated, "_code_fingerprint", lambda: b"another build of cockpit")
+    assert not validated.passed_before(GOOD)
+
+
+def test_an_unwritable_cache_only_costs_time(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    parse_playbook(GOOD, "good.toml")
+    assert not validated.passed_before(GOOD)
+    with pytest.raises(PlaybookError):
+        parse_playbook(BAD_PARAM, "bad.toml")
