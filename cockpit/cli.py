@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cockpit
+from cockpit.entry import resume_collection
 from cockpit.model import Outcome, Release, Status, Version, VersionError
 from cockpit.playbook import Playbook, PlaybookError, TemplateError, load_playbook
 from cockpit.prompts import AnswersFileError, AnswersPrompter, Prompter, TerminalPrompter
@@ -112,6 +113,8 @@ def _add_account_verbs(verbs: argparse._SubParsersAction[argparse.ArgumentParser
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.verb is not None:
+        resume_collection()  # the TUI resumes it after its first paint (see cockpit.entry)
     try:
         return _dispatch(args)
     except (BadInput, VersionError, PlaybookError, TemplateError, AnswersFileError,

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static, Tree
 from textual.worker import Worker, WorkerState
 
 from cockpit.engine import Engine, StageReport
+from cockpit.entry import resume_collection
 from cockpit.events import ActionChecked, Event, LogLine, StageFinished
 from cockpit.explain import explain_action, stage_overview
 from cockpit.journal import Journal
@@ -121,6 +122,7 @@ class CockpitApp(App[int]):
             # After the first paint: rendering markdown (and importing its renderer) is the
             # one slow part of the screen, and the checklist is what a driver looks at first.
             self.call_after_refresh(self.show_item, Item(first))
+        self.call_after_refresh(resume_collection)  # paused for start-up by cockpit.entry
         # Tokens too: a keyring lookup takes ~0.1 s; every redaction waits for it anyway.
         self.call_after_refresh(self.run_worker, self._load_secrets, thread=True,
                                 group="secrets")

@@ -15,7 +15,7 @@ SMALL = str(DATA / "git-release.toml")
 
 
 def cockpit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cockpit.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "cockpit.entry", *args], capture_output=True,
                           text=True, env={**os.environ, **(env or {})}, timeout=120, check=False)
 
 
@@ -99,3 +99,14 @@ def test_run_without_an_answer_exits_1_and_says_how_to_resume(tmp_path: Path) ->
     found = cockpit("run", "tag", "--playbook", SMALL, "--version", "v1.0.0", env=env)
     assert found.returncode == 1
     assert "cockpit run tag --version v1.0.0" in found.stderr
+
+
+def test_every_command_but_the_tui_runs_with_the_collector_on() -> None:
+    """``cockpit.entry`` pauses garbage collection for the start-up imports only."""
+    code = ("import gc, sys; from cockpit import cli;"
+            "cli.resume_collection = lambda f=cli.resume_collection: (f(), print(gc.isenabled()));"
+            "from cockpit.entry import main; sys.argv = ['cockpit', 'explain']; main()")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           timeout=120, check=False)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.splitlines()[0] == "True"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from textual.widgets import Button, Input
 
@@ -135,3 +137,13 @@ async def test_tokens_are_looked_up_after_the_first_paint_and_a_missing_keyring_
         assert not app.engine.session.redact._pending
         assert app.engine.session.redact("x ghp_deferredLookupToken1234 y") == "x *** y"
     assert "no system keyring" not in capsys.readouterr().err
+
+
+async def test_collection_paused_for_start_up_resumes_after_the_first_paint() -> None:
+    gc.disable()  # as cockpit.entry does before the first import
+    try:
+        app = frozen_app("walkthrough")
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, gc.isenabled, what="the collector back on")
+    finally:
+        gc.enable()
