@@ -22,6 +22,13 @@ def resume_collection() -> None:
 
 
 def main() -> int:
+    if sys.argv[1:] == ["--version"]:
+        # Answered before importing the command line (pydantic, asyncio: ~170 ms): scripts
+        # and package managers ask this often. ``cockpit.cli`` answers it the same way.
+        from cockpit import __version__
+
+        print(f"cockpit {__version__}")
+        return 0
     gc.disable()
     try:
         from cockpit.cli import main as cli_main

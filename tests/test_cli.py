@@ -110,3 +110,13 @@ def test_every_command_but_the_tui_runs_with_the_collector_on() -> None:
                            timeout=120, check=False)
     assert found.returncode == 0, found.stderr
     assert found.stdout.splitlines()[0] == "True"
+
+
+def test_version_is_answered_without_importing_the_command_line() -> None:
+    code = ("import sys; sys.argv = ['cockpit', '--version']; from cockpit.entry import main;"
+            "main(); print('cockpit.cli' in sys.modules, 'pydantic' in sys.modules)")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           timeout=60, check=True)
+    argparse_answer = subprocess.run([sys.executable, "-m", "cockpit.cli", "--version"],
+                                     capture_output=True, text=True, timeout=60, check=True)
+    assert found.stdout.splitlines() == [argparse_answer.stdout.strip(), "False False"]
