@@ -126,6 +126,20 @@ async def test_tokens_are_looked_up_after_the_first_paint_and_a_missing_keyring_
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """The keyring lookup (~0.1 s) happens in a worker once the screen is up; with no
     keyring, the warning is a notification, not a line drawn over the screen on stderr."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()  # an earlier test may have installed a usable one
+    keyring.set_keyring(fail.Keyring())
+    try:
+        await _toast_test(monkeypatch, capsys)
+    finally:
+        keyring.set_keyring(previous)
+        STORE.forget()
+
+
+async def _toast_test(monkeypatch: pytest.MonkeyPatch,
+                      capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(STORE, "_warned", False)
     monkeypatch.setenv("COCKPIT_GITHUB_TOKEN", "ghp_deferredLookupToken1234")
     STORE.forget()
