@@ -24,6 +24,7 @@ from cockpit.settings import SettingsError
 
 if TYPE_CHECKING:
     from cockpit.engine import Engine
+    from cockpit.sandbox.testing import SandboxHandle
 
 EXIT_OK, EXIT_NEEDS_HUMAN, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -359,20 +360,64 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int
     import tempfile
 
     from cockpit.demo import demo_environment
+    from cockpit.demo_history import NotInTheDemoWorld, releases_before
 
+    try:  # the built-in playbook's world is seeded: say what it cannot do before starting it
+        before = releases_before(version) if getattr(args, "playbook", None) is None else []
+    except NotInTheDemoWorld as exc:
+        raise BadInput(str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="cockpit-demo-") as home, \
             demo_environment(Path(home)) as demo:
         print(f"sandbox: {demo.base_url} (a local world; nothing leaves this machine)",
               file=sys.stderr)
+        if getattr(args, "playbook", None) is None:
+            code = _demo_history(playbook, before, version, demo, Path(home))
+            if code != EXIT_OK:
+                return code
         if args.headless:
             stages = [s.id for s in playbook.stages]
             prompter = _prompter(args)
             if isinstance(prompter, AnswersPrompter) and getattr(args, "playbook", None) is None:
                 prompter = prompter.with_defaults(_demo_answers())
-            return asyncio.run(_run(playbook, version, stages, prompter))
+            code = asyncio.run(_run(playbook, version, stages, prompter))
+            if code != EXIT_OK:
+                _say("the demo's sandbox is discarded when the demo ends: run `cockpit demo` "
+                     "again to start over (a real release resumes with the command above)")
+            return code
         from screens.launch import launch
 
         return launch(playbook, make_release(playbook, version, "demo"), mode="drive")
+
+
+def _demo_history(playbook: Playbook, before: list[Version], version: Version,
+                  demo: SandboxHandle, home: Path) -> int:
+    """Run, in the demo's sandbox, the releases ``version`` follows (see demo_history),
+    and a stand-in maintainer's by-hand work for each, ``version`` included."""
+    import contextlib
+
+    from cockpit.demo_history import stand_in_work
+
+    stages = [s.id for s in playbook.stages]
+    for earlier in [*before, version]:
+        done = stand_in_work(demo, earlier)
+        if done:
+            _say(f"demo, {earlier}: a stand-in maintainer {done}")
+        if earlier == version:
+            return EXIT_OK
+        _say(f"demo: {version} follows {earlier}: releasing {earlier} first in this sandbox "
+             "(about a minute)")
+        log = home / f"release-{earlier}.log"
+        with log.open("w") as out, contextlib.redirect_stdout(out), \
+                contextlib.redirect_stderr(out):
+            code = asyncio.run(_run(playbook, earlier, stages,
+                                    AnswersPrompter(yes=True).with_defaults(_demo_answers())))
+        if code != EXIT_OK:
+            tail = log.read_text(errors="replace").splitlines()[-15:]
+            _say(f"demo: releasing {earlier} stopped, so {version} cannot follow it:\n"
+                 + "\n".join(tail))
+            return code
+        _say(f"demo: {earlier} released")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

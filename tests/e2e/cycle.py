@@ -1,8 +1,8 @@
 """The release cycle the end-to-end tests drive: v0.30.0-rc1 → -rc2 → v0.30.0 → v0.30.1.
 
-Between cockpit runs the driver does by hand what the playbook leaves to a human: the
-dependency update before the final release's prepare-next, and the fix a patch
-release exists for (landed on master, cherry-picked onto its version branch).
+Before each release the driver does by hand what the playbook leaves to a human: the
+final release's dependency update (which its prepare-next asks for), and the fix a
+patch release exists for (landed on master, cherry-picked onto its version branch).
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cockpit.demo_history import stand_in_work
+from cockpit.model import Version
 from cockpit.sandbox.testing import SandboxHandle
 from tests.e2e.driver import ReleaseDriver, StageRun
-from tests.e2e.human import land_patch_fix, update_dependencies
 from tests.e2e.world import release_problems
 from tests.reliability.world_diff import Json, snapshot
 
@@ -21,12 +22,9 @@ CYCLE = ("v0.30.0-rc1", "v0.30.0-rc2", "v0.30.0", "v0.30.1")
 
 
 def by_hand(handle: SandboxHandle, version: str) -> dict[str, Callable[[], object]]:
-    """The driver's own work in ``version``'s release, by the stage it comes before."""
-    if version == "v0.30.0":
-        return {"prepare-next": lambda: update_dependencies(handle, "0.30.0")}
-    if version == "v0.30.1":
-        return {"preflight": lambda: land_patch_fix(handle, version)}
-    return {}
+    """The driver's own work in ``version``'s release, by the stage it comes before: the
+    stand-in maintainer ``cockpit demo`` uses, before the first stage as there."""
+    return {"preflight": lambda: stand_in_work(handle, Version.parse(version))}
 
 
 @dataclass

@@ -1,9 +1,10 @@
-"""What the release driver does by hand between cockpit runs, done for real.
+"""A stand-in maintainer: what a release's driver does by hand, done for real.
 
 The playbook's manual steps ("cherry-pick the fixes", "update the dependencies, push
-the branch, press Done") are answered yes by the answers file; the work behind them is
+the branch, press Done") are answered yes by an answers file; the work behind them is
 git pushed to the sandbox over smart HTTP, made here with the git command line as a
-maintainer would, under a maintainer's identity (not the cockpit's).
+maintainer would, under a maintainer's identity (not the cockpit's). ``cockpit demo``
+uses it to stand in for the driver's hands; the end-to-end tests use it between runs.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Clone:
 
 @contextmanager
 def working_clone(handle: SandboxHandle, repo: str) -> Iterator[Clone]:
-    with tempfile.TemporaryDirectory(prefix="cockpit-e2e-human-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="cockpit-hands-") as tmp:
         clone = Clone(Path(tmp), handle.admin_token)
         clone.git("clone", "-q", handle.clone_url(repo), ".")
         yield clone
