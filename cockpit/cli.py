@@ -405,7 +405,7 @@ def _demo_history(playbook: Playbook, before: list[Version], version: Version,
         if earlier == version:
             return EXIT_OK
         _say(f"demo: {version} follows {earlier}: releasing {earlier} first in this sandbox "
-             "(about a minute)")
+             "(a minute or two)")
         log = home / f"release-{earlier}.log"
         with log.open("w") as out, contextlib.redirect_stdout(out), \
                 contextlib.redirect_stderr(out):
