@@ -74,7 +74,8 @@ class CockpitApp(App[int]):
         self.clock = clock
         self.shadow_interval = shadow_interval
         self.auto_check = auto_check
-        """Shadow mode checks at start and then periodically (tests turn it off)."""
+        """Drive mode checks everything once at start, shadow mode at start and then as
+        the journal changes (tests turn it off)."""
         self.state = ReleaseState(engine.playbook, clock)
         self.running: dict[str, Worker[object]] = {}
         """Stage id → its worker, while a run (or a check pass) is under way."""
@@ -129,18 +130,24 @@ class CockpitApp(App[int]):
         if self.mode == "shadow" and self.auto_check:
             self.action_check_all()
             self.run_worker(self._follow_journal(), group="shadow")
+        elif self.mode == "drive" and self.auto_check:
+            # Where the release stands (done here, on another machine, or not yet): every
+            # check, read-only, once the screen is up. Running a stage cancels it.
+            self.call_after_refresh(self.action_check_all)
 
     def _load_secrets(self) -> None:
         """(worker thread) Look up every token, so the redactor knows them; a missing
         keyring is said as a notification, not on the terminal the app draws on."""
         from cockpit.secrets import STORE
 
-        def warn(text: str) -> None:
+        said: list[str] = []
+        with STORE.warnings_to(said.append):
+            self.engine.session.redact.load()
+        # Only now: while the lookup holds the token store's lock, the UI thread may be
+        # waiting on that lock, and call_from_thread would wait for the UI thread.
+        for text in said:
             self.call_from_thread(self.notify, text.removeprefix("cockpit: "),
                                   title="tokens", severity="warning", timeout=20)
-
-        with STORE.warnings_to(warn):
-            self.engine.session.redact.load()
 
     # -- engine events -------------------------------------------------------------------
 
@@ -284,10 +291,12 @@ class CockpitApp(App[int]):
             return
         if self.mode == "drive":
             busy = [s for s in self.running if s != "*"]
-            if busy or "*" in self.running:
-                self.notify(f"wait for {', '.join(busy) or 'the checks'} to finish, or cancel "
-                            "it (c): one stage runs at a time", severity="warning")
+            if busy:
+                self.notify(f"wait for {', '.join(busy)} to finish, or cancel it (c): one "
+                            "stage runs at a time", severity="warning")
                 return
+            if "*" in self.running:  # read-only checks: the run checks its stage itself
+                self.running.pop("*").cancel()
             work: Coroutine[Any, Any, object] = self._drive_stage(stage_id, steal=steal)
         else:
             work = self._check_stage(stage_id)
@@ -328,16 +337,23 @@ class CockpitApp(App[int]):
         stage = self.engine.stage(stage_id)
         state = self.state.stages[stage_id]
         checklist = self.query_one(Checklist)
+        before = {action_id: action.status for action_id, action in state.actions.items()}
         state.status = UiStatus.CHECKING
-        for spec in stage.actions:
-            state.actions[spec.id].status = UiStatus.CHECKING
-            checklist.refresh_item(stage_id, spec.id)
-            result = await self.engine.check_action(stage, spec)
-            self.apply_event(ActionChecked(release=self.engine.release_key, stage=stage_id,
-                                           action=spec.id, result=result))
-            state.status = UiStatus.CHECKING
-        state.status = state.rollup()
-        checklist.refresh_item(stage_id)
+        try:
+            for spec in stage.actions:
+                state.actions[spec.id].status = UiStatus.CHECKING
+                checklist.refresh_item(stage_id, spec.id)
+                result = await self.engine.check_action(stage, spec)
+                self.apply_event(ActionChecked(release=self.engine.release_key, stage=stage_id,
+                                               action=spec.id, result=result))
+                state.status = UiStatus.CHECKING
+        finally:  # cancelled (a run starts): what was not checked shows what it showed
+            for action_id, action in state.actions.items():
+                if action.status is UiStatus.CHECKING:
+                    action.status = before[action_id]
+                    checklist.refresh_item(stage_id, action_id)
+            state.status = state.rollup()
+            checklist.refresh_item(stage_id)
         if self.selected_item and self.selected_item.stage == stage_id:
             self.show_item(self.selected_item, keep_scroll=True)
 

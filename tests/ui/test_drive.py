@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from textual.widgets import Button, Input
@@ -15,7 +19,7 @@ from screens.modals import ChooseModal, ConfirmModal, ManualModal
 from screens.state import UiStatus
 from screens.widgets.checklist import Checklist
 from screens.widgets.log_pane import LogPane
-from tests.ui.helpers import frozen_app, sandbox_app, screen_text, wait_for
+from tests.ui.helpers import SMALL, VERSION, frozen_app, sandbox_app, screen_text, wait_for
 
 SIZE = (120, 36)
 
@@ -161,3 +165,25 @@ async def test_collection_paused_for_start_up_resumes_after_the_first_paint() ->
             await wait_for(pilot, gc.isenabled, what="the collector back on")
     finally:
         gc.enable()
+
+
+async def test_drive_opens_on_where_the_release_stands_and_r_does_not_wait_for_it(
+        sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """A stage done elsewhere (another machine's `cockpit run`) shows as done at start,
+    without a key; pressing r during that start-up check runs the stage at once."""
+    elsewhere = {**os.environ, "COCKPIT_STATE_DIR": str(tmp_path / "other-machine")}
+    done = subprocess.run([sys.executable, "-m", "cockpit.entry", "run", "prepare-branch",
+                           "--version", VERSION, "--yes", "--playbook", str(SMALL)],
+                          capture_output=True, text=True, env=elsewhere, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    app = sandbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: stage_status(app, "prepare-branch") is UiStatus.DONE,
+                       what="prepare-branch shown done without a key")
+    app = sandbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal),
+                       what="the tag stage running (its confirmation)")
+        assert "*" not in app.running
