@@ -2,7 +2,9 @@
 
 Side by side in one run, on one sandbox (100 ms added to every request), for the same
 release state: the checks one after another (concurrency 1) and with the bounded
-concurrency `cockpit status` uses. Reports wall time and request count for each.
+concurrency `cockpit status` uses; then the same two for the TUI's opening check in
+drive mode (headless, clock stopped when the checklist has every result). Reports wall
+time and request count for each.
 
     python bench/status_probe.py [--markdown] [--quick] [--latency-ms 100]
 """
@@ -47,6 +49,28 @@ async def probe(concurrency: int, version: str) -> tuple[float, int]:
     return time.perf_counter() - start, len(rows)
 
 
+async def tui_probe(concurrency: int, version: str) -> tuple[float, int]:
+    """The TUI's opening check (drive mode): from mount to every action checked."""
+    import screens.app
+    from cockpit.cli import make_release
+    from screens.launch import build_app
+
+    screens.app.MAX_CONCURRENT_CHECKS = concurrency
+    playbook = load_playbook()
+    app = build_app(playbook, make_release(playbook, Version.parse(version), "bench"), "drive",
+                    journal=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        start = time.perf_counter()
+        while "*" not in app.running and time.perf_counter() - start < 5:
+            await pilot.pause(0.01)
+        while "*" in app.running:
+            await pilot.pause(0.01)
+        seconds = time.perf_counter() - start
+    checked = sum(1 for stage in app.state.stages.values() for action in stage.actions.values()
+                  if action.reason)
+    return seconds, checked
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--markdown", action="store_true")
@@ -61,9 +85,13 @@ def main() -> int:
         os.environ["COCKPIT_WORKSPACE_DIR"] = str(Path(home) / "work")
         try:
             results = []
-            for label, concurrency in (("one after another", 1), ("bounded concurrency", 16)):
+            for label, concurrency, how in (
+                    ("`cockpit status`, one after another", 1, probe),
+                    ("`cockpit status`, bounded concurrency", 16, probe),
+                    ("TUI opening check, one after another", 1, tui_probe),
+                    ("TUI opening check, bounded concurrency", 16, tui_probe)):
                 before = len(handle.requests())
-                seconds, checks = asyncio.run(probe(concurrency, args.version))
+                seconds, checks = asyncio.run(how(concurrency, args.version))
                 api_requests = len(handle.requests()) - before
                 results.append((label, concurrency, seconds, checks, api_requests))
         finally:

@@ -32,6 +32,10 @@ from cockpit.model import CheckResult, Outcome, Status, Version
 from cockpit.playbook import ActionSpec, Playbook, StageSpec, TemplateError, render, template_values
 from cockpit.prompts import FAILURE_CHOICES, Choose, Confirm, NoAnswer, Prompt, PromptAnswer
 
+MAX_CONCURRENT_CHECKS = 16
+"""Checks in flight at once when a whole release is checked (``cockpit status``, the TUI):
+the state of ~150 actions then costs about the slowest few checks, not their sum."""
+
 
 class UnknownStage(LookupError):
     pass

@@ -10,12 +10,10 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.engine import Engine
+from cockpit.engine import MAX_CONCURRENT_CHECKS, Engine
 from cockpit.journal import Journal
 from cockpit.model import CheckResult, Status
 from cockpit.sync.records import StageRecord
-
-MAX_CONCURRENT_CHECKS = 16
 
 
 @dataclass(frozen=True)

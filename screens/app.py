@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static, Tree
 from textual.worker import Worker, WorkerState
 
-from cockpit.engine import Engine, StageReport
+from cockpit.engine import MAX_CONCURRENT_CHECKS, Engine, StageReport
 from cockpit.entry import resume_collection
 from cockpit.events import ActionChecked, Event, LogLine, StageFinished
 from cockpit.explain import explain_action, stage_overview
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 Mode = Literal["drive", "walkthrough", "shadow"]
 MODES: tuple[Mode, ...] = ("drive", "walkthrough", "shadow")
 _CODE = re.compile(r"```[a-z]*\n(.*?)```", re.DOTALL)
-
-STAGES_CHECKED_AT_ONCE = 4
 
 BANNERS = {
     "walkthrough": "WALKTHROUGH — every action is explained; nothing is executed "
@@ -335,21 +333,27 @@ class CockpitApp(App[int]):
                     severity="information" if good else "warning")
         return report
 
-    async def _check_stage(self, stage_id: str) -> None:
-        """Read-only checks of every action of a stage (never the apply path)."""
+    async def _check_stage(self, stage_id: str, limit: asyncio.Semaphore | None = None) -> None:
+        """Read-only checks of every action of a stage (never the apply path); with
+        ``limit`` shared by every stage, as many at once as it allows, else in order."""
         stage = self.engine.stage(stage_id)
         state = self.state.stages[stage_id]
         checklist = self.query_one(Checklist)
         before = {action_id: action.status for action_id, action in state.actions.items()}
-        state.status = UiStatus.CHECKING
-        try:
-            for spec in stage.actions:
+        slots = limit or asyncio.Semaphore(1)
+
+        async def one(spec: ActionSpec) -> None:
+            async with slots:
                 state.actions[spec.id].status = UiStatus.CHECKING
                 checklist.refresh_item(stage_id, spec.id)
                 result = await self.engine.check_action(stage, spec)
                 self.apply_event(ActionChecked(release=self.engine.release_key, stage=stage_id,
                                                action=spec.id, result=result))
                 state.status = UiStatus.CHECKING
+
+        state.status = UiStatus.CHECKING
+        try:
+            await asyncio.gather(*(one(spec) for spec in stage.actions))
         finally:  # cancelled (a run starts): what was not checked shows what it showed
             for action_id, action in state.actions.items():
                 if action.status is UiStatus.CHECKING:
@@ -361,16 +365,12 @@ class CockpitApp(App[int]):
             self.show_item(self.selected_item, keep_scroll=True)
 
     async def _check_all(self) -> None:
-        """Every stage's checks, a few stages at a time (each stage's actions in order):
-        one after another, the ~100 requests of a whole release took seconds of waiting."""
-        limit = asyncio.Semaphore(STAGES_CHECKED_AT_ONCE)
-
-        async def one(stage_id: str) -> None:
-            async with limit:
-                if stage_id not in self.running:
-                    await self._check_stage(stage_id)
-
-        await asyncio.gather(*(one(stage_id) for stage_id in self.state.stages))
+        """Every check of every stage, as many at once as ``cockpit status`` runs: one
+        after another, the ~100 requests of a whole release took seconds of waiting."""
+        limit = asyncio.Semaphore(MAX_CONCURRENT_CHECKS)
+        await asyncio.gather(*(self._check_stage(stage_id, limit)
+                               for stage_id in self.state.stages
+                               if stage_id not in self.running))
 
     def check_one(self, stage_id: str, action_id: str) -> None:
         async def check() -> CheckResult:

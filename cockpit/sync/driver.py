@@ -19,11 +19,10 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from cockpit.engine import Engine, StageReport
+from cockpit.engine import MAX_CONCURRENT_CHECKS, Engine, StageReport
 from cockpit.journal import Journal
 from cockpit.model import Status
 from cockpit.services.http import ServiceError
-from cockpit.status import MAX_CONCURRENT_CHECKS
 from cockpit.sync.journal import RemoteJournal
 from cockpit.sync.lock import Lease, LeaseLost, Me, StageHeld, StageLock, abandoned, holder
 from cockpit.sync.records import session_memory

@@ -15,10 +15,9 @@ import json
 import sys
 from typing import TextIO
 
-from cockpit.engine import Engine
+from cockpit.engine import MAX_CONCURRENT_CHECKS, Engine
 from cockpit.model import Status
 from cockpit.services.http import RequestRecord
-from cockpit.status import MAX_CONCURRENT_CHECKS
 from cockpit.sync.records import TERMINAL
 from cockpit.sync.shadow import Change, ShadowWatcher
 from cockpit.sync.thread import Thread, locate, sync_client
