@@ -75,8 +75,9 @@ class CockpitApp(App[int]):
         self.clock = clock
         self.shadow_interval = shadow_interval
         self.auto_check = auto_check
-        """Drive mode checks everything once at start, shadow mode at start and then as
-        the journal changes (tests turn it off)."""
+        """Shadow mode checks at start and then as the journal changes (tests turn it
+        off). Drive mode does not: on a release not yet started, read-only checks report
+        "failed" for steps whose earlier stages have not run, which painted it red."""
         self.state = ReleaseState(engine.playbook, clock)
         self.running: dict[str, Worker[object]] = {}
         """Stage id → its worker, while a run (or a check pass) is under way."""
@@ -131,10 +132,7 @@ class CockpitApp(App[int]):
         if self.mode == "shadow" and self.auto_check:
             self.action_check_all()
             self.run_worker(self._follow_journal(), group="shadow")
-        elif self.mode == "drive" and self.auto_check:
-            # Where the release stands (done here, on another machine, or not yet): every
-            # check, read-only, once the screen is up. Running a stage cancels it.
-            self.call_after_refresh(self.action_check_all)
+
 
     def _load_secrets(self) -> None:
         """(worker thread) Look up every token, so the redactor knows them; a missing

@@ -167,10 +167,10 @@ async def test_collection_paused_for_start_up_resumes_after_the_first_paint() ->
         gc.enable()
 
 
-async def test_drive_opens_on_where_the_release_stands_and_r_does_not_wait_for_it(
+async def test_check_all_shows_a_stage_done_elsewhere_and_r_does_not_wait_for_it(
         sandbox: SandboxHandle, tmp_path: Path) -> None:
-    """A stage done elsewhere (another machine's `cockpit run`) shows as done at start,
-    without a key; pressing r during that start-up check runs the stage at once."""
+    """A stage done elsewhere (another machine's `cockpit run`) shows as done after `a`;
+    pressing r while that check runs cancels it and runs the stage at once."""
     elsewhere = {**os.environ, "COCKPIT_STATE_DIR": str(tmp_path / "other-machine")}
     done = subprocess.run([sys.executable, "-m", "cockpit.entry", "run", "prepare-branch",
                            "--version", VERSION, "--yes", "--playbook", str(SMALL)],
@@ -179,11 +179,13 @@ async def test_drive_opens_on_where_the_release_stands_and_r_does_not_wait_for_i
     assert done.returncode == 0, done.stderr
     app = sandbox_app()
     async with app.run_test(size=SIZE) as pilot:
+        assert stage_status(app, "prepare-branch") is UiStatus.PENDING, "no request at start"
+        await pilot.press("a")
         await wait_for(pilot, lambda: stage_status(app, "prepare-branch") is UiStatus.DONE,
-                       what="prepare-branch shown done without a key")
+                       what="prepare-branch shown done")
     app = sandbox_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("down", "r")
+        await pilot.press("a", "down", "r")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal),
                        what="the tag stage running (its confirmation)")
         assert "*" not in app.running
