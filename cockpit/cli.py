@@ -366,6 +366,7 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int
         before = releases_before(version) if getattr(args, "playbook", None) is None else []
     except NotInTheDemoWorld as exc:
         raise BadInput(str(exc)) from None
+    _end_on_hangup()
     with tempfile.TemporaryDirectory(prefix="cockpit-demo-") as home, \
             demo_environment(Path(home)) as demo:
         print(f"sandbox: {demo.base_url} (a local world; nothing leaves this machine)",
@@ -387,6 +388,19 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int
         from screens.launch import launch
 
         return launch(playbook, make_release(playbook, version, "demo"), mode="drive")
+
+
+def _end_on_hangup() -> None:
+    """A closed terminal or a ``kill`` ends the demo like ^C does: its sandbox stops, its
+    throwaway GPG agent is told to exit and its temporary home is removed (by default
+    SIGHUP and SIGTERM end the process on the spot, leaving all three behind)."""
+    import signal
+
+    def end(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, end)
 
 
 def _demo_history(playbook: Playbook, before: list[Version], version: Version,

@@ -9,6 +9,7 @@ sections, the distribution version lists, package.json files and workflows.
 
 from __future__ import annotations
 
+import atexit
 import json
 import secrets
 import shutil
@@ -556,6 +557,8 @@ def copy_seed(dest: Path) -> None:
     with _cache_lock:
         if _cache is None or not (_cache / "world.json").exists():
             tmp = Path(tempfile.mkdtemp(prefix="cockpit-sandbox-seed-"))
+            # One per process, gone with it (every `cockpit demo` used to leave one in /tmp).
+            atexit.register(shutil.rmtree, tmp, ignore_errors=True)
             build_seed(tmp)
             _cache = tmp
     shutil.copytree(_cache, dest, dirs_exist_ok=True)
