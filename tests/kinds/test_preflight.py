@@ -91,6 +91,13 @@ async def test_signing_key_found_and_usable(sandbox: SandboxHandle,  # noqa: F81
     home = tmp_path / "gnupg"
     home.mkdir(mode=0o700)
     monkeypatch.setenv("GNUPGHOME", str(home))
+    try:
+        await _signing_key_found_and_usable()
+    finally:  # the test signature started a gpg-agent for this home: it would outlive us
+        subprocess.run(["gpgconf", "--kill", "gpg-agent"], check=False, capture_output=True)
+
+
+async def _signing_key_found_and_usable() -> None:
     params = {"program": "gpg", "match_email": True, "test_sign": True}
     missing = Run([("k", "preflight.signing-key", params)], "v0.30.0", {"s/k/failed": "abort"})
     report = await missing()
