@@ -366,7 +366,10 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int
         before = releases_before(version) if getattr(args, "playbook", None) is None else []
     except NotInTheDemoWorld as exc:
         raise BadInput(str(exc)) from None
-    _end_on_hangup()
+    if args.headless:
+        # Not for the TUI: after a hangup textual's input thread spins on the dead
+        # terminal and keeps the process alive once the cleanup has run.
+        _end_on_hangup()
     with tempfile.TemporaryDirectory(prefix="cockpit-demo-") as home, \
             demo_environment(Path(home)) as demo:
         print(f"sandbox: {demo.base_url} (a local world; nothing leaves this machine)",
@@ -391,7 +394,7 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int
 
 
 def _end_on_hangup() -> None:
-    """A closed terminal or a ``kill`` ends the demo like ^C does: its sandbox stops, its
+    """A closed terminal or a ``kill`` ends a headless demo like ^C does: its sandbox stops, its
     throwaway GPG agent is told to exit and its temporary home is removed (by default
     SIGHUP and SIGTERM end the process on the spot, leaving all three behind)."""
     import signal
