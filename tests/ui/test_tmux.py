@@ -52,6 +52,14 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
     name = f"cockpit-test-{uuid.uuid4().hex[:8]}"
     session = Tmux(name)
     yield session
+    # Quit as a driver would, so a demo stops its sandbox and GPG agent and removes its
+    # home; killing the session hangs the terminal up, which ends the process on the spot.
+    subprocess.run(["tmux", "send-keys", "-t", name, "Escape", "Escape", "q"],
+                   capture_output=True, check=False)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and subprocess.run(
+            ["tmux", "has-session", "-t", name], capture_output=True, check=False).returncode == 0:
+        time.sleep(0.2)
     subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, check=False)
 
 
