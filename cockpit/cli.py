@@ -362,8 +362,9 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int
     from cockpit.demo import demo_environment
     from cockpit.demo_history import NotInTheDemoWorld, releases_before
 
+    built_in = getattr(args, "playbook", None) is None
     try:  # the built-in playbook's world is seeded: say what it cannot do before starting it
-        before = releases_before(version) if getattr(args, "playbook", None) is None else []
+        before = releases_before(version) if built_in else []
     except NotInTheDemoWorld as exc:
         raise BadInput(str(exc)) from None
     if args.headless:
@@ -374,14 +375,14 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int
             demo_environment(Path(home)) as demo:
         print(f"sandbox: {demo.base_url} (a local world; nothing leaves this machine)",
               file=sys.stderr)
-        if getattr(args, "playbook", None) is None:
+        if built_in:
             code = _demo_history(playbook, before, version, demo, Path(home))
             if code != EXIT_OK:
                 return code
         if args.headless:
             stages = [s.id for s in playbook.stages]
             prompter = _prompter(args)
-            if isinstance(prompter, AnswersPrompter) and getattr(args, "playbook", None) is None:
+            if isinstance(prompter, AnswersPrompter) and built_in:
                 prompter = prompter.with_defaults(_demo_answers())
             code = asyncio.run(_run(playbook, version, stages, prompter))
             if code != EXIT_OK:
@@ -414,13 +415,14 @@ def _demo_history(playbook: Playbook, before: list[Version], version: Version,
 
     from cockpit.demo_history import stand_in_work
 
-    stages = [s.id for s in playbook.stages]
-    for earlier in [*before, version]:
-        done = stand_in_work(demo, earlier)
+    def stand_in(release: Version) -> None:
+        done = stand_in_work(demo, release)
         if done:
-            _say(f"demo, {earlier}: a stand-in maintainer {done}")
-        if earlier == version:
-            return EXIT_OK
+            _say(f"demo, {release}: a stand-in maintainer {done}")
+
+    stages = [s.id for s in playbook.stages]
+    for earlier in before:
+        stand_in(earlier)
         _say(f"demo: {version} follows {earlier}: releasing {earlier} first in this sandbox "
              "(a minute or two)")
         log = home / f"release-{earlier}.log"
@@ -434,6 +436,7 @@ def _demo_history(playbook: Playbook, before: list[Version], version: Version,
                  + "\n".join(tail))
             return code
         _say(f"demo: {earlier} released")
+    stand_in(version)
     return EXIT_OK
 
 

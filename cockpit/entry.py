@@ -32,10 +32,7 @@ def main() -> int:
     gc.disable()
     try:
         from cockpit.cli import main as cli_main
-    except BaseException:
-        gc.enable()
-        raise
-    try:
+
         return cli_main()
     finally:
         gc.enable()

@@ -10,6 +10,7 @@ and the full check runs again. The record is a cache: losing it only costs time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sys
 from pathlib import Path
@@ -20,8 +21,10 @@ import pydantic.version
 import cockpit
 
 
+@functools.cache
 def _code_fingerprint() -> bytes:
-    """What the check's verdict depends on besides the text: the kinds' code and versions."""
+    """What the check's verdict depends on besides the text: the kinds' code and versions
+    (stat-ed once per process: a miss both looks the record up and writes it)."""
     package = Path(__file__).resolve().parent
     parts = [cockpit.__version__, pydantic.version.VERSION, sys.version]
     for source in [package / "playbook.py", *sorted((package / "actions").glob("*.py"))]:

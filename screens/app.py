@@ -133,7 +133,6 @@ class CockpitApp(App[int]):
             self.action_check_all()
             self.run_worker(self._follow_journal(), group="shadow")
 
-
     def _load_secrets(self) -> None:
         """(worker thread) Look up every token, so the redactor knows them; a missing
         keyring is said as a notification, not on the terminal the app draws on."""
