@@ -73,6 +73,26 @@ class EditParams(Params):
 
 @register
 class EditFile(ActionKind):
+    """Replace (or insert around) the first match of a pattern, once, however often it reruns.
+
+    "Done" is decided from the content the edit produces, not from whether the pattern
+    still matches: the file is done when it already *is* the result of this edit, i.e.
+
+    - applying the edit to it changes nothing (a replacement whose result the pattern
+      matches again, e.g. ``version = "[^"]*"`` → ``version = "1.2.0"``), or
+    - it is the edit applied to an earlier version of itself: some match of the pattern
+      sits, at the right offset, inside a copy of that match's replacement text, and
+      putting the bare match back in place of that copy gives a text the edit turns into
+      exactly the current one. That is how an insertion (``^## Unreleased$`` →
+      ``## Unreleased\n\n## v1.2.0``, whose pattern still matches after it) is recognised,
+      wherever the inserted text goes, before or after what the pattern matched.
+
+    Both are checked by applying the edit, so "done" is never a guess. What cannot be
+    recognised is a replacement whose result the pattern no longer matches and that does
+    not contain the matched text (the old text is gone): its check fails with "pattern not
+    found" rather than editing again.
+    """
+
     kind = "git.edit"
     summary = "Edit a file by pattern on a branch, commit and push"
     Params = EditParams
@@ -80,23 +100,46 @@ class EditFile(ActionKind):
 
     def explain(self) -> str:
         p = self.params
+        # A replacement that inserts lines would break the inline code and the shell comment.
+        replacement = repr(p.replacement) if "\n" in p.replacement else p.replacement
         return (
             f"On branch `{p.branch}` of **{p.repo}**, replaces the first match of "
-            f"`{p.pattern}` in `{p.path}` with `{p.replacement}`, commits it as "
-            f"\"{p.message}\" and pushes. If the file already reads that way nothing is "
-            "committed, so a rerun never adds a second commit.\n\n"
+            f"`{p.pattern}` in `{p.path}` with `{replacement}`, commits it as "
+            f"\"{p.message}\" and pushes. The check looks at what the edit produces, not "
+            "at whether the pattern still matches: if the file already reads the way the "
+            "edit leaves it (for an insertion: the inserted text is already there, around "
+            "what the pattern matches), nothing is committed, so a rerun adds no second "
+            "commit. If the pattern is no longer found (the file was changed some other "
+            "way), the check fails and asks you to look rather than guess.\n\n"
             + code_block(
                 f"git checkout -B {p.branch} origin/{p.branch}",
-                f"$EDITOR {p.path}   # set: {p.replacement}",
+                f"$EDITOR {p.path}   # set: {replacement}",
                 f"git commit -am {_quote(p.message)}",
                 f"git push origin {p.branch}",
             )
         )
 
-    def _edited(self, text: str) -> tuple[str, bool]:
-        pattern = re.compile(self.params.pattern, re.MULTILINE)
-        found = pattern.search(text) is not None
-        return pattern.sub(self.params.replacement, text, count=1), found
+    def _pattern(self) -> re.Pattern[str]:
+        return re.compile(self.params.pattern, re.MULTILINE)
+
+    def _edited(self, text: str) -> str:
+        return self._pattern().sub(self.params.replacement, text, count=1)
+
+    def already_edited(self, text: str) -> bool:
+        """Whether ``text`` is what this edit produces (see the class docstring)."""
+        if self._edited(text) == text:
+            return True
+        for match in self._pattern().finditer(text):
+            produced, matched = match.expand(self.params.replacement), match.group(0)
+            offset = produced.find(matched)
+            while 0 <= offset <= match.start():
+                start = match.start() - offset
+                if text.startswith(produced, start):
+                    before = text[:start] + matched + text[start + len(produced):]
+                    if self._edited(before) == text:
+                        return True
+                offset = produced.find(matched, offset + 1)
+        return False
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -106,10 +149,10 @@ class EditFile(ActionKind):
         text = await repo.show_file(f"origin/{p.branch}", p.path)
         if text is None:
             return CheckResult.failed(f"{p.path} does not exist on {p.branch}")
-        edited, found = self._edited(text + "\n")
-        if not found:
+        text += "\n"  # git show's output loses the file's last newline
+        if self._pattern().search(text) is None:
             return CheckResult.failed(f"pattern {p.pattern!r} not found in {p.path} on {p.branch}")
-        if edited == text + "\n":
+        if self.already_edited(text):
             return CheckResult.done(f"{p.path} on {p.branch} already reads {p.replacement!r}")
         return CheckResult.incomplete(f"{p.path} on {p.branch} needs the change")
 
@@ -119,8 +162,7 @@ class EditFile(ActionKind):
         await repo.run("checkout", "-B", p.branch, f"origin/{p.branch}")
         target = repo.workdir / p.path
         text = target.read_text(encoding="utf-8")
-        edited, _ = self._edited(text)
-        target.write_text(edited, encoding="utf-8")
+        target.write_text(self._edited(text), encoding="utf-8")
         await repo.commit_and_push(p.branch, p.message, p.path)
 
 
