@@ -6,7 +6,8 @@ their connections); each action gets a light ``ActionContext`` view of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +24,26 @@ if TYPE_CHECKING:
     from cockpit.services.github import GitHubClient
     from cockpit.services.http import HttpClient, RequestRecord
 
-__all__ = ["CURRENT_ACTION", "ActionContext", "ReadOnlyViolation", "Session", "SymbolicVersion"]
+__all__ = ["CURRENT_ACTION", "ActionContext", "ReadOnlyViolation", "Session", "SymbolicVersion",
+           "acting"]
 
 CURRENT_ACTION: ContextVar[tuple[str, str | None]] = ContextVar("current_action",
                                                                 default=("", None))
-"""(stage, action) being checked or applied in this task: service calls log against it."""
+"""(stage, action) being checked or applied in this task: service calls log against it.
+
+Whatever is shared by every action (HTTP clients, git clones) reads it when it logs, so
+a line is filed under the action of the task that caused it. Set it only with ``acting``:
+a bare ``set`` outlives the action in its task and in every task started from it."""
+
+
+@contextmanager
+def acting(stage: str, action: str | None) -> Iterator[None]:
+    """Within this block, this task (and tasks and threads it starts) acts for ``action``."""
+    token = CURRENT_ACTION.set((stage, action))
+    try:
+        yield
+    finally:
+        CURRENT_ACTION.reset(token)
 
 
 class SymbolicVersion:
@@ -80,6 +96,12 @@ class Session:
         cached = " (304, cached)" if record.from_cache else ""
         self.emit_log(stage, action, f"$ {record.manual}  → {status}{cached}", record.manual)
 
+    def _on_git(self, command: str) -> None:
+        """A git command run in a shared clone: filed under the action running it now."""
+        stage, action = CURRENT_ACTION.get()
+        clean = self.redact(command)
+        self.emit_log(stage, action, "$ " + clean, clean)
+
     def _on_wait(self, seconds: float, reason: str) -> None:
         stage, action = CURRENT_ACTION.get()
         self.emit_log(stage, action, f"waiting {seconds:.0f}s: {reason}", None)
@@ -117,7 +139,8 @@ class Session:
     def version(self) -> Version | SymbolicVersion:
         return self.release.version if self.release else SymbolicVersion()
 
-    def git(self, log: Callable[[str], None]) -> GitWorkspace:
+    def git(self) -> GitWorkspace:
+        """The session's clones, shared by every action (each logs under its own action)."""
         if self._git is None:
             from cockpit.services.git import GitWorkspace  # GitPython costs ~45 ms to import
 
@@ -125,11 +148,10 @@ class Session:
                 Path(self.settings.workspace_dir) / "clones",
                 self.settings.clone_url,
                 find_token("github"),
-                log,
+                self._on_git,
                 self.redact,
                 read_only=self.read_only,
             )
-        self._git.log = log
         return self._git
 
 
@@ -167,7 +189,8 @@ class ActionContext:
 
     async def git(self, repo: str) -> GitRepo:
         """A freshly fetched working clone of ``repo`` (``owner/name``)."""
-        return await self.session.git(self.manual).open(repo)
+        with acting(self.stage_id, self.action_id):
+            return await self.session.git().open(repo)
 
     async def ask(self, prompt: Prompt) -> PromptAnswer:
         return await self.session.prompter.ask(prompt)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from cockpit.actions import REGISTRY, ActionKind
 from cockpit.actions.manual import NotDoneYet
 from cockpit.bus import EventBus
-from cockpit.context import CURRENT_ACTION, ActionContext, ReadOnlyViolation, Session
+from cockpit.context import CURRENT_ACTION, ActionContext, ReadOnlyViolation, Session, acting
 from cockpit.events import (
     ActionApplying,
     ActionChecked,
@@ -146,7 +146,7 @@ class Engine:
         """One read-only check, as a result (errors and missing kinds become results)."""
         if not self.applies(stage, spec):
             return CheckResult.done("does not apply to this release")
-        CURRENT_ACTION.set((stage.id, spec.id))
+        token = CURRENT_ACTION.set((stage.id, spec.id))  # this check's lines are its own
         try:
             action = self.build(stage, spec)
             if action is None:
@@ -157,6 +157,8 @@ class Engine:
             return CheckResult.failed(self.session.redact(str(exc)))
         except Exception as exc:  # a check must never take the engine down
             return CheckResult.failed(self.session.redact(f"{type(exc).__name__}: {exc}"))
+        finally:
+            CURRENT_ACTION.reset(token)
 
     # -- running -----------------------------------------------------------------------
 
@@ -194,8 +196,11 @@ class Engine:
         return ActionReport(stage.id, spec.id, outcome, reason, link)
 
     async def _run_action(self, stage: StageSpec, spec: ActionSpec) -> ActionReport:
+        with acting(stage.id, spec.id):  # what runs for it logs under it, and only that
+            return await self._run_action_acting(stage, spec)
+
+    async def _run_action_acting(self, stage: StageSpec, spec: ActionSpec) -> ActionReport:
         self._prompter.stage, self._prompter.action = stage.id, spec.id
-        CURRENT_ACTION.set((stage.id, spec.id))
         if not self.applies(stage, spec):
             return self._finish(stage, spec, Outcome.NOT_APPLICABLE,
                                 "does not apply to this release")
