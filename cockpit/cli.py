@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from cockpit.sandbox.testing import SandboxHandle
 
 EXIT_OK, EXIT_NEEDS_HUMAN, EXIT_BAD_INPUT = 0, 1, 2
+DEMO_RELEASE = "v0.30.0-rc1"
+"""The release ``cockpit demo`` plays when none is asked for."""
 
 
 class BadInput(Exception):
@@ -41,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cockpit {cockpit.__version__}")
     parser.add_argument("--playbook", type=Path, help="a playbook TOML file (default: Kubo)")
     parser.add_argument("--release", dest="release_version", metavar="V",
-                        help="release version for the TUI, e.g. v0.30.0-rc1")
+                        help="the release to drive, e.g. v0.30.0-rc1")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--shadow", action="store_true",
                       help="watch a release driven elsewhere, read-only")
@@ -51,14 +53,13 @@ def _parser() -> argparse.ArgumentParser:
 
     explain = verbs.add_parser("explain", help="explain the playbook, a stage or an action")
     explain.add_argument("target", nargs="?", help="STAGE or STAGE/ACTION")
-    explain.add_argument("--version", dest="release_version", metavar="V",
-                         help="fill in a concrete version")
+    _release_flag(explain, "fill in a concrete release, e.g. v0.30.0-rc1")
 
     plan = verbs.add_parser("plan", help="list what a release of version V will do")
-    plan.add_argument("--version", dest="release_version", metavar="V", required=True)
+    _release_flag(plan, "the release, e.g. v0.30.0-rc1 (required)")
 
     status = verbs.add_parser("status", help="check every action, read-only")
-    status.add_argument("--version", dest="release_version", metavar="V", required=True)
+    _release_flag(status, "the release, e.g. v0.30.0-rc1 (required)")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.add_argument("--watch", action="store_true",
                         help="follow the release on its tracking issue (read-only) until ^C")
@@ -67,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = verbs.add_parser("run", help="run one stage")
     run.add_argument("stage")
-    run.add_argument("--version", dest="release_version", metavar="V", required=True)
+    _release_flag(run, "the release, e.g. v0.30.0-rc1 (required)")
     run.add_argument("--yes", action="store_true",
                      help="answer every confirmation yes (and every prompt the answers file has not)")
     run.add_argument("--answers", type=Path, help="TOML/JSON file: prompt id → answer")
@@ -81,7 +82,9 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = verbs.add_parser("demo", help="try a whole release against a local sandbox")
     demo.add_argument("--headless", action="store_true", help="no TUI: print the stage log")
-    demo.add_argument("--version", dest="release_version", metavar="V", default="v0.30.0-rc1")
+    _release_flag(demo, f"the release to play (default: {DEMO_RELEASE}); a later one of "
+                  "the v0.30 series (v0.30.0-rc2, v0.30.0, v0.30.1) releases the ones it "
+                  "follows first, headless, in the same sandbox")
     demo.add_argument("--yes", action="store_true", help="answer every confirmation yes")
     demo.add_argument("--answers", type=Path, help="TOML/JSON file: prompt id → answer")
     login, doctor = _add_account_verbs(verbs)
@@ -107,9 +110,18 @@ def _add_account_verbs(verbs: argparse._SubParsersAction[argparse.ArgumentParser
     logout.add_argument("service", choices=SERVICES)
     doctor = verbs.add_parser("doctor", help="check tokens, git identity, signing key, tools, "
                               "clock and rate limit; print the fix for each failure")
-    doctor.add_argument("--version", dest="release_version", metavar="V",
-                        help="check only what this release needs")
+    _release_flag(doctor, "check only what this release needs")
     return login, doctor
+
+
+def _release_flag(sub: argparse.ArgumentParser, help_text: str) -> None:
+    """``--release V``, the same flag on every verb and the TUI. ``--version V`` stays as a
+    hidden alias (it was the flag's name on the verbs; on ``cockpit`` itself ``--version``
+    prints the program's version). SUPPRESS keeps ``cockpit --release V VERB`` working."""
+    sub.add_argument("--release", dest="release_version", metavar="V",
+                     default=argparse.SUPPRESS, help=help_text)
+    sub.add_argument("--version", dest="release_version", default=argparse.SUPPRESS,
+                     help=argparse.SUPPRESS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -136,8 +148,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         from cockpit.sandbox.cli import main as sandbox_main
 
         return sandbox_main(args)
+    if args.verb == "demo" and args.release_version is None:
+        args.release_version = DEMO_RELEASE
     version = Version.parse(args.release_version) if args.release_version else None
     playbook = load_playbook(getattr(args, "playbook", None))
+    # Names are checked here, before any request: a typo costs no network round trip.
+    if args.verb == "explain" and args.target:
+        _check_target(playbook, args.target)
+    if args.verb == "run":
+        _check_target(playbook, args.stage, actions=False)
     if args.verb == "explain":
         return _explain(playbook, args.target, version)
     if args.verb in ("login", "logout"):
@@ -156,7 +175,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.verb is None:
         return _tui(args, playbook, version)
     if version is None:
-        raise BadInput("--version is required")
+        raise BadInput("--release is required: pass --release vX.Y.Z[-rcN]")
     if args.verb == "plan":
         return _plan(playbook, version)
     if args.verb == "status" and args.watch:
@@ -171,7 +190,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_status(playbook, version, as_json=args.json))
     if args.verb == "run":
         prompter = _prompter(args)
-        return asyncio.run(_run(playbook, version, [args.stage], prompter, steal=args.steal))
+        return asyncio.run(_run(playbook, version, [args.stage], prompter, steal=args.steal,
+                                playbook_path=getattr(args, "playbook", None)))
     if args.verb == "demo":
         return _demo(args, playbook, version)
     raise BadInput(f"unknown verb {args.verb}")
@@ -201,7 +221,31 @@ def _git_user() -> str:
     return found.stdout.strip()
 
 
-# -- explain / plan ----------------------------------------------------------------------
+# -- names, explain / plan --------------------------------------------------------------
+
+
+def _check_target(playbook: Playbook, target: str, *, actions: bool = True) -> None:
+    """``STAGE`` (or ``STAGE/ACTION`` where ``actions``) must name one of the playbook's,
+    else BadInput with the closest names: checked before any request is made."""
+    stage_id, slash, action_id = target.partition("/")
+    if slash and not actions:
+        raise BadInput(f"{target!r}: this verb takes a stage, not STAGE/ACTION; "
+                       f"did you mean {stage_id!r}?")
+    stage = playbook.stage(stage_id)
+    if stage is None:
+        raise BadInput(_unknown("stage", stage_id, f"in playbook {playbook.name}",
+                                [s.id for s in playbook.stages]))
+    if action_id and stage.action(action_id) is None:
+        raise BadInput(_unknown("action", action_id, f"in stage {stage_id!r}",
+                                [a.id for a in stage.actions]))
+
+
+def _unknown(what: str, name: str, where: str, known: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"no {what} {name!r} {where}{hint} ({what}s: {', '.join(known)})"
 
 
 def _explain(playbook: Playbook, target: str | None, version: Version | None) -> int:
@@ -212,17 +256,11 @@ def _explain(playbook: Playbook, target: str | None, version: Version | None) ->
         print(explain_playbook(session_engine))
         return EXIT_OK
     stage_id, _, action_id = target.partition("/")
-    try:
-        stage = session_engine.stage(stage_id)
-    except LookupError as exc:
-        raise BadInput(str(exc)) from None
-    if not action_id:
+    stage = session_engine.stage(stage_id)  # the names were checked by _check_target
+    spec = stage.action(action_id) if action_id else None
+    if spec is None:
         print(explain_stage(session_engine, stage))
         return EXIT_OK
-    spec = stage.action(action_id)
-    if spec is None:
-        known = ", ".join(a.id for a in stage.actions)
-        raise BadInput(f"no action {action_id!r} in stage {stage_id!r} (actions: {known})")
     print(explain_action(session_engine, stage, spec))
     return EXIT_OK
 
@@ -273,8 +311,21 @@ async def _status(playbook: Playbook, version: Version, *, as_json: bool) -> int
     return EXIT_OK if not pending else EXIT_NEEDS_HUMAN
 
 
+def rerun_command(stage: str, version: Version, playbook_path: Path | None,
+                  *extra: str) -> str:
+    """The command that reruns ``stage``, with every flag that picks what it acts on: a hint
+    without ``--playbook`` would, pasted, run the built-in playbook's stage of that name."""
+    import shlex
+
+    words = ["cockpit", "run", stage, "--release", str(version)]
+    if playbook_path is not None:
+        words += ["--playbook", str(playbook_path)]
+    return shlex.join([*words, *extra])
+
+
 async def _run(playbook: Playbook, version: Version, stages: list[str],
-               prompter: Prompter, *, steal: bool = False) -> int:
+               prompter: Prompter, *, steal: bool = False,
+               playbook_path: Path | None = None) -> int:
     from cockpit.journal import Journal
     from cockpit.services.http import ServiceError
     from cockpit.sync.driver import LeaseLost, NoTrackingIssue, StageHeld, SyncedRun
@@ -292,9 +343,9 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
         try:
             sync = await SyncedRun.open(engine, _say)
         except NoTrackingIssue as exc:
-            print(f"cockpit: {exc}\nstage {current} stopped: rerun `cockpit run {current} "
-                  f"--version {version}` (it looks again before creating anything).",
-                  file=sys.stderr)
+            print(f"cockpit: {exc}\nstage {current} stopped: rerun "
+                  f"`{rerun_command(current, version, playbook_path)}` (it looks again before "
+                  "creating anything).", file=sys.stderr)
             return EXIT_NEEDS_HUMAN
         if sync is not None:
             await sync.reconcile(journal)
@@ -306,11 +357,13 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
             except LookupError as exc:
                 raise BadInput(str(exc)) from None
             except (StageHeld, LeaseLost) as exc:
-                print(f"cockpit: {exc}", file=sys.stderr)
+                again = rerun_command(stage_id, version, playbook_path)
+                print(f"cockpit: {exc}\nrerun later: `{again}`, or take it over: "
+                      f"`{again} --steal`", file=sys.stderr)
                 return EXIT_NEEDS_HUMAN
             if report.outcome not in (Outcome.DONE, Outcome.NOT_APPLICABLE):
                 print(f"\nstage {stage_id} stopped: {report.reason}\n"
-                      f"Fix it, then rerun `cockpit run {stage_id} --version {version}`: "
+                      f"Fix it, then rerun `{rerun_command(stage_id, version, playbook_path)}`: "
                       "finished actions are checked, not redone.", file=sys.stderr)
                 return EXIT_NEEDS_HUMAN
         if sync is not None:  # "done" only once the journal on the tracking issue says so
@@ -318,9 +371,9 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
             await closing.close()
         return EXIT_OK
     except ServiceError as exc:  # e.g. the journal's thread unreadable: a stop, not a crash
-        print(f"cockpit: {exc}\nstage {current} stopped: nothing is lost, rerun `cockpit run "
-              f"{current} --version {version}` (finished actions are checked, not redone).",
-              file=sys.stderr)
+        print(f"cockpit: {exc}\nstage {current} stopped: nothing is lost, rerun "
+              f"`{rerun_command(current, version, playbook_path)}` (finished actions are "
+              "checked, not redone).", file=sys.stderr)
         return EXIT_NEEDS_HUMAN
     finally:
         if sync is not None:
@@ -384,7 +437,8 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int
             prompter = _prompter(args)
             if isinstance(prompter, AnswersPrompter) and built_in:
                 prompter = prompter.with_defaults(_demo_answers())
-            code = asyncio.run(_run(playbook, version, stages, prompter))
+            code = asyncio.run(_run(playbook, version, stages, prompter,
+                                    playbook_path=getattr(args, "playbook", None)))
             if code != EXIT_OK:
                 _say("the demo's sandbox is discarded when the demo ends: run `cockpit demo` "
                      "again to start over (a real release resumes with the command above)")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cockpit.sandbox.testing import running_sandbox
 from tests.gitworld import make_remote, refs
 
 DATA = Path(__file__).parent / "data"
@@ -96,9 +97,10 @@ def test_run_without_an_answer_exits_1_and_says_how_to_resume(tmp_path: Path) ->
     env = {"COCKPIT_GIT_BASE_URL": (tmp_path / "remotes").as_uri()}
     assert cockpit("run", "prepare-branch", "--playbook", SMALL, "--version", "v1.0.0",
                    env=env).returncode == 0
-    found = cockpit("run", "tag", "--playbook", SMALL, "--version", "v1.0.0", env=env)
+    found = cockpit("run", "tag", "--playbook", SMALL, "--release", "v1.0.0", env=env)
     assert found.returncode == 1
-    assert "cockpit run tag --version v1.0.0" in found.stderr
+    # The hint names the playbook: pasted without it, it would run the built-in one's "tag".
+    assert f"`cockpit run tag --release v1.0.0 --playbook {SMALL}`" in found.stderr
 
 
 def test_every_command_but_the_tui_runs_with_the_collector_on() -> None:
@@ -120,3 +122,36 @@ def test_version_is_answered_without_importing_the_command_line() -> None:
     argparse_answer = subprocess.run([sys.executable, "-m", "cockpit.cli", "--version"],
                                      capture_output=True, text=True, timeout=60, check=True)
     assert found.stdout.splitlines() == [argparse_answer.stdout.strip(), "False False"]
+
+
+def test_unknown_names_exit_2_before_any_request_with_the_closest_name(tmp_path: Path) -> None:
+    with running_sandbox(tmp_path) as sandbox:
+        for args, closest in [(("run", "nosuchstage"), None),
+                              (("run", "prepare-brnch"), "'prepare-branch'"),
+                              (("run", "tag/tag"), "'tag'"),
+                              (("explain", "prepare-branch/set-vers"), "'set-version'"),
+                              (("status", "--json", "--playbook", "nope.toml"), None)]:
+            found = cockpit(*args, "--release", "v0.30.0-rc1", env=sandbox.env)
+            assert found.returncode == 2, found.stderr
+            assert "Traceback" not in found.stderr
+            assert closest is None or f"did you mean {closest}" in found.stderr, found.stderr
+            assert sandbox.requests() == [], f"{args} asked the network first"
+        # The same environment does reach the sandbox once the names are right.
+        assert cockpit("status", "--release", "v0.30.0-rc1", "--json",
+                       env=sandbox.env).returncode in (0, 1)
+        assert sandbox.requests()
+
+
+def test_release_is_one_flag_everywhere_and_version_a_hidden_alias() -> None:
+    demo = cockpit("demo", "--help")
+    assert "--release V" in demo.stdout and "v0.30.0-rc1" in demo.stdout
+    assert "--version" not in demo.stdout
+    for verb in ("explain", "plan", "status", "run", "doctor"):
+        assert "--release" in cockpit(verb, "--help").stdout, verb
+    by_alias = cockpit("plan", "--playbook", SMALL, "--version", "v1.0.0-rc1")
+    by_flag = cockpit("plan", "--playbook", SMALL, "--release", "v1.0.0-rc1")
+    before_verb = cockpit("--release", "v1.0.0-rc1", "plan", "--playbook", SMALL)
+    assert by_flag.returncode == 0 and "v1.0.0-rc1" in by_flag.stdout, by_flag.stderr
+    assert by_alias.stdout == by_flag.stdout == before_verb.stdout
+    missing = cockpit("plan")
+    assert missing.returncode == 2 and "--release" in missing.stderr

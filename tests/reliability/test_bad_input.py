@@ -71,7 +71,7 @@ def test_version_strings(text: str) -> None:
     if valid:
         assert result.code == 0, result.err
         return
-    expected = "--version is required" if text == "" else "is not a release version"
+    expected = "--release is required" if text == "" else "is not a release version"
     assert_bad_input(result.err, result.code, expected)
 
 
