@@ -5,7 +5,9 @@
 #   eval "$(bash .ci/synapse.sh)"     # installs (once) and exports COCKPIT_SYNAPSE_PYTHON
 #
 # Prints exactly one line on stdout, `export COCKPIT_SYNAPSE_PYTHON=<venv>/bin/python`;
-# progress goes to stderr. The venv is reused when it already imports synapse, so a warm
+# progress goes to stderr. It exits non-zero when the install fails; `eval "$(...)"` hides
+# that (eval of nothing succeeds), so a script that needs Synapse captures it first:
+#   env=$(bash .ci/synapse.sh) && eval "$env" The venv is reused when it already imports synapse, so a warm
 # run costs a fraction of a second. The test fixture (tests/services/conftest.py) writes
 # its own homeserver.yaml (sqlite, 127.0.0.1 on a free port, `trusted_key_servers: []`,
 # no federation listener, registration only via the shared-secret admin API) and starts
@@ -31,7 +33,10 @@ if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import synapse' 2>/dev/nu
 else
     log "creating $venv with $req (a few minutes the first time)"
     rm -rf "$venv"
-    "$base" -m venv "$venv"
+    if ! "$base" -m venv "$venv" >&2; then
+        log "$base -m venv failed (on Debian/Ubuntu: apt-get install python3-venv)"
+        exit 1
+    fi
     if ! { "$venv/bin/python" -m pip install --upgrade pip \
            && "$venv/bin/python" -m pip install "$req"; } >"$cache/synapse-pip.log" 2>&1; then
         tail -n 40 "$cache/synapse-pip.log" >&2

@@ -19,11 +19,16 @@ import pytest
 from tests.services.synapse_server import SETUP_HINT, Synapse, config_yaml, free_port
 
 
+def in_ci() -> bool:
+    """``CI`` as CI services set it: GitHub and GitLab say ``true``, others ``1`` or ``yes``."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
 @pytest.fixture(scope="session")
 def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synapse]:
     python = os.environ.get("COCKPIT_SYNAPSE_PYTHON")
     if not python:
-        if os.environ.get("CI") == "true":
+        if in_ci():
             pytest.fail(f"COCKPIT_SYNAPSE_PYTHON is not set in CI: {SETUP_HINT}")
         pytest.skip(f"no Synapse: COCKPIT_SYNAPSE_PYTHON is not set ({SETUP_HINT})")
     directory = tmp_path_factory.mktemp("synapse")
