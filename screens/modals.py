@@ -1,20 +1,29 @@
 """Modal dialogs: the four prompt kinds, the error dialog and the help screen.
 
-Every prompt modal hands its answer to ``on_answer`` (the prompter's future) and then
-closes, except the manual one: after Done it stays open until the action's check has
-run, and says whether it passed.
+Every prompt dialog has the same three parts, so it fits a terminal of 80x24: the full
+title (wrapped, never cut), a body that scrolls (the message, the details, the link), and
+a row of buttons that is always visible. Each button names its key. Nothing is answered
+by Enter alone: the dialog opens with its body focused (arrows scroll it), so an answer
+is a button's key, a click, or Enter on a button the human moved to (Tab). Escape is the
+answer that changes nothing (No, Not yet, Abort).
+
+Every prompt dialog hands its answer to ``on_answer`` (the prompter's future) and closes.
+The manual one closes once the action's check after Done has run, and says in a
+notification whether it passed; a check that did not pass is followed by the engine's
+"what now?" prompt, so no verdict dialog is left behind for the next prompt to cover.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Markdown, OptionList, Static, TextArea
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Input, Label, Markdown, Static, TextArea
 
 from cockpit.model import CheckResult, Status
 from cockpit.prompts import Choose, Confirm, Manual, Prompt, PromptAnswer, TextInput
@@ -23,48 +32,159 @@ AnswerFn = Callable[[PromptAnswer], None]
 Verify = Callable[[], Awaitable[CheckResult]]
 
 
+def keyed(label: str, key: str, *, id: str, variant: str = "default",
+          disabled: bool = False) -> Button:
+    """A button whose label names the key that presses it: ``Done (d)``."""
+    return Button(f"{label} ({key})", id=id, variant=variant,  # type: ignore[arg-type]
+                  disabled=disabled)
+
+
+def fit_body(screen: Screen[Any]) -> None:
+    """Give the dialog's scrolling body what the screen has left once the title, the
+    controls and the buttons are laid out, so those stay visible down to 80x24.
+
+    CSS cannot say it: a ``1fr`` body in an auto-height dialog takes the dialog's maximum
+    height, and a body docked against the buttons hides its last lines under them.
+    """
+    dialog = screen.query_one(".dialog")
+    body = screen.query_one(".modal-body")
+    fixed = sum(child.outer_size.height for child in dialog.children
+                if child is not body and child.display)
+    room = screen.size.height - dialog.styles.gutter.height - fixed
+    body.styles.max_height = max(3, room)
+
+
 class PromptModal(ModalScreen[PromptAnswer | None]):
-    """Base: a titled dialog for one prompt; Escape answers no / not yet."""
+    """Base: title, scrolling body, fixed controls and buttons for one prompt."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = ""
+    """Nothing is focused by Textual: ``on_mount`` focuses the body (or the text field)."""
+    kind = ""
 
     def __init__(self, prompt: Prompt, on_answer: AnswerFn) -> None:
         super().__init__(classes="prompt-modal")
         self.prompt = prompt
         self.on_answer = on_answer
+        self.keys: dict[str, str] = {}
+        """Key → id of the button it presses."""
+        self.answered: PromptAnswer | None = None
+        self.on_closed: Callable[[], None] | None = None
+        """Called once the dialog has left the screen (the prompter's next prompt may show)."""
+        self._withdrawn = False
 
-    def header(self) -> ComposeResult:
-        yield Label(self.prompt.title, classes="modal-title")
-        yield Static(self.prompt.message, classes="modal-message", markup=False)
-        yield Label(f"prompt {self.prompt.id}", classes="modal-id")
+    def compose(self) -> ComposeResult:
+        with Vertical(classes=f"dialog {self.kind}"):
+            yield Static(self.prompt.title, classes="modal-title", markup=False)
+            with VerticalScroll(classes="modal-body"):
+                yield Static(self.prompt.message, classes="modal-message", markup=False)
+                yield from self.body()
+                yield Label(f"prompt {self.prompt.id}", classes="modal-id")
+            with Vertical(classes="modal-controls"):
+                yield from self.controls()
+            with Horizontal(classes="buttons"):
+                yield from self.buttons()
 
-    def answer(self, value: bool | str, note: str = "") -> None:
-        result = PromptAnswer(value=value, note=note)
+    def body(self) -> ComposeResult:
+        """What scrolls: details, instructions, text to copy, the link."""
+        yield from ()
+
+    def controls(self) -> ComposeResult:
+        """What stays visible above the buttons: a field to type in, a verdict."""
+        yield from ()
+
+    def buttons(self) -> Iterable[Button]:
+        return ()
+
+    def key(self, key: str, button: Button) -> Button:
+        assert button.id is not None
+        self.keys[key] = button.id
+        return button
+
+    def on_mount(self) -> None:
+        self.prepare()
+
+    def prepare(self) -> None:
+        """Set the dialog up once mounted: what shows, what has focus (a plain method:
+        Textual calls ``on_mount`` of every class in the hierarchy)."""
+        self.focus_body()
+
+    def focus_body(self) -> None:
+        self.query_one(".modal-body").focus()
+
+    def on_resize(self) -> None:
+        self.refit()
+
+    def refit(self) -> None:
+        """Fit the body again once the layout settles (after a resize, or after a control
+        showed or hid)."""
+        self.call_after_refresh(fit_body, self)
+
+    def on_key(self, event: events.Key) -> None:
+        """A button's key presses it, unless a text field has the key."""
+        target = self.keys.get(event.key)
+        if target is None or isinstance(self.focused, Input):
+            return
+        button = self.query_one(f"#{target}", Button)
+        if button.display and not button.disabled:
+            event.stop()
+            button.press()
+
+    def answer(self, value: bool | str, note: str = "", *, close: bool = True) -> None:
+        if self.answered is not None:
+            return
+        self.answered = result = PromptAnswer(value=value, note=note)
         self.on_answer(result)
-        self.dismiss(result)
+        if close:
+            self.dismiss(result)
 
     def action_cancel(self) -> None:
         self.answer(False)
+
+    def withdraw(self) -> None:
+        """The question is no longer asked (its stage was cancelled): close, now or as
+        soon as this dialog is on top again."""
+        if self.is_current:
+            self.dismiss(None)
+        else:
+            self._withdrawn = True
+
+    def on_screen_resume(self) -> None:
+        if self._withdrawn:
+            self.dismiss(None)
+
+    def on_unmount(self) -> None:
+        if self.on_closed is not None:
+            self.on_closed()
 
 
 class ConfirmModal(PromptModal):
     """Yes/no about one exact thing; dangerous steps need the confirmation typed."""
 
     prompt: Confirm
+    kind = "confirm"
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog confirm"):
-            yield from self.header()
-            if self.prompt.detail:
-                yield Static(self.prompt.detail, classes="modal-detail", markup=False)
-            typed = self.prompt.typed_confirmation
-            if typed:
-                yield Label(f"Type {typed} to go ahead:", classes="modal-hint")
-                yield Input(placeholder=typed, id="typed")
-            with Horizontal(classes="buttons"):
-                yield Button("Yes, go ahead", id="yes", variant="error" if typed else "primary",
-                             disabled=bool(typed))
-                yield Button("No", id="no")
+    def body(self) -> ComposeResult:
+        if self.prompt.detail:
+            yield Static(self.prompt.detail, classes="modal-detail", markup=False)
+
+    def controls(self) -> ComposeResult:
+        typed = self.prompt.typed_confirmation
+        if typed:
+            yield Label(f"Type {typed} to go ahead:", classes="modal-hint")
+            yield Input(placeholder=typed, id="typed")
+
+    def buttons(self) -> Iterable[Button]:
+        typed = bool(self.prompt.typed_confirmation)
+        yield self.key("y", keyed("Yes, go ahead", "y", id="yes",
+                                  variant="error" if typed else "primary", disabled=typed))
+        yield self.key("n", keyed("No", "n", id="no"))
+
+    def prepare(self) -> None:
+        if self.prompt.typed_confirmation:
+            self.query_one("#typed", Input).focus()
+        else:
+            self.focus_body()
 
     @on(Input.Changed, "#typed")
     def _typed(self, event: Input.Changed) -> None:
@@ -73,8 +193,11 @@ class ConfirmModal(PromptModal):
 
     @on(Input.Submitted, "#typed")
     def _typed_enter(self, event: Input.Submitted) -> None:
-        if event.value.strip() == self.prompt.typed_confirmation:
-            self.answer(True)
+        """Enter after the typed confirmation moves to "Yes" (one more Enter or y says it);
+        it never answers by itself."""
+        yes = self.query_one("#yes", Button)
+        if not yes.disabled:
+            yes.focus()
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:
@@ -86,30 +209,35 @@ class ConfirmModal(PromptModal):
 
 
 class ChooseModal(PromptModal):
-    """Pick one of a list; "skip" asks for a reason first."""
+    """Pick one of a list, each choice a button with its key; "skip" asks why first."""
 
     prompt: Choose
+    kind = "choose"
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog choose"):
-            yield from self.header()
-            yield OptionList(*self.prompt.choices, id="choices")
-            yield Input(placeholder="why? (a skip needs a reason)", id="note")
+    def controls(self) -> ComposeResult:
+        yield Input(placeholder="why skip? (a skip needs a reason; Enter to skip)", id="note")
 
-    def on_mount(self) -> None:
+    def buttons(self) -> Iterable[Button]:
+        keys = choice_keys(self.prompt.choices)
+        for number, (choice, key) in enumerate(zip(self.prompt.choices, keys, strict=True)):
+            variant = "error" if choice == "abort" else "default"
+            yield self.key(key, keyed(choice, key, id=f"choice-{number}", variant=variant))
+
+    def prepare(self) -> None:
         self.query_one("#note", Input).display = False
-        options = self.query_one("#choices", OptionList)
-        if self.prompt.default in self.prompt.choices:
-            options.highlighted = self.prompt.choices.index(self.prompt.default)
-        options.focus()
+        if not _fits(self.prompt.choices, self.app.size.width - 10):
+            self.query_one(".buttons").add_class("stacked")
+        self.focus_body()
 
-    @on(OptionList.OptionSelected, "#choices")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        choice = self.prompt.choices[event.option_index]
+    @on(Button.Pressed, ".buttons Button")
+    def _picked(self, event: Button.Pressed) -> None:
+        assert event.button.id is not None
+        choice = self.prompt.choices[int(event.button.id.removeprefix("choice-"))]
         if choice == "skip":
             note = self.query_one("#note", Input)
             note.display = True
             note.focus()
+            self.refit()
             return
         self.answer(choice)
 
@@ -119,20 +247,46 @@ class ChooseModal(PromptModal):
             self.answer("skip", event.value.strip())
 
     def action_cancel(self) -> None:
-        self.answer("abort" if "abort" in self.prompt.choices else self.prompt.choices[-1])
+        note = self.query_one("#note", Input)
+        if note.display:
+            note.display = False
+            self.focus_body()
+            self.refit()
+        elif "abort" in self.prompt.choices:
+            self.answer("abort")
+        else:
+            self.notify("pick one of the choices (each button names its key)")
+
+
+def choice_keys(choices: list[str]) -> list[str]:
+    """Each choice's key: its first letter when no other choice starts with it, else its
+    number (1-9)."""
+    firsts = [choice[:1].lower() for choice in choices]
+    return [first if first.isalpha() and firsts.count(first) == 1 else str(number)
+            for number, first in enumerate(firsts, 1)]
+
+
+def _fits(labels: list[str], width: int) -> bool:
+    """Whether the labels' buttons fit on one row of ``width`` cells."""
+    return sum(max(len(label) + 8, 16) + 1 for label in labels) <= width
 
 
 class TextModal(PromptModal):
-    prompt: TextInput
+    """A line of text; Enter in the field submits what was typed there."""
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog text"):
-            yield from self.header()
-            yield Input(value=self.prompt.default, id="text")
-            yield Label("", id="text-error", classes="modal-error")
-            with Horizontal(classes="buttons"):
-                yield Button("OK", id="ok", variant="primary")
-                yield Button("Cancel", id="cancel")
+    prompt: TextInput
+    kind = "text"
+
+    def controls(self) -> ComposeResult:
+        yield Input(value=self.prompt.default, id="text")
+        yield Label("", id="text-error", classes="modal-error")
+
+    def buttons(self) -> Iterable[Button]:
+        yield keyed("OK", "Enter", id="ok", variant="primary")
+        yield keyed("Cancel", "Esc", id="cancel")
+
+    def prepare(self) -> None:
+        self.query_one("#text", Input).focus()
 
     def _submit(self) -> None:
         value = self.query_one("#text", Input).value.strip()
@@ -155,81 +309,81 @@ class ManualModal(PromptModal):
     """Do this by hand: instructions, copyable text, a link; Done / Not yet.
 
     After Done the answer goes to the engine, which checks the action again;
-    ``verify`` waits for that check and the dialog shows whether it passed.
+    ``verify`` waits for that check, then the dialog closes and a notification says
+    whether the check passed.
     """
 
     prompt: Manual
-    BINDINGS = [Binding("escape", "cancel", "Not yet"), Binding("y", "copy", "Copy text")]
+    kind = "manual"
+    BINDINGS = [Binding("escape", "cancel", "Not yet")]
 
     def __init__(self, prompt: Manual, on_answer: AnswerFn, verify: Verify | None) -> None:
         super().__init__(prompt, on_answer)
         self.verify = verify
         self.result: CheckResult | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog manual"):
-            yield from self.header()
-            with VerticalScroll(classes="manual-body"):
-                yield Markdown(self.prompt.instructions, classes="manual-instructions")
-                if self.prompt.copy_text:
-                    yield Label("Text to copy (y copies it):", classes="modal-hint")
-                    yield TextArea(self.prompt.copy_text, read_only=True, id="copy-text",
-                                   soft_wrap=True)
-                if self.prompt.link:
-                    yield Static(f"Where: {self.prompt.link}", classes="modal-link",
-                                 markup=False)
-            yield Static("", id="verdict", markup=False)
-            with Horizontal(classes="buttons"):
-                yield Button("Done", id="done", variant="success")
-                yield Button("Not yet", id="not-yet")
-                yield Button("Close", id="close", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#close", Button).display = False
-        self.query_one("#done", Button).focus()
-
-    def action_copy(self) -> None:
+    def body(self) -> ComposeResult:
+        yield Markdown(self.prompt.instructions, classes="manual-instructions")
         if self.prompt.copy_text:
-            self.app.copy_to_clipboard(self.prompt.copy_text)
-            self.notify("copied to the clipboard")
+            yield Label("Text to copy (y copies it):", classes="modal-hint")
+            yield TextArea(self.prompt.copy_text, read_only=True, id="copy-text",
+                           soft_wrap=True)
+        if self.prompt.link:
+            yield Static(f"Where: {self.prompt.link}", classes="modal-link", markup=False)
+
+    def controls(self) -> ComposeResult:
+        yield Static("", id="verdict", markup=False)
+
+    def buttons(self) -> Iterable[Button]:
+        yield self.key("d", keyed("Done", "d", id="done", variant="success"))
+        yield self.key("n", keyed("Not yet", "n", id="not-yet"))
+        if self.prompt.copy_text:
+            yield self.key("y", keyed("Copy text", "y", id="copy"))
+
+    def prepare(self) -> None:
+        self.query_one("#verdict").display = False
+        self.focus_body()
+
+    @on(Button.Pressed, "#copy")
+    def _copy(self) -> None:
+        self.app.copy_to_clipboard(self.prompt.copy_text)
+        self.notify("sent the text to the terminal's clipboard (OSC 52; some terminals "
+                    "ignore it: select it in the box instead)")
 
     @on(Button.Pressed, "#not-yet")
     def _not_yet(self) -> None:
         self.answer(False)
 
-    @on(Button.Pressed, "#close")
-    def _close(self) -> None:
-        self.dismiss(PromptAnswer(value=True))
-
     def action_cancel(self) -> None:
-        if self.query_one("#close", Button).display:
-            self._close()
-        else:
+        if self.answered is None:
             self.answer(False)
 
     @on(Button.Pressed, "#done")
     def _done(self) -> None:
-        self.on_answer(PromptAnswer(value=True))
-        for button in ("#done", "#not-yet"):
-            self.query_one(button, Button).display = False
         if self.verify is None:
-            self.dismiss(PromptAnswer(value=True))
+            self.answer(True)
             return
-        self.query_one("#verdict", Static).update("Checking the action…")
+        self.answer(True, close=False)
+        self.query_one(".buttons").display = False
+        verdict = self.query_one("#verdict", Static)
+        verdict.update("Checking the action…")
+        verdict.display = True
+        self.refit()
         self._verify()
 
     @work(exclusive=True, group="verify")
     async def _verify(self) -> None:
         assert self.verify is not None
         self.result = result = await self.verify()
-        verdict = self.query_one("#verdict", Static)
-        passed = result.status is Status.DONE
-        verdict.update(("✔ Check passed: " if passed else "✘ Check did not pass: ") + result.reason)
-        verdict.set_class(passed, "passed")
-        verdict.set_class(not passed, "not-passed")
-        close = self.query_one("#close", Button)
-        close.display = True
-        close.focus()
+        if result.status is Status.DONE:
+            self.app.notify(f"✔ Check passed: {result.reason}", title=self.prompt.title)
+        else:
+            self.app.notify(f"✘ Check did not pass: {result.reason}", title=self.prompt.title,
+                            severity="error")
+        if self.is_current:
+            self.dismiss(PromptAnswer(value=True))
+        else:
+            self._withdrawn = True
 
 
 def modal_for(prompt: Prompt, on_answer: AnswerFn, verify: Verify | None = None) -> PromptModal:
@@ -243,7 +397,8 @@ def modal_for(prompt: Prompt, on_answer: AnswerFn, verify: Verify | None = None)
 
 
 class ErrorModal(ModalScreen[None]):
-    """What failed, why, and how to resume. Never a traceback."""
+    """What failed, why, and how to resume. Never a traceback. Informational, so Enter
+    (the safe default) closes it."""
 
     BINDINGS = [Binding("escape", "close", "Close"), Binding("enter", "close", "Close")]
 
@@ -253,15 +408,19 @@ class ErrorModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog error"):
-            yield Label("Something failed", classes="modal-title")
-            yield Label("What failed", classes="modal-hint")
-            yield Static(self.what, markup=False, id="error-what")
-            yield Label("Why", classes="modal-hint")
-            yield Static(self.why, markup=False, id="error-why")
-            yield Label("How to resume", classes="modal-hint")
-            yield Static(self.resume, markup=False, id="error-resume")
+            yield Static("Something failed", classes="modal-title")
+            with VerticalScroll(classes="modal-body"):
+                yield Label("What failed", classes="modal-hint")
+                yield Static(self.what, markup=False, id="error-what")
+                yield Label("Why", classes="modal-hint")
+                yield Static(self.why, markup=False, id="error-why")
+                yield Label("How to resume", classes="modal-hint")
+                yield Static(self.resume, markup=False, id="error-resume")
             with Horizontal(classes="buttons"):
-                yield Button("Close", id="close", variant="primary")
+                yield keyed("Close", "Enter", id="close", variant="primary")
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(fit_body, self)
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -1,12 +1,17 @@
-"""``ModalPrompter``: the engine's Prompter, answered by modal dialogs.
+"""``ModalPrompter``: the engine's Prompter, answered by modal dialogs, one at a time.
 
-The engine runs in an async worker on the app's loop and awaits ``ask``; ``ask``
-pushes the modal for the prompt's kind and awaits a future the modal resolves.
+The engine runs in async workers on the app's loop and awaits ``ask``; ``ask`` waits
+for its turn, pushes the modal for the prompt's kind and awaits a future the modal
+resolves. The turn passes on when the dialog has left the screen, not when it is
+answered: a manual step's dialog stays until the check after Done has run, and the
+engine's next question (retry / skip / abort, say) must not open on top of it. Two
+stages asking at once get their dialogs in the order they asked.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from cockpit.events import ActionChecked, ActionFinished, Event, StageFinished
@@ -24,12 +29,33 @@ class ModalPrompter:
         self.app = app
         """Set by the app once it exists (the engine is built first)."""
         self._verifying: dict[tuple[str, str], asyncio.Future[CheckResult]] = {}
+        self._turn = asyncio.Lock()
+        """Held from a dialog's opening until it has left the screen."""
+        self.waiting = 0
+        """Prompts asked and not shown yet (waiting for the dialog before them)."""
 
     async def ask(self, prompt: Prompt) -> PromptAnswer:
-        from screens.modals import modal_for
-
         if self.app is None:
             raise RuntimeError("ModalPrompter used before the app started")
+        self.waiting += 1
+        try:
+            await self._turn.acquire()
+        finally:
+            self.waiting -= 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self._turn.release()
+
+        return await self._show(prompt, release)
+
+    async def _show(self, prompt: Prompt, release: Callable[[], None]) -> PromptAnswer:
+        from screens.modals import modal_for  # the modals import Markdown and TextArea
+
+        assert self.app is not None
         loop = asyncio.get_running_loop()
         answered: asyncio.Future[PromptAnswer] = loop.create_future()
 
@@ -47,13 +73,17 @@ class ModalPrompter:
             async def verify() -> CheckResult:
                 return await waiting
 
-        screen = modal_for(prompt, on_answer, verify)
-        await self.app.push_screen(screen)
+        try:
+            screen = modal_for(prompt, on_answer, verify)
+            screen.on_closed = release  # the next dialog's turn comes when this one is gone
+            self.app.push_screen(screen)
+        except BaseException:
+            release()
+            raise
         try:
             return await answered
         except asyncio.CancelledError:
-            if screen.is_current:
-                screen.dismiss(None)
+            screen.withdraw()
             raise
 
     def observe(self, event: Event) -> None:
