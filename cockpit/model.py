@@ -199,6 +199,10 @@ class Outcome(StrEnum):
     NOT_APPLICABLE = "not_applicable"
     FAILED = "failed"
     ABORTED = "aborted"
+    """The driver stopped the stage after a failure (a failure, said so)."""
+    CANCELLED = "cancelled"
+    """The run was interrupted (c, q, a hang-up) before it could finish: nothing wrong
+    was found; rerun to resume."""
     NEEDS_HUMAN = "needs_human"
 
 

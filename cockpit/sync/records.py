@@ -25,13 +25,14 @@ from cockpit.events import (
     StageStarted,
 )
 from cockpit.model import Outcome
+from cockpit.states import GLYPHS, journal_state, outcome_words
 
 R = TypeVar("R", bound=BaseModel)
 
 StageStatus = Literal["running", "done", "skipped", "not_applicable", "failed", "aborted",
-                      "needs_human"]
+                      "needs_human", "cancelled"]
 TERMINAL: frozenset[str] = frozenset({"done", "skipped", "not_applicable", "failed", "aborted",
-                                      "needs_human"})
+                                      "needs_human", "cancelled"})
 LOG_EXCERPT_LINES = 8
 """Log lines kept per stage record: enough to see what happened, small enough to edit."""
 LINE_LIMIT = 200
@@ -166,10 +167,9 @@ def _clock(at: datetime | None) -> str:
 
 def render_record(record: StageRecord) -> str:
     """The comment: a summary people read, then the marker cockpits read."""
-    glyph = {"running": "▶", "done": "✔", "skipped": "↷", "not_applicable": "↷"}.get(
-        record.status, "✘")
-    lines = [f"**cockpit** · `{record.release}` · stage **{record.stage}**: {glyph} "
-             f"{record.status.replace('_', ' ')}",
+    state = journal_state(record.status)
+    lines = [f"**cockpit** · `{record.release}` · stage **{record.stage}**: "
+             f"{GLYPHS[state][0]} {outcome_words(record.status)}",
              "",
              f"Driver: {record.by} · started {_clock(record.started)}"
              + (f" · finished {_clock(record.finished)}" if record.finished else "")
@@ -180,7 +180,7 @@ def render_record(record: StageRecord) -> str:
         for a in record.actions:
             reason = a.reason.replace("|", "\\|").replace("\n", " ")[:LINE_LIMIT]
             link = f" ([link]({a.link}))" if a.link else ""
-            lines.append(f"| {a.action} | {a.outcome.value} | {reason}{link} |")
+            lines.append(f"| {a.action} | {outcome_words(a.outcome)} | {reason}{link} |")
     if record.log:
         lines += ["", "<details><summary>log excerpt</summary>", "", "```",
                   *(line.replace("```", "'''") for line in record.log), "```", "",

@@ -1,0 +1,87 @@
+"""The one state model: what each combination of facts shows, in playbook order."""
+
+from __future__ import annotations
+
+from cockpit.model import CheckResult, Outcome
+from cockpit.states import ActionFacts, StageFacts, State, derive, outcome_words
+
+ORDER = [("one", ["a", "b"]), ("two", ["c", "d"]), ("three", ["e"])]
+TITLES = {"one": "1. One", "two": "2. Two", "three": "3. Three"}
+
+
+def checked(**results: CheckResult) -> dict[tuple[str, str], ActionFacts]:
+    stage_of = {a: s for s, actions in ORDER for a in actions}
+    facts: dict[tuple[str, str], ActionFacts] = {}
+    for action, result in results.items():
+        facts[(stage_of[action], action)] = each = ActionFacts()
+        each.saw_check(result)
+    return facts
+
+
+def test_a_fresh_release_shows_the_first_stage_to_do_and_the_rest_blocked_never_failed() -> None:
+    facts = checked(a=CheckResult.incomplete("no tracking issue yet"),
+                    b=CheckResult.failed("no issue 'Release v0.30.0'"),
+                    c=CheckResult.failed("no branch release-v0.30.0"),
+                    d=CheckResult.in_progress("waiting for a workflow run"),
+                    e=CheckResult.incomplete("no tag"))
+    out = derive(ORDER, facts, titles=TITLES)
+    assert out.actions[("one", "a")].state is State.TO_DO
+    assert out.actions[("one", "b")].state is State.BLOCKED
+    assert out.actions[("one", "b")].blocked_by == "a"
+    assert out.stages["one"].state is State.TO_DO
+    for key in [("two", "c"), ("two", "d"), ("three", "e")]:
+        assert out.actions[key].state is State.BLOCKED
+        assert out.actions[key].blocked_by == "1. One"
+    assert out.stages["two"].state is State.BLOCKED
+    assert out.stages["two"].sentence() == "blocked — waits on 1. One"
+    assert not any(v.state is State.FAILED for v in [*out.actions.values(), *out.stages.values()])
+    assert out.next_stage() == "one" and out.progress() == (0, 3)
+
+
+def test_a_check_that_fails_when_everything_before_is_done_is_a_failure() -> None:
+    facts = checked(a=CheckResult.done("ok"), b=CheckResult.done("ok"),
+                    c=CheckResult.failed("tag points at the wrong commit"))
+    out = derive(ORDER, facts, titles=TITLES)
+    assert out.stages["one"].state is State.DONE
+    assert out.actions[("two", "c")].state is State.FAILED
+    assert out.stages["two"].state is State.FAILED
+    assert "wrong commit" in out.stages["two"].reason
+    assert out.stages["three"].state is State.BLOCKED
+
+
+def test_a_run_that_failed_stays_failed_even_out_of_order() -> None:
+    facts = checked(a=CheckResult.incomplete("x"))
+    facts[("two", "c")] = ActionFacts()
+    facts[("two", "c")].saw_outcome(Outcome.FAILED, "push rejected")
+    out = derive(ORDER, facts, titles=TITLES)
+    assert out.actions[("two", "c")].state is State.FAILED
+
+
+def test_not_applicable_is_known_before_any_check_and_never_blocks() -> None:
+    facts = {("two", "c"): ActionFacts(applicable=False), ("two", "d"): ActionFacts(applicable=False)}
+    facts.update(checked(a=CheckResult.done("ok"), b=CheckResult.done("ok")))
+    out = derive(ORDER, facts, {"two": StageFacts(applicable=False)}, TITLES)
+    assert out.stages["two"].state is State.NOT_APPLICABLE
+    assert out.stages["three"].state is State.TO_DO, "a stage that does not apply blocks nothing"
+    assert out.progress() == (1, 2)
+
+
+def test_live_held_cancelled_and_journal_states() -> None:
+    facts = checked(a=CheckResult.done("ok"), b=CheckResult.done("ok"))
+    facts[("one", "a")].saw_outcome(Outcome.DONE, "issue #1", by="alice@vm")
+    stages = {"two": StageFacts(held_by="bob@laptop until 14:05"),
+              "three": StageFacts(outcome=State.CANCELLED, reason="cancelled by bob@laptop")}
+    out = derive(ORDER, facts, stages, TITLES)
+    assert out.actions[("one", "a")].sentence().startswith("done — by alice@vm")
+    assert out.stages["two"].state is State.HELD
+    assert out.stages["three"].state is State.CANCELLED
+    facts[("two", "c")] = ActionFacts(live=State.WAITING, reason="CI running")
+    out = derive(ORDER, facts, {"two": StageFacts(live=State.WAITING)}, TITLES)
+    assert out.actions[("two", "c")].state is State.WAITING
+    assert out.stages["two"].state is State.WAITING
+
+
+def test_outcomes_are_said_in_words() -> None:
+    assert outcome_words(Outcome.NEEDS_HUMAN) == "needs you"
+    assert outcome_words("not_applicable") == "not applicable"
+    assert outcome_words(Outcome.CANCELLED) == "cancelled"
