@@ -60,7 +60,6 @@ def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHand
             # Tokens come from the sandbox's environment only: a driver's real tokens in
             # the system keyring must never be sent to (or shown by) the sandbox.
             "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-            "COCKPIT_BLOG_URL": handle.base_url + "/blog",
             "COCKPIT_STATE_DIR": str(home / "state"),
             "COCKPIT_WORKSPACE_DIR": str(home / "work"),
             "COCKPIT_DRIVER": os.environ.get("COCKPIT_DRIVER", "demo"),

@@ -43,11 +43,21 @@ class Settings(BaseSettings):
     github_api_url: str = "https://api.github.com"
     """Base URL of the GitHub REST API (the sandbox serves one on 127.0.0.1)."""
     git_base_url: str = "https://github.com"
-    """Base of clone URLs: ``{git_base_url}/{owner}/{name}.git``."""
+    """GitHub's web address: clone URLs are ``{git_base_url}/{owner}/{name}.git`` and every
+    GitHub page the cockpit shows or opens is under it (``github_link``), so a sandbox's
+    links stay in the sandbox."""
     discourse_url: str = "https://discuss.ipfs.tech"
     discord_webhook_url: str = ""
     """Discord webhook URL (a secret: it is also registered with the redactor)."""
+    discord_url: str = "https://discord.com"
+    """Discord's web app: links to the announcement channel."""
+    slack_url: str = "https://filecoinproject.slack.com"
+    """The Slack workspace the announcement reaches (links only; no API is called)."""
     reddit_url: str = "https://oauth.reddit.com"
+    reddit_web_url: str = "https://www.reddit.com"
+    """Reddit's web site: links to posts (the API is ``reddit_url``)."""
+    npm_web_url: str = "https://www.npmjs.com"
+    """The npm web site: links to package versions (the registry API is ``npm_registry_url``)."""
     matrix_url: str = "https://matrix-client.matrix.org"
     docker_registry_url: str = "https://hub.docker.com"
     npm_registry_url: str = "https://registry.npmjs.org"
@@ -83,7 +93,17 @@ class Settings(BaseSettings):
     """How often a shadow polls the tracking issue (a 304 costs no rate limit)."""
 
     def clone_url(self, repo: str) -> str:
-        return f"{self.git_base_url.rstrip('/')}/{repo}.git"
+        return f"{self.github_url}/{repo}.git"
+
+    @property
+    def github_url(self) -> str:
+        """GitHub's web address without a trailing slash (``{settings.github_url}`` in a
+        playbook)."""
+        return self.git_base_url.rstrip("/")
+
+    def github_link(self, path: str) -> str:
+        """A GitHub page: ``github_link("ipfs/kubo/releases/tag/v0.30.0")``."""
+        return f"{self.github_url}/{path.lstrip('/')}"
 
 
 def _explain(exc: ValidationError) -> str:

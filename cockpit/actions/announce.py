@@ -383,7 +383,8 @@ class RedditPostKind(ActionKind):
         found = await _reddit(self).find_link(p.subreddit, p.url)
         if found is None:
             return CheckResult.incomplete(f"{p.url} is not posted to r/{p.subreddit} yet")
-        link = f"https://www.reddit.com{found.permalink}" if found.permalink else None
+        web = self.ctx.settings.reddit_web_url.rstrip("/")
+        link = f"{web}{found.permalink}" if found.permalink else None
         return CheckResult.done(f"posted to r/{p.subreddit} as {found.name}", link)
 
     async def apply(self) -> None:

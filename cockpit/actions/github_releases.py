@@ -19,8 +19,8 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def _releases_page(repo: str, tag: str) -> str:
-    return f"https://github.com/{repo}/releases/tag/{tag}"
+def _releases_page(action: ActionKind, repo: str, tag: str) -> str:
+    return action.ctx.settings.github_link(f"{repo}/releases/tag/{tag}")
 
 
 async def find_release(gh: GitHubClient, repo: str, tag: str) -> Release | None:
@@ -87,7 +87,7 @@ class TagExists(ActionKind):
 
     async def check(self) -> CheckResult:
         p = self.params
-        link = f"https://github.com/{p.repo}/tree/{p.tag}"
+        link = self.ctx.settings.github_link(f"{p.repo}/tree/{p.tag}")
         ref = await self.ctx.github().get_tag_ref(p.repo, p.tag)
         if ref is None:
             return CheckResult.failed(f"GitHub has no tag {p.tag} in {p.repo}", link)
@@ -191,7 +191,7 @@ class CreateRelease(ActionKind):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        link = _releases_page(p.repo, p.tag)
+        link = _releases_page(self, p.repo, p.tag)
         release = await find_release(gh, p.repo, p.tag)
         if release is not None:
             link = release.html_url or link
@@ -245,15 +245,15 @@ class ReleaseBodyContains(ActionKind):
                 + code_block(f"gh issue list -R {p.repo} -s all --search "
                              f"{_quote(p.contains_issue_link + ' in:title')}",
                              f"gh release view {p.tag} -R {p.repo} --json body --jq .body | "
-                             f"grep -F 'https://github.com/{p.repo}/issues/<number>'"))
+                             f"grep -F '{self.ctx.settings.github_link(p.repo)}/issues/<number>'"))
 
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
         release = await find_release(gh, p.repo, p.tag)
         if release is None:
-            return CheckResult.failed(f"no release of {p.tag}", _releases_page(p.repo, p.tag))
-        link = release.html_url or _releases_page(p.repo, p.tag)
+            return CheckResult.failed(f"no release of {p.tag}", _releases_page(self, p.repo, p.tag))
+        link = release.html_url or _releases_page(self, p.repo, p.tag)
         issue = await gh.find_issue(p.repo, p.contains_issue_link)
         if issue is None:
             return CheckResult.failed(f"issue {p.contains_issue_link!r} not found", link)
@@ -293,7 +293,7 @@ class ReleaseLatest(ActionKind):
         if latest is not None and latest.tag_name == p.tag:
             return CheckResult.done(f"{p.tag} is the latest release", latest.html_url or None)
         release = await find_release(gh, p.repo, p.tag)
-        link = f"https://github.com/{p.repo}/releases/latest"
+        link = self.ctx.settings.github_link(f"{p.repo}/releases/latest")
         if release is None:
             return CheckResult.failed(f"no release of {p.tag}", link)
         if release.draft or release.prerelease:
@@ -355,7 +355,7 @@ class ReleaseAssets(ActionKind):
         p = self.params
         gh = self.ctx.github()
         release = await find_release(gh, p.repo, p.tag)
-        link = _releases_page(p.repo, p.tag)
+        link = _releases_page(self, p.repo, p.tag)
         if release is None:
             return CheckResult.failed(f"no release of {p.tag}", link)
         link = release.html_url or link
@@ -439,8 +439,8 @@ class ReleaseBodyAppend(ActionKind):
         gh = self.ctx.github()
         release = await find_release(gh, p.repo, p.tag)
         if release is None:
-            return CheckResult.failed(f"no release of {p.tag}", _releases_page(p.repo, p.tag))
-        link = release.html_url or _releases_page(p.repo, p.tag)
+            return CheckResult.failed(f"no release of {p.tag}", _releases_page(self, p.repo, p.tag))
+        link = release.html_url or _releases_page(self, p.repo, p.tag)
         if self._marker() in (release.body or ""):
             return CheckResult.done("the body already has the line", link)
         if p.discourse_title and await self._topic_url() is None:

@@ -23,20 +23,27 @@ from cockpit.services.http import HttpClient, HttpError
 
 TOKEN_HELP = {
     "github": "a classic token with the `repo` and `workflow` scopes "
-              "(https://github.com/settings/tokens), or `$(gh auth token)`",
+              "({github}/settings/tokens), or `$(gh auth token)`",
     "matrix": "the access token of the release account (Element: Settings → Help & About "
               "→ Access Token)",
     "discourse": "a user API key of the release account (Discourse admin → API → New key)",
-    "reddit": "an OAuth bearer token of the release account (https://www.reddit.com/prefs/apps)",
+    "reddit": "an OAuth bearer token of the release account ({reddit}/prefs/apps)",
     "discord": "the webhook URL of the announcement channel",
 }
+"""Where each token comes from; ``{github}`` and ``{reddit}`` are the configured web
+addresses (a sandbox's own, in the demo)."""
 
 
 def how_to_set(service: str) -> str:
     """The exact fix for a missing or bad token, naming only the variable."""
+    from cockpit.settings import Settings
+
+    settings = Settings()
     names = TOKEN_ENV.get(service, (f"COCKPIT_{service.upper()}_TOKEN",))
+    where = TOKEN_HELP.get(service, "the service token").format(
+        github=settings.github_url, reddit=settings.reddit_web_url.rstrip("/"))
     return (f"run `cockpit login {service}` (keeps it in the system keyring), or set "
-            f"{names[0]} to {TOKEN_HELP.get(service, 'the service token')}: "
+            f"{names[0]} to {where}: "
             f"`export {names[0]}=…` (never commit it)")
 
 
@@ -377,6 +384,9 @@ class ToolParams(Params):
     version_args: list[str] = ["--version"]
     min_version: str = ""
     purpose: str = ""
+    required: bool = True
+    """False for a tool the release itself never runs (``gh`` only serves the manual
+    equivalents shown beside each step): missing or too old, it is a warning, not a stop."""
 
 
 def _version_tuple(text: str) -> tuple[int, ...] | None:
@@ -402,14 +412,26 @@ class ToolCheck(ReadOnlyCheck):
         p = self.params
         why = f" It is used for {p.purpose}." if p.purpose else ""
         least = f", at least version {p.min_version}" if p.min_version else ""
-        return (f"Checks that `{p.tool}` is installed{least}.{why}\n\n"
+        advisory = ("" if p.required else " The release does not run it: without it this "
+                    "step passes with a warning, and only its manual equivalents are out of "
+                    "reach.")
+        return (f"Checks that `{p.tool}` is installed{least}.{why}{advisory}\n\n"
                 + code_block(f"command -v {p.tool}", " ".join([p.tool, *p.version_args])))
+
+    def _missing(self, reason: str) -> CheckResult:
+        """A stop for a required tool; for an advisory one, done with a warning that says
+        what is out of reach without it and how to get it."""
+        p = self.params
+        if p.required:
+            return CheckResult.failed(reason)
+        serves = f" (it only serves {p.purpose})" if p.purpose else ""
+        return CheckResult.done(f"warning: {reason}{serves}; the release goes on without it")
 
     async def check(self) -> CheckResult:
         p = self.params
         path = shutil.which(p.tool)
         if path is None:
-            return CheckResult.failed(f"{p.tool} is not on PATH: {self.fix()}")
+            return self._missing(f"{p.tool} is not on PATH: {self.fix()}")
         try:
             out = await asyncio.to_thread(
                 subprocess.run, [path, *p.version_args], capture_output=True, text=True,
@@ -423,8 +445,8 @@ class ToolCheck(ReadOnlyCheck):
             if have is None or need is None:
                 return CheckResult.failed(f"cannot read the version of {p.tool} from {first!r}")
             if have < need:
-                return CheckResult.failed(f"{p.tool} is {'.'.join(map(str, have))}, older "
-                                          f"than {p.min_version}: {self.fix()}")
+                return self._missing(f"{p.tool} is {'.'.join(map(str, have))}, older "
+                                     f"than {p.min_version}: {self.fix()}")
         return CheckResult.done(f"{path}: {first}")
 
 

@@ -33,11 +33,16 @@ def _dist(kind: ActionKind) -> HttpClient:
     return kind.ctx.session.http_client("dist", kind.ctx.settings.dist_url)
 
 
-def _hub_page(image: str) -> str:
+def _hub_page(kind: ActionKind, image: str) -> str:
+    hub = kind.ctx.settings.docker_registry_url.rstrip("/")
     namespace, _, name = image.partition("/")
     if namespace == "library" or not name:
-        return f"https://hub.docker.com/_/{name or namespace}/tags"
-    return f"https://hub.docker.com/r/{image}/tags"
+        return f"{hub}/_/{name or namespace}/tags"
+    return f"{hub}/r/{image}/tags"
+
+
+def _npm_page(kind: ActionKind, page: str) -> str:
+    return f"{kind.ctx.settings.npm_web_url.rstrip('/')}/package/{page}"
 
 
 async def _docker_tag(kind: ActionKind, image: str, tag: str) -> dict[str, Any] | None:
@@ -94,7 +99,7 @@ class DockerTag(ActionKind):
 
     async def check(self) -> CheckResult:
         p = self.params
-        link = _hub_page(p.image)
+        link = _hub_page(self, p.image)
         found = await _docker_tag(self, p.image, p.tag)
         if found is None:
             return CheckResult.failed(f"{p.image}:{p.tag} is not on Docker Hub", link)
@@ -142,7 +147,7 @@ class DockerPlatforms(ActionKind):
 
     async def check(self) -> CheckResult:
         p = self.params
-        link = _hub_page(p.image)
+        link = _hub_page(self, p.image)
         found = await _docker_tag(self, p.image, p.tag)
         if found is None:
             return CheckResult.failed(f"{p.image}:{p.tag} is not on Docker Hub", link)
@@ -192,7 +197,7 @@ class NpmVersion(ActionKind):
     async def check(self) -> CheckResult:
         p = self.params
         v = p.version.removeprefix("v")
-        link = f"https://www.npmjs.com/package/{p.package}/v/{v}"
+        link = _npm_page(self, f"{p.package}/v/{v}")
         doc = await _packument(self, p.package)
         if doc is None:
             return CheckResult.failed(f"package {p.package} is not on npm", link)
@@ -233,7 +238,7 @@ class NpmDistTag(ActionKind):
     async def check(self) -> CheckResult:
         p = self.params
         v = p.version.removeprefix("v")
-        link = f"https://www.npmjs.com/package/{p.package}?activeTab=versions"
+        link = _npm_page(self, f"{p.package}?activeTab=versions")
         doc = await _packument(self, p.package)
         if doc is None:
             return CheckResult.failed(f"package {p.package} is not on npm", link)
@@ -322,7 +327,7 @@ class DistAddVersion(ActionKind):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        link = f"https://github.com/{p.repo}/blob/{p.branch}/{p.path}"
+        link = self.ctx.settings.github_link(f"{p.repo}/blob/{p.branch}/{p.path}")
         if await gh.get_branch(p.repo, p.branch) is None:
             return CheckResult.failed(f"branch {p.branch} does not exist in {p.repo}", link)
         content = await gh.get_contents(p.repo, p.path, ref=p.branch)
@@ -462,7 +467,7 @@ class NpmDependencyBump(ActionKind):
 
     async def check(self) -> CheckResult:
         p = self.params
-        link = f"https://github.com/{p.repo}/tree/{p.branch}"
+        link = self.ctx.settings.github_link(f"{p.repo}/tree/{p.branch}")
         repo = await self.ctx.git(p.repo)
         if await repo.remote_branch_sha(p.branch) is None:
             return CheckResult.failed(f"branch {p.branch} does not exist in {p.repo}", link)

@@ -37,8 +37,8 @@ def _stamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _runs_page(repo: str, workflow: str) -> str:
-    return f"https://github.com/{repo}/actions/workflows/{workflow}"
+def _runs_page(kind: ActionKind, repo: str, workflow: str) -> str:
+    return kind.ctx.settings.github_link(f"{repo}/actions/workflows/{workflow}")
 
 
 async def release_marker(kind: ActionKind) -> tuple[str, str, datetime | None]:
@@ -127,13 +127,13 @@ class WorkflowDispatch(ActionKind):
                 f"gh workflow run {p.workflow} -R {p.repo} --ref {p.ref}"
                 + (f" {fields}" if fields else ""),
             )
-            + f"\n\nor press \"Run workflow\" on {_runs_page(p.repo, p.workflow)}"
+            + f"\n\nor press \"Run workflow\" on {_runs_page(self, p.repo, p.workflow)}"
         )
 
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        page = _runs_page(p.repo, p.workflow)
+        page = _runs_page(self, p.repo, p.workflow)
         if p.skip_if_branch_exists and await gh.get_branch(
                 p.repo, p.skip_if_branch_exists) is not None:
             return CheckResult.done(f"branch {p.skip_if_branch_exists} exists: the workflow "
@@ -237,7 +237,7 @@ class WorkflowRunWait(ActionKind):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        page = _runs_page(p.repo, p.workflow)
+        page = _runs_page(self, p.repo, p.workflow)
         run, why = await self._find(gh)
         if run is None:
             if p.after_merge_of and "not merged" in why:
@@ -304,7 +304,7 @@ class JobLogContains(ActionKind):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        page = _runs_page(p.repo, p.workflow)
+        page = _runs_page(self, p.repo, p.workflow)
         run = await self._run(gh)
         if run is None:
             return CheckResult.failed(f"no run dispatched by {p.run_of} since the release tag",

@@ -34,6 +34,10 @@ SERVICE_PREFIXES = {
     "matrix": "/matrix", "docker": "/docker", "npm": "/npm", "dist": "/dist",
 }
 
+WEB_PREFIXES = {"slack": "/slack", "npmjs": "/npmjs"}
+"""Web sites the cockpit only links to (no API): their pages are the sandbox's stand-in
+pages (see ``cockpit.sandbox.web``), so a link the demo shows stays on 127.0.0.1."""
+
 
 @dataclass
 class SandboxOptions:
@@ -144,6 +148,12 @@ class Sandbox:
             "COCKPIT_DOCKER_REGISTRY_URL": b + SERVICE_PREFIXES["docker"],
             "COCKPIT_NPM_REGISTRY_URL": b + SERVICE_PREFIXES["npm"],
             "COCKPIT_DIST_URL": b + SERVICE_PREFIXES["dist"],
+            # Where links point (web pages, not APIs): all on this sandbox.
+            "COCKPIT_DISCORD_URL": b + SERVICE_PREFIXES["discord"],
+            "COCKPIT_REDDIT_WEB_URL": b + SERVICE_PREFIXES["reddit"],
+            "COCKPIT_SLACK_URL": b + WEB_PREFIXES["slack"],
+            "COCKPIT_NPM_WEB_URL": b + WEB_PREFIXES["npmjs"],
+            "COCKPIT_BLOG_URL": b + "/blog",
         }
 
     # -- inspection -------------------------------------------------------------

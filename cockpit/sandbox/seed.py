@@ -117,6 +117,9 @@ def changelog_index(minors: list[str]) -> bytes:
     return "\n".join(lines).encode()
 
 
+# Kubo's own template links its checklist on github.com and its process notes on
+# notion.site: this one names them without a link, so a tracking issue opened in the
+# sandbox (the demo's) links nothing outside it.
 RELEASE_ISSUE_TEMPLATE = b"""<!-- Last updated by @release-driver -->
 
 # Items to do upon creating the release issue
@@ -132,9 +135,9 @@ RELEASE_ISSUE_TEMPLATE = b"""<!-- Last updated by @release-driver -->
 * Release reviewer: @who
 * Expected RC date: by kick-off
 * Expected final release date: a week after the RC
-* Release checklist: https://github.com/ipfs/kubo/blob/master/docs/RELEASE_CHECKLIST.md
+* Release checklist: docs/RELEASE_CHECKLIST.md in this repository
 
-See the [Kubo release process](https://pl-strflt.notion.site/Kubo-Release-Process) for more.
+See the Kubo release process in the maintainers' notes for more.
 
 # Items In Scope
 

@@ -27,7 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from cockpit.sandbox import githttp, github, services
+from cockpit.sandbox import githttp, github, services, web
 from cockpit.sandbox.core import API_PREFIX, SERVICE_PREFIXES, Sandbox
 from cockpit.sandbox.faults import FaultSpec, FaultSpecError
 from cockpit.sandbox.http import ApiError, json_response
@@ -143,7 +143,7 @@ class SandboxApp:
             Mount(API_PREFIX, app=api),
             Mount("/_sandbox", routes=INSPECTION),
             *services.routes(),
-        ])
+        ], exception_handlers={404: web.not_found})
         self.app.state.sandbox = sb
         api.state.sandbox = sb
 
