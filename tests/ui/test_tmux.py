@@ -1,4 +1,8 @@
-"""`cockpit demo` in a real terminal (tmux): keys in, screen text out."""
+"""`cockpit demo` in a real terminal (tmux): keys in, screen text out.
+
+Every test quits the demo as a driver would and asserts that it exited and cleaned up: its
+temporary home (under the test's own TMPDIR) removed and its throwaway gpg-agent gone.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +24,16 @@ SMALL = Path(__file__).with_name("small.toml")
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
+QUIT_PAUSE = 0.5
+"""Seconds between Escape and the next key. Sent together (or closer than textual's
+escape-sequence delay) the terminal delivers ESC q, which the TUI reads as alt+q."""
+
+
 class Tmux:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, tmp_path: Path) -> None:
         self.name = name
+        self.tmp_path = tmp_path
+        """Holds the demo's HOME and TMPDIR: whatever it leaves behind is found here."""
 
     def run(self, *args: str) -> str:
         done = subprocess.run(["tmux", *args], capture_output=True, text=True, check=True)
@@ -33,6 +44,33 @@ class Tmux:
 
     def keys(self, *keys: str) -> None:
         self.run("send-keys", "-t", self.name, *keys)
+
+    def pane(self, what: str) -> str:
+        return self.run("display", "-p", "-t", self.name, f"#{{{what}}}").strip()
+
+    def quit(self, timeout: float = 20.0) -> int:
+        """Close what is open (Escape), then ``q``, as separate keys; wait for the process
+        to exit (the pane stays, dead, with remain-on-exit) and return its exit status."""
+        for key in ("Escape", "q"):
+            self.keys(key)
+            time.sleep(QUIT_PAUSE)
+        deadline = time.monotonic() + timeout
+        while self.pane("pane_dead") != "1":
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the demo did not exit {timeout}s after q:\n"
+                                     f"{self.screen()}")
+            time.sleep(0.2)
+        return int(self.pane("pane_dead_status"))
+
+    def quit_and_check_clean(self) -> None:
+        """The demo exits 0 on q, removes its temporary home and stops its gpg-agent."""
+        assert self.quit() == 0, self.screen()
+        assert leftovers(self.tmp_path) == [], "the demo left its temporary home behind"
+        server = self.pane("pid")  # tmux's server keeps the argv that started it: ours
+        deadline = time.monotonic() + 5  # an agent told to exit takes a moment
+        while processes_under(self.tmp_path, server) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert processes_under(self.tmp_path, server) == [], "the demo left processes running"
 
     def wait_for(self, text: str, timeout: float = 30.0) -> str:
         deadline = time.monotonic() + timeout
@@ -47,30 +85,56 @@ class Tmux:
                              f"{screen}")
 
 
+def leftovers(tmp_path: Path) -> list[str]:
+    return sorted(p.name for p in (tmp_path / "tmp").glob("cockpit-demo-*"))
+
+
+def processes_under(tmp_path: Path, *but: str) -> list[str]:
+    """Command lines of live processes (but the pids ``but``) naming a path under
+    ``tmp_path``: a gpg-agent is started with ``--homedir <demo home>/gnupg``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or proc.name in but:
+            continue
+        try:
+            args = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(tmp_path) in args:
+            found.append(f"{proc.name}: {args.strip()}")
+    return found
+
+
 @pytest.fixture
 def tmux(tmp_path: Path) -> Iterator[Tmux]:
     name = f"cockpit-test-{uuid.uuid4().hex[:8]}"
-    session = Tmux(name)
+    session = Tmux(name, tmp_path)
     yield session
-    # Quit as a driver would, so a demo stops its sandbox and GPG agent and removes its
-    # home; killing the session hangs the terminal up, which ends the process on the spot.
-    subprocess.run(["tmux", "send-keys", "-t", name, "Escape", "Escape", "q"],
-                   capture_output=True, check=False)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and subprocess.run(
-            ["tmux", "has-session", "-t", name], capture_output=True, check=False).returncode == 0:
-        time.sleep(0.2)
+    # A test that failed before quitting: quit as a driver would, so the demo stops its
+    # sandbox and gpg-agent and removes its home (killing the session would hang the
+    # terminal up instead), then end the session, which remain-on-exit keeps.
+    try:
+        if session.pane("pane_dead") != "1":
+            session.quit()
+    except (AssertionError, subprocess.CalledProcessError):
+        pass
     subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, check=False)
+    for home in leftovers(tmp_path):  # only if the demo failed to; its agent by its homedir
+        subprocess.run(["gpgconf", "--homedir", str(tmp_path / "tmp" / home / "gnupg"),
+                        "--kill", "gpg-agent"], capture_output=True, check=False)
 
 
 def start(tmux: Tmux, tmp_path: Path, *args: str) -> None:
     env = {key: value for key, value in os.environ.items() if key.startswith(("COCKPIT_", "GIT_",
                                                                                "PYTHON"))}
-    env.update(HOME=str(tmp_path), TERM="xterm-256color", COLORTERM="truecolor",
-               PATH=os.environ.get("PATH", "/usr/bin:/bin"))
+    (tmp_path / "tmp").mkdir()
+    env.update(HOME=str(tmp_path), TMPDIR=str(tmp_path / "tmp"), TERM="xterm-256color",
+               COLORTERM="truecolor", PATH=os.environ.get("PATH", "/usr/bin:/bin"))
     exports = " ".join(f"{k}={_quote(v)}" for k, v in env.items())
     command = f"cd {_quote(str(REPO))} && env -i {exports} {_quote(str(COCKPIT))} {' '.join(args)}"
-    tmux.run("new-session", "-d", "-s", tmux.name, "-x", "160", "-y", "48", command)
+    # remain-on-exit keeps the pane once the demo exits, so a test can see that it did.
+    tmux.run("new-session", "-d", "-s", tmux.name, "-x", "160", "-y", "48", command,
+             ";", "set-option", "-t", tmux.name, "remain-on-exit", "on")
 
 
 def _quote(text: str) -> str:
@@ -80,7 +144,7 @@ def _quote(text: str) -> str:
 def test_demo_runs_a_stage_to_done_after_its_prompt(tmux: Tmux, tmp_path: Path) -> None:
     start(tmux, tmp_path, "--playbook", str(SMALL), "demo")
     screen = tmux.wait_for("Prepare the release branch")
-    for title in ("Tag the release", "Announce", "mode: DRIVE", "v0.30.0-rc1"):
+    for title in ("Tag the release", "Announce", "│ DRIVE │", "v0.30.0-rc1"):
         assert title in screen
     tmux.keys("r")
     tmux.wait_for("✔  1. Prepare the release branch")
@@ -90,7 +154,7 @@ def test_demo_runs_a_stage_to_done_after_its_prompt(tmux: Tmux, tmp_path: Path) 
     tmux.keys("v0.30.0-rc1")
     tmux.keys("Enter")
     tmux.wait_for("✔  2. Tag the release")
-    tmux.keys("q")
+    tmux.quit_and_check_clean()
 
 
 def test_demo_with_the_built_in_playbook_shows_every_stage(tmux: Tmux, tmp_path: Path) -> None:
@@ -104,4 +168,4 @@ def test_demo_with_the_built_in_playbook_shows_every_stage(tmux: Tmux, tmp_path:
     tmux.keys("?")
     screen = tmux.wait_for("command palette")
     assert "this help" in screen and "Keys" in screen
-    tmux.keys("Escape", "q")
+    tmux.quit_and_check_clean()  # Escape closes the help, q quits
