@@ -3,14 +3,21 @@
 The demo gets a throwaway home of its own: a sandbox world, a state directory, a
 git identity in its own global config and a fresh GPG key to sign the tag with,
 so it never reads or changes the driver's real configuration.
+
+A running demo records where its sandbox is (``recorded``: URLs, the sandbox's tokens,
+the release) in a small file under the user's runtime directory, so a second terminal
+can follow it: ``cockpit demo --attach shadow|walkthrough|status`` (``attached``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +26,10 @@ if TYPE_CHECKING:
 
 DEMO_NAME = "Cockpit Demo"
 DEMO_EMAIL = "demo@cockpit.invalid"
+IDENTITY_ENV = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
+                "GIT_COMMITTER_EMAIL")
+"""A driver's identity variables: set in their shell, git prefers them to the demo's
+own identity, which then no longer matches the demo's signing key."""
 
 
 def _signing_key(gnupg_home: Path) -> str:
@@ -54,6 +65,8 @@ def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHand
         except (OSError, subprocess.CalledProcessError):
             pass  # no gpg: preflight says so and how to fix it
         gitconfig.write_text("\n".join(lines) + "\n")
+        for name in IDENTITY_ENV:  # they would outrank the demo's identity, and its key
+            os.environ.pop(name, None)
         os.environ.update(handle.env)
         os.environ.update({
             "GIT_CONFIG_GLOBAL": str(gitconfig),
@@ -80,3 +93,116 @@ def _stop_gpg_agent(gnupg_home: Path) -> None:
     if gnupg_home.is_dir():
         subprocess.run(["gpgconf", "--kill", "gpg-agent"], check=False, capture_output=True,
                        env={**os.environ, "GNUPGHOME": str(gnupg_home)})
+
+
+# -- a second terminal on a running demo ------------------------------------------------
+
+ATTACH_MODES = ("shadow", "walkthrough", "status")
+"""What ``cockpit demo --attach`` opens on a running demo: the live read-only TUI, the
+explaining TUI, or ``cockpit status`` printed once."""
+
+
+HOME_ENV = ("GIT_CONFIG_GLOBAL", "GNUPGHOME", "COCKPIT_POLL_INITIAL_SECONDS",
+            "COCKPIT_POLL_MAX_SECONDS")
+"""What ``demo_environment`` sets besides the sandbox's own variables that an attached
+terminal needs too (its state and workspace directories stay its own)."""
+
+
+class NoDemoRunning(ValueError):
+    """``--attach`` found no running demo to attach to (the CLI exits 2 and says so)."""
+
+
+@dataclass(frozen=True)
+class DemoRecord:
+    """Where a running demo's sandbox is: enough for another process to follow it."""
+
+    pid: int
+    release: str
+    base_url: str
+    env: dict[str, str]
+    """What points a cockpit at the sandbox: its ``COCKPIT_*`` URLs and tokens (the
+    sandbox's own, worthless outside it) and the demo home's git identity and GPG home,
+    so the attached terminal checks what the demo's driver has. Attached modes are
+    read-only sessions: the HTTP layer refuses their writes."""
+    playbook: str | None = None
+    """The ``--playbook`` file the demo plays, if not the built-in one."""
+
+
+def records_dir() -> Path:
+    """``$XDG_RUNTIME_DIR/cockpit`` (gone at logout), else the user's state directory."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        return Path(runtime) / "cockpit"
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("cockpit")) / "demos"
+
+
+@contextmanager
+def recorded(handle: SandboxHandle, release: str, playbook: Path | None = None
+             ) -> Iterator[Path]:
+    """Record the running demo (a file readable by the user only) until it ends."""
+    home = {name: os.environ[name] for name in HOME_ENV if name in os.environ}
+    env = {**handle.env, **home}
+    record = DemoRecord(pid=os.getpid(), release=release, base_url=handle.base_url, env=env,
+                        playbook=str(playbook.resolve()) if playbook else None)
+    where = records_dir()
+    where.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = where / f"demo-{os.getpid()}.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(asdict(record), out)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def running_demo() -> DemoRecord:
+    """The newest demo still running; records of demos that died are removed."""
+    found: list[tuple[float, DemoRecord]] = []
+    for path in records_dir().glob("demo-*.json"):
+        try:
+            record = DemoRecord(**json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError):
+            continue
+        if _alive(record.pid):
+            found.append((path.stat().st_mtime, record))
+        else:
+            path.unlink(missing_ok=True)
+    if not found:
+        raise NoDemoRunning(f"no running demo to attach to (none recorded in {records_dir()}): "
+                            "start one with `cockpit demo` in another terminal first")
+    return max(found, key=lambda pair: pair[0])[1]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        pass
+    return True
+
+
+@contextmanager
+def attached(record: DemoRecord) -> Iterator[None]:
+    """Point this process at a running demo's sandbox, with a state directory of its own
+    (the demo's journal is the demo's), and restore the environment afterwards."""
+    saved = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="cockpit-attached-") as home:
+        try:
+            os.environ.update(record.env)
+            os.environ.update({
+                "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+                "COCKPIT_STATE_DIR": str(Path(home) / "state"),
+                "COCKPIT_WORKSPACE_DIR": str(Path(home) / "work"),
+                "COCKPIT_DRIVER": os.environ.get("COCKPIT_DRIVER", "attached"),
+                "COCKPIT_SHADOW_POLL_SECONDS":
+                    os.environ.get("COCKPIT_SHADOW_POLL_SECONDS", "2"),
+            })
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
