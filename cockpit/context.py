@@ -164,6 +164,8 @@ class ActionContext:
     action_id: str
     values: dict[str, Any]
     """Template values (``version``, playbook vars) the action's params were rendered with."""
+    title: str = ""
+    """The action's title for this release (the playbook's, with the version filled in)."""
 
     @property
     def release(self) -> Release:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cockpit.model import Version
 
 
 class _Prompt(BaseModel):
@@ -58,6 +61,36 @@ class Manual(_Prompt):
 
 
 Prompt = Annotated[Confirm | Choose | TextInput | Manual, Field(discriminator="kind")]
+
+_NOTATION = re.compile(r"(?<!\w)(?P<v>v?)X\.(?P<y>\(Y\+1\)|Y)(?:\.(?P<z>Z|0))?"
+                       r"(?P<suffix>\[-rcN\]|-rcN|-dev)?(?!\w)")
+
+
+def fill_notation(text: str, version: object) -> str:
+    """A playbook title with its ``vX.Y.Z[-rcN]`` notation filled in for a known version.
+
+    Titles and summaries are written once for every release (``Tag vX.Y.Z-rcN on
+    release-vX.Y.Z``); a prompt asks about one release, so it names it: ``Tag
+    v0.30.0-rc1 on release-v0.30.0``. Without a real version (explain) the text is kept.
+    """
+    if not isinstance(version, Version):
+        return text
+
+    def one(match: re.Match[str]) -> str:
+        minor = version.minor + 1 if match["y"] != "Y" else version.minor
+        number = f"{version.major}.{minor}"
+        if match["z"] is not None:
+            number += f".{version.patch if match['z'] == 'Z' else 0}"
+        suffix = match["suffix"] or ""
+        rc = f"-rc{version.rc}" if version.rc is not None else None
+        if suffix == "[-rcN]":
+            suffix = rc or ""
+        elif suffix == "-rcN":
+            suffix = rc or suffix
+        return match["v"] + number + suffix
+
+    return _NOTATION.sub(one, text)
+
 
 FAILURE_CHOICES = ["retry", "skip", "abort"]
 

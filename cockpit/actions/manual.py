@@ -54,7 +54,7 @@ class ManualStep(ActionKind):
         p = self.params
         answer = await self.ctx.ask(Manual(
             id=f"{self.ctx.prompt_prefix}/manual",
-            title=self.params.instructions.splitlines()[0][:80] if p.instructions else "By hand",
+            title=f"By hand: {self.ctx.title}" if self.ctx.title else "By hand",
             message="Do this by hand, then press Done.",
             instructions=p.instructions,
             copy_text=p.copy_text,
