@@ -23,6 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Markdown, Static, TextArea
 
 from cockpit.model import CheckResult, Status
@@ -52,6 +53,22 @@ def fit_body(screen: Screen[Any]) -> None:
                 if child is not body and child.display)
     room = screen.size.height - dialog.styles.gutter.height - fixed
     body.styles.max_height = max(3, room)
+    screen.call_after_refresh(say_if_more_below, dialog, body)
+
+
+def say_if_more_below(dialog: Widget, body: Widget) -> None:
+    """A body with more below what shows says so on the dialog's bottom border."""
+    dialog.border_subtitle = ("more below: ↓ PgDn End" if body.scroll_y < body.max_scroll_y
+                              else "")
+
+
+class DialogBody(VerticalScroll):
+    """The part of a dialog that scrolls (arrows, PgUp/PgDn, Home/End, the wheel)."""
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if isinstance(self.parent, Widget):
+            say_if_more_below(self.parent, self)
 
 
 class PromptModal(ModalScreen[PromptAnswer | None]):
@@ -76,7 +93,7 @@ class PromptModal(ModalScreen[PromptAnswer | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes=f"dialog {self.kind}"):
             yield Static(self.prompt.title, classes="modal-title", markup=False)
-            with VerticalScroll(classes="modal-body"):
+            with DialogBody(classes="modal-body"):
                 yield Static(self.prompt.message, classes="modal-message", markup=False)
                 yield from self.body()
                 yield Label(f"prompt {self.prompt.id}", classes="modal-id")
@@ -172,7 +189,7 @@ class ConfirmModal(PromptModal):
         typed = self.prompt.typed_confirmation
         if typed:
             yield Label(f"Type {typed} to go ahead:", classes="modal-hint")
-            yield Input(placeholder=typed, id="typed")
+            yield Input(id="typed")
 
     def buttons(self) -> Iterable[Button]:
         typed = bool(self.prompt.typed_confirmation)
@@ -291,7 +308,10 @@ class TextModal(PromptModal):
     def _submit(self) -> None:
         value = self.query_one("#text", Input).value.strip()
         if self.prompt.required and not value:
-            self.query_one("#text-error", Label).update("an answer is required")
+            error = self.query_one("#text-error", Label)
+            error.update("an answer is required")
+            error.add_class("shown")
+            self.refit()
             return
         self.answer(value)
 
@@ -409,7 +429,7 @@ class ErrorModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog error"):
             yield Static("Something failed", classes="modal-title")
-            with VerticalScroll(classes="modal-body"):
+            with DialogBody(classes="modal-body"):
                 yield Label("What failed", classes="modal-hint")
                 yield Static(self.what, markup=False, id="error-what")
                 yield Label("Why", classes="modal-hint")
