@@ -34,6 +34,7 @@ class Tmux:
         self.name = name
         self.tmp_path = tmp_path
         """Holds the demo's HOME and TMPDIR: whatever it leaves behind is found here."""
+        self.exit_file = tmp_path / "exit-status"
 
     def run(self, *args: str) -> str:
         done = subprocess.run(["tmux", *args], capture_output=True, text=True, check=True)
@@ -50,7 +51,8 @@ class Tmux:
 
     def quit(self, timeout: float = 20.0) -> int:
         """Close what is open (Escape), then ``q``, as separate keys; wait for the process
-        to exit (the pane stays, dead, with remain-on-exit) and return its exit status."""
+        to exit (the pane stays, dead, with remain-on-exit) and return its exit status
+        (written by the pane's shell: tmux's pane_dead_status can lag the pane's death)."""
         for key in ("Escape", "q"):
             self.keys(key)
             time.sleep(QUIT_PAUSE)
@@ -60,7 +62,7 @@ class Tmux:
                 raise AssertionError(f"the demo did not exit {timeout}s after q:\n"
                                      f"{self.screen()}")
             time.sleep(0.2)
-        return int(self.pane("pane_dead_status"))
+        return int(self.exit_file.read_text())
 
     def quit_and_check_clean(self) -> None:
         """The demo exits 0 on q, removes its temporary home and stops its gpg-agent."""
@@ -131,7 +133,8 @@ def start(tmux: Tmux, tmp_path: Path, *args: str) -> None:
     env.update(HOME=str(tmp_path), TMPDIR=str(tmp_path / "tmp"), TERM="xterm-256color",
                COLORTERM="truecolor", PATH=os.environ.get("PATH", "/usr/bin:/bin"))
     exports = " ".join(f"{k}={_quote(v)}" for k, v in env.items())
-    command = f"cd {_quote(str(REPO))} && env -i {exports} {_quote(str(COCKPIT))} {' '.join(args)}"
+    command = (f"cd {_quote(str(REPO))} && env -i {exports} {_quote(str(COCKPIT))} "
+               f"{' '.join(args)}; echo $? > {_quote(str(tmux.exit_file))}")
     # remain-on-exit keeps the pane once the demo exits, so a test can see that it did.
     tmux.run("new-session", "-d", "-s", tmux.name, "-x", "160", "-y", "48", command,
              ";", "set-option", "-t", tmux.name, "remain-on-exit", "on")
@@ -152,7 +155,9 @@ def test_demo_runs_a_stage_to_done_after_its_prompt(tmux: Tmux, tmp_path: Path) 
     screen = tmux.wait_for("Type v0.30.0-rc1 to go ahead")
     assert "Tag v0.30.0-rc1 in ipfs/kubo" in screen and "on commit" in screen
     tmux.keys("v0.30.0-rc1")
-    tmux.keys("Enter")
+    tmux.keys("Enter")  # the typed confirmation moves the focus to "Yes, go ahead"...
+    time.sleep(0.3)
+    tmux.keys("Enter")  # ...and only that button answers
     tmux.wait_for("✔  2. Tag the release")
     tmux.quit_and_check_clean()
 
