@@ -1,156 +1,430 @@
-"""A live log per stage, buffered: lines gather in memory and reach the screen in batches.
+"""A live log per stage: every line kept, drawn straight from the store, in batches.
 
-``Log.write_line`` one line at a time manages under 1,000 lines/s here; ``write_lines``
-with a batch does 150-200k/s. So ``append`` only stores the line, and a timer flushes
-whatever arrived every ``FLUSH_SECONDS``.
+Lines are stored as they come (``LogBook``: cheap enough for 100k lines in a burst) and
+the view only learns how many there are every ``FLUSH_SECONDS``. The view is a line-API
+widget over the store (as Textualize/toolong does): it renders just the rows on screen,
+so every stored line can be scrolled to, searched and highlighted, however many there
+are. It can wrap long lines (``w``), and show only the action selected in the checklist
+(``v`` toggles between that and the whole stage).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from typing import Any
+
+from rich.cells import cell_len, chop_cells
+from rich.style import Style
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.containers import Vertical
-from textual.widgets import Input, Log
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Input
 
+from cockpit.events import Event
 from screens.widgets.line_store import LineStore
+from screens.widgets.log_book import LogBook
 
 FLUSH_SECONDS = 0.08
-MAX_BATCH = 2_000
-"""Lines per write: a bigger backlog is written in several steps so keys get in between."""
-REPLAY_LINES = 20_000
-"""The screen holds at most this many of a stage's last lines (all stay searchable): a
-stage streaming a million lines must not keep a million rendered lines in the widget."""
+"""How often the view catches up with the stored lines."""
+
+
+class LogView(ScrollView, can_focus=True):
+    """The rows of one stage's store (all its lines, or one action's), with matches lit."""
+
+    COMPONENT_CLASSES = {"log-view--match", "log-view--current"}
+    DEFAULT_CSS = """
+    LogView { background: $surface; color: $foreground; overflow-y: scroll; }
+    LogView > .log-view--match { background: $warning 45%; text-style: bold; }
+    LogView > .log-view--current { background: $accent 35%; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.store = LineStore()
+        self.view: list[int] | None = None
+        """Store indices shown (one action's lines), or None: every line."""
+        self.wrap = False
+        self.query_text = ""
+        self.current = -1
+        """Store index of the current search match (lit), or -1."""
+        self._rows: list[tuple[int, int]] = []
+        """Wrapping: (view position, first character) of each row."""
+        self._first_row: list[int] = []
+        """Wrapping: the first row of each view position."""
+        self._wrap_width = 0
+        self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
+
+    @property
+    def line_count(self) -> int:
+        """Lines in the view (what ``wrap`` breaks into rows)."""
+        return len(self.view) if self.view is not None else len(self.store)
+
+    def index(self, position: int) -> int:
+        """The store index of a view position."""
+        return self.view[position] if self.view is not None else position
+
+    def position(self, index: int) -> int | None:
+        """The view position of a store index (None: filtered out)."""
+        if self.view is None:
+            return index if 0 <= index < len(self.store) else None
+        found = bisect_left(self.view, index)
+        return found if found < len(self.view) and self.view[found] == index else None
+
+    def show(self, store: LineStore, view: list[int] | None) -> None:
+        self.store, self.view = store, view
+        self._rows, self._first_row, self._wrap_width = [], [], 0
+        self.invalidate()
+        self.update_size()
+
+    def invalidate(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def line_changed(self, index: int) -> None:
+        """A stored line was rewritten in place."""
+        if self.wrap:
+            self._rows, self._first_row, self._wrap_width = [], [], 0
+            self.update_size()
+        self.invalidate()
+
+    # -- rows --------------------------------------------------------------------------
+
+    def _width(self) -> int:
+        return max(1, self.scrollable_content_region.width or self.size.width or 80)
+
+    def _wrap_rows(self) -> None:
+        """Bring the wrapped rows up to date (new lines only, unless the width changed)."""
+        width = self._width()
+        if width != self._wrap_width:
+            self._rows, self._first_row, self._wrap_width = [], [], width
+        for position in range(len(self._first_row), self.line_count):
+            self._first_row.append(len(self._rows))
+            line = self.store[self.index(position)]
+            starts: range | list[int]
+            if line.isascii():
+                starts = range(0, max(1, len(line)), width)
+            else:
+                starts, at = [], 0
+                for piece in chop_cells(line, width) or [""]:
+                    starts.append(at)
+                    at += len(piece)
+            self._rows.extend((position, start) for start in starts)
+
+    def update_size(self) -> None:
+        if self.wrap:
+            self._wrap_rows()
+            self.virtual_size = Size(self._width(), len(self._rows))
+        else:
+            self.virtual_size = Size(self.store.width + 1, self.line_count)
+
+    def row_of(self, position: int) -> int:
+        if not self.wrap:
+            return position
+        self._wrap_rows()
+        return self._first_row[position] if position < len(self._first_row) else 0
+
+    def on_resize(self) -> None:
+        if self.wrap:
+            self.update_size()
+            self.invalidate()
+
+    def set_wrap(self, wrap: bool) -> None:
+        """Wrap long lines, or scroll sideways; the top line stays in view."""
+        top = self._position_at_row(int(self.scroll_y))
+        self.wrap = wrap
+        self._rows, self._first_row, self._wrap_width = [], [], 0
+        self.update_size()
+        self.invalidate()
+        self.scroll_to(x=0, y=self.row_of(top), animate=False, immediate=True)
+
+    def _position_at_row(self, row: int) -> int:
+        if not self.wrap:
+            return row
+        return self._rows[row][0] if 0 <= row < len(self._rows) else 0
+
+    # -- drawing -----------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y
+        width = self.size.width
+        style = self.rich_style
+        if self.wrap:
+            if row >= len(self._rows):
+                return Strip.blank(width, style)
+            position, start = self._rows[row]
+            end = self._rows[row + 1][1] if (row + 1 < len(self._rows) and
+                                             self._rows[row + 1][0] == position) else None
+        else:
+            if row >= self.line_count:
+                return Strip.blank(width, style)
+            position, start, end = row, 0, None
+        key = (position, start)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._cache[key] = self._strip(position, start, end, style)
+        return strip.crop_extend(scroll_x, scroll_x + width, style).apply_offsets(scroll_x, row)
+
+    def _strip(self, position: int, start: int, end: int | None, style: Style) -> Strip:
+        index = self.index(position)
+        line = self.store[index]
+        piece = line[start:end]
+        text = Text(piece, no_wrap=True, end="")
+        text.stylize(style)
+        if index == self.current:
+            text.stylize(self.get_component_rich_style("log-view--current", partial=True))
+        needle = self.query_text.lower()
+        if needle:
+            lit = self.get_component_rich_style("log-view--match", partial=True)
+            lower = line.lower()
+            at = lower.find(needle)
+            while at >= 0:
+                left, right = max(at, start) - start, min(at + len(needle), start + len(piece)) - start
+                if left < right:
+                    text.stylize(lit, left, right)
+                at = lower.find(needle, at + 1)
+        return Strip(text.render(self.app.console), cell_len(piece))
+
+
+class SearchInput(Input):
+    """The log's search box: Enter finds the next match, Esc closes it."""
+
+    BINDINGS = [Binding("escape", "close", "Close search", show=False)]
+
+    def action_close(self) -> None:
+        pane = next((a for a in self.ancestors if isinstance(a, LogPane)), None)
+        if pane is not None:
+            pane.close_search()
 
 
 class LogPane(Vertical):
-    """The log of the selected stage, with follow/pause and search."""
+    """The log of the selected stage (or action), with follow/pause, wrap and search."""
 
     BINDINGS = [
         Binding("f", "toggle_follow", "Follow/pause"),
+        Binding("w", "toggle_wrap", "Wrap"),
+        Binding("v", "toggle_filter", "This action/stage"),
         Binding("slash", "search", "Search log"),
         Binding("n", "next_match", "Next match", show=False),
         Binding("N", "previous_match", "Previous match", show=False),
     ]
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.lines: dict[str, LineStore] = {}
-        """Every line of every stage, kept so switching stages can replay them."""
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.book = LogBook(on_change=self._line_changed)
         self.stage: str | None = None
         """The stage shown."""
-        self._pending: list[str] = []
+        self.action: str | None = None
+        """The action selected in the checklist (its lines alone are shown if ``only``)."""
+        self.only_action = True
+        """Show only the selected action's lines (when an action, not a stage, is selected)."""
         self.follow = True
         self._query = ""
         self._match = -1
+        """Store index of the current match, or -1."""
+        self._shown = 0
+        """Stored lines the view has been told about (of the shown stage)."""
+        self._return_focus: Widget | None = None
         self.flushes = 0
-        """Batches written (the benchmark reports lines per batch)."""
+        """Batches the view caught up with (the benchmark reports lines per batch)."""
+
+    @property
+    def lines(self) -> dict[str, LineStore]:
+        """Every line of every stage (the stores of the book)."""
+        return self.book.stores
 
     def compose(self) -> ComposeResult:
-        yield Log(id="log", highlight=False, auto_scroll=True, max_lines=REPLAY_LINES)
-        yield Input(placeholder="search the log (Enter: next, Esc: close)", id="log-search")
+        yield LogView(id="log")
+        yield SearchInput(placeholder="search the log (Enter: next, Esc: close)",
+                          id="log-search")
 
     def on_mount(self) -> None:
         self.query_one("#log-search", Input).display = False
         self.set_interval(FLUSH_SECONDS, self.flush)
+        self.set_interval(1.0, self._tick)
         self._title()
 
     @property
-    def log_widget(self) -> Log:
-        return self.query_one("#log", Log)
+    def log_widget(self) -> LogView:
+        return self.query_one("#log", LogView)
 
-    def append(self, stage: str, line: str) -> None:
+    @property
+    def _pending(self) -> int:
+        """Lines stored for the shown stage that the view does not count yet."""
+        return len(self.lines.get(self.stage or "", ())) - self._shown
+
+    # -- input ---------------------------------------------------------------------------
+
+    def append(self, stage: str, line: str, action: str | None = None) -> None:
         """Store a line; cheap enough to call 100k times in a burst."""
-        store = self.lines.get(stage)
-        if store is None:
-            store = self.lines[stage] = LineStore()
-        store.append(line)
-        if stage == self.stage:
-            self._pending.append(line)
+        self.book.append(stage, line, action)
+
+    def observe(self, event: Event) -> None:
+        """An engine event: log lines, waits (folded), outcomes."""
+        self.book.observe(event)
+
+    def _line_changed(self, stage: str, index: int) -> None:
+        if stage == self.stage and index < self._shown:
+            self.log_widget.line_changed(index)
+
+    def _tick(self) -> None:
+        if self.stage is not None:
+            self.book.tick(self.stage)
 
     def flush(self) -> None:
-        if not self._pending:
+        """Let the view know of the lines stored since the last flush."""
+        store = self.lines.get(self.stage or "")
+        if store is None or len(store) == self._shown:
             return
-        batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-        self.log_widget.write_lines(batch, scroll_end=self.follow)
+        view = self.log_widget
+        if view.view is not None:
+            view.view.extend(store.indices(self.book.tag(self.action), self._shown))
+        self._shown = len(store)
+        view.update_size()
+        view.refresh()
+        if self.follow:
+            view.scroll_end(animate=False, immediate=True, x_axis=False)
         self.flushes += 1
         self._title()
-        if self._pending:
-            self.set_timer(0.001, self.flush)
 
-    def show(self, stage: str) -> None:
-        """Switch to a stage's log (replaying what it has so far)."""
-        if stage == self.stage:
+    # -- what is shown -------------------------------------------------------------------
+
+    def show(self, stage: str, action: str | None = None) -> None:
+        """Show a stage's log (only ``action``'s lines, if one is selected and ``v`` says so)."""
+        if (stage, action) == (self.stage, self.action) and self.stage is not None:
             return
-        self.stage = stage
-        self._pending = []
-        log = self.log_widget
-        log.clear()
-        lines = self.lines.get(stage)
-        if lines is not None:
-            log.write_lines(lines.tail(REPLAY_LINES), scroll_end=self.follow)
+        self.stage, self.action = stage, action
+        self._refill()
+
+    def _refill(self) -> None:
+        store = self.book.store(self.stage or "")
+        filtered = self.only_action and self.action is not None
+        view = store.indices(self.book.tag(self.action)) if filtered else None
+        self._shown = len(store)
         self._match = -1
+        widget = self.log_widget
+        widget.current = -1
+        widget.show(store, view)
+        if self.follow:
+            widget.scroll_end(animate=False, immediate=True, x_axis=False)
         self._title()
 
-    @property
-    def _offset(self) -> int:
-        """Index (in ``lines``) of the first line the Log widget holds (it keeps the last
-        ``REPLAY_LINES`` written; what is pending comes after them)."""
-        stored = len(self.lines.get(self.stage or "", ()))
-        return stored - len(self._pending) - self.log_widget.line_count
-
     def _title(self) -> None:
-        count = len(self.lines.get(self.stage or "", ()))
-        self.border_title = f"log · {self.stage or '—'} · {count} lines"
+        store = self.lines.get(self.stage or "")
+        count = len(store) if store is not None else 0
+        where = self.stage or "—"
+        view = self.log_widget.view if self.is_mounted else None
+        if view is not None and self.action:
+            where = f"{where}/{self.action}"
+            counted = f"{len(view)} of {count} lines · v: whole stage"
+        else:
+            counted = f"{count} lines"
+        self.border_title = f"log · {where} · {counted}"
         state = "following" if self.follow else "paused"
+        wrap = " · wrap" if self.log_widget.wrap else ""
         search = f" · /{self._query}" if self._query else ""
-        self.border_subtitle = f"{state}{search}"
+        self.border_subtitle = f"{state}{wrap}{search}"
+
+    # -- keys ----------------------------------------------------------------------------
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow
-        self.log_widget.auto_scroll = self.follow
         if self.follow:
             self.flush()
-            self.log_widget.scroll_end(animate=False)
+            self.log_widget.scroll_end(animate=False, immediate=True, x_axis=False)
         self._title()
 
+    def action_toggle_wrap(self) -> None:
+        view = self.log_widget
+        view.set_wrap(not view.wrap)
+        if self.follow:
+            view.scroll_end(animate=False, immediate=True, x_axis=False)
+        self._title()
+
+    def action_toggle_filter(self) -> None:
+        self.only_action = not self.only_action
+        self._refill()
+        if self.action is None:
+            self.notify("select an action in the checklist to see its lines alone"
+                        if self.only_action else "showing whole stages")
+
     def action_search(self) -> None:
+        self.open_search()
+
+    def open_search(self) -> None:
+        """Open the search box from anywhere; Esc gives focus back where it was."""
+        if self.screen is not self.app.screen:
+            return  # a dialog is open: the log underneath is not what the keys are for
         search = self.query_one("#log-search", Input)
+        focused = self.app.focused
+        if focused is not search:
+            self._return_focus = focused
         search.display = True
         search.focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._query = event.value
-        self.find(+1)
-
-    def on_key(self, event: object) -> None:
-        key = getattr(event, "key", "")
+    def close_search(self) -> None:
         search = self.query_one("#log-search", Input)
-        if key == "escape" and search.has_focus:
-            search.display = False
+        search.display = False
+        back = self._return_focus
+        self._return_focus = None
+        if back is not None and back.is_attached and back.focusable:
+            back.focus()
+        else:
             self.log_widget.focus()
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value != self._query:
+            self._query = event.value
+            self.log_widget.query_text = event.value
+            self.log_widget.invalidate()
+        self.find(+1)
+
     def find(self, step: int) -> int | None:
-        """Scroll to the next (or previous) line containing the query; pauses following."""
-        lines = self.lines.get(self.stage or "")
+        """Scroll to and light the next (or previous) line holding the query; this pauses
+        following. Every stored line of the view is searched. The store index, or None."""
+        view = self.log_widget
         needle = self._query.lower()
-        if not needle or lines is None or not len(lines):
+        view.query_text = self._query
+        count = view.line_count
+        if not needle or not count:
+            self._title()
             return None
-        count = len(lines)
-        start = self._match if self._match >= 0 else (count - 1 if step > 0 else 0)
+        here = view.position(self._match) if self._match >= 0 else None
+        start = here if here is not None else (count - 1 if step > 0 else 0)
+        store = view.store
         for offset in range(1, count + 1):
-            index = (start + step * offset) % count
-            if needle in lines[index].lower():
-                self._match = index
-                if self.follow:
-                    self.action_toggle_follow()
-                shown = index - self._offset
-                where = f"line {index + 1}" if shown >= 0 else f"line {index + 1} (not replayed)"
-                self.log_widget.scroll_to(y=max(0, shown - 2), animate=False)
-                self.border_subtitle = f"paused · /{self._query} · {where}"
-                return index
+            position = (start + step * offset) % count
+            index = view.index(position)
+            if needle in store[index].lower():
+                return self._land(position, index, count)
         self.border_subtitle = f"paused · /{self._query} · no match"
+        view.current = self._match = -1
+        view.invalidate()
         return None
+
+    def _land(self, position: int, index: int, count: int) -> int:
+        view = self.log_widget
+        self._match = view.current = index
+        if self.follow:
+            self.follow = False
+        row, x = view.row_of(position), view.scroll_x
+        if not view.wrap:  # the match itself in view, not just its line
+            column = view.store[index].lower().find(self._query.lower())
+            width = view.scrollable_content_region.width
+            if not x <= column <= x + width - len(self._query):
+                x = max(0, column - width // 3)
+        view.scroll_to(x=x, y=max(0, row - view.size.height // 2), animate=False,
+                       immediate=True)
+        view.invalidate()
+        self.border_subtitle = f"paused · /{self._query} · line {position + 1} of {count}"
+        return index
 
     def action_next_match(self) -> None:
         self.find(+1)

@@ -1,19 +1,26 @@
-"""The log pane: bounded on screen, every line kept and searchable, follow and pause."""
+"""The log pane: every line kept, searchable and reachable; per action; polls folded; keys."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from textual.widgets import Input
 
+from cockpit.events import ActionFinished, LogLine, StageStarted, Waiting
+from cockpit.model import Outcome
+from screens.widgets.checklist import Checklist, Item
 from screens.widgets.line_store import CHUNK_LINES, LineStore
-from screens.widgets.log_pane import REPLAY_LINES, LogPane
-from tests.ui.helpers import frozen_app, wait_for
+from screens.widgets.log_pane import LogPane
+from tests.ui.helpers import frozen_app, screen_text, wait_for
+
+T0 = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
 
 
 def test_line_store_reads_back_what_was_appended() -> None:
     store = LineStore()
     lines = [f"line {n}" for n in range(CHUNK_LINES * 2 + 7)]
-    for line in lines:
-        store.append(line)
+    for number, line in enumerate(lines):
+        assert store.append(line, tag=number % 3) == number
     store.append("two\nparts")
     assert len(store) == len(lines) + 1
     assert list(store)[:-1] == lines
@@ -21,57 +28,171 @@ def test_line_store_reads_back_what_was_appended() -> None:
     assert store[-1] == "two parts"
     assert store.tail(3) == [lines[-2], lines[-1], "two parts"]
     assert store.tail(10**6)[: len(lines)] == lines
+    assert store.indices(1)[:3] == [1, 4, 7]
+    assert len(store.indices(2, start=CHUNK_LINES)) == len(range(CHUNK_LINES + 1, len(lines), 3))
+    # A line rewritten in place, in a sealed chunk and in the open one.
+    store.replace(5, "five")
+    store.replace(len(store) - 1, "last")
+    assert store[5] == "five" and store[4] == "line 4" and store[6] == "line 6"
+    assert store[-1] == "last" and len(store) == len(lines) + 1
 
 
-async def test_a_long_stage_log_is_bounded_on_screen_and_searchable() -> None:
+async def test_every_stored_line_is_found_scrolled_to_and_lit() -> None:
     app = frozen_app()
-    total = REPLAY_LINES + 5_000
+    total = 25_000
     async with app.run_test(size=(120, 36)) as pilot:
         pane = app.query_one(LogPane)
+        await wait_for(pilot, lambda: pane.stage is not None, what="a stage shown")
         stage = pane.stage
         assert stage is not None
         for number in range(total):
             pane.append(stage, f"line {number:06}")
         await wait_for(pilot, lambda: not pane._pending, what="log flushed")
-        assert len(pane.lines[stage]) == total
-        assert pane.log_widget.line_count == REPLAY_LINES
+        view = pane.log_widget
+        assert view.line_count == total
         assert f"{total} lines" in str(pane.border_title)
 
-        # A line still on screen: found, following pauses, the widget scrolls to it.
-        pane._query = f"line {total - 100:06}"
-        assert pane.find(+1) == total - 100
-        assert not pane.follow
-        assert f"line {total - 99}" in str(pane.border_subtitle)
-        # A line only in the store (older than what the screen holds) is still found.
+        # The oldest lines too (the old pane kept only the last 20,000 on screen).
         pane._query = "line 000042"
         assert pane.find(+1) == 42
-        assert "not replayed" in str(pane.border_subtitle)
+        assert not pane.follow
+        assert "line 43 of 25000" in str(pane.border_subtitle)
+        await pilot.pause()
+        top = int(view.scroll_y)
+        assert top <= 42 < top + view.size.height
+        assert "line 000042" in screen_text(app)
+        assert view.current == 42
+        row = view.render_line(42 - top)
+        lit = [segment for segment in row if segment.text.strip() and segment.style
+               and segment.style.bgcolor is not None]
+        assert any("000042" in segment.text for segment in lit)
+
+        pane._query = f"line {total - 100:06}"
+        assert pane.find(+1) == total - 100
         pane._query = "no such line"
         assert pane.find(+1) is None
         assert "no match" in str(pane.border_subtitle)
 
-        # While paused, new lines are stored and written, but the view does not jump.
+        # While paused, new lines are stored and counted, but the view does not jump.
+        before = view.scroll_y
         pane.append(stage, "after the pause")
         await wait_for(pilot, lambda: not pane._pending, what="flushed while paused")
         assert pane.lines[stage][-1] == "after the pause"
-        await pilot.press("tab", "tab", "f")
+        assert view.scroll_y == before
+        view.focus()
+        await pilot.press("f")
         await wait_for(pilot, lambda: pane.follow, what="follow resumed")
 
 
-async def test_search_box_opens_with_slash_and_finds_on_enter() -> None:
+async def test_slash_searches_from_anywhere_and_letters_type_into_the_box() -> None:
     app = frozen_app()
     async with app.run_test(size=(120, 36)) as pilot:
         pane = app.query_one(LogPane)
+        await wait_for(pilot, lambda: pane.stage is not None, what="a stage shown")
         stage = pane.stage
         assert stage is not None
         for number in range(300):
-            pane.append(stage, f"step {number}: {'push' if number == 120 else 'ok'}")
+            pane.append(stage, f"step {number}: {'error here' if number == 120 else 'ok'}")
         await wait_for(pilot, lambda: not pane._pending, what="log flushed")
-        pane.log_widget.focus()
-        await pilot.press("slash")
+        checklist = app.query_one(Checklist)
+        assert checklist.has_focus
+        # With the checklist focused, `/error` searches: r does not run, o does not open.
+        await pilot.press("slash", *"error")
         search = pane.query_one("#log-search", Input)
         assert search.display and search.has_focus
-        await pilot.press(*"push", "enter")
+        assert search.value == "error"
+        # Every single-letter key of the app goes into the box while it has focus.
+        await pilot.press(*"raoycSq", "backspace", "backspace", "backspace", "backspace",
+                          "backspace", "backspace", "backspace")
+        assert search.value == "error"
+        assert not app.running and app.is_running
+        await pilot.press("enter")
         assert pane._match == 120
+        assert "line 121 of 300" in str(pane.border_subtitle)
+        # Esc closes the box and gives focus back to where it was.
         await pilot.press("escape")
         assert not search.display
+        assert checklist.has_focus
+        assert not app.running
+
+
+async def test_lines_per_action_outcomes_and_folded_polls() -> None:
+    app = frozen_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        pane = app.query_one(LogPane)
+        await wait_for(pilot, lambda: pane.stage is not None, what="a stage shown")
+        bus, key = app.engine.bus, app.engine.release_key
+        stage = "prepare-branch"
+        request = "$ gh api repos/ipfs/kubo/actions/runs?branch=x  → 200"
+        bus.publish(StageStarted(release=key, stage=stage, driver="tester", host="h"))
+        bus.publish(LogLine(release=key, stage=stage, action="create-branch",
+                            line="$ git push origin HEAD:refs/heads/x"))
+        bus.publish(ActionFinished(release=key, stage=stage, action="create-branch",
+                                   outcome=Outcome.DONE, reason="branch exists"))
+        bus.publish(LogLine(release=key, stage=stage, action="set-version", line=request))
+        for poll in range(7):
+            bus.publish(Waiting(release=key, stage=stage, action="set-version", seconds=5,
+                                reason="2 checks still running",
+                                at=T0 + timedelta(seconds=5 * poll)))
+            bus.publish(LogLine(release=key, stage=stage, action="set-version", line=request))
+            if poll == 3:
+                bus.publish(LogLine(release=key, stage=stage, action="set-version",
+                                    line=request.replace("200", "304 (cached)")))
+        lines = list(pane.lines[stage])
+        assert lines[3] == "set-version: " + request
+        waiting = lines[4]
+        assert waiting.startswith("set-version: ◐ waiting: 2 checks still running · 0:30 · 7 polls")
+        assert "7 repeated lines folded" in waiting
+        # A distinct line is never folded.
+        assert lines[5] == "set-version: " + request.replace("200", "304 (cached)")
+        assert len(lines) == 6
+        bus.publish(ActionFinished(release=key, stage=stage, action="set-version",
+                                   outcome=Outcome.NEEDS_HUMAN, reason="checks failed",
+                                   at=T0 + timedelta(seconds=40)))
+        lines = list(pane.lines[stage])
+        assert lines[:2] == ["● stage started by tester@h",
+                             "create-branch: $ git push origin HEAD:refs/heads/x"]
+        assert lines[4].startswith("set-version: ◐ waited 0:40 · 7 polls")
+        assert len(lines) == 7
+        assert lines[-1] == "set-version: ! needs you — checks failed"
+        assert lines.count("create-branch: ✔ done — branch exists") == 1
+
+        # Selecting an action shows its lines alone; v shows the whole stage again.
+        app.select(Item(stage, "create-branch"))
+        await wait_for(pilot, lambda: pane.action == "create-branch", what="action shown")
+        view = pane.log_widget
+        assert view.line_count == 2
+        assert "prepare-branch/create-branch · 2 of 7 lines" in str(pane.border_title)
+        view.focus()
+        await pilot.press("v")
+        assert view.line_count == 7
+        await pilot.press("v")
+        assert view.line_count == 2
+
+
+async def test_wrap_toggle_breaks_long_lines_into_rows() -> None:
+    app = frozen_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        pane = app.query_one(LogPane)
+        await wait_for(pilot, lambda: pane.stage is not None, what="a stage shown")
+        stage = pane.stage
+        assert stage is not None
+        long = "x" * 500 + " END"
+        pane.append(stage, "short")
+        pane.append(stage, long)
+        pane.append(stage, "tail")
+        await wait_for(pilot, lambda: not pane._pending, what="log flushed")
+        view = pane.log_widget
+        assert view.virtual_size.height == 3
+        assert "END" not in screen_text(app)
+        view.focus()
+        await pilot.press("w")
+        await pilot.pause()
+        assert view.wrap and view.virtual_size.height > 5
+        assert "END" in screen_text(app)
+        assert "wrap" in str(pane.border_subtitle)
+        # Search lands on the right row of a wrapped view.
+        pane._query = "tail"
+        assert pane.find(+1) == 2
+        await pilot.press("w")
+        assert not view.wrap and view.virtual_size.height == 3
