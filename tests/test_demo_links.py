@@ -4,15 +4,18 @@ points at the sandbox on 127.0.0.1, never at github.com, discord.com, slack.com,
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import httpx
 
+from cockpit.cli import main
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox
-from tests.e2e.driver import ReleaseDriver, finished
+from tests.e2e.driver import STAGES, ReleaseDriver, finished
 from tests.reliability.release_runner import release_world
 
 URL = re.compile(r"https?://[^\s<>\"'`)\]\\|]+")
@@ -28,6 +31,14 @@ def elsewhere(found: set[str], sandbox: SandboxHandle) -> list[str]:
                   and u != sandbox.base_url)
 
 
+def said(*args: str) -> str:
+    """What ``cockpit ARGS`` prints (run in this process, in the demo's environment)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        main(list(args))
+    return out.getvalue() + err.getvalue()
+
+
 def test_every_link_of_a_demo_release_points_into_its_sandbox(tmp_path: Path) -> None:
     with release_world(tmp_path / "demo") as world:
         sandbox = world.handle
@@ -39,6 +50,12 @@ def test_every_link_of_a_demo_release_points_into_its_sandbox(tmp_path: Path) ->
         journal = "".join(p.read_text() for p in
                           Path(os.environ["COCKPIT_STATE_DIR"]).rglob("*.jsonl"))
         printed = "".join(run.stdout + run.stderr for run in runs)
+        shown = said("status", "--release", "v0.30.0-rc1")
+        for stage in STAGES:  # every explanation, "Where:" included, of an RC and a final
+            shown += said("explain", stage, "--release", "v0.30.0-rc1")
+            shown += said("explain", stage, "--release", "v0.30.0")
+    assert "Where: <" in shown
+    assert elsewhere(urls(shown), sandbox) == []
     made = urls(world_text) - seeded
     assert elsewhere(made, sandbox) == []
     assert elsewhere(urls(journal), sandbox) == []
