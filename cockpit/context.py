@@ -93,7 +93,7 @@ class Session:
     def _on_request(self, record: RequestRecord) -> None:
         stage, action = CURRENT_ACTION.get()
         status = record.status if record.status is not None else record.error or "no answer"
-        cached = " (304, cached)" if record.from_cache else ""
+        cached = " (cached)" if record.from_cache else ""
         self.emit_log(stage, action, f"$ {record.manual}  → {status}{cached}", record.manual)
 
     def _on_git(self, command: str) -> None:

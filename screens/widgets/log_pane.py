@@ -323,6 +323,8 @@ class LogPane(Vertical):
         if view is not None and self.action:
             where = f"{where}/{self.action}"
             counted = f"{len(view)} of {count} lines · v: whole stage"
+        elif self.action:
+            counted = f"{count} lines · v: {self.action} only"
         else:
             counted = f"{count} lines"
         self.border_title = f"log · {where} · {counted}"

@@ -166,6 +166,7 @@ async def test_lines_per_action_outcomes_and_folded_polls() -> None:
         view.focus()
         await pilot.press("v")
         assert view.line_count == 7
+        assert "prepare-branch · 7 lines · v: create-branch only" in str(pane.border_title)
         await pilot.press("v")
         assert view.line_count == 2
 
