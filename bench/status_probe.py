@@ -46,7 +46,7 @@ async def probe(concurrency: int, version: str) -> tuple[float, int]:
         rows = await status_module.release_status(engine, Journal(Settings().state_dir, "x"))
     finally:
         await session.aclose()
-    return time.perf_counter() - start, len(rows)
+    return time.perf_counter() - start, len(rows.rows)
 
 
 async def tui_probe(concurrency: int, version: str) -> tuple[float, int]:

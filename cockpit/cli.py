@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import cockpit
 from cockpit.entry import resume_collection
-from cockpit.model import Outcome, Release, Status, Version, VersionError
+from cockpit.model import Outcome, Release, Version, VersionError
 from cockpit.playbook import Playbook, PlaybookError, TemplateError, load_playbook
 from cockpit.prompts import AnswersFileError, AnswersPrompter, Prompter, TerminalPrompter
 from cockpit.settings import SettingsError
@@ -290,25 +290,23 @@ def _engine(playbook: Playbook, version: Version | None, *, read_only: bool,
 
 async def _status(playbook: Playbook, version: Version, *, as_json: bool) -> int:
     from cockpit.journal import Journal
-    from cockpit.status import release_status, shared_outcomes, shared_records
+    from cockpit.status import release_status, shared_standing
     from cockpit.sync.records import session_memory
 
     engine = _engine(playbook, version, read_only=True)
     journal = Journal(engine.session.settings.state_dir, engine.release_key)
     engine.session.manual_confirmations |= journal.manual_confirmations()
     try:
-        shared = await shared_records(engine)
-        engine.session.manual_confirmations |= session_memory(shared.values())[1]
-        rows = await release_status(engine, journal, shared_outcomes(shared))
+        standing = await shared_standing(engine)
+        engine.session.manual_confirmations |= session_memory(standing.records.values())[1]
+        report = await release_status(engine, journal, standing)
     finally:
         await engine.session.aclose()
     if as_json:
-        print(json.dumps([row.as_json() for row in rows], indent=2))
+        print(json.dumps([row.as_json() for row in report.rows], indent=2))
     else:
-        for row in rows:
-            print(row.as_text())
-    pending = [r for r in rows if r.status not in (Status.DONE,)]
-    return EXIT_OK if not pending else EXIT_NEEDS_HUMAN
+        print("\n".join(report.lines()))
+    return EXIT_OK if report.complete else EXIT_NEEDS_HUMAN
 
 
 def rerun_command(stage: str, version: Version, playbook_path: Path | None,

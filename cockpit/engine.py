@@ -30,7 +30,15 @@ from cockpit.events import (
 )
 from cockpit.model import CheckResult, Outcome, Status, Version
 from cockpit.playbook import ActionSpec, Playbook, StageSpec, TemplateError, render, template_values
-from cockpit.prompts import FAILURE_CHOICES, Choose, Confirm, NoAnswer, Prompt, PromptAnswer
+from cockpit.prompts import (
+    FAILURE_CHOICES,
+    Choose,
+    Confirm,
+    NoAnswer,
+    Prompt,
+    PromptAnswer,
+    fill_notation,
+)
 
 MAX_CONCURRENT_CHECKS = 16
 """Checks in flight at once when a whole release is checked (``cockpit status``, the TUI):
@@ -131,8 +139,13 @@ class Engine:
         if info is None or info.implementation is None or info.params_model is None:
             return None
         params = info.params_model.model_validate(render(spec.params, self.values))
-        ctx = ActionContext(self.session, stage.id, spec.id, self.values)
+        ctx = ActionContext(self.session, stage.id, spec.id, self.values, self._title(spec))
         return info.implementation(params, ctx)
+
+    def not_applicable_reason(self) -> str:
+        version = self.session.version
+        kind = version.kind.value if isinstance(version, Version) else "this"
+        return f"does not apply to a {kind} release"
 
     def applies(self, stage: StageSpec, spec: ActionSpec | None = None) -> bool:
         version = self.session.version
@@ -144,8 +157,8 @@ class Engine:
 
     async def check_action(self, stage: StageSpec, spec: ActionSpec) -> CheckResult:
         """One read-only check, as a result (errors and missing kinds become results)."""
-        if not self.applies(stage, spec):
-            return CheckResult.done("does not apply to this release")
+        if not self.applies(stage, spec):  # callers skip these; never "failed" for them
+            return CheckResult.done(self.not_applicable_reason())
         token = CURRENT_ACTION.set((stage.id, spec.id))  # this check's lines are its own
         try:
             action = self.build(stage, spec)
@@ -174,17 +187,21 @@ class Engine:
         outcome, reason = Outcome.DONE, "every action is done"
         try:
             if not self.applies(stage):
-                outcome, reason = Outcome.NOT_APPLICABLE, "stage does not apply to this release"
+                outcome, reason = Outcome.NOT_APPLICABLE, self.not_applicable_reason()
             else:
                 for spec in stage.actions:
                     report = await self._run_action(stage, spec)
                     reports.append(report)
-                    if report.outcome in (Outcome.FAILED, Outcome.ABORTED, Outcome.NEEDS_HUMAN):
+                    if report.outcome in (Outcome.FAILED, Outcome.ABORTED, Outcome.NEEDS_HUMAN,
+                                          Outcome.CANCELLED):
                         outcome, reason = report.outcome, f"{spec.id}: {report.reason}"
                         break
         except asyncio.CancelledError:
-            self._publish(StageFinished(release=key, stage=stage.id, outcome=Outcome.ABORTED,
-                                        reason="cancelled by the driver"))
+            who = f"{release.driver}@{release.host}" if release else "the driver"
+            self._publish(StageFinished(
+                release=key, stage=stage.id, outcome=Outcome.CANCELLED,
+                reason=f"cancelled by {who}: rerun the stage to resume (finished actions "
+                       "are checked, not redone)"))
             raise
         self._publish(StageFinished(release=key, stage=stage.id, outcome=outcome, reason=reason))
         return StageReport(stage.id, outcome, reason, tuple(reports))
@@ -203,7 +220,7 @@ class Engine:
         self._prompter.stage, self._prompter.action = stage.id, spec.id
         if not self.applies(stage, spec):
             return self._finish(stage, spec, Outcome.NOT_APPLICABLE,
-                                "does not apply to this release")
+                                self.not_applicable_reason())
         try:
             action = self.build(stage, spec)
         except TemplateError as exc:
@@ -300,11 +317,12 @@ class Engine:
             except Exception as exc:
                 return CheckResult.failed(self.session.redact(f"cannot prepare: {exc}"))
             answer = await self._ask(Confirm(
-                id=f"{stage.id}/{spec.id}/confirm", title=f"Confirm: {spec.title}",
+                id=f"{stage.id}/{spec.id}/confirm", title=f"Confirm: {self._title(spec)}",
                 message="This is hard to reverse. Check it, then type the confirmation.",
                 detail=detail, typed_confirmation=typed))
             if answer.value is not True:
-                raise _Stop(Outcome.ABORTED, "the driver did not confirm")
+                raise _Stop(Outcome.CANCELLED, "not confirmed, so nothing was changed: rerun "
+                                               "the stage to be asked again")
         self._publish(ActionApplying(release=self.release_key, stage=stage.id, action=spec.id))
         try:
             await action.apply()
@@ -331,6 +349,10 @@ class Engine:
     async def _ask_failure(self, stage: StageSpec, spec: ActionSpec,
                            result: CheckResult) -> PromptAnswer:
         return await self._ask(Choose(
-            id=f"{stage.id}/{spec.id}/failed", title=f"Failed: {spec.title}",
+            id=f"{stage.id}/{spec.id}/failed", title=f"Failed: {self._title(spec)}",
             message=result.reason + (f"\n{result.link}" if result.link else ""),
             choices=FAILURE_CHOICES))
+
+    def _title(self, spec: ActionSpec) -> str:
+        """The action's title for this release: ``Tag v0.30.0-rc1``, not ``Tag vX.Y.Z-rcN``."""
+        return fill_notation(spec.title, self.session.version)

@@ -39,7 +39,7 @@ class State(StrEnum):
 GLYPHS: dict[State, tuple[str, str]] = {
     State.TO_DO: ("○", "dim"),
     State.BLOCKED: ("⊘", "yellow"),
-    State.NOT_APPLICABLE: ("–", "dim"),
+    State.NOT_APPLICABLE: ("·", "dim"),
     State.CHECKING: ("?", "cyan"),
     State.RUNNING: ("●", "bold yellow"),
     State.WAITING: ("◐", "bold blue"),
@@ -116,9 +116,11 @@ class ActionFacts:
     at: datetime | None = None
 
     def saw_check(self, result: CheckResult) -> None:
-        self.seen, self.from_check = CHECK_STATES[result.status], True
+        seen = CHECK_STATES[result.status]
+        if not (seen is State.DONE and self.seen is State.DONE):  # who did it still holds
+            self.by = self.at = None
+        self.seen, self.from_check = seen, True
         self.reason, self.link = result.reason, result.link or self.link
-        self.by = self.at = None
 
     def saw_outcome(self, outcome: Outcome, reason: str, link: str | None = None, *,
                     by: str | None = None, at: datetime | None = None) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from cockpit.engine import MAX_CONCURRENT_CHECKS, Engine
 from cockpit.journal import Journal
 from cockpit.model import CheckResult, Status
+from cockpit.states import ActionFacts, Derived, StageFacts, State, View, derive, outcome_words
 from cockpit.sync.records import StageRecord
 
 
@@ -20,60 +21,119 @@ from cockpit.sync.records import StageRecord
 class StatusRow:
     stage: str
     action: str
-    result: CheckResult
+    result: CheckResult | None
+    """What the read-only check found (None: the action does not apply, never checked)."""
     last_outcome: str | None
     """What the journal last recorded for this action, if anything."""
+    view: View
+    """What to show: the check's finding placed in the release's order (``cockpit.states``)."""
 
     @property
-    def status(self) -> Status:
-        return self.result.status
+    def status(self) -> Status | None:
+        return self.result.status if self.result else None
 
     def as_json(self) -> dict[str, Any]:
-        return {"stage": self.stage, "action": self.action, "status": self.result.status.value,
-                "reason": self.result.reason, "link": self.result.link,
-                "journal": self.last_outcome}
+        return {"stage": self.stage, "action": self.action, "state": self.view.state.value,
+                "blocked_by": self.view.blocked_by,
+                "status": self.result.status.value if self.result else None,
+                "reason": self.result.reason if self.result else self.view.reason,
+                "link": self.view.link, "journal": self.last_outcome}
 
     def as_text(self) -> str:
-        glyph = {Status.DONE: "✔", Status.IN_PROGRESS: "…", Status.INCOMPLETE: "·",
-                 Status.FAILED: "✘"}[self.status]
         journal = f" (journal: {self.last_outcome})" if self.last_outcome else ""
-        return f"{glyph} {self.stage}/{self.action}: {self.result.reason}{journal}"
+        return f"   {self.view.glyph} {self.action}: {self.view.sentence()}{journal}"
 
 
-async def shared_records(engine: Engine) -> dict[str, StageRecord]:
-    """Stage → what the tracking issue's journal last recorded: the state a machine with
-    no local files still knows. Empty when there is no tracking issue (yet) or it cannot
-    be read (the checks still say where the world stands)."""
+@dataclass(frozen=True)
+class StatusReport:
+    """Every action's row and every stage's view: `cockpit status` in one value."""
+
+    rows: list[StatusRow]
+    derived: Derived
+    titles: dict[str, str]
+
+    @property
+    def complete(self) -> bool:
+        done, total = self.derived.progress()
+        return done == total
+
+    def headline(self) -> str:
+        done, total = self.derived.progress()
+        upcoming = self.derived.next_stage()
+        if done == total:
+            return f"{done}/{total} stages done: the release is complete"
+        nxt = f" · next: {self.titles[upcoming]}" if upcoming else ""
+        return f"{done}/{total} stages done{nxt}"
+
+    def lines(self) -> list[str]:
+        out = [self.headline()]
+        for stage, view in self.derived.stages.items():
+            out.append(f"{view.glyph} {self.titles[stage]} — {view.sentence()}")
+            if view.state is State.NOT_APPLICABLE:
+                continue
+            out += [row.as_text() for row in self.rows if row.stage == stage]
+        return out
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the tracking issue's journal says of a release: each stage's last record, and
+    who holds which stage right now (``alice@laptop until 14:05:00 UTC``)."""
+
+    records: dict[str, StageRecord]
+    holders: dict[str, str]
+
+
+async def shared_standing(engine: Engine) -> Standing:
+    """The state a machine with no local files still knows. Empty when there is no
+    tracking issue (yet) or it cannot be read (the checks still say where the world
+    stands)."""
     from cockpit.services.http import ServiceError
+    from cockpit.sync.lock import holder
     from cockpit.sync.thread import Thread, locate, sync_client
 
+    nothing = Standing({}, {})
     target = locate(engine)
     if target is None or engine.session.release is None:
-        return {}
+        return nothing
     gh = sync_client(engine)
     try:
         thread = Thread(gh, target)
         if await thread.find() is None:
-            return {}
+            return nothing
         snap = await thread.snapshot()
     except ServiceError:
-        return {}
+        return nothing
     finally:
         await gh.aclose()
-    return snap.records_of(engine.release_key)
+    key, grace = engine.release_key, engine.session.settings.lock_skew_seconds
+    holders = {}
+    for stage in engine.playbook.stages:
+        current = holder(snap.claims, key, stage.id, snap.server_now, grace)
+        if current is not None:
+            holders[stage.id] = f"{current.claim.by} until {current.expires:%H:%M:%S} UTC"
+    return Standing(snap.records_of(key), holders)
+
+
+async def shared_records(engine: Engine) -> dict[str, StageRecord]:
+    """Stage → what the tracking issue's journal last recorded."""
+    return (await shared_standing(engine)).records
 
 
 def shared_outcomes(records: dict[str, StageRecord]) -> dict[tuple[str, str], str]:
     """(stage, action) → "done by alice@laptop", from the shared journal's records."""
-    return {(stage, a.action): f"{a.outcome.value} by {record.by}"
+    return {(stage, a.action): f"{outcome_words(a.outcome)} by {record.by}"
             for stage, record in records.items() for a in record.actions}
 
 
 async def release_status(engine: Engine, journal: Journal,
-                         shared: dict[tuple[str, str], str] | None = None) -> list[StatusRow]:
-    """``shared`` (the tracking issue's journal) wins over this machine's journal."""
-    recorded = {key: event.outcome.value for key, event in journal.last_outcomes().items()}
-    recorded.update(shared or {})
+                         standing: Standing | None = None) -> StatusReport:
+    """Every action that applies, checked read-only; the tracking issue's journal
+    (``standing``) wins over this machine's for who did what."""
+    recorded = {key: outcome_words(event.outcome)
+                for key, event in journal.last_outcomes().items()}
+    records = standing.records if standing else {}
+    recorded.update(shared_outcomes(records))
     limit = asyncio.Semaphore(MAX_CONCURRENT_CHECKS)
     pairs = [(stage, spec) for stage in engine.playbook.stages for spec in stage.actions
              if engine.applies(stage, spec)]
@@ -83,8 +143,26 @@ async def release_status(engine: Engine, journal: Journal,
         async with limit:
             return await engine.check_action(stage, spec)
 
-    results = await asyncio.gather(*(one(pair) for pair in pairs))
-    rows = []
-    for (stage, spec), result in zip(pairs, results, strict=True):
-        rows.append(StatusRow(stage.id, spec.id, result, recorded.get((stage.id, spec.id))))
-    return rows
+    results = dict(zip(((s.id, a.id) for s, a in pairs),
+                       await asyncio.gather(*(one(pair) for pair in pairs)), strict=True))
+    facts: dict[tuple[str, str], ActionFacts] = {}
+    for stage in engine.playbook.stages:
+        record = records.get(stage.id)
+        for spec in stage.actions:
+            each = facts[(stage.id, spec.id)] = ActionFacts(
+                applicable=engine.applies(stage, spec))
+            result = record.result(spec.id) if record else None
+            if record is not None and result is not None:
+                each.saw_outcome(result.outcome, result.reason, result.link, by=record.by,
+                                 at=record.finished or record.updated)
+            if (stage.id, spec.id) in results:
+                each.saw_check(results[(stage.id, spec.id)])
+    holders = standing.holders if standing else {}
+    stage_facts = {s.id: StageFacts(applicable=engine.applies(s), held_by=holders.get(s.id))
+                   for s in engine.playbook.stages}
+    titles = {s.id: f"{n}. {s.title}" for n, s in enumerate(engine.playbook.stages, 1)}
+    order = [(s.id, [a.id for a in s.actions]) for s in engine.playbook.stages]
+    derived = derive(order, facts, stage_facts, titles)
+    rows = [StatusRow(stage, action, results.get((stage, action)), recorded.get((stage, action)),
+                      view) for (stage, action), view in derived.actions.items()]
+    return StatusReport(rows, derived, titles)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import signal
 import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Literal
@@ -25,7 +27,7 @@ from cockpit.playbook import ActionSpec, StageSpec
 from screens.commands import CockpitCommands
 from screens.messages import EngineEvent
 from screens.prompter import ModalPrompter
-from screens.state import GLYPHS, ReleaseState, UiStatus
+from screens.state import ReleaseState, State
 from screens.widgets.checklist import Checklist, Item
 from screens.widgets.explanation import ExplanationPane
 from screens.widgets.log_pane import FLUSH_SECONDS, LogPane
@@ -58,8 +60,10 @@ class CockpitApp(App[int]):
         Binding("a", "check_all", "Check all"),
         Binding("y", "copy_manual", "Copy cmd"),
         Binding("o", "open_link", "Open link"),
+        Binding("slash", "search_log", "Search log", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False),
     ]
 
     def __init__(self, engine: Engine, prompter: ModalPrompter, mode: Mode = "drive", *,
@@ -78,7 +82,9 @@ class CockpitApp(App[int]):
         """Shadow mode checks at start and then as the journal changes (tests turn it
         off). Drive mode does not: on a release not yet started, read-only checks report
         "failed" for steps whose earlier stages have not run, which painted it red."""
-        self.state = ReleaseState(engine.playbook, clock)
+        version = engine.session.version
+        self.state = ReleaseState(engine.playbook, clock,
+                                  version if isinstance(version, Version) else None)
         self.running: dict[str, Worker[object]] = {}
         """Stage id → its worker, while a run (or a check pass) is under way."""
         self.reports: dict[str, StageReport] = {}
@@ -106,13 +112,30 @@ class CockpitApp(App[int]):
         yield Footer()
 
     def header_text(self) -> str:
+        """Release, where it stands and what is next, mode and driver: one line."""
         release = self.engine.session.release
         playbook = self.engine.playbook
         if release is None:
             return f" {playbook.title} · no release · {self.mode.upper()}"
         version: Version = release.version
-        return (f" {playbook.title}  {version.tag}  {version.kind.value}  │  "
-                f"mode: {self.mode.upper()}  │  driver: {release.driver}@{release.host}")
+        return (f" {playbook.title} {version.tag} {version.kind.value} │ {self.progress_text()}"
+                f" │ {self.mode.upper()} │ {release.driver}@{release.host}")
+
+    def progress_text(self) -> str:
+        """``4/10 done · next: 5. Publish to npm — r``: the checklist in one phrase."""
+        done, total = self.state.progress()
+        head = f"{done}/{total} done"
+        live = [s for s in self.state.stages.values()
+                if s.status in (State.RUNNING, State.WAITING, State.NEEDS_YOU)]
+        if live:
+            return f"{head} · {live[0].status.value}: {self.state.titles[live[0].id]}"
+        if done == total:
+            return f"{head} · release complete (s: summary)"
+        upcoming = self.state.next_stage()
+        if upcoming is None:
+            return head
+        how = {"drive": " — r", "walkthrough": " — r checks it", "shadow": ""}[self.mode]
+        return f"{head} · next: {self.state.titles[upcoming]}{how}"
 
     def on_mount(self) -> None:
         self.title = f"cockpit · {self.engine.playbook.title}"
@@ -126,12 +149,19 @@ class CockpitApp(App[int]):
             # one slow part of the screen, and the checklist is what a driver looks at first.
             self.call_after_refresh(self.show_item, Item(first))
         self.call_after_refresh(resume_collection)  # paused for start-up by cockpit.entry
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self._hung_up)
         # Tokens too: a keyring lookup takes ~0.1 s; every redaction waits for it anyway.
         self.call_after_refresh(self.run_worker, self._load_secrets, thread=True,
                                 group="secrets")
-        if self.mode == "shadow" and self.auto_check:
-            self.action_check_all()
-            self.run_worker(self._follow_journal(), group="shadow")
+        if self.auto_check and self.mode != "walkthrough":
+            self.running["*"] = self.run_worker(self._opening(), name="check:all",
+                                                group="check", exclusive=True,
+                                                exit_on_error=False)
+            if self.mode == "shadow":
+                self.run_worker(self._follow_journal(), group="shadow")
 
     def _load_secrets(self) -> None:
         """(worker thread) Look up every token, so the redactor knows them; a missing
@@ -151,9 +181,8 @@ class CockpitApp(App[int]):
 
     def _bus_listener(self, event: Event) -> None:
         """Bus listener (on the app's loop): log lines buffer directly, the rest post."""
+        self.log_pane.observe(event)  # lines, waits (folded), outcomes: each under its action
         if isinstance(event, LogLine):
-            prefix = f"{event.action}: " if event.action else ""
-            self.log_pane.append(event.stage, prefix + event.line)
             if event.manual and event.action:
                 action = self.state.action(event.stage, event.action)
                 if action is not None:
@@ -195,15 +224,26 @@ class CockpitApp(App[int]):
     def apply_event(self, event: Event) -> None:
         """Update the state and whatever shows it."""
         changed = self.state.apply(event)
+        self.redraw_changed()
         if changed is None:
             return
         stage_id, action_id = changed
-        self.query_one(Checklist).refresh_item(stage_id, action_id)
         item = self.selected_item
         if item and item.stage == stage_id:
             self._update_status_line()
             if item.action is None or item.action == action_id:
                 self.show_item(item, keep_scroll=True)
+
+    def redraw_changed(self) -> None:
+        """Relabel every checklist line whose state changed (one fact can change many:
+        a stage finishing unblocks every later one), and the header."""
+        changed = self.state.take_changed()
+        if not changed:
+            return
+        checklist = self.query_one(Checklist)
+        for stage_id, action_id in changed:
+            checklist.refresh_item(stage_id, action_id, only=action_id is not None)
+        self.query_one("#release-header", Static).update(self.header_text())
 
     # -- selection -------------------------------------------------------------------------
 
@@ -223,17 +263,11 @@ class CockpitApp(App[int]):
     def explanation(self, item: Item) -> str:
         stage, spec = self.specs(item)
         if spec is None:
-            state = self.state.stages[stage.id]
-            glyph, _ = GLYPHS[state.status]
-            head = f"**Status:** {glyph} {state.status.value}"
-            if state.reason:
-                head += f" — {state.reason}"
+            view = self.state.stages[stage.id].view
+            head = f"**Status:** {view.glyph} {view.sentence()}"
             return head + "\n\n" + stage_overview(self.engine, stage)
         action = self.state.stages[stage.id].actions[spec.id]
-        glyph, _ = GLYPHS[action.status]
-        head = f"**Status:** {glyph} {action.status.value}"
-        if action.reason:
-            head += f" — {action.reason}"
+        head = f"**Status:** {action.view.glyph} {action.view.sentence()}"
         if action.link:
             head += f"  \n**Link:** <{action.link}>"
         note = {"walkthrough": "\n\n*Walkthrough: explained and checked only, never executed.*",
@@ -255,7 +289,7 @@ class CockpitApp(App[int]):
             pane.scroll_home(animate=False)
         else:
             pane.scroll_to(y=scroll, animate=False)
-        self.query_one(LogPane).show(item.stage)
+        self.query_one(LogPane).show(item.stage, item.action)
         self._update_status_line()
 
     def _update_status_line(self) -> None:
@@ -269,7 +303,7 @@ class CockpitApp(App[int]):
                     left = max(0, int(action.waiting_until - now))
                     line = f"◐ {action.id}: waiting {left}s before checking again — {action.reason}"
             if not line and item.stage in self.running:
-                line = f"▶ {item.stage} is {stage.status.value} (c cancels safely)"
+                line = f"{stage.view.glyph} {item.stage} is {stage.status.value} (c cancels safely)"
         self.query_one("#status-line", Static).update(line)
 
     def _tick(self) -> None:
@@ -296,6 +330,8 @@ class CockpitApp(App[int]):
             if "*" in self.running:  # read-only checks: the run checks its stage itself
                 self.running.pop("*").cancel()
             work: Coroutine[Any, Any, object] = self._drive_stage(stage_id, steal=steal)
+            self.state.set_live(stage_id, State.RUNNING, "claiming the stage")
+            self.redraw_changed()
         else:
             work = self._check_stage(stage_id)
         self.running[stage_id] = self.run_worker(work, name=f"stage:{stage_id}",
@@ -331,35 +367,54 @@ class CockpitApp(App[int]):
         return report
 
     async def _check_stage(self, stage_id: str, limit: asyncio.Semaphore | None = None) -> None:
-        """Read-only checks of every action of a stage (never the apply path); with
-        ``limit`` shared by every stage, as many at once as it allows, else in order."""
+        """Read-only checks of every action of a stage that applies (never the apply path);
+        with ``limit`` shared by every stage, as many at once as it allows, else in order.
+        What a check finds is a fact; whether it shows as "blocked" or "failed" depends on
+        the stages before it (``cockpit.states``)."""
         stage = self.engine.stage(stage_id)
-        state = self.state.stages[stage_id]
-        checklist = self.query_one(Checklist)
-        before = {action_id: action.status for action_id, action in state.actions.items()}
+        state = self.state
         slots = limit or asyncio.Semaphore(1)
+        specs = [spec for spec in stage.actions if self.engine.applies(stage, spec)]
 
         async def one(spec: ActionSpec) -> None:
             async with slots:
-                state.actions[spec.id].status = UiStatus.CHECKING
-                checklist.refresh_item(stage_id, spec.id)
-                result = await self.engine.check_action(stage, spec)
+                state.set_checking(stage_id, spec.id, True)
+                self.redraw_changed()
+                try:
+                    result = await self.engine.check_action(stage, spec)
+                finally:
+                    state.set_checking(stage_id, spec.id, False)
                 self.apply_event(ActionChecked(release=self.engine.release_key, stage=stage_id,
                                                action=spec.id, result=result))
-                state.status = UiStatus.CHECKING
 
-        state.status = UiStatus.CHECKING
+        state.set_checking(stage_id, None, True)
         try:
-            await asyncio.gather(*(one(spec) for spec in stage.actions))
+            await asyncio.gather(*(one(spec) for spec in specs))
         finally:  # cancelled (a run starts): what was not checked shows what it showed
-            for action_id, action in state.actions.items():
-                if action.status is UiStatus.CHECKING:
-                    action.status = before[action_id]
-                    checklist.refresh_item(stage_id, action_id)
-            state.status = state.rollup()
-            checklist.refresh_item(stage_id)
+            for spec in specs:
+                state.set_checking(stage_id, spec.id, False)
+            state.set_checking(stage_id, None, False)
+            self.redraw_changed()
         if self.selected_item and self.selected_item.stage == stage_id:
             self.show_item(self.selected_item, keep_scroll=True)
+
+    async def _opening(self) -> None:
+        """Where the release stands, after the first paint: the tracking issue's journal
+        (who did what, when, and who holds a stage now), then every check, read-only. It
+        paints no red on a release not yet started: a step whose turn has not come shows
+        as blocked (``cockpit.states``)."""
+        from cockpit.status import shared_standing
+
+        standing = await shared_standing(self.engine)
+        for stage_id, record in standing.records.items():
+            self.state.apply_record(record, standing.holders.get(stage_id),
+                                    watching=self.mode == "shadow")
+        for stage_id, held_by in standing.holders.items():
+            if stage_id not in standing.records and stage_id in self.state.stages:
+                self.state.stages[stage_id].facts.held_by = held_by
+        self.state.rederive()
+        self.redraw_changed()
+        await self._check_all()
 
     async def _check_all(self) -> None:
         """Every check of every stage, as many at once as ``cockpit status`` runs: one
@@ -377,7 +432,8 @@ class CockpitApp(App[int]):
             result = await self.engine.check_action(stage, spec)
             self.apply_event(ActionChecked(release=self.engine.release_key, stage=stage_id,
                                            action=action_id, result=result))
-            self.notify(f"{stage_id}/{action_id}: {result.status.value} — {result.reason}")
+            view = self.state.stages[stage_id].actions[action_id].view
+            self.notify(f"{stage_id}/{action_id}: {view.sentence()}")
             return result
 
         self.run_worker(check(), name=f"check:{stage_id}/{action_id}", exit_on_error=False)
@@ -400,8 +456,10 @@ class CockpitApp(App[int]):
         for stage_id, running in list(self.running.items()):
             if running is worker:
                 del self.running[stage_id]
-                if stage_id in self.state.stages:
-                    self.query_one(Checklist).refresh_item(stage_id)
+                stage = self.state.stages.get(stage_id)
+                if stage is not None and stage.facts.live is not None:
+                    self.state.set_live(stage_id, None)  # ended without a StageFinished
+                self.redraw_changed()
         self._update_status_line()
         if event.state is not WorkerState.ERROR:
             return
@@ -418,11 +476,9 @@ class CockpitApp(App[int]):
             self.push_screen(ErrorModal(f"{name or 'a background task'}", why, resume))
             return
         if name.startswith("stage:") and self.mode == "drive":
-            stage = self.state.stages.get(target)
-            if stage is not None:
-                stage.status, stage.reason = UiStatus.FAILED, why
-                stage.finished = self.clock()
-                self.query_one(Checklist).refresh_item(target)
+            if target in self.state.stages:
+                self.state.fail_stage(target, why)
+                self.redraw_changed()
             resume = (f"Fix the cause, then select {target} and press r (or run `cockpit run "
                       f"{target} --version …`). Every action checks the world first, so "
                       "finished steps are not redone.")
@@ -444,7 +500,27 @@ class CockpitApp(App[int]):
             self.run_stage(item.stage, steal=True)
 
     async def action_quit(self) -> None:
-        """Bring the journal on the tracking issue up to date, then leave."""
+        """Leave; while a stage runs, ask first, and cancel it cleanly if told to."""
+        busy = [stage for stage in self.running if stage != "*"]
+        if busy and self.mode == "drive":
+            from screens.quit import QuitWhileRunning
+
+            self.push_screen(QuitWhileRunning(busy), self._quit_answered)
+            return
+        await self.leave()
+
+    def _quit_answered(self, cancel: bool | None) -> None:
+        if cancel:
+            self.run_worker(self.leave(), group="quit", exit_on_error=False)
+
+    async def leave(self) -> None:
+        """Cancel what runs and wait for it to withdraw its claims and journal the
+        cancellation, bring the journal on the tracking issue up to date, then exit."""
+        for worker in list(self.running.values()):
+            worker.cancel()
+        for worker in list(self.running.values()):
+            with contextlib.suppress(Exception):
+                await worker.wait()
         if self.sync is not None:
             sync, self.sync = self.sync, None
             try:
@@ -455,10 +531,22 @@ class CockpitApp(App[int]):
                     severity="warning")
         self.exit()
 
+    def _hung_up(self) -> None:
+        """The terminal closed (SIGHUP) or the process was told to stop (SIGTERM): nobody
+        is left to ask, so cancel cleanly and leave, as ``q`` does when told to."""
+        self.run_worker(self.leave(), group="quit", exit_on_error=False)
+
     def action_cancel_selected(self) -> None:
         item = self.selected_item
-        if item is None or not self.cancel_stage(item.stage):
-            self.notify("nothing is running for this stage")
+        if item is None:
+            return
+        if self.mode == "shadow":
+            view = self.state.stages[item.stage].view
+            self.notify(f"read-only: a shadow cannot cancel anything ({item.stage} is "
+                        f"{view.sentence()})")
+        elif not self.cancel_stage(item.stage):
+            self.notify(f"nothing of {item.stage} runs here "
+                        f"({self.state.stages[item.stage].view.sentence()})")
 
     def action_check_all(self) -> None:
         if self.mode == "drive" and self.running:
@@ -483,8 +571,19 @@ class CockpitApp(App[int]):
         if not text:
             self.notify("no manual command for this one: see the explanation")
             return
+        # OSC 52 is a request to the terminal, with no answer: say what was sent and where
+        # else the text is, never "copied".
+        import os
+
         self.copy_to_clipboard(text)
-        self.notify(f"copied {len(text.splitlines())} line(s) to the clipboard")
+        lines = text.splitlines()
+        more = f"\n(+{len(lines) - 1} more line(s))" if len(lines) > 1 else ""
+        tmux = (" In tmux it needs `set -g set-clipboard on`." if os.environ.get("TMUX")
+                else "")
+        self.notify(f"sent to the terminal's clipboard (OSC 52; tmux or your terminal may "
+                    f"ignore it):\n{lines[0]}{more}\nThe whole text is in the explanation "
+                    f"pane, under the manual equivalent.{tmux}", title="y: manual equivalent",
+                    timeout=15)
 
     def link_for(self, item: Item) -> str | None:
         stage = self.state.stages[item.stage]
@@ -501,8 +600,30 @@ class CockpitApp(App[int]):
         if link is None:
             self.notify("no link known yet: check or run the action first")
             return
-        self.open_url(link)
-        self.notify(f"opened {link}")
+        # A terminal on a server (or in tmux over ssh) has no browser: Python's webbrowser
+        # would then start a text browser on top of this screen, or nothing. Only hand the
+        # link to a browser that can show it, and say which happened; the link is shown
+        # either way, to open by hand.
+        import os
+        import sys
+        import webbrowser
+
+        from textual.drivers.web_driver import WebDriver
+
+        if isinstance(self._driver, WebDriver):  # textual-serve: the viewer's own browser
+            self.open_url(link)
+            self.notify(f"asked your browser to open {link}", title="o: link")
+            return
+        graphical = sys.platform in ("darwin", "win32") or any(
+            os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"))
+        try:
+            opened = graphical and webbrowser.open(link)
+        except webbrowser.Error:
+            opened = False
+        if opened:
+            self.notify(f"handed to your browser: {link}", title="o: link")
+        else:
+            self.notify(f"no browser here: {link}", title="o: open it by hand", timeout=30)
 
     def action_copy_manual(self) -> None:
         if self.selected_item is not None:
@@ -521,6 +642,10 @@ class CockpitApp(App[int]):
             # The tree lays out expanded lines on the next refresh.
             self.call_after_refresh(checklist.move_cursor, node)
         self.show_item(item)
+
+    def action_search_log(self) -> None:
+        """``/`` from anywhere: the log's search box (Esc gives focus back)."""
+        self.log_pane.open_search()
 
     def action_help(self) -> None:
         from screens.modals import HelpScreen

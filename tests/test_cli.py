@@ -85,11 +85,16 @@ def test_run_then_status_against_a_real_remote(tmp_path: Path) -> None:
                      env=env)
     assert status.returncode == 0, status.stdout + status.stderr
     rows = json.loads(status.stdout)
-    assert {(r["stage"], r["action"], r["status"], r["journal"]) for r in rows} == {
-        ("prepare-branch", "create-branch", "done", "done"),
-        ("prepare-branch", "set-version", "done", "done"),
-        ("tag", "tag", "done", "done"),
+    assert {(r["stage"], r["action"], r["state"], r["status"], r["journal"]) for r in rows} == {
+        ("prepare-branch", "create-branch", "done", "done", "done"),
+        ("prepare-branch", "set-version", "done", "done", "done"),
+        ("tag", "tag", "done", "done", "done"),
+        ("announce", "tweet", "not applicable", None, None),  # FINAL only: never checked
     }
+    text = cockpit("status", "--playbook", SMALL, "--release", "v1.0.0-rc1", env=env)
+    assert text.returncode == 0, text.stdout + text.stderr
+    assert text.stdout.splitlines()[0] == "2/2 stages done: the release is complete"
+    assert "· 3. Announce — not applicable" in text.stdout
 
 
 def test_run_without_an_answer_exits_1_and_says_how_to_resume(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from cockpit.events import ActionFinished, Event, LogLine, StageFinished, StageStarted
 from cockpit.model import Outcome
+from cockpit.states import outcome_words
 from cockpit.services.http import ServiceError
 from cockpit.sync.lock import holder
 from cockpit.sync.records import TERMINAL, StageRecord
@@ -110,7 +111,7 @@ class ShadowWatcher:
                 if key not in seen.history:
                     seen.history.add(key)
                     steps.append(Change("transition", stage,
-                                        f"{stage}: {step.status.replace('_', ' ')} ({step.by})",
+                                        f"{stage}: {outcome_words(step.status)} ({step.by})",
                                         seen_at, step.at, step.status, record))
             out += [c for c in steps if c.status == "running"]
             for result in record.actions:
@@ -118,7 +119,8 @@ class ShadowWatcher:
                 if seen.actions.get(result.action) != value:
                     seen.actions[result.action] = value
                     out.append(Change("action", stage,
-                                      f"{stage}/{result.action}: {result.outcome.value}: "
+                                      f"{stage}/{result.action}: "
+                                      f"{outcome_words(result.outcome)}: "
                                       f"{result.reason}", seen_at, record.updated,
                                       result.outcome.value, record, result.action))
             new_lines = _new_lines(seen.log, record.log)
@@ -169,11 +171,12 @@ def events_for(release: str, change: Change) -> list[Event]:
     if change.kind == "transition" and record is not None:
         if change.status == "running":
             return [StageStarted(release=release, stage=change.stage, driver=record.driver,
-                                 host=record.host, read_only=True)]
+                                 host=record.host, read_only=True, at=record.started)]
         if change.status in TERMINAL:
             return [StageFinished(release=release, stage=change.stage,
                                   outcome=Outcome(change.status),
-                                  reason=f"{change.status.replace('_', ' ')} by {record.by}")]
+                                  reason=f"{outcome_words(change.status)} by {record.by}",
+                                  at=record.finished or change.at or record.updated)]
     if change.kind == "action" and record is not None and change.action:
         result = record.result(change.action)
         if result is not None:

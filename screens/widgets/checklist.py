@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from screens.state import GLYPHS, ActionState, ReleaseState, StageState, format_elapsed
+from screens.state import ActionState, ReleaseState, StageState, State, format_elapsed
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class Checklist(Tree[Item]):
         self.show_root = False
         self.guide_depth = 2
         self._item_nodes: dict[Item, TreeNode[Item]] = {}
+        self._numbers = {stage_id: n for n, stage_id in enumerate(state.stages, 1)}
 
     def on_mount(self) -> None:
         for number, stage in enumerate(self.state.stages.values(), 1):
@@ -61,34 +62,42 @@ class Checklist(Tree[Item]):
             self.move_cursor(node)
 
     def _stage_label(self, number: int, stage: StageState) -> Text:
-        glyph, style = GLYPHS[stage.status]
+        view = stage.view
         now = self.clock()
-        label = Text.assemble((f"{glyph} ", style), f"{number:2}. {stage.title}")
-        extra = [stage.status.value]
+        label = Text.assemble((f"{view.glyph} ", view.style), f"{number:2}. {stage.title}")
+        extra = [view.state.value]
+        if view.blocked_by:
+            extra.append(f"waits on {view.blocked_by.partition('. ')[0]}")
+        if view.state is State.HELD and stage.facts.held_by:
+            extra.append(stage.facts.held_by)
         waits = [a.waiting_until for a in stage.actions.values() if a.waiting_until is not None]
         if waits:
             extra.append(f"wait {max(0, int(max(waits) - now))}s")
         elapsed = format_elapsed(stage.elapsed(now))
-        if elapsed:
+        if elapsed and view.state is not State.NOT_APPLICABLE:
             extra.append(elapsed)
-        label.append(f"  {' · '.join(extra)}", style=f"{style} italic" if style != "dim" else "dim")
+        dim = view.style in ("dim", "yellow")
+        label.append(f"  {' · '.join(extra)}", style="dim" if dim else f"{view.style} italic")
         return label
 
     def _action_label(self, action: ActionState) -> Text:
-        glyph, style = GLYPHS[action.status]
-        label = Text.assemble((f"{glyph} ", style), action.title)
+        view = action.view
+        label = Text.assemble((f"{view.glyph} ", view.style), action.title,
+                              style="dim" if view.state is State.NOT_APPLICABLE else "")
         if action.waiting_until is not None:
             left = max(0, int(action.waiting_until - self.clock()))
             label.append(f"  waiting {left}s", style="bold blue")
         return label
 
-    def refresh_item(self, stage_id: str, action_id: str | None = None) -> None:
-        """Relabel one stage (and one action of it)."""
-        numbers = {sid: n for n, sid in enumerate(self.state.stages, 1)}
+    def refresh_item(self, stage_id: str, action_id: str | None = None, *,
+                     only: bool = False) -> None:
+        """Relabel one stage (and one action of it, or all of them); ``only`` relabels just
+        the action."""
         stage = self.state.stages[stage_id]
-        node = self._item_nodes.get(Item(stage_id))
-        if node is not None:
-            node.set_label(self._stage_label(numbers[stage_id], stage))
+        if not only:
+            node = self._item_nodes.get(Item(stage_id))
+            if node is not None:
+                node.set_label(self._stage_label(self._numbers[stage_id], stage))
         ids = [action_id] if action_id else list(stage.actions)
         for each in ids:
             leaf = self._item_nodes.get(Item(stage_id, each))

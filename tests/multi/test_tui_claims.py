@@ -15,7 +15,7 @@ from cockpit.playbook import load_playbook
 from cockpit.sandbox.testing import SandboxHandle
 from screens.launch import build_app
 from screens.modals import ErrorModal
-from screens.state import UiStatus
+from screens.state import State
 from tests.multi.conftest import FAST, TRACKED, Machine
 from tests.ui.helpers import screen_text
 
@@ -58,11 +58,11 @@ async def test_tui_driver_is_told_who_holds_a_stage_then_takes_it_over(
             await pilot.pause(0.1)
         text = screen_text(app)
         assert "stage prepare is held by alice@" in text, text
-        assert app.state.stages["prepare"].status is not UiStatus.DONE
+        assert app.state.stages["prepare"].status is not State.DONE
         await pilot.press("escape")
         await pilot.press("S")
         deadline = time.monotonic() + 60
-        while app.state.stages["prepare"].status is not UiStatus.DONE:
+        while app.state.stages["prepare"].status is not State.DONE:
             assert time.monotonic() < deadline, app.state.stages["prepare"]
             await pilot.pause(0.1)
         while "prepare" in app.running:  # the claim is withdrawn as the worker ends

@@ -12,7 +12,7 @@ from cockpit.model import Release, Version
 from cockpit.playbook import load_playbook
 from cockpit.sandbox.testing import SandboxHandle
 from screens.launch import build_app
-from screens.state import UiStatus
+from screens.state import State
 from tests.multi.conftest import FAST, TRACKED, Machine
 
 VERSION = "v5.0.0-rc1"
@@ -35,11 +35,13 @@ async def test_tui_shadow_shows_the_drivers_stages_as_they_finish(
                                            "--version", VERSION, "--yes")
             assert done.returncode == 0, done.stderr
         deadline = time.monotonic() + 10
-        while app.state.stages["prepare"].status is not UiStatus.DONE:
+        while app.state.stages["prepare"].status is not State.DONE:
             assert time.monotonic() < deadline, app.state.stages["prepare"]
             await pilot.pause(0.1)
         prepare = app.state.stages["prepare"]
-        assert "by alice@" in prepare.reason
-        assert all(a.status is UiStatus.DONE for a in prepare.actions.values())
+        assert "done — by alice@" in prepare.view.sentence()
+        assert prepare.elapsed(app.clock()) is not None and prepare.finished is not None, \
+            "the shadow shows how long the driver's stage took"
+        assert all(a.status is State.DONE for a in prepare.actions.values())
     reads = [r for r in sandbox.requests() if r["auth"] == "read"]
     assert reads and not [r for r in reads if r["mutating"]], "the shadow sent a write"

@@ -39,7 +39,7 @@ from cockpit.sandbox.testing import SandboxHandle
 from cockpit.secrets import STORE, TOKEN_ENV
 from screens.app import CockpitApp
 from screens.launch import build_app
-from screens.state import UiStatus
+from screens.state import State
 from tests.security.conftest import ROOT
 from tests.security.file_keyring import FILE_VARIABLE, SELECT, FileKeyring
 from tests.ui.helpers import wait_for
@@ -128,7 +128,7 @@ async def snapshot_after_preflight(tmp_path: Path) -> bytes:
         await pilot.press("r")
         # After the release every preflight check passes again (its own tag counts as the
         # release under way): the stage ends done, its log showing every request it made.
-        await wait_for(pilot, lambda: app.state.stages["preflight"].status is UiStatus.DONE
+        await wait_for(pilot, lambda: app.state.stages["preflight"].status is State.DONE
                        and "preflight" not in app.running, timeout=60, what="preflight re-run")
         await pilot.pause(0.3)
         svg = app.export_screenshot()

@@ -3,6 +3,8 @@ github.com URLs (nothing is contacted), and a clock the test moves by hand."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from cockpit.events import (
     ActionApplying,
     ActionChecked,
@@ -31,11 +33,21 @@ class ManualClock:
         return self.now
 
 
+BASE = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+"""The time of day when the manual clock reads 1000: events and the journal are placed
+on it, so "done by … at 14:01 UTC" is the same in every run."""
+
+
+def at(clock: ManualClock) -> datetime:
+    return BASE + timedelta(seconds=clock.now - 1000.0)
+
+
 def make(mode: Mode = "drive") -> tuple[CockpitApp, ManualClock]:
     clock = ManualClock()
     app = frozen_app(mode)
     app.clock = clock
     app.state.clock = clock
+    app.state.wall = lambda: at(clock)
     return app, clock
 
 
@@ -50,7 +62,7 @@ def feed(app: CockpitApp, events: list[Event]) -> None:
 def history(app: CockpitApp, clock: ManualClock) -> None:
     """prepare-branch done in 1:15, tag waiting on a commit status, announce untouched."""
     def ev(cls: type, **kw: object) -> Event:
-        return cls(release=KEY, **kw)  # type: ignore[no-any-return]
+        return cls(release=KEY, at=at(clock), **kw)  # type: ignore[no-any-return]
 
     feed(app, [ev(StageStarted, stage="prepare-branch", driver="tester", host="cockpit-host")])
     feed(app, [

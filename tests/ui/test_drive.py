@@ -16,7 +16,7 @@ from cockpit.sandbox.testing import SandboxHandle
 from cockpit.secrets import STORE
 from screens.app import CockpitApp
 from screens.modals import ChooseModal, ConfirmModal, ManualModal
-from screens.state import UiStatus
+from screens.state import State
 from screens.widgets.checklist import Checklist
 from screens.widgets.log_pane import LogPane
 from tests.ui.helpers import SMALL, VERSION, frozen_app, sandbox_app, screen_text, wait_for
@@ -24,7 +24,7 @@ from tests.ui.helpers import SMALL, VERSION, frozen_app, sandbox_app, screen_tex
 SIZE = (120, 36)
 
 
-def stage_status(app: CockpitApp, stage: str) -> UiStatus:
+def stage_status(app: CockpitApp, stage: str) -> State:
     return app.state.stages[stage].status
 
 
@@ -33,7 +33,7 @@ async def test_drive_prepare_branch_then_tag_with_typed_confirmation(
     app = sandbox_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        await wait_for(pilot, lambda: stage_status(app, "prepare-branch") is UiStatus.DONE,
+        await wait_for(pilot, lambda: stage_status(app, "prepare-branch") is State.DONE,
                        what="prepare-branch done")
         await wait_for(pilot, lambda: "prepare-branch" not in app.running, what="worker ends")
         assert app.reports["prepare-branch"].outcome is Outcome.DONE
@@ -59,8 +59,8 @@ async def test_drive_prepare_branch_then_tag_with_typed_confirmation(
         assert modal.query_one("#yes", Button).disabled
         await pilot.press("1")
         assert not modal.query_one("#yes", Button).disabled
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: stage_status(app, "tag") is UiStatus.DONE, what="tag done")
+        await pilot.press("enter", "enter")  # the first moves to "Yes", the second presses it
+        await wait_for(pilot, lambda: stage_status(app, "tag") is State.DONE, what="tag done")
         assert "v0.30.0-rc1" in sandbox.state()["repos"]["ipfs/kubo"]["tags"]
 
 
@@ -73,13 +73,12 @@ async def test_manual_step_done_then_check_passes(sandbox: SandboxHandle) -> Non
         text = screen_text(app)
         assert "Post the release announcement on the forum." in text
         assert "Kubo v0.30.0-rc1 is out!" in text
-        await pilot.click("#done")
         modal = app.screen
         assert isinstance(modal, ManualModal)
+        await pilot.click("#done")
         await wait_for(pilot, lambda: modal.result is not None, what="verdict")
-        assert "Check passed" in screen_text(app)
-        await pilot.click("#close")
-        await wait_for(pilot, lambda: stage_status(app, "announce") is UiStatus.DONE,
+        await wait_for(pilot, lambda: app.screen is not modal, what="the dialog closes")
+        await wait_for(pilot, lambda: stage_status(app, "announce") is State.DONE,
                        what="announce done")
 
 
@@ -91,7 +90,7 @@ async def test_manual_not_yet_leaves_the_stage_needing_you(sandbox: SandboxHandl
         await wait_for(pilot, lambda: isinstance(app.screen, ManualModal), what="manual modal")
         await pilot.click("#not-yet")
         await wait_for(pilot, lambda: "announce" not in app.running, what="stage ends")
-        assert stage_status(app, "announce") is UiStatus.NEEDS_YOU
+        assert stage_status(app, "announce") is State.NEEDS_YOU
 
 
 async def test_failed_action_asks_to_choose_and_skip_needs_a_reason(
@@ -103,13 +102,13 @@ async def test_failed_action_asks_to_choose_and_skip_needs_a_reason(
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ChooseModal), what="choose modal")
         assert "does not exist" in screen_text(app)
-        await pilot.press("down", "enter")  # retry → skip
+        await pilot.press("s")  # skip
         note = app.screen.query_one("#note", Input)
         assert note.display and note.has_focus
         await pilot.press(*"branch comes later", "enter")
         await wait_for(pilot, lambda: "tag" not in app.running, what="stage ends")
         action = app.state.stages["tag"].actions["push-tag"]
-        assert action.status is UiStatus.SKIPPED
+        assert action.status is State.SKIPPED
         assert "branch comes later" in action.reason
 
 
@@ -122,7 +121,7 @@ async def test_cancel_a_running_stage(sandbox: SandboxHandle) -> None:
         assert app.cancel_stage("announce")
         await wait_for(pilot, lambda: "announce" not in app.running, what="cancelled")
         assert not isinstance(app.screen, ManualModal)
-        assert stage_status(app, "announce") is UiStatus.FAILED
+        assert stage_status(app, "announce") is State.CANCELLED
         assert "cancelled" in app.state.stages["announce"].reason
 
 
@@ -169,8 +168,9 @@ async def test_collection_paused_for_start_up_resumes_after_the_first_paint() ->
 
 async def test_check_all_shows_a_stage_done_elsewhere_and_r_does_not_wait_for_it(
         sandbox: SandboxHandle, tmp_path: Path) -> None:
-    """A stage done elsewhere (another machine's `cockpit run`) shows as done after `a`;
-    pressing r while that check runs cancels it and runs the stage at once."""
+    """A stage done elsewhere (another machine's `cockpit run`) shows as done as the app
+    opens (its opening check), and again after `a`; pressing r while that check runs
+    cancels it and runs the stage at once."""
     elsewhere = {**os.environ, "COCKPIT_STATE_DIR": str(tmp_path / "other-machine")}
     done = subprocess.run([sys.executable, "-m", "cockpit.entry", "run", "prepare-branch",
                            "--version", VERSION, "--yes", "--playbook", str(SMALL)],
@@ -179,13 +179,18 @@ async def test_check_all_shows_a_stage_done_elsewhere_and_r_does_not_wait_for_it
     assert done.returncode == 0, done.stderr
     app = sandbox_app()
     async with app.run_test(size=SIZE) as pilot:
-        assert stage_status(app, "prepare-branch") is UiStatus.PENDING, "no request at start"
+        await wait_for(pilot, lambda: stage_status(app, "prepare-branch") is State.DONE,
+                       what="prepare-branch shown done by the opening check")
+        assert stage_status(app, "tag") is State.TO_DO
+        assert stage_status(app, "announce") is State.BLOCKED
+        await wait_for(pilot, lambda: "*" not in app.running, what="the opening check ends")
         await pilot.press("a")
-        await wait_for(pilot, lambda: stage_status(app, "prepare-branch") is UiStatus.DONE,
-                       what="prepare-branch shown done")
+        await wait_for(pilot, lambda: "*" in app.running, what="a checks again")
+        await wait_for(pilot, lambda: "*" not in app.running, what="the check ends")
+        assert stage_status(app, "prepare-branch") is State.DONE
     app = sandbox_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("a", "down", "r")
+        await pilot.press("down", "r")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal),
                        what="the tag stage running (its confirmation)")
         assert "*" not in app.running
