@@ -93,10 +93,13 @@ class _EventPrompter:
 
     async def ask(self, prompt: Prompt) -> PromptAnswer:
         key = self.engine.release_key
-        self.engine.bus.publish(PromptAsked(release=key, stage=self.stage, action=self.action,
+        # Whose question: the asking task's action (a check asks too), not the last run's.
+        stage, action = CURRENT_ACTION.get()
+        stage, action = stage or self.stage, action or self.action
+        self.engine.bus.publish(PromptAsked(release=key, stage=stage, action=action,
                                             prompt=prompt))
         answer: PromptAnswer = await self.inner.ask(prompt)  # type: ignore[attr-defined]
-        self.engine.bus.publish(PromptAnswered(release=key, stage=self.stage, action=self.action,
+        self.engine.bus.publish(PromptAnswered(release=key, stage=stage, action=action,
                                                prompt_id=prompt.id, answer=answer))
         return answer
 

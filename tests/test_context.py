@@ -13,10 +13,10 @@ from pathlib import Path
 from cockpit.bus import EventBus
 from cockpit.context import CURRENT_ACTION, Session, acting
 from cockpit.engine import Engine
-from cockpit.events import Event, LogLine
+from cockpit.events import Event, LogLine, PromptAsked
 from cockpit.model import Outcome, Release, Version
 from cockpit.playbook import load_playbook
-from cockpit.prompts import AnswersPrompter, PromptAnswer
+from cockpit.prompts import AnswersPrompter, Confirm, PromptAnswer
 from cockpit.settings import Settings
 from tests.gitworld import make_remote
 
@@ -77,3 +77,15 @@ async def test_acting_restores_the_outer_action() -> None:
             assert CURRENT_ACTION.get() == ("two", "b")
         assert CURRENT_ACTION.get() == ("one", "a")
     assert CURRENT_ACTION.get() == ("", None)
+
+
+async def test_a_question_is_filed_under_the_action_asking_it(tmp_path: Path) -> None:
+    engine, _ = _engine(tmp_path)
+    asked: list[PromptAsked] = []
+    engine.bus.listen(lambda event: asked.append(event) if isinstance(event, PromptAsked)
+                      else None)
+    assert (await engine.run_stage("prepare-branch")).outcome is Outcome.DONE
+    # After a run, a check of another action asks something: it is that action's question.
+    with acting("tag", "tag"):
+        await engine.session.prompter.ask(Confirm(id="tag/tag/confirm", title="t", message="m"))
+    assert [(event.stage, event.action) for event in asked] == [("tag", "tag")]
