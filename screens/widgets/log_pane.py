@@ -316,22 +316,21 @@ class LogPane(Vertical):
         self._title()
 
     def _title(self) -> None:
+        """Short enough for an 80-column screen: what is shown on top, keys below."""
         store = self.lines.get(self.stage or "")
         count = len(store) if store is not None else 0
-        where = self.stage or "—"
         view = self.log_widget.view if self.is_mounted else None
+        hint = ""
         if view is not None and self.action:
-            where = f"{where}/{self.action}"
-            counted = f"{len(view)} of {count} lines · v: whole stage"
-        elif self.action:
-            counted = f"{count} lines · v: {self.action} only"
+            self.border_title = f"log · {self.stage}/{self.action} · {len(view)} of {count}"
+            hint = " · v: all"
         else:
-            counted = f"{count} lines"
-        self.border_title = f"log · {where} · {counted}"
+            self.border_title = f"log · {self.stage or '—'} · {count} lines"
+            hint = " · v: this action" if self.action else ""
         state = "following" if self.follow else "paused"
         wrap = " · wrap" if self.log_widget.wrap else ""
         search = f" · /{self._query}" if self._query else ""
-        self.border_subtitle = f"{state}{wrap}{search}"
+        self.border_subtitle = f"{state}{wrap}{search}{hint}"
 
     # -- keys ----------------------------------------------------------------------------
 

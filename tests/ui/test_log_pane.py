@@ -162,11 +162,13 @@ async def test_lines_per_action_outcomes_and_folded_polls() -> None:
         await wait_for(pilot, lambda: pane.action == "create-branch", what="action shown")
         view = pane.log_widget
         assert view.line_count == 2
-        assert "prepare-branch/create-branch · 2 of 7 lines" in str(pane.border_title)
+        assert str(pane.border_title) == "log · prepare-branch/create-branch · 2 of 7"
+        assert str(pane.border_subtitle).endswith("v: all")
         view.focus()
         await pilot.press("v")
         assert view.line_count == 7
-        assert "prepare-branch · 7 lines · v: create-branch only" in str(pane.border_title)
+        assert str(pane.border_title) == "log · prepare-branch · 7 lines"
+        assert str(pane.border_subtitle).endswith("v: this action")
         await pilot.press("v")
         assert view.line_count == 2
 
