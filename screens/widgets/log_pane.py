@@ -193,14 +193,25 @@ class LogView(ScrollView, can_focus=True):
 
 
 class SearchInput(Input):
-    """The log's search box: Enter finds the next match, Esc closes it."""
+    """The log's search box: Enter or ↓ finds the next match, ↑ the previous, Esc closes."""
 
-    BINDINGS = [Binding("escape", "close", "Close search", show=False)]
+    BINDINGS = [
+        Binding("escape", "close", "Close search", show=False),
+        Binding("down", "step(1)", "Next match", show=False),
+        Binding("up", "step(-1)", "Previous match", show=False),
+    ]
+
+    @property
+    def pane(self) -> LogPane | None:
+        return next((a for a in self.ancestors if isinstance(a, LogPane)), None)
 
     def action_close(self) -> None:
-        pane = next((a for a in self.ancestors if isinstance(a, LogPane)), None)
-        if pane is not None:
-            pane.close_search()
+        if self.pane is not None:
+            self.pane.close_search()
+
+    def action_step(self, step: int) -> None:
+        if self.pane is not None:
+            self.pane.search_for(self.value, step)
 
 
 class LogPane(Vertical):
@@ -241,7 +252,7 @@ class LogPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield LogView(id="log")
-        yield SearchInput(placeholder="search the log (Enter: next, Esc: close)",
+        yield SearchInput(placeholder="search: Enter/↓ next, ↑ prev, Esc",
                           id="log-search")
 
     def on_mount(self) -> None:
@@ -381,11 +392,14 @@ class LogPane(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.value != self._query:
-            self._query = event.value
-            self.log_widget.query_text = event.value
+        self.search_for(event.value, +1)
+
+    def search_for(self, query: str, step: int) -> int | None:
+        if query != self._query:
+            self._query = query
+            self.log_widget.query_text = query
             self.log_widget.invalidate()
-        self.find(+1)
+        return self.find(step)
 
     def find(self, step: int) -> int | None:
         """Scroll to and light the next (or previous) line holding the query; this pauses

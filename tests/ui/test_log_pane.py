@@ -109,6 +109,12 @@ async def test_slash_searches_from_anywhere_and_letters_type_into_the_box() -> N
         await pilot.press("enter")
         assert pane._match == 120
         assert "line 121 of 300" in str(pane.border_subtitle)
+        pane.append(stage, "another error")
+        await wait_for(pilot, lambda: not pane._pending, what="flushed")
+        await pilot.press("down")
+        assert pane._match == 300
+        await pilot.press("up")
+        assert pane._match == 120
         # Esc closes the box and gives focus back to where it was.
         await pilot.press("escape")
         assert not search.display
