@@ -87,9 +87,11 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     def line_changed(self, index: int) -> None:
-        """A stored line was rewritten in place."""
-        if self.wrap:
-            self._rows, self._first_row, self._wrap_width = [], [], 0
+        """A stored line was rewritten in place (its rows, and those after it, re-wrap)."""
+        position = self.position(index)
+        if self.wrap and position is not None and position < len(self._first_row):
+            del self._rows[self._first_row[position]:]
+            del self._first_row[position:]
             self.update_size()
         self.invalidate()
 

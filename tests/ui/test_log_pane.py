@@ -205,3 +205,31 @@ async def test_wrap_toggle_breaks_long_lines_into_rows() -> None:
         assert pane.find(+1) == 2
         await pilot.press("w")
         assert not view.wrap and view.virtual_size.height == 3
+
+
+async def test_a_wrapped_poll_line_rewraps_in_place() -> None:
+    app = frozen_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        pane = app.query_one(LogPane)
+        await wait_for(pilot, lambda: pane.stage is not None, what="a stage shown")
+        stage = pane.stage
+        assert stage is not None
+        key = app.engine.release_key
+        for number in range(50):
+            pane.append(stage, f"line {number}")
+        app.engine.bus.publish(Waiting(release=key, stage=stage, action="push-tag", seconds=5,
+                                       reason="short", at=T0))
+        pane.append(stage, "after")
+        await wait_for(pilot, lambda: not pane._pending, what="flushed")
+        view = pane.log_widget
+        view.focus()
+        await pilot.press("w")
+        rows = view.virtual_size.height
+        assert rows == 52
+        app.engine.bus.publish(Waiting(release=key, stage=stage, action="push-tag", seconds=5,
+                                       reason="a reason long enough to wrap " * 8,
+                                       at=T0 + timedelta(seconds=5)))
+        await pilot.pause()
+        assert view.virtual_size.height > rows
+        assert view._rows[-1] == (51, 0)  # "after" still one row, after the longer line
+        assert view.store[view._rows[-1][0]] == "after"
