@@ -25,6 +25,7 @@ from cockpit.settings import SettingsError
 if TYPE_CHECKING:
     from cockpit.engine import Engine
     from cockpit.sandbox.testing import SandboxHandle
+    from cockpit.sync.records import StageRecord
 
 EXIT_OK, EXIT_NEEDS_HUMAN, EXIT_BAD_INPUT = 0, 1, 2
 DEMO_RELEASE = "v0.30.0-rc1"
@@ -321,12 +322,30 @@ def rerun_command(stage: str, version: Version, playbook_path: Path | None,
     return shlex.join([*words, *extra])
 
 
+def _print_summary_if_complete(engine: Engine, records: dict[str, StageRecord]) -> None:
+    """Once every stage that applies is done (here or on other machines, as the journal
+    says), the release's summary: stages, durations, drivers, links."""
+    from cockpit.states import State, journal_state
+    from cockpit.summary import render, rows_from_records
+
+    playbook = engine.playbook
+    applicable = [s for s in playbook.stages if engine.applies(s)]
+    if not all(s.id in records and journal_state(records[s.id].status) in
+               (State.DONE, State.SKIPPED, State.NOT_APPLICABLE) for s in applicable):
+        return
+    version = engine.session.version
+    rows = rows_from_records([(s.id, s.title) for s in playbook.stages], records,
+                             [s.id for s in playbook.stages if not engine.applies(s)])
+    print("\n" + "\n".join(render(f"{playbook.title} {version}", rows)))
+
+
 async def _run(playbook: Playbook, version: Version, stages: list[str],
                prompter: Prompter, *, steal: bool = False,
                playbook_path: Path | None = None) -> int:
     from cockpit.journal import Journal
     from cockpit.services.http import ServiceError
     from cockpit.sync.driver import LeaseLost, NoTrackingIssue, StageHeld, SyncedRun
+    from cockpit.sync.records import records_from_events
     from cockpit.terminal import TerminalPrinter
 
     engine = _engine(playbook, version, read_only=False, prompter=prompter)
@@ -364,9 +383,12 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
                       f"Fix it, then rerun `{rerun_command(stage_id, version, playbook_path)}`: "
                       "finished actions are checked, not redone.", file=sys.stderr)
                 return EXIT_NEEDS_HUMAN
+        records = (sync.journal.builder.records if sync is not None
+                   else records_from_events(engine.release_key, journal.events()))
         if sync is not None:  # "done" only once the journal on the tracking issue says so
             closing, sync = sync, None
             await closing.close()
+        _print_summary_if_complete(engine, records)
         return EXIT_OK
     except ServiceError as exc:  # e.g. the journal's thread unreadable: a stop, not a crash
         print(f"cockpit: {exc}\nstage {current} stopped: nothing is lost, rerun "

@@ -53,6 +53,22 @@ GLYPHS: dict[State, tuple[str, str]] = {
 """Glyph and Rich style per state. Each glyph is distinct and single-width, so the meaning
 survives without colour; none is the tree's own ▶/▼ (collapsed/expanded)."""
 
+STATE_MEANINGS: dict[State, str] = {
+    State.TO_DO: "its turn has come; nothing of it is done yet",
+    State.BLOCKED: "waits on an earlier stage or action (named beside it)",
+    State.NOT_APPLICABLE: "not part of this kind of release (RC, final, patch)",
+    State.CHECKING: "a read-only check is under way",
+    State.RUNNING: "being done now",
+    State.WAITING: "waiting on something outside (a workflow run, CI), polled",
+    State.NEEDS_YOU: "a question or a by-hand step is waiting for you",
+    State.HELD: "another driver holds this stage (its claim on the tracking issue)",
+    State.DONE: "done, checked in the world (by whom and when, where known)",
+    State.SKIPPED: "skipped by a driver, with a reason",
+    State.FAILED: "something went wrong (the reason is shown)",
+    State.CANCELLED: "a run stopped before it finished; rerun to resume",
+}
+"""One line per state: the help screen and the README say the same."""
+
 COMPLETE: frozenset[State] = frozenset({State.DONE, State.SKIPPED, State.NOT_APPLICABLE})
 """Nothing more to do here: later steps may go on."""
 

@@ -15,6 +15,7 @@ from cockpit.events import (
     StageStarted,
     Waiting,
 )
+from cockpit.states import outcome_words
 
 
 class TerminalPrinter:
@@ -43,7 +44,7 @@ class TerminalPrinter:
                 return f"   ! {event.prompt_id} → {event.answer.value}"
             case ActionFinished():
                 link = f" <{event.link}>" if event.link else ""
-                return f"   {event.action}: {event.outcome.value}: {event.reason}{link}"
+                return f"   {event.action}: {outcome_words(event.outcome)}: {event.reason}{link}"
             case StageFinished():
-                return f"== {event.stage}: {event.outcome.value}: {event.reason}"
+                return f"== {event.stage}: {outcome_words(event.outcome)}: {event.reason}"
         return None

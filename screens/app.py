@@ -61,6 +61,7 @@ class CockpitApp(App[int]):
         Binding("y", "copy_manual", "Copy cmd"),
         Binding("o", "open_link", "Open link"),
         Binding("slash", "search_log", "Search log", show=False),
+        Binding("s", "summary", "Summary", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False),
@@ -94,6 +95,8 @@ class CockpitApp(App[int]):
         self.sync: SyncedRun | None = None
         """Stage claims and the journal on the tracking issue, opened at the first run."""
         self._sync_opened = False
+        self._summarized = False
+        """The summary opens by itself once, when a run here completes the release."""
         engine.bus.listen(self._bus_listener)
 
     # -- layout ------------------------------------------------------------------------
@@ -461,6 +464,9 @@ class CockpitApp(App[int]):
                     self.state.set_live(stage_id, None)  # ended without a StageFinished
                 self.redraw_changed()
         self._update_status_line()
+        if event.state is WorkerState.SUCCESS and name.startswith("stage:") \
+                and self.mode == "drive":
+            self._summary_when_complete()
         if event.state is not WorkerState.ERROR:
             return
         error = worker.error
@@ -549,10 +555,11 @@ class CockpitApp(App[int]):
                         f"({self.state.stages[item.stage].view.sentence()})")
 
     def action_check_all(self) -> None:
+        if "*" in self.running:
+            self.notify("every action is being checked already")
+            return
         if self.mode == "drive" and self.running:
             self.notify("a stage is running; check again when it ends", severity="warning")
-            return
-        if "*" in self.running:
             return
         self.running["*"] = self.run_worker(self._check_all(), name="check:all", group="check",
                                             exclusive=True, exit_on_error=False)
@@ -646,6 +653,21 @@ class CockpitApp(App[int]):
     def action_search_log(self) -> None:
         """``/`` from anywhere: the log's search box (Esc gives focus back)."""
         self.log_pane.open_search()
+
+    def action_summary(self) -> None:
+        """The release's summary: stages, durations, drivers, links (also shown once by
+        itself when the release becomes complete)."""
+        from screens.summary import SummaryScreen, rows_from_state
+
+        release = self.engine.session.release
+        name = f"{self.engine.playbook.title} {release.version if release else ''}".strip()
+        self.push_screen(SummaryScreen(name, rows_from_state(self.state)))
+
+    def _summary_when_complete(self) -> None:
+        done, total = self.state.progress()
+        if done == total and not self._summarized and not self.running:
+            self._summarized = True
+            self.action_summary()
 
     def action_help(self) -> None:
         from screens.modals import HelpScreen

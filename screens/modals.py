@@ -28,6 +28,7 @@ from textual.widgets import Button, Input, Label, Markdown, Static, TextArea
 
 from cockpit.model import CheckResult, Status
 from cockpit.prompts import Choose, Confirm, Manual, Prompt, PromptAnswer, TextInput
+from cockpit.states import GLYPHS, STATE_MEANINGS
 
 AnswerFn = Callable[[PromptAnswer], None]
 Verify = Callable[[], Awaitable[CheckResult]]
@@ -450,6 +451,8 @@ class ErrorModal(ModalScreen[None]):
 HELP = """\
 # Keys
 
+Letter keys act on the checklist and log; typed into a text box they stay text.
+
 | Key | What it does |
 |---|---|
 | ↑ ↓ / j k | move through stages and actions |
@@ -464,8 +467,9 @@ HELP = """\
 | f | follow the log, or pause it |
 | Tab | move focus between checklist, explanation and log |
 | Ctrl+P | command palette: run, explain, open link, copy for every stage and action |
+| s | the release's summary: stages, durations, drivers, links |
 | ? | this help |
-| q | quit |
+| q / Ctrl+C | quit (while a stage runs: asks, then cancels it cleanly first) |
 
 # Modes
 
@@ -474,11 +478,10 @@ HELP = """\
 - **shadow** — a read-only view of a release driven elsewhere: follows the journal on the
   tracking issue and re-checks each stage that finishes there.
 
-# Status glyphs
+# States
 
-`·` pending  `?` checking  `▶` running  `✔` done  `◐` in progress
-`!` needs you  `✘` failed  `↷` skipped
-"""
+""" + "\n".join(f"- `{glyph}` **{state.value}** — {STATE_MEANINGS[state]}"
+                 for state, (glyph, _) in GLYPHS.items()) + "\n"
 
 
 class HelpScreen(ModalScreen[None]):

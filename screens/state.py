@@ -25,6 +25,7 @@ from cockpit.events import (
 )
 from cockpit.model import Outcome, Status, Version
 from cockpit.playbook import Playbook
+from cockpit.prompts import fill_notation
 from cockpit.states import (
     GLYPHS,
     OUTCOME_STATES,
@@ -115,7 +116,7 @@ class ReleaseState:
         self.stages: dict[str, StageState] = {}
         for s in playbook.stages:
             stage_applies = version is None or s.applies_to(version)
-            actions = {a.id: ActionState(a.id, a.title, ActionFacts(
+            actions = {a.id: ActionState(a.id, fill_notation(a.title, version), ActionFacts(
                 applicable=stage_applies and (version is None or a.applies_to(version))))
                 for a in s.actions}
             self.stages[s.id] = StageState(s.id, s.title, actions,

@@ -299,6 +299,9 @@ class CommentParams(Params):
 
 _HANDLE = re.compile(r"(?<![\w/])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))")
 _LEFT = re.compile(r"\{(\w+)\}")
+_FACT_NAMES = {"discourse_topic_url": "the forum topic's link (discourse_topic_url)",
+               "run_url": "the workflow run's link (run_url)"}
+"""What a comment's placeholder stands for, as a person reads it in a status line."""
 
 
 @register
@@ -369,7 +372,7 @@ class IssueComment(ActionKind):
         left = sorted(set(_LEFT.findall(p.body)) - {"mentions"} - set(self._facts()))
         if left:
             return CheckResult.failed(
-                "the comment needs " + ", ".join("{" + x + "}" for x in left)
+                "the comment needs " + ", ".join(_FACT_NAMES.get(x, x) for x in left)
                 + ", which no earlier action of this run has found (run the stage whose "
                 f"check finds it first), or post it by hand (with {_marker(self.marker)}) "
                 "and rerun", issue.html_url)

@@ -245,6 +245,9 @@ class NpmDistTag(ActionKind):
         current = (doc.get("dist-tags") or {}).get(p.dist_tag)
         if current == v:
             return CheckResult.done(f"{p.package}@{p.dist_tag} is {v}", link)
+        if current is None:
+            return CheckResult.failed(f"{p.package} has no dist-tag {p.dist_tag} yet (it "
+                                      f"should point at {v})", link)
         return CheckResult.failed(f"{p.package}@{p.dist_tag} is {current}, not {v}", link)
 
     async def apply(self) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from cockpit.states import outcome_words
 from cockpit.sync.records import StageRecord
 
 _LINE = re.compile(r"^- \[[ x]\] \*\*(?P<stage>[a-z0-9][a-z0-9-]*)\*\* .*"
@@ -38,10 +39,10 @@ class Line:
 
 def render_line(stage: str, record: StageRecord | None) -> Line:
     if record is None:
-        return Line(stage, None, f"- [ ] **{stage}** — not started")
+        return Line(stage, None, f"- [ ] **{stage}** — to do")
     tick = "x" if record.status in ("done", "skipped", "not_applicable") else " "
     at = record.history[-1].at if record.history else record.updated
-    text = (f"- [{tick}] **{stage}** — {record.status.replace('_', ' ')} · {record.by} · "
+    text = (f"- [{tick}] **{stage}** — {outcome_words(record.status)} · {record.by} · "
             f"{at:%Y-%m-%d %H:%M UTC} <!-- cockpit:at {at.isoformat()} -->")
     return Line(stage, at, text)
 

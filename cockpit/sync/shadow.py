@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Literal
 
 from cockpit.events import ActionFinished, Event, LogLine, StageFinished, StageStarted
 from cockpit.model import Outcome
-from cockpit.states import outcome_words
 from cockpit.services.http import ServiceError
+from cockpit.states import outcome_words
 from cockpit.sync.lock import holder
 from cockpit.sync.records import TERMINAL, StageRecord
 from cockpit.sync.thread import SeenClaim, Snapshot, Thread, locate, sync_client

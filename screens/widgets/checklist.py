@@ -76,6 +76,8 @@ class Checklist(Tree[Item]):
         elapsed = format_elapsed(stage.elapsed(now))
         if elapsed and view.state is not State.NOT_APPLICABLE:
             extra.append(elapsed)
+        if view.by and view.state is not State.HELD:
+            extra.append(view.by)
         dim = view.style in ("dim", "yellow")
         label.append(f"  {' · '.join(extra)}", style="dim" if dim else f"{view.style} italic")
         return label

@@ -178,7 +178,8 @@ async def test_unfillable_placeholder_fails_without_posting(sandbox: SandboxHand
     await engine.session.aclose()
     assert report.outcome is Outcome.NEEDS_HUMAN  # failed: the driver is asked what next
     [result] = [e.result for e in events if isinstance(e, ActionChecked)]
-    assert result.status is Status.FAILED and "{discourse_topic_url}" in result.reason
+    assert result.status is Status.FAILED and "the forum topic's link" in result.reason
+    assert "{" not in result.reason, "no raw template placeholder reaches the driver"
     assert applied(events) == []
 
 

@@ -123,7 +123,7 @@ def test_the_checklist_block_is_edited_in_place_and_merges_newer_lines() -> None
     once = merge_block(body, REL, "cockpit: v0.30.0-rc1", ["preflight", "promote"],
                        {"promote": record})
     assert once.startswith(body.rstrip())
-    assert "- [ ] **preflight** — not started" in once
+    assert "- [ ] **preflight** — to do" in once
     assert "- [x] **promote** — done · alice@h" in once
     assert merge_block(once, REL, "cockpit: v0.30.0-rc1", ["preflight", "promote"],
                        {"promote": record}) == once

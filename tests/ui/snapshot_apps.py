@@ -20,6 +20,7 @@ from cockpit.model import CheckResult, Outcome
 from cockpit.prompts import Choose, Confirm, Manual, PromptAnswer, TextInput
 from screens.app import CockpitApp, Mode
 from screens.modals import ChooseModal, ConfirmModal, ErrorModal, ManualModal, TextModal
+from screens.state import State
 from tests.ui.helpers import frozen_app
 
 KEY = "kubo-small-v0.30.0-rc1"
@@ -136,3 +137,57 @@ def error_modal() -> ErrorModal:
 
 
 __all__ = ["PromptAsked", "feed", "history", "make", "modal"]
+
+
+def gallery() -> tuple[CockpitApp, ManualClock]:
+    """Kubo's own playbook for an RC with every state on one screen: done (with driver
+    and duration from the journal), to do, skipped, blocked (within a stage and by an
+    earlier stage), held, waiting, failed, cancelled, needs you, running, checking and,
+    for the final-only stages, not applicable."""
+    from cockpit.playbook import load_playbook
+    from cockpit.settings import Settings
+    from screens.launch import build_app
+    from tests.ui.helpers import fixed_release
+
+    clock = ManualClock()
+    playbook = load_playbook(None)
+    settings = Settings(git_base_url="https://github.com",
+                        github_api_url="https://api.github.com")
+    app = build_app(playbook, fixed_release(playbook), "drive", settings=settings,
+                    clock=clock, journal=False, auto_check=False)
+    app.state.wall = lambda: at(clock)
+    state = app.state
+
+    def ev(cls: type, **kw: object) -> Event:
+        return cls(release="kubo-v0.30.0-rc1", at=at(clock), **kw)  # type: ignore[no-any-return]
+
+    state.apply(ev(StageStarted, stage="preflight", driver="alice", host="vm"))
+    for action in state.stages["preflight"].actions.values():
+        if action.facts.applicable:
+            state.apply(ev(ActionFinished, stage="preflight", action=action.id,
+                           outcome=Outcome.DONE, reason="checked"))
+    clock.now += 42
+    state.apply(ev(StageFinished, stage="preflight", outcome=Outcome.DONE,
+                   reason="every action is done"))
+    prepare = [a for a in state.stages["prepare-branch"].actions.values()
+               if a.facts.applicable]
+    state.apply(ev(ActionFinished, stage="prepare-branch", action=prepare[0].id,
+                   outcome=Outcome.DONE, reason="branch release-v0.30.0 exists"))
+    state.apply(ev(ActionFinished, stage="prepare-branch", action=prepare[1].id,
+                   outcome=Outcome.SKIPPED, reason="skipped: set by hand"))
+    state.apply(ev(ActionChecked, stage="prepare-branch", action=prepare[2].id,
+                   result=CheckResult.incomplete("no pull request yet")))
+    state.apply(ev(ActionChecked, stage="prepare-branch", action=prepare[3].id,
+                   result=CheckResult.failed("no pull request to read")))
+    stages = state.stages
+    stages["tag"].facts.held_by = "bob@laptop until 14:05:00 UTC"
+    stages["publish-to-dockerhub"].facts.live = State.WAITING
+    stages["publish-to-distributions"].facts.outcome = State.FAILED
+    stages["publish-to-distributions"].facts.reason = "dist-pr: merge refused (HTTP 405)"
+    stages["publish-to-npm"].facts.outcome = State.CANCELLED
+    stages["publish-to-npm"].facts.reason = "cancelled by bob@laptop: rerun to resume"
+    stages["publish-to-github"].facts.live = State.NEEDS_YOU
+    stages["staging"].facts.live = State.RUNNING
+    stages["promote"].facts.live = State.CHECKING
+    state.rederive()
+    return app, clock

@@ -15,7 +15,7 @@ from cockpit.events import ActionChecked
 from cockpit.model import CheckResult
 from cockpit.secrets import STORE
 from screens.widgets.checklist import Item
-from tests.ui.snapshot_apps import KEY, error_modal, history, make, modal
+from tests.ui.snapshot_apps import KEY, error_modal, gallery, history, make, modal
 
 SIZE = (130, 40)
 Snap = Callable[..., bool]
@@ -103,3 +103,16 @@ def test_error_dialog(snap_compare: Snap) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+@pytest.mark.parametrize("size", [(160, 50), (80, 24)], ids=["160x50", "80x24"])
+def test_every_state(snap_compare: Snap, size: tuple[int, int]) -> None:
+    """Every state of the one model on one screen, header included, wide and at 80x24."""
+    app, _ = gallery()
+
+    async def before(pilot: Pilot[object]) -> None:
+        app.query_one("#checklist").refresh_all()  # type: ignore[attr-defined]
+        app.select(Item("prepare-branch", "create-version-branch"))
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=size, run_before=before)

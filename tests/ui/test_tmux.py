@@ -7,6 +7,7 @@ temporary home (under the test's own TMPDIR) removed and its throwaway gpg-agent
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -126,17 +127,20 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
                         "--kill", "gpg-agent"], capture_output=True, check=False)
 
 
-def start(tmux: Tmux, tmp_path: Path, *args: str) -> None:
+def start(tmux: Tmux, tmp_path: Path, *args: str, size: tuple[int, int] = (160, 48),
+          env_extra: dict[str, str] | None = None) -> None:
     env = {key: value for key, value in os.environ.items() if key.startswith(("COCKPIT_", "GIT_",
                                                                                "PYTHON"))}
     (tmp_path / "tmp").mkdir()
     env.update(HOME=str(tmp_path), TMPDIR=str(tmp_path / "tmp"), TERM="xterm-256color",
-               COLORTERM="truecolor", PATH=os.environ.get("PATH", "/usr/bin:/bin"))
+               COLORTERM="truecolor", PATH=os.environ.get("PATH", "/usr/bin:/bin"),
+               **(env_extra or {}))
     exports = " ".join(f"{k}={_quote(v)}" for k, v in env.items())
     command = (f"cd {_quote(str(REPO))} && env -i {exports} {_quote(str(COCKPIT))} "
                f"{' '.join(args)}; echo $? > {_quote(str(tmux.exit_file))}")
     # remain-on-exit keeps the pane once the demo exits, so a test can see that it did.
-    tmux.run("new-session", "-d", "-s", tmux.name, "-x", "160", "-y", "48", command,
+    tmux.run("new-session", "-d", "-s", tmux.name, "-x", str(size[0]), "-y", str(size[1]),
+             command,
              ";", "set-option", "-t", tmux.name, "remain-on-exit", "on")
 
 
@@ -174,3 +178,60 @@ def test_demo_with_the_built_in_playbook_shows_every_stage(tmux: Tmux, tmp_path:
     screen = tmux.wait_for("command palette")
     assert "this help" in screen and "Keys" in screen
     tmux.quit_and_check_clean()  # Escape closes the help, q quits
+
+
+def test_fresh_demo_80x24(tmux: Tmux, tmp_path: Path) -> None:
+    """A newcomer's first screen: after its opening check (and after a), no stage of a
+    release not yet started shows failed; the final-only stages 11-15 of an RC show
+    "not applicable"; the header names the next step. (A short test name: the demo's
+    gpg-agent socket lives under tmp_path, and a Unix socket path is limited to 108
+    bytes.)"""
+    start(tmux, tmp_path, "demo", size=(80, 24))
+    tmux.wait_for("1. Preflight", timeout=60)
+    screen = tmux.wait_for("next: 1. Preflight", timeout=60)
+    tmux.keys("a")
+    time.sleep(1)
+    screen = tmux.wait_for("next: 1. Preflight", timeout=60)
+    deadline = time.monotonic() + 60
+    while "?  " in screen and time.monotonic() < deadline:  # checks still in flight
+        time.sleep(0.3)
+        screen = tmux.screen()
+    assert "failed" not in screen and "✘" not in screen, screen
+    rows = {n: next(line for line in screen.splitlines()
+                    if line.startswith("│") and f" {n}. " in line) for n in range(1, 16)}
+    assert "○" in rows[1] and "to do" in rows[1], rows[1]
+    for n in range(2, 11):
+        assert "⊘" in rows[n], rows[n]  # blocked: waits on preflight
+    for n in range(11, 16):
+        assert f"· {n}. " in rows[n], rows[n]  # the not-applicable glyph (the word is cut)
+    tmux.quit_and_check_clean()
+
+
+def test_second_tui_sees_done_elsewhere(tmux: Tmux, tmp_path: Path) -> None:
+    """Stages 1-3 run by alice's `cockpit run` in other processes; bob's TUI, opened
+    afterwards on another home at 80x24, shows them done with her name and their
+    durations, read from the tracking issue's journal."""
+    from cockpit.sandbox.testing import running_sandbox
+
+    tracked = str(REPO / "tests" / "multi" / "data" / "tracked.toml")
+    with running_sandbox(tmp_path / "world") as sandbox:
+        alice = {**os.environ, **sandbox.env, "COCKPIT_DRIVER": "alice",
+                 "COCKPIT_STATE_DIR": str(tmp_path / "alice" / "state"),
+                 "COCKPIT_WORKSPACE_DIR": str(tmp_path / "alice" / "work")}
+        for stage in ("preflight", "prepare", "finish"):
+            done = subprocess.run([sys.executable, "-m", "cockpit.entry", "run", stage,
+                                   "--playbook", tracked, "--release", "v5.4.0-rc1", "--yes"],
+                                  env=alice, capture_output=True, text=True, timeout=120,
+                                  check=False)
+            assert done.returncode == 0, done.stderr
+        start(tmux, tmp_path, "--playbook", tracked, "--release", "v5.4.0-rc1",
+              size=(80, 24), env_extra={**sandbox.env, "COCKPIT_DRIVER": "bob"})
+        screen = tmux.wait_for("3/3 done", timeout=60)
+        for number, title in ((1, "Preflight"), (2, "Prepare"), (3, "Finish")):
+            line = next(row for row in screen.splitlines() if f"{number}. {title}" in row)
+            # At 80 columns the driver's name may be cut; the explanation has it.
+            assert "✔" in line and "done" in line, line
+            assert re.search(r"done · \d\d:\d\d", line), f"no duration: {line}"
+        assert "3/3 done · release" in screen  # "release complete", cut at 80 columns
+        tmux.wait_for("done — by alice@")  # the selected stage (preflight), explained
+        assert tmux.quit() == 0, tmux.screen()
