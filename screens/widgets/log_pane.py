@@ -10,6 +10,7 @@ are. It can wrap long lines (``w``), and show only the action selected in the ch
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from typing import Any
 
@@ -47,8 +48,8 @@ class LogView(ScrollView, can_focus=True):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.store = LineStore()
-        self.view: list[int] | None = None
-        """Store indices shown (one action's lines), or None: every line."""
+        self.view: array[int] | None = None
+        """Store indices shown (one action's lines, 8 bytes each), or None: every line."""
         self.wrap = False
         self.query_text = ""
         self.current = -1
@@ -77,7 +78,7 @@ class LogView(ScrollView, can_focus=True):
         return found if found < len(self.view) and self.view[found] == index else None
 
     def show(self, store: LineStore, view: list[int] | None) -> None:
-        self.store, self.view = store, view
+        self.store, self.view = store, (array("q", view) if view is not None else None)
         self._rows, self._first_row, self._wrap_width = [], [], 0
         self.invalidate()
         self.update_size()
