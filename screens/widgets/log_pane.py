@@ -87,6 +87,10 @@ class LogView(ScrollView, can_focus=True):
         self._cache.clear()
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()  # a theme or focus change restyles every row
+
     def line_changed(self, index: int) -> None:
         """A stored line was rewritten in place (its rows, and those after it, re-wrap)."""
         position = self.position(index)
