@@ -188,7 +188,8 @@ class CockpitApp(App[int]):
         if isinstance(event, LogLine):
             if event.manual and event.action:
                 action = self.state.action(event.stage, event.action)
-                if action is not None:
+                # A poll repeats its requests: the manual equivalent lists each once.
+                if action is not None and event.manual not in action.manual[-10:]:
                     action.manual.append(event.manual)
                     item = self.selected_item
                     if item and item.stage == event.stage and item.action in (None, event.action):
