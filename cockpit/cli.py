@@ -88,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
                   "follows first, headless, in the same sandbox")
     demo.add_argument("--yes", action="store_true", help="answer every confirmation yes")
     demo.add_argument("--answers", type=Path, help="TOML/JSON file: prompt id → answer")
+    demo.add_argument("--attach", choices=("shadow", "walkthrough", "status"),
+                      help="from a second terminal, follow the running demo's sandbox: a live "
+                           "read-only shadow, a walkthrough, or its `cockpit status` once")
     login, doctor = _add_account_verbs(verbs)
     for sub in (explain, plan, status, run, demo, login, doctor):
         sub.add_argument("--playbook", type=Path, default=argparse.SUPPRESS,
@@ -432,9 +435,11 @@ def _demo_answers() -> AnswersPrompter:
 def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int:
     import tempfile
 
-    from cockpit.demo import demo_environment
+    from cockpit.demo import demo_environment, recorded
     from cockpit.demo_history import NotInTheDemoWorld, releases_before
 
+    if args.attach:
+        return _attach(args.attach, getattr(args, "playbook", None))
     built_in = getattr(args, "playbook", None) is None
     try:  # the built-in playbook's world is seeded: say what it cannot do before starting it
         before = releases_before(version) if built_in else []
@@ -445,9 +450,11 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int
         # terminal and keeps the process alive once the cleanup has run.
         _end_on_hangup()
     with tempfile.TemporaryDirectory(prefix="cockpit-demo-") as home, \
-            demo_environment(Path(home)) as demo:
-        print(f"sandbox: {demo.base_url} (a local world; nothing leaves this machine)",
-              file=sys.stderr)
+            demo_environment(Path(home)) as demo, \
+            recorded(demo, version.tag, getattr(args, "playbook", None)):
+        print(f"sandbox: {demo.base_url} (a local world; nothing leaves this machine)\n"
+              "follow it from another terminal: cockpit demo --attach shadow "
+              "(or --attach walkthrough, --attach status)", file=sys.stderr)
         if built_in:
             code = _demo_history(playbook, before, version, demo, Path(home))
             if code != EXIT_OK:
@@ -466,6 +473,25 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int
         from screens.launch import launch
 
         return launch(playbook, make_release(playbook, version, "demo"), mode="drive")
+
+
+def _attach(mode: str, playbook_path: Path | None) -> int:
+    """``cockpit demo --attach MODE``: open MODE on the newest running demo's sandbox."""
+    from cockpit.demo import NoDemoRunning, attached, running_demo
+
+    try:
+        record = running_demo()
+    except NoDemoRunning as exc:
+        raise BadInput(str(exc)) from None
+    path = playbook_path or (Path(record.playbook) if record.playbook else None)
+    playbook, version = load_playbook(path), Version.parse(record.release)
+    _say(f"attached to the demo of {version} (pid {record.pid}) at {record.base_url}")
+    with attached(record):
+        if mode == "status":
+            return asyncio.run(_status(playbook, version, as_json=False))
+        from screens.launch import launch
+
+        return launch(playbook, make_release(playbook, version), mode=mode)
 
 
 def _end_on_hangup() -> None:
