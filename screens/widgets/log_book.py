@@ -133,9 +133,9 @@ class LogBook:
                 self._finished(event.stage, event.action, event.outcome.value, event.reason,
                                event.at)
             case StageStarted():
+                # (Not its read_only flag: a shadow replays another driver's start with it.)
                 by = f" by {event.driver}@{event.host}" if event.driver else ""
-                read_only = " (read-only)" if event.read_only else ""
-                self.store(event.stage).append(f"● stage started{by}{read_only}")
+                self.store(event.stage).append(f"● stage started{by}")
             case StageFinished():
                 for (stage, action), _ in list(self.polls.items()):
                     if stage == event.stage:
