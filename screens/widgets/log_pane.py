@@ -340,7 +340,8 @@ class LogPane(Vertical):
         view = self.log_widget.view if self.is_mounted else None
         hint = ""
         if view is not None and self.action:
-            self.border_title = f"log · {self.stage}/{self.action} · {len(view)} of {count}"
+            # The stage is the explanation's title; 80 columns leave the log ~40.
+            self.border_title = f"log · {self.action} · {len(view)} of {count}"
             hint = " · v: all"
         else:
             self.border_title = f"log · {self.stage or '—'} · {count} lines"

@@ -168,7 +168,7 @@ async def test_lines_per_action_outcomes_and_folded_polls() -> None:
         await wait_for(pilot, lambda: pane.action == "create-branch", what="action shown")
         view = pane.log_widget
         assert view.line_count == 2
-        assert str(pane.border_title) == "log · prepare-branch/create-branch · 2 of 7"
+        assert str(pane.border_title) == "log · create-branch · 2 of 7"
         assert str(pane.border_subtitle).endswith("v: all")
         view.focus()
         await pilot.press("v")
