@@ -433,9 +433,11 @@ def _demo_answers() -> AnswersPrompter:
 
 
 def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int:
+    import atexit
+    import functools
     import tempfile
 
-    from cockpit.demo import demo_environment, recorded
+    from cockpit.demo import demo_environment, discard, recorded
     from cockpit.demo_history import NotInTheDemoWorld, releases_before
 
     if args.attach:
@@ -451,7 +453,7 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int
         _end_on_hangup()
     with tempfile.TemporaryDirectory(prefix="cockpit-demo-") as home, \
             demo_environment(Path(home)) as demo, \
-            recorded(demo, version.tag, getattr(args, "playbook", None)):
+            recorded(demo, version.tag, getattr(args, "playbook", None)) as record:
         print(f"sandbox: {demo.base_url} (a local world; nothing leaves this machine)\n"
               "follow it from another terminal: cockpit demo --attach shadow "
               "(or --attach walkthrough, --attach status)", file=sys.stderr)
@@ -472,7 +474,14 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int
             return code
         from screens.launch import launch
 
-        return launch(playbook, make_release(playbook, version, "demo"), mode="drive")
+        # A hung-up TUI leaves by os._exit after running the exit functions (textual's
+        # shutdown can wait forever on a dead terminal): this is how it cleans up then.
+        abandon = functools.partial(discard, demo, Path(home), record)
+        atexit.register(abandon)
+        try:
+            return launch(playbook, make_release(playbook, version, "demo"), mode="drive")
+        finally:
+            atexit.unregister(abandon)
 
 
 def _attach(mode: str, playbook_path: Path | None) -> int:

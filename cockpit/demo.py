@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -85,6 +86,19 @@ def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHand
         _stop_gpg_agent(home / "gnupg")
         os.environ.clear()
         os.environ.update(saved)
+
+
+def discard(handle: SandboxHandle, home: Path, record: Path | None = None) -> None:
+    """Everything a demo leaves, removed at once: for an exit that skips the ``with``
+    blocks (a hung-up terminal, whose process leaves with ``os._exit``: see the TUI's
+    hangup handler). Idempotent."""
+    from cockpit.sandbox.testing import stop_sandbox
+
+    stop_sandbox(handle)
+    _stop_gpg_agent(home / "gnupg")
+    if record is not None:
+        record.unlink(missing_ok=True)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def _stop_gpg_agent(gnupg_home: Path) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
+import os
 import re
 import signal
 import time
@@ -155,7 +157,7 @@ class CockpitApp(App[int]):
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGHUP, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(signum, self._hung_up)
+                loop.add_signal_handler(signum, self._hung_up, signum)
         # Tokens too: a keyring lookup takes ~0.1 s; every redaction waits for it anyway.
         self.call_after_refresh(self.run_worker, self._load_secrets, thread=True,
                                 group="secrets")
@@ -520,7 +522,7 @@ class CockpitApp(App[int]):
         if cancel:
             self.run_worker(self.leave(), group="quit", exit_on_error=False)
 
-    async def leave(self) -> None:
+    async def leave(self, *, exit_app: bool = True) -> None:
         """Cancel what runs and wait for it to withdraw its claims and journal the
         cancellation, bring the journal on the tracking issue up to date, then exit."""
         for worker in list(self.running.values()):
@@ -536,12 +538,32 @@ class CockpitApp(App[int]):
                 self.notify(self.engine.session.redact(
                     f"could not update the journal on the tracking issue: {exc}"),
                     severity="warning")
-        self.exit()
+        if exit_app:
+            self.exit()
 
-    def _hung_up(self) -> None:
+    def _hung_up(self, signum: int) -> None:
         """The terminal closed (SIGHUP) or the process was told to stop (SIGTERM): nobody
-        is left to ask, so cancel cleanly and leave, as ``q`` does when told to."""
-        self.run_worker(self.leave(), group="quit", exit_on_error=False)
+        is left to ask, so cancel cleanly and leave, as ``q`` does when told to.
+
+        The terminal's descriptors are pointed at /dev/null first: Textual's shutdown
+        writes to the terminal, and on a hung-up one its writer thread and the app waited
+        on each other forever, so the demo never got to remove its home and agent."""
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            with contextlib.suppress(OSError):
+                os.dup2(null, fd)
+        os.close(null)
+        self.run_worker(self._leave_hung_up(signum), group="quit", exit_on_error=False)
+
+    async def _leave_hung_up(self, signum: int) -> None:
+        """Cancel and journal as ``leave`` does, then end the process without textual's
+        shutdown, which can wait forever on the dead terminal (its writer's queue): the
+        exit functions still run, which is where a demo removes its sandbox, agent and
+        home (``cockpit.demo.discard``)."""
+        with contextlib.suppress(Exception):
+            await self.leave(exit_app=False)
+        atexit._run_exitfuncs()
+        os._exit(128 + signum)
 
     def action_cancel_selected(self) -> None:
         item = self.selected_item

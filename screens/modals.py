@@ -463,8 +463,10 @@ Letter keys act on the checklist and log; typed into a text box they stay text.
 | a | check every action now (read-only) |
 | y | copy the manual command of the selected action |
 | o | open the selected action's link |
-| / | search the log; n / N next / previous match |
+| / | search the log, from anywhere; Enter or ↓ / ↑ (n / N) next / previous; Esc goes back |
 | f | follow the log, or pause it |
+| w | wrap log lines (log focused) |
+| v | the log of the selected action alone, or of the whole stage (log focused) |
 | Tab | move focus between checklist, explanation and log |
 | Ctrl+P | command palette: run, explain, open link, copy for every stage and action |
 | s | the release's summary: stages, durations, drivers, links |

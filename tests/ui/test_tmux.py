@@ -75,6 +75,17 @@ class Tmux:
             time.sleep(0.1)
         assert processes_under(self.tmp_path, server) == [], "the demo left processes running"
 
+    def settled(self, timeout: float = 60.0) -> str:
+        """The screen once no checklist line shows a check in flight (``?``)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if not re.search(r"^│[▶▼├└] \? ", screen, re.MULTILINE):
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"checks still running after {timeout}s:\n{screen}")
+            time.sleep(0.3)
+
     def wait_for(self, text: str, timeout: float = 30.0) -> str:
         deadline = time.monotonic() + timeout
         screen = ""
@@ -189,13 +200,12 @@ def test_fresh_demo_80x24(tmux: Tmux, tmp_path: Path) -> None:
     start(tmux, tmp_path, "demo", size=(80, 24))
     tmux.wait_for("1. Preflight", timeout=60)
     screen = tmux.wait_for("next: 1. Preflight", timeout=60)
+    screen = tmux.settled()
+    assert "failed" not in screen and "✘" not in screen, screen
     tmux.keys("a")
     time.sleep(1)
-    screen = tmux.wait_for("next: 1. Preflight", timeout=60)
-    deadline = time.monotonic() + 60
-    while "?  " in screen and time.monotonic() < deadline:  # checks still in flight
-        time.sleep(0.3)
-        screen = tmux.screen()
+    tmux.wait_for("next: 1. Preflight", timeout=60)
+    screen = tmux.settled()
     assert "failed" not in screen and "✘" not in screen, screen
     rows = {n: next(line for line in screen.splitlines()
                     if line.startswith("│") and f" {n}. " in line) for n in range(1, 16)}
@@ -226,7 +236,8 @@ def test_second_tui_sees_done_elsewhere(tmux: Tmux, tmp_path: Path) -> None:
             assert done.returncode == 0, done.stderr
         start(tmux, tmp_path, "--playbook", tracked, "--release", "v5.4.0-rc1",
               size=(80, 24), env_extra={**sandbox.env, "COCKPIT_DRIVER": "bob"})
-        screen = tmux.wait_for("3/3 done", timeout=60)
+        tmux.wait_for("3/3 done", timeout=60)
+        screen = tmux.settled()
         for number, title in ((1, "Preflight"), (2, "Prepare"), (3, "Finish")):
             line = next(row for row in screen.splitlines() if f"{number}. {title}" in row)
             # At 80 columns the driver's name may be cut; the explanation has it.
@@ -235,3 +246,18 @@ def test_second_tui_sees_done_elsewhere(tmux: Tmux, tmp_path: Path) -> None:
         assert "3/3 done · release" in screen  # "release complete", cut at 80 columns
         tmux.wait_for("done — by alice@")  # the selected stage (preflight), explained
         assert tmux.quit() == 0, tmux.screen()
+
+
+def test_hangup_cleans_up(tmux: Tmux, tmp_path: Path) -> None:
+    """A closed terminal (SIGHUP) during a TUI demo ends it like q: its temporary home,
+    sandbox seed and gpg-agent are gone. (A short name: see test_fresh_demo_80x24.)"""
+    start(tmux, tmp_path, "demo", size=(80, 24))
+    tmux.wait_for("next: 1. Preflight", timeout=60)
+    assert leftovers(tmp_path), "the demo has a temporary home while it runs"
+    tmux.run("kill-session", "-t", tmux.name)  # the terminal goes away: SIGHUP
+    deadline = time.monotonic() + 30
+    while (list((tmp_path / "tmp").iterdir()) or processes_under(tmp_path)) \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert list((tmp_path / "tmp").iterdir()) == [], "a hung-up demo left files behind"
+    assert processes_under(tmp_path) == [], "a hung-up demo left processes running"
