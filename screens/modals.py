@@ -52,9 +52,32 @@ def fit_body(screen: Screen[Any]) -> None:
     body = screen.query_one(".modal-body")
     fixed = sum(child.outer_size.height for child in dialog.children
                 if child is not body and child.display)
-    room = screen.size.height - dialog.styles.gutter.height - fixed
-    body.styles.max_height = max(3, room)
+    body.styles.max_height = max(3, screen.size.height - dialog.styles.gutter.height - fixed)
     screen.call_after_refresh(say_if_more_below, dialog, body)
+
+
+def refit(widget: Widget) -> None:
+    """Fit the dialog's body again once the layout has settled."""
+    widget.screen.call_after_refresh(fit_body, widget.screen)
+
+
+class DialogTitle(Static):
+    """The dialog's title, wrapped; a change of its height refits the body."""
+
+    def on_resize(self) -> None:
+        refit(self)
+
+
+class DialogControls(Vertical):
+    """What stays visible between the body and the buttons (a field, a verdict)."""
+
+    def on_resize(self) -> None:
+        refit(self)
+
+
+class DialogButtons(Horizontal):
+    def on_resize(self) -> None:
+        refit(self)
 
 
 def say_if_more_below(dialog: Widget, body: Widget) -> None:
@@ -93,14 +116,14 @@ class PromptModal(ModalScreen[PromptAnswer | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes=f"dialog {self.kind}"):
-            yield Static(self.prompt.title, classes="modal-title", markup=False)
+            yield DialogTitle(self.prompt.title, classes="modal-title", markup=False)
             with DialogBody(classes="modal-body"):
                 yield Static(self.prompt.message, classes="modal-message", markup=False)
                 yield from self.body()
                 yield Label(f"prompt {self.prompt.id}", classes="modal-id")
-            with Vertical(classes="modal-controls"):
+            with DialogControls(classes="modal-controls"):
                 yield from self.controls()
-            with Horizontal(classes="buttons"):
+            with DialogButtons(classes="buttons"):
                 yield from self.buttons()
 
     def body(self) -> ComposeResult:
@@ -136,7 +159,7 @@ class PromptModal(ModalScreen[PromptAnswer | None]):
     def refit(self) -> None:
         """Fit the body again once the layout settles (after a resize, or after a control
         showed or hid)."""
-        self.call_after_refresh(fit_body, self)
+        refit(self)
 
     def on_key(self, event: events.Key) -> None:
         """A button's key presses it, unless a text field has the key."""

@@ -5,7 +5,8 @@ for its turn, pushes the modal for the prompt's kind and awaits a future the mod
 resolves. The turn passes on when the dialog has left the screen, not when it is
 answered: a manual step's dialog stays until the check after Done has run, and the
 engine's next question (retry / skip / abort, say) must not open on top of it. Two
-stages asking at once get their dialogs in the order they asked.
+stages asking at once get their dialogs in the order they asked, and a prompt waits for
+any other dialog (an error, the help) to be closed first.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ class ModalPrompter:
         self.waiting += 1
         try:
             await self._turn.acquire()
+            try:
+                await self._no_other_dialog()
+            except BaseException:
+                self._turn.release()
+                raise
         finally:
             self.waiting -= 1
         released = False
@@ -51,6 +57,15 @@ class ModalPrompter:
                 self._turn.release()
 
         return await self._show(prompt, release)
+
+    async def _no_other_dialog(self) -> None:
+        """Wait while another dialog (an error, the help, the palette) is on top: the
+        prompt opens when the driver has closed it, never over it."""
+        from textual.screen import ModalScreen
+
+        assert self.app is not None
+        while isinstance(self.app.screen, ModalScreen):
+            await asyncio.sleep(0.1)
 
     async def _show(self, prompt: Prompt, release: Callable[[], None]) -> PromptAnswer:
         from screens.modals import modal_for  # the modals import Markdown and TextArea

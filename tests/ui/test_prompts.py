@@ -194,9 +194,10 @@ async def test_after_done_the_verdict_is_a_notification_and_the_next_prompt_wait
         assert (await manual).value is True
         # The engine checks the action again and, if it failed, asks what to do next.
         after = asyncio.create_task(app.prompter.ask(FAILED))
+        await wait_for(pilot, lambda: "Checking the action" in screen_text(app),
+                       what="the dialog says it is checking")
         await pilot.pause(0.2)
         assert dialogs(app) == [ManualModal] and not after.done()
-        assert "Checking the action" in screen_text(app)
         app.prompter.observe(ActionChecked(
             release=KEY, stage="announce", action="tweet", result=result))
         await wait_for(pilot, lambda: isinstance(app.screen, ChooseModal), what="next dialog")
@@ -217,6 +218,21 @@ async def test_a_cancelled_question_closes_its_dialog_and_lets_the_next_one_show
                        what="the second dialog, alone")
         await pilot.press(*"p95 unchanged", "enter")
         assert (await second).value == "p95 unchanged"
+
+
+async def test_a_prompt_waits_for_another_dialog_to_close() -> None:
+    app = frozen_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(ErrorModal("stage:tag", "GitError: push rejected", "press r"))
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal), what="error dialog")
+        asked = asyncio.create_task(app.prompter.ask(MERGE))
+        await pilot.pause(0.3)
+        assert not dialogs(app) and isinstance(app.screen, ErrorModal)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the prompt")
+        assert [type(s) for s in app.screen_stack if isinstance(s, ModalScreen)] == [ConfirmModal]
+        await pilot.press("y")
+        assert (await asked).value is True
 
 
 # -- Enter alone answers nothing ----------------------------------------------------------
