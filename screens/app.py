@@ -410,8 +410,12 @@ class CockpitApp(App[int]):
         paints no red on a release not yet started: a step whose turn has not come shows
         as blocked (``cockpit.states``)."""
         from cockpit.status import shared_standing
+        from cockpit.sync.records import session_memory
 
         standing = await shared_standing(self.engine)
+        skipped, manual = session_memory(standing.records.values())
+        self.engine.session.manual_confirmations |= manual  # not asked again, checked done
+        self.engine.session.skipped.update(skipped)
         for stage_id, record in standing.records.items():
             self.state.apply_record(record, standing.holders.get(stage_id),
                                     watching=self.mode == "shadow")

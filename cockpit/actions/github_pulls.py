@@ -281,7 +281,8 @@ class PullChecksWait(ActionKind):
         return (
             f"Waits until every check (check runs, workflow runs and commit statuses) of the "
             f"head commit of the pull request `{p.head}` → `{p.base}` in **{p.repo}** has "
-            "completed successfully. CI is the release's safety net: nothing is merged or "
+            "completed successfully (runs started for another ref of the same commit, such "
+            "as a tag push, are not the pull request's and are left out). CI is the release's safety net: nothing is merged or "
             "tagged on a red build. While checks are queued or running this step is "
             "\"in progress\" and is polled; one failed check fails it, with a link to the run. "
             "Nothing is changed.\n\n"
@@ -298,8 +299,14 @@ class PullChecksWait(ActionKind):
         sha = pull.head.sha
         raw = (await gh.http.get(f"repos/{p.repo}/commits/{sha}/check-runs",
                                  params={"per_page": 100})).json()
-        checks: list[dict[str, Any]] = list(raw.get("check_runs") or [])
-        runs = await gh.list_runs(p.repo, head_sha=sha, limit=100)
+        every_run = await gh.list_runs(p.repo, head_sha=sha, limit=100)
+        # The head commit is also what a tag points at once the release is tagged: the
+        # runs a tag push starts (Docker, release assets) are that tag's, not this pull
+        # request's, and would hold it "in progress" long after its own checks passed.
+        runs = [r for r in every_run if r.head_branch in (None, pull.head.ref)]
+        foreign = {r.check_suite_id for r in every_run if r not in runs and r.check_suite_id}
+        checks: list[dict[str, Any]] = [c for c in raw.get("check_runs") or []
+                                        if (c.get("check_suite") or {}).get("id") not in foreign]
         items = [(c.get("name") or "check", c.get("status"), c.get("conclusion"),
                   c.get("details_url") or c.get("html_url")) for c in checks]
         items += [(r.name or "workflow run", r.status, r.conclusion, r.html_url) for r in runs]

@@ -258,6 +258,8 @@ class WorkflowRun(_Model):
     head_sha: str = ""
     html_url: str = ""
     workflow_id: int | None = None
+    check_suite_id: int | None = None
+    """The suite its check runs belong to: tells a commit's checks apart by what ran them."""
     run_attempt: int = 1
     created_at: str = ""
 

@@ -24,7 +24,7 @@ from cockpit.model import Outcome
 from cockpit.services.http import ServiceError
 from cockpit.states import outcome_words
 from cockpit.sync.lock import holder
-from cockpit.sync.records import TERMINAL, StageRecord
+from cockpit.sync.records import TERMINAL, StageRecord, session_memory
 from cockpit.sync.thread import SeenClaim, Snapshot, Thread, locate, sync_client
 
 if TYPE_CHECKING:
@@ -200,6 +200,11 @@ async def follow(engine: Engine, interval: float) -> AsyncIterator[list[Event]]:
                             engine.session.settings.lock_skew_seconds)
     try:
         async for batch in watcher.changes():
+            # What the driver confirmed by hand or skipped is known here too, so this
+            # machine's re-checks agree with the driver's run instead of saying "to do".
+            skipped, manual = session_memory(c.record for c in batch if c.record is not None)
+            engine.session.manual_confirmations |= manual
+            engine.session.skipped.update(skipped)
             events = [event for change in batch for event in events_for(engine.release_key,
                                                                         change)]
             if events:

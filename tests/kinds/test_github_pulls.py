@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -339,3 +340,30 @@ async def test_faults_still_one_ready_pr_and_the_simulated_approval(
     [pr] = pulls(sandbox)
     assert pr["pull"]["draft"] is False and pr["state"] == "open"
     assert reviews_by(sandbox) == [("alice", "APPROVED")]  # none by the driver
+
+
+async def test_checks_of_a_tag_on_the_head_are_not_the_pull_requests(
+        sandbox: SandboxHandle) -> None:
+    """Once the release is tagged, the tag's own runs (Docker publishing) run on the pull
+    request's head commit too: they neither hold its checks in progress nor fail them."""
+    await make_head(sandbox)
+    engine, _ = make_engine(PLAYBOOK)
+    assert (await engine.run_stage("pr")).outcome is Outcome.DONE
+    sandbox.set_workflow_outcome(KUBO, "docker.yml", "failure")
+    async with await api(sandbox) as gh:
+        head = await gh.get_branch(KUBO, HEAD)
+        assert head is not None
+        await gh.create_ref(KUBO, "refs/tags/v0.30.0-rc1", head.sha)
+        deadline = time.monotonic() + 30
+        while True:
+            tagged = [r for r in await gh.list_runs(KUBO, head_sha=head.sha, limit=100)
+                      if r.head_branch == "v0.30.0-rc1"]
+            if tagged and all(r.status == "completed" for r in tagged):
+                break
+            assert time.monotonic() < deadline, "the tag push started no run that ended"
+            await asyncio.sleep(0.2)
+    assert {r.conclusion for r in tagged} == {"failure"}
+    stage = engine.stage("pr")
+    result = await engine.check_action(stage, stage.actions[2])
+    await engine.session.aclose()
+    assert result.status is Status.DONE, result
