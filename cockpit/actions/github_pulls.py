@@ -282,9 +282,10 @@ class PullChecksWait(ActionKind):
             f"Waits until every check (check runs, workflow runs and commit statuses) of the "
             f"head commit of the pull request `{p.head}` → `{p.base}` in **{p.repo}** has "
             "completed successfully (runs started for another ref of the same commit, such "
-            "as a tag push, are not the pull request's and are left out). CI is the release's safety net: nothing is merged or "
-            "tagged on a red build. While checks are queued or running this step is "
-            "\"in progress\" and is polled; one failed check fails it, with a link to the run. "
+            "as a tag push, are not the pull request's and are left out). CI is the "
+            "release's safety net: nothing is merged or tagged on a red build. While checks "
+            "are queued or running this step is \"in progress\" and is polled; one failed "
+            "check fails it, with a link to the run. "
             "Nothing is changed.\n\n"
             + code_block(f"gh pr checks -R {p.repo} {p.head} --watch",
                          f"gh api repos/{p.repo}/commits/<head-sha>/check-runs")
