@@ -85,3 +85,13 @@ def test_outcomes_are_said_in_words() -> None:
     assert outcome_words(Outcome.NEEDS_HUMAN) == "needs you"
     assert outcome_words("not_applicable") == "not applicable"
     assert outcome_words(Outcome.CANCELLED) == "cancelled"
+
+
+def test_the_readme_explains_every_state_with_its_glyph() -> None:
+    from pathlib import Path
+
+    from cockpit.states import GLYPHS
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for state, (glyph, _) in GLYPHS.items():
+        assert f"| `{glyph}` | {state.value} |" in readme, state
