@@ -89,6 +89,9 @@ def say_if_more_below(dialog: Widget, body: Widget) -> None:
 class DialogBody(VerticalScroll):
     """The part of a dialog that scrolls (arrows, PgUp/PgDn, Home/End, the wheel)."""
 
+    DEFAULT_CSS = "DialogBody { max-height: 50vh; }"
+    """Until ``fit_body`` has measured the rest: the first frame shows the buttons too."""
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if isinstance(self.parent, Widget):
