@@ -37,9 +37,10 @@ class Line:
     text: str
 
 
-def render_line(stage: str, record: StageRecord | None) -> Line:
+def render_line(stage: str, record: StageRecord | None, applies: bool = True) -> Line:
     if record is None:
-        return Line(stage, None, f"- [ ] **{stage}** — to do")
+        return Line(stage, None, f"- [ ] **{stage}** — to do" if applies else
+                    f"- [x] **{stage}** — not applicable to this release")
     tick = "x" if record.status in ("done", "skipped", "not_applicable") else " "
     at = record.history[-1].at if record.history else record.updated
     text = (f"- [{tick}] **{stage}** — {outcome_words(record.status)} · {record.by} · "
@@ -64,12 +65,13 @@ def _parse_block(body: str, release: str) -> dict[str, Line]:
 
 
 def merge_block(body: str, release: str, title: str, stages: Iterable[str],
-                records: Mapping[str, StageRecord]) -> str:
+                records: Mapping[str, StageRecord],
+                not_applicable: frozenset[str] = frozenset()) -> str:
     """``body`` with this release's block rewritten (appended if absent)."""
     existing = _parse_block(body, release)
     lines: list[str] = []
     for stage in stages:
-        mine = render_line(stage, records.get(stage))
+        mine = render_line(stage, records.get(stage), stage not in not_applicable)
         theirs = existing.get(stage)
         newer = theirs if (theirs is not None and theirs.at is not None and
                            (mine.at is None or theirs.at > mine.at)) else mine

@@ -67,7 +67,9 @@ class SyncedRun:
         stages = [s.id for s in engine.playbook.stages]
         journal = RemoteJournal(thread, key, f"cockpit: {release.version.tag}", stages,
                                 snap.records, flush_seconds=engine.session.settings
-                                .journal_flush_seconds, redact=engine.session.redact, say=say)
+                                .journal_flush_seconds, redact=engine.session.redact, say=say,
+                                not_applicable=frozenset(s.id for s in engine.playbook.stages
+                                                         if not engine.applies(s)))
         skipped, manual = session_memory(snap.records_of(key).values())
         engine.session.skipped = {**skipped, **engine.session.skipped}
         engine.session.manual_confirmations |= manual

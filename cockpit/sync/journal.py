@@ -40,11 +40,14 @@ class RemoteJournal:
 
     def __init__(self, thread: Thread, release: str, title: str, stages: list[str],
                  known: dict[tuple[str, str], SeenRecord], *, flush_seconds: float,
-                 redact: Callable[[str], str], say: Say) -> None:
+                 redact: Callable[[str], str], say: Say,
+                 not_applicable: frozenset[str] = frozenset()) -> None:
         self.thread = thread
         self.release = release
         self.title = title
         self.stages = stages
+        self.not_applicable = not_applicable
+        """Stages this release's kind skips: the checklist says so, not "to do"."""
         self.flush_seconds = flush_seconds
         self.say = say
         self._ids = {stage: seen.comment_id for (rel, stage), seen in known.items()
@@ -170,7 +173,7 @@ class RemoteJournal:
     async def _write_checklist(self) -> None:
         body = await self.thread.issue_body()
         merged = merge_block(body, self.release, self.title, self.stages,
-                             self.builder.records)
+                             self.builder.records, self.not_applicable)
         if merged != body:
             self.calls += 1
             await self.thread.set_issue_body(merged)

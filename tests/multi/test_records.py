@@ -133,3 +133,8 @@ def test_the_checklist_block_is_edited_in_place_and_merges_newer_lines() -> None
         once, REL, "cockpit: v0.30.0-rc1", ["preflight", "promote"], {"promote": older})
     other = merge_block(once, "kubo-v0.30.0-rc2", "cockpit: v0.30.0-rc2", ["promote"], {})
     assert other.count("cockpit:checklist") == 4 and once in other
+    # A stage the release's kind skips says so before anyone runs it, not "to do".
+    rc = merge_block(body, REL, "cockpit: v0.30.0-rc1", ["preflight", "merge-branch"], {},
+                     frozenset({"merge-branch"}))
+    assert "- [ ] **preflight** — to do" in rc
+    assert "- [x] **merge-branch** — not applicable to this release" in rc
