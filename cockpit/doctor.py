@@ -65,10 +65,12 @@ def _fix_of(engine: Engine, stage: StageSpec, spec: ActionSpec) -> str:
 def _finding(engine: Engine, stage: StageSpec, spec: ActionSpec, result: CheckResult
              ) -> Finding:
     if result.status is Status.DONE:
-        return Finding(spec.title, "ok", result.reason)
+        # An advisory check (a tool only the manual equivalents use) passes with a warning.
+        level: Level = "warn" if result.reason.startswith("warning:") else "ok"
+        return Finding(spec.title, level, result.reason)
     fix = _fix_of(engine, stage, spec)
     detail = result.reason.removesuffix(f": {fix}") if fix else result.reason
-    level: Level = "fail"
+    level = "fail"
     if spec.when and not isinstance(engine.session.version, Version):
         # Without --version it is unknown whether this release needs it.
         level = "warn"

@@ -492,9 +492,8 @@ class CockpitApp(App[int]):
             if target in self.state.stages:
                 self.state.fail_stage(target, why)
                 self.redraw_changed()
-            resume = (f"Fix the cause, then select {target} and press r (or run `cockpit run "
-                      f"{target} --version …`). Every action checks the world first, so "
-                      "finished steps are not redone.")
+            resume = (f"Fix the cause, then select {target} and press r. Every action "
+                      "checks the world first, so finished steps are not redone.")
         else:
             resume = "Nothing was changed (read-only). Press r or a to check again."
         self.push_screen(ErrorModal(f"{name or 'a background task'}", why, resume))
