@@ -22,6 +22,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Markdown, Static, TextArea
@@ -116,6 +117,8 @@ class PromptModal(ModalScreen[PromptAnswer | None]):
         self.on_closed: Callable[[], None] | None = None
         """Called once the dialog has left the screen (the prompter's next prompt may show)."""
         self._withdrawn = False
+        self.queued = 0
+        """Questions asked after this one, waiting for it to close."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes=f"dialog {self.kind}"):
@@ -146,7 +149,18 @@ class PromptModal(ModalScreen[PromptAnswer | None]):
         return button
 
     def on_mount(self) -> None:
+        self.show_waiting(self.queued)
         self.prepare()
+
+    def show_waiting(self, count: int) -> None:
+        """Say on the dialog's top border how many more questions wait for this one."""
+        self.queued = count
+        try:
+            dialog = self.query_one(".dialog")
+        except NoMatches:  # not composed yet: on_mount says it
+            return
+        dialog.border_title = (f"{count} more question{'s' if count > 1 else ''} waiting"
+                               if count else "")
 
     def prepare(self) -> None:
         """Set the dialog up once mounted: what shows, what has focus (a plain method:
@@ -393,9 +407,16 @@ class ManualModal(PromptModal):
 
     @on(Button.Pressed, "#copy")
     def _copy(self) -> None:
+        import os
+
+        # OSC 52 is a request to the terminal, with no answer: say what was sent, never
+        # "copied".
         self.app.copy_to_clipboard(self.prompt.copy_text)
-        self.notify("sent the text to the terminal's clipboard (OSC 52; some terminals "
-                    "ignore it: select it in the box instead)")
+        tmux = (" In tmux it needs `set -g set-clipboard on`." if os.environ.get("TMUX")
+                else "")
+        self.notify("sent to the terminal's clipboard (OSC 52; tmux or your terminal may "
+                    f"ignore it). The text is also in the box: select it there.{tmux}",
+                    title="y: text to copy", timeout=15)
 
     @on(Button.Pressed, "#not-yet")
     def _not_yet(self) -> None:

@@ -22,6 +22,8 @@ from cockpit.prompts import Manual, Prompt, PromptAnswer
 if TYPE_CHECKING:
     from textual.app import App
 
+    from screens.modals import PromptModal
+
 
 class ModalPrompter:
     """Implements ``cockpit.prompts.Prompter`` with the app's modal screens."""
@@ -34,11 +36,12 @@ class ModalPrompter:
         """Held from a dialog's opening until it has left the screen."""
         self.waiting = 0
         """Prompts asked and not shown yet (waiting for the dialog before them)."""
+        self._shown: PromptModal | None = None
 
     async def ask(self, prompt: Prompt) -> PromptAnswer:
         if self.app is None:
             raise RuntimeError("ModalPrompter used before the app started")
-        self.waiting += 1
+        self._count_waiting(+1)
         try:
             await self._turn.acquire()
             try:
@@ -47,16 +50,22 @@ class ModalPrompter:
                 self._turn.release()
                 raise
         finally:
-            self.waiting -= 1
+            self._count_waiting(-1)
         released = False
 
         def release() -> None:
             nonlocal released
             if not released:
                 released = True
+                self._shown = None
                 self._turn.release()
 
         return await self._show(prompt, release)
+
+    def _count_waiting(self, change: int) -> None:
+        self.waiting += change
+        if self._shown is not None:
+            self._shown.show_waiting(self.waiting)
 
     async def _no_other_dialog(self) -> None:
         """Wait while another dialog (an error, the help, the palette) is on top: the
@@ -91,6 +100,8 @@ class ModalPrompter:
         try:
             screen = modal_for(prompt, on_answer, verify)
             screen.on_closed = release  # the next dialog's turn comes when this one is gone
+            screen.queued = self.waiting
+            self._shown = screen
             self.app.push_screen(screen)
         except BaseException:
             release()

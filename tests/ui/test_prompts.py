@@ -169,11 +169,13 @@ async def test_two_prompts_asked_at_once_show_one_dialog_then_the_other() -> Non
         await pilot.pause(0.2)
         assert dialogs(app) == [ConfirmModal] and not second.done()
         assert app.prompter.waiting == 1
+        assert "1 more question waiting" in screen_text(app)  # on the dialog's border
         await pilot.press("n")
         assert (await first).value is False
         await wait_for(pilot, lambda: isinstance(app.screen, ChooseModal), what="second dialog")
         assert dialogs(app) == [ChooseModal]
-        assert "Publish docker image" in screen_text(app)
+        text = screen_text(app)
+        assert "Publish docker image" in text and "waiting" not in text
         await pilot.press("r")
         assert (await second).value == "retry"
         await wait_for(pilot, lambda: not dialogs(app), what="no dialog left")
