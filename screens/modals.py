@@ -520,6 +520,15 @@ Letter keys act on the checklist and log; typed into a text box they stay text.
 | ? | this help |
 | q / Ctrl+C | quit (while a stage runs: asks, then cancels it cleanly first) |
 
+# Questions (dialogs)
+
+- One at a time: a question asked while a dialog is open waits for it to close (the open
+  dialog's top border says how many wait).
+- Each button names its key: `Done (d)`, `Not yet (n)`, `retry (r)`. Enter alone answers
+  nothing: press the key, click, or Tab to a button and press Enter.
+- Esc is the answer that changes nothing: No, Not yet, Abort.
+- "more below" on the bottom border: ↓ PgDn End scroll the text; the buttons stay.
+
 # Modes
 
 - **drive** — runs stages; every mutating step is checked first and again after.
