@@ -117,6 +117,8 @@ class PromptModal(ModalScreen[PromptAnswer | None]):
         self.on_closed: Callable[[], None] | None = None
         """Called once the dialog has left the screen (the prompter's next prompt may show)."""
         self._withdrawn = False
+        self._close_with: PromptAnswer | None = None
+        self._leaving = False
         self.queued = 0
         """Questions asked after this one, waiting for it to close."""
 
@@ -194,22 +196,32 @@ class PromptModal(ModalScreen[PromptAnswer | None]):
         self.answered = result = PromptAnswer(value=value, note=note)
         self.on_answer(result)
         if close:
-            self.dismiss(result)
+            self.close(result)
 
     def action_cancel(self) -> None:
         self.answer(False)
 
+    def close(self, result: PromptAnswer | None) -> None:
+        """Leave the screen, once: now if this dialog is on top, else as soon as what
+        covers it (the help, the quit question) is closed. (Not ``is_current``: it is
+        also true under a modal, where ``dismiss`` would pop the modal above instead.)"""
+        if self._leaving:
+            return
+        if self.app.screen is not self:
+            self._withdrawn, self._close_with = True, result
+            return
+        self._leaving = True
+        self.dismiss(result)
+
     def withdraw(self) -> None:
-        """The question is no longer asked (its stage was cancelled): close, now or as
-        soon as this dialog is on top again."""
-        if self.is_current:
-            self.dismiss(None)
-        else:
-            self._withdrawn = True
+        """The question is no longer asked (its stage was cancelled)."""
+        self.close(None)
 
     def on_screen_resume(self) -> None:
+        """Uncovered after its question was withdrawn (or answered): close now."""
         if self._withdrawn:
-            self.dismiss(None)
+            self._withdrawn = False
+            self.call_after_refresh(self.close, self._close_with)
 
     def on_unmount(self) -> None:
         if self.on_closed is not None:
@@ -448,10 +460,7 @@ class ManualModal(PromptModal):
         else:
             self.app.notify(f"✘ Check did not pass: {result.reason}", title=self.prompt.title,
                             severity="error")
-        if self.is_current:
-            self.dismiss(PromptAnswer(value=True))
-        else:
-            self._withdrawn = True
+        self.close(PromptAnswer(value=True))
 
 
 def modal_for(prompt: Prompt, on_answer: AnswerFn, verify: Verify | None = None) -> PromptModal:

@@ -35,6 +35,7 @@ from screens.modals import (
     ChooseModal,
     ConfirmModal,
     ErrorModal,
+    HelpScreen,
     ManualModal,
     PromptModal,
     choice_keys,
@@ -220,6 +221,24 @@ async def test_a_cancelled_question_closes_its_dialog_and_lets_the_next_one_show
                        what="the second dialog, alone")
         await pilot.press(*"p95 unchanged", "enter")
         assert (await second).value == "p95 unchanged"
+
+
+async def test_a_question_cancelled_under_another_dialog_closes_when_uncovered() -> None:
+    app = frozen_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        first = asyncio.create_task(app.prompter.ask(MERGE))
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="first dialog")
+        app.push_screen(HelpScreen())
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help on top")
+        second = asyncio.create_task(app.prompter.ask(FAILED))
+        first.cancel()  # its stage was cancelled (the quit question, say) while covered
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, HelpScreen), "the help stays: the cancel closes no other"
+        assert dialogs(app) == [ConfirmModal] and not second.done()
+        await pilot.press("escape")  # closes the help; the withdrawn question goes with it
+        await wait_for(pilot, lambda: dialogs(app) == [ChooseModal], what="only the next one")
+        await pilot.press("a")
+        assert (await second).value == "abort"
 
 
 async def test_a_prompt_waits_for_another_dialog_to_close() -> None:
