@@ -33,9 +33,24 @@ IDENTITY_ENV = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
 own identity, which then no longer matches the demo's signing key."""
 
 
+SOCKET_PATH_LIMIT = 100
+"""A Unix socket's path is at most 107 bytes, and gpg-agent puts its sockets in the GnuPG
+home (where no /run/user/UID exists): past this, the agent cannot start, no key can be
+made, and the demo's preflight fails on a signing key it should have had."""
+
+
+def _gnupg_home(home: Path) -> Path:
+    """The demo's GnuPG home: in ``home``, unless that path is too long for the agent's
+    sockets (a long TMPDIR), then a short directory of its own under /tmp."""
+    wanted = home / "gnupg"
+    if len(str(wanted / "S.gpg-agent.browser")) < SOCKET_PATH_LIMIT:
+        return wanted
+    return Path(tempfile.mkdtemp(prefix="cockpit-gpg-", dir="/tmp"))
+
+
 def _signing_key(gnupg_home: Path) -> str:
     """Make a passphrase-less signing key; return its fingerprint."""
-    gnupg_home.mkdir(mode=0o700, parents=True)
+    gnupg_home.mkdir(mode=0o700, parents=True, exist_ok=True)
     env = {**os.environ, "GNUPGHOME": str(gnupg_home)}
     subprocess.run(
         ["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
@@ -56,12 +71,13 @@ def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHand
 
     saved = dict(os.environ)
     handle = start_sandbox(home / "sandbox", **sandbox_options)
+    gnupg = _gnupg_home(home)
     try:
         gitconfig = home / "gitconfig"
         lines = ["[user]", f"\tname = {DEMO_NAME}", f"\temail = {DEMO_EMAIL}"]
         try:
-            key = _signing_key(home / "gnupg")
-            os.environ["GNUPGHOME"] = str(home / "gnupg")
+            key = _signing_key(gnupg)
+            os.environ["GNUPGHOME"] = str(gnupg)
             lines.append(f"\tsigningkey = {key}")
         except (OSError, subprocess.CalledProcessError):
             pass  # no gpg: preflight says so and how to fix it
@@ -83,7 +99,9 @@ def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHand
         yield handle
     finally:
         stop_sandbox(handle)
-        _stop_gpg_agent(home / "gnupg")
+        _stop_gpg_agent(gnupg)
+        if not gnupg.is_relative_to(home):
+            shutil.rmtree(gnupg, ignore_errors=True)
         os.environ.clear()
         os.environ.update(saved)
 
@@ -95,7 +113,10 @@ def discard(handle: SandboxHandle, home: Path, record: Path | None = None) -> No
     from cockpit.sandbox.testing import stop_sandbox
 
     stop_sandbox(handle)
-    _stop_gpg_agent(home / "gnupg")
+    gnupg = Path(os.environ.get("GNUPGHOME") or home / "gnupg")
+    _stop_gpg_agent(gnupg)
+    if not gnupg.is_relative_to(home):
+        shutil.rmtree(gnupg, ignore_errors=True)
     if record is not None:
         record.unlink(missing_ok=True)
     shutil.rmtree(home, ignore_errors=True)
