@@ -42,8 +42,22 @@ from cockpit.sync.records import StageRecord
 __all__ = ["GLYPHS", "ActionState", "ReleaseState", "StageState", "State", "format_elapsed"]
 
 
+class _Shown:
+    """What a checklist line shows, read from its derived view."""
+
+    view: View
+
+    @property
+    def status(self) -> State:
+        return self.view.state
+
+    @property
+    def reason(self) -> str:
+        return self.view.reason
+
+
 @dataclass
-class ActionState:
+class ActionState(_Shown):
     id: str
     title: str
     facts: ActionFacts = field(default_factory=ActionFacts)
@@ -54,20 +68,12 @@ class ActionState:
     """Clock time the current ``Waiting`` ends (for the countdown)."""
 
     @property
-    def status(self) -> State:
-        return self.view.state
-
-    @property
-    def reason(self) -> str:
-        return self.view.reason
-
-    @property
     def link(self) -> str | None:
         return self.facts.link
 
 
 @dataclass
-class StageState:
+class StageState(_Shown):
     id: str
     title: str
     actions: dict[str, ActionState]
@@ -76,14 +82,6 @@ class StageState:
     started: float | None = None
     """Clock time the stage started (back-dated to when the journal says it did)."""
     finished: float | None = None
-
-    @property
-    def status(self) -> State:
-        return self.view.state
-
-    @property
-    def reason(self) -> str:
-        return self.view.reason
 
     def elapsed(self, now: float) -> float | None:
         if self.started is None:
