@@ -162,9 +162,8 @@ class CockpitApp(App[int]):
         self.call_after_refresh(self.run_worker, self._load_secrets, thread=True,
                                 group="secrets")
         if self.auto_check and self.mode != "walkthrough":
-            self.running["*"] = self.run_worker(self._opening(), name="check:all",
-                                                group="check", exclusive=True,
-                                                exit_on_error=False)
+            # After the first paint: the opening check imports the sync and status code.
+            self.call_after_refresh(self._start_opening)
             if self.mode == "shadow":
                 self.run_worker(self._follow_journal(), group="shadow")
 
@@ -403,6 +402,12 @@ class CockpitApp(App[int]):
             self.redraw_changed()
         if self.selected_item and self.selected_item.stage == stage_id:
             self.show_item(self.selected_item, keep_scroll=True)
+
+    def _start_opening(self) -> None:
+        if "*" not in self.running and not any(s != "*" for s in self.running):
+            self.running["*"] = self.run_worker(self._opening(), name="check:all",
+                                                group="check", exclusive=True,
+                                                exit_on_error=False)
 
     async def _opening(self) -> None:
         """Where the release stands, after the first paint: the tracking issue's journal
