@@ -187,7 +187,8 @@ class View:
         if self.blocked_by:
             parts.append(f"waits on {self.blocked_by}")
         if self.by:
-            parts.append(f"by {self.by}" + (f" at {self.at:%H:%M} UTC" if self.at else ""))
+            who = "started by" if self.state in LIVE else "by"
+            parts.append(f"{who} {self.by}" + (f" at {self.at:%H:%M} UTC" if self.at else ""))
         if self.reason:
             parts.append(self.reason)
         return " — ".join(parts)
