@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from cockpit.events import ActionFinished, LogLine, StageStarted, Waiting
@@ -37,14 +38,19 @@ def test_line_store_reads_back_what_was_appended() -> None:
     assert store[-1] == "last" and len(store) == len(lines) + 1
 
 
+
+async def shown_stage(pilot: Pilot[object]) -> tuple[LogPane, str]:
+    """The log pane once it shows a stage (the first, selected at start), and that stage."""
+    pane = pilot.app.query_one(LogPane)
+    await wait_for(pilot, lambda: pane.stage is not None, what="a stage shown")
+    assert pane.stage is not None
+    return pane, pane.stage
+
 async def test_every_stored_line_is_found_scrolled_to_and_lit() -> None:
     app = frozen_app()
     total = 25_000
     async with app.run_test(size=(120, 36)) as pilot:
-        pane = app.query_one(LogPane)
-        await wait_for(pilot, lambda: pane.stage is not None, what="a stage shown")
-        stage = pane.stage
-        assert stage is not None
+        pane, stage = await shown_stage(pilot)
         for number in range(total):
             pane.append(stage, f"line {number:06}")
         await wait_for(pilot, lambda: not pane._pending, what="log flushed")
@@ -87,10 +93,7 @@ async def test_every_stored_line_is_found_scrolled_to_and_lit() -> None:
 async def test_slash_searches_from_anywhere_and_letters_type_into_the_box() -> None:
     app = frozen_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        pane = app.query_one(LogPane)
-        await wait_for(pilot, lambda: pane.stage is not None, what="a stage shown")
-        stage = pane.stage
-        assert stage is not None
+        pane, stage = await shown_stage(pilot)
         for number in range(300):
             pane.append(stage, f"step {number}: {'error here' if number == 120 else 'ok'}")
         await wait_for(pilot, lambda: not pane._pending, what="log flushed")
@@ -125,8 +128,7 @@ async def test_slash_searches_from_anywhere_and_letters_type_into_the_box() -> N
 async def test_lines_per_action_outcomes_and_folded_polls() -> None:
     app = frozen_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        pane = app.query_one(LogPane)
-        await wait_for(pilot, lambda: pane.stage is not None, what="a stage shown")
+        pane, _ = await shown_stage(pilot)
         bus, key = app.engine.bus, app.engine.release_key
         stage = "prepare-branch"
         request = "$ gh api repos/ipfs/kubo/actions/runs?branch=x  → 200"
@@ -182,10 +184,7 @@ async def test_lines_per_action_outcomes_and_folded_polls() -> None:
 async def test_wrap_toggle_breaks_long_lines_into_rows() -> None:
     app = frozen_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        pane = app.query_one(LogPane)
-        await wait_for(pilot, lambda: pane.stage is not None, what="a stage shown")
-        stage = pane.stage
-        assert stage is not None
+        pane, stage = await shown_stage(pilot)
         long = "x" * 500 + " END"
         pane.append(stage, "short")
         pane.append(stage, long)
@@ -210,10 +209,7 @@ async def test_wrap_toggle_breaks_long_lines_into_rows() -> None:
 async def test_a_wrapped_poll_line_rewraps_in_place() -> None:
     app = frozen_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        pane = app.query_one(LogPane)
-        await wait_for(pilot, lambda: pane.stage is not None, what="a stage shown")
-        stage = pane.stage
-        assert stage is not None
+        pane, stage = await shown_stage(pilot)
         key = app.engine.release_key
         for number in range(50):
             pane.append(stage, f"line {number}")
