@@ -92,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="from a second terminal, follow the running demo's sandbox: a live "
                            "read-only shadow, a walkthrough, or its `cockpit status` once")
     login, doctor = _add_account_verbs(verbs)
+    from cockpit.ci.cli import add_ci_verb
+
+    add_ci_verb(verbs)
     for sub in (explain, plan, status, run, demo, login, doctor):
         sub.add_argument("--playbook", type=Path, default=argparse.SUPPRESS,
                          help="a playbook TOML file (default: Kubo)")
@@ -152,6 +155,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from cockpit.sandbox.cli import main as sandbox_main
 
         return sandbox_main(args)
+    if args.verb == "ci":
+        from cockpit.ci.cli import run_ci
+
+        return run_ci(args)
     if args.verb == "demo" and args.release_version is None:
         args.release_version = DEMO_RELEASE
     version = Version.parse(args.release_version) if args.release_version else None

@@ -1,0 +1,94 @@
+"""``cockpit ci …``: the CI-health verbs (receiver, gap repair, alerts).
+
+Each verb's work lives in its own module; this one only declares the arguments, so
+``cockpit ci --help`` is the one place a user reads how the pieces fit together.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+SETUP = """\
+Set-up for a real GitHub App (or an organization webhook):
+  1. Run the receiver where GitHub can reach it (behind your HTTPS proxy):
+       cockpit login ci-webhook          # the webhook secret, into the system keyring
+       cockpit ci serve --database postgresql://ci@db/ci --host 0.0.0.0 --port 8780
+  2. In the App's settings (or the organization's Settings → Webhooks): Webhook URL
+     https://YOUR-HOST/webhook, content type application/json, the same secret, and
+     subscribe to the events "Workflow runs" and "Workflow jobs" (also "Check runs"
+     and "Check suites" if you want them stored). Permission: Actions: read-only.
+  3. Fill what webhooks missed (GitHub does not retry a failed delivery):
+       cockpit ci sync --repo OWNER/REPO --since 30d
+  4. Alerts: cockpit ci alerts (rules: --rules FILE, defaults built in).
+Without --database the store is an SQLite file under the user data directory.
+"""
+
+
+def add_ci_verb(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ci = verbs.add_parser(
+        "ci", help="CI health: receive GitHub Actions webhooks, repair gaps, alerts",
+        description="The health of the release repositories' GitHub Actions: webhooks "
+                    "stored raw, durations, queue time, success rate, runner kind, alerts.",
+        epilog=SETUP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ci.add_subparsers(dest="ci_verb", metavar="CI_VERB", required=True)
+
+    serve = sub.add_parser("serve", help="receive signed webhooks into the store")
+    _database_flag(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8780, help="default: 8780 (0: any free)")
+    serve.add_argument("--rules", metavar="FILE", help="alert rules TOML (default: built in)")
+
+    sync = sub.add_parser("sync", help="fill what webhooks missed, from the REST API")
+    _database_flag(sync)
+    sync.add_argument("--repo", action="append", required=True, metavar="OWNER/REPO",
+                      help="a repository to read (repeat for more)")
+    sync.add_argument("--since", default="30d", metavar="AGE",
+                      help="how far back: 30d, 12h, 90m (default: 30d)")
+    sync.add_argument("--hook", type=int, metavar="ID",
+                      help="also redeliver the failed deliveries of this repository webhook")
+    sync.add_argument("--app", action="store_true",
+                      help="also redeliver the GitHub App's failed deliveries "
+                           "(App JWT in COCKPIT_CI_APP_JWT)")
+
+    alerts = sub.add_parser("alerts", help="list firing and resolved alerts")
+    _database_flag(alerts)
+    alerts.add_argument("--rules", metavar="FILE", help="alert rules TOML (default: built in)")
+    alerts.add_argument("--evaluate", action="store_true",
+                        help="evaluate the rules now (and notify) before listing")
+    alerts.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _database_flag(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--database", metavar="URL",
+                     help="sqlite:///PATH or postgresql://USER@HOST/DB "
+                          "(default: the embedded SQLite file; or COCKPIT_CI_DATABASE)")
+
+
+def run_ci(args: argparse.Namespace) -> int:
+    """Exit 2 for a database URL the cockpit cannot read, 1 when the store is unreachable."""
+    import sys
+
+    from cockpit.ci.store import BadDatabaseURL, StoreError
+
+    try:
+        return _run(args)
+    except BadDatabaseURL as exc:
+        print(f"cockpit ci: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"cockpit ci: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.ci_verb == "serve":
+        from cockpit.ci.receiver import serve_command
+
+        return serve_command(args)
+    if args.ci_verb == "sync":
+        from cockpit.ci.sync import sync_command
+
+        return sync_command(args)
+    from cockpit.ci.alerts import alerts_command
+
+    return alerts_command(args)
