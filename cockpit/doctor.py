@@ -19,7 +19,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from cockpit.model import CheckResult, Release, Status, Version
-from cockpit.secrets import SERVICES, STORE, keyring_state
+from cockpit.secrets import SERVICES, SIGNING_SECRETS, STORE, TOKEN_ENV, keyring_state
 
 if TYPE_CHECKING:
     from cockpit.engine import Engine
@@ -115,6 +115,9 @@ async def _token_findings(engine: Engine, checked: set[str]) -> list[Finding]:
     for service in SERVICES:
         if service in checked:
             continue
+        if service in SIGNING_SECRETS:
+            out.append(signing_secret_finding(service))
+            continue
         stage, spec = token_spec(service)
         if STORE.find(service) is None:
             from cockpit.actions.preflight import how_to_set
@@ -125,6 +128,17 @@ async def _token_findings(engine: Engine, checked: set[str]) -> list[Finding]:
             found = _finding(engine, stage, spec, await engine.check_action(stage, spec))
             out.append(_with_source(found, service))
     return out
+
+
+def signing_secret_finding(service: str) -> Finding:
+    """A webhook secret: no release step uses it and no service can verify it, so it is
+    never a failure; the row only says where ``cockpit ci serve`` would find it."""
+    check = f"{service} secret"
+    source = STORE.source(service)
+    if source is None:
+        return Finding(check, "ok", f"not set: only `cockpit ci serve` needs it (`cockpit login "
+                       f"{service}` or ${TOKEN_ENV[service][0]})")
+    return Finding(check, "ok", f"set, not verifiable (GitHub only signs with it) [{source}]")
 
 
 def _with_source(finding: Finding, service: str) -> Finding:

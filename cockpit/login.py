@@ -5,6 +5,10 @@ verified with the playbook's own preflight token check against the configured en
 (one cheap authenticated GET) before it is kept, and stored only in the system keyring.
 Without a keyring nothing is stored: the cockpit never writes a token to a file, so the
 driver is told to export the environment variable instead. No output ever shows a value.
+
+A signing secret (``ci-webhook``: the GitHub webhook secret ``cockpit ci serve`` checks
+deliveries with) is never sent to any service, so there is nothing to verify it against: it
+is stored unchecked, and the driver is told so.
 """
 
 from __future__ import annotations
@@ -16,11 +20,26 @@ from typing import TextIO
 
 from cockpit.model import CheckResult, Status
 from cockpit.playbook import Playbook
-from cockpit.secrets import SERVICES, STORE, TOKEN_ENV, env_source, keyring_state
+from cockpit.secrets import (
+    SERVICES,
+    SIGNING_SECRETS,
+    STORE,
+    TOKEN_ENV,
+    env_source,
+    keyring_state,
+)
+
+SHORT_SECRET = 20
+"""A webhook secret shorter than this gets a note: GitHub advises a long random string."""
 
 
 class LoginError(Exception):
     """The token was not stored; the message says why and what to do instead."""
+
+
+def noun(service: str) -> str:
+    """``token``, or ``secret`` for a signing secret (what the driver calls it)."""
+    return "secret" if service in SIGNING_SECRETS else "token"
 
 
 def read_token(service: str, *, from_stdin: bool, stdin: TextIO | None = None) -> str:
@@ -28,9 +47,9 @@ def read_token(service: str, *, from_stdin: bool, stdin: TextIO | None = None) -
     if from_stdin:
         token = (stdin or sys.stdin).read().strip()
     else:
-        token = getpass.getpass(f"{service} token (input is hidden): ").strip()
+        token = getpass.getpass(f"{service} {noun(service)} (input is hidden): ").strip()
     if not token:
-        raise LoginError(f"no {service} token given: nothing stored")
+        raise LoginError(f"no {service} {noun(service)} given: nothing stored")
     return token
 
 
@@ -57,13 +76,21 @@ def login(playbook: Playbook, service: str, token: str, *, check: bool = True,
             f"no system keyring is available ({state.backend}), and the cockpit never writes "
             f"a token to a file: nothing stored. Export {variable} in the environment the "
             "cockpit runs in instead, or run a Secret Service (e.g. gnome-keyring) and retry.")
-    if check:
+    if service in SIGNING_SECRETS:
+        print("not verified: no service can check a webhook secret (GitHub only signs "
+              "deliveries with it); set the same secret in the GitHub App's or the webhook's "
+              "settings", file=out)
+        if len(token) < SHORT_SECRET:
+            print(f"note: it is short ({len(token)} characters); GitHub advises a long random "
+                  "string, e.g. the output of `python3 -c 'import secrets; "
+                  "print(secrets.token_hex(32))'`", file=out)
+    elif check:
         result = asyncio.run(verify(playbook, service, token))
         if result.status is not Status.DONE:
             raise LoginError(f"not stored: {result.reason} (store it anyway with --no-verify)")
         print(f"verified: {result.reason}", file=out)
     STORE.store(service, token)
-    print(f"stored the {service} token in the system keyring ({state.backend}, entry "
+    print(f"stored the {service} {noun(service)} in the system keyring ({state.backend}, entry "
           f"cockpit/{service})", file=out)
     shadowed = env_source(service)
     if shadowed:
@@ -73,13 +100,14 @@ def login(playbook: Playbook, service: str, token: str, *, check: bool = True,
 def logout(service: str, *, out: TextIO | None = None) -> None:
     """Remove the keyring entry (a no-op when there is none); mention any env variable."""
     out = out or sys.stdout
+    what = noun(service)
     if STORE.delete(service):
-        print(f"removed the {service} token from the system keyring", file=out)
+        print(f"removed the {service} {what} from the system keyring", file=out)
     else:
-        print(f"no {service} token in the system keyring", file=out)
+        print(f"no {service} {what} in the system keyring", file=out)
     left = env_source(service)
     if left:
-        print(f"note: ${left} still provides a {service} token (unset it to log out fully)",
+        print(f"note: ${left} still provides a {service} {what} (unset it to log out fully)",
               file=out)
 
 
@@ -94,7 +122,9 @@ def status_lines() -> list[str]:
         source = STORE.source(service)
         where = str(source) if source else f"not set (`cockpit login {service}` or " \
                                            f"${TOKEN_ENV[service][0]})"
-        lines.append(f"{service:<{width}}  {where}")
+        if service in SIGNING_SECRETS and not source:
+            where += "; only `cockpit ci serve` needs it"
+        lines.append(f"{service:<{width}} {where}")
     return lines
 
 

@@ -28,8 +28,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SERVICES = ("github", "matrix", "discourse", "discord", "reddit")
+SERVICES = ("github", "matrix", "discourse", "discord", "reddit", "ci-webhook")
 """Every service the cockpit holds a secret for (``cockpit login SERVICE``)."""
+
+SIGNING_SECRETS = ("ci-webhook",)
+"""Secrets that are never sent anywhere, only used to sign or check signatures (the GitHub
+webhook secret ``cockpit ci serve`` checks deliveries with): no service can verify them, so
+``cockpit login`` stores them unchecked and ``cockpit doctor`` only says where they come from.
+No release step needs them."""
 
 TOKEN_ENV = {
     "github": ("COCKPIT_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"),
@@ -37,6 +43,7 @@ TOKEN_ENV = {
     "discourse": ("COCKPIT_DISCOURSE_TOKEN",),
     "discord": ("COCKPIT_DISCORD_WEBHOOK",),
     "reddit": ("COCKPIT_REDDIT_TOKEN",),
+    "ci-webhook": ("COCKPIT_CI_WEBHOOK_SECRET",),
 }
 
 KEYRING_SERVICE = "cockpit"
