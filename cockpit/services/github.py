@@ -15,7 +15,8 @@ fields never breaks us and the sandbox need not serve every field.
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
@@ -27,6 +28,7 @@ from cockpit.services.http import (
     HttpClient,
     HttpError,
     MalformedResponseError,
+    Response,
 )
 
 T = TypeVar("T")
@@ -286,6 +288,73 @@ class RateLimit(_Model):
     @property
     def core(self) -> RateBucket:
         return self.resources["core"]
+
+
+class HookDelivery(_Model):
+    """One attempt to deliver a webhook (a repository hook's or a GitHub App's).
+
+    ``guid`` is the ``X-GitHub-Delivery`` header the receiver stored as ``delivery_id``;
+    a redelivery is a new delivery (new ``id``) with the same ``guid``. GitHub keeps
+    deliveries for a few days only."""
+
+    id: int
+    guid: str
+    delivered_at: str
+    redelivery: bool = False
+    status: str = ""
+    """``OK`` when the receiver answered 2xx; otherwise what went wrong."""
+    status_code: int = 0
+    """The receiver's HTTP status; 0 when none came (refused, timed out)."""
+    event: str = ""
+    action: str | None = None
+    installation_id: int | None = None
+    repository_id: int | None = None
+
+    @property
+    def failed(self) -> bool:
+        """GitHub marked it not OK: an error status, or no answer at all."""
+        return self.status.upper() != "OK" or self.status_code == 0 or self.status_code >= 400
+
+    @property
+    def delivered(self) -> datetime | None:
+        try:
+            moment = datetime.fromisoformat(self.delivered_at)
+        except ValueError:
+            return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+RUNS_QUERY_CAP = 1000
+"""GitHub answers at most this many workflow runs per listing query (``total_count`` says
+how many match; pages past the cap come back empty), so longer windows are split."""
+RUNS_SPLIT_TARGET = 800
+"""Runs aimed for per piece when a window is split (headroom for uneven days)."""
+RUNS_SPLIT_FLOOR = timedelta(minutes=1)
+"""A window this short is never split further (more than 1,000 runs a minute: read 1,000)."""
+
+
+def created_range(start: datetime, end: datetime | None) -> str:
+    """The ``created`` qualifier of a run listing: ``>=START`` or ``START..END`` (inclusive),
+    in GitHub's search syntax with seconds and a UTC offset."""
+    first = _stamp(start)
+    return f">={first}" if end is None else f"{first}..{_stamp(end)}"
+
+
+def _stamp(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _created(run: dict[str, Any]) -> datetime | None:
+    value = run.get("created_at")
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _p(value: str) -> str:
@@ -717,6 +786,140 @@ class GitHubClient:
         return await self._list(Job, f"repos/{repo}/actions/runs/{run_id}/jobs",
                                 item_key="jobs")
 
+    # -- raw runs and jobs, for CI health (stored raw: no model) --------------------------
+
+    async def iter_runs_raw(self, repo: str, since: datetime, until: datetime | None = None,
+                            *, on_total: Callable[[int], None] | None = None
+                            ) -> AsyncIterator[dict[str, Any]]:
+        """Every workflow run of ``repo`` created in [``since``, ``until``], as GitHub's raw
+        JSON, newest first (``gh api 'repos/O/R/actions/runs?created=>=DATE&per_page=100'
+        --paginate``).
+
+        GitHub answers at most 1,000 runs per query; when ``total_count`` says more match,
+        the window is split into pieces of about 800 runs (by time, newest piece first) and
+        each piece is listed on its own. ``on_total`` hears the first ``total_count``.
+        A run outside the window it was asked for means the server ignored ``created``:
+        that is a ``MalformedResponseError``, not something to page through."""
+        seen: set[int] = set()
+        async for run in self._runs_window(f"repos/{repo}/actions/runs", since, until, on_total,
+                                           seen):
+            yield run
+
+    async def _runs_window(self, path: str, start: datetime, end: datetime | None,
+                           on_total: Callable[[int], None] | None, seen: set[int]
+                           ) -> AsyncIterator[dict[str, Any]]:
+        created = created_range(start, end)
+        response = await self.http.get(path, params={"created": created, "per_page": 100})
+        total, runs = _runs_page(response)
+        if on_total is not None:
+            on_total(total)
+        stop = end if end is not None else datetime.now(UTC)
+        if total > RUNS_QUERY_CAP and stop - start > RUNS_SPLIT_FLOOR:
+            pieces = -(-total // RUNS_SPLIT_TARGET)
+            step = max((stop - start) / pieces, RUNS_SPLIT_FLOOR / 2)
+            bounds: list[tuple[datetime, datetime | None]] = []
+            lower = start
+            while lower < stop:
+                upper = lower + step
+                # Inclusive ranges at one-second grain: a piece ends a second before the next.
+                bounds.append((lower, upper - timedelta(seconds=1) if upper < stop else end))
+                lower = upper
+            for first, last in reversed(bounds):
+                async for run in self._runs_window(path, first, last, None, seen):
+                    yield run
+            return
+        while True:
+            for run in runs:
+                moment = _created(run)
+                if moment is not None and (moment < start.replace(microsecond=0) or
+                                           (end is not None and moment > end)):
+                    raise response.malformed(
+                        f"run {run.get('id')} was created at {run.get('created_at')}, outside "
+                        f"created={created}: the server ignored the created filter")
+                run_id = run.get("id")
+                if isinstance(run_id, int) and run_id not in seen:
+                    seen.add(run_id)
+                    yield run
+            next_url = response.links.get("next")
+            if next_url is None:
+                return
+            response = await self.http.get(next_url)
+            _, runs = _runs_page(response)
+
+    async def list_run_jobs_raw(self, repo: str, run_id: int, attempt: int | None = None
+                                ) -> list[dict[str, Any]]:
+        """A run's jobs as GitHub's raw JSON. Without ``attempt``: the jobs of every attempt
+        (``gh api 'repos/O/R/actions/runs/ID/jobs?filter=all&per_page=100' --paginate``); with
+        it, that attempt's only (``…/runs/ID/attempts/N/jobs``)."""
+        path = (f"repos/{repo}/actions/runs/{run_id}/attempts/{attempt}/jobs"
+                if attempt is not None else f"repos/{repo}/actions/runs/{run_id}/jobs")
+        params: dict[str, Any] = {"per_page": 100}
+        if attempt is None:
+            params["filter"] = "all"
+        jobs: list[dict[str, Any]] = []
+        async for job in self.http.paginate(path, params=params, item_key="jobs"):
+            if not isinstance(job, dict):
+                raise MalformedResponseError("github", "GET", self.http.url(path),
+                                             f"a job is {type(job).__name__}, not an object")
+            jobs.append(job)
+        return jobs
+
+    async def workflow_file(self, repo: str, path: str, sha: str) -> str | None:
+        """A workflow file's text at a commit (``gh api 'repos/O/R/contents/PATH?ref=SHA'``);
+        None when the commit has no such file."""
+        content = await self.get_contents(repo, path, ref=sha)
+        if content is None or content.type != "file":
+            return None
+        return content.text
+
+    # -- webhook deliveries (gap repair asks GitHub to send again) -------------------------
+
+    async def list_hook_deliveries(self, repo: str, hook_id: int,
+                                   since: datetime | None = None) -> list[HookDelivery]:
+        """A repository webhook's deliveries, newest first, back to ``since``
+        (``gh api 'repos/O/R/hooks/ID/deliveries?per_page=100' --paginate``: cursor pages)."""
+        return await self._deliveries(f"repos/{repo}/hooks/{hook_id}/deliveries", since)
+
+    async def redeliver_hook_delivery(self, repo: str, hook_id: int, delivery_id: int) -> None:
+        """Ask GitHub to send a delivery again (``gh api -X POST
+        repos/O/R/hooks/ID/deliveries/DELIVERY/attempts``); it answers 202 and sends later."""
+        await self.http.post(
+            f"repos/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts", json={})
+
+    async def list_app_hook_deliveries(self, since: datetime | None = None
+                                       ) -> list[HookDelivery]:
+        """The GitHub App's webhook deliveries, newest first, back to ``since``
+        (``GET /app/hook/deliveries``). Only a client built by ``as_app`` (a JWT) may ask."""
+        return await self._deliveries("app/hook/deliveries", since)
+
+    async def redeliver_app_hook_delivery(self, delivery_id: int) -> None:
+        """``POST /app/hook/deliveries/DELIVERY/attempts`` (a client from ``as_app``)."""
+        await self.http.post(f"app/hook/deliveries/{delivery_id}/attempts", json={})
+
+    def as_app(self, jwt: str) -> GitHubClient:
+        """This client authenticated as the GitHub App itself, with a JWT the user made from
+        the App's private key (the cockpit does not mint JWTs). It shares the connection
+        pool, the redactor (the JWT is registered with it) and the request log; its manual
+        equivalents are ``curl`` lines, since ``gh`` cannot send a JWT as a bearer token."""
+        http = self.http
+        app = HttpClient(http.base_url, service=http.service, token=jwt,
+                         headers=http.headers, redact=http.redact, read_only=http.read_only,
+                         retry=http.retry, timeout=http.timeout, manual_style="curl",
+                         on_request=http.on_request, on_wait=http.on_wait, clock=http.clock,
+                         sleep=http.sleep, rand=http.rand,
+                         client=http._client)  # one pool; closing the App's leaves it open
+        return GitHubClient.from_http(app)
+
+    async def _deliveries(self, path: str, since: datetime | None) -> list[HookDelivery]:
+        out: list[HookDelivery] = []
+        async for item in self.http.paginate(path, params={"per_page": 100}, max_pages=1000):
+            delivery = _parse(HookDelivery, item, "GET", self.http.url(path))
+            when = delivery.delivered
+            if since is not None and when is not None and when < since:
+                break  # newest first: the rest are older still
+            out.append(delivery)
+        return out
+
     async def job_log(self, repo: str, job_id: int) -> str:
         """A job's plain-text log. GitHub answers 302 to a short-lived pre-signed URL;
         we follow it *without* the token (it must not leak to the blob store)."""
@@ -728,6 +931,18 @@ class GitHubClient:
         target = str(httpx.URL(response.url).join(location))
         blob = await self.http.get(target, auth=False, etag=False)
         return blob.text
+
+
+def _runs_page(response: Response) -> tuple[int, list[dict[str, Any]]]:
+    """(``total_count``, ``workflow_runs``) of one page of a run listing."""
+    data = response.json()
+    runs = data.get("workflow_runs") if isinstance(data, dict) else None
+    total = data.get("total_count") if isinstance(data, dict) else None
+    if not isinstance(runs, list) or not all(isinstance(run, dict) for run in runs) \
+            or not isinstance(total, int):
+        raise response.malformed("expected an object with total_count and a list of "
+                                 "workflow_runs objects")
+    return total, runs
 
 
 def _parse(model: type[M], data: Any, method: str, url: str) -> M:
