@@ -428,3 +428,45 @@ def test_a_killed_receiver_loses_nothing_it_acknowledged(tmp_path: Path) -> None
     assert "cockpit ci serve: stopped" in err
     assert re.search(r"workflow_job completed acme/widgets [0-9a-f-]{36} (stored|duplicate) ", err)
     assert SECRET not in out + err + serve.banner
+
+
+def test_login_keeps_the_secret_in_the_keyring_where_serve_finds_it(tmp_path: Path) -> None:
+    env = serve_env(tmp_path, PYTHON_KEYRING_BACKEND="tests.security.file_keyring.FileKeyring",
+                    COCKPIT_TEST_KEYRING_FILE=str(tmp_path / "keyring.json"))
+
+    def cockpit(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "cockpit.entry", *args], input=stdin,
+                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
+                              check=False)
+
+    stored = cockpit("login", "--stdin", "ci-webhook", stdin=SECRET + "\n")
+    assert stored.returncode == 0, stored.stderr
+    assert "not verified: no service can check a webhook secret" in stored.stdout
+    assert "stored the ci-webhook secret in the system keyring" in stored.stdout
+    status = cockpit("login", "--status")
+    assert "ci-webhook keyring: " in status.stdout
+    serve = Serve(f"sqlite:///{tmp_path / 'events.sqlite3'}", env)
+    try:
+        body = body_of(workflow_job("queued"))
+        assert httpx.post(serve.url, content=body, headers=headers(body),
+                          timeout=10).json() == {"stored": True}
+    finally:
+        serve.proc.send_signal(signal.SIGTERM)
+        out, err = serve.proc.communicate(timeout=15)
+    assert serve.proc.returncode == 0, err
+    assert SECRET not in stored.stdout + stored.stderr + status.stdout + out + err
+
+
+def test_doctor_says_where_the_webhook_secret_is_and_never_fails_on_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from cockpit.doctor import signing_secret_finding
+    from cockpit.secrets import STORE
+
+    STORE.forget()
+    monkeypatch.delenv("COCKPIT_CI_WEBHOOK_SECRET", raising=False)
+    missing = signing_secret_finding("ci-webhook")
+    assert missing.level == "ok" and "only `cockpit ci serve` needs it" in missing.detail
+    monkeypatch.setenv("COCKPIT_CI_WEBHOOK_SECRET", SECRET)
+    found = signing_secret_finding("ci-webhook")
+    assert found.level == "ok" and "[$COCKPIT_CI_WEBHOOK_SECRET]" in found.detail
+    assert SECRET not in found.detail
