@@ -119,7 +119,10 @@ def runner_kind(labels: Sequence[str] | None, runner_group_name: str | None) -> 
 
 
 def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """An id or a count as both stores keep it (a signed 64-bit integer), else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
+        return value
+    return None
 
 
 def _str(value: object) -> str | None:
