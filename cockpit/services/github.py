@@ -15,7 +15,7 @@ fields never breaks us and the sandbox need not serve every field.
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -331,6 +331,16 @@ RUNS_SPLIT_TARGET = 800
 """Runs aimed for per piece when a window is split (headroom for uneven days)."""
 RUNS_SPLIT_FLOOR = timedelta(minutes=1)
 """A window this short is never split further (more than 1,000 runs a minute: read 1,000)."""
+RUNS_SPLIT_STEPS = tuple(timedelta(minutes=m) for m in
+                         (1, 5, 15, 60, 180, 360, 720, 1440, 2880, 10080))
+"""The round lengths a split piece takes (the smallest at least as long as needed)."""
+
+
+def _split_step(needed: timedelta) -> timedelta:
+    for step in RUNS_SPLIT_STEPS:
+        if step >= needed:
+            return step
+    return RUNS_SPLIT_STEPS[-1]
 
 
 def created_range(start: datetime, end: datetime | None) -> str:
@@ -790,39 +800,47 @@ class GitHubClient:
 
     async def iter_runs_raw(self, repo: str, since: datetime, until: datetime | None = None,
                             *, on_total: Callable[[int], None] | None = None
-                            ) -> AsyncIterator[dict[str, Any]]:
+                            ) -> AsyncGenerator[dict[str, Any], None]:
         """Every workflow run of ``repo`` created in [``since``, ``until``], as GitHub's raw
         JSON, newest first (``gh api 'repos/O/R/actions/runs?created=>=DATE&per_page=100'
         --paginate``).
 
+        The query starts at the day of ``since`` (UTC): the same URLs all day, so a repeated
+        listing is answered 304 from the ETag cache; runs before ``since`` are left out here.
         GitHub answers at most 1,000 runs per query; when ``total_count`` says more match,
-        the window is split into pieces of about 800 runs (by time, newest piece first) and
-        each piece is listed on its own. ``on_total`` hears the first ``total_count``.
-        A run outside the window it was asked for means the server ignored ``created``:
-        that is a ``MalformedResponseError``, not something to page through."""
+        the window is split into pieces of about 800 runs on a fixed grid of round steps
+        (a minute … a week, so the pieces too keep their URLs), listed newest piece first.
+        ``on_total`` hears the first ``total_count``. A run outside the window it was asked
+        for means the server ignored ``created``: a ``MalformedResponseError``, never paged
+        through."""
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        day = since.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         seen: set[int] = set()
-        async for run in self._runs_window(f"repos/{repo}/actions/runs", since, until, on_total,
-                                           seen):
-            yield run
+        async for run in self._runs_window(f"repos/{repo}/actions/runs", day, until, on_total,
+                                           seen, top=True):
+            moment = _created(run)
+            if moment is None or moment >= since.replace(microsecond=0):
+                yield run
 
     async def _runs_window(self, path: str, start: datetime, end: datetime | None,
-                           on_total: Callable[[int], None] | None, seen: set[int]
-                           ) -> AsyncIterator[dict[str, Any]]:
-        created = created_range(start, end)
+                           on_total: Callable[[int], None] | None, seen: set[int],
+                           top: bool = False) -> AsyncIterator[dict[str, Any]]:
+        created = (f">={start:%Y-%m-%d}" if top and end is None
+                   else created_range(start, end))
         response = await self.http.get(path, params={"created": created, "per_page": 100})
         total, runs = _runs_page(response)
         if on_total is not None:
             on_total(total)
         stop = end if end is not None else datetime.now(UTC)
         if total > RUNS_QUERY_CAP and stop - start > RUNS_SPLIT_FLOOR:
-            pieces = -(-total // RUNS_SPLIT_TARGET)
-            step = max((stop - start) / pieces, RUNS_SPLIT_FLOOR / 2)
+            step = _split_step((stop - start) / -(-total // RUNS_SPLIT_TARGET))
             bounds: list[tuple[datetime, datetime | None]] = []
             lower = start
-            while lower < stop:
+            while lower <= stop:
                 upper = lower + step
                 # Inclusive ranges at one-second grain: a piece ends a second before the next.
-                bounds.append((lower, upper - timedelta(seconds=1) if upper < stop else end))
+                bounds.append((lower, upper - timedelta(seconds=1) if upper <= stop else end))
                 lower = upper
             for first, last in reversed(bounds):
                 async for run in self._runs_window(path, first, last, None, seen):
