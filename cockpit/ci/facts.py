@@ -210,9 +210,10 @@ class NearTimeoutJob:
 class NearTimeout:
     """Jobs within ``100 - percent`` % of their timeout, and how many could be judged at all.
 
-    A job is judged only when ``workflow_timeouts`` holds its timeout (read from the
-    workflow file at the run's commit; GitHub's default of 360 minutes is stored as such when
-    the file declares none). Jobs without a row are ``unjudged``: never silently "fine"."""
+    A job is judged only when ``workflow_timeouts`` knows its workflow file at the run's
+    commit (see ``_JOB_TIMEOUT``: its own limit, its matrix parent's, or GitHub's default of
+    360 minutes when the file declares none). Jobs whose file was not read yet, or whose run
+    is not known, are ``unjudged``: counted, never silently "fine"."""
 
     percent: int
     judged: int
@@ -409,13 +410,23 @@ def runner_split(store: Store, window: Window) -> list[KindSplit]:
     return [KindSplit(repo, workflow, kinds) for (repo, workflow), kinds in out.items()]
 
 
-_JOB_TIMEOUT = """(SELECT MIN(t.timeout_minutes) FROM workflow_timeouts t
-         WHERE t.repository = j.repository AND t.head_sha = j.head_sha
-           AND t.job_name = j.job_name
-           AND (r.workflow_path IS NULL OR t.workflow_path = r.workflow_path))"""
-"""A job's ``timeout-minutes``: matched by repository, commit and job name, and by the
-workflow file when the run is known (two workflows at one commit may share a job name;
-when the run is not known the strictest match is taken)."""
+DEFAULT_TIMEOUT_MINUTES = 360
+"""GitHub's limit for a job that declares none (``cockpit.ci.timeouts`` caches files)."""
+
+_SAME_FILE = ("t.repository = j.repository AND t.head_sha = j.head_sha "
+              "AND t.workflow_path = r.workflow_path")
+_JOB_TIMEOUT = f"""COALESCE(
+        (SELECT MIN(t.timeout_minutes) FROM workflow_timeouts t
+          WHERE {_SAME_FILE} AND t.job_name = j.job_name),
+        (SELECT MIN(t.timeout_minutes) FROM workflow_timeouts t
+          WHERE {_SAME_FILE} AND t.job_name <> ''
+            AND substr(j.job_name, 1, length(t.job_name) + 2) = t.job_name || ' ('),
+        (SELECT {DEFAULT_TIMEOUT_MINUTES} FROM workflow_timeouts t WHERE {_SAME_FILE} LIMIT 1))"""
+"""A job's ``timeout-minutes`` as ``cockpit.ci.timeouts`` caches them per workflow file at a
+commit: the row of its name, else of the matrix job it is an instance of (``build (ubuntu,
+3.12)`` → ``build``), else GitHub's default when the file was read (it has rows) but declares
+none for the job. NULL — the job is not judged — when the file was not read yet, or the
+job's run (which names the file) is not known."""
 
 _FINISHED_JOBS = """
     FROM workflow_jobs j
