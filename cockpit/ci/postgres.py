@@ -42,6 +42,12 @@ CONNECT_TIMEOUT_S = 3
 POOL_TIMEOUT_S = 3.0
 """How long a call waits for a pooled connection before ``StoreError`` (GitHub waits 10 s)."""
 
+RECONNECT_TIMEOUT_S = 5.0
+"""How long the pool retries a lost connection (backing off) before it gives up on it and
+connects afresh at the next call. psycopg-pool's default, 5 minutes, backs off to minutes
+between attempts: after a long outage the receiver would answer 503 long after the database
+is back."""
+
 _PLACEHOLDER = re.compile(r"[A-Za-z_]\w*")
 
 
@@ -120,13 +126,15 @@ class PostgresStore:
     dialect: Literal["sqlite", "postgresql"] = "postgresql"
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8,
-                 timeout: float = POOL_TIMEOUT_S, connect_timeout: int = CONNECT_TIMEOUT_S) -> None:
+                 timeout: float = POOL_TIMEOUT_S, connect_timeout: int = CONNECT_TIMEOUT_S,
+                 reconnect_timeout: float = RECONNECT_TIMEOUT_S) -> None:
         self._url = url
         self.display_url = redact_url(url)
         self._password = urlsplit(url).password
         self._min_size, self._max_size = min_size, max_size
         self._timeout = timeout
         self._connect_timeout = connect_timeout
+        self._reconnect_timeout = reconnect_timeout
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -166,6 +174,7 @@ class PostgresStore:
                     self._url, kwargs=self._kwargs(), min_size=self._min_size,
                     max_size=self._max_size, open=False, configure=_configure,
                     check=ConnectionPool.check_connection, timeout=self._timeout,
+                    reconnect_timeout=self._reconnect_timeout,
                     name="cockpit-ci")
                 pool.open(wait=False)
                 self._pool = pool

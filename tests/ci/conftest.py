@@ -8,9 +8,10 @@ database (``CREATE DATABASE`` takes ~30 ms). Without the binaries the PostgreSQL
 skipped on a laptop, but under ``CI=true`` that is a failure: the PostgreSQL store must be
 proven there.
 
-Fixtures: ``pg_server`` (session), ``pg_url`` (a fresh database), ``sqlite_url`` (a file under
-tmp_path), ``store_url`` (each test twice: ids ``sqlite`` and ``postgresql``) and
-``make_store`` (opens and migrates a store by URL; closed after the test).
+Fixtures: ``pg_server`` (session), ``own_pg_server`` (one test's, to stop and start: an
+outage), ``pg_url`` (a fresh database), ``sqlite_url`` (a file under tmp_path), ``store_url``
+(each test twice: ids ``sqlite`` and ``postgresql``), ``make_store`` (opens and migrates a store
+by URL; closed after the test) and ``store`` (``make_store(store_url)``).
 """
 
 from __future__ import annotations
@@ -43,10 +44,12 @@ def in_ci() -> bool:
 
 
 def find_bindir() -> Path | None:
-    """Where initdb and pg_ctl are: $COCKPIT_PG_BINDIR, ``pg_config --bindir``, Debian's dirs."""
+    """Where initdb and pg_ctl are: $COCKPIT_PG_BINDIR alone when set, else ``pg_config
+    --bindir``, else the newest of Debian's /usr/lib/postgresql/*/bin."""
     candidates: list[str] = []
     if os.environ.get("COCKPIT_PG_BINDIR"):
         candidates.append(os.environ["COCKPIT_PG_BINDIR"])
+        return _first_bindir(candidates)
     pg_config = shutil.which("pg_config")
     if pg_config:
         with contextlib.suppress(OSError, subprocess.SubprocessError):
@@ -57,6 +60,10 @@ def find_bindir() -> Path | None:
     debian.sort(key=lambda path: int(Path(path).parent.name) if Path(path).parent.name.isdigit()
                 else 0, reverse=True)
     candidates.extend(debian)
+    return _first_bindir(candidates)
+
+
+def _first_bindir(candidates: list[str]) -> Path | None:
     for candidate in candidates:
         bindir = Path(candidate)
         if all((bindir / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
@@ -94,17 +101,24 @@ class PostgresServer:
         env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
         if self.run_as is not None:
             env["HOME"] = str(self.root)
-        return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env,
-                              cwd=self.root, check=False, **kwargs)  # type: ignore[call-overload]
+        done: subprocess.CompletedProcess[str] = subprocess.run(  # type: ignore[call-overload]
+            args, capture_output=True, text=True, timeout=timeout, env=env, cwd=self.root,
+            check=False, **kwargs)
+        return done
 
-    def start(self) -> None:
+    def initdb(self) -> None:
         made = self.run(str(self.bindir / "initdb"), "-D", str(self.data), "-A", "trust",
                         "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync",
                         "--no-instructions")
         if made.returncode != 0:
             raise RuntimeError(f"initdb failed:\n{made.stdout}\n{made.stderr}")
-        for _attempt in range(5):
-            self.port = _free_port()
+
+    def start(self) -> None:
+        """Start (initdb first if need be); a restart keeps the port, so URLs stay valid."""
+        if not (self.data / "PG_VERSION").is_file():
+            self.initdb()
+        for _attempt in range(1 if self.port else 5):
+            self.port = self.port or _free_port()
             options = (f"-k {self.root} -h 127.0.0.1 -p {self.port} -F -c fsync=off "
                        "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200")
             started = self.run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l",
@@ -112,11 +126,14 @@ class PostgresServer:
                                "start")
             if started.returncode == 0:
                 return
+            self.port = 0
         log = (self.root / "server.log").read_text(errors="replace")[-3000:]
         raise RuntimeError(f"pg_ctl start failed:\n{started.stdout}\n{started.stderr}\n{log}")
 
-    def stop(self) -> None:
-        self.run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+    def stop(self, mode: str = "fast") -> None:
+        """Stop: ``fast`` drops the clients' connections and keeps every commit (with
+        synchronous_commit off, ``immediate`` may lose the last ones: fine only at the end)."""
+        self.run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "stop")
 
 
 def _server_user() -> pwd.struct_passwd | None:
@@ -129,8 +146,9 @@ def _server_user() -> pwd.struct_passwd | None:
     raise RuntimeError("running as root with neither a `postgres` nor a `nobody` user for initdb")
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PostgresServer]:
+@contextlib.contextmanager
+def running_server() -> Iterator[PostgresServer]:
+    """A server of its own in a temporary directory, stopped and deleted afterwards."""
     bindir = find_bindir()
     if bindir is None:
         message = f"no PostgreSQL server binaries: {SETUP_HINT}"
@@ -141,19 +159,31 @@ def pg_server() -> Iterator[PostgresServer]:
     # Short and world-traversable, unlike pytest's 0700 tmp dirs: the server's user must get
     # in, and the socket path must stay under ~100 bytes.
     root = Path(tempfile.mkdtemp(prefix="cockpit-pg-", dir="/tmp" if Path("/tmp").is_dir() else None))
-    if run_as is not None:
-        os.chown(root, run_as.pw_uid, run_as.pw_gid)
-    server = PostgresServer(bindir=bindir, root=root, port=0, run_as=run_as)
     try:
+        if run_as is not None:
+            os.chown(root, run_as.pw_uid, run_as.pw_gid)
+        server = PostgresServer(bindir=bindir, root=root, port=0, run_as=run_as)
         server.start()
-    except BaseException:
-        shutil.rmtree(root, ignore_errors=True)
-        raise
-    try:
-        yield server
+        try:
+            yield server
+        finally:
+            server.stop("immediate")
     finally:
-        server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """The session's shared server (started on first use, ~1 s)."""
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def own_pg_server() -> Iterator[PostgresServer]:
+    """A server for one test alone, which it may ``stop()`` and ``start()`` (an outage)."""
+    with running_server() as server:
+        yield server
 
 
 _databases = itertools.count(1)

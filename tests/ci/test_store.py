@@ -480,3 +480,33 @@ def test_a_job_row_from_a_real_shaped_payload() -> None:
     broken = p.delivery("workflow_job", {"action": "queued", "workflow_job": {"id": "x"}})
     assert job_row(broken) is None
     assert uuid.UUID(str(delivery.delivery_id))
+
+
+# -- PostgreSQL outages ------------------------------------------------------------------------
+
+
+def test_the_pool_recovers_when_the_server_drops_its_connections(pg_url: str,
+                                                                 make_store: MakeStore) -> None:
+    store = make_store(pg_url)
+    assert store.ingest(p.run_delivery("completed"))
+    store.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                  "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    assert store.ingest(p.run_delivery("completed"))
+    assert count(store, "events") == 2
+
+
+def test_a_server_outage_is_a_store_error_then_ingest_works_again(own_pg_server: Any) -> None:
+    store = open_store(own_pg_server.url())
+    try:
+        assert store.ingest(p.run_delivery("completed"))
+        own_pg_server.stop()
+        lost = p.run_delivery("completed")
+        started = time.monotonic()
+        with pytest.raises(StoreError, match="check that PostgreSQL is running"):
+            store.ingest(lost)
+        assert time.monotonic() - started < 5
+        own_pg_server.start()
+        assert store.ingest(lost)  # GitHub's redelivery, once the database is back
+        assert count(store, "events") == 2
+    finally:
+        store.close()
