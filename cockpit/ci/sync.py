@@ -177,12 +177,12 @@ class SyncReport:
         out = [f"sync of {repos}{since}: {self.runs_seen} runs seen, {self.runs_complete} "
                f"already complete in the store, {self.runs_read} read with their jobs"]
         lost = len(self.no_webhook)
-        out.append(f"{lost} runs had no webhook ({self.runs_filled} filled now)")
+        out.append(f"{_n(lost, 'run')} had no webhook ({self.runs_filled} filled now)")
         out += [f"  {run.line()}" for run in self.no_webhook[:listed]]
         if lost > listed:
             out.append(f"  … and {lost - listed} more")
         if self.jobs_no_webhook:
-            out.append(f"{self.jobs_no_webhook} jobs had no webhook")
+            out.append(f"{_n(self.jobs_no_webhook, 'job')} had no webhook")
         out.append(f"events added (source api): {self.events_added} ({self.runs_added} runs, "
                    f"{self.jobs_added} jobs)" if self.events_added else
                    "events added: none (nothing new)")
@@ -194,7 +194,7 @@ class SyncReport:
                          f"{self.failed_since_ok} delivered OK since")
         if self.files_read or self.files_left:
             left = f" ({self.files_left} left for the next sync)" if self.files_left else ""
-            out.append(f"timeouts: {self.files_read} workflow files read{left}")
+            out.append(f"timeouts: {_n(self.files_read, 'workflow file')} read{left}")
         budget = ""
         if self.remaining is not None and self.limit is not None:
             budget = f"; rate budget left: {self.remaining} of {self.limit}"
@@ -205,6 +205,10 @@ class SyncReport:
         if self.stopped:
             out.append(f"stopped early: {self.stopped}")
         return out
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _clock(epoch: float) -> str:
