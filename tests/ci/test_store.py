@@ -450,6 +450,22 @@ def test_sqlite_locked_too_long_is_a_store_error_naming_the_file(tmp_path: Path)
         store.close()
 
 
+def test_sqlite_disk_full_is_a_store_error_and_writes_nothing(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "events.sqlite3")
+    try:
+        store.migrate()
+        pages = store.query("PRAGMA page_count")[0]["page_count"]
+        store.query(f"PRAGMA max_page_count = {pages + 2}")  # this connection's disk is tiny
+        big = p.delivery("push", {"commits": ["x" * 1000] * 100,
+                                  "repository": p.repository()})
+        with pytest.raises(StoreError, match=r"events\.sqlite3.*full") as full:
+            store.ingest(big)
+        assert "free space" in str(full.value)
+        assert not store.has_delivery(big.delivery_id)
+    finally:
+        store.close()
+
+
 def test_sqlite_in_an_unwritable_place_is_a_store_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
