@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import platformdirs
 
@@ -113,12 +113,19 @@ def default_sqlite_path() -> Path:
 
 
 def redact_url(url: str) -> str:
-    """``postgresql://user:secret@host/db`` → ``postgresql://user:***@host/db``."""
+    """``postgresql://user:secret@host/db?password=x`` → ``postgresql://user:***@host/db?password=***``.
+
+    libpq reads a password from the user-info part and from the ``password`` parameter."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    if parts.password is None and "password=" not in parts.query.lower():
+        return url  # nothing to hide (and urlunsplit would fold sqlite:////abs into sqlite://abs)
+    if parts.password is not None:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1))
+    if parts.query:
+        query = [(key, "***" if key.lower() == "password" else value)
+                 for key, value in parse_qsl(parts.query, keep_blank_values=True)]
+        parts = parts._replace(query=urlencode(query, safe="*"))
+    return urlunsplit(parts)
 
 
 def open_store(url: str | None = None) -> Store:

@@ -526,3 +526,12 @@ def test_a_server_outage_is_a_store_error_then_ingest_works_again(own_pg_server:
         assert count(store, "events") == 2
     finally:
         store.close()
+
+
+def test_redact_url_hides_a_password_in_the_user_info_and_in_the_query() -> None:
+    from cockpit.ci.store import redact_url
+
+    assert redact_url("postgresql://ci:s3cret@db/ci?password=s3cret&sslmode=require") == \
+        "postgresql://ci:***@db/ci?password=***&sslmode=require"
+    assert redact_url("sqlite:////var/ci/events.sqlite3") == "sqlite:////var/ci/events.sqlite3"
+    assert redact_url("postgresql://ci@db/ci") == "postgresql://ci@db/ci"
