@@ -154,6 +154,8 @@ class SyncReport:
     """Jobs this sync added that no webhook delivery had told of."""
     requests: int = 0
     not_modified: int = 0
+    rate_reads: int = 0
+    """Reads of the rate limit (free, like the 304s)."""
     limit: int | None = None
     remaining: int | None = None
     reset: int | None = None
@@ -200,8 +202,9 @@ class SyncReport:
             budget = f"; rate budget left: {self.remaining} of {self.limit}"
             if self.reset:
                 budget += f" (resets {_clock(self.reset)})"
-        out.append(f"requests: {self.requests} ({self.not_modified} answered 304, free)"
-                   f"{budget}")
+        free = self.not_modified + self.rate_reads
+        out.append(f"requests: {self.requests} ({free} free: {self.not_modified} answered 304, "
+                   f"{self.rate_reads} read the rate limit){budget}")
         if self.stopped:
             out.append(f"stopped early: {self.stopped}")
         return out
@@ -234,6 +237,7 @@ class Budget:
         self.reserve = reserve if reserve is not None else RESERVE_FLOOR
         self.requests = 0
         self.not_modified = 0
+        self.rate_reads = 0
         self.limit: int | None = None
         self.reset: int | None = None
         self._read_remaining: int | None = None
@@ -243,7 +247,9 @@ class Budget:
         self.requests += 1
         if record.from_cache:
             self.not_modified += 1
-        elif record.status is not None and not record.url.rstrip("/").endswith("/rate_limit"):
+        elif record.url.split("?", 1)[0].rstrip("/").endswith("/rate_limit"):
+            self.rate_reads += 1  # free
+        elif record.status is not None:
             self._spent_since_read += 1
 
     async def read(self) -> None:
@@ -446,6 +452,7 @@ async def sync(store: Store, client: GitHubClient, repos: Sequence[str], since: 
     finally:
         client.http.on_request = previous
         report.requests, report.not_modified = budget.requests, budget.not_modified
+        report.rate_reads = budget.rate_reads
         report.limit, report.reset = budget.limit, budget.reset
         report.remaining = budget.remaining
     return report
