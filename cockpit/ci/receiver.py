@@ -75,6 +75,11 @@ class Rejected(Exception):
 # -- the store, opened on first use ------------------------------------------------------------
 
 
+REOPEN_AFTER_S = 2.0
+"""After a failed open, deliveries are answered 503 at once for this long: an unreachable
+server can take seconds to fail, and requests queued behind one attempt must not each wait."""
+
+
 class StoreHolder:
     """The store, opened by ``factory`` on first use and again after a failed open.
 
@@ -85,11 +90,20 @@ class StoreHolder:
         self._factory = factory
         self._store: Store | None = None
         self._lock = threading.Lock()
+        self._failed: tuple[float, StoreError] | None = None
 
     def get(self) -> Store:
         with self._lock:
-            if self._store is None:
+            if self._store is not None:
+                return self._store
+            if self._failed and time.monotonic() - self._failed[0] < REOPEN_AFTER_S:
+                raise self._failed[1]
+            try:
                 self._store = self._factory()
+            except StoreError as exc:
+                self._failed = (time.monotonic(), exc)
+                raise
+            self._failed = None
             return self._store
 
     def close(self) -> None:

@@ -281,6 +281,34 @@ def test_an_unreachable_database_is_503_and_healthz_says_so(client: httpx.Client
         assert "pw-never-shown" not in answer.text + health.text
 
 
+def test_a_store_that_could_not_open_is_retried_once_it_can(
+        sqlite_url: str, client: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cockpit.ci.receiver as receiver_module
+
+    monkeypatch.setattr(receiver_module, "REOPEN_AFTER_S", 0.3)
+    attempts: list[float] = []
+
+    def factory() -> Store:
+        attempts.append(time.monotonic())
+        if len(attempts) == 1:
+            raise StoreError("event store postgresql://ci@db/ci: opening failed: refused")
+        return open_store(sqlite_url)
+
+    rx = ReceiverHandle(receiver_app(factory, SECRET))
+    rx.start()
+    try:
+        body = body_of(workflow_job("queued"))
+        sent = headers(body)
+        assert client.post(rx.url, content=body, headers=sent).status_code == 503
+        assert client.post(rx.url, content=body, headers=sent).status_code == 503
+        assert len(attempts) == 1  # the second was answered without waiting on another try
+        time.sleep(0.35)
+        assert client.post(rx.url, content=body, headers=sent).json() == {"stored": True}
+        assert len(attempts) == 2
+    finally:
+        rx.stop()
+
+
 class _Unwell:
     """A store that opens but cannot write (as a full disk or a lost server would)."""
 
