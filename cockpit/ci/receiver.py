@@ -59,6 +59,9 @@ SECRET_ENV = "COCKPIT_CI_WEBHOOK_SECRET"
 DATABASE_ENV = "COCKPIT_CI_DATABASE"
 
 EVENT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+"""A ``\\uD8xx``-``\\uDFxx`` escape: valid JSON syntax, but alone it is no character, and no
+store can encode it. Rare (GitHub sends UTF-8), so the full check runs only when one appears."""
 
 StoreFactory = Callable[[], Store]
 
@@ -173,6 +176,12 @@ def parse_payload(body: bytes, content_type: str) -> dict[str, Any]:
         raise Rejected(400, f"body is not JSON ({type(exc).__name__})") from None
     if not isinstance(payload, dict):
         raise Rejected(400, "body is JSON but not an object")
+    probe = text if isinstance(text, str) else text.decode("utf-8", "replace")
+    if SURROGATE_ESCAPE.search(probe):
+        try:
+            json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise Rejected(400, "body escapes a lone UTF-16 surrogate: not Unicode") from None
     return payload
 
 

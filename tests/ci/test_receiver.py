@@ -157,7 +157,7 @@ def test_missing_or_wrong_signatures_are_401_and_nothing_is_stored(
 def test_malformed_json_or_headers_are_400_and_nothing_is_stored(
         receiver: ReceiverHandle, client: httpx.Client, inspect: Store) -> None:
     good = body_of(workflow_job("queued"))
-    for bad_body in (b"{\"action\": ", b"[1, 2]", b"\xff\xfe", b""):
+    for bad_body in (b"{\"action\": ", b"[1, 2]", b"\xff\xfe", b"", b'{"a": "\\ud800"}'):
         answer = client.post(receiver.url, content=bad_body, headers=headers(bad_body))
         assert answer.status_code == 400, bad_body
     without_id = headers(good)
