@@ -57,6 +57,14 @@ def add_ci_verb(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                         help="evaluate the rules now (and notify) before listing")
     alerts.add_argument("--json", action="store_true", help="machine-readable output")
 
+    report = sub.add_parser("report", help="the facts as text: Markdown for a weekly post, "
+                                           "or JSON for a CI job")
+    _database_flag(report)
+    report.add_argument("--since", default="7d", metavar="AGE",
+                        help="how far back: 7d, 24h, 2w (default: 7d)")
+    report.add_argument("--format", choices=("markdown", "json"), default="markdown",
+                        help="default: markdown")
+
 
 def _database_flag(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--database", metavar="URL",
@@ -89,6 +97,10 @@ def _run(args: argparse.Namespace) -> int:
         from cockpit.ci.sync import sync_command
 
         return sync_command(args)
+    if args.ci_verb == "report":
+        from cockpit.ci.report import report_command
+
+        return report_command(args)
     from cockpit.ci.alerts import alerts_command
 
     return alerts_command(args)
