@@ -96,6 +96,22 @@ OPERATIONS: list[tuple[str, str]] = [
     ("get", "/repos/{owner}/{repo}/actions/jobs/{job_id}"),
     ("get", "/repos/{owner}/{repo}/actions/jobs/{job_id}/logs"),
     ("get", "/search/issues"),
+    # webhooks (cockpit/sandbox/github_hooks.py)
+    *[(m, base + path) for base in ("/repos/{owner}/{repo}/hooks", "/orgs/{org}/hooks")
+      for m, path in [
+          ("get", ""), ("post", ""),
+          ("get", "/{hook_id}"), ("patch", "/{hook_id}"), ("delete", "/{hook_id}"),
+          ("get", "/{hook_id}/config"), ("patch", "/{hook_id}/config"),
+          ("post", "/{hook_id}/pings"),
+          ("get", "/{hook_id}/deliveries"),
+          ("get", "/{hook_id}/deliveries/{delivery_id}"),
+          ("post", "/{hook_id}/deliveries/{delivery_id}/attempts"),
+      ]],
+    ("get", "/app/hook/config"),
+    ("patch", "/app/hook/config"),
+    ("get", "/app/hook/deliveries"),
+    ("get", "/app/hook/deliveries/{delivery_id}"),
+    ("post", "/app/hook/deliveries/{delivery_id}/attempts"),
 ]
 
 

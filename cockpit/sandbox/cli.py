@@ -2,11 +2,17 @@
 
 It binds first, then prints the base URL and ``export`` lines, so a script can
 start it in the background, read a few lines, and point a cockpit at it.
+
+``--webhook-url`` makes it send GitHub Actions webhooks there (the App hook of
+``cockpit.sandbox.webhooks``), signed with ``--webhook-secret`` or
+``$COCKPIT_SANDBOX_WEBHOOK_SECRET`` (the environment keeps it out of ``ps``). The
+other webhook flags are faults for a CI monitor to survive.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import signal
 import sys
@@ -29,22 +35,83 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="else runs take their realistic duration times this")
     parser.add_argument("--fail-workflow", action="append", default=[],
                         metavar="OWNER/REPO:FILE.yml", help="runs of this workflow fail")
+    hooks = parser.add_argument_group("webhooks (GitHub Actions events, signed)")
+    hooks.add_argument("--webhook-url", metavar="URL", default=None,
+                       help="send workflow_run/workflow_job deliveries of every repository "
+                            "here (a 127.0.0.1 URL)")
+    hooks.add_argument("--webhook-secret", metavar="S", default=None,
+                       help="sign them (X-Hub-Signature-256) with S; default: "
+                            "$COCKPIT_SANDBOX_WEBHOOK_SECRET, else unsigned")
+    hooks.add_argument("--queue-spike", action="append", default=[],
+                       metavar="OWNER/REPO=FACTOR",
+                       help="that repository's jobs wait FACTOR times longer for a runner")
+    hooks.add_argument("--creep", action="append", default=[],
+                       metavar="OWNER/REPO:FILE.yml[:JOB]=FRACTION",
+                       help="those jobs run FRACTION of their timeout-minutes (times "
+                            "--time-scale); 1 or more times them out")
+    hooks.add_argument("--drop-deliveries", type=int, default=0, metavar="N",
+                       help="drop the first N workflow deliveries (recorded as failed)")
+    hooks.add_argument("--drop-fraction", type=float, default=0.0, metavar="F",
+                       help="drop each workflow delivery with probability F")
+    hooks.add_argument("--drop-seed", type=int, default=0, metavar="S",
+                       help="seed for --drop-fraction")
+    hooks.add_argument("--drop-silently", action="store_true",
+                       help="dropped deliveries leave no trace in the deliveries API "
+                            "(a webhook GitHub never sent)")
+
+
+def _pairs(items: list[str], flag: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        key, sep, value = item.rpartition("=")
+        try:
+            if not sep or not key:
+                raise ValueError
+            out[key] = float(value)
+        except ValueError:
+            raise ValueError(f"{flag}: expected KEY=NUMBER, got {item!r}") from None
+    return out
 
 
 def main(args: argparse.Namespace) -> int:
     # Imported here so that `cockpit --help` does not pay for starlette/uvicorn.
     from cockpit.sandbox.core import Sandbox, SandboxOptions
+    from cockpit.sandbox.http import ApiError
     from cockpit.sandbox.server import bind_socket, make_server
+    from cockpit.sandbox.webhooks import check_url
 
     try:
         FaultSpec.parse(args.faults)
     except FaultSpecError as err:
         print(f"cockpit sandbox: --faults: {err}", file=sys.stderr)
         return 2
-    sb = Sandbox(SandboxOptions(
-        data_dir=args.data, port=args.port, faults=args.faults, latency_ms=args.latency_ms,
-        workflow_seconds=args.workflow_seconds, time_scale=args.time_scale,
-        fail_workflows=list(args.fail_workflow)))
+    try:
+        spikes = _pairs(args.queue_spike, "--queue-spike")
+        creep = _pairs(args.creep, "--creep")
+        if args.webhook_url:
+            check_url(args.webhook_url)
+    except ValueError as err:
+        print(f"cockpit sandbox: {err}", file=sys.stderr)
+        return 2
+    except ApiError as err:
+        detail = (err.errors or [{}])[0].get("message", err.message)
+        print(f"cockpit sandbox: --webhook-url: {detail}", file=sys.stderr)
+        return 2
+    secret = args.webhook_secret
+    if secret is None:
+        secret = os.environ.get("COCKPIT_SANDBOX_WEBHOOK_SECRET", "")
+    try:
+        sb = Sandbox(SandboxOptions(
+            data_dir=args.data, port=args.port, faults=args.faults,
+            latency_ms=args.latency_ms, workflow_seconds=args.workflow_seconds,
+            time_scale=args.time_scale, fail_workflows=list(args.fail_workflow),
+            webhook_url=args.webhook_url, webhook_secret=secret, queue_spike=spikes,
+            creep=creep, drop_deliveries=args.drop_deliveries,
+            drop_fraction=args.drop_fraction, drop_seed=args.drop_seed,
+            drop_visible=not args.drop_silently))
+    except ValueError as err:
+        print(f"cockpit sandbox: {err}", file=sys.stderr)
+        return 2
     try:
         sock = bind_socket("127.0.0.1", args.port)
     except OSError as err:
@@ -60,6 +127,9 @@ def main(args: argparse.Namespace) -> int:
     print(f"cockpit sandbox serving on {sb.base_url}")
     print(f"# data: {sb.data_dir}   inspect: {sb.base_url}/_sandbox/state")
     print(f"# read-only token: {sb.readonly_token}")
+    if args.webhook_url:
+        print(f"# webhooks: workflow_run, workflow_job -> {args.webhook_url}"
+              f" ({'signed' if secret else 'unsigned'})")
     for key, value in sb.env().items():
         print(f"export {key}={shlex.quote(value)}")
     sys.stdout.flush()

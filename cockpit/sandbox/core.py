@@ -23,6 +23,7 @@ from cockpit.sandbox.holds import RequestHold
 from cockpit.sandbox.objects import Shapes
 from cockpit.sandbox.seed import ADMIN_LOGIN, copy_seed
 from cockpit.sandbox.services import DISCORD_TOKEN
+from cockpit.sandbox.webhooks import Webhooks
 from cockpit.sandbox.workflows import Simulator
 from cockpit.sandbox.world import REPOS_DIR, WORLD_FILE, Json, World
 
@@ -55,6 +56,27 @@ class SandboxOptions:
     """Otherwise runs take their realistic duration times this (docker: 900 s → 9 s)."""
     fail_workflows: list[str] = field(default_factory=list)
     """``owner/repo:workflow.yml`` entries whose runs conclude with failure."""
+    webhook_url: str | None = None
+    """The App hook (``cockpit.sandbox.webhooks``): every repository's ``workflow_run``
+    and ``workflow_job`` deliveries go here (a loopback URL), signed with ..."""
+    webhook_secret: str = ""
+    """... this secret (``X-Hub-Signature-256``); empty: unsigned, as on GitHub."""
+    queue_spike: dict[str, float] = field(default_factory=dict)
+    """``{"owner/repo": factor}``: that repository's jobs wait ``factor`` times longer
+    for a runner."""
+    creep: dict[str, float] = field(default_factory=dict)
+    """``{"owner/repo:workflow.yml[:job]": fraction}``: those jobs run for ``fraction``
+    of their ``timeout-minutes`` (times ``time_scale``); 1 or more times them out."""
+    drop_deliveries: int = 0
+    """The first N workflow deliveries are dropped (not sent; recorded as failed)."""
+    drop_fraction: float = 0.0
+    """Each workflow delivery is dropped with this probability (``drop_seed``)."""
+    drop_seed: int = 0
+    drop_visible: bool = True
+    """Dropped deliveries show as failed attempts in the deliveries API; False: no trace,
+    like a webhook GitHub never sent."""
+    tick_seconds: float = 0.25
+    """How often the server's ticker advances the simulator and sends what is due."""
 
 
 class Sandbox:
@@ -87,6 +109,11 @@ class Sandbox:
         for item in self.options.fail_workflows:
             repo, _, wf = item.partition(":")
             self.sim.set_outcome(repo, wf, "failure")
+        for repo, factor in self.options.queue_spike.items():
+            self.sim.set_queue_spike(repo, factor)
+        for target, fraction in self.options.creep.items():
+            self.sim.set_creep(target, fraction)
+        self.webhooks = Webhooks(self)
 
     # -- addresses --------------------------------------------------------------
 
@@ -181,6 +208,9 @@ class Sandbox:
             repo["tags"] = {name: git.resolve(f"refs/tags/{name}") for name in git.tags()}
             repo["pulls"] = [i for i in repo["issues"] if i["pull"]]
         snap.pop("tokens", None)
+        for hook in snap.get("webhooks", {}).get("hooks", []):
+            if hook["config"].get("secret"):
+                hook["config"]["secret"] = "********"
         return snap
 
     def cleanup(self) -> None:

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from cockpit.sandbox import reviews
+from cockpit.sandbox import github_hooks, reviews
 from cockpit.sandbox.gitstore import WEB_FLOW, ZERO_SHA, BareRepo, CommitInfo, GitError
 from cockpit.sandbox.http import ApiError, json_body, json_response, need
 from cockpit.sandbox.world import Json, now_iso
@@ -1228,6 +1228,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", R + "/actions/runs/{run_id:int}/jobs", run_jobs),
     ("GET", R + "/actions/jobs/{job_id:int}", get_job),
     ("GET", R + "/actions/jobs/{job_id:int}/logs", job_logs),
+    *github_hooks.ROUTES,
 ]
 
 

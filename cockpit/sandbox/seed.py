@@ -174,6 +174,9 @@ Projects that run Kubo in production and test release candidates for us:
 Open a PR adding your project to this list.
 """
 
+# "Go Test" runs on self-hosted runners with a 20-minute timeout, like the team's test
+# workflow that crept up to its timeout: CI monitoring (the sandbox's webhooks) then has
+# hosted and self-hosted jobs, and a timeout to measure against.
 KUBO_WORKFLOWS = {
     ".github/workflows/docker.yml": """name: Publish docker image
 
@@ -216,7 +219,8 @@ on:
 
 jobs:
   go-test:
-    runs-on: ubuntu-latest
+    runs-on: [self-hosted, linux, x64]
+    timeout-minutes: 20
     steps:
       - uses: actions/checkout@v4
       - run: make test_go_test

@@ -5,6 +5,11 @@ smart HTTP at ``/{owner}/{name}.git``, the announcement services under their
 prefixes, and the inspection endpoints under ``/_sandbox``. The front door logs
 every request (except inspection) and injects faults (except into git and
 inspection, so a test can always clone and always look).
+
+While the server runs, a ticker on its event loop advances the workflow simulator
+every ``tick_seconds`` (0.25 s) and hands due transitions to the webhook sender, so
+a run completes, and is delivered, even when nobody polls. It runs on the loop, like
+the requests that also tick, so the simulator never races a request handler.
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import signal
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from typing import Any
 
 import uvicorn
@@ -97,6 +103,45 @@ async def _workflows(request: Request) -> Response:
     return json_response(sb.world.data["workflow_outcomes"])
 
 
+async def _webhooks(request: Request) -> Response:
+    """Webhook knobs and what was delivered. POST any of: ``{"drop": N, "visible": bool}``
+    (drop the next N deliveries), ``{"drop_fraction": F, "seed": S}``, ``{"queue_spike":
+    {"owner/repo": factor|null}}``, ``{"creep": {"owner/repo:wf.yml[:job]":
+    fraction|null}}``, ``{"app_hook": {"url": U, "secret": S}}``."""
+    sb = _sb(request)
+    wh = sb.webhooks
+    if request.method == "POST":
+        body = json.loads(await request.body() or b"{}")
+        try:
+            if "drop" in body:
+                wh.drop_next(int(body["drop"]), bool(body.get("visible", True)))
+            if "drop_fraction" in body:
+                seed = body.get("seed")
+                wh.set_drop_fraction(float(body["drop_fraction"]),
+                                     int(seed) if seed is not None else None)
+            for repo, factor in (body.get("queue_spike") or {}).items():
+                sb.sim.set_queue_spike(str(repo), None if factor is None else float(factor))
+            for target, fraction in (body.get("creep") or {}).items():
+                sb.sim.set_creep(str(target), None if fraction is None else float(fraction))
+            if body.get("app_hook"):
+                hook = body["app_hook"]
+                wh.set_app_hook(str(hook["url"]), str(hook.get("secret") or ""),
+                                bool(hook.get("active", True)))
+        except (KeyError, TypeError, ValueError, ApiError) as err:
+            return json_response({"error": str(err)}, 400)
+    with sb.world.lock:
+        state = wh._state()
+        summary = {"drop_next": state["drop_next"], "drop_visible": state["drop_visible"],
+                   "drop_fraction": state["drop_fraction"],
+                   "knobs": sb.sim._knobs(),
+                   "hooks": [{**wh.hook_json(h), "kind": h["kind"], "target": h["target"]}
+                             for h in state["hooks"]]}
+    keep = ("id", "guid", "hook_id", "event", "action", "key", "state", "drop",
+            "redelivery", "status_code", "status", "delivered_at", "repository_id")
+    summary["deliveries"] = [{k: d.get(k) for k in keep} for d in wh.all_deliveries()]
+    return json_response(summary)
+
+
 async def _tokens(request: Request) -> Response:
     sb = _sb(request)
     body = json.loads(await request.body() or b"{}")
@@ -113,6 +158,7 @@ INSPECTION = [
     Route("/state", _state, methods=["GET"]),
     Route("/faults", _faults, methods=["GET", "PUT", "POST"]),
     Route("/workflows", _workflows, methods=["POST"]),
+    Route("/webhooks", _webhooks, methods=["GET", "POST"]),
     Route("/tokens", _tokens, methods=["POST"]),
 ]
 
@@ -130,9 +176,46 @@ def _service(path: str) -> str:
     return "other"
 
 
+_SECRET = re.compile(r'("secret"\s*:\s*)"(?:[^"\\]|\\.)*"')
+
+
+def _redacted(path: str, body: str) -> str:
+    """A hook's secret never reaches the request log."""
+    if "/hooks" in path or path.endswith("/app/hook/config"):
+        return _SECRET.sub(r'\1"********"', body)
+    return body
+
+
+log = logging.getLogger(__name__)
+
+
+async def _tick_forever(sb: Sandbox) -> None:
+    while True:
+        await asyncio.sleep(sb.options.tick_seconds)
+        try:
+            sb.sim.tick()
+            sb.webhooks.scan()
+        except Exception:  # the ticker must outlive one bad tick
+            log.exception("sandbox tick failed")
+
+
 class SandboxApp:
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: Starlette) -> AsyncIterator[None]:
+            sb.webhooks.start()
+            ticker = asyncio.create_task(_tick_forever(sb)) if sb.options.tick_seconds > 0 \
+                else None
+            try:
+                yield
+            finally:
+                if ticker is not None:
+                    ticker.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await ticker
+                sb.webhooks.stop()
 
         async def api_not_found(request: Request, exc: Exception) -> Response:
             return ApiError(404, "Not Found").response()
@@ -143,7 +226,7 @@ class SandboxApp:
             Mount(API_PREFIX, app=api),
             Mount("/_sandbox", routes=INSPECTION),
             *services.routes(),
-        ], exception_handlers={404: web.not_found})
+        ], exception_handlers={404: web.not_found}, lifespan=lifespan)
         self.app.state.sandbox = sb
         api.state.sandbox = sb
 
@@ -197,7 +280,7 @@ class SandboxApp:
                 break
             body += message.get("body", b"")
             more = message.get("more_body", False)
-        entry["body"] = body[:MAX_LOGGED_BODY].decode("utf-8", "replace")
+        entry["body"] = _redacted(path, body[:MAX_LOGGED_BODY].decode("utf-8", "replace"))
         replayed = False
 
         async def replay() -> Message:
@@ -343,7 +426,7 @@ class _Server(uvicorn.Server):
 def make_server(sb: Sandbox, sock: socket.socket) -> uvicorn.Server:
     host, port = sock.getsockname()[:2]
     sb.bind(f"http://{host}:{port}")
-    config = uvicorn.Config(SandboxApp(sb), log_level="warning", lifespan="off",
+    config = uvicorn.Config(SandboxApp(sb), log_level="warning", lifespan="on",
                             timeout_graceful_shutdown=1, access_log=False)
     return _Server(config)
 

@@ -18,6 +18,17 @@ then verify" checks see the world change for the right reason:
 
 Outcomes are configurable per workflow (``set_outcome``): a failing run
 completes with ``failure``, a failing job log, and no effect.
+
+Each job has its own times, fixed when its run (or re-run) starts: queued from the
+run's creation for ``queue_s``, then running for ``run_s``. The first job takes the
+run's classic window (queued for the first fifth, done at the duration), further
+jobs start a little later and end a little earlier, so every job falls inside its
+run. Two knobs bend them, for CI monitoring (``cockpit.sandbox.webhooks``):
+``set_queue_spike`` multiplies a repository's queue times, ``set_creep`` makes a
+job run for a fraction of its ``timeout-minutes`` (scaled by ``time_scale``; at 1 or
+more it hits the timeout and, like GitHub, concludes ``cancelled``). Labels come from
+``runs-on``: ``self-hosted`` (alone or in a list) is a self-hosted runner in the
+"Default" group, anything else a GitHub-hosted one.
 """
 
 from __future__ import annotations
@@ -30,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from cockpit.sandbox import blog
+from cockpit.sandbox.gitstore import CommitInfo
 from cockpit.sandbox.objects import iso, node_id
 from cockpit.sandbox.seed import BLOG, DISTRIBUTIONS, DOCS, KUBO, NPM_GO_IPFS
 from cockpit.sandbox.world import Json
@@ -61,6 +73,38 @@ def _triggers(doc: Any) -> dict[str, Any]:
     return {}
 
 
+DEFAULT_TIMEOUT_MINUTES = 360
+"""GitHub's ``timeout-minutes`` when a job declares none."""
+SELF_HOSTED_LABELS = ["self-hosted", "linux", "x64"]
+
+
+def runner_labels(spec: Any) -> tuple[list[str], bool, str | None]:
+    """(labels, self-hosted?, runner group) for a job's ``runs-on``."""
+    runs_on = spec.get("runs-on") if isinstance(spec, dict) else None
+    group = None
+    if isinstance(runs_on, dict):
+        group = str(runs_on["group"]) if runs_on.get("group") else None
+        runs_on = runs_on.get("labels")
+    if isinstance(runs_on, str):
+        runs_on = [runs_on]
+    labels = [str(x) for x in runs_on] if isinstance(runs_on, list) else []
+    if any(x.lower() == "self-hosted" for x in labels):
+        return (labels if len(labels) > 1 else list(SELF_HOSTED_LABELS)), True, group
+    if group is not None:  # a runner group without labels: self-hosted runners
+        return labels or ["self-hosted"], True, group
+    plain = [x for x in labels if "${{" not in x]
+    return plain or ["ubuntu-latest"], False, None
+
+
+def timeout_minutes(spec: Any) -> int:
+    value = spec.get("timeout-minutes") if isinstance(spec, dict) else None
+    try:
+        minutes = int(value) if value is not None else DEFAULT_TIMEOUT_MINUTES
+    except (TypeError, ValueError):  # an expression: GitHub evaluates it; we cannot
+        return DEFAULT_TIMEOUT_MINUTES
+    return minutes if minutes > 0 else DEFAULT_TIMEOUT_MINUTES
+
+
 def _matches(patterns: list[str] | None, name: str) -> bool:
     if patterns is None:
         return True
@@ -70,6 +114,7 @@ def _matches(patterns: list[str] | None, name: str) -> bool:
 class Simulator:
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
+        self._commits: dict[tuple[str, str], CommitInfo | None] = {}
 
     # -- configuration ----------------------------------------------------------
 
@@ -83,6 +128,43 @@ class Simulator:
             else:
                 self.sb.world.data["workflow_outcomes"][key] = {
                     "conclusion": conclusion, "times": times}
+        self.sb.world.save()
+
+    def _knobs(self) -> Json:
+        knobs: Json = self.sb.world.data.setdefault(
+            "workflow_knobs", {"queue_spike": {}, "creep": {}})
+        return knobs
+
+    def set_queue_spike(self, repo: str, factor: float | None) -> None:
+        """Multiply the queue time of ``repo``'s jobs by ``factor`` (runs started from now
+        on); None or 1 clears it."""
+        with self.sb.world.lock:
+            spikes = self._knobs()["queue_spike"]
+            if factor is None or factor == 1:
+                spikes.pop(repo, None)
+            else:
+                if factor <= 0:
+                    raise ValueError("a queue spike factor is positive")
+                spikes[repo] = float(factor)
+        self.sb.world.save()
+
+    def set_creep(self, target: str, fraction: float | None) -> None:
+        """``owner/repo:workflow.yml`` (every job) or ``owner/repo:workflow.yml:job`` (the
+        job's key or name) runs for ``fraction`` of its ``timeout-minutes`` times time_scale;
+        None clears it. At 1 or more the job times out (``cancelled``)."""
+        repo, _, rest = target.partition(":")
+        if not repo or not rest:
+            raise ValueError("creep target is OWNER/REPO:WORKFLOW.yml[:JOB]")
+        wf, _, job = rest.partition(":")
+        key = f"{repo}:{wf.rsplit('/', 1)[-1]}" + (f":{job}" if job else "")
+        with self.sb.world.lock:
+            creep = self._knobs()["creep"]
+            if fraction is None:
+                creep.pop(key, None)
+            else:
+                if fraction <= 0:
+                    raise ValueError("a creep fraction is positive")
+                creep[key] = float(fraction)
         self.sb.world.save()
 
     def _outcome(self, repo: str, path: str) -> str:
@@ -168,18 +250,23 @@ class Simulator:
                 "display_title": title or (commit.message.splitlines()[0] if commit
                                            and commit.message else wf["name"]),
                 "created_ts": now, "duration": self.duration(wf["path"]),
+                "base_duration": self.duration(wf["path"]),
                 "status": "queued", "conclusion": None, "planned": self._outcome(
                     full, wf["path"]),
-                "jobs": [], "log": "",
+                "jobs": [], "log": "", "hook_events": [],
             }
             for name, spec in wf["jobs"].items():
                 steps = spec.get("steps") if isinstance(spec, dict) else None
+                labels, self_hosted, group = runner_labels(spec)
                 run["jobs"].append({
-                    "id": world.new_id() + 20_000_000_000,
+                    "id": world.new_id() + 20_000_000_000, "key": str(name),
                     "name": (spec.get("name") if isinstance(spec, dict) else None) or name,
                     "steps": [s.get("name") or s.get("run") or s.get("uses") or "step"
                               for s in (steps or []) if isinstance(s, dict)],
+                    "labels": labels, "self_hosted": self_hosted, "runner_group": group,
+                    "timeout_minutes": timeout_minutes(spec),
                 })
+            self._plan(full, run)
             r["runs"].append(run)
         world.save()
         return run
@@ -230,11 +317,66 @@ class Simulator:
                            pull=issue["number"])
 
     def rerun(self, full: str, run: Json) -> None:
+        """A new attempt: new times, and new job ids (GitHub's jobs belong to an attempt)."""
         with self.sb.world.lock:
+            self.sb.webhooks.flush_run(full, run)  # the last attempt's webhooks first
             run.update(created_ts=time.time(), status="queued", conclusion=None,
                        run_attempt=run["run_attempt"] + 1, log="",
-                       planned=self._outcome(full, run["workflow_path"]))
+                       planned=self._outcome(full, run["workflow_path"]), hook_events=[])
+            for job in run["jobs"]:
+                job["id"] = self.sb.world.new_id() + 20_000_000_000
+            self._plan(full, run)
         self.sb.world.save()
+
+    def _plan(self, full: str, run: Json) -> None:
+        """Fix each job's queue and run time (offsets from the run's creation), then the
+        run's own window: in progress when its first job starts, done when its last ends."""
+        base = float(run["base_duration"] if "base_duration" in run else run["duration"])
+        knobs = self._knobs()
+        spike = float(knobs["queue_spike"].get(full, 1.0))
+        wf = run["workflow_path"].rsplit("/", 1)[-1]
+        run_conclusion = run["planned"]
+        for k, job in enumerate(run["jobs"]):
+            # The first job has the run's classic window; others vary a little inside it.
+            f = 0.0 if k == 0 else (job["id"] % 97) / 97
+            queue = base / 5 * (1 + 0.5 * f)
+            run_s = base * (1 - 0.1 * f) - queue
+            conclusion = run["planned"]
+            creep = knobs["creep"].get(f"{full}:{wf}:{job.get('key')}",
+                                       knobs["creep"].get(f"{full}:{wf}:{job['name']}",
+                                                          knobs["creep"].get(f"{full}:{wf}")))
+            if creep is not None:
+                limit = job.get("timeout_minutes", DEFAULT_TIMEOUT_MINUTES) * 60 \
+                    * self.sb.options.time_scale
+                run_s = min(float(creep), 1.0) * limit
+                if creep >= 1.0:  # GitHub cancels a job at its timeout
+                    conclusion = run_conclusion = "cancelled"
+            job.update(queue_s=queue * spike, run_s=run_s, planned=conclusion)
+        run["planned"] = run_conclusion
+        if run["jobs"]:
+            run["start_s"] = min(j["queue_s"] for j in run["jobs"])
+            run["duration"] = max(j["queue_s"] + j["run_s"] for j in run["jobs"])
+        else:
+            run["start_s"], run["duration"] = base / 5, base
+
+    @staticmethod
+    def run_start(run: Json) -> float:
+        """Seconds from creation until the run is in progress (its first job starts)."""
+        return float(run.get("start_s", run["duration"] / 5))
+
+    @staticmethod
+    def job_window(run: Json, job: Json) -> tuple[float, float]:
+        """A job's (start, end) in seconds from its run's creation."""
+        if "queue_s" in job:
+            return float(job["queue_s"]), float(job["queue_s"] + job["run_s"])
+        return run["duration"] / 5, float(run["duration"])  # runs from before per-job times
+
+    def job_phase(self, run: Json, job: Json, at: float) -> str:
+        """queued, in_progress or completed at time ``at`` (a pure function of the clock)."""
+        start, end = self.job_window(run, job)
+        elapsed = at - run["created_ts"]
+        return "completed" if elapsed >= end else "in_progress" if elapsed >= start \
+            else "queued"
 
     # -- the clock ---------------------------------------------------------------------
 
@@ -255,14 +397,14 @@ class Simulator:
                             else ["##[error]Process completed with exit code 1."]
                         run["log"] = self._log(run, lines)
                         changed = True
-                    elif elapsed >= run["duration"] / 5 and run["status"] == "queued":
+                    elif elapsed >= self.run_start(run) and run["status"] == "queued":
                         run["status"] = "in_progress"
                         changed = True
         if changed:
             self.sb.world.save()
 
     def _log(self, run: Json, lines: list[str]) -> str:
-        t = run["created_ts"] + run["duration"] / 5
+        t = run["created_ts"] + self.run_start(run)
         out = [f"{_stamp(t)} ##[group]Run {run['workflow_name']}",
                f"{_stamp(t)} event: {run['event']} ref: {run['head_branch']} "
                f"sha: {run['head_sha']}"]
@@ -385,18 +527,31 @@ class Simulator:
 
     # -- shapes ----------------------------------------------------------------------
 
-    def _times(self, run: Json) -> tuple[str, str, str | None]:
+    def _times(self, run: Json, phase: str | None = None) -> tuple[str, str, str | None]:
         created = run["created_ts"]
-        started = created + run["duration"] / 5
+        started = created + self.run_start(run)
         done = created + run["duration"]
-        return _stamp(created), _stamp(started), (_stamp(done) if run["status"] ==
+        return _stamp(created), _stamp(started), (_stamp(done) if (phase or run["status"]) ==
                                                    "completed" else None)
 
-    def run_json(self, r: Json, run: Json) -> Json:
+    def commit(self, full: str, sha: str) -> CommitInfo | None:
+        """A commit by sha, cached: commits never change, and payloads read them often."""
+        key = (full, sha)
+        if key not in self._commits:
+            self._commits[key] = self.sb.repos[full].commit(sha)
+        return self._commits[key]
+
+    def run_json(self, r: Json, run: Json, phase: str | None = None) -> Json:
+        """The REST shape of a run; ``phase`` (queued, in_progress, completed) shows it as it
+        was at that phase (webhook payloads), else as it is now."""
         full = r["full_name"]
         api = f"{self.sb.api_url}/repos/{full}/actions/runs/{run['id']}"
-        created, started, done = self._times(run)
-        commit = self.sb.repos[full].commit(run["head_sha"])
+        created, started, done = self._times(run, phase)
+        status = phase or run["status"]
+        conclusion = run["planned"] if phase == "completed" else \
+            None if phase else run["conclusion"]
+        updated = done or (started if status != "queued" else created)
+        commit = self.commit(full, run["head_sha"])
         shapes = self.sb.shapes
         head_commit = None
         if commit:
@@ -422,10 +577,10 @@ class Simulator:
             "head_branch": run["head_branch"], "head_sha": run["head_sha"],
             "path": run["workflow_path"], "display_title": run["display_title"],
             "run_number": run["run_number"], "run_attempt": run["run_attempt"],
-            "event": run["event"], "status": run["status"], "conclusion": run["conclusion"],
+            "event": run["event"], "status": status, "conclusion": conclusion,
             "workflow_id": run["workflow_id"], "check_suite_id": run["id"] + 1,
             "url": api, "html_url": f"{self.sb.base_url}/{full}/actions/runs/{run['id']}",
-            "pull_requests": pulls, "created_at": created, "updated_at": done or started,
+            "pull_requests": pulls, "created_at": created, "updated_at": updated,
             "run_started_at": started, "actor": shapes.user(run["actor"]),
             "triggering_actor": shapes.user(run["actor"]),
             "jobs_url": f"{api}/jobs", "logs_url": f"{api}/logs",
@@ -438,31 +593,59 @@ class Simulator:
             "head_repository": shapes.repo(r, full=False),
         }
 
-    def job_json(self, r: Json, run: Json, job: Json) -> Json:
+    def job_json(self, r: Json, run: Json, job: Json, phase: str | None = None) -> Json:
+        """The REST (and webhook) shape of a job, at ``phase`` or as it is now."""
         full = r["full_name"]
-        created, started, done = self._times(run)
-        status = run["status"]
-        conclusion = run["conclusion"]
-        steps = []
-        for n, name in enumerate(["Set up job", *job["steps"], "Complete job"], start=1):
-            steps.append({"name": name, "number": n, "status": status,
-                          "conclusion": conclusion, "started_at": started,
-                          "completed_at": done})
+        created = run["created_ts"]
+        start, end = self.job_window(run, job)
+        status = phase or self.job_phase(run, job, time.time())
+        conclusion = job.get("planned", run["planned"]) if status == "completed" else None
+        started = _stamp(created + start) if status != "queued" else _stamp(created)
+        names = ["Set up job", *job["steps"], "Complete job"]
+        steps: list[Json] = []
+        if status != "queued":  # GitHub lists no steps before a runner picks the job up
+            now = time.time() if phase is None else created + (end if status == "completed"
+                                                               else start)
+            span = (end - start) / len(names)
+            for n, name in enumerate(names, start=1):
+                s0, s1 = created + start + (n - 1) * span, created + start + n * span
+                if status == "completed" or now >= s1:
+                    step_conclusion = "success"
+                    if conclusion != "success" and n == len(names) - 1:
+                        step_conclusion = "failure" if conclusion == "failure" else "cancelled"
+                    steps.append({"name": name, "number": n, "status": "completed",
+                                  "conclusion": step_conclusion, "started_at": _stamp(s0),
+                                  "completed_at": _stamp(s1)})
+                elif now >= s0 or n == 1:
+                    steps.append({"name": name, "number": n, "status": "in_progress",
+                                  "conclusion": None, "started_at": _stamp(s0),
+                                  "completed_at": None})
+                else:
+                    steps.append({"name": name, "number": n, "status": "queued",
+                                  "conclusion": None, "started_at": None,
+                                  "completed_at": None})
         api = f"{self.sb.api_url}/repos/{full}/actions"
+        picked = status != "queued"
+        self_hosted = bool(job.get("self_hosted"))
+        runner = (job["id"] % 7) + 1
+        group = job.get("runner_group") or ("Default" if self_hosted else "GitHub Actions")
         return {
             "id": job["id"], "run_id": run["id"], "run_url": f"{api}/runs/{run['id']}",
             "run_attempt": run["run_attempt"], "node_id": node_id("CR", job["id"]),
             "head_sha": run["head_sha"], "head_branch": run["head_branch"],
             "url": f"{api}/jobs/{job['id']}",
             "html_url": f"{self.sb.base_url}/{full}/actions/runs/{run['id']}/job/{job['id']}",
-            "status": status, "conclusion": conclusion, "created_at": created,
-            "started_at": started, "completed_at": done, "name": job["name"],
-            "steps": steps, "check_run_url": f"{self.sb.api_url}/repos/{full}/check-runs/"
-                                             f"{job['id']}",
-            "labels": ["ubuntu-latest"], "runner_id": 1 if status != "queued" else None,
-            "runner_name": "GitHub Actions 1" if status != "queued" else None,
-            "runner_group_id": 1 if status != "queued" else None,
-            "runner_group_name": "GitHub Actions" if status != "queued" else None,
+            "status": status, "conclusion": conclusion, "created_at": _stamp(created),
+            "started_at": started,
+            "completed_at": _stamp(created + end) if status == "completed" else None,
+            "name": job["name"], "steps": steps,
+            "check_run_url": f"{self.sb.api_url}/repos/{full}/check-runs/{job['id']}",
+            "labels": list(job.get("labels") or ["ubuntu-latest"]),
+            "runner_id": (100 + runner if self_hosted else runner) if picked else None,
+            "runner_name": (f"{full.split('/')[0]}-runner-{runner}" if self_hosted
+                            else f"GitHub Actions {runner}") if picked else None,
+            "runner_group_id": (1 if self_hosted else 0) if picked else None,
+            "runner_group_name": group if picked else None,
             "workflow_name": run["workflow_name"],
         }
 
