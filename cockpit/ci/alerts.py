@@ -51,7 +51,14 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from cockpit.ci import facts
 from cockpit.ci.store import AlertRecord, Store, open_store
@@ -156,6 +163,14 @@ class OutageRule(_Rule):
     window: Duration = 7 * 86400
     threshold: float = Field(2.0, gt=0)
 
+    @model_validator(mode="after")
+    def _window_longer_than_the_silence(self) -> OutageRule:
+        if self.window <= self.hours * 3600:
+            raise ValueError(f"window ({format_duration(self.window)}) must be longer than "
+                             f"hours ({format_duration(self.hours * 3600)}): the runs before the "
+                             "silence say what to expect")
+        return self
+
 
 Told = Literal["fired", "resolved"]
 Rule = Annotated[SuccessRateRule | QueueRule | NearTimeoutRule | StuckRule | OutageRule,
@@ -212,6 +227,8 @@ class RuleSet:
     rules: tuple[Rule, ...] = DEFAULT_RULES
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     source: str = "built-in defaults"
+    disabled: tuple[str, ...] = ()
+    """Rules switched off (``enabled = false``): their open alerts are resolved."""
 
 
 class RulesError(ValueError):
@@ -244,7 +261,8 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     mine = {rule.name for rule in parsed.rules}
     merged = [*(rule for rule in DEFAULT_RULES if parsed.defaults and rule.name not in mine),
               *parsed.rules]
-    return RuleSet(tuple(rule for rule in merged if rule.enabled), parsed.notify, where)
+    return RuleSet(tuple(rule for rule in merged if rule.enabled), parsed.notify, where,
+                   tuple(rule.name for rule in merged if not rule.enabled))
 
 
 METRICS = ("success_rate", "queue_p90", "near_timeout", "stuck", "outage")
@@ -331,7 +349,10 @@ def _success_rate(store: Store, rule: SuccessRateRule, now: float, web: str
         why = (f"under the floor of {_pct(rule.threshold)}" if under else
                f"down {round((before_rate or 0) * 100 - (rate or 0) * 100)} points from the "
                f"{format_duration(rule.window)} before" if dropped else "")
-        out[scope] = Finding(under or dropped, {
+        firing = under or dropped
+        link = (_latest_failure(store, stats.repository, stats.workflow, window)
+                if firing else None) or f"{web}/{stats.repository}/actions"
+        out[scope] = Finding(firing, {
             "summary": f"success rate of {scope} is {_pct(rate)} over {format_duration(rule.window)}"
                        + (f" (previous: {_pct(before_rate)})" if before_rate is not None else "")
                        + (f": {why}" if why else ""),
@@ -340,8 +361,7 @@ def _success_rate(store: Store, rule: SuccessRateRule, now: float, web: str
             "successes": stats.successes, "failures": stats.outcomes.failures,
             "cancelled": stats.outcomes.cancelled, "skipped": stats.outcomes.skipped,
             "threshold": rule.threshold, "drop": rule.drop, "window": format_duration(rule.window),
-            "link": _latest_failure(store, stats.repository, stats.workflow, window)
-                    or f"{web}/{stats.repository}/actions",
+            "link": link,
         })
     return out
 
@@ -360,33 +380,24 @@ def _latest_failure(store: Store, repository: str, workflow: str | None,
 
 def _queue(store: Store, rule: QueueRule, now: float, web: str) -> dict[str, Finding]:
     window = facts.Window.last(rule.window, now)
+    overall = {(s.repository, s.workflow): s for s in facts.job_stats(store, window, by="workflow")}
     out: dict[str, Finding] = {}
     for split in facts.runner_split(store, window):
         scope = _scope(split.repository, split.workflow)
-        if not rule.covers(scope):
+        merged = overall.get((split.repository, split.workflow))
+        if not rule.covers(scope) or merged is None or merged.queued < rule.min_jobs:
             continue
-        queued = [stats for stats in split.kinds.values() if stats.queued]
-        total = sum(stats.queued for stats in queued)
-        if total < rule.min_jobs:
-            continue
-        overall = _merged_queue_p90(store, window, split.repository, split.workflow)
+        p90 = merged.queue_p90
         kinds = {kind: {"jobs": stats.jobs, "queue_p90": stats.queue_p90}
                  for kind, stats in sorted(split.kinds.items())}
-        out[scope] = Finding(overall is not None and overall > rule.threshold, {
-            "summary": f"queue p90 of {scope} is {_minutes(overall)} over the last "
+        out[scope] = Finding(p90 is not None and p90 > rule.threshold, {
+            "summary": f"queue p90 of {scope} is {_minutes(p90)} over the last "
                        f"{format_duration(rule.window)} (limit {format_duration(rule.threshold)})",
-            "queue_p90": overall, "threshold": rule.threshold, "jobs_started": total,
+            "queue_p90": p90, "threshold": rule.threshold, "jobs_started": merged.queued,
             "window": format_duration(rule.window), "runner_kinds": kinds,
             "link": f"{web}/{split.repository}/actions",
         })
     return out
-
-
-def _merged_queue_p90(store: Store, window: facts.Window, repository: str, workflow: str
-                      ) -> int | None:
-    scoped = facts.Window(window.since, window.until, repository, workflow)
-    stats = facts.job_stats(store, scoped, by="workflow")
-    return stats[0].queue_p90 if stats else None
 
 
 def _near_timeout(store: Store, rule: NearTimeoutRule, now: float, web: str
@@ -600,14 +611,22 @@ def evaluate(store: Store, rules: RuleSet, now: float | None = None, *,
             resolution = (current.facts if current is not None else
                           {"summary": f"{rule.name} on {scope}: nothing left to judge in the "
                                       "window (no data, or out of the rule's scope)"})
-            updated = store.execute(
-                "UPDATE alerts SET resolved_at = :now, facts = :facts "
-                "WHERE id = :id AND resolved_at IS NULL",
-                {"now": now, "id": alert.id,
-                 "facts": _json({**alert.facts, "resolution": resolution})})
-            if updated == 1:
+            if _resolve(store, alert, now, resolution):
+                resolved.append(_one(store, alert.id))
+    for name in rules.disabled:
+        for alert in by_rule.get(name, []):
+            if _resolve(store, alert, now, {"summary": f"the rule {name} was switched off"}):
                 resolved.append(_one(store, alert.id))
     return Changes(tuple(fired), tuple(resolved), tuple(errors))
+
+
+def _resolve(store: Store, alert: Alert, now: float, resolution: Mapping[str, Any]) -> bool:
+    """Resolve ``alert`` unless another evaluator did already (then False)."""
+    return store.execute(
+        "UPDATE alerts SET resolved_at = :now, facts = :facts "
+        "WHERE id = :id AND resolved_at IS NULL",
+        {"now": now, "id": alert.id,
+         "facts": _json({**alert.facts, "resolution": dict(resolution)})}) == 1
 
 
 def _settings_web_url() -> str:
@@ -848,7 +867,8 @@ class AlertLoop:
 
     A daemon thread with its own store (``open_store_fn``, e.g. ``lambda: open_store(url)``),
     so the receiver's event loop never waits on a rule. Pokes coalesce: a burst of deliveries
-    causes one evaluation, at most one per ``settle`` seconds.
+    causes one evaluation, at most one per ``settle`` seconds (5 s: alerts a few seconds after
+    the delivery, and a busy receiver does not spend a core re-evaluating).
 
         loop = AlertLoop(lambda: open_store(url), load_rules(args.rules)).start()
         ...                      # after each stored workflow_run / workflow_job delivery:
@@ -858,7 +878,7 @@ class AlertLoop:
     """
 
     def __init__(self, open_store_fn: Callable[[], Store], rules: RuleSet | None = None, *,
-                 interval: float = 60.0, settle: float = 1.0,
+                 interval: float = 60.0, settle: float = 5.0,
                  notifier: Notifier | None = None, web_url: str | None = None,
                  clock: Callable[[], float] = time.time,
                  log: Callable[[str], None] | None = None) -> None:

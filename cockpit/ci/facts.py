@@ -413,61 +413,64 @@ def runner_split(store: Store, window: Window) -> list[KindSplit]:
 DEFAULT_TIMEOUT_MINUTES = 360
 """GitHub's limit for a job that declares none (``cockpit.ci.timeouts`` caches files)."""
 
-_SAME_FILE = ("t.repository = j.repository AND t.head_sha = j.head_sha "
-              "AND t.workflow_path = r.workflow_path")
-_JOB_TIMEOUT = f"""COALESCE(
-        (SELECT MIN(t.timeout_minutes) FROM workflow_timeouts t
-          WHERE {_SAME_FILE} AND t.job_name = j.job_name),
-        (SELECT MIN(t.timeout_minutes) FROM workflow_timeouts t
-          WHERE {_SAME_FILE} AND t.job_name <> ''
-            AND substr(j.job_name, 1, length(t.job_name) + 2) = t.job_name || ' ('),
-        (SELECT {DEFAULT_TIMEOUT_MINUTES} FROM workflow_timeouts t WHERE {_SAME_FILE} LIMIT 1))"""
-"""A job's ``timeout-minutes`` as ``cockpit.ci.timeouts`` caches them per workflow file at a
-commit: the row of its name, else of the matrix job it is an instance of (``build (ubuntu,
-3.12)`` → ``build``), else GitHub's default when the file was read (it has rows) but declares
-none for the job. NULL — the job is not judged — when the file was not read yet, or the
-job's run (which names the file) is not known."""
-
-_FINISHED_JOBS = """
+_FINISHED = """
+WITH finished AS (
+    SELECT j.job_id, j.repository, j.workflow_name AS workflow, j.job_name AS job, j.run_id,
+           j.head_sha, j.conclusion, j.created_at, j.html_url,
+           j.completed_at - j.started_at AS duration,
+           COALESCE(
+               MIN(CASE WHEN t.job_name = j.job_name THEN t.timeout_minutes END),
+               MIN(CASE WHEN t.job_name <> '' AND substr(j.job_name, 1, length(t.job_name) + 2)
+                        = t.job_name || ' (' THEN t.timeout_minutes END),
+               CASE WHEN COUNT(t.job_name) > 0 THEN {default} END) AS timeout_minutes
     FROM workflow_jobs j
     LEFT JOIN workflow_runs r ON r.run_id = j.run_id AND r.run_attempt = j.run_attempt
+    LEFT JOIN workflow_timeouts t ON t.repository = j.repository AND t.head_sha = j.head_sha
+                                 AND t.workflow_path = r.workflow_path
     WHERE {where}
       AND j.status = 'completed' AND COALESCE(j.conclusion, '') <> 'skipped'
-      AND j.started_at IS NOT NULL AND j.completed_at IS NOT NULL"""
+      AND j.started_at IS NOT NULL AND j.completed_at IS NOT NULL
+    GROUP BY j.job_id
+)"""
+"""Each finished job of the window with its ``timeout-minutes`` as ``cockpit.ci.timeouts``
+caches them per workflow file at a commit (the file from the job's run): the row of the
+job's name, else of the matrix job it is an instance of (``build (ubuntu, 3.12)`` → ``build``),
+else GitHub's default when the file was read (it has rows) but declares none for the job.
+NULL — the job is not judged — when the file was not read yet or the run is not known. One
+join on the file's few rows, aggregated per job (no subquery per job: on PostgreSQL those
+priced the plan into JIT compilation, ~120 ms of it)."""
 
 
-def near_timeout_sql(where: str) -> tuple[str, str]:
-    """(the jobs near their timeout, the judged/unjudged counts); exposed for the bench."""
-    jobs = f"""
-SELECT * FROM (
-    SELECT j.repository, j.workflow_name AS workflow, j.job_name AS job, j.job_id, j.run_id,
-           j.head_sha, j.conclusion, j.created_at, j.html_url,
-           j.completed_at - j.started_at AS duration, {_JOB_TIMEOUT} AS timeout_minutes
-    {_FINISHED_JOBS.format(where=where)}
-) judged
+def near_timeout_sql(where: str) -> str:
+    """One statement (exposed for the bench): a first row with the counts (``kind`` 0:
+    finished jobs, judged jobs), then the jobs at ``:percent`` % of their limit (``kind`` 1)."""
+    return _FINISHED.format(default=DEFAULT_TIMEOUT_MINUTES, where=where) + """
+SELECT 0 AS kind, COUNT(*) AS finished, COUNT(timeout_minutes) AS judged,
+       NULL AS repository, NULL AS workflow, NULL AS job, NULL AS job_id, NULL AS run_id,
+       NULL AS head_sha, NULL AS conclusion, NULL AS created_at, NULL AS html_url,
+       NULL AS duration, NULL AS timeout_minutes
+FROM finished
+UNION ALL
+SELECT 1, NULL, NULL, repository, workflow, job, job_id, run_id, head_sha, conclusion,
+       created_at, html_url, duration, timeout_minutes
+FROM finished
 WHERE timeout_minutes IS NOT NULL AND 100 * duration >= :percent * 60 * timeout_minutes
-ORDER BY repository, workflow, job, created_at"""
-    counts = f"""
-SELECT COUNT(*) AS finished, COUNT(timeout_minutes) AS judged FROM (
-    SELECT {_JOB_TIMEOUT} AS timeout_minutes
-    {_FINISHED_JOBS.format(where=where)}
-) judged"""
-    return jobs, counts
+ORDER BY 1, 4, 5, 6, 11, 7"""
 
 
 def near_timeout(store: Store, window: Window, *, percent: int = 90) -> NearTimeout:
     """Completed jobs whose duration reached ``percent`` % of their ``timeout-minutes``."""
     where, params = _filters(window, "j.")
     params["percent"] = int(percent)
-    jobs_sql, counts_sql = near_timeout_sql(where)
-    counts = store.query(counts_sql, params)[0]
+    rows = store.query(near_timeout_sql(where), params)
+    counts, near = rows[0], rows[1:]
     jobs = tuple(
         NearTimeoutJob(repository=row["repository"], workflow=row["workflow"], job=row["job"],
                        job_id=int(row["job_id"]), run_id=_opt_int(row["run_id"]),
                        head_sha=row["head_sha"], conclusion=row["conclusion"],
                        created_at=int(row["created_at"]), duration=int(row["duration"]),
                        timeout_minutes=int(row["timeout_minutes"]), html_url=row["html_url"])
-        for row in store.query(jobs_sql, params))
+        for row in near)
     finished, judged = int(counts["finished"] or 0), int(counts["judged"] or 0)
     return NearTimeout(percent=int(percent), judged=judged, unjudged=finished - judged, jobs=jobs)
 

@@ -342,6 +342,8 @@ scope = "acme/widgets/*/gpu*"
     ('[[rules]]\nname = "r"\nmetric = "success_rate"\nthreshold = 80\n',
      "rules[1] (r).threshold: Input should be less than or equal to 1"),
     ('[notify]\ngithub_repo = "no-slash"\n', "notify.github_repo: write owner/repo"),
+    ('[[rules]]\nname = "o"\nmetric = "outage"\nhours = 48\nwindow = "1d"\n',
+     "rules[1] (o): window (1d) must be longer than hours (2d)"),
     ('[[rules]]\nname = "a"\nmetric = "stuck"\n[[rules]]\nname = "a"\nmetric = "outage"\n',
      "the name 'a' is used twice"),
 ])
@@ -357,6 +359,17 @@ def test_a_broken_rules_file_is_a_clear_error_and_exit_2(
     err = capsys.readouterr().err
     assert str(path) in err and expected in err
     assert not (tmp_path / "never.sqlite3").exists()  # nothing opened for a broken file
+
+
+def test_switching_a_rule_off_resolves_its_alerts(store: Store, tmp_path: Path) -> None:
+    failing_week(store)
+    assert evaluate(store, only(RATE), NOW, web_url=WEB).fired
+    rules = load_rules(write(tmp_path, '[[rules]]\nname = "success-rate"\n'
+                                       'metric = "success_rate"\nenabled = false\n'))
+    assert "success-rate" in rules.disabled
+    resolved = evaluate(store, rules, NOW + 60, web_url=WEB).resolved
+    assert [a.rule for a in resolved] == ["success-rate"]
+    assert "switched off" in resolved[0].facts["resolution"]["summary"]
 
 
 def test_a_missing_rules_file(tmp_path: Path) -> None:

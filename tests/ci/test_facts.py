@@ -385,7 +385,7 @@ def test_hosted_and_self_hosted_apart(seeded: Store) -> None:
 def expected_timeout(job: Job) -> int | None:
     """The job's limit as the cached rows say it (None: its file was not read)."""
     path = WORKFLOWS[job.workflow]
-    rows = {t["job_name"]: t["timeout_minutes"] for t in WORLD.timeouts
+    rows: dict[str, int] = {t["job_name"]: t["timeout_minutes"] for t in WORLD.timeouts
             if (t["repository"], t["head_sha"], t["workflow_path"]) == (job.repo, job.sha, path)}
     run_known = any(run.run_id == job.run_id and run.status for run in WORLD.runs)
     if not rows or not run_known:
