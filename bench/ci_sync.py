@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import copy
 import os
 import sys
 import tempfile
@@ -175,13 +176,21 @@ def seed(sb: SandboxHandle, runs: int, commits: int) -> list[dict[str, Any]]:
         r["runs"].clear()  # the pushes' own runs: the bench's runs are its own
     world.save = lambda: None  # type: ignore[method-assign]  # one save at the end
     try:
+        # One run started by the simulator per commit (it reads the commit through git),
+        # then copies of them with their own ids: the world as the simulator writes it.
+        templates = [sim.start(REPO, wf, "push", r["default_branch"], sha, {}, "bench")
+                     for sha in shas]
+        r["runs"].clear()
         now = time.time()
         start = now - WINDOW.total_seconds()
         step = (WINDOW.total_seconds() - 3600) / runs
         for n in range(runs):
-            run = sim.start(REPO, wf, "push", r["default_branch"], shas[n % len(shas)], {},
-                            "bench")
-            run["created_ts"] = start + n * step
+            run = copy.deepcopy(templates[n % len(templates)])
+            run.update(id=world.new_id() + 9_000_000_000, run_number=n + 1,
+                       created_ts=start + n * step)
+            for job in run["jobs"]:
+                job["id"] = world.new_id() + 20_000_000_000
+            r["runs"].append(run)
         sim.tick()  # all long done: completed now
     finally:
         del world.save

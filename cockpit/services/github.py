@@ -333,14 +333,13 @@ RUNS_SPLIT_FLOOR = timedelta(minutes=1)
 """A window this short is never split further (more than 1,000 runs a minute: read 1,000)."""
 RUNS_SPLIT_STEPS = tuple(timedelta(minutes=m) for m in
                          (1, 5, 15, 60, 180, 360, 720, 1440, 2880, 10080))
-"""The round lengths a split piece takes (the smallest at least as long as needed)."""
+"""The round lengths a split piece takes: the longest no longer than needed, so every piece
+is shorter than the window it splits (the recursion always ends, at one minute)."""
 
 
 def _split_step(needed: timedelta) -> timedelta:
-    for step in RUNS_SPLIT_STEPS:
-        if step >= needed:
-            return step
-    return RUNS_SPLIT_STEPS[-1]
+    fitting = [step for step in RUNS_SPLIT_STEPS if step <= needed]
+    return fitting[-1] if fitting else RUNS_SPLIT_STEPS[0]
 
 
 def created_range(start: datetime, end: datetime | None) -> str:

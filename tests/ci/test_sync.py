@@ -22,7 +22,7 @@ from cockpit.ci.timeouts import DEFAULT_TIMEOUT_MINUTES, parse_timeouts, timeout
 from cockpit.cli import main
 from cockpit.sandbox.contract import Contract, load_contract
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox
-from cockpit.services.github import GitHubClient
+from cockpit.services.github import RUNS_SPLIT_STEPS, GitHubClient, _split_step
 
 REPO = "ipfs/ipfs-docs"
 """A seeded repository none of whose own workflows run on a push to its default branch."""
@@ -244,6 +244,58 @@ async def test_the_budget_reserve_stops_and_a_rerun_continues(sandbox: SandboxHa
     assert rest.runs_complete == 2 and rest.runs_read == 2 and rest.runs_added == 2
     assert len(rest.no_webhook) == 4
     assert store.query("SELECT COUNT(*) AS n FROM workflow_runs") == [{"n": 4}]
+
+
+def sandbox_filters_created(sb: SandboxHandle) -> bool:
+    """Whether the sandbox answers run listings by their ``created`` qualifier, as GitHub
+    (ask once it has runs: an empty listing proves nothing)."""
+    future = httpx.get(f"{sb.api_url}/repos/{REPO}/actions/runs",
+                       params={"created": ">=2999-01-01"},
+                       headers={"Authorization": f"Bearer {sb.admin_token}"}).json()
+    return bool(future["total_count"] == 0)
+
+
+def seed_runs(sb: SandboxHandle, count: int, days: float) -> list[int]:
+    """``count`` completed runs of the Tiny workflow over the last ``days``, written into the
+    sandbox's world (a push per run would take minutes); their ids, newest first."""
+    add_workflow(sb)
+    sim, world = sb.sandbox.sim, sb.sandbox.world
+    r = world.data["repos"][REPO]
+    now = time.time()
+    world.save = lambda: None  # type: ignore[method-assign]  # one save at the end
+    try:
+        template = r["runs"].pop()  # the push's run, as the simulator wrote it
+        for n in range(count):
+            run = copy.deepcopy(template)
+            run.update(id=world.new_id() + 9_000_000_000, run_number=n + 1,
+                       created_ts=now - days * 86400 + n * (days * 86400 - 60) / count)
+            for job in run["jobs"]:
+                job["id"] = world.new_id() + 20_000_000_000
+            r["runs"].append(run)
+        sim.tick()
+    finally:
+        del world.save
+    world.save()
+    return sorted((run["id"] for run in r["runs"]), reverse=True)
+
+
+async def test_past_github_cap_the_window_is_split(sandbox: SandboxHandle, gh: GitHubClient
+                                                  ) -> None:
+    """GitHub answers 1,000 runs per query at most: 1,300 runs are read in time pieces,
+    each run once, newest first."""
+    ids = seed_runs(sandbox, 1299, days=20)
+    if not sandbox_filters_created(sandbox):
+        pytest.skip("the sandbox ignores the run listing's `created` filter (GitHub applies "
+                    "it): the split cannot be shown until it filters")
+    listed = [run["id"] async for run in gh.iter_runs_raw(REPO, datetime.now(UTC) - 21 * DAY)]
+    assert listed == ids
+
+
+def test_split_pieces_are_round_and_always_shorter() -> None:
+    for needed in (timedelta(seconds=61), timedelta(hours=5), DAY * 4.3, DAY * 30):
+        step = _split_step(needed)
+        assert step <= needed and step in RUNS_SPLIT_STEPS
+    assert _split_step(timedelta(seconds=10)) == timedelta(minutes=1)
 
 
 # -- the command --------------------------------------------------------------------------
