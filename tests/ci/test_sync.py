@@ -7,7 +7,7 @@ import base64
 import copy
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cockpit.ci.receiver import running_receiver
 from cockpit.ci.store import Delivery, Store
 from cockpit.ci.sync import SyncReport, api_delivery_id, parse_age, sync
 from cockpit.ci.timeouts import DEFAULT_TIMEOUT_MINUTES, parse_timeouts, timeout_for
@@ -207,7 +208,7 @@ async def test_sync_fills_what_no_webhook_told(sandbox: SandboxHandle, gh: GitHu
 
 async def test_a_running_run_is_filled_then_moved_forward(tmp_path: Path, store: Store
                                                           ) -> None:
-    with running_sandbox(tmp_path, workflow_seconds=1.5) as sb:
+    with running_sandbox(tmp_path, workflow_seconds=1.0) as sb:
         add_workflow(sb)
         async with checked_client(sb) as gh:
             since = datetime.now(UTC) - DAY
@@ -296,6 +297,87 @@ def test_split_pieces_are_round_and_always_shorter() -> None:
         step = _split_step(needed)
         assert step <= needed and step in RUNS_SPLIT_STEPS
     assert _split_step(timedelta(seconds=10)) == timedelta(minutes=1)
+
+
+# -- redelivery through the receiver -------------------------------------------------------
+
+SECRET = "sync-test-webhook-secret"
+DROPPED = 4
+
+
+def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def dropped_then_delivered(sb: SandboxHandle, hook_id: int) -> list[str]:
+    """Drop the first deliveries of two runs' webhooks, let the rest go; the dropped GUIDs."""
+    webhooks = sb.sandbox.webhooks
+    webhooks.drop_next(DROPPED)
+    add_workflow(sb)
+    dispatch(sb, 1)
+    wait_completed(sb, 2)
+    # Per run: the run's 3 transitions and 3 for each of its 2 jobs.
+    wait_for(lambda: len([d for d in webhooks.attempts(hook_id) if d["event"] != "ping"])
+             >= 2 * 9 and webhooks.wait_idle(), "every transition delivered")
+    failed = [d["guid"] for d in webhooks.attempts(hook_id) if d["status_code"] == 0]
+    assert len(failed) == DROPPED
+    return failed
+
+
+async def test_dropped_deliveries_are_redelivered_into_the_store(
+        sandbox: SandboxHandle, gh: GitHubClient, store_url: str,
+        make_store: Callable[[str], Store]) -> None:
+    store = make_store(store_url)
+    with running_receiver(store_url, SECRET) as rx:
+        hook = httpx.post(f"{sandbox.api_url}/repos/{REPO}/hooks",
+                          headers={"Authorization": f"Bearer {sandbox.admin_token}"},
+                          json={"name": "web", "events": ["workflow_run", "workflow_job"],
+                                "config": {"url": rx.url, "content_type": "json",
+                                           "secret": SECRET}})
+        assert hook.status_code == 201, hook.text
+        hook_id = int(hook.json()["id"])
+        failed = dropped_then_delivered(sandbox, hook_id)
+        assert not any(store.has_delivery(uuid.UUID(guid)) for guid in failed)
+        # One of them did reach the store (its answer was lost, say): not asked again.
+        reached, *missing = failed
+        assert store.ingest(Delivery(uuid.UUID(reached), "workflow_job", {"action": "queued"},
+                                     datetime.now(UTC)))
+        since = datetime.now(UTC) - DAY
+
+        report = await sync(store, gh, [REPO], since, hook=hook_id, timeouts=False)
+        assert report.redelivered == DROPPED - 1 and report.failed_in_store == 1
+        assert report.redelivery_unsure == 0 and report.failed_since_ok == 0
+        assert "redelivery: 3 failed deliveries asked again; not asked: 1 already in the " \
+               "store, 0 delivered OK since" in report.lines()
+        wait_for(lambda: all(store.has_delivery(uuid.UUID(guid)) for guid in missing),
+                 "the redeliveries in the store")
+        sources = store.query("SELECT DISTINCT source FROM events WHERE delivery_id IN "
+                              f"({', '.join(repr(g) for g in missing)})")
+        assert sources == [{"source": "webhook"}]
+
+        again = await sync(store, gh, [REPO], since, hook=hook_id, timeouts=False)
+    assert again.redelivered == 0 and again.failed_since_ok == DROPPED - 1
+    assert again.failed_in_store == 1
+
+
+async def test_the_apps_failed_deliveries_are_redelivered(
+        tmp_path: Path, sqlite_url: str, make_store: Callable[[str], Store]) -> None:
+    store = make_store(sqlite_url)
+    with running_receiver(sqlite_url, SECRET) as rx, running_sandbox(
+            tmp_path, workflow_seconds=0.3, webhook_url=rx.url, webhook_secret=SECRET) as sb:
+        app_hook = sb.sandbox.webhooks.app_hook()
+        assert app_hook is not None
+        failed = dropped_then_delivered(sb, int(app_hook["id"]))
+        async with checked_client(sb) as gh:
+            # The sandbox takes its admin token where GitHub wants the App's JWT.
+            report = await sync(store, gh, [REPO], datetime.now(UTC) - DAY,
+                                app_jwt=sb.admin_token, timeouts=False)
+        assert report.redelivered == DROPPED and report.failed_in_store == 0
+        wait_for(lambda: all(store.has_delivery(uuid.UUID(guid)) for guid in failed),
+                 "the redeliveries in the store")
 
 
 # -- the command --------------------------------------------------------------------------
