@@ -126,8 +126,8 @@ class Webhooks:
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
         self.lock = threading.RLock()
-        """Guards the deliveries, the log file and the drop counters (never held while
-        sending, never taken while holding it and then the world lock)."""
+        """Guards the deliveries and the log file; never held while sending. The world
+        lock may be held when taking it, never the other way round."""
         self.deliveries: dict[int, Json] = {}
         self.by_key: dict[tuple[int, str], int] = {}
         self.guids: dict[str, str] = {}
@@ -164,7 +164,11 @@ class Webhooks:
     def _load(self) -> None:
         if not self.log_path.exists():
             return
-        for line in self.log_path.read_text().splitlines():
+        text = self.log_path.read_text()
+        if text and not text.endswith("\n"):  # end a torn line, or the next write joins it
+            with self.log_path.open("a") as f:
+                f.write("\n")
+        for line in text.splitlines():
             try:
                 entry = json.loads(line)
             except ValueError:  # a torn last line from a crash: that write never happened
