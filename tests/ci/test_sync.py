@@ -208,7 +208,7 @@ async def test_sync_fills_what_no_webhook_told(sandbox: SandboxHandle, gh: GitHu
 
 async def test_a_running_run_is_filled_then_moved_forward(tmp_path: Path, store: Store
                                                           ) -> None:
-    with running_sandbox(tmp_path, workflow_seconds=1.0) as sb:
+    with running_sandbox(tmp_path, workflow_seconds=2.0) as sb:
         add_workflow(sb)
         async with checked_client(sb) as gh:
             since = datetime.now(UTC) - DAY
