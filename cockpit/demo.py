@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cockpit.ci.receiver import ReceiverHandle
     from cockpit.sandbox.testing import SandboxHandle
 
 DEMO_NAME = "Cockpit Demo"
@@ -70,6 +71,7 @@ def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHand
     from cockpit.sandbox.testing import start_sandbox, stop_sandbox
 
     saved = dict(os.environ)
+    receiver, ci_database = _start_ci_receiver(home, sandbox_options)
     handle = start_sandbox(home / "sandbox", **sandbox_options)
     gnupg = _gnupg_home(home)
     try:
@@ -95,15 +97,41 @@ def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHand
             "COCKPIT_DRIVER": os.environ.get("COCKPIT_DRIVER", "demo"),
             "COCKPIT_POLL_INITIAL_SECONDS": os.environ.get("COCKPIT_POLL_INITIAL_SECONDS", "0.2"),
             "COCKPIT_POLL_MAX_SECONDS": os.environ.get("COCKPIT_POLL_MAX_SECONDS", "1"),
+            # The demo's CI runs land in its own store: `cockpit ci` and the preflight's
+            # CI gate read them, and nothing of the demo enters the user's real store.
+            "COCKPIT_CI_DATABASE": ci_database,
         })
         yield handle
     finally:
         stop_sandbox(handle)
+        receiver.stop()
         _stop_gpg_agent(gnupg)
         if not gnupg.is_relative_to(home):
             shutil.rmtree(gnupg, ignore_errors=True)
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _start_ci_receiver(home: Path, sandbox_options: dict[str, Any]
+                       ) -> tuple[ReceiverHandle, str]:
+    """The CI-health receiver on an SQLite file in the demo's home, and the sandbox told to
+    send its Actions webhooks there (an App hook with a fresh secret), as a team would set
+    up a GitHub App: so a demo release produces CI data (``cockpit ci``)."""
+    import logging
+    import secrets
+
+    from cockpit.ci.receiver import ReceiverHandle, log, receiver_app
+    from cockpit.ci.store import open_store
+
+    database = f"sqlite:///{home / 'ci' / 'events.sqlite3'}"
+    secret = secrets.token_hex(20)
+    if not log.handlers:  # its lines would land on the TUI's screen; `cockpit ci` shows the data
+        log.addHandler(logging.NullHandler())
+    receiver = ReceiverHandle(receiver_app(lambda: open_store(database), secret))
+    receiver.start()
+    sandbox_options.setdefault("webhook_url", receiver.url)
+    sandbox_options.setdefault("webhook_secret", secret)
+    return receiver, database
 
 
 def discard(handle: SandboxHandle, home: Path, record: Path | None = None) -> None:
@@ -138,7 +166,7 @@ explaining TUI, or ``cockpit status`` printed once."""
 
 
 HOME_ENV = ("GIT_CONFIG_GLOBAL", "GNUPGHOME", "COCKPIT_POLL_INITIAL_SECONDS",
-            "COCKPIT_POLL_MAX_SECONDS")
+            "COCKPIT_POLL_MAX_SECONDS", "COCKPIT_CI_DATABASE")
 """What ``demo_environment`` sets besides the sandbox's own variables that an attached
 terminal needs too (its state and workspace directories stay its own)."""
 
