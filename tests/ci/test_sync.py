@@ -209,8 +209,8 @@ async def test_sync_fills_what_no_webhook_told(sandbox: SandboxHandle, gh: GitHu
 async def test_a_running_run_is_filled_then_moved_forward(tmp_path: Path, store: Store
                                                           ) -> None:
     with running_sandbox(tmp_path, workflow_seconds=2.0) as sb:
-        add_workflow(sb)
-        async with checked_client(sb) as gh:
+        async with checked_client(sb) as gh:  # first: loading the contract takes a while
+            add_workflow(sb)
             since = datetime.now(UTC) - DAY
             early = await sync(store, gh, [REPO], since, timeouts=False)
             assert early.runs_read == 1 and early.runs_added == 1
