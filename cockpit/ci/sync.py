@@ -242,6 +242,8 @@ class Budget:
         self.reset: int | None = None
         self._read_remaining: int | None = None
         self._spent_since_read = 0
+        self.unlimited = False
+        """The server has no rate limit (``/rate_limit`` answers 404)."""
 
     def record(self, record: RequestRecord) -> None:
         self.requests += 1
@@ -253,7 +255,13 @@ class Budget:
             self._spent_since_read += 1
 
     async def read(self) -> None:
-        limits = await self.client.rate_limit()
+        try:
+            limits = await self.client.rate_limit()
+        except HttpError as exc:
+            if exc.status != 404:
+                raise
+            self.unlimited = True  # GitHub Enterprise Server with rate limiting off
+            return
         core = limits.core
         self.limit, self.reset = core.limit, core.reset
         self._read_remaining, self._spent_since_read = core.remaining, 0
@@ -268,6 +276,8 @@ class Budget:
 
     async def allow(self, cost: int = 1) -> bool:
         """May ``cost`` more requests be made without going below the reserve?"""
+        if self.unlimited:
+            return True
         left = self.remaining
         if left is None or (left - cost < self.reserve and self._spent_since_read):
             await self.read()
@@ -639,9 +649,10 @@ def sync_command(args: argparse.Namespace) -> int:
     except HttpError as exc:
         progress.clear()
         if exc.status == 401:
-            who = "the App's JWT" if "/app/" in exc.path else "the GitHub token"
+            app = "/app/hook/" in exc.path
+            who = "the App's JWT" if app else "the GitHub token"
             return fail(f"GitHub refused {who} (401 Bad credentials): it is wrong or expired. "
-                        + ("Make a fresh JWT (they last 10 minutes)" if "/app/" in exc.path
+                        + ("Make a fresh JWT (they last 10 minutes)" if app
                            else "Set a valid one with `cockpit login github` or "
                                 "COCKPIT_GITHUB_TOKEN") + f" [{redact(str(exc))}]", 1)
         return fail(redact(str(exc)), 1)
