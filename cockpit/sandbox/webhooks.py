@@ -64,13 +64,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
-import httpx
-
 from cockpit.sandbox.http import ApiError
 from cockpit.sandbox.objects import node_id
 from cockpit.sandbox.world import Json
 
 if TYPE_CHECKING:
+    import httpx
+
     from cockpit.sandbox.core import Sandbox
 
 log = logging.getLogger(__name__)
@@ -236,6 +236,8 @@ class Webhooks:
         return False
 
     def _send_loop(self, todo: queue.Queue[int | None], stopping: threading.Event) -> None:
+        import httpx  # here: `cockpit sandbox` starts without paying for it
+
         with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False,
                           trust_env=False) as client:
             while True:
@@ -290,6 +292,8 @@ class Webhooks:
                           state="done" if delivery["drop"] == "failed" else "lost")
             self._update(delivery, **fields)
             return
+        import httpx
+
         try:
             response = client.post(config["url"], content=body, headers=headers)
         except httpx.TimeoutException:
