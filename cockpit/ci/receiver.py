@@ -185,6 +185,15 @@ def parse_payload(body: bytes, content_type: str) -> dict[str, Any]:
     return payload
 
 
+def loggable(exc: BaseException, limit: int = 1000) -> str:
+    """A store error for the log, on one line, without PostgreSQL's ``DETAIL:`` lines: those
+    can quote a failing row (``Failing row contains (…)``), which may hold the payload."""
+    lines = [line.strip() for line in str(exc).splitlines()
+             if line.strip() and not line.lstrip().startswith("DETAIL:")]
+    text = " ".join(lines)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 # -- the app ------------------------------------------------------------------------------------
 
 
@@ -238,7 +247,7 @@ def receiver_app(store_factory: StoreFactory, secret: str, *, max_body: int = MA
         except StoreError as exc:
             log.error("store failed, answered 503 (GitHub records a failed delivery; redeliver "
                       "it or run `cockpit ci sync`): %s %s %s: %s", delivery.event,
-                      delivery.delivery_id, delivery.repository or "-", exc)
+                      delivery.delivery_id, delivery.repository or "-", loggable(exc))
             return _answer(503, {"error": "the store cannot take deliveries now; nothing was "
                                           "stored"})
         ms = (time.perf_counter() - started) * 1000

@@ -309,6 +309,18 @@ def test_a_store_that_could_not_open_is_retried_once_it_can(
         rx.stop()
 
 
+def test_a_store_error_is_logged_without_the_row_it_quotes() -> None:
+    from cockpit.ci.receiver import loggable
+
+    error = StoreError('event store postgresql://ci@db/ci: storing a delivery failed: null value '
+                       'in column "event" violates not-null constraint\nDETAIL:  Failing row '
+                       'contains (3f1c…, {"zen": "secret payload"}).\n\tIs it running?')
+    assert loggable(error) == ('event store postgresql://ci@db/ci: storing a delivery failed: '
+                               'null value in column "event" violates not-null constraint '
+                               'Is it running?')
+    assert loggable(StoreError("x" * 2000)).endswith("x…")
+
+
 class _Unwell:
     """A store that opens but cannot write (as a full disk or a lost server would)."""
 
