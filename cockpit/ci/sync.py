@@ -40,7 +40,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -414,12 +414,13 @@ class _Run:
 
 async def sync(store: Store, client: GitHubClient, repos: Sequence[str], since: datetime,
                on_progress: OnProgress | None = None, *, hook: int | None = None,
-               app_jwt: str | None = None, reserve: int | None = None,
-               timeouts: bool = True) -> SyncReport:
+               org_hook: tuple[str, int] | None = None, app_jwt: str | None = None,
+               reserve: int | None = None, timeouts: bool = True) -> SyncReport:
     """Fill the store with what ``repos``' runs since ``since`` say and webhooks did not.
 
     ``hook``: also redeliver the failed deliveries of that webhook of ``repos[0]``;
-    ``app_jwt``: those of the GitHub App the JWT authenticates. ``reserve``: requests of the
+    ``org_hook``: (organization, hook id), those of an organization's webhook; ``app_jwt``:
+    those of the GitHub App the JWT authenticates. ``reserve``: requests of the
     rate budget never used (default: 200 or a tenth of the limit). Raises ``HttpError``
     (401: the token) and other ``ServiceError``s; stops early, saying why in
     ``report.stopped``, at the budget's reserve or a rate limit."""
@@ -440,11 +441,22 @@ async def sync(store: Store, client: GitHubClient, repos: Sequence[str], since: 
             state.repo, state.phase = repo, "runs"
             await _sync_runs(state, repo, since)
         if hook is not None and repos:
-            state.repo, state.phase = repos[0], "deliveries"
-            await _redeliver(state, since, hook=hook, repo=repos[0])
+            repo, hook_id = repos[0], hook
+            await _redeliver(
+                state, f"{repo} hook {hook_id}",
+                lambda: client.list_hook_deliveries(repo, hook_id, since),
+                lambda delivery: client.redeliver_hook_delivery(repo, hook_id, delivery))
+        if org_hook is not None:
+            org, org_hook_id = org_hook
+            await _redeliver(
+                state, f"{org} hook {org_hook_id}",
+                lambda: client.list_org_hook_deliveries(org, org_hook_id, since),
+                lambda delivery: client.redeliver_org_hook_delivery(org, org_hook_id,
+                                                                    delivery))
         if app_jwt is not None:
-            state.repo, state.phase = "GitHub App", "deliveries"
-            await _redeliver(state, since, app=client.as_app(app_jwt))
+            app = client.as_app(app_jwt)
+            await _redeliver(state, "GitHub App", lambda: app.list_app_hook_deliveries(since),
+                             app.redeliver_app_hook_delivery)
         if timeouts:
             state.phase = "timeouts"
             read, left = await fill_timeouts(store, client, repos, int(since.timestamp()),
@@ -536,21 +548,19 @@ async def _process(state: _Run, repo: str, runs: list[dict[str, Any]]) -> None:
         state.progress()
 
 
-async def _redeliver(state: _Run, since: datetime, *, hook: int | None = None,
-                     repo: str | None = None, app: GitHubClient | None = None) -> None:
-    """Ask again for each failed delivery GUID of the window, once, unless it is stored or was
-    delivered OK since."""
+Lister = Callable[[], Awaitable[list[HookDelivery]]]
+Asker = Callable[[int], Awaitable[None]]
+
+
+async def _redeliver(state: _Run, where: str, list_deliveries: Lister, ask: Asker) -> None:
+    """Ask again for each failed delivery GUID ``list_deliveries`` shows, once, unless it is
+    stored or was delivered OK since."""
     report = state.report
     report.deliveries_checked = True
+    state.repo, state.phase = where, "deliveries"
     await state.budget.spend()
-    deliveries: list[HookDelivery]
-    if app is not None:
-        deliveries = await app.list_app_hook_deliveries(since)
-    else:
-        assert repo is not None and hook is not None
-        deliveries = await state.client.list_hook_deliveries(repo, hook, since)
     by_guid: dict[str, list[HookDelivery]] = {}
-    for delivery in deliveries:
+    for delivery in await list_deliveries():
         by_guid.setdefault(delivery.guid, []).append(delivery)
     for guid, group in by_guid.items():
         failed = [d for d in group if d.failed]
@@ -566,14 +576,9 @@ async def _redeliver(state: _Run, since: datetime, *, hook: int | None = None,
         if stored:
             report.failed_in_store += 1
             continue
-        newest = max(failed, key=lambda d: d.id)
         await state.budget.spend()
         try:
-            if app is not None:
-                await app.redeliver_app_hook_delivery(newest.id)
-            else:
-                assert repo is not None and hook is not None
-                await state.client.redeliver_hook_delivery(repo, hook, newest.id)
+            await ask(max(failed, key=lambda d: d.id).id)
         except AmbiguousWriteError:
             report.redelivery_unsure += 1
             continue
@@ -609,6 +614,13 @@ def sync_command(args: argparse.Namespace) -> int:
                     "name a repository: --repo OWNER/REPO", 2)
     if args.hook is not None and len(repos) != 1:
         return fail("--hook names one repository's webhook: give exactly one --repo", 2)
+    org_hook: tuple[str, int] | None = None
+    if getattr(args, "org_hook", None):
+        org, _, hook_id = str(args.org_hook).partition(":")
+        if not org or not hook_id.isdigit():
+            return fail(f"--org-hook takes ORG:ID (an organization webhook's id), not "
+                        f"{args.org_hook!r}", 2)
+        org_hook = (org, int(hook_id))
     try:
         settings = Settings()
     except SettingsError as exc:
@@ -642,7 +654,7 @@ def sync_command(args: argparse.Namespace) -> int:
                                                 max_wait=120.0))
         async with client:
             return await sync(store, client, repos, since, progress.show, hook=args.hook,
-                              app_jwt=jwt)
+                              org_hook=org_hook, app_jwt=jwt)
 
     try:
         report = asyncio.run(run())

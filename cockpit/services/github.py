@@ -903,6 +903,18 @@ class GitHubClient:
         await self.http.post(
             f"repos/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts", json={})
 
+    async def list_org_hook_deliveries(self, org: str, hook_id: int,
+                                       since: datetime | None = None) -> list[HookDelivery]:
+        """An organization webhook's deliveries, newest first, back to ``since``
+        (``gh api 'orgs/ORG/hooks/ID/deliveries?per_page=100' --paginate``)."""
+        return await self._deliveries(f"orgs/{org}/hooks/{hook_id}/deliveries", since)
+
+    async def redeliver_org_hook_delivery(self, org: str, hook_id: int, delivery_id: int
+                                          ) -> None:
+        """``gh api -X POST orgs/ORG/hooks/ID/deliveries/DELIVERY/attempts`` (202)."""
+        await self.http.post(f"orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts",
+                             json={})
+
     async def list_app_hook_deliveries(self, since: datetime | None = None
                                        ) -> list[HookDelivery]:
         """The GitHub App's webhook deliveries, newest first, back to ``since``

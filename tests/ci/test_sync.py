@@ -363,6 +363,26 @@ async def test_dropped_deliveries_are_redelivered_into_the_store(
     assert again.failed_in_store == 1
 
 
+async def test_an_organizations_failed_deliveries_are_redelivered(
+        sandbox: SandboxHandle, gh: GitHubClient, sqlite_url: str,
+        make_store: Callable[[str], Store]) -> None:
+    store = make_store(sqlite_url)
+    with running_receiver(sqlite_url, SECRET) as rx:
+        hook = httpx.post(f"{sandbox.api_url}/orgs/ipfs/hooks",
+                          headers={"Authorization": f"Bearer {sandbox.admin_token}"},
+                          json={"name": "web", "events": ["workflow_run", "workflow_job"],
+                                "config": {"url": rx.url, "content_type": "json",
+                                           "secret": SECRET}})
+        assert hook.status_code == 201, hook.text
+        hook_id = int(hook.json()["id"])
+        failed = dropped_then_delivered(sandbox, hook_id)
+        report = await sync(store, gh, [REPO], datetime.now(UTC) - DAY,
+                            org_hook=("ipfs", hook_id), timeouts=False)
+        assert report.redelivered == DROPPED
+        wait_for(lambda: all(store.has_delivery(uuid.UUID(guid)) for guid in failed),
+                 "the redeliveries in the store")
+
+
 async def test_the_apps_failed_deliveries_are_redelivered(
         tmp_path: Path, sqlite_url: str, make_store: Callable[[str], Store]) -> None:
     store = make_store(sqlite_url)
