@@ -64,6 +64,7 @@ class CockpitApp(App[int]):
         Binding("o", "open_link", "Open link"),
         Binding("slash", "search_log", "Search log", show=False),
         Binding("s", "summary", "Summary", show=False),
+        Binding("C", "ci_health", "CI health", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False),
@@ -638,30 +639,7 @@ class CockpitApp(App[int]):
         if link is None:
             self.notify("no link known yet: check or run the action first")
             return
-        # A terminal on a server (or in tmux over ssh) has no browser: Python's webbrowser
-        # would then start a text browser on top of this screen, or nothing. Only hand the
-        # link to a browser that can show it, and say which happened; the link is shown
-        # either way, to open by hand.
-        import os
-        import sys
-        import webbrowser
-
-        from textual.drivers.web_driver import WebDriver
-
-        if isinstance(self._driver, WebDriver):  # textual-serve: the viewer's own browser
-            self.open_url(link)
-            self.notify(f"asked your browser to open {link}", title="o: link")
-            return
-        graphical = sys.platform in ("darwin", "win32") or any(
-            os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"))
-        try:
-            opened = graphical and webbrowser.open(link)
-        except webbrowser.Error:
-            opened = False
-        if opened:
-            self.notify(f"handed to your browser: {link}", title="o: link")
-        else:
-            self.notify(f"no browser here: {link}", title="o: open it by hand", timeout=30)
+        hand_to_browser(self, link)
 
     def action_copy_manual(self) -> None:
         if self.selected_item is not None:
@@ -700,7 +678,43 @@ class CockpitApp(App[int]):
             self._summarized = True
             self.action_summary()
 
+    def action_ci_health(self) -> None:
+        """``C``: the CI screen over this one (the store of ``COCKPIT_CI_DATABASE``, else
+        the embedded one); Esc or q comes back here, with the release still going."""
+        from screens.ci import CiScreen
+
+        self.push_screen(CiScreen())
+
     def action_help(self) -> None:
         from screens.modals import HelpScreen
 
         self.push_screen(HelpScreen())
+
+
+def hand_to_browser(app: App[Any], link: str) -> None:
+    """Open ``link`` in a browser that can show it, and say which happened (``o``).
+
+    A terminal on a server (or in tmux over ssh) has no browser: Python's webbrowser would
+    then start a text browser on top of this screen, or nothing. Only hand the link to a
+    browser that can show it, and say which happened; the link is shown either way, to open
+    by hand. (The CI screen's ``o`` uses it too.)"""
+    import os
+    import sys
+    import webbrowser
+
+    from textual.drivers.web_driver import WebDriver
+
+    if isinstance(app._driver, WebDriver):  # textual-serve: the viewer's own browser
+        app.open_url(link)
+        app.notify(f"asked your browser to open {link}", title="o: link")
+        return
+    graphical = sys.platform in ("darwin", "win32") or any(
+        os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"))
+    try:
+        opened = graphical and webbrowser.open(link)
+    except webbrowser.Error:
+        opened = False
+    if opened:
+        app.notify(f"handed to your browser: {link}", title="o: link")
+    else:
+        app.notify(f"no browser here: {link}", title="o: open it by hand", timeout=30)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from cockpit.ci.store import Store
     from cockpit.model import Release
     from cockpit.playbook import Playbook
     from cockpit.settings import Settings
@@ -59,3 +60,14 @@ def launch(playbook: Playbook, release: Release, mode: str = "drive") -> int:
                     shadow_interval=settings.shadow_poll_seconds)
     result = app.run()
     return int(result or 0)
+
+
+def launch_ci(store: Store, *, window: str = "7d", repository: str | None = None) -> int:
+    """``cockpit ci``: the CI screen on its own, over an opened store (the caller closes it)."""
+    from screens.ci import CiApp, CiContext
+    from screens.widgets.ci_data import Filters
+    from screens.widgets.ci_reader import StoreReader
+
+    context = CiContext(StoreReader(store=store), standalone=True, owns_reader=True,
+                        filters=Filters(repository=repository, window=window))
+    return int(CiApp(context).run() or 0)

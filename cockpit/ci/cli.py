@@ -1,4 +1,4 @@
-"""``cockpit ci …``: the CI-health verbs (receiver, gap repair, alerts).
+"""``cockpit ci …``: the CI-health verbs (receiver, gap repair, alerts); alone, the CI screen.
 
 Each verb's work lives in its own module; this one only declares the arguments, so
 ``cockpit ci --help`` is the one place a user reads how the pieces fit together.
@@ -20,6 +20,7 @@ Set-up for a real GitHub App (or an organization webhook):
   3. Fill what webhooks missed (GitHub does not retry a failed delivery):
        cockpit ci sync --repo OWNER/REPO --since 30d
   4. Alerts: cockpit ci alerts (rules: --rules FILE, defaults built in).
+  5. Look: cockpit ci (the CI screen; from the release cockpit, the key C).
 Without --database the store is an SQLite file under the user data directory.
 """
 
@@ -30,7 +31,16 @@ def add_ci_verb(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="The health of the release repositories' GitHub Actions: webhooks "
                     "stored raw, durations, queue time, success rate, runner kind, alerts.",
         epilog=SETUP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ci.add_subparsers(dest="ci_verb", metavar="CI_VERB", required=True)
+    ci.add_argument("--database", dest="ci_database", metavar="URL",
+                    help="with no CI_VERB: the store the CI screen reads (sqlite:///PATH or "
+                         "postgresql://USER@HOST/DB; default: the embedded SQLite file, or "
+                         "COCKPIT_CI_DATABASE); before a CI_VERB: that verb's store")
+    ci.add_argument("--window", choices=("1d", "7d", "30d"), default="7d",
+                    help="with no CI_VERB: the CI screen's time window (default: 7d; w changes it)")
+    ci.add_argument("--repo", dest="ci_repo", metavar="OWNER/REPO",
+                    help="with no CI_VERB: show this repository only (p changes it)")
+    sub = ci.add_subparsers(dest="ci_verb", metavar="CI_VERB", required=False,
+                            help="with none: the CI screen (a full-screen view of the store)")
 
     serve = sub.add_parser("serve", help="receive signed webhooks into the store")
     _database_flag(serve)
@@ -89,6 +99,10 @@ def run_ci(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if getattr(args, "ci_database", None) and not getattr(args, "database", None):
+        args.database = args.ci_database  # `cockpit ci --database URL serve` means that store
+    if args.ci_verb is None:
+        return _screen(args)
     if args.ci_verb == "serve":
         from cockpit.ci.receiver import serve_command
 
@@ -104,3 +118,20 @@ def _run(args: argparse.Namespace) -> int:
     from cockpit.ci.alerts import alerts_command
 
     return alerts_command(args)
+
+
+def _screen(args: argparse.Namespace) -> int:
+    """``cockpit ci``: the CI screen. The store is opened first, so a bad URL or an
+    unreachable database is a message and an exit code, not a screen that says so."""
+    import os
+
+    from cockpit.ci.store import open_store
+
+    url = getattr(args, "database", None) or os.environ.get("COCKPIT_CI_DATABASE") or None
+    store = open_store(url)
+    try:
+        from screens.launch import launch_ci
+
+        return launch_ci(store, window=args.window, repository=args.ci_repo)
+    finally:
+        store.close()
