@@ -394,7 +394,9 @@ async def _send_json(send: Send, status: int, body: Any, headers: dict[str, str]
 def bind_socket(host: str, port: int) -> socket.socket:
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise ValueError("the sandbox only listens on loopback")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets whose ``proto`` says TCP;
+    # without it every keep-alive request waited out a ~40 ms delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     sock.listen(128)
