@@ -172,8 +172,16 @@ def _errata(node: Any, where: str, notes: list[str]) -> None:
     ``nullable: true`` with an ``enum`` that lacks null (e.g. a check run's or
     job's ``conclusion``, null until it completes): OpenAPI 3.0.3 says nullable
     does not extend an enum, so GitHub's own null would be rejected; we add null.
+
+    The run listings' ``created`` parameter is typed ``format: date-time``, yet its own
+    description (and the API) take GitHub's search syntax (``>=2026-11-30``, ``A..B``):
+    the format is dropped, the string type kept.
     """
     if isinstance(node, dict):
+        if where == "#/components/parameters/created/schema" and \
+                node.get("format") == "date-time":
+            del node["format"]
+            notes.append(f"{where}: format date-time dropped (the API takes search syntax)")
         if node.get("nullable") is True and isinstance(node.get("enum"), list) and \
                 None not in node["enum"]:
             node["enum"] = [*node["enum"], None]

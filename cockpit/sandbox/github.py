@@ -15,7 +15,7 @@ import json
 import re
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -1074,8 +1074,41 @@ async def dispatch(ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
+def _moment(text: str, end: bool = False) -> float:
+    """A ``created`` bound: a date means its whole day (UTC), a date-time that second."""
+    text = text.strip()
+    if len(text) == 10:
+        day = datetime.fromisoformat(text).replace(tzinfo=UTC)
+        return (day + timedelta(days=1)).timestamp() - 1e-6 if end else day.timestamp()
+    stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.timestamp() + (0.999999 if end else 0.0)
+
+
+def _created_matches(ts: float, qualifier: str) -> bool:
+    """GitHub's ``created`` search qualifier on run listings (``>=D``, ``<=D``, ``>D``,
+    ``<D``, ``A..B``, or one date; dates or date-times) against a run's creation time."""
+    ts = float(int(ts))  # GitHub's times have whole seconds
+    if ".." in qualifier:
+        low, high = qualifier.split("..", 1)
+        return (low in ("", "*") or ts >= _moment(low)) and \
+            (high in ("", "*") or ts <= _moment(high, end=True))
+    for op in (">=", "<=", ">", "<"):
+        if qualifier.startswith(op):
+            value = qualifier[len(op):]
+            return {">=": ts >= _moment(value), "<=": ts <= _moment(value, end=True),
+                    ">": ts > _moment(value, end=True), "<": ts < _moment(value)}[op]
+    return _moment(qualifier) <= ts <= _moment(qualifier, end=True)
+
+
 def _runs_response(ctx: Ctx, r: Json, runs: list[Json]) -> Response:
     q = ctx.q
+    if created := q.get("created"):
+        try:
+            runs = [x for x in runs if _created_matches(x["created_ts"], created)]
+        except ValueError:
+            raise ApiError(422, f"Invalid value for created: {created!r}") from None
     if ev := q.get("event"):
         runs = [x for x in runs if x["event"] == ev]
     if br := q.get("branch"):
