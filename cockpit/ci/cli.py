@@ -48,7 +48,15 @@ def add_ci_verb(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve.add_argument("--port", type=int, default=8780, help="default: 8780 (0: any free)")
     serve.add_argument("--rules", metavar="FILE", help="alert rules TOML (default: built in)")
 
-    sync = sub.add_parser("sync", help="fill what webhooks missed, from the REST API")
+    sync = sub.add_parser(
+        "sync", help="fill what webhooks missed, from the REST API",
+        description="Read the repositories' workflow runs and jobs through the REST API and "
+                    "store what webhooks missed (marked as from the API; never a duplicate); "
+                    "report the runs no webhook told of. The token needs Actions: read; "
+                    "--hook/--org-hook need admin rights on the webhook. GitHub keeps "
+                    "deliveries for about 3 days: redeliver soon.",
+        epilog="exit codes: 0 done, 1 a GitHub or store error, 2 bad input or no token, "
+               "3 stopped at the rate budget's reserve (rerun after the reset to continue)")
     _database_flag(sync)
     sync.add_argument("--repo", action="append", required=True, metavar="OWNER/REPO",
                       help="a repository to read (repeat for more)")
@@ -56,9 +64,12 @@ def add_ci_verb(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                       help="how far back: 30d, 12h, 90m (default: 30d)")
     sync.add_argument("--hook", type=int, metavar="ID",
                       help="also redeliver the failed deliveries of this repository webhook")
+    sync.add_argument("--org-hook", metavar="ORG:ID",
+                      help="also redeliver the failed deliveries of this organization webhook")
     sync.add_argument("--app", action="store_true",
-                      help="also redeliver the GitHub App's failed deliveries "
-                           "(App JWT in COCKPIT_CI_APP_JWT)")
+                      help="also redeliver the GitHub App's failed deliveries (an App JWT in "
+                           "COCKPIT_CI_APP_JWT: the cockpit does not mint JWTs, make one from "
+                           "the App's private key)")
 
     alerts = sub.add_parser("alerts", help="list firing and resolved alerts")
     _database_flag(alerts)
