@@ -69,85 +69,6 @@ jobs:
 # -- the sandbox ------------------------------------------------------------------------------
 
 
-def _created_matches(ts: float, qualifier: str) -> bool:
-    """GitHub's ``created`` qualifier (``>=D``, ``<=D``, ``>D``, ``<D``, ``A..B``; dates or
-    date-times) against a run's creation time."""
-
-    def moment(text: str, end: bool = False) -> float:
-        text = text.strip()
-        if len(text) == 10:  # a date: the whole day
-            day = datetime.fromisoformat(text).replace(tzinfo=UTC)
-            return (day + timedelta(days=1) - timedelta(microseconds=1)).timestamp() if end \
-                else day.timestamp()
-        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return stamp.timestamp() + (0.999999 if end else 0.0)
-
-    ts = float(int(ts))  # GitHub's times have seconds
-    if ".." in qualifier:
-        low, high = qualifier.split("..", 1)
-        return (low in ("", "*") or ts >= moment(low)) and (high in ("", "*") or
-                                                             ts <= moment(high, end=True))
-    for op in (">=", "<=", ">", "<"):
-        if qualifier.startswith(op):
-            value = qualifier[len(op):]
-            return {">=": ts >= moment(value), "<=": ts <= moment(value, end=True),
-                    ">": ts > moment(value, end=True), "<": ts < moment(value)}[op]
-    return moment(qualifier) <= ts <= moment(qualifier, end=True)
-
-
-def ensure_created_filter(sb: SandboxHandle) -> bool:
-    """Give the sandbox GitHub's ``created`` filter on run listings if it lacks it; True when
-    added. (What the sandbox itself should do: see the lead's note in the report.)"""
-    probe = httpx.get(f"{sb.api_url}/repos/{REPO}/actions/runs",
-                      params={"created": ">=2999-01-01", "per_page": 1},
-                      headers={"Authorization": f"Bearer {sb.admin_token}"}).json()
-    if probe["total_count"] == 0:
-        return False
-    from cockpit.sandbox import github
-
-    original = github._runs_response
-
-    def with_created(ctx: Any, r: Any, runs: list[Any]) -> Any:
-        qualifier = ctx.q.get("created")
-        if qualifier:
-            runs = [x for x in runs if _created_matches(x["created_ts"], qualifier)]
-        return original(ctx, r, runs)
-
-    github._runs_response = with_created
-    return True
-
-
-def nodelay_sockets() -> bool:
-    """Make the sandbox's listening socket a TCP one asyncio sets TCP_NODELAY on, if it is
-    not already; True when changed. (A socket made with protocol 0 gets no TCP_NODELAY, and
-    each keep-alive request then waits out a ~40 ms delayed ACK: 100 ms of latency would
-    measure as ~140. What the sandbox itself should do: see the lead's note in the report.)"""
-    import socket
-
-    from cockpit.sandbox import server
-
-    probe = server.bind_socket("127.0.0.1", 0)
-    proto = probe.proto
-    probe.close()
-    if proto == socket.IPPROTO_TCP:
-        return False
-    original = server.bind_socket
-
-    def bind_tcp(host: str, port: int) -> socket.socket:
-        plain = original(host, port)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        address = plain.getsockname()
-        plain.close()
-        sock.bind(address)
-        sock.listen(128)
-        sock.set_inheritable(True)
-        return sock
-
-    server.bind_socket = bind_tcp
-    return True
-
-
 def put_file(sb: SandboxHandle, path: str, text: str, message: str) -> None:
     api = f"{sb.api_url}/repos/{REPO}/contents/{path}"
     headers = {"Authorization": f"Bearer {sb.admin_token}"}
@@ -202,7 +123,7 @@ def seed(sb: SandboxHandle, runs: int, commits: int) -> list[dict[str, Any]]:
 
 def _history(git: Any, branch: str, count: int) -> list[str]:
     sha = git.resolve(branch)
-    out = []
+    out: list[str] = []
     while sha and len(out) < count:
         out.append(sha)
         commit = git.commit(sha)
@@ -292,17 +213,10 @@ def run(n: int, latency_ms: int, database: str | None, markdown: bool) -> str:
     home = Path(tempfile.mkdtemp(prefix="bench-ci-sync-"))
     commits = max(2, n // 500)
     notes = []
-    if nodelay_sockets():
-        notes.append("the sandbox's listening socket gets no TCP_NODELAY (made with protocol "
-                     "0): this bench made it a TCP one, or each request would wait ~40 ms "
-                     "for a delayed ACK")
     sb = start_sandbox(home / "sandbox", latency_ms=latency_ms, workflow_seconds=0.2)
     try:
         t0 = time.perf_counter()
         seed(sb, n, commits)
-        if ensure_created_filter(sb):
-            notes.append("the sandbox does not filter run listings by `created` yet: this "
-                         "bench added GitHub's filter to it for the run")
         notes.append(f"seeded {n} runs (2 jobs each, {commits} commits) in "
                      f"{time.perf_counter() - t0:.1f} s")
         since = datetime.now(UTC) - timedelta(days=30)
