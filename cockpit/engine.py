@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 from cockpit.actions import REGISTRY, ActionKind
+from cockpit.actions.base import Declined
 from cockpit.actions.manual import NotDoneYet
 from cockpit.bus import EventBus
 from cockpit.context import CURRENT_ACTION, ActionContext, ReadOnlyViolation, Session, acting
@@ -331,6 +332,8 @@ class Engine:
             await action.apply()
         except NotDoneYet as exc:
             raise _Stop(Outcome.NEEDS_HUMAN, str(exc)) from None
+        except Declined as exc:
+            raise _Stop(Outcome.CANCELLED, str(exc)) from None
         except NoAnswer as exc:
             raise _Stop(Outcome.NEEDS_HUMAN, str(exc)) from None
         except Exception as exc:
