@@ -34,6 +34,7 @@ BUILT_IN: dict[str, str] = {
                      "github.release-body-contains", "github.release-latest",
                      "github.tag-exists"), "github_releases"),
     "manual": "manual",
+    "preflight.ci-health": "ci_health",
     **dict.fromkeys(("preflight.git-identity", "preflight.repo-access",
                      "preflight.signing-key", "preflight.token", "preflight.tool",
                      "preflight.version-newer", "preflight.version-valid",

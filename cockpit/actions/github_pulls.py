@@ -15,6 +15,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.actions.workflows import ci_progress, history_note
 from cockpit.model import CheckResult
 from cockpit.services.github import GitHubClient, Pull
 
@@ -286,7 +287,7 @@ class PullChecksWait(ActionKind):
             "release's safety net: nothing is merged or tagged on a red build. While checks "
             "are queued or running this step is \"in progress\" and is polled; one failed "
             "check fails it, with a link to the run. "
-            "Nothing is changed.\n\n"
+            "Nothing is changed. " + history_note("the slowest running workflow") + "\n\n"
             + code_block(f"gh pr checks -R {p.repo} {p.head} --watch",
                          f"gh api repos/{p.repo}/commits/<head-sha>/check-runs")
         )
@@ -327,9 +328,11 @@ class PullChecksWait(ActionKind):
                 f"({len(failed)} failed)", link or pull.html_url)
         pending = [i for i in items if i[1] != "completed"]
         if pending:
+            running = [r for r in runs if r.status != "completed"]
+            eta = f"; {await ci_progress(p.repo, running)}" if running else ""
             return CheckResult.in_progress(
                 f"{len(pending)} of {len(items)} checks on {sha[:12]} still running "
-                f"({pending[0][0]})", pending[0][3] or pull.html_url)
+                f"({pending[0][0]}){eta}", pending[0][3] or pull.html_url)
         if not items:
             if not pull.is_merged and await self._young(gh, pull):
                 return CheckResult.in_progress(f"no checks reported yet on {sha[:12]}",
