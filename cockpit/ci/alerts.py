@@ -62,6 +62,7 @@ from pydantic import (
 
 from cockpit.ci import facts
 from cockpit.ci.store import AlertRecord, Store, open_store
+from cockpit.settings import SettingsError
 
 # -- durations ---------------------------------------------------------------------------------
 
@@ -1009,6 +1010,9 @@ def alerts_command(args: argparse.Namespace) -> int:
         if getattr(args, "evaluate", False):
             changes, errors = evaluate_and_notify(store, rules, now)
         firing, resolved = open_alerts(store), resolved_alerts(store)
+    except SettingsError as exc:  # a COCKPIT_* URL the notifications would use
+        print(f"cockpit ci alerts: {exc}", file=sys.stderr)
+        return 2
     finally:
         store.close()
     if getattr(args, "json", False):

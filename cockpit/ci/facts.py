@@ -211,7 +211,7 @@ class NearTimeout:
     """Jobs within ``100 - percent`` % of their timeout, and how many could be judged at all.
 
     A job is judged only when ``workflow_timeouts`` knows its workflow file at the run's
-    commit (see ``_JOB_TIMEOUT``: its own limit, its matrix parent's, or GitHub's default of
+    commit (see ``_FINISHED``: its own limit, its matrix parent's, or GitHub's default of
     360 minutes when the file declares none). Jobs whose file was not read yet, or whose run
     is not known, are ``unjudged``: counted, never silently "fine"."""
 

@@ -537,6 +537,15 @@ def test_alerts_command_lists_firing_then_resolved(
     assert data["database"] == sqlite_url and data["errors"] == []
 
 
+def test_alerts_command_with_a_bad_setting_says_which(
+        sqlite_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("COCKPIT_HTTP_TIMEOUT_SECONDS", "0")
+    args = SimpleNamespace(database=sqlite_url, rules=None, evaluate=True, json=False)
+    assert alerts.alerts_command(args) == 2  # type: ignore[arg-type]
+    assert "COCKPIT_HTTP_TIMEOUT_SECONDS" in capsys.readouterr().err
+
+
 def test_alerts_command_evaluates_and_notifies_through_the_environment(
         sqlite_url: str, tmp_path: Path, sandbox: SandboxHandle,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
