@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cockpit.ci.alerts import AlertLoop
     from cockpit.ci.receiver import ReceiverHandle
+    from cockpit.ci.store import Delivery
     from cockpit.sandbox.testing import SandboxHandle
 
 DEMO_NAME = "Cockpit Demo"
@@ -71,7 +73,7 @@ def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHand
     from cockpit.sandbox.testing import start_sandbox, stop_sandbox
 
     saved = dict(os.environ)
-    receiver, ci_database = _start_ci_receiver(home, sandbox_options)
+    ci = _start_ci_receiver(home, sandbox_options)
     handle = start_sandbox(home / "sandbox", **sandbox_options)
     gnupg = _gnupg_home(home)
     try:
@@ -99,12 +101,12 @@ def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHand
             "COCKPIT_POLL_MAX_SECONDS": os.environ.get("COCKPIT_POLL_MAX_SECONDS", "1"),
             # The demo's CI runs land in its own store: `cockpit ci` and the preflight's
             # CI gate read them, and nothing of the demo enters the user's real store.
-            "COCKPIT_CI_DATABASE": ci_database,
+            "COCKPIT_CI_DATABASE": ci.database,
         })
         yield handle
     finally:
         stop_sandbox(handle)
-        receiver.stop()
+        ci.stop()
         _stop_gpg_agent(gnupg)
         if not gnupg.is_relative_to(home):
             shutil.rmtree(gnupg, ignore_errors=True)
@@ -112,26 +114,50 @@ def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHand
         os.environ.update(saved)
 
 
-def _start_ci_receiver(home: Path, sandbox_options: dict[str, Any]
-                       ) -> tuple[ReceiverHandle, str]:
+@dataclass
+class DemoCI:
+    """The demo's CI health: a receiver on an SQLite file in its home, and its alert loop."""
+
+    receiver: ReceiverHandle
+    alerts: AlertLoop
+    database: str
+
+    def stop(self) -> None:
+        self.receiver.stop()
+        self.alerts.stop()
+
+
+def _start_ci_receiver(home: Path, sandbox_options: dict[str, Any]) -> DemoCI:
     """The CI-health receiver on an SQLite file in the demo's home, and the sandbox told to
     send its Actions webhooks there (an App hook with a fresh secret), as a team would set
-    up a GitHub App: so a demo release produces CI data (``cockpit ci``)."""
+    up a GitHub App: so a demo release produces CI data (``cockpit ci``), and the built-in
+    alert rules run on it as ``cockpit ci serve`` runs them."""
     import logging
     import secrets
 
+    from cockpit.ci.alerts import AlertLoop
     from cockpit.ci.receiver import ReceiverHandle, log, receiver_app
     from cockpit.ci.store import open_store
 
     database = f"sqlite:///{home / 'ci' / 'events.sqlite3'}"
     secret = secrets.token_hex(20)
-    if not log.handlers:  # its lines would land on the TUI's screen; `cockpit ci` shows the data
-        log.addHandler(logging.NullHandler())
-    receiver = ReceiverHandle(receiver_app(lambda: open_store(database), secret))
+    # Their lines would land on the TUI's screen: `cockpit ci` shows what they would say.
+    for logger in (log, logging.getLogger("uvicorn.error")):
+        if not logger.handlers:
+            logger.addHandler(logging.NullHandler())
+            logger.propagate = False
+    alerts = AlertLoop(lambda: open_store(database), log=lambda _text: None).start()
+
+    def poke(delivery: Delivery) -> None:
+        if delivery.event in ("workflow_run", "workflow_job"):
+            alerts.poke()
+
+    receiver = ReceiverHandle(receiver_app(lambda: open_store(database), secret,
+                                           on_stored=poke))
     receiver.start()
     sandbox_options.setdefault("webhook_url", receiver.url)
     sandbox_options.setdefault("webhook_secret", secret)
-    return receiver, database
+    return DemoCI(receiver, alerts, database)
 
 
 def discard(handle: SandboxHandle, home: Path, record: Path | None = None) -> None:

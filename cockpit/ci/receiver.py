@@ -206,12 +206,14 @@ def _answer(status: int, body: Mapping[str, Any]) -> Response:
     return JSONResponse(dict(body), status_code=status, headers=headers)
 
 
-def receiver_app(store_factory: StoreFactory, secret: str, *, max_body: int = MAX_BODY
-                 ) -> Starlette:
+def receiver_app(store_factory: StoreFactory, secret: str, *, max_body: int = MAX_BODY,
+                 on_stored: Callable[[Delivery], None] | None = None) -> Starlette:
     """``POST /webhook`` and ``GET /healthz`` over the store ``store_factory`` opens.
 
     The store is opened on first use (in a worker thread) and closed when the app shuts down.
-    ``secret`` must not be empty: an empty secret would accept anyone's signature."""
+    ``secret`` must not be empty: an empty secret would accept anyone's signature.
+    ``on_stored`` is called with each newly stored delivery, after the commit and before the
+    answer, on the event loop: it must not block (``AlertLoop.poke`` only sets an event)."""
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.requests import ClientDisconnect
@@ -250,6 +252,8 @@ def receiver_app(store_factory: StoreFactory, secret: str, *, max_body: int = MA
                       delivery.delivery_id, delivery.repository or "-", loggable(exc))
             return _answer(503, {"error": "the store cannot take deliveries now; nothing was "
                                           "stored"})
+        if stored and on_stored is not None:
+            on_stored(delivery)
         ms = (time.perf_counter() - started) * 1000
         log.info("%s %s %s %s %s %.1f ms", delivery.event, delivery.action or "-",
                  delivery.repository or "-", delivery.delivery_id,
@@ -402,6 +406,13 @@ def serve_command(args: argparse.Namespace) -> int:
               f"the system keyring) or set {SECRET_ENV}, to the secret set in the GitHub App's "
               "(or webhook's) settings", file=sys.stderr)
         return 2
+    from cockpit.ci.alerts import AlertLoop, RulesError, load_rules
+
+    try:
+        rules = load_rules(args.rules)
+    except RulesError as exc:
+        print(f"cockpit ci serve: --rules: {exc}", file=sys.stderr)
+        return 2
     url = args.database or os.environ.get(DATABASE_ENV) or None
     store = open_store(url)
     try:
@@ -412,7 +423,13 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"cockpit ci serve: cannot listen on {where}: {exc}", file=sys.stderr)
         return 1
     _configure_logging()
-    server = make_server(receiver_app(lambda: store, secret))
+    alerts = AlertLoop(lambda: open_store(url), rules).start()
+
+    def poke(delivery: Delivery) -> None:
+        if delivery.event in ("workflow_run", "workflow_job"):
+            alerts.poke()
+
+    server = make_server(receiver_app(lambda: store, secret, on_stored=poke))
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: setattr(server, "should_exit", True))
     base = url_of(sock, args.host)
@@ -423,5 +440,6 @@ def serve_command(args: argparse.Namespace) -> int:
         server.run(sockets=[sock])  # its shutdown closes the store
     finally:
         sock.close()
+        alerts.stop()
     print("cockpit ci serve: stopped", file=sys.stderr)
     return 0

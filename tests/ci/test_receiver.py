@@ -512,3 +512,55 @@ def test_doctor_says_where_the_webhook_secret_is_and_never_fails_on_it(
     found = signing_secret_finding("ci-webhook")
     assert found.level == "ok" and "[$COCKPIT_CI_WEBHOOK_SECRET]" in found.detail
     assert SECRET not in found.detail
+
+
+def test_serve_evaluates_alerts_when_a_delivery_lands(tmp_path: Path) -> None:
+    """``cockpit ci serve`` evaluates its rules on ingest: a job queued an hour ago with no
+    runner fires the stuck-job rule within seconds, once, without waiting for the minute."""
+    from datetime import UTC, datetime, timedelta
+
+    from cockpit.ci.store import open_store
+
+    database = f"sqlite:///{tmp_path / 'events.sqlite3'}"
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rules]]\nname = "stuck-job"\nmetric = "stuck"\nminutes = 30\n')
+    env = serve_env(tmp_path, COCKPIT_CI_WEBHOOK_SECRET=SECRET)
+    proc = subprocess.Popen([sys.executable, "-m", "cockpit.entry", "ci", "serve", "--database",
+                             database, "--port", "0", "--rules", str(rules)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            cwd=ROOT)
+    try:
+        assert proc.stdout is not None
+        url = re.search(r"(http://127\.0\.0\.1:\d+/webhook)", proc.stdout.readline())
+        assert url, proc.stderr
+        queued = datetime.now(UTC) - timedelta(hours=1)
+        body = body_of(workflow_job("queued", repo="acme/widgets", name="e2e",
+                                    labels=["self-hosted", "linux"], created_at=queued))
+        with httpx.Client(timeout=10) as client:
+            assert client.post(url.group(1), content=body, headers=headers(body)).json() == \
+                {"stored": True}
+        store = open_store(database)
+        try:
+            deadline = time.monotonic() + 20
+            while not (fired := store.query("SELECT rule, scope, resolved_at FROM alerts")) \
+                    and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            store.close()
+        assert [(a["rule"], a["resolved_at"]) for a in fired] == [("stuck-job", None)]
+        assert "acme/widgets" in fired[0]["scope"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_serve_with_a_broken_rules_file_exits_2_naming_it(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rules]]\nname = "x"\nmetric = "stuk"\n')
+    done = subprocess.run([sys.executable, "-m", "cockpit.entry", "ci", "serve", "--database",
+                           f"sqlite:///{tmp_path / 'x.sqlite3'}", "--port", "0", "--rules",
+                           str(rules)], capture_output=True, text=True,
+                          env=serve_env(tmp_path, COCKPIT_CI_WEBHOOK_SECRET=SECRET), cwd=ROOT,
+                          timeout=60, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "rules.toml" in done.stderr and "metric" in done.stderr
