@@ -88,9 +88,10 @@ def _parser() -> argparse.ArgumentParser:
                   "follows first, headless, in the same sandbox")
     demo.add_argument("--yes", action="store_true", help="answer every confirmation yes")
     demo.add_argument("--answers", type=Path, help="TOML/JSON file: prompt id → answer")
-    demo.add_argument("--attach", choices=("shadow", "walkthrough", "status"),
+    demo.add_argument("--attach", choices=("shadow", "walkthrough", "status", "ci"),
                       help="from a second terminal, follow the running demo's sandbox: a live "
-                           "read-only shadow, a walkthrough, or its `cockpit status` once")
+                           "read-only shadow, a walkthrough, its `cockpit status` once, or "
+                           "the CI screen on the demo's CI store")
     login, doctor = _add_account_verbs(verbs)
     from cockpit.ci.cli import add_ci_verb
 
@@ -505,6 +506,10 @@ def _attach(mode: str, playbook_path: Path | None) -> int:
     with attached(record):
         if mode == "status":
             return asyncio.run(_status(playbook, version, as_json=False))
+        if mode == "ci":  # the demo's own CI store (its record carries COCKPIT_CI_DATABASE)
+            from cockpit.ci.cli import open_screen
+
+            return open_screen(None)
         from screens.launch import launch
 
         return launch(playbook, make_release(playbook, version), mode=mode)

@@ -132,17 +132,22 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _screen(args: argparse.Namespace) -> int:
-    """``cockpit ci``: the CI screen. The store is opened first, so a bad URL or an
-    unreachable database is a message and an exit code, not a screen that says so."""
+    return open_screen(getattr(args, "database", None), window=args.window,
+                       repository=args.ci_repo)
+
+
+def open_screen(url: str | None, *, window: str = "7d", repository: str | None = None) -> int:
+    """The CI screen over ``url`` (else ``COCKPIT_CI_DATABASE``, else the embedded file). The
+    store is opened first, so a bad URL or an unreachable database is a message and an exit
+    code, not a screen that says so."""
     import os
 
     from cockpit.ci.store import open_store
 
-    url = getattr(args, "database", None) or os.environ.get("COCKPIT_CI_DATABASE") or None
-    store = open_store(url)
+    store = open_store(url or os.environ.get("COCKPIT_CI_DATABASE") or None)
     try:
         from screens.launch import launch_ci
 
-        return launch_ci(store, window=args.window, repository=args.ci_repo)
+        return launch_ci(store, window=window, repository=repository)
     finally:
         store.close()
