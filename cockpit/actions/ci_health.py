@@ -222,8 +222,9 @@ class Health:
             low = min(rated, key=lambda w: (w.rate or 0.0, -w.judged))
             rates = (f"{len(self.workflows)} workflows, lowest success rate "
                      f"{_pct(low.rate)} ({low.label}) over {self.days} days")
-        else:
-            rates = f"{len(self.workflows)} workflows, none judged in {self.days} days"
+        else:  # nothing to judge is not "healthy": say what is known and what is not
+            rates = (f"{len(self.workflows)} workflows with no finished run to judge in "
+                     f"{self.days} days")
         if self.store:
             known = [q for q in self.queues if q.p90 is not None]
             worst = max(known, key=lambda q: q.p90 or 0) if known else None
@@ -235,7 +236,8 @@ class Health:
         source = "from the CI store" if not self.api_repos else (
             "success rates from the REST API" if not self.store else
             f"from the CI store and the REST API ({', '.join(self.api_repos)})")
-        return f"CI healthy: {rates}; {rest} ({source})"
+        verdict = "CI healthy" if rated else "No CI history to judge"
+        return f"{verdict}: {rates}; {rest} ({source})"
 
 
 def _pct(rate: float | None) -> str:

@@ -210,6 +210,20 @@ async def test_healthy_ci_is_done_without_a_question(tmp_path: Path, store_url: 
         assert not runs_requests(sb)  # the store answered: no API call for success rates
 
 
+async def test_no_history_is_not_called_healthy(tmp_path: Path, store_url: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store with no runs of the release's workflows (a first demo): nothing to warn about,
+    and nothing to call healthy either — the reason says which."""
+    open_store(store_url).close()
+    with sandbox_env(tmp_path, monkeypatch):
+        report, events = await run(engine(GATE))
+        assert report.outcome is Outcome.DONE, report
+        assert not [e for e in events if isinstance(e, PromptAsked)]
+        reason = report.actions[0].reason
+        assert reason.startswith("No CI history to judge: "), reason
+        assert "with no finished run to judge in 7 days" in reason and "healthy" not in reason
+
+
 async def test_a_failing_workflow_is_acknowledged_once_and_journalled(
         tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     seeded(store_url, docker=["success", "success"] + ["failure"] * 5, npm=["success"] * 5,
