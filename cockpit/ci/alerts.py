@@ -695,7 +695,8 @@ class Notifier:
         redact = self._redactor()
         remember = {} if remember is None else remember
         failures: list[str] = []
-        # Idempotent channels first: a retry after a Discord failure repeats only Discord.
+        # Idempotent channels first (GitHub finds its issue, Matrix drops a repeated txn id):
+        # a retry after a Discord failure repeats only Discord for real.
         channels: list[tuple[str, Callable[[], Any]]] = []
         if self.config.github_repo:
             channels.append(("github", lambda: self._github(alert, what, remember, redact)))
