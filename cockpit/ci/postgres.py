@@ -162,8 +162,9 @@ class PostgresStore:
         return StoreError(f"event store {self.display_url}: {what} failed: {self._scrub(detail)}")
 
     def _kwargs(self) -> dict[str, Any]:
+        # JIT compiling a facts query cost ~120 ms more than it saved (bench/ci_queries.py).
         return {"autocommit": True, "connect_timeout": self._connect_timeout,
-                "application_name": "cockpit-ci"}
+                "application_name": "cockpit-ci", "options": "-c jit=off"}
 
     def _get_pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
         with self._lock:

@@ -178,9 +178,17 @@ _POSTGRES_V1: tuple[str, ...] = (
     "CREATE UNIQUE INDEX alerts_open ON alerts (rule, scope) WHERE resolved_at IS NULL",
 )
 
+_V2: tuple[str, ...] = (
+    # The facts' windows over every repository (stuck jobs, the alert rules' scans) filter on
+    # created_at alone; the (repository, created_at) indexes cannot serve them. At 1M events:
+    # stuck jobs 33 ms → 0.1 ms, a whole alert evaluation 138 → 67 ms (SQLite), 145 → 44 ms.
+    "CREATE INDEX workflow_runs_created_at ON workflow_runs (created_at)",
+    "CREATE INDEX workflow_jobs_created_at ON workflow_jobs (created_at)",
+)
+
 MIGRATIONS: dict[Dialect, tuple[tuple[str, ...], ...]] = {
-    "sqlite": (_SQLITE_V1,),
-    "postgresql": (_POSTGRES_V1,),
+    "sqlite": (_SQLITE_V1, _V2),
+    "postgresql": (_POSTGRES_V1, _V2),
 }
 
 LATEST = len(MIGRATIONS["sqlite"])
