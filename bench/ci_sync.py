@@ -16,9 +16,8 @@ days, two jobs each, on a handful of commits; a store on SQLite (``--database`` 
   would take ~9 minutes), its time at 100 ms is estimated from its request count.
 
 GitHub answers at most 1,000 runs per listing query: past that the sync splits the window
-into time pieces, which is what these numbers include. The sandbox does not filter by
-``created`` yet; until it does, this bench adds that filter to the sandbox it runs (and says
-so in its output), so the split path is what is measured.
+into time pieces, which is what these numbers include (the sandbox filters by ``created`` as
+GitHub does).
 
     python bench/ci_sync.py [--markdown] [--quick] [-n RUNS] [--latency-ms 100]
 """
