@@ -16,6 +16,9 @@ def cockpit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.setenv("COCKPIT_WORKSPACE_DIR", str(home / "work"))
     monkeypatch.setenv("COCKPIT_DRIVER", "tester")
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    # The embedded CI store lives under the user data dir: never the developer's real one.
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.delenv("COCKPIT_CI_DATABASE", raising=False)
     for name in ("GIT_AUTHOR", "GIT_COMMITTER"):
         monkeypatch.setenv(f"{name}_NAME", "Test Driver")
         monkeypatch.setenv(f"{name}_EMAIL", "driver@example.invalid")
