@@ -20,6 +20,7 @@ own keys (``r`` runs a stage!) cannot fire from here; the release keeps running 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -233,11 +234,12 @@ class CiScreen(CiView):
         self._loaded_at = 0.0
         self.polls = 0
         self.changes = 0
-        self.first_paint: float | None = None
-        """Seconds from mount to the tables drawn (the bench reads it)."""
+        self.timeline: dict[str, float] = {"created": time.perf_counter()}
+        """``perf_counter`` when the screen was created, mounted, first drawn (tables
+        filled), first painted (the refresh after that) and its first plot completed."""
         self.last_refresh: float | None = None
         """Seconds the latest reload took, query to tables drawn."""
-        self._mounted_at = 0.0
+        self._drawing = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield Static("CI health", id="ci-header", markup=False)
@@ -253,7 +255,8 @@ class CiScreen(CiView):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._mounted_at = time.perf_counter()
+        self.timeline["mounted"] = time.perf_counter()
+        self.ctx.reader.warm()
         self.query_one("#ci-alerts", CiTable).display = False
         self.query_one("#ci-alerts-title", Static).display = False
         self.query_one(WorkflowPlot).display = False
@@ -280,8 +283,9 @@ class CiScreen(CiView):
                            "reading the facts"):
             self._loaded_at = time.monotonic()
             self.last_refresh = time.perf_counter() - started
-            if self.first_paint is None:
-                self.first_paint = time.perf_counter() - self._mounted_at
+            if "drawn" not in self.timeline:
+                self.timeline["drawn"] = time.perf_counter()
+                self.call_after_refresh(self._stamp, "painted")
 
     @work(group="ci-load", exit_on_error=False)
     async def _reload(self) -> None:
@@ -289,6 +293,13 @@ class CiScreen(CiView):
 
     def reload(self) -> None:
         self._reload()
+
+    def _stamp(self, what: str) -> None:
+        self.timeline.setdefault(what, time.perf_counter())
+        if what == "painted":
+            from cockpit.entry import resume_collection
+
+            resume_collection()  # `cockpit ci` pauses it until now, as the cockpit's TUI does
 
     def _tick(self) -> None:
         if not self._polling:
@@ -380,6 +391,10 @@ class CiScreen(CiView):
         table.move_to_key(key)
 
     async def _show_repos(self, overview: Overview) -> None:
+        async with self._drawing:  # a resize or a keystroke while panels are being mounted
+            await self._draw_repos(overview)
+
+    async def _draw_repos(self, overview: Overview) -> None:
         box = self.query_one("#ci-repos", VerticalScroll)
         repos = overview.visible(self.ctx.filters.workflow)
         panels = {panel.repository: panel for panel in box.query(RepoPanel).results(RepoPanel)}
@@ -506,6 +521,7 @@ class CiScreen(CiView):
             self._days[row.key] = days
             if self.selected == row.key:
                 self._show_selection()
+                self._stamp("plot")
 
     @on(DataTable.RowHighlighted, ".ci-workflows")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -146,6 +146,11 @@ def open_screen(url: str | None, *, window: str = "7d", repository: str | None =
 
     store = open_store(url or os.environ.get("COCKPIT_CI_DATABASE") or None)
     try:
+        import gc
+
+        # As for the release TUI (cockpit.entry): no cyclic collection during start-up; the
+        # screen resumes it after its first paint.
+        gc.disable()
         from screens.launch import launch_ci
 
         return launch_ci(store, window=window, repository=repository)

@@ -175,24 +175,29 @@ def load_overview(store: Store, filters: Filters, now: float) -> Overview:
     for stats in facts.run_stats(store, window, per_day=True):
         per_day.setdefault((stats.repository, stats.workflow or ""), {})[stats.day or 0] = \
             _day_point(stats)
-    splits = {(s.repository, s.workflow): s for s in facts.runner_split(store, window)}
-    merged = ({} if filters.runner != "all" else
-              {(s.repository, s.workflow or ""): s
-               for s in facts.job_stats(store, window, by="workflow")})
+    kinds = kind_counts(store, window)
+    if filters.runner == "all":  # the queue over every kind: one pass of the facts
+        queues = {(s.repository, s.workflow or ""): s.queue_p90
+                  for s in facts.job_stats(store, window, by="workflow")}
+    else:  # the queue of one kind: the facts' split by kind
+        queues = {(s.repository, s.workflow): s.queue_p90(filters.runner)
+                  for s in facts.runner_split(store, window)}
     rows: list[WorkflowRow] = []
     hidden = 0
-    for key in sorted(set(runs) | set(splits)):
-        row = _workflow_row(key, runs.get(key), splits.get(key), merged.get(key),
+    for key in sorted(set(runs) | set(kinds)):
+        row = _workflow_row(key, runs.get(key), kinds.get(key, {}), queues.get(key),
                             per_day.get(key, {}), days, filters)
         if row is None:
             hidden += 1
             continue
         rows.append(row)
+    # Every repository that ever had a run (in the repository filter), with its last webhook.
     activity = {a.repository: a.last_received for a in facts.last_events(store, window)}
     repos = [RepoSection(repo, tuple(r for r in rows if r.repository == repo), activity.get(repo))
              for repo in sorted({row.repository for row in rows})]
-    return Overview(now, filters, window, days, alerts, tuple(repos), False,
-                    known_repositories(store), hidden)
+    known = (known_repositories(store) if filters.repository is not None
+             else tuple(sorted(activity)))
+    return Overview(now, filters, window, days, alerts, tuple(repos), False, known, hidden)
 
 
 def _day_point(stats: facts.RunStats) -> DayPoint:
@@ -201,25 +206,42 @@ def _day_point(stats: facts.RunStats) -> DayPoint:
                     duration_p90=stats.duration_p90)
 
 
-def _workflow_row(key: tuple[str, str], runs: facts.RunStats | None,
-                  split: facts.KindSplit | None, merged: facts.JobStats | None,
-                  per_day: Mapping[int, DayPoint], days: Sequence[int],
+def _workflow_row(key: tuple[str, str], runs: facts.RunStats | None, kinds: Mapping[str, int],
+                  queue: int | None, per_day: Mapping[int, DayPoint], days: Sequence[int],
                   filters: Filters) -> WorkflowRow | None:
     """None when the runner filter leaves the workflow out (no job of that kind)."""
-    hosted = split.jobs("github-hosted") if split else 0
-    self_hosted = split.jobs("self-hosted") if split else 0
-    unknown = split.jobs("unknown") if split else 0
+    hosted, self_hosted = kinds.get("github-hosted", 0), kinds.get("self-hosted", 0)
+    unknown = kinds.get("unknown", 0)
     if filters.runner == "all":
-        jobs, queue = hosted + self_hosted + unknown, merged.queue_p90 if merged else None
+        jobs = hosted + self_hosted + unknown
     else:
-        jobs = split.jobs(filters.runner) if split else 0
+        jobs = kinds.get(filters.runner, 0)
         if jobs == 0:
             return None
-        queue = split.queue_p90(filters.runner) if split else None
         hosted, self_hosted, unknown = ((hosted, 0, 0) if filters.runner == "github-hosted"
                                         else (0, self_hosted, 0))
     points = tuple(per_day.get(day, DayPoint(day)) for day in days)
     return WorkflowRow(key[0], key[1], runs, jobs, queue, hosted, self_hosted, unknown, points)
+
+
+KIND_COUNTS_SQL = """
+SELECT repository, workflow_name AS workflow, COALESCE(runner_kind, 'unknown') AS runner_kind,
+       COUNT(*) AS jobs
+FROM workflow_jobs
+WHERE {where}
+GROUP BY repository, workflow_name, COALESCE(runner_kind, 'unknown')"""
+
+
+def kind_counts(store: Store, window: facts.Window) -> dict[tuple[str, str], dict[str, int]]:
+    """Jobs per repository / workflow / runner kind in the window (as the facts count them:
+    by ``created_at``; ``unknown`` while the labels are not known). A plain count: the
+    split's percentiles are not needed for it."""
+    where, params = facts._filters(window)
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for row in store.query(KIND_COUNTS_SQL.format(where=where), params):
+        key = (str(row["repository"]), row["workflow"] or "")
+        out.setdefault(key, {})[str(row["runner_kind"])] = int(row["jobs"])
+    return out
 
 
 def _firing(store: Store, filters: Filters) -> tuple[Any, ...]:
@@ -441,11 +463,12 @@ def load_jobs(store: Store, repository: str, workflow: str, run: RunRow) -> JobL
 POLL_SQL = """
 SELECT (SELECT MAX(received_at) FROM events WHERE event = 'workflow_run') AS last_run,
        (SELECT MAX(received_at) FROM events WHERE event = 'workflow_job') AS last_job,
-       (SELECT COUNT(*) FROM events WHERE event IN ('workflow_run', 'workflow_job')
-           AND received_at >= :horizon) AS recent,
+       {recent} AS recent,
        (SELECT MAX(id) FROM alerts) AS last_alert,
        (SELECT MAX(resolved_at) FROM alerts) AS last_resolved,
        (SELECT COUNT(*) FROM alerts WHERE resolved_at IS NULL) AS firing"""
+RECENT_SQL = ("(SELECT COUNT(*) FROM events WHERE event IN ('workflow_run', 'workflow_job') "
+              "AND received_at >= :horizon)")
 
 
 @dataclass(frozen=True)
@@ -473,11 +496,14 @@ class Signature:
 
 LATE_COMMIT_SECONDS = 60
 """How late a delivery's commit may be (after a newer one's) and still be noticed."""
-EMPTY_HORIZON = "1970-01-01T00:00:00.000000+00:00"
 
 
 def poll_signature(store: Store, horizon: str | None) -> Signature:
-    row = store.query(POLL_SQL, {"horizon": horizon or EMPTY_HORIZON})[0]
+    """The signature; without a horizon (nothing seen yet) no count (it would count all)."""
+    if horizon is None:
+        row = store.query(POLL_SQL.format(recent="0"))[0]
+    else:
+        row = store.query(POLL_SQL.format(recent=RECENT_SQL), {"horizon": horizon})[0]
     return Signature(last_run=_text(row["last_run"]), last_job=_text(row["last_job"]),
                      recent=int(row["recent"] or 0), last_alert=_int(row["last_alert"]),
                      last_resolved=(None if row["last_resolved"] is None

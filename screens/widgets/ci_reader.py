@@ -59,6 +59,11 @@ class StoreReader:
         finally:
             self.last_seconds = time.perf_counter() - started
 
+    def warm(self) -> None:
+        """Open the store on the thread now (the screen is still being composed)."""
+        with contextlib.suppress(RuntimeError):
+            self._executor.submit(self._run, lambda store: None)
+
     async def call(self, fn: Callable[[Store], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._run, fn)
 
