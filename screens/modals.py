@@ -526,6 +526,7 @@ Letter keys act on the checklist and log; typed into a text box they stay text.
 | Tab | move focus between checklist, explanation and log |
 | Ctrl+P | command palette: run, explain, open link, copy for every stage and action |
 | s | the release's summary: stages, durations, drivers, links |
+| C | CI health: the CI screen over this one (Esc comes back; the release keeps running) |
 | ? | this help |
 | q / Ctrl+C | quit (while a stage runs: asks, then cancels it cleanly first) |
 
