@@ -10,6 +10,7 @@ creates by a natural key, so a duplicate is named plainly rather than found in a
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -117,12 +118,33 @@ def checklist_lag(world: Json, baseline: Json) -> list[str]:
             for stage, status in want.items() if have.get(stage) != status]
 
 
+def settle(handle: SandboxHandle, timeout: float = 15.0) -> None:
+    """Let the workflow runs still in flight finish on the sandbox's clock (its ticker
+    completes them whether or not anyone polls): two worlds are compared once settled, not
+    at whichever moment a faster or slower pass happened to end."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        handle.sandbox.sim.tick()
+        runs = [run for repo in handle.sandbox.world.data["repos"].values()
+                for run in repo["runs"]]
+        if all(run["status"] == "completed" for run in runs):
+            return
+        time.sleep(0.05)
+
+
 def snapshot(handle: SandboxHandle) -> Json:
-    """The normalised world: the sandbox state plus git history, clocks and ids stripped."""
+    """The normalised world: the sandbox state plus git history, clocks and ids stripped.
+
+    The sandbox's webhook bookkeeping (its hooks, whose URL names the receiver's port, and
+    which transitions each run has delivered) is not the release's world: left out."""
+    settle(handle)
     state = handle.state()
+    state.pop("webhooks", None)
     for repo in state["repos"].values():
         repo.pop("branches", None)  # SHAs: compared as history below
         repo.pop("tags", None)
+        for run in repo.get("runs", []):
+            run.pop("hook_events", None)
         _fold_journal(state, repo)
     for repo in state["repos"].values():
         for issue in repo["issues"]:
