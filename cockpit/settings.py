@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     poll_max_seconds: Seconds = 30.0
     poll_timeout_seconds: Seconds = 3600.0
     """Give up waiting on one in-progress check after this long (then ask the human)."""
+    dispatch_grace_seconds: Seconds = 180.0
+    """After a workflow dispatch whose answer was lost, how long a missing run counts as
+    "GitHub has not listed it yet" (dispatching again could start it twice)."""
     http_timeout_seconds: Seconds = 30.0
     """How long one HTTP request may take before it counts as timed out (then retried if
     safe, or re-checked if it was a write)."""

@@ -24,10 +24,6 @@ from cockpit.services.github import GitHubClient, WorkflowRun
 if TYPE_CHECKING:
     from cockpit.context import ActionContext
 
-DISPATCH_GRACE_SECONDS = 180.0
-"""How long after a dispatch a missing run counts as "GitHub has not listed it yet"."""
-
-
 def _parse_time(value: str) -> datetime:
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -186,7 +182,7 @@ class WorkflowDispatch(ActionKind):
             return CheckResult.done(f"dispatched: run {run.id} created {run.created_at}, "
                                     f"{run.status}{more}", run.html_url or page)
         if self._dispatched_at is not None and \
-                time.monotonic() - self._dispatched_at < DISPATCH_GRACE_SECONDS:
+                time.monotonic() - self._dispatched_at < self.ctx.settings.dispatch_grace_seconds:
             return CheckResult.in_progress("dispatched; waiting for GitHub to list the run",
                                            page)
         return CheckResult.incomplete(f"no dispatch of {p.workflow} on {p.ref} since {tag} "

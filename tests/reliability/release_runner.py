@@ -32,8 +32,10 @@ VERSION = "v0.30.0-rc1"
 FAST_SANDBOX: dict[str, Any] = {"workflow_seconds": 0.4}
 """Workflow runs take 0.4 s: the release's shape is unchanged, its waits are short."""
 RUN_ENV = {"COCKPIT_POLL_INITIAL_SECONDS": "0.05", "COCKPIT_POLL_MAX_SECONDS": "0.2",
-           "COCKPIT_HTTP_RETRY_BASE_SECONDS": "0.05", "COCKPIT_DRIVER": "reliability"}
-"""Short polls and retry backoffs (the same decisions, less waiting), and one driver name
+           "COCKPIT_HTTP_RETRY_BASE_SECONDS": "0.05", "COCKPIT_DISPATCH_GRACE_SECONDS": "5",
+           "COCKPIT_DRIVER": "reliability"}
+"""Short polls, retry backoffs and dispatch grace (the same decisions, less waiting: the
+sandbox lists a dispatched run at once, where GitHub may take a while), and one driver name
 whatever the caller's environment, so every world of a session is comparable."""
 STAGE_TIMEOUT = 240.0
 """A stage process that runs longer than this is hung: the suite fails and says so."""
