@@ -115,32 +115,34 @@ OPERATIONS: list[tuple[str, str]] = [
 ]
 
 
-def fetch_spec(version: str) -> dict[str, Any]:
-    """``npm pack`` the package into a temp dir: the npm registry is the source of truth."""
+def npm_json(package: str, version: str, member: str) -> dict[str, Any]:
+    """``member`` of the npm package, read from ``npm pack`` in a temp dir: the npm registry
+    is the source of truth (``cut_webhook_schemas.py`` reads its schemas this way too)."""
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(
-            ["npm", "pack", f"{PACKAGE}@{version}", "--silent"],
-            cwd=tmp,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        subprocess.run(["npm", "pack", f"{package}@{version}", "--silent"], cwd=tmp,
+                       check=True, stdout=subprocess.DEVNULL)
         (tgz,) = Path(tmp).glob("*.tgz")
         with tarfile.open(tgz) as tar:
-            member = tar.extractfile(MEMBER)
-            assert member is not None
-            return json.load(member)  # type: ignore[no-any-return]
+            found = tar.extractfile(member)
+            assert found is not None
+            return json.load(found)  # type: ignore[no-any-return]
 
 
-def _refs(node: Any, found: set[str]) -> None:
+def fetch_spec(version: str) -> dict[str, Any]:
+    return npm_json(PACKAGE, version, MEMBER)
+
+
+def refs(node: Any, found: set[str]) -> None:
+    """Every ``$ref`` under ``node``, added to ``found``."""
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str):
             found.add(ref)
         for value in node.values():
-            _refs(value, found)
+            refs(value, found)
     elif isinstance(node, list):
         for value in node:
-            _refs(value, found)
+            refs(value, found)
 
 
 def _strip_examples(node: Any) -> Any:
@@ -214,7 +216,7 @@ def cut(spec: dict[str, Any], operations: list[tuple[str, str]]) -> dict[str, An
 
     components: dict[str, dict[str, Any]] = {}
     pending: set[str] = set()
-    _refs(paths, pending)
+    refs(paths, pending)
     done: set[str] = set()
     while pending:
         ref = pending.pop()
@@ -224,7 +226,7 @@ def cut(spec: dict[str, Any], operations: list[tuple[str, str]]) -> dict[str, An
         _, _, kind, name = ref.split("/", 3)
         node = _strip_examples(spec["components"][kind][name])
         components.setdefault(kind, {})[name] = node
-        _refs(node, pending)
+        refs(node, pending)
     for kind in components:
         components[kind] = dict(sorted(components[kind].items()))
 

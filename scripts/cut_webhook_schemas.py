@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from cut_openapi import npm_json, refs  # a sibling script: scripts/ is on sys.path
 
 PACKAGE = "@octokit/webhooks-schemas"
 VERSION = "7.6.1"
@@ -39,27 +38,7 @@ EVENTS = ["ping", "workflow_run", "workflow_job"]
 
 
 def fetch_schema(version: str) -> dict[str, Any]:
-    """``npm pack`` the package into a temp dir: the npm registry is the source of truth."""
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["npm", "pack", f"{PACKAGE}@{version}", "--silent"], cwd=tmp,
-                       check=True, stdout=subprocess.DEVNULL)
-        (tgz,) = Path(tmp).glob("*.tgz")
-        with tarfile.open(tgz) as tar:
-            member = tar.extractfile(MEMBER)
-            assert member is not None
-            return json.load(member)  # type: ignore[no-any-return]
-
-
-def _refs(node: Any, found: set[str]) -> None:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            found.add(ref)
-        for value in node.values():
-            _refs(value, found)
-    elif isinstance(node, list):
-        for value in node:
-            _refs(value, found)
+    return npm_json(PACKAGE, version, MEMBER)
 
 
 def cut(schema: dict[str, Any], version: str, events: list[str]) -> dict[str, Any]:
@@ -74,7 +53,7 @@ def cut(schema: dict[str, Any], version: str, events: list[str]) -> dict[str, An
         if name in kept:
             continue
         kept[name] = definitions[name]
-        _refs(kept[name], pending)
+        refs(kept[name], pending)
     return {
         "$schema": schema["$schema"],
         "x-cockpit-source": f"{PACKAGE}@{version} {MEMBER}",
