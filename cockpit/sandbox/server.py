@@ -33,9 +33,10 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from cockpit.sandbox import githttp, github, services, web
+from cockpit.sandbox import githttp, services, web
 from cockpit.sandbox.core import API_PREFIX, SERVICE_PREFIXES, Sandbox
 from cockpit.sandbox.faults import FaultSpec, FaultSpecError
+from cockpit.sandbox.github import issues as github
 from cockpit.sandbox.http import ApiError, json_response
 
 MAX_LOGGED_BODY = 256 * 1024

@@ -21,7 +21,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from cockpit.sandbox import blog, github_graphql
+from cockpit.sandbox import blog
+from cockpit.sandbox.github import graphql as github_graphql
 from cockpit.sandbox.http import json_response
 from cockpit.sandbox.seed import CHATTER_ROOM
 from cockpit.sandbox.world import Json, now_iso

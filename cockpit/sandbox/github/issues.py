@@ -22,7 +22,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from cockpit.sandbox import github_hooks, reviews
+from cockpit.sandbox import reviews
+from cockpit.sandbox.github import hooks as github_hooks
 from cockpit.sandbox.gitstore import WEB_FLOW, ZERO_SHA, BareRepo, CommitInfo, GitError
 from cockpit.sandbox.http import ApiError, json_body, json_response, need
 from cockpit.sandbox.world import Json, now_iso

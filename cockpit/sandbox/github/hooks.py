@@ -21,12 +21,12 @@ from cockpit.sandbox.webhooks import check_url
 from cockpit.sandbox.world import Json
 
 if TYPE_CHECKING:
-    from cockpit.sandbox.github import Ctx
+    from cockpit.sandbox.github.issues import Ctx
 
 
 def _admin(ctx: Ctx) -> None:
     """Hooks are for repository (or organization) admins: the sandbox's write token."""
-    from cockpit.sandbox.github import _identity
+    from cockpit.sandbox.github.issues import _identity
 
     login, scope = _identity(ctx.sb, ctx.request)
     if login is None:

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from cockpit.sandbox import reviews
-from cockpit.sandbox.github import _identity
+from cockpit.sandbox.github.issues import _identity
 from cockpit.sandbox.http import ApiError, json_body, json_response
 from cockpit.sandbox.objects import node_id
 from cockpit.sandbox.world import Json, now_iso

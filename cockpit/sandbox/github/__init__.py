@@ -1,0 +1,1 @@
+"""The GitHub REST API subset the sandbox serves, one module per resource."""
