@@ -36,7 +36,8 @@ from starlette.types import Message, Receive, Scope, Send
 from cockpit.sandbox import githttp, services, web
 from cockpit.sandbox.core import API_PREFIX, SERVICE_PREFIXES, Sandbox
 from cockpit.sandbox.faults import FaultSpec, FaultSpecError
-from cockpit.sandbox.github import issues as github
+from cockpit.sandbox.github.api import rate_headers
+from cockpit.sandbox.github.routes import api_routes
 from cockpit.sandbox.http import ApiError, json_response
 
 MAX_LOGGED_BODY = 256 * 1024
@@ -221,7 +222,7 @@ class SandboxApp:
         async def api_not_found(request: Request, exc: Exception) -> Response:
             return ApiError(404, "Not Found").response()
 
-        api = Starlette(routes=github.routes(sb),
+        api = Starlette(routes=api_routes(sb),
                         exception_handlers={404: api_not_found, 405: api_not_found})
         self.app = Starlette(routes=[
             Mount(API_PREFIX, app=api),
@@ -362,7 +363,7 @@ class SandboxApp:
         else:  # secondary (and primary for non-GitHub services): 429 + Retry-After
             headers["retry-after"] = "1"
             if github_like:
-                headers.update(github.rate_headers(self.sb, "anon:fault", count=False))
+                headers.update(rate_headers(self.sb, "anon:fault", count=False))
             await _send_json(send, 429, {
                 "message": "You have exceeded a secondary rate limit. Please wait a few "
                            "minutes before you try again.",

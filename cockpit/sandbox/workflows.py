@@ -490,10 +490,10 @@ class Simulator:
     def _docs_pr(self, run: Json) -> list[str]:
         version = run["inputs"].get("version") or ""
         if not version:
-            from cockpit.sandbox.github.issues import _version_key
+            from cockpit.sandbox.github.repos import version_key
 
             tags = [t for t in self.sb.repos[KUBO].tags() if "-" not in t]
-            version = max(tags, key=_version_key) if tags else "v0.0.0"
+            version = max(tags, key=version_key) if tags else "v0.0.0"
         git = self.sb.repos[DOCS]
         r = self.sb.world.data["repos"][DOCS]
         branch = f"bump-kubo-to-{version}"

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from cockpit.sandbox import reviews
-from cockpit.sandbox.github.issues import _identity
+from cockpit.sandbox.github.api import identity
 from cockpit.sandbox.http import ApiError, json_body, json_response
 from cockpit.sandbox.objects import node_id
 from cockpit.sandbox.world import Json, now_iso
@@ -158,7 +158,7 @@ def _errors(errors: list[Any]) -> list[Json]:
 async def endpoint(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
     try:
-        login, scope = _identity(sb, request)
+        login, scope = identity(sb, request)
         if login is None:
             raise ApiError(401, "This endpoint requires you to be authenticated.")
         body = await json_body(request)

@@ -12,23 +12,17 @@ accepts its admin token there instead (see ``cockpit.sandbox.webhooks``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from starlette.responses import Response
 
+from cockpit.sandbox.github.api import ApiRoute, Ctx, identity
 from cockpit.sandbox.http import ApiError, json_body, json_response
 from cockpit.sandbox.webhooks import check_url
 from cockpit.sandbox.world import Json
 
-if TYPE_CHECKING:
-    from cockpit.sandbox.github.issues import Ctx
-
 
 def _admin(ctx: Ctx) -> None:
     """Hooks are for repository (or organization) admins: the sandbox's write token."""
-    from cockpit.sandbox.github.issues import _identity
-
-    login, scope = _identity(ctx.sb, ctx.request)
+    login, scope = identity(ctx.sb, ctx.request)
     if login is None:
         raise ApiError(401, "Requires authentication")
     if scope != "write":
@@ -232,7 +226,7 @@ async def app_redeliver(ctx: Ctx) -> Response:
 
 REPO_HOOKS = "/repos/{owner}/{repo}/hooks"
 ORG_HOOKS = "/orgs/{org}/hooks"
-ROUTES: list[tuple[str, str, Any]] = [
+ROUTES: list[ApiRoute] = [
     *[(m, base + path, fn) for base in (REPO_HOOKS, ORG_HOOKS) for m, path, fn in [
         ("GET", "", list_hooks),
         ("POST", "", create_hook),
@@ -252,4 +246,4 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/app/hook/deliveries/{delivery_id:int}", app_delivery),
     ("POST", "/app/hook/deliveries/{delivery_id:int}/attempts", app_redeliver),
 ]
-"""Routes for ``cockpit.sandbox.github`` (which wraps them: auth, rate limit, ETag)."""
+"""Assembled by ``cockpit.sandbox.github.routes`` (which wraps them: auth, rate limit, ETag)."""
