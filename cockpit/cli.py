@@ -24,7 +24,7 @@ from cockpit.settings import SettingsError
 
 if TYPE_CHECKING:
     from cockpit.engine import Engine
-    from cockpit.sandbox.testing import SandboxHandle
+    from cockpit.sandbox.inprocess import SandboxHandle
     from cockpit.sync.records import StageRecord
 
 EXIT_OK, EXIT_NEEDS_HUMAN, EXIT_BAD_INPUT = 0, 1, 2

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from cockpit.ci.alerts import AlertLoop
     from cockpit.ci.receiver import ReceiverHandle
     from cockpit.ci.store import Delivery
-    from cockpit.sandbox.testing import SandboxHandle
+    from cockpit.sandbox.inprocess import SandboxHandle
 
 DEMO_NAME = "Cockpit Demo"
 DEMO_EMAIL = "demo@cockpit.invalid"
@@ -70,7 +70,7 @@ def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHand
 
     ``sandbox_options`` are ``SandboxOptions`` fields (``faults``, ``time_scale``, ...):
     the end-to-end tests run the same world faster, or with faults on."""
-    from cockpit.sandbox.testing import start_sandbox, stop_sandbox
+    from cockpit.sandbox.inprocess import start_sandbox, stop_sandbox
 
     saved = dict(os.environ)
     ci = _start_ci_receiver(home, sandbox_options)
@@ -164,7 +164,7 @@ def discard(handle: SandboxHandle, home: Path, record: Path | None = None) -> No
     """Everything a demo leaves, removed at once: for an exit that skips the ``with``
     blocks (a hung-up terminal, whose process leaves with ``os._exit``: see the TUI's
     hangup handler). Idempotent."""
-    from cockpit.sandbox.testing import stop_sandbox
+    from cockpit.sandbox.inprocess import stop_sandbox
 
     stop_sandbox(handle)
     gnupg = Path(os.environ.get("GNUPGHOME") or home / "gnupg")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from cockpit.model import Version
 
 if TYPE_CHECKING:
-    from cockpit.sandbox.testing import SandboxHandle
+    from cockpit.sandbox.inprocess import SandboxHandle
 
 SERIES = (0, 30)
 """The minor series the seeded world (just after v0.29.0) can release."""

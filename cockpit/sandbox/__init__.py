@@ -1,7 +1,8 @@
 """The sandbox: a local GitHub (API + git smart HTTP) and announcement services.
 
 It is the embedded default (``cockpit demo``) and the test world. See
-``cockpit.sandbox.testing`` for the in-process handle tests use, and
+``cockpit.sandbox.inprocess`` for a sandbox on a thread of this process (the demo's;
+``cockpit.sandbox.testing`` wraps it for tests), and
 ``cockpit.sandbox.cli`` for ``cockpit sandbox``. Importing this package is
 cheap; the server modules load on first use.
 """

@@ -2,8 +2,8 @@
 
 ``Sandbox`` owns the data directory (bare repositories + world.json), the fault
 injector, the request log and the workflow simulator. ``cockpit.sandbox.server``
-puts an ASGI app in front of it; tests and ``cockpit demo`` reach it through
-``cockpit.sandbox.testing``.
+puts an ASGI app in front of it; ``cockpit demo`` and tests reach it through
+``cockpit.sandbox.inprocess`` (and ``cockpit.sandbox.testing``).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cockpit.sandbox.testing import SandboxHandle
+from cockpit.sandbox.inprocess import SandboxHandle
 
 KUBO = "ipfs/kubo"
 MAINTAINER = ("Alice Maintainer", "alice@example.org")
