@@ -29,9 +29,9 @@ from typing import Any
 PACKAGE = "@octokit/openapi"
 VERSION = "23.0.2"
 MEMBER = "package/generated/api.github.com.json"
-OUT = Path(__file__).resolve().parent.parent / "cockpit" / "sandbox" / "openapi"
+OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "openapi"
 
-# (method, path template) — exactly what cockpit/sandbox/github.py routes.
+# (method, path template) — exactly what cockpit/sandbox/github/routes.py routes.
 OPERATIONS: list[tuple[str, str]] = [
     ("get", "/rate_limit"),
     ("get", "/user"),
@@ -96,7 +96,7 @@ OPERATIONS: list[tuple[str, str]] = [
     ("get", "/repos/{owner}/{repo}/actions/jobs/{job_id}"),
     ("get", "/repos/{owner}/{repo}/actions/jobs/{job_id}/logs"),
     ("get", "/search/issues"),
-    # webhooks (cockpit/sandbox/github_hooks.py)
+    # webhooks (cockpit/sandbox/github/hooks.py)
     *[(m, base + path) for base in ("/repos/{owner}/{repo}/hooks", "/orgs/{org}/hooks")
       for m, path in [
           ("get", ""), ("post", ""),

@@ -21,9 +21,9 @@ from cockpit.ci.store import Delivery, Store
 from cockpit.ci.sync import SyncReport, api_delivery_id, parse_age, sync
 from cockpit.ci.timeouts import DEFAULT_TIMEOUT_MINUTES, parse_timeouts, timeout_for
 from cockpit.cli import main
-from cockpit.sandbox.contract import Contract, load_contract
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox
 from cockpit.services.github import RUNS_SPLIT_STEPS, GitHubClient, _split_step
+from tests.sandbox.contract import Contract, load_contract
 
 REPO = "ipfs/ipfs-docs"
 """A seeded repository none of whose own workflows run on a push to its default branch."""

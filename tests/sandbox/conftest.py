@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cockpit.sandbox.contract import Contract, load_contract
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox
+from tests.sandbox.contract import Contract, load_contract
 
 
 @pytest.fixture(scope="session")

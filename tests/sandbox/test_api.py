@@ -8,8 +8,8 @@ import time
 import httpx
 import pytest
 
-from cockpit.sandbox.contract import Contract
 from cockpit.sandbox.testing import SandboxHandle
+from tests.sandbox.contract import Contract
 
 K = "/repos/ipfs/kubo"
 

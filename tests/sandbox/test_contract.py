@@ -7,8 +7,8 @@ import json
 import httpx
 import pytest
 
-from cockpit.sandbox.contract import Contract, ContractError
 from cockpit.sandbox.testing import SandboxHandle
+from tests.sandbox.contract import Contract, ContractError
 
 
 def test_spec_version_is_recorded(contract: Contract) -> None:

@@ -30,10 +30,10 @@ import httpx
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
-from cockpit.sandbox.contract import Contract
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox, start_sandbox, stop_sandbox
 from cockpit.sandbox.webhooks import APP_ID
 from tests.sandbox.conftest import validating_client
+from tests.sandbox.contract import Contract
 
 SECRET = "sandbox-hook-secret"
 SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "webhooks-schemas" / "schema.json"

@@ -13,7 +13,8 @@ through ``Contract.check``. Two things need care:
   GitHub's error shape, 304 must be empty, injected faults are exempt (they are
   tested separately, and are marked ``x-sandbox-fault``).
 
-Needs ``openapi-core`` (the ``test`` extra); the server never imports this.
+Needs ``openapi-core`` (the ``test`` extra, which brings ``werkzeug``), so it lives with
+the tests, not in the shipped package; the server never imports it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-SPEC_PATH = Path(__file__).parent / "openapi" / "github-subset.json"
+SPEC_PATH = Path(__file__).parent.parent / "data" / "openapi" / "github-subset.json"
 SLASHY = {"ref", "path", "basehead", "branch", "tag"}
 HOST = "https://api.github.com"
 
