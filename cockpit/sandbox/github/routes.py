@@ -2,8 +2,12 @@
 wrapped by ``api.as_endpoint`` (auth, rate limit, ETag, error body).
 
 Every operation here is listed in ``scripts/cut_openapi.py`` and validated by the tests
-against GitHub's own description. To add a resource: a module beside this one with
-handlers ``async def f(ctx: Ctx) -> Response`` and a ``ROUTES`` list, added below.
+against GitHub's own description (``tests/sandbox/test_contract.py`` fails on a route
+that is not in the cut, or the reverse). To add a resource: a module beside this one with
+handlers ``async def f(ctx: Ctx) -> Response`` and a ``ROUTES`` list, spliced in below.
+Starlette takes the first match, so order matters within a module
+(``/commits/{ref:path}/status`` before ``/commits/{ref:path}``); modules own disjoint
+paths, so their order here does not.
 """
 
 from __future__ import annotations
