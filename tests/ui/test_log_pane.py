@@ -74,6 +74,7 @@ async def test_every_stored_line_is_found_scrolled_to_and_lit() -> None:
             pane.append(stage, f"line {number:06}")
         await wait_for(pilot, lambda: not pane._pending, what="log flushed")
         view = pane.log_widget
+        assert view.store is pane.lines[stage]  # the one copy: the view draws from it
         assert view.line_count == total
         assert f"{total} lines" in str(pane.border_title)
 
