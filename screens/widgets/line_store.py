@@ -90,12 +90,13 @@ class LineStore:
             yield from self._sealed[number].split("\n")
         yield from self._open
 
-    def lines(self, start: int = 0) -> Iterator[str]:
-        """The lines from index ``start`` on, in order."""
-        first = start // CHUNK_LINES
-        for number in range(first, len(self._sealed) + 1):
+    def chunks(self, start: int = 0) -> Iterator[list[str]]:
+        """The lines from index ``start`` on, in order, up to a chunk at a time (lists to
+        read, not to change)."""
+        for number in range(max(0, start) // CHUNK_LINES, len(self._sealed) + 1):
             lines = self._chunk(number)
-            yield from (lines[start - first * CHUNK_LINES:] if number == first else lines)
+            skip = start - number * CHUNK_LINES
+            yield lines[skip:] if skip > 0 else lines
 
     def search(self, needle: str, start: int, stop: int | None = None,
                backward: bool = False) -> Iterator[int]:

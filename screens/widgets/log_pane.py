@@ -121,12 +121,22 @@ class LogView(ScrollView, can_focus=True):
             self._cache.clear()  # rows cut at another width
         done = len(self._first_row)
         if self.view is None:
-            lines = self.store.lines(done)
+            pieces = self.store.chunks(done)
         else:
-            lines = (self.store[index] for index in self.view[done:])
+            pieces = iter([[self.store[index] for index in self.view[done:]]])
+        for lines in pieces:
+            self._add_rows(lines, width)
+
+    def _add_rows(self, lines: list[str], width: int) -> None:
+        """Wrap the next ``lines`` of the view (most often each is one row)."""
+        first = self._row_count
+        if all(map(str.isascii, lines)) and max(map(len, lines), default=0) <= width:
+            self._first_row.extend(range(first, first + len(lines)))
+            self._row_count += len(lines)
+            return
         counts = [_row_count(line, width) for line in lines]
         if counts:
-            self._first_row.extend(accumulate(counts[:-1], initial=self._row_count))
+            self._first_row.extend(accumulate(counts[:-1], initial=first))
             self._row_count += sum(counts)
 
     def _row_starts(self, line: str) -> range | list[int]:

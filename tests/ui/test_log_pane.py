@@ -27,8 +27,9 @@ def test_line_store_reads_back_what_was_appended() -> None:
     assert list(store)[:-1] == lines
     assert store[0] == "line 0" and store[CHUNK_LINES] == f"line {CHUNK_LINES}"
     assert store[-1] == "two parts"
-    assert list(store.lines(len(store) - 3)) == [lines[-2], lines[-1], "two parts"]
-    assert list(store.lines(CHUNK_LINES - 1))[:2] == lines[CHUNK_LINES - 1:CHUNK_LINES + 1]
+    assert [len(chunk) for chunk in store.chunks(CHUNK_LINES - 1)] == [1, CHUNK_LINES, 8]
+    assert [line for chunk in store.chunks(len(store) - 3) for line in chunk] == [
+        lines[-2], lines[-1], "two parts"]
     assert store.indices(1)[:3] == [1, 4, 7]
     assert len(store.indices(2, start=CHUNK_LINES)) == len(range(CHUNK_LINES + 1, len(lines), 3))
     # A line rewritten in place, in a sealed chunk and in the open one.
@@ -229,8 +230,14 @@ async def test_wrap_toggle_breaks_long_lines_into_rows() -> None:
         # Search lands on the right row of a wrapped view.
         pane._query = "tail"
         assert pane.find(+1) == 2
+        # Lines that come while wrapped take a row each (when they fit).
+        rows = view.virtual_size.height
+        pane.append(stage, "one more")
+        pane.append(stage, "and the last")
+        await wait_for(pilot, lambda: not pane._pending, what="flushed while wrapped")
+        assert view.virtual_size.height == rows + 2 and view.row_of(5) == rows + 1
         await pilot.press("w")
-        assert not view.wrap and view.virtual_size.height == 4
+        assert not view.wrap and view.virtual_size.height == 6
 
 
 async def test_a_wrapped_poll_line_rewraps_in_place() -> None:
