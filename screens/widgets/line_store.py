@@ -113,11 +113,11 @@ class LineStore:
         if low >= high:
             return
         numbers = range(low // CHUNK_LINES, (high - 1) // CHUNK_LINES + 1)
+        found = _found_back if backward else _found_on
         for number in reversed(numbers) if backward else numbers:
             base = number * CHUNK_LINES
             first, end = max(0, low - base), min(CHUNK_LINES, high - base)
             text = self._text(number, first, end)
-            found = _found_back if backward else _found_on
             yield from (base + first + line for line in found(text, needle))
 
     def _text(self, number: int, first: int, end: int) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from itertools import accumulate
 from typing import Any
 
@@ -120,10 +121,9 @@ class LogView(ScrollView, can_focus=True):
             self._wrap_width = width
             self._cache.clear()  # rows cut at another width
         done = len(self._first_row)
-        if self.view is None:
-            pieces = self.store.chunks(done)
-        else:
-            pieces = iter([[self.store[index] for index in self.view[done:]]])
+        pieces: Iterable[list[str]] = (
+            self.store.chunks(done) if self.view is None
+            else [[self.store[index] for index in self.view[done:]]])
         for lines in pieces:
             self._add_rows(lines, width)
 
