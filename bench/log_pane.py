@@ -1,8 +1,8 @@
 """Key-press latency while a stage streams 100k log lines into the TUI's log pane.
 
 A registered bench-only action kind writes N lines through the real path
-(``ctx.log`` → engine ``LogLine`` event → bus → app listener → buffered ``LogPane``,
-flushed every 80 ms with ``Log.write_lines``), yielding to the loop every CHUNK lines
+(``ctx.log`` → engine ``LogLine`` event → bus → app listener → ``LogPane``'s store; its
+line-API view catches up every 80 ms), yielding to the loop every CHUNK lines
 as a subprocess reader would. Meanwhile a key (j / k: move the checklist cursor) is
 posted every 50 ms and the time until its binding runs is recorded.
 

@@ -4,14 +4,18 @@ Lines are stored as they come (``LogBook``: cheap enough for 100k lines in a bur
 the view only learns how many there are every ``FLUSH_SECONDS``. The view is a line-API
 widget over the store (as Textualize/toolong does): it renders just the rows on screen,
 so every stored line can be scrolled to, searched and highlighted, however many there
-are. It can wrap long lines (``w``), and show only the action selected in the checklist
-(``v`` toggles between that and the whole stage).
+are. The store is the only copy of the lines: the view caches the strips of the rows it
+drew lately, and keeps per line only what its mode needs (one action's indices; where
+each line's wrapped rows begin). It can wrap long lines (``w``), and show only the action
+selected in the checklist (``v`` toggles between that and the whole stage).
 """
 
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from itertools import accumulate
 from typing import Any
 
 from rich.cells import cell_len, chop_cells
@@ -54,10 +58,10 @@ class LogView(ScrollView, can_focus=True):
         self.query_text = ""
         self.current = -1
         """Store index of the current search match (lit), or -1."""
-        self._rows: list[tuple[int, int]] = []
-        """Wrapping: (view position, first character) of each row."""
-        self._first_row: list[int] = []
-        """Wrapping: the first row of each view position."""
+        self._first_row = array("q")
+        """Wrapping: the first row of each view position wrapped so far (8 bytes a line)."""
+        self._row_count = 0
+        """Wrapping: the rows of the positions wrapped so far."""
         self._wrap_width = 0
         self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
 
@@ -79,7 +83,7 @@ class LogView(ScrollView, can_focus=True):
 
     def show(self, store: LineStore, view: list[int] | None) -> None:
         self.store, self.view = store, (array("q", view) if view is not None else None)
-        self._rows, self._first_row, self._wrap_width = [], [], 0
+        self._unwrap()
         self.invalidate()
         self.update_size()
 
@@ -95,7 +99,7 @@ class LogView(ScrollView, can_focus=True):
         """A stored line was rewritten in place (its rows, and those after it, re-wrap)."""
         position = self.position(index)
         if self.wrap and position is not None and position < len(self._first_row):
-            del self._rows[self._first_row[position]:]
+            self._row_count = self._first_row[position]
             del self._first_row[position:]
             self.update_size()
         self.invalidate()
@@ -105,28 +109,51 @@ class LogView(ScrollView, can_focus=True):
     def _width(self) -> int:
         return max(1, self.scrollable_content_region.width or self.size.width or 80)
 
+    def _unwrap(self) -> None:
+        """Forget where the wrapped rows begin (the next use wraps again)."""
+        self._first_row, self._row_count, self._wrap_width = array("q"), 0, 0
+
     def _wrap_rows(self) -> None:
         """Bring the wrapped rows up to date (new lines only, unless the width changed)."""
         width = self._width()
         if width != self._wrap_width:
-            self._rows, self._first_row, self._wrap_width = [], [], width
-        for position in range(len(self._first_row), self.line_count):
-            self._first_row.append(len(self._rows))
-            line = self.store[self.index(position)]
-            starts: range | list[int]
-            if line.isascii():
-                starts = range(0, max(1, len(line)), width)
-            else:
-                starts, at = [], 0
-                for piece in chop_cells(line, width) or [""]:
-                    starts.append(at)
-                    at += len(piece)
-            self._rows.extend((position, start) for start in starts)
+            self._unwrap()
+            self._wrap_width = width
+            self._cache.clear()  # rows cut at another width
+        done = len(self._first_row)
+        pieces: Iterable[list[str]] = (
+            self.store.chunks(done) if self.view is None
+            else [[self.store[index] for index in self.view[done:]]])
+        for lines in pieces:
+            self._add_rows(lines, width)
+
+    def _add_rows(self, lines: list[str], width: int) -> None:
+        """Wrap the next ``lines`` of the view (most often each is one row)."""
+        first = self._row_count
+        if all(map(str.isascii, lines)) and max(map(len, lines), default=0) <= width:
+            self._first_row.extend(range(first, first + len(lines)))
+            self._row_count += len(lines)
+            return
+        counts = [_row_count(line, width) for line in lines]
+        if counts:
+            self._first_row.extend(accumulate(counts[:-1], initial=first))
+            self._row_count += sum(counts)
+
+    def _row_starts(self, line: str) -> range | list[int]:
+        """Where each wrapped row of ``line`` begins (a character offset)."""
+        width = self._wrap_width
+        if line.isascii():
+            return range(0, max(1, len(line)), width)
+        starts, at = [], 0
+        for piece in chop_cells(line, width) or [""]:
+            starts.append(at)
+            at += len(piece)
+        return starts
 
     def update_size(self) -> None:
         if self.wrap:
             self._wrap_rows()
-            self.virtual_size = Size(self._width(), len(self._rows))
+            self.virtual_size = Size(self._width(), self._row_count)
         else:
             self.virtual_size = Size(self.store.width + 1, self.line_count)
 
@@ -145,7 +172,7 @@ class LogView(ScrollView, can_focus=True):
         """Wrap long lines, or scroll sideways; the top line stays in view."""
         top = self._position_at_row(int(self.scroll_y))
         self.wrap = wrap
-        self._rows, self._first_row, self._wrap_width = [], [], 0
+        self._unwrap()
         self.update_size()
         self.invalidate()
         self.scroll_to(x=0, y=self.row_of(top), animate=False, immediate=True)
@@ -153,7 +180,7 @@ class LogView(ScrollView, can_focus=True):
     def _position_at_row(self, row: int) -> int:
         if not self.wrap:
             return row
-        return self._rows[row][0] if 0 <= row < len(self._rows) else 0
+        return bisect_right(self._first_row, row) - 1 if 0 <= row < self._row_count else 0
 
     # -- drawing -----------------------------------------------------------------------
 
@@ -162,25 +189,23 @@ class LogView(ScrollView, can_focus=True):
         row = scroll_y + y
         width = self.size.width
         style = self.rich_style
-        if self.wrap:
-            if row >= len(self._rows):
-                return Strip.blank(width, style)
-            position, start = self._rows[row]
-            end = self._rows[row + 1][1] if (row + 1 < len(self._rows) and
-                                             self._rows[row + 1][0] == position) else None
-        else:
-            if row >= self.line_count:
-                return Strip.blank(width, style)
-            position, start, end = row, 0, None
-        key = (position, start)
+        if row >= (self._row_count if self.wrap else self.line_count):
+            return Strip.blank(width, style)
+        position = self._position_at_row(row)
+        key = (position, row - self._first_row[position] if self.wrap else 0)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._cache[key] = self._strip(position, start, end, style)
+            strip = self._cache[key] = self._strip(position, key[1], style)
         return strip.crop_extend(scroll_x, scroll_x + width, style).apply_offsets(scroll_x, row)
 
-    def _strip(self, position: int, start: int, end: int | None, style: Style) -> Strip:
+    def _strip(self, position: int, part: int, style: Style) -> Strip:
+        """Row ``part`` of the line at ``position`` (0: the whole line, unless wrapping)."""
         index = self.index(position)
         line = self.store[index]
+        start, end = 0, None
+        if self.wrap:
+            starts = self._row_starts(line)
+            start, end = starts[part], (starts[part + 1] if part + 1 < len(starts) else None)
         piece = line[start:end]
         text = Text(piece, no_wrap=True, end="")
         text.stylize(style)
@@ -197,6 +222,13 @@ class LogView(ScrollView, can_focus=True):
                     text.stylize(lit, left, right)
                 at = lower.find(needle, at + 1)
         return Strip(text.render(self.app.console), cell_len(piece))
+
+
+def _row_count(line: str, width: int) -> int:
+    """How many rows ``line`` wraps into at ``width`` cells."""
+    if line.isascii():
+        return -(-len(line) // width) or 1
+    return len(chop_cells(line, width)) or 1
 
 
 class SearchInput(Input):
@@ -420,13 +452,18 @@ class LogPane(Vertical):
             self._title()
             return None
         here = view.position(self._match) if self._match >= 0 else None
-        start = here if here is not None else (count - 1 if step > 0 else 0)
-        store = view.store
-        for offset in range(1, count + 1):
-            position = (start + step * offset) % count
-            index = view.index(position)
-            if needle in store[index].lower():
-                return self._land(position, index, count)
+        start = here + step if here is not None else (0 if step > 0 else count - 1)
+        begin = view.index(start) if 0 <= start < count else None
+        backward = step < 0
+        # On from here, then round from the other end (back to here at the latest).
+        passes = [] if begin is None else [view.store.search(needle, begin, backward=backward)]
+        passes.append(view.store.search(needle, view.index(count - 1) if backward else 0,
+                                        stop=begin, backward=backward))
+        for found in passes:
+            for index in found:
+                position = view.position(index)
+                if position is not None:
+                    return self._land(position, index, count)
         self.border_subtitle = f"paused · /{self._query} · no match"
         view.current = self._match = -1
         view.invalidate()

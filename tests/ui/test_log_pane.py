@@ -27,8 +27,9 @@ def test_line_store_reads_back_what_was_appended() -> None:
     assert list(store)[:-1] == lines
     assert store[0] == "line 0" and store[CHUNK_LINES] == f"line {CHUNK_LINES}"
     assert store[-1] == "two parts"
-    assert store.tail(3) == [lines[-2], lines[-1], "two parts"]
-    assert store.tail(10**6)[: len(lines)] == lines
+    assert [len(chunk) for chunk in store.chunks(CHUNK_LINES - 1)] == [1, CHUNK_LINES, 8]
+    assert [line for chunk in store.chunks(len(store) - 3) for line in chunk] == [
+        lines[-2], lines[-1], "two parts"]
     assert store.indices(1)[:3] == [1, 4, 7]
     assert len(store.indices(2, start=CHUNK_LINES)) == len(range(CHUNK_LINES + 1, len(lines), 3))
     # A line rewritten in place, in a sealed chunk and in the open one.
@@ -36,6 +37,25 @@ def test_line_store_reads_back_what_was_appended() -> None:
     store.replace(len(store) - 1, "last")
     assert store[5] == "five" and store[4] == "line 4" and store[6] == "line 6"
     assert store[-1] == "last" and len(store) == len(lines) + 1
+
+
+def test_line_store_search_runs_both_ways_across_chunks() -> None:
+    store = LineStore()
+    hits = {0, 7, CHUNK_LINES - 1, CHUNK_LINES, CHUNK_LINES + 1, 2 * CHUNK_LINES + 3}
+    for number in range(2 * CHUNK_LINES + 5):
+        store.append(f"{number}: Needle here, needle there" if number in hits else f"{number}")
+    assert list(store.search("NEEDLE", 0)) == sorted(hits)  # once a line, any case
+    assert list(store.search("needle", 8)) == sorted(hits - {0, 7})
+    assert list(store.search("needle", CHUNK_LINES, backward=True)) == [
+        CHUNK_LINES, CHUNK_LINES - 1, 7, 0]
+    assert list(store.search("needle", len(store) - 1, backward=True)) == sorted(
+        hits, reverse=True)
+    assert list(store.search("needle", 0, stop=CHUNK_LINES)) == [0, 7, CHUNK_LINES - 1]
+    assert list(store.search("needle", len(store), stop=CHUNK_LINES - 1, backward=True)) == [
+        2 * CHUNK_LINES + 3, CHUNK_LINES + 1, CHUNK_LINES]
+    # A needle never spans two lines (the store joins them with newlines inside).
+    assert list(store.search("there\n1", 0)) == list(store.search("there1", 0)) == []
+    assert list(store.search("needle", len(store))) == []
 
 
 
@@ -55,6 +75,7 @@ async def test_every_stored_line_is_found_scrolled_to_and_lit() -> None:
             pane.append(stage, f"line {number:06}")
         await wait_for(pilot, lambda: not pane._pending, what="log flushed")
         view = pane.log_widget
+        assert view.store is pane.lines[stage]  # the one copy: the view draws from it
         assert view.line_count == total
         assert f"{total} lines" in str(pane.border_title)
 
@@ -179,6 +200,12 @@ async def test_lines_per_action_outcomes_and_folded_polls() -> None:
         assert str(pane.border_subtitle).endswith("v: this action")
         await pilot.press("v")
         assert view.line_count == 2
+        # Search reaches the shown lines only.
+        pane._query = "gh api"
+        assert pane.find(+1) is None
+        pane._query = "git push"
+        assert pane.find(+1) == 1 and "line 1 of 2" in str(pane.border_subtitle)
+        assert pane.find(-1) == 1  # round the view, back to the same line
 
 
 async def test_wrap_toggle_breaks_long_lines_into_rows() -> None:
@@ -189,21 +216,28 @@ async def test_wrap_toggle_breaks_long_lines_into_rows() -> None:
         pane.append(stage, "short")
         pane.append(stage, long)
         pane.append(stage, "tail")
+        pane.append(stage, "界" * 200 + " WIDE")  # two cells a character
         await wait_for(pilot, lambda: not pane._pending, what="log flushed")
         view = pane.log_widget
-        assert view.virtual_size.height == 3
-        assert "END" not in screen_text(app)
+        assert view.virtual_size.height == 4
+        assert "END" not in screen_text(app) and "WIDE" not in screen_text(app)
         view.focus()
         await pilot.press("w")
         await pilot.pause()
         assert view.wrap and view.virtual_size.height > 5
-        assert "END" in screen_text(app)
+        assert "END" in screen_text(app) and "WIDE" in screen_text(app)
         assert "wrap" in str(pane.border_subtitle)
         # Search lands on the right row of a wrapped view.
         pane._query = "tail"
         assert pane.find(+1) == 2
+        # Lines that come while wrapped take a row each (when they fit).
+        rows = view.virtual_size.height
+        pane.append(stage, "one more")
+        pane.append(stage, "and the last")
+        await wait_for(pilot, lambda: not pane._pending, what="flushed while wrapped")
+        assert view.virtual_size.height == rows + 2 and view.row_of(5) == rows + 1
         await pilot.press("w")
-        assert not view.wrap and view.virtual_size.height == 3
+        assert not view.wrap and view.virtual_size.height == 6
 
 
 async def test_a_wrapped_poll_line_rewraps_in_place() -> None:
@@ -227,5 +261,6 @@ async def test_a_wrapped_poll_line_rewraps_in_place() -> None:
                                        at=T0 + timedelta(seconds=5)))
         await pilot.pause()
         assert view.virtual_size.height > rows
-        assert view._rows[-1] == (51, 0)  # "after" still one row, after the longer line
-        assert view.store[view._rows[-1][0]] == "after"
+        # "after" is still one row, the last, after the longer line.
+        assert view.row_of(51) == view.virtual_size.height - 1
+        assert view.store[51] == "after"
