@@ -23,6 +23,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cockpit.errors import CockpitError
 from cockpit.services.http import (
     AmbiguousWriteError,
     HttpClient,
@@ -169,7 +170,7 @@ class Review(_Model):
     html_url: str = ""
 
 
-class GraphQLError(RuntimeError):
+class GraphQLError(CockpitError, RuntimeError):
     """GitHub answered a GraphQL call with ``errors`` (HTTP 200 all the same)."""
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
