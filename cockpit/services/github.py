@@ -963,6 +963,20 @@ class GitHubClient:
         return blob.text
 
 
+async def find_issue(gh: GitHubClient, repo: str, title: str, include_closed: bool = True
+                     ) -> Issue | None:
+    """The open issue titled exactly ``title`` (oldest), else a closed one if allowed: the
+    lookup of the issue kinds and of the journal's thread (``cockpit.sync.thread``), here
+    so that the sync layer does not import an action module."""
+    matches = [i for i in await gh.list_issues(repo, state="all") if i.title == title]
+    open_ = [i for i in matches if i.state == "open"]
+    if open_:
+        return min(open_, key=lambda i: i.number)
+    if include_closed and matches:
+        return min(matches, key=lambda i: i.number)
+    return None
+
+
 def _runs_page(response: Response) -> tuple[int, list[dict[str, Any]]]:
     """(``total_count``, ``workflow_runs``) of one page of a run listing."""
     data = response.json()
