@@ -110,7 +110,7 @@ class Receiver:
                "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
         self.log = (workdir / "receiver.log").open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cockpit.entry", "ci", "serve", "--database", database,
+            [sys.executable, "-m", "screens.main", "ci", "serve", "--database", database,
              "--port", "0"], stdout=subprocess.PIPE, stderr=self.log, text=True, env=env,
             cwd=REPO)
         assert self.proc.stdout is not None

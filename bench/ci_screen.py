@@ -57,7 +57,7 @@ NOW = ci_queries.END.timestamp()
 SIZE = (120, 40)
 COLD = textwrap.dedent("""
     import gc, sys, time
-    gc.disable()  # as the console script does (cockpit.entry); the screen resumes it
+    gc.disable()  # as the console script does (screens.main); the screen resumes it
     from screens.ci import CiApp, CiContext, CiScreen
     from screens.widgets.ci_reader import StoreReader
 
@@ -173,7 +173,7 @@ async def keypress(url: str, window: str) -> tuple[float, float, float, int]:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause(0.3)
             # As in the cockpit, whose start-up objects are frozen after its first paint
-            # (cockpit.entry): earlier runs' garbage must not be this run's collections.
+            # (screens.main): earlier runs' garbage must not be this run's collections.
             gc.collect()
             gc.freeze()
             began = time.perf_counter()

@@ -38,7 +38,7 @@ from cockpit.sandbox.testing import SandboxHandle
 def run_stage(stage: str, version: str, answers: Path) -> tuple[int, int]:
     """(exit code, peak RSS in KiB) of one `cockpit run`."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cockpit.entry", "run", stage, "--version", version, "--yes",
+        [sys.executable, "-m", "screens.main", "run", stage, "--version", version, "--yes",
          "--answers", str(answers)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     return os.waitstatus_to_exitcode(status), usage.ru_maxrss

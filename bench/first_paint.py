@@ -53,7 +53,7 @@ VERSION = "v0.30.0-rc1"
 MARKER = "mode: WALKTHROUGH"
 HEADLESS = textwrap.dedent("""
     import gc, sys, time
-    gc.disable()  # as the console script (cockpit.entry) does
+    gc.disable()  # as the console script (screens.main) does
     from cockpit.cli import make_release
     from cockpit.model import Version
     from cockpit.playbook import load_playbook

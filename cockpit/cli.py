@@ -1,6 +1,9 @@
-"""The ``cockpit`` console script: the TUI by default, headless verbs for scripts and CI.
+"""The ``cockpit`` command line: the TUI by default, headless verbs for scripts and CI.
 
-Exit codes: 0 ok, 1 a stage failed or needs a human, 2 bad input.
+The console script (``screens.main``) calls ``main`` with the TUI launchers: the core never
+imports the UI. Without them (``python -m cockpit.cli``, tests) every verb but a TUI works.
+
+Exit codes: 0 ok, 1 a stage failed or needs a human, 2 bad input (``cockpit.errors``).
 """
 
 from __future__ import annotations
@@ -12,17 +15,19 @@ import json
 import socket
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import cockpit
-from cockpit.entry import resume_collection
-from cockpit.model import Outcome, Release, Version, VersionError
-from cockpit.playbook import Playbook, PlaybookError, TemplateError, load_playbook
-from cockpit.prompts import AnswersFileError, AnswersPrompter, Prompter, TerminalPrompter
-from cockpit.settings import SettingsError
+from cockpit.errors import BadInput, CockpitError
+from cockpit.model import Outcome, Release, Version
+from cockpit.playbook import Playbook, load_playbook
+from cockpit.prompts import AnswersPrompter, Prompter, TerminalPrompter
+from cockpit.startup import resume_collection
 
 if TYPE_CHECKING:
+    from cockpit.ci.cli import CiLauncher
     from cockpit.engine import Engine
     from cockpit.sandbox.inprocess import SandboxHandle
     from cockpit.sync.records import StageRecord
@@ -32,8 +37,27 @@ DEMO_RELEASE = "v0.30.0-rc1"
 """The release ``cockpit demo`` plays when none is asked for."""
 
 
-class BadInput(Exception):
-    """Anything the user got wrong on the command line or in a file: exit 2."""
+class ReleaseLauncher(Protocol):
+    """Runs the release TUI in ``mode`` until the driver quits; returns an exit code."""
+
+    def __call__(self, playbook: Playbook, release: Release, mode: str = "drive") -> int: ...
+
+
+@dataclass(frozen=True)
+class Launchers:
+    """The TUIs, handed in by the UI side (``screens.main``): the core never imports them."""
+
+    release: ReleaseLauncher
+    """The release cockpit: drive, shadow or walkthrough (``screens.launch.launch``)."""
+    ci: CiLauncher
+    """The CI screen over an opened store (``screens.launch.launch_ci``)."""
+
+
+def _need_tui(launchers: Launchers | None) -> Launchers:
+    if launchers is None:
+        raise BadInput("this entry point is headless: the TUI starts from the `cockpit` "
+                       "command (screens.main)")
+    return launchers
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -132,16 +156,19 @@ def _release_flag(sub: argparse.ArgumentParser, help_text: str) -> None:
                      help=argparse.SUPPRESS)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, launchers: Launchers | None = None) -> int:
+    """Run one command; ``launchers`` start the TUIs (None: every verb but a TUI works)."""
     args = _parser().parse_args(argv)
     if args.verb is not None:
-        resume_collection()  # the TUI resumes it after its first paint (see cockpit.entry)
+        resume_collection()  # the TUI resumes it after its first paint (see cockpit.startup)
     try:
-        return _dispatch(args)
-    except (BadInput, VersionError, PlaybookError, TemplateError, AnswersFileError,
-            SettingsError) as exc:
+        return _dispatch(args, launchers)
+    except BadInput as exc:
         print(f"cockpit: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except CockpitError as exc:  # our errors are sentences: a stop, not a traceback
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return EXIT_NEEDS_HUMAN
     except KeyboardInterrupt:
         print("cockpit: interrupted; rerun the same command to resume safely", file=sys.stderr)
         return EXIT_NEEDS_HUMAN
@@ -151,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
     if args.verb == "sandbox":
         from cockpit.sandbox.cli import main as sandbox_main
 
@@ -159,7 +186,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.verb == "ci":
         from cockpit.ci.cli import run_ci
 
-        return run_ci(args)
+        return run_ci(args, launchers.ci if launchers else None)
     if args.verb == "demo" and args.release_version is None:
         args.release_version = DEMO_RELEASE
     version = Version.parse(args.release_version) if args.release_version else None
@@ -185,7 +212,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(table)
         return code
     if args.verb is None:
-        return _tui(args, playbook, version)
+        return _tui(args, playbook, version, _need_tui(launchers))
     if version is None:
         raise BadInput("--release is required: pass --release vX.Y.Z[-rcN]")
     if args.verb == "plan":
@@ -205,7 +232,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_run(playbook, version, [args.stage], prompter, steal=args.steal,
                                 playbook_path=getattr(args, "playbook", None)))
     if args.verb == "demo":
-        return _demo(args, playbook, version)
+        return _demo(args, playbook, version, launchers)
     raise BadInput(f"unknown verb {args.verb}")
 
 
@@ -423,13 +450,12 @@ def _say(line: str) -> None:
 # -- TUI and demo ------------------------------------------------------------------------
 
 
-def _tui(args: argparse.Namespace, playbook: Playbook, version: Version | None) -> int:
+def _tui(args: argparse.Namespace, playbook: Playbook, version: Version | None,
+         launchers: Launchers) -> int:
     if version is None:
         raise BadInput("which release? pass --release vX.Y.Z[-rcN] (or try `cockpit demo`)")
-    from screens.launch import launch
-
     mode = "shadow" if args.shadow else "walkthrough" if args.walkthrough else "drive"
-    return launch(playbook, make_release(playbook, version), mode=mode)
+    return launchers.release(playbook, make_release(playbook, version), mode=mode)
 
 
 def _demo_answers() -> AnswersPrompter:
@@ -440,21 +466,23 @@ def _demo_answers() -> AnswersPrompter:
         return AnswersPrompter.from_file(path)
 
 
-def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int:
+def _demo(args: argparse.Namespace, playbook: Playbook, version: Version,
+          launchers: Launchers | None) -> int:
     import atexit
     import functools
     import tempfile
 
     from cockpit.demo import demo_environment, discard, recorded
-    from cockpit.demo_history import NotInTheDemoWorld, releases_before
+    from cockpit.demo_history import releases_before
 
     if args.attach:
-        return _attach(args.attach, getattr(args, "playbook", None))
+        return _attach(args.attach, getattr(args, "playbook", None), launchers)
+    if not args.headless:
+        _need_tui(launchers)  # said before the sandbox starts, not after
     built_in = getattr(args, "playbook", None) is None
-    try:  # the built-in playbook's world is seeded: say what it cannot do before starting it
-        before = releases_before(version) if built_in else []
-    except NotInTheDemoWorld as exc:
-        raise BadInput(str(exc)) from None
+    # The built-in playbook's world is seeded: say what it cannot do before starting it
+    # (NotInTheDemoWorld is bad input).
+    before = releases_before(version) if built_in else []
     if args.headless:
         # Not for the TUI: after a hangup textual's input thread spins on the dead
         # terminal and keeps the process alive once the cleanup has run.
@@ -480,26 +508,22 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version) -> int
                 _say("the demo's sandbox is discarded when the demo ends: run `cockpit demo` "
                      "again to start over (a real release resumes with the command above)")
             return code
-        from screens.launch import launch
-
         # A hung-up TUI leaves by os._exit after running the exit functions (textual's
         # shutdown can wait forever on a dead terminal): this is how it cleans up then.
         abandon = functools.partial(discard, demo, Path(home), record)
         atexit.register(abandon)
         try:
-            return launch(playbook, make_release(playbook, version, "demo"), mode="drive")
+            return _need_tui(launchers).release(playbook, make_release(playbook, version, "demo"),
+                                                mode="drive")
         finally:
             atexit.unregister(abandon)
 
 
-def _attach(mode: str, playbook_path: Path | None) -> int:
+def _attach(mode: str, playbook_path: Path | None, launchers: Launchers | None) -> int:
     """``cockpit demo --attach MODE``: open MODE on the newest running demo's sandbox."""
-    from cockpit.demo import NoDemoRunning, attached, running_demo
+    from cockpit.demo import attached, running_demo
 
-    try:
-        record = running_demo()
-    except NoDemoRunning as exc:
-        raise BadInput(str(exc)) from None
+    record = running_demo()  # NoDemoRunning is bad input
     path = playbook_path or (Path(record.playbook) if record.playbook else None)
     playbook, version = load_playbook(path), Version.parse(record.release)
     _say(f"attached to the demo of {version} (pid {record.pid}) at {record.base_url}")
@@ -509,10 +533,8 @@ def _attach(mode: str, playbook_path: Path | None) -> int:
         if mode == "ci":  # the demo's own CI store (its record carries COCKPIT_CI_DATABASE)
             from cockpit.ci.cli import open_screen
 
-            return open_screen(None)
-        from screens.launch import launch
-
-        return launch(playbook, make_release(playbook, version), mode=mode)
+            return open_screen(None, launchers.ci if launchers else None)
+        return _need_tui(launchers).release(playbook, make_release(playbook, version), mode=mode)
 
 
 def _end_on_hangup() -> None:

@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cockpit.errors import BadInput
+
 if TYPE_CHECKING:
     from cockpit.ci.alerts import AlertLoop
     from cockpit.ci.receiver import ReceiverHandle
@@ -197,7 +199,7 @@ HOME_ENV = ("GIT_CONFIG_GLOBAL", "GNUPGHOME", "COCKPIT_POLL_INITIAL_SECONDS",
 terminal needs too (its state and workspace directories stay its own)."""
 
 
-class NoDemoRunning(ValueError):
+class NoDemoRunning(BadInput, ValueError):
     """``--attach`` found no running demo to attach to (the CLI exits 2 and says so)."""
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cockpit.errors import BadInput
 from cockpit.model import Version
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ SERIES = (0, 30)
 """The minor series the seeded world (just after v0.29.0) can release."""
 
 
-class NotInTheDemoWorld(ValueError):
+class NotInTheDemoWorld(BadInput, ValueError):
     """A version the seeded world cannot reach."""
 
 

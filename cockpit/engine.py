@@ -13,10 +13,9 @@ import time
 from dataclasses import dataclass
 
 from cockpit.actions import REGISTRY, ActionKind
-from cockpit.actions.base import Declined
-from cockpit.actions.manual import NotDoneYet
 from cockpit.bus import EventBus
-from cockpit.context import CURRENT_ACTION, ActionContext, ReadOnlyViolation, Session, acting
+from cockpit.context import CURRENT_ACTION, ActionContext, Session, acting
+from cockpit.errors import BadInput, CockpitError, Declined, StageStopped
 from cockpit.events import (
     ActionApplying,
     ActionChecked,
@@ -35,7 +34,6 @@ from cockpit.prompts import (
     FAILURE_CHOICES,
     Choose,
     Confirm,
-    NoAnswer,
     Prompt,
     PromptAnswer,
     fill_notation,
@@ -46,15 +44,14 @@ MAX_CONCURRENT_CHECKS = 16
 the state of ~150 actions then costs about the slowest few checks, not their sum."""
 
 
-class UnknownStage(LookupError):
-    pass
+class UnknownStage(BadInput, LookupError):
+    """No stage of that name in the playbook."""
 
 
-def _explains_itself(exc: Exception) -> bool:
-    """Service errors and our own value errors carry a full sentence already."""
-    from cockpit.services.http import ServiceError
-
-    return isinstance(exc, ServiceError | TemplateError | ReadOnlyViolation)
+def _describe(exc: Exception) -> str:
+    """Our own errors carry a full sentence already; anything else (a KeyError from an
+    unexpected answer) needs its type, or "check failed: 'login'" says nothing."""
+    return str(exc) if isinstance(exc, CockpitError) else f"{type(exc).__name__}: {exc}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +78,12 @@ class _Stop(Exception):
         super().__init__(reason)
         self.outcome = outcome
         self.reason = reason
+
+    @classmethod
+    def because(cls, exc: StageStopped) -> _Stop:
+        """A declined stage is cancelled; any other stop waits for a human."""
+        return cls(Outcome.CANCELLED if isinstance(exc, Declined) else Outcome.NEEDS_HUMAN,
+                   str(exc))
 
 
 class _EventPrompter:
@@ -170,10 +173,8 @@ class Engine:
                 return CheckResult.failed(f"kind {spec.kind!r} has no implementation yet: "
                                           "do this step by hand (see `cockpit explain`)")
             return await action.check()
-        except (TemplateError, ReadOnlyViolation, NoAnswer) as exc:
-            return CheckResult.failed(self.session.redact(str(exc)))
         except Exception as exc:  # a check must never take the engine down
-            return CheckResult.failed(self.session.redact(f"{type(exc).__name__}: {exc}"))
+            return CheckResult.failed(self.session.redact(_describe(exc)))
         finally:
             CURRENT_ACTION.reset(token)
 
@@ -256,13 +257,10 @@ class Engine:
     async def _check(self, stage: StageSpec, spec: ActionSpec, action: ActionKind) -> CheckResult:
         try:
             result = await action.check()
-        except NoAnswer as exc:
-            raise _Stop(Outcome.NEEDS_HUMAN, str(exc)) from None
+        except StageStopped as exc:
+            raise _Stop.because(exc) from None
         except Exception as exc:
-            # Our service errors explain themselves; anything else (a KeyError from an
-            # unexpected answer) needs its type, or "check failed: 'login'" says nothing.
-            text = str(exc) if _explains_itself(exc) else f"{type(exc).__name__}: {exc}"
-            result = CheckResult.failed(self.session.redact(f"check failed: {text}"))
+            result = CheckResult.failed(self.session.redact(f"check failed: {_describe(exc)}"))
         self._publish(ActionChecked(release=self.release_key, stage=stage.id, action=spec.id,
                                     result=result))
         return result
@@ -330,12 +328,8 @@ class Engine:
         self._publish(ActionApplying(release=self.release_key, stage=stage.id, action=spec.id))
         try:
             await action.apply()
-        except NotDoneYet as exc:
-            raise _Stop(Outcome.NEEDS_HUMAN, str(exc)) from None
-        except Declined as exc:
-            raise _Stop(Outcome.CANCELLED, str(exc)) from None
-        except NoAnswer as exc:
-            raise _Stop(Outcome.NEEDS_HUMAN, str(exc)) from None
+        except StageStopped as exc:
+            raise _Stop.because(exc) from None
         except Exception as exc:
             # After any failure the world is re-checked: the change may have landed anyway.
             self._emit_log(stage.id, spec.id,
@@ -349,8 +343,8 @@ class Engine:
     async def _ask(self, prompt: Prompt) -> PromptAnswer:
         try:
             return await self._prompter.ask(prompt)
-        except NoAnswer as exc:
-            raise _Stop(Outcome.NEEDS_HUMAN, str(exc)) from None
+        except StageStopped as exc:
+            raise _Stop.because(exc) from None
 
     async def _ask_failure(self, stage: StageSpec, spec: ActionSpec,
                            result: CheckResult) -> PromptAnswer:

@@ -18,6 +18,7 @@ import getpass
 import sys
 from typing import TextIO
 
+from cockpit.errors import CockpitError
 from cockpit.model import CheckResult, Status
 from cockpit.playbook import Playbook
 from cockpit.secrets import (
@@ -33,7 +34,7 @@ SHORT_SECRET = 20
 """A webhook secret shorter than this gets a note: GitHub advises a long random string."""
 
 
-class LoginError(Exception):
+class LoginError(CockpitError):
     """The token was not stored; the message says why and what to do instead."""
 
 

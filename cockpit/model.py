@@ -13,6 +13,8 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from cockpit.errors import BadInput
+
 ACCEPTED_VERSION_FORMS = (
     "vX.Y.Z (a final or patch release, e.g. v0.30.0 or v0.30.1) "
     "or vX.Y.Z-rcN (a release candidate, e.g. v0.30.0-rc1)"
@@ -24,7 +26,7 @@ _VERSION_RE = re.compile(
 )
 
 
-class VersionError(ValueError):
+class VersionError(BadInput, ValueError):
     """A version string that is not one of the accepted forms."""
 
     def __init__(self, text: str) -> None:

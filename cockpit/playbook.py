@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cockpit.actions import REGISTRY, load_kinds
+from cockpit.errors import BadInput
 from cockpit.model import Condition, Version, applies
 from cockpit.validated import passed_before, remember_pass
 
@@ -107,7 +108,7 @@ class PlaybookProblem:
         return f"{place}: {self.where}: {self.message}" if self.where else f"{place}: {self.message}"
 
 
-class PlaybookError(ValueError):
+class PlaybookError(BadInput, ValueError):
     """A playbook that does not load; ``problems`` lists every error found."""
 
     def __init__(self, problems: list[PlaybookProblem]) -> None:
@@ -115,7 +116,7 @@ class PlaybookError(ValueError):
         super().__init__("invalid playbook:\n" + "\n".join(f"  {p}" for p in problems))
 
 
-class TemplateError(ValueError):
+class TemplateError(BadInput, ValueError):
     """A ``{name}`` in a parameter that the playbook's values do not define."""
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cockpit.errors import BadInput, StageStopped
 from cockpit.model import Version
 
 
@@ -109,7 +110,7 @@ class Prompter(Protocol):
     async def ask(self, prompt: Prompt) -> PromptAnswer: ...
 
 
-class NoAnswer(Exception):
+class NoAnswer(StageStopped):
     """A prompt that the configured prompter cannot answer (CI with no answer for it)."""
 
     def __init__(self, prompt: Prompt) -> None:
@@ -120,7 +121,7 @@ class NoAnswer(Exception):
         self.prompt = prompt
 
 
-class AnswersFileError(ValueError):
+class AnswersFileError(BadInput, ValueError):
     """An answers file that cannot be read or has a wrong-typed entry."""
 
 

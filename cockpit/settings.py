@@ -13,11 +13,13 @@ import platformdirs
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cockpit.errors import BadInput
+
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 """A duration that must be a finite number above zero (0 would spin, inf would hang)."""
 
 
-class SettingsError(ValueError):
+class SettingsError(BadInput, ValueError):
     """A ``COCKPIT_*`` variable holds a value the cockpit cannot use (the CLI exits 2)."""
 
 

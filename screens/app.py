@@ -20,12 +20,12 @@ from textual.widgets import Footer, Static, Tree
 from textual.worker import Worker, WorkerState
 
 from cockpit.engine import MAX_CONCURRENT_CHECKS, Engine, StageReport
-from cockpit.entry import resume_collection
 from cockpit.events import ActionChecked, Event, LogLine, StageFinished
 from cockpit.explain import explain_action, stage_overview
 from cockpit.journal import Journal
 from cockpit.model import CheckResult, Outcome, Version
 from cockpit.playbook import ActionSpec, StageSpec
+from cockpit.startup import resume_collection
 from screens.commands import CockpitCommands
 from screens.messages import EngineEvent
 from screens.prompter import ModalPrompter
@@ -154,7 +154,7 @@ class CockpitApp(App[int]):
             # After the first paint: rendering markdown (and importing its renderer) is the
             # one slow part of the screen, and the checklist is what a driver looks at first.
             self.call_after_refresh(self.show_item, Item(first))
-        self.call_after_refresh(resume_collection)  # paused for start-up by cockpit.entry
+        self.call_after_refresh(resume_collection)  # paused for start-up by screens.main
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGHUP, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

@@ -297,7 +297,7 @@ class CiScreen(CiView):
     def _stamp(self, what: str) -> None:
         self.timeline.setdefault(what, time.perf_counter())
         if what == "painted":
-            from cockpit.entry import resume_collection
+            from cockpit.startup import resume_collection
 
             resume_collection()  # `cockpit ci` pauses it until now, as the cockpit's TUI does
 

@@ -16,7 +16,7 @@ SMALL = str(DATA / "git-release.toml")
 
 
 def cockpit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cockpit.entry", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "screens.main", *args], capture_output=True,
                           text=True, env={**os.environ, **(env or {})}, timeout=120, check=False)
 
 
@@ -109,10 +109,10 @@ def test_run_without_an_answer_exits_1_and_says_how_to_resume(tmp_path: Path) ->
 
 
 def test_every_command_but_the_tui_runs_with_the_collector_on() -> None:
-    """``cockpit.entry`` pauses garbage collection for the start-up imports only."""
+    """``screens.main`` pauses garbage collection for the start-up imports only."""
     code = ("import gc, sys; from cockpit import cli;"
             "cli.resume_collection = lambda f=cli.resume_collection: (f(), print(gc.isenabled()));"
-            "from cockpit.entry import main; sys.argv = ['cockpit', 'explain']; main()")
+            "from screens.main import main; sys.argv = ['cockpit', 'explain']; main()")
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            timeout=120, check=False)
     assert found.returncode == 0, found.stderr
@@ -120,7 +120,7 @@ def test_every_command_but_the_tui_runs_with_the_collector_on() -> None:
 
 
 def test_version_is_answered_without_importing_the_command_line() -> None:
-    code = ("import sys; sys.argv = ['cockpit', '--version']; from cockpit.entry import main;"
+    code = ("import sys; sys.argv = ['cockpit', '--version']; from screens.main import main;"
             "main(); print('cockpit.cli' in sys.modules, 'pydantic' in sys.modules)")
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            timeout=60, check=True)

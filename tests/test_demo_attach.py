@@ -37,7 +37,7 @@ def path_without(tool: str, bin_dir: Path) -> str:
 
 def cockpit(*args: str, env: dict[str, str], timeout: float = 120.0
             ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cockpit.entry", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "screens.main", *args], env=env,
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
@@ -56,7 +56,7 @@ def shadow_in_tmux(env: dict[str, str], tmp_path: Path) -> None:
     name = f"cockpit-attach-{os.getpid()}"
     exports = " ".join(f"{k}='{v}'" for k, v in env.items()
                        if k.startswith(("COCKPIT_", "XDG_", "PATH", "HOME", "PYTHON")))
-    command = (f"env -i {exports} TERM=xterm-256color {sys.executable} -m cockpit.entry "
+    command = (f"env -i {exports} TERM=xterm-256color {sys.executable} -m screens.main "
                "demo --attach shadow")
     tmux = ["tmux", "-L", name]
     subprocess.run([*tmux, "new-session", "-d", "-s", name, "-x", "80", "-y", "24", command,
@@ -108,7 +108,7 @@ def test_the_headless_demo_passes_without_gh_and_a_second_terminal_follows_it(
            "COCKPIT_DRIVER": "first-terminal"}
     log = tmp_path / "demo.log"
     with log.open("w") as out:
-        demo = subprocess.Popen([sys.executable, "-m", "cockpit.entry", "demo", "--headless",
+        demo = subprocess.Popen([sys.executable, "-m", "screens.main", "demo", "--headless",
                                  "--yes"], env=env, stdout=out, stderr=subprocess.STDOUT,
                                 text=True)
     try:

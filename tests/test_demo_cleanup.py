@@ -16,7 +16,7 @@ import pytest
 def test_a_killed_demo_removes_its_home_and_stops_its_gpg_agent(tmp_path: Path,
                                                                signum: int) -> None:
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    demo = subprocess.Popen([sys.executable, "-m", "cockpit.entry", "demo", "--headless",
+    demo = subprocess.Popen([sys.executable, "-m", "screens.main", "demo", "--headless",
                              "--yes"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     try:

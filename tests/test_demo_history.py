@@ -30,7 +30,7 @@ def test_a_version_outside_the_seeded_series_is_refused_with_the_ones_that_work(
 
 
 def test_the_demo_command_says_so_before_starting_anything() -> None:
-    found = subprocess.run([sys.executable, "-m", "cockpit.entry", "demo", "--headless",
+    found = subprocess.run([sys.executable, "-m", "screens.main", "demo", "--headless",
                             "--yes", "--version", "v1.2.3"], capture_output=True, text=True,
                            env=dict(os.environ), timeout=120, check=False)
     assert found.returncode == 2, found.stderr

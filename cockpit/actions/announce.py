@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import quote
 
 from cockpit.actions.base import ActionKind, Params, code_block, register
-from cockpit.actions.gitchecks import CannotFix
 from cockpit.actions.preflight import discourse_http, how_to_set, matrix_http, reddit_http
+from cockpit.errors import CannotFix
 from cockpit.model import CheckResult
 from cockpit.secrets import find_token
 from cockpit.services.discourse import DiscourseClient, DiscourseTopic

@@ -24,11 +24,6 @@ if TYPE_CHECKING:
     from cockpit.context import ActionContext
 
 
-class Declined(Exception):
-    """The driver said no to going on (a warning not acknowledged): the engine stops the
-    stage as cancelled, not failed. Nothing was changed; a rerun asks again."""
-
-
 class Params(BaseModel):
     """Base for every kind's parameters: unknown fields are typos, and are rejected."""
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.errors import CockpitError
 from cockpit.model import CheckResult
 
 _PLAIN = re.compile(r"^[A-Za-z0-9][\w./:%?=&#+~-]*$")
@@ -41,7 +42,7 @@ class BlogEntryParams(Params):
     """Commit message."""
 
 
-class BlogFormatError(ValueError):
+class BlogFormatError(CockpitError, ValueError):
     """The release-notes file is not front matter with a ``data:`` list."""
 
 

@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 
 from cockpit.actions.base import ActionKind, Params, code_block, register
-from cockpit.actions.gitchecks import CannotFix
+from cockpit.errors import CannotFix
 from cockpit.model import CheckResult
 from cockpit.prompts import Choose, TextInput
 from cockpit.services.git import GitRepo

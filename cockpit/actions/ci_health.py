@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from cockpit.actions.base import ActionKind, Declined, Params, code_block, register
+from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.errors import Declined
 from cockpit.model import CheckResult, Condition, Version, applies
 from cockpit.prompts import Confirm
 from cockpit.services.http import HttpError

@@ -13,12 +13,9 @@ import re
 from pydantic import model_validator
 
 from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.errors import CannotFix
 from cockpit.model import CheckResult
 from cockpit.services.git import GitError, GitRepo
-
-
-class CannotFix(RuntimeError):
-    """A read-only check cannot make itself pass; the message says what a human must do."""
 
 
 def _quote(text: str) -> str:

@@ -13,23 +13,11 @@ from abc import abstractmethod
 
 from cockpit.actions.base import ActionKind, Params, code_block, register
 from cockpit.model import CheckResult, Version
-from cockpit.services.github import Comment, GitHubClient, Issue
+from cockpit.services.github import Comment, GitHubClient, find_issue
 
 
 def _q(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
-
-
-async def find_issue(gh: GitHubClient, repo: str, title: str, include_closed: bool = True
-                     ) -> Issue | None:
-    """The open issue titled exactly ``title`` (oldest), else a closed one if allowed."""
-    matches = [i for i in await gh.list_issues(repo, state="all") if i.title == title]
-    open_ = [i for i in matches if i.state == "open"]
-    if open_:
-        return min(open_, key=lambda i: i.number)
-    if include_closed and matches:
-        return min(matches, key=lambda i: i.number)
-    return None
 
 
 def _find_cmd(repo: str, title: str) -> str:

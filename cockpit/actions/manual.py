@@ -9,6 +9,7 @@ rerun, on any machine, knows the step was done.
 from __future__ import annotations
 
 from cockpit.actions.base import ActionKind, Params, register
+from cockpit.errors import StageStopped
 from cockpit.model import CheckResult
 from cockpit.prompts import Manual
 
@@ -22,7 +23,7 @@ class ManualParams(Params):
     """Where to do it."""
 
 
-class NotDoneYet(Exception):
+class NotDoneYet(StageStopped):
     """The human said "not yet": the stage stops and waits for them."""
 
 

@@ -16,7 +16,7 @@ import subprocess
 from typing import Any, Literal
 
 from cockpit.actions.base import ActionKind, Params, code_block, register
-from cockpit.actions.gitchecks import CannotFix
+from cockpit.errors import CannotFix
 from cockpit.model import CheckResult, Version, VersionError
 from cockpit.secrets import TOKEN_ENV, find_token
 from cockpit.services.http import HttpClient, HttpError

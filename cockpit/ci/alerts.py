@@ -62,6 +62,7 @@ from pydantic import (
 
 from cockpit.ci import facts
 from cockpit.ci.store import AlertRecord, Store, open_store
+from cockpit.errors import BadInput, CockpitError
 from cockpit.settings import SettingsError
 
 # -- durations ---------------------------------------------------------------------------------
@@ -232,7 +233,7 @@ class RuleSet:
     """Rules switched off (``enabled = false``): their open alerts are resolved."""
 
 
-class RulesError(ValueError):
+class RulesError(BadInput, ValueError):
     """A rules file that cannot be used; the message names the file and the field."""
 
 
@@ -639,7 +640,7 @@ def _settings_web_url() -> str:
 # -- notifications -----------------------------------------------------------------------------
 
 
-class NotifyError(RuntimeError):
+class NotifyError(CockpitError, RuntimeError):
     """A channel could not be told; the alert stays un-notified and is retried next time."""
 
 

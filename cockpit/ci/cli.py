@@ -1,12 +1,24 @@
 """``cockpit ci …``: the CI-health verbs (receiver, gap repair, alerts); alone, the CI screen.
 
 Each verb's work lives in its own module; this one only declares the arguments, so
-``cockpit ci --help`` is the one place a user reads how the pieces fit together.
+``cockpit ci --help`` is the one place a user reads how the pieces fit together. The CI
+screen is the UI's: it is handed in as a ``CiLauncher`` (the core never imports screens).
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from cockpit.ci.store import Store
+
+
+class CiLauncher(Protocol):
+    """Runs the CI screen over an opened store until the user quits; returns an exit code."""
+
+    def __call__(self, store: Store, *, window: str = "7d",
+                 repository: str | None = None) -> int: ...
 
 SETUP = """\
 Set-up for a real GitHub App (or an organization webhook):
@@ -93,14 +105,15 @@ def _database_flag(sub: argparse.ArgumentParser) -> None:
                           "(default: the embedded SQLite file; or COCKPIT_CI_DATABASE)")
 
 
-def run_ci(args: argparse.Namespace) -> int:
-    """Exit 2 for a database URL the cockpit cannot read, 1 when the store is unreachable."""
+def run_ci(args: argparse.Namespace, screen: CiLauncher | None) -> int:
+    """Exit 2 for a database URL the cockpit cannot read, 1 when the store is unreachable.
+    ``screen`` runs the CI screen (None: this command line has no UI)."""
     import sys
 
     from cockpit.ci.store import BadDatabaseURL, StoreError
 
     try:
-        return _run(args)
+        return _run(args, screen)
     except BadDatabaseURL as exc:
         print(f"cockpit ci: {exc}", file=sys.stderr)
         return 2
@@ -109,11 +122,11 @@ def run_ci(args: argparse.Namespace) -> int:
         return 1
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, screen: CiLauncher | None) -> int:
     if getattr(args, "ci_database", None) and not getattr(args, "database", None):
         args.database = args.ci_database  # `cockpit ci --database URL serve` means that store
     if args.ci_verb is None:
-        return _screen(args)
+        return _screen(args, screen)
     if args.ci_verb == "serve":
         from cockpit.ci.receiver import serve_command
 
@@ -131,28 +144,31 @@ def _run(args: argparse.Namespace) -> int:
     return alerts_command(args)
 
 
-def _screen(args: argparse.Namespace) -> int:
-    return open_screen(getattr(args, "database", None), window=args.window,
+def _screen(args: argparse.Namespace, screen: CiLauncher | None) -> int:
+    return open_screen(getattr(args, "database", None), screen, window=args.window,
                        repository=args.ci_repo)
 
 
-def open_screen(url: str | None, *, window: str = "7d", repository: str | None = None) -> int:
+def open_screen(url: str | None, screen: CiLauncher | None, *, window: str = "7d",
+                repository: str | None = None) -> int:
     """The CI screen over ``url`` (else ``COCKPIT_CI_DATABASE``, else the embedded file). The
     store is opened first, so a bad URL or an unreachable database is a message and an exit
     code, not a screen that says so."""
     import os
 
     from cockpit.ci.store import open_store
+    from cockpit.errors import BadInput
+
+    if screen is None:
+        raise BadInput("the CI screen needs the `cockpit` command (this entry point is headless)")
 
     store = open_store(url or os.environ.get("COCKPIT_CI_DATABASE") or None)
     try:
-        import gc
+        from cockpit.startup import pause_collection
 
-        # As for the release TUI (cockpit.entry): no cyclic collection during start-up; the
-        # screen resumes it after its first paint.
-        gc.disable()
-        from screens.launch import launch_ci
-
-        return launch_ci(store, window=window, repository=repository)
+        # As for the release TUI: no cyclic collection during start-up; the screen resumes
+        # it after its first paint.
+        pause_collection()
+        return screen(store, window=window, repository=repository)
     finally:
         store.close()

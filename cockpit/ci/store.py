@@ -20,14 +20,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import platformdirs
 
+from cockpit.errors import BadInput, CockpitError
+
 Source = Literal["webhook", "api"]
 
 
-class StoreError(RuntimeError):
+class StoreError(CockpitError, RuntimeError):
     """The store cannot be reached or refused a write; the receiver answers 503."""
 
 
-class BadDatabaseURL(ValueError):
+class BadDatabaseURL(BadInput, ValueError):
     """A ``--database`` value that is neither ``sqlite:///PATH`` nor ``postgresql://…``."""
 
 

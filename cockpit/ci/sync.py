@@ -48,6 +48,7 @@ from typing import Any
 from cockpit.ci.index import status_rank
 from cockpit.ci.store import Delivery, Store
 from cockpit.ci.timeouts import fill_timeouts
+from cockpit.errors import BadInput
 from cockpit.services.github import GitHubClient, HookDelivery
 from cockpit.services.http import (
     AmbiguousWriteError,
@@ -79,7 +80,7 @@ AGE = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
 AGE_FORMS = "a number of days, hours or minutes: 30d, 12h, 90m"
 
 
-class BadAge(ValueError):
+class BadAge(BadInput, ValueError):
     """A ``--since`` that is not ``30d``, ``12h`` or ``90m``."""
 
 

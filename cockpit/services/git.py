@@ -18,13 +18,13 @@ from typing import IO
 
 import git
 
-from cockpit.errors import ReadOnlyViolation
+from cockpit.errors import CockpitError, ReadOnlyViolation
 from cockpit.secrets import Redactor
 
 ManualLog = Callable[[str], None]
 
 
-class GitError(RuntimeError):
+class GitError(CockpitError, RuntimeError):
     """A git command failed; the message is already redacted."""
 
 

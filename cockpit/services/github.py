@@ -23,6 +23,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cockpit.errors import CockpitError
 from cockpit.services.http import (
     AmbiguousWriteError,
     HttpClient,
@@ -169,7 +170,7 @@ class Review(_Model):
     html_url: str = ""
 
 
-class GraphQLError(RuntimeError):
+class GraphQLError(CockpitError, RuntimeError):
     """GitHub answered a GraphQL call with ``errors`` (HTTP 200 all the same)."""
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
@@ -960,6 +961,20 @@ class GitHubClient:
         target = str(httpx.URL(response.url).join(location))
         blob = await self.http.get(target, auth=False, etag=False)
         return blob.text
+
+
+async def find_issue(gh: GitHubClient, repo: str, title: str, include_closed: bool = True
+                     ) -> Issue | None:
+    """The open issue titled exactly ``title`` (oldest), else a closed one if allowed: the
+    lookup of the issue kinds and of the journal's thread (``cockpit.sync.thread``), here
+    so that the sync layer does not import an action module."""
+    matches = [i for i in await gh.list_issues(repo, state="all") if i.title == title]
+    open_ = [i for i in matches if i.state == "open"]
+    if open_:
+        return min(open_, key=lambda i: i.number)
+    if include_closed and matches:
+        return min(matches, key=lambda i: i.number)
+    return None
 
 
 def _runs_page(response: Response) -> tuple[int, list[dict[str, Any]]]:

@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from cockpit.context import ReadOnlyViolation
+from cockpit.errors import CockpitError, ReadOnlyViolation
 from cockpit.secrets import TOKEN_ENV, Redactor
 
 __all__ = [
@@ -80,7 +80,7 @@ Sleep = Callable[[float], Awaitable[None]]
 # -- errors ---------------------------------------------------------------------------------
 
 
-class ServiceError(RuntimeError):
+class ServiceError(CockpitError, RuntimeError):
     """Base of every failure a service client raises; the message is already redacted."""
 
 

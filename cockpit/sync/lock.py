@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from cockpit.errors import CockpitError
 from cockpit.services.http import AmbiguousWriteError
 from cockpit.sync.records import Claim, render_claim
 from cockpit.sync.thread import SeenClaim, Thread
@@ -36,7 +37,7 @@ def _clock(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-class StageHeld(RuntimeError):
+class StageHeld(CockpitError, RuntimeError):
     """Another driver holds the stage: the message says who, and until when."""
 
     def __init__(self, stage: str, holder: SeenClaim) -> None:
@@ -47,7 +48,7 @@ class StageHeld(RuntimeError):
             "rerun later or pass --steal")
 
 
-class LeaseLost(RuntimeError):
+class LeaseLost(CockpitError, RuntimeError):
     """Our claim disappeared while the stage ran (taken over with --steal)."""
 
 

@@ -25,11 +25,11 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
-from cockpit.actions.github_issues import find_issue
+from cockpit.errors import CockpitError
 from cockpit.model import Status
 from cockpit.playbook import render
 from cockpit.secrets import find_token
-from cockpit.services.github import Comment, GitHubClient, Issue
+from cockpit.services.github import Comment, GitHubClient, Issue, find_issue
 from cockpit.services.http import AmbiguousWriteError, Response
 from cockpit.sync.records import Claim, StageRecord, read_marker
 
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 TRACKING_KIND = "github.tracking-issue"
 
 
-class NoTrackingIssue(RuntimeError):
+class NoTrackingIssue(CockpitError, RuntimeError):
     """The tracking issue is missing and could not be created: nothing to lock on."""
 
 

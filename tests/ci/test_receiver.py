@@ -365,7 +365,7 @@ class Serve:
 
     def __init__(self, database: str, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cockpit.entry", "ci", "serve", "--database", database,
+            [sys.executable, "-m", "screens.main", "ci", "serve", "--database", database,
              "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env=env, cwd=ROOT)
         assert self.proc.stdout is not None
@@ -385,7 +385,7 @@ def serve_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def test_serve_without_a_secret_exits_2_with_the_fix(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "cockpit.entry", "ci", "serve", "--database",
+    done = subprocess.run([sys.executable, "-m", "screens.main", "ci", "serve", "--database",
                            f"sqlite:///{tmp_path / 'x.sqlite3'}", "--port", "0"],
                           capture_output=True, text=True, env=serve_env(tmp_path), cwd=ROOT,
                           timeout=60, check=False)
@@ -477,7 +477,7 @@ def test_login_keeps_the_secret_in_the_keyring_where_serve_finds_it(tmp_path: Pa
                     COCKPIT_TEST_KEYRING_FILE=str(tmp_path / "keyring.json"))
 
     def cockpit(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "cockpit.entry", *args], input=stdin,
+        return subprocess.run([sys.executable, "-m", "screens.main", *args], input=stdin,
                               capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
                               check=False)
 
@@ -525,7 +525,7 @@ def test_serve_evaluates_alerts_when_a_delivery_lands(tmp_path: Path) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text('[[rules]]\nname = "stuck-job"\nmetric = "stuck"\nminutes = 30\n')
     env = serve_env(tmp_path, COCKPIT_CI_WEBHOOK_SECRET=SECRET)
-    proc = subprocess.Popen([sys.executable, "-m", "cockpit.entry", "ci", "serve", "--database",
+    proc = subprocess.Popen([sys.executable, "-m", "screens.main", "ci", "serve", "--database",
                              database, "--port", "0", "--rules", str(rules)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             cwd=ROOT)
@@ -557,7 +557,7 @@ def test_serve_evaluates_alerts_when_a_delivery_lands(tmp_path: Path) -> None:
 def test_serve_with_a_broken_rules_file_exits_2_naming_it(tmp_path: Path) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text('[[rules]]\nname = "x"\nmetric = "stuk"\n')
-    done = subprocess.run([sys.executable, "-m", "cockpit.entry", "ci", "serve", "--database",
+    done = subprocess.run([sys.executable, "-m", "screens.main", "ci", "serve", "--database",
                            f"sqlite:///{tmp_path / 'x.sqlite3'}", "--port", "0", "--rules",
                            str(rules)], capture_output=True, text=True,
                           env=serve_env(tmp_path, COCKPIT_CI_WEBHOOK_SECRET=SECRET), cwd=ROOT,

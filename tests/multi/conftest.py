@@ -57,7 +57,7 @@ class Machine:
                        self.token, self.settings)
 
     def argv(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "cockpit.entry", *args]
+        return [sys.executable, "-m", "screens.main", *args]
 
     def start(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(self.argv(*args), env=self.env, stdout=subprocess.PIPE,

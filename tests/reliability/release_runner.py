@@ -212,7 +212,7 @@ class ReleaseDriver:
             started = time.perf_counter()
             with self._lock:
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "cockpit.entry", "run", stage, "--version",
+                    [sys.executable, "-m", "screens.main", "run", stage, "--version",
                      self.version, "--yes", "--answers", str(self.world.answers),
                      *(["--steal"] if steal else [])],
                     stdout=out, stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL,

@@ -33,7 +33,7 @@ class Cockpit:
 
     def __call__(self, *args: str, stdin: str | None = None,
                  env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "cockpit.entry", *args], input=stdin,
+        return subprocess.run([sys.executable, "-m", "screens.main", *args], input=stdin,
                               capture_output=True, text=True, env={**self.env, **(env or {})},
                               timeout=120, check=False, cwd=ROOT)
 

@@ -16,7 +16,7 @@ from tests.security.conftest import ROOT
 
 
 def doctor(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cockpit.entry", "doctor", *args],
+    return subprocess.run([sys.executable, "-m", "screens.main", "doctor", *args],
                           capture_output=True, text=True, env={**os.environ, **(env or {})},
                           timeout=120, check=False, cwd=ROOT)
 

@@ -135,7 +135,7 @@ def test_typed_token_is_not_echoed(cockpit: Cockpit, sandbox: SandboxHandle) -> 
 
     token = sandbox.issue_token("write")
     leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "cockpit.entry", "login", "github"],
+    proc = subprocess.Popen([sys.executable, "-m", "screens.main", "login", "github"],
                             stdin=follower, stdout=follower, stderr=follower, cwd=ROOT,
                             env=cockpit.env, start_new_session=True)
     os.close(follower)

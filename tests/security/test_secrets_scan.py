@@ -148,7 +148,7 @@ def test_no_token_in_anything_the_cockpit_wrote(
         os.environ.pop(name, None)
     os.environ.update({"HOME": str(home), **FAST_POLL})
     login = subprocess.run(
-        [sys.executable, "-m", "cockpit.entry", "login", "--stdin", "github"],
+        [sys.executable, "-m", "screens.main", "login", "--stdin", "github"],
         input=github_token, capture_output=True, text=True, timeout=60, check=False,
         cwd=ROOT, env={**os.environ, **SELECT, "PYTHONPATH": str(ROOT)})
     assert login.returncode == 0, login.stderr

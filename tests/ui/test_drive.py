@@ -157,7 +157,7 @@ async def _toast_test(monkeypatch: pytest.MonkeyPatch,
 
 
 async def test_collection_paused_for_start_up_resumes_after_the_first_paint() -> None:
-    gc.disable()  # as cockpit.entry does before the first import
+    gc.disable()  # as screens.main does before the first import
     try:
         app = frozen_app("walkthrough")
         async with app.run_test(size=SIZE) as pilot:
@@ -172,7 +172,7 @@ async def test_check_all_shows_a_stage_done_elsewhere_and_r_does_not_wait_for_it
     opens (its opening check), and again after `a`; pressing r while that check runs
     cancels it and runs the stage at once."""
     elsewhere = {**os.environ, "COCKPIT_STATE_DIR": str(tmp_path / "other-machine")}
-    done = subprocess.run([sys.executable, "-m", "cockpit.entry", "run", "prepare-branch",
+    done = subprocess.run([sys.executable, "-m", "screens.main", "run", "prepare-branch",
                            "--version", VERSION, "--yes", "--playbook", str(SMALL)],
                           capture_output=True, text=True, env=elsewhere, timeout=120,
                           check=False)

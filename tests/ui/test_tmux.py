@@ -231,7 +231,7 @@ def test_second_tui_sees_done_elsewhere(tmux: Tmux, tmp_path: Path) -> None:
                  "COCKPIT_STATE_DIR": str(tmp_path / "alice" / "state"),
                  "COCKPIT_WORKSPACE_DIR": str(tmp_path / "alice" / "work")}
         for stage in ("preflight", "prepare", "finish"):
-            done = subprocess.run([sys.executable, "-m", "cockpit.entry", "run", stage,
+            done = subprocess.run([sys.executable, "-m", "screens.main", "run", stage,
                                    "--playbook", tracked, "--release", "v5.4.0-rc1", "--yes"],
                                   env=alice, capture_output=True, text=True, timeout=120,
                                   check=False)
