@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
 from cockpit.actions.gitchecks import CannotFix
 from cockpit.actions.preflight import discourse_http, how_to_set, matrix_http, reddit_http
 from cockpit.model import CheckResult
@@ -67,11 +67,9 @@ class TopicParams(Params):
 
 
 @register
-class DiscourseTopicKind(ActionKind):
+class DiscourseTopicKind(Step[TopicParams]):
     kind = "discourse.topic"
     summary = "Post a Discourse topic (get-or-create by exact title)"
-    Params = TopicParams
-    params: TopicParams
 
     def explain(self) -> str:
         p = self.params
@@ -126,11 +124,9 @@ async def _topic_state(action: ActionKind, topic_id: int) -> dict[str, Any]:
 
 
 @register
-class DiscoursePin(ActionKind):
+class DiscoursePin(Step[PinParams]):
     kind = "discourse.pin"
     summary = "Pin a Discourse topic found by its exact title"
-    Params = PinParams
-    params: PinParams
 
     def explain(self) -> str:
         p = self.params
@@ -177,11 +173,9 @@ class UnpinParams(Params):
 
 
 @register
-class DiscourseUnpin(ActionKind):
+class DiscourseUnpin(Step[UnpinParams]):
     kind = "discourse.unpin"
     summary = "Unpin earlier topics whose title has a prefix, except the current one"
-    Params = UnpinParams
-    params: UnpinParams
 
     def explain(self) -> str:
         p = self.params
@@ -223,11 +217,9 @@ class CategoryParams(Params):
 
 
 @register
-class CategoryWritable(ActionKind):
+class CategoryWritable(Verify[CategoryParams]):
     kind = "discourse.category-writable"
     summary = "Check that the Discourse key can post in a category"
-    Params = CategoryParams
-    params: CategoryParams
 
     def explain(self) -> str:
         p = self.params
@@ -256,9 +248,9 @@ class CategoryWritable(ActionKind):
                                       "ask a Discourse admin for access")
         return CheckResult.done(f"the key can post in {p.category} (#{cat_id})")
 
-    async def apply(self) -> None:
-        raise CannotFix(f"ask a Discourse admin to let the API user post in "
-                        f"{self.params.category}, or {how_to_set('discourse')}")
+    def fix(self) -> str:
+        return (f"ask a Discourse admin to let the API user post in "
+                f"{self.params.category}, or {how_to_set('discourse')}")
 
 
 # -- Matrix --------------------------------------------------------------------------------
@@ -268,11 +260,9 @@ class RoomParams(Params):
 
 
 @register
-class RoomJoined(ActionKind):
+class RoomJoined(Verify[RoomParams]):
     kind = "matrix.room-joined"
     summary = "Check that the Matrix account has joined a room"
-    Params = RoomParams
-    params: RoomParams
 
     def explain(self) -> str:
         p = self.params
@@ -300,9 +290,9 @@ class RoomJoined(ActionKind):
             return CheckResult.failed(f"the Matrix account has not joined {p.room}")
         return CheckResult.done(f"joined {p.room} ({room_id})")
 
-    async def apply(self) -> None:
-        raise CannotFix(f"join {self.params.room} with the release account (Element: "
-                        f"/join {self.params.room}), then retry")
+    def fix(self) -> str:
+        return (f"join {self.params.room} with the release account (Element: "
+                f"/join {self.params.room}), then retry")
 
 
 class SeenParams(Params):
@@ -312,11 +302,9 @@ class SeenParams(Params):
 
 
 @register
-class MessageSeen(ActionKind):
+class MessageSeen(Verify[SeenParams]):
     kind = "matrix.message-seen"
     summary = "Verify that a message containing a text reached a Matrix room"
-    Params = SeenParams
-    params: SeenParams
 
     def explain(self) -> str:
         p = self.params
@@ -339,10 +327,10 @@ class MessageSeen(ActionKind):
         return CheckResult.incomplete(f"no message with {p.contains!r} in {p.room} in the "
                                       f"last {p.within_hours:g}h")
 
-    async def apply(self) -> None:
+    def fix(self) -> str:
         p = self.params
-        raise CannotFix(f"the announcement did not reach {p.room}: post it there by hand "
-                        f"(a message containing \"{p.contains}\" and the forum link), then retry")
+        return (f"the announcement did not reach {p.room}: post it there by hand "
+                f"(a message containing \"{p.contains}\" and the forum link), then retry")
 
 
 # -- Reddit --------------------------------------------------------------------------------
@@ -356,11 +344,9 @@ class RedditParams(Params):
 
 
 @register
-class RedditPostKind(ActionKind):
+class RedditPostKind(Step[RedditParams]):
     kind = "reddit.post"
     summary = "Submit a link post to a subreddit (get-or-create by URL)"
-    Params = RedditParams
-    params: RedditParams
 
     def explain(self) -> str:
         p = self.params
@@ -402,11 +388,9 @@ class PageParams(Params):
 
 
 @register
-class PageContains(ActionKind):
+class PageContains(Verify[PageParams]):
     kind = "web.page-contains"
     summary = "Verify that a public web page contains a text"
-    Params = PageParams
-    params: PageParams
 
     def explain(self) -> str:
         p = self.params
@@ -425,7 +409,7 @@ class PageContains(ActionKind):
             return CheckResult.done(f"{p.url} contains {p.text!r}", p.url)
         return CheckResult.incomplete(f"{p.url} does not contain {p.text!r} yet", p.url)
 
-    async def apply(self) -> None:
+    def fix(self) -> str:
         p = self.params
-        raise CannotFix(f"{p.url} does not show {p.text!r} yet: check that the publishing "
-                        "step finished (deploys and CDN caches can take minutes), then retry")
+        return (f"{p.url} does not show {p.text!r} yet: check that the publishing "
+                "step finished (deploys and CDN caches can take minutes), then retry")

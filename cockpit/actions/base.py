@@ -1,10 +1,21 @@
-"""The action-kind protocol and its registry.
+"""The action-kind protocol, its three shapes, and the kind registry.
 
 An action kind is a small class that knows three things about one kind of
 release step: how to explain it (markdown, with the exact manual equivalent),
 how to check the world read-only, and how to apply the change. The engine only
 ever calls ``apply`` after a fresh ``check`` said "incomplete", which is what
 makes every rerun safe.
+
+A kind is one of three shapes, each a base class generic over its params model
+(``class FileContains(Verify[FileContainsParams])``: the model is named once, and
+both ``Params`` and the type of ``self.params`` come from it):
+
+- ``Step``: check, then apply the change (get-or-create, edit, merge, post...).
+- ``Verify``: check only. There is nothing to apply; when the check does not pass,
+  ``fix()`` says what a person must do, and that is what the failed result shows.
+- ``Wait``: a verify whose check says "in progress" while something outside runs
+  (a workflow, CI, a review): the engine polls it with backoff until it is done,
+  fails, or ``polling().deadline`` passes, and its reason is the progress shown.
 """
 
 from __future__ import annotations
@@ -13,9 +24,10 @@ import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
+from typing_extensions import TypeVar
 
 from cockpit.actions.catalog import module_of
 from cockpit.model import CheckResult
@@ -35,18 +47,45 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ActionKind(ABC):
-    """One kind of release step. Subclasses set ``kind``, ``summary`` and ``Params``."""
+P = TypeVar("P", bound=Params, covariant=True, default=Params)
+"""A kind's params model (covariant: a ``Verify[TagParams]`` is an ``ActionKind[Params]``)."""
+
+
+@dataclass(frozen=True)
+class Polling:
+    """How the engine polls a check that says "in progress": the first delay, doubled up
+    to ``longest``, until ``deadline`` seconds after the first "in progress"."""
+
+    first: float
+    longest: float
+    deadline: float
+
+    def after(self, delay: float) -> float:
+        """The delay after one of ``delay`` seconds."""
+        return min(delay * 2, self.longest)
+
+
+class ActionKind(ABC, Generic[P]):
+    """One kind of release step: subclass ``Step``, ``Verify`` or ``Wait`` over its params
+    model, and set ``kind`` and ``summary``."""
 
     kind: ClassVar[str]
     summary: ClassVar[str]
     Params: ClassVar[type[Params]] = Params
+    """The params model: the generic argument (``Step[TagParams]``) sets it."""
     dangerous: ClassVar[bool] = False
     """Hard to reverse (a pushed tag): the engine asks for a typed confirmation first."""
+    params: P
 
-    def __init__(self, params: Any, ctx: ActionContext) -> None:
+    def __init__(self, params: P, ctx: ActionContext) -> None:
         self.params = params
         self.ctx = ctx
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        model = _params_argument(cls)
+        if model is not None:
+            cls.Params = model
 
     @abstractmethod
     def explain(self) -> str:
@@ -63,6 +102,60 @@ class ActionKind(ABC):
     async def confirmation(self) -> tuple[str, str]:
         """For dangerous kinds: (the exact thing being confirmed, the text to type)."""
         return (self.summary, self.ctx.action_id)
+
+    def polling(self) -> Polling:
+        """How long and how often the engine polls this action while it is in progress
+        (a ``Wait`` always is for a while; a step may be briefly, such as a dispatch that
+        GitHub does not list yet). The session's settings, for every kind today."""
+        settings = self.ctx.settings
+        return Polling(settings.poll_initial_seconds, settings.poll_max_seconds,
+                       settings.poll_timeout_seconds)
+
+
+def _params_argument(cls: type) -> type[Params] | None:
+    """The params model ``cls`` names in its bases (``Verify[TagParams]``), if it names one."""
+    for base in cls.__dict__.get("__orig_bases__", ()):
+        origin = get_origin(base)
+        if isinstance(origin, type) and issubclass(origin, ActionKind):
+            for arg in get_args(base):
+                if isinstance(arg, type) and issubclass(arg, Params):
+                    return arg
+    return None
+
+
+class Step(ActionKind[P]):
+    """Check, then apply: the kinds that change the world (get-or-create, edit, push).
+
+    ``apply`` runs only after a fresh check said "incomplete", and the engine checks again
+    after it (also after it failed: an ambiguous write may have landed)."""
+
+
+class Verify(ActionKind[P]):
+    """Check only: nothing to apply. When the check does not pass, ``fix()`` is what a
+    person must do; the failed result says it (the engine asks them to retry or skip).
+
+    A verify's check says "failed" (with the fix in its reason) or "incomplete"; after an
+    incomplete one the engine calls ``apply``, which raises ``CannotFix(self.fix())`` and
+    so ends in a failed result whose reason is the fix, after one more check."""
+
+    def fix(self) -> str:
+        """What a person must do to make the check pass (say it exactly)."""
+        return "fix this by hand, then retry"
+
+    async def apply(self) -> None:
+        from cockpit.actions.gitchecks import CannotFix  # the kind modules' error
+
+        raise CannotFix(self.fix())
+
+
+class Wait(Verify[P]):
+    """Check only, and wait: the check says "in progress" (its reason the progress, such
+    as ``ci_progress``'s ETA) while something outside runs, "done" or "failed" when it is
+    over. The engine polls it by ``polling()`` and fails it at the deadline. A wait's
+    check never says "incomplete": there is nothing a person could apply."""
+
+    def fix(self) -> str:
+        return "wait for it to finish (or fix what it waits on), then retry"
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from cockpit.actions.base import ActionKind, Declined, Params, code_block, register
+from cockpit.actions.base import Declined, Params, Step, code_block, register
 from cockpit.model import CheckResult, Condition, Version, applies
 from cockpit.prompts import Confirm
 from cockpit.services.http import HttpError
@@ -267,11 +267,9 @@ def _rate_text(w: WorkflowHealth, days: int) -> str:
 
 
 @register
-class CiHealth(ActionKind):
+class CiHealth(Step[CiHealthParams]):
     kind = "preflight.ci-health"
     summary = "Check that CI of the release repositories is healthy (or have the driver acknowledge it)"
-    Params = CiHealthParams
-    params: CiHealthParams
 
     def __init__(self, params: CiHealthParams, ctx: ActionContext) -> None:
         super().__init__(params, ctx)

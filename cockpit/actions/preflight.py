@@ -1,8 +1,8 @@
 """Preflight: read-only checks that the driver can actually do the release.
 
-Every kind here only reads (the environment, git config, gpg, the services). None of
-them can fix what it finds: ``apply`` raises an error whose message is the exact fix,
-and the engine re-checks and asks the human. A token is never printed: messages name
+Every kind here is a ``Verify``: it only reads (the environment, git config, gpg, the
+services) and cannot fix what it finds; its ``fix()`` is the exact fix, which the failed
+result shows, and the engine asks the human. A token is never printed: messages name
 the environment variable, not its value.
 """
 
@@ -15,8 +15,7 @@ import shutil
 import subprocess
 from typing import Any, Literal
 
-from cockpit.actions.base import ActionKind, Params, code_block, register
-from cockpit.actions.gitchecks import CannotFix
+from cockpit.actions.base import ActionKind, Params, Verify, code_block, register
 from cockpit.model import CheckResult, Version, VersionError
 from cockpit.secrets import TOKEN_ENV, find_token
 from cockpit.services.http import HttpClient, HttpError
@@ -69,16 +68,6 @@ def reddit_http(action: ActionKind) -> HttpClient:
                                           headers={"User-Agent": USER_AGENT})
 
 
-class ReadOnlyCheck(ActionKind):
-    """A check that cannot fix itself: apply raises the fix (set in ``fix()``)."""
-
-    def fix(self) -> str:
-        return "fix this by hand, then retry"
-
-    async def apply(self) -> None:
-        raise CannotFix(self.fix())
-
-
 # -- tokens --------------------------------------------------------------------------------
 
 class TokenParams(Params):
@@ -91,11 +80,9 @@ class TokenParams(Params):
 
 
 @register
-class TokenCheck(ReadOnlyCheck):
+class TokenCheck(Verify[TokenParams]):
     kind = "preflight.token"
     summary = "Check that a service token is present, valid, and has the needed scopes"
-    Params = TokenParams
-    params: TokenParams
 
     def fix(self) -> str:
         return how_to_set(self.params.service)
@@ -183,11 +170,9 @@ class RepoAccessParams(Params):
 
 
 @register
-class RepoAccess(ReadOnlyCheck):
+class RepoAccess(Verify[RepoAccessParams]):
     kind = "preflight.repo-access"
     summary = "Check the GitHub token's permission on a repository and that branches exist"
-    Params = RepoAccessParams
-    params: RepoAccessParams
 
     def fix(self) -> str:
         p = self.params
@@ -235,11 +220,9 @@ class WorkflowParams(Params):
 
 
 @register
-class WorkflowCheck(ReadOnlyCheck):
+class WorkflowCheck(Verify[WorkflowParams]):
     kind = "preflight.workflow"
     summary = "Check that a workflow file exists and is enabled in a repository"
-    Params = WorkflowParams
-    params: WorkflowParams
 
     def fix(self) -> str:
         p = self.params
@@ -292,11 +275,9 @@ class GitIdentityParams(Params):
 
 
 @register
-class GitIdentity(ReadOnlyCheck):
+class GitIdentity(Verify[GitIdentityParams]):
     kind = "preflight.git-identity"
     summary = "Check that git user.name and user.email are configured"
-    Params = GitIdentityParams
-    params: GitIdentityParams
 
     def fix(self) -> str:
         return ('run `git config --global user.name "Your Name"` and '
@@ -328,11 +309,9 @@ class SigningKeyParams(Params):
 
 
 @register
-class SigningKey(ReadOnlyCheck):
+class SigningKey(Verify[SigningKeyParams]):
     kind = "preflight.signing-key"
     summary = "Check that a GPG secret key for the git identity can sign"
-    Params = SigningKeyParams
-    params: SigningKeyParams
 
     def fix(self) -> str:
         p = self.params
@@ -397,11 +376,9 @@ def _version_tuple(text: str) -> tuple[int, ...] | None:
 
 
 @register
-class ToolCheck(ReadOnlyCheck):
+class ToolCheck(Verify[ToolParams]):
     kind = "preflight.tool"
     summary = "Check that a tool is on PATH, optionally at a minimum version"
-    Params = ToolParams
-    params: ToolParams
 
     def fix(self) -> str:
         p = self.params
@@ -458,11 +435,9 @@ class VersionValidParams(Params):
 
 
 @register
-class VersionValid(ReadOnlyCheck):
+class VersionValid(Verify[VersionValidParams]):
     kind = "preflight.version-valid"
     summary = "Check that the version has Kubo's vX.Y.Z[-rcN] form"
-    Params = VersionValidParams
-    params: VersionValidParams
 
     def fix(self) -> str:
         return "start the release again with a version such as v0.30.0-rc1 or v0.30.0"
@@ -499,11 +474,9 @@ class VersionNewerParams(Params):
 
 
 @register
-class VersionNewer(ReadOnlyCheck):
+class VersionNewer(Verify[VersionNewerParams]):
     kind = "preflight.version-newer"
     summary = "Check that the version is newer than the latest release and tag"
-    Params = VersionNewerParams
-    params: VersionNewerParams
 
     def fix(self) -> str:
         return ("check the version you started with: it must be newer than every release "

@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.actions.base import ActionKind, Params, Step, Wait, code_block, register
 from cockpit.model import CheckResult
 from cockpit.services.github import GitHubClient, WorkflowRun
 
@@ -128,11 +128,9 @@ class DispatchParams(Params):
 
 
 @register
-class WorkflowDispatch(ActionKind):
+class WorkflowDispatch(Step[DispatchParams]):
     kind = "github.workflow-dispatch"
     summary = "Dispatch a workflow_dispatch workflow once"
-    Params = DispatchParams
-    params: DispatchParams
 
     def __init__(self, params: DispatchParams, ctx: ActionContext) -> None:
         super().__init__(params, ctx)
@@ -214,11 +212,9 @@ class RunWaitParams(Params):
 
 
 @register
-class WorkflowRunWait(ActionKind):
+class WorkflowRunWait(Wait[RunWaitParams]):
     kind = "github.workflow-run-wait"
     summary = "Wait for a workflow run to conclude"
-    Params = RunWaitParams
-    params: RunWaitParams
 
     def explain(self) -> str:
         p = self.params
@@ -286,9 +282,6 @@ class WorkflowRunWait(ActionKind):
         return CheckResult.failed(f"run {run.id} concluded {run.conclusion}, not "
                                   f"{p.conclusion}" + (f"\n{excerpt}" if excerpt else ""), link)
 
-    async def apply(self) -> None:
-        """Never called: a wait is never incomplete."""
-
 
 class JobLogParams(Params):
     repo: str
@@ -301,11 +294,9 @@ class JobLogParams(Params):
 
 
 @register
-class JobLogContains(ActionKind):
+class JobLogContains(Step[JobLogParams]):
     kind = "github.job-log-contains"
     summary = "Verify that a run's job log contains a text, rerunning the run if it does not"
-    Params = JobLogParams
-    params: JobLogParams
 
     def explain(self) -> str:
         p = self.params
