@@ -15,28 +15,11 @@ from urllib.parse import quote
 
 from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
 from cockpit.actions.gitchecks import CannotFix
-from cockpit.actions.preflight import discourse_http, how_to_set, matrix_http, reddit_http
+from cockpit.actions.preflight import how_to_set
 from cockpit.model import CheckResult
 from cockpit.secrets import find_token
 from cockpit.services.discourse import DiscourseClient, DiscourseTopic
-from cockpit.services.matrix import CLIENT_API, MatrixClient
-from cockpit.services.reddit import RedditClient
-
-
-def _discourse(action: ActionKind) -> DiscourseClient:
-    client = DiscourseClient.__new__(DiscourseClient)
-    client.http = discourse_http(action)
-    return client
-
-
-def _reddit(action: ActionKind) -> RedditClient:
-    client = RedditClient.__new__(RedditClient)
-    client.http = reddit_http(action)
-    return client
-
-
-def _matrix(action: ActionKind) -> MatrixClient:
-    return MatrixClient.from_http(matrix_http(action))
+from cockpit.services.matrix import CLIENT_API
 
 
 def _require(service: str) -> None:
@@ -89,13 +72,13 @@ class DiscourseTopicKind(Step[TopicParams]):
 
     async def _find(self) -> DiscourseTopic | None:
         p = self.params
-        return await _discourse(self).find_topic(p.title, p.tags[0] if p.tags else None)
+        return await self.ctx.discourse().find_topic(p.title, p.tags[0] if p.tags else None)
 
     async def check(self) -> CheckResult:
         found = await self._find()
         if found is None:
             return CheckResult.incomplete(f"no topic titled {self.params.title!r} yet")
-        url = _discourse(self).topic_url(found)
+        url = self.ctx.discourse().topic_url(found)
         self.ctx.remember("discourse_topic_url", url)
         return CheckResult.done(f"topic {found.title!r} exists (#{found.id})", url)
 
@@ -103,7 +86,7 @@ class DiscourseTopicKind(Step[TopicParams]):
         p = self.params
         _require("discourse")
         self.ctx.guard_write("post a Discourse topic")
-        client = _discourse(self)
+        client = self.ctx.discourse()
         category, _ = await _category_id(client, p.category)
         topic, created = await client.ensure_topic(p.title, p.body, tags=list(p.tags) or None,
                                                    category=category)
@@ -119,7 +102,7 @@ class PinParams(Params):
 
 
 async def _topic_state(action: ActionKind, topic_id: int) -> dict[str, Any]:
-    response = await discourse_http(action).get(f"t/{topic_id}.json", ok=(404,))
+    response = await action.ctx.discourse().http.get(f"t/{topic_id}.json", ok=(404,))
     return response.json() if response.status == 200 else {}
 
 
@@ -142,7 +125,7 @@ class DiscoursePin(Step[PinParams]):
 
     async def check(self) -> CheckResult:
         p = self.params
-        client = _discourse(self)
+        client = self.ctx.discourse()
         found = await client.find_topic(p.title)
         if found is None:
             return CheckResult.failed(f"no topic titled {p.title!r} to pin (post it first)")
@@ -157,7 +140,7 @@ class DiscoursePin(Step[PinParams]):
         p = self.params
         _require("discourse")
         self.ctx.guard_write("pin a Discourse topic")
-        client = _discourse(self)
+        client = self.ctx.discourse()
         found = await client.find_topic(p.title)
         if found is None:
             raise CannotFix(f"no topic titled {p.title!r}: post it first")
@@ -191,7 +174,7 @@ class DiscourseUnpin(Step[UnpinParams]):
 
     async def _stale(self) -> list[DiscourseTopic]:
         p = self.params
-        return [t for t in await _discourse(self).latest_topics()
+        return [t for t in await self.ctx.discourse().latest_topics()
                 if t.pinned and t.title.startswith(p.title_prefix) and t.title != p.keep_title]
 
     async def check(self) -> CheckResult:
@@ -204,7 +187,7 @@ class DiscourseUnpin(Step[UnpinParams]):
     async def apply(self) -> None:
         _require("discourse")
         self.ctx.guard_write("unpin Discourse topics")
-        client = _discourse(self)
+        client = self.ctx.discourse()
         for topic in await self._stale():
             await client.pin(topic.id, enabled=False)
             await client.pin(topic.id, globally=True, enabled=False)
@@ -235,7 +218,7 @@ class CategoryWritable(Verify[CategoryParams]):
         p = self.params
         if not find_token("discourse"):
             return CheckResult.failed(f"no Discourse key: {how_to_set('discourse')}")
-        client = _discourse(self)
+        client = self.ctx.discourse()
         response = await client.http.get("categories.json", ok=(404,))
         if response.status == 404:
             return CheckResult.done("Discourse key is set (this site does not list "
@@ -276,7 +259,7 @@ class RoomJoined(Verify[RoomParams]):
         p = self.params
         if not find_token("matrix"):
             return CheckResult.failed(f"no Matrix token: {how_to_set('matrix')}")
-        client = _matrix(self)
+        client = self.ctx.matrix()
         room_id = await client.room_id(p.room)
         joined = await client.http.get(f"{CLIENT_API}/joined_rooms", ok=(404,))
         if joined.status == 200:
@@ -321,7 +304,7 @@ class MessageSeen(Verify[SeenParams]):
         if not find_token("matrix"):
             return CheckResult.failed(f"no Matrix token: {how_to_set('matrix')}")
         since_ms = (datetime.now(UTC) - timedelta(hours=p.within_hours)).timestamp() * 1000
-        for message in await _matrix(self).recent_messages(p.room, 50):
+        for message in await self.ctx.matrix().recent_messages(p.room, 50):
             if p.contains in message.body and message.origin_server_ts >= since_ms:
                 return CheckResult.done(f"seen in {p.room} from {message.sender}")
         return CheckResult.incomplete(f"no message with {p.contains!r} in {p.room} in the "
@@ -366,7 +349,7 @@ class RedditPostKind(Step[RedditParams]):
         p = self.params
         if not find_token("reddit"):
             return CheckResult.failed(f"no Reddit token: {how_to_set('reddit')}")
-        found = await _reddit(self).find_link(p.subreddit, p.url)
+        found = await self.ctx.reddit().find_link(p.subreddit, p.url)
         if found is None:
             return CheckResult.incomplete(f"{p.url} is not posted to r/{p.subreddit} yet")
         web = self.ctx.settings.reddit_web_url.rstrip("/")
@@ -376,7 +359,7 @@ class RedditPostKind(Step[RedditParams]):
     async def apply(self) -> None:
         p = self.params
         self.ctx.guard_write("submit a Reddit post")
-        post, created = await _reddit(self).ensure_link(p.subreddit, p.title, p.url)
+        post, created = await self.ctx.reddit().ensure_link(p.subreddit, p.title, p.url)
         self.ctx.log(f"r/{p.subreddit}: {post.name} {'submitted' if created else 'existed'}")
 
 

@@ -11,7 +11,6 @@ from typing import Literal
 
 from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
 from cockpit.model import CheckResult
-from cockpit.secrets import find_token
 from cockpit.services.github import GitHubClient, Issue, Release
 
 
@@ -402,17 +401,10 @@ class ReleaseBodyAppend(Step[BodyAppendParams]):
         return f"<!-- {self.params.marker} -->"
 
     async def _topic_url(self) -> str | None:
-        from cockpit.services.discourse import DiscourseClient
-
         title = self.params.discourse_title
         if title is None:
             return None
-        http = self.ctx.session.http_client(
-            "discourse", self.ctx.settings.discourse_url, token=find_token("discourse"),
-            auth_header="Api-Key", auth_scheme=None,
-            headers={"Api-Username": "system", "Accept": "application/json"})
-        client = DiscourseClient.__new__(DiscourseClient)
-        client.http = http
+        client = self.ctx.discourse()
         topic = await client.find_topic(title)
         return client.topic_url(topic) if topic is not None else None
 

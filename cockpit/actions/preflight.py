@@ -15,10 +15,10 @@ import shutil
 import subprocess
 from typing import Any, Literal
 
-from cockpit.actions.base import ActionKind, Params, Verify, code_block, register
+from cockpit.actions.base import Params, Verify, code_block, register
 from cockpit.model import CheckResult, Version, VersionError
 from cockpit.secrets import TOKEN_ENV, find_token
-from cockpit.services.http import HttpClient, HttpError
+from cockpit.services.http import HttpError
 
 TOKEN_HELP = {
     "github": "a classic token with the `repo` and `workflow` scopes "
@@ -44,28 +44,6 @@ def how_to_set(service: str) -> str:
     return (f"run `cockpit login {service}` (keeps it in the system keyring), or set "
             f"{names[0]} to {where}: "
             f"`export {names[0]}=…` (never commit it)")
-
-
-def discourse_http(action: ActionKind) -> HttpClient:
-    """The session's Discourse client: ``Api-Key``/``Api-Username`` headers, logged."""
-    return action.ctx.session.http_client(
-        "discourse", action.ctx.settings.discourse_url, token=find_token("discourse"),
-        auth_header="Api-Key", auth_scheme=None,
-        headers={"Api-Username": os.environ.get("COCKPIT_DISCOURSE_USERNAME", "system"),
-                 "Accept": "application/json"})
-
-
-def matrix_http(action: ActionKind) -> HttpClient:
-    return action.ctx.session.http_client("matrix", action.ctx.settings.matrix_url,
-                                          token=find_token("matrix"))
-
-
-def reddit_http(action: ActionKind) -> HttpClient:
-    from cockpit.services.reddit import USER_AGENT
-
-    return action.ctx.session.http_client("reddit", action.ctx.settings.reddit_url,
-                                          token=find_token("reddit"),
-                                          headers={"User-Agent": USER_AGENT})
 
 
 # -- tokens --------------------------------------------------------------------------------
@@ -141,13 +119,13 @@ class TokenCheck(Verify[TokenParams]):
             return CheckResult.done(f"GitHub token of {login} is valid "
                                     f"(scopes {', '.join(scopes) or 'none'})")
         if p.service == "matrix":
-            data = (await matrix_http(self).get("_matrix/client/v3/account/whoami")).json()
+            data = (await self.ctx.matrix().http.get("_matrix/client/v3/account/whoami")).json()
             return CheckResult.done(f"Matrix token of {data['user_id']} is valid")
         if p.service == "reddit":
-            data = (await reddit_http(self).get("api/v1/me")).json()
+            data = (await self.ctx.reddit().http.get("api/v1/me")).json()
             return CheckResult.done(f"Reddit token of u/{data['name']} is valid")
         if p.service == "discourse":
-            response = await discourse_http(self).get("session/current.json", ok=(404,))
+            response = await self.ctx.discourse().http.get("session/current.json", ok=(404,))
             if response.status == 404:
                 return CheckResult.done("Discourse API key is set (this site does not "
                                         "answer session/current.json: not verified further)")
