@@ -15,15 +15,18 @@ both ``Params`` and the type of ``self.params`` come from it):
   ``fix()`` says what a person must do, and that is what the failed result shows.
 - ``Wait``: a verify whose check says "in progress" while something outside runs
   (a workflow, CI, a review): the engine polls it with backoff until it is done,
-  fails, or ``polling().deadline`` passes, and its reason is the progress shown.
+  fails, or ``polling().deadline`` passes, and its reason is the progress shown
+  (``ci_progress`` below: "usually 14 min, p90 20 min; 6 min in").
 """
 
 from __future__ import annotations
 
 import importlib
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
@@ -34,6 +37,7 @@ from cockpit.model import CheckResult
 
 if TYPE_CHECKING:
     from cockpit.context import ActionContext
+    from cockpit.services.github import WorkflowRun
 
 
 class Declined(Exception):
@@ -149,13 +153,58 @@ class Verify(ActionKind[P]):
 
 
 class Wait(Verify[P]):
-    """Check only, and wait: the check says "in progress" (its reason the progress, such
-    as ``ci_progress``'s ETA) while something outside runs, "done" or "failed" when it is
-    over. The engine polls it by ``polling()`` and fails it at the deadline. A wait's
-    check never says "incomplete": there is nothing a person could apply."""
+    """Check only, and wait: the check says "in progress" while something outside runs
+    (a workflow run, CI, a review) and "done" or "failed" once it is over. The engine
+    polls it by ``polling()`` (backoff, then a failure at the deadline) and shows each
+    "in progress" reason as the wait's progress: for CI, ``ci_progress`` gives the ETA
+    and ``history_note`` explains it. A wait's check never says "incomplete": there is
+    nothing a person could apply, so the fix below is only said if one ever does."""
 
     def fix(self) -> str:
         return "wait for it to finish (or fix what it waits on), then retry"
+
+
+# -- waiting: the progress a Wait's "in progress" reason carries ----------------------------
+
+def _epoch(stamp: str) -> float:
+    """Seconds since the epoch of GitHub's ``2024-05-01T12:00:00Z`` (naive means UTC)."""
+    parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+
+
+def history_note(what: str = "this workflow") -> str:
+    """The wait kinds' explanation of where their ETA comes from."""
+    return (f"While it runs, its progress says how long {what} usually takes — the p50 and "
+            "p90 of its completed runs over the last 30 days in the CI store that `cockpit ci "
+            "serve` fills (`COCKPIT_CI_DATABASE`, else the embedded file; `cockpit ci report "
+            "--since 30d` shows the same numbers) — and how long the run has been going: "
+            "\"usually 14 min, p90 20 min; 6 min in\". Without a store, or before the first "
+            "finished run, it says \"no history yet\".")
+
+
+async def ci_progress(repo: str, runs: list[WorkflowRun]) -> str:
+    """The expected duration and ETA of the run (of ``runs``) expected to finish last:
+    ``usually 14 min, p90 20 min; 6 min in (about 8 min to go)``, from the CI store's last
+    30 days of each run's workflow; ``no history yet`` without any. Never raises: a broken
+    store only costs the hint."""
+    from cockpit.ci.history import Expected, expected_async, progress
+
+    best: tuple[float, Expected | None, float | None, str] | None = None
+    for run in runs:
+        try:
+            expected = await expected_async(repo, run.name) if run.name else None
+        except Exception:  # the hint is optional; the wait itself must go on
+            expected = None
+        elapsed = (time.time() - _epoch(run.created_at)
+                   if run.created_at and run.run_attempt == 1 else None)
+        left = (expected.p90 - (elapsed or 0.0)) if expected else float("-inf")
+        if best is None or left > best[0]:
+            best = (left, expected, elapsed, run.name or "")
+    if best is None:
+        return "no history yet"
+    _, expected, elapsed, name = best
+    text = progress(expected, elapsed)
+    return f"{name}: {text}" if len(runs) > 1 and name else text
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
-from cockpit.actions.base import Params, Step, Wait, code_block, register
-from cockpit.actions.workflows import ci_progress, history_note
+from cockpit.actions.base import Params, Step, Wait, ci_progress, code_block, history_note, register
 from cockpit.model import CheckResult
 from cockpit.services.github import GitHubClient, Pull
 

@@ -17,7 +17,16 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-from cockpit.actions.base import ActionKind, Params, Step, Wait, code_block, register
+from cockpit.actions.base import (
+    ActionKind,
+    Params,
+    Step,
+    Wait,
+    ci_progress,
+    code_block,
+    history_note,
+    register,
+)
 from cockpit.model import CheckResult
 from cockpit.services.github import GitHubClient, WorkflowRun
 
@@ -79,41 +88,6 @@ async def failure_excerpt(gh: GitHubClient, repo: str, run: WorkflowRun, lines: 
         tail = (errors or rows)[-lines:]
         parts.append(f"job {job.name!r}:\n" + "\n".join(tail))
     return "\n".join(parts)
-
-
-def history_note(what: str = "this workflow") -> str:
-    """The wait kinds' explanation of where their ETA comes from."""
-    return (f"While it runs, its progress says how long {what} usually takes — the p50 and "
-            "p90 of its completed runs over the last 30 days in the CI store that `cockpit ci "
-            "serve` fills (`COCKPIT_CI_DATABASE`, else the embedded file; `cockpit ci report "
-            "--since 30d` shows the same numbers) — and how long the run has been going: "
-            "\"usually 14 min, p90 20 min; 6 min in\". Without a store, or before the first "
-            "finished run, it says \"no history yet\".")
-
-
-async def ci_progress(repo: str, runs: list[WorkflowRun]) -> str:
-    """The expected duration and ETA of the run (of ``runs``) expected to finish last:
-    ``usually 14 min, p90 20 min; 6 min in (about 8 min to go)``, from the CI store's last
-    30 days of each run's workflow; ``no history yet`` without any. Never raises: a broken
-    store only costs the hint."""
-    from cockpit.ci.history import Expected, expected_async, progress
-
-    best: tuple[float, Expected | None, float | None, str] | None = None
-    for run in runs:
-        try:
-            expected = await expected_async(repo, run.name) if run.name else None
-        except Exception:  # the hint is optional; the wait itself must go on
-            expected = None
-        elapsed = (time.time() - _parse_time(run.created_at).timestamp()
-                   if run.created_at and run.run_attempt == 1 else None)
-        left = (expected.p90 - (elapsed or 0.0)) if expected else float("-inf")
-        if best is None or left > best[0]:
-            best = (left, expected, elapsed, run.name or "")
-    if best is None:
-        return "no history yet"
-    _, expected, elapsed, name = best
-    text = progress(expected, elapsed)
-    return f"{name}: {text}" if len(runs) > 1 and name else text
 
 
 class DispatchParams(Params):
