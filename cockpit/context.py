@@ -3,7 +3,8 @@
 One ``Session`` is built per cockpit process (it owns the service clients and
 their connections); each action gets a light ``ActionContext`` view of it. The
 session is where a service client is made (``github()``, ``discourse()``,
-``matrix()``, ``reddit()``): one shared, logged, redacted HTTP client per service.
+``matrix()``, ``reddit()``, ``docker_hub()``, ``npm()``, ``dist_site()``): one
+shared, logged, redacted HTTP client per service.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from cockpit.services.git import GitRepo, GitWorkspace
     from cockpit.services.github import GitHubClient
     from cockpit.services.http import HttpClient, RequestRecord
+    from cockpit.services.lookups import DistSite, DockerHub, Npm
     from cockpit.services.matrix import MatrixClient
     from cockpit.services.reddit import RedditClient
 
@@ -163,6 +165,24 @@ class Session:
             "reddit", self.settings.reddit_url, token=find_token("reddit"),
             headers={"User-Agent": USER_AGENT}))
 
+    def docker_hub(self) -> DockerHub:
+        """Docker Hub's repository API, anonymous."""
+        from cockpit.services.lookups import DockerHub
+
+        return DockerHub.from_http(self.http_client("docker", self.settings.docker_registry_url))
+
+    def npm(self) -> Npm:
+        """The npm registry, anonymous."""
+        from cockpit.services.lookups import Npm
+
+        return Npm.from_http(self.http_client("npm", self.settings.npm_registry_url))
+
+    def dist_site(self) -> DistSite:
+        """The distribution site (dist.ipfs.tech), anonymous."""
+        from cockpit.services.lookups import DistSite
+
+        return DistSite.from_http(self.http_client("dist", self.settings.dist_url))
+
     async def aclose(self) -> None:
         for client in self._http.values():
             await client.aclose()
@@ -249,6 +269,18 @@ class ActionContext:
     def reddit(self) -> RedditClient:
         """The session's Reddit client."""
         return self.session.reddit()
+
+    def docker_hub(self) -> DockerHub:
+        """The session's Docker Hub client."""
+        return self.session.docker_hub()
+
+    def npm(self) -> Npm:
+        """The session's npm registry client."""
+        return self.session.npm()
+
+    def dist_site(self) -> DistSite:
+        """The session's distribution-site client."""
+        return self.session.dist_site()
 
     def guard_write(self, what: str) -> None:
         if self.read_only:

@@ -18,19 +18,6 @@ from typing import Any
 
 from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
 from cockpit.model import CheckResult
-from cockpit.services.http import HttpClient
-
-
-def _docker(kind: ActionKind) -> HttpClient:
-    return kind.ctx.session.http_client("docker", kind.ctx.settings.docker_registry_url)
-
-
-def _npm(kind: ActionKind) -> HttpClient:
-    return kind.ctx.session.http_client("npm", kind.ctx.settings.npm_registry_url)
-
-
-def _dist(kind: ActionKind) -> HttpClient:
-    return kind.ctx.session.http_client("dist", kind.ctx.settings.dist_url)
 
 
 def _hub_page(kind: ActionKind, image: str) -> str:
@@ -46,7 +33,7 @@ def _npm_page(kind: ActionKind, page: str) -> str:
 
 
 async def _docker_tag(kind: ActionKind, image: str, tag: str) -> dict[str, Any] | None:
-    response = await _docker(kind).get(f"v2/repositories/{image}/tags/{tag}", ok=(404,))
+    response = await kind.ctx.docker_hub().http.get(f"v2/repositories/{image}/tags/{tag}", ok=(404,))
     if response.status == 404:
         return None
     data: dict[str, Any] = response.json()
@@ -55,7 +42,7 @@ async def _docker_tag(kind: ActionKind, image: str, tag: str) -> dict[str, Any] 
 
 async def _packument(kind: ActionKind, package: str) -> dict[str, Any] | None:
     path = package.replace("/", "%2F") if package.startswith("@") else package
-    response = await _npm(kind).get(path, ok=(404,))
+    response = await kind.ctx.npm().http.get(path, ok=(404,))
     if response.status == 404:
         return None
     data: dict[str, Any] = response.json()
@@ -264,7 +251,7 @@ class DistVersionListed(Verify[DistListedParams]):
         p = self.params
         base = self.ctx.settings.dist_url.rstrip("/")
         link = p.url or f"{base}/{p.dist}/{p.version}"
-        response = await _dist(self).get(f"{p.dist}/versions", ok=(404,))
+        response = await self.ctx.dist_site().http.get(f"{p.dist}/versions", ok=(404,))
         if response.status == 404:
             return CheckResult.failed(f"{base}/{p.dist}/versions does not exist", link)
         versions = [x.strip() for x in response.text.splitlines() if x.strip()]
