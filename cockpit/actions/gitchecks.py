@@ -1,8 +1,8 @@
 """Git checks and the one git merge: file contents, tag verification, ancestry, merge.
 
 The checks only read a freshly fetched clone (what the *remote* has), so that a rerun
-on any machine sees what was pushed from another. They cannot fix anything: their
-``apply`` raises an error whose message is the fix, and the engine asks the human.
+on any machine sees what was pushed from another. They cannot fix anything: each is a
+``Verify`` whose ``fix()`` says what a human must do, and the engine asks the human.
 ``git.merge`` is the exception: it merges and pushes exactly one branch, once.
 """
 
