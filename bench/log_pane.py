@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cockpit.actions.base import ActionKind, Params, register
+from cockpit.actions.base import Params, Step, register
 from cockpit.model import CheckResult
 
 
@@ -32,11 +32,9 @@ class FloodParams(Params):
 
 
 @register
-class Flood(ActionKind):
+class Flood(Step[FloodParams]):
     kind = "bench.flood"
     summary = "Write many log lines (benchmark only)"
-    Params = FloodParams
-    params: FloodParams
     done = False
 
     def explain(self) -> str:

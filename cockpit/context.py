@@ -1,11 +1,15 @@
 """What an action can reach while it runs: the release, services, the log, the human.
 
 One ``Session`` is built per cockpit process (it owns the service clients and
-their connections); each action gets a light ``ActionContext`` view of it.
+their connections); each action gets a light ``ActionContext`` view of it. The
+session is where a service client is made (``github()``, ``discourse()``,
+``matrix()``, ``reddit()``, ``docker_hub()``, ``npm()``, ``dist_site()``): one
+shared, logged, redacted HTTP client per service.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,9 +24,13 @@ from cockpit.secrets import SERVICES, Redactor, find_token
 from cockpit.settings import Settings
 
 if TYPE_CHECKING:
+    from cockpit.services.discourse import DiscourseClient
     from cockpit.services.git import GitRepo, GitWorkspace
     from cockpit.services.github import GitHubClient
     from cockpit.services.http import HttpClient, RequestRecord
+    from cockpit.services.lookups import DistSite, DockerHub, Npm
+    from cockpit.services.matrix import MatrixClient
+    from cockpit.services.reddit import RedditClient
 
 __all__ = ["CURRENT_ACTION", "ActionContext", "ReadOnlyViolation", "Session", "SymbolicVersion",
            "acting"]
@@ -130,6 +138,51 @@ class Session:
                      "X-GitHub-Api-Version": API_VERSION, "User-Agent": "cockpit"})
         return GitHubClient.from_http(http)
 
+    def discourse(self) -> DiscourseClient:
+        """The Discourse client: ``Api-Key``/``Api-Username`` headers (the user is
+        ``COCKPIT_DISCOURSE_USERNAME``, else ``system``), logged as curl."""
+        from cockpit.services.discourse import DiscourseClient
+
+        http = self.http_client(
+            "discourse", self.settings.discourse_url, token=find_token("discourse"),
+            auth_header="Api-Key", auth_scheme=None,
+            headers={"Api-Username": os.environ.get("COCKPIT_DISCOURSE_USERNAME", "system"),
+                     "Accept": "application/json"})
+        return DiscourseClient.from_http(http)
+
+    def matrix(self) -> MatrixClient:
+        """The Matrix client of the release account (a bearer token)."""
+        from cockpit.services.matrix import MatrixClient
+
+        return MatrixClient.from_http(self.http_client(
+            "matrix", self.settings.matrix_url, token=find_token("matrix")))
+
+    def reddit(self) -> RedditClient:
+        """The Reddit client of the release account (OAuth bearer, Reddit's user agent)."""
+        from cockpit.services.reddit import USER_AGENT, RedditClient
+
+        return RedditClient.from_http(self.http_client(
+            "reddit", self.settings.reddit_url, token=find_token("reddit"),
+            headers={"User-Agent": USER_AGENT}))
+
+    def docker_hub(self) -> DockerHub:
+        """Docker Hub's repository API, anonymous."""
+        from cockpit.services.lookups import DockerHub
+
+        return DockerHub.from_http(self.http_client("docker", self.settings.docker_registry_url))
+
+    def npm(self) -> Npm:
+        """The npm registry, anonymous."""
+        from cockpit.services.lookups import Npm
+
+        return Npm.from_http(self.http_client("npm", self.settings.npm_registry_url))
+
+    def dist_site(self) -> DistSite:
+        """The distribution site (dist.ipfs.tech), anonymous."""
+        from cockpit.services.lookups import DistSite
+
+        return DistSite.from_http(self.http_client("dist", self.settings.dist_url))
+
     async def aclose(self) -> None:
         for client in self._http.values():
             await client.aclose()
@@ -204,6 +257,30 @@ class ActionContext:
     def github(self) -> GitHubClient:
         """The session's GitHub client; calls are logged with their ``gh api`` equivalent."""
         return self.session.github()
+
+    def discourse(self) -> DiscourseClient:
+        """The session's Discourse client (see ``Session.discourse``)."""
+        return self.session.discourse()
+
+    def matrix(self) -> MatrixClient:
+        """The session's Matrix client."""
+        return self.session.matrix()
+
+    def reddit(self) -> RedditClient:
+        """The session's Reddit client."""
+        return self.session.reddit()
+
+    def docker_hub(self) -> DockerHub:
+        """The session's Docker Hub client."""
+        return self.session.docker_hub()
+
+    def npm(self) -> Npm:
+        """The session's npm registry client."""
+        return self.session.npm()
+
+    def dist_site(self) -> DistSite:
+        """The session's distribution-site client."""
+        return self.session.dist_site()
 
     def guard_write(self, what: str) -> None:
         if self.read_only:

@@ -53,13 +53,13 @@ class Finding:
 
 
 def _fix_of(engine: Engine, stage: StageSpec, spec: ActionSpec) -> str:
-    from cockpit.actions.preflight import ReadOnlyCheck
+    from cockpit.actions.base import Verify
 
     try:
         action = engine.build(stage, spec)
     except Exception:  # a spec that cannot even be built has no fix to offer but its error
         return ""
-    return action.fix() if isinstance(action, ReadOnlyCheck) else ""
+    return action.fix() if isinstance(action, Verify) else ""
 
 
 def _finding(engine: Engine, stage: StageSpec, spec: ActionSpec, result: CheckResult

@@ -266,11 +266,11 @@ class Engine:
         return result
 
     async def _drive(self, stage: StageSpec, spec: ActionSpec, action: ActionKind) -> ActionReport:
-        settings = self.session.settings
+        polling = action.polling()
         result = await self._check(stage, spec, action)
         applied = False
         waited_since: float | None = None
-        delay = settings.poll_initial_seconds
+        delay = polling.first
         while True:
             if result.status is Status.DONE:
                 return self._finish(stage, spec, Outcome.DONE, result.reason, result.link)
@@ -288,20 +288,20 @@ class Engine:
             if result.status is Status.IN_PROGRESS:
                 now = time.monotonic()
                 waited_since = waited_since or now
-                if now - waited_since < settings.poll_timeout_seconds:
+                if now - waited_since < polling.deadline:
                     self._publish(Waiting(release=self.release_key, stage=stage.id,
                                           action=spec.id, seconds=delay, reason=result.reason))
                     await asyncio.sleep(delay)
-                    delay = min(delay * 2, settings.poll_max_seconds)
+                    delay = polling.after(delay)
                     result = await self._check(stage, spec, action)
                     continue
                 result = CheckResult.failed(
-                    f"timed out after {settings.poll_timeout_seconds:.0f}s: {result.reason}",
+                    f"timed out after {polling.deadline:.0f}s: {result.reason}",
                     result.link)
             # FAILED: the human decides.
             choice = await self._ask_failure(stage, spec, result)
             if choice.value == "retry":
-                applied, waited_since, delay = False, None, settings.poll_initial_seconds
+                applied, waited_since, delay = False, None, polling.first
                 result = await self._check(stage, spec, action)
                 continue
             if choice.value == "skip":

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import pytest
 
-from cockpit.actions.base import REGISTRY, ActionKind, Params, register
+from cockpit.actions.base import REGISTRY, Params, Step, Wait, register
 from cockpit.bus import EventBus
 from cockpit.context import Session
 from cockpit.engine import Engine
@@ -28,13 +28,11 @@ class World:
 
 
 @register
-class Counter(ActionKind):
+class Counter(Step[CounterParams]):
     """Done once ``apply`` has run; applies raise while ``fail_apply`` is set."""
 
     kind = "test.counter"
     summary = "Counts applies"
-    Params = CounterParams
-    params: CounterParams
 
     def explain(self) -> str:
         return "counts"
@@ -56,13 +54,11 @@ class Counter(ActionKind):
 
 
 @register
-class Slow(ActionKind):
+class Slow(Wait[CounterParams]):
     """In progress for a few checks, then done: a workflow run."""
 
     kind = "test.slow"
     summary = "Waits"
-    Params = CounterParams
-    params: CounterParams
 
     def explain(self) -> str:
         return "waits"
@@ -73,9 +69,6 @@ class Slow(ActionKind):
         if left > 0:
             return CheckResult.in_progress(f"{left} to go", "http://127.0.0.1/run/1")
         return CheckResult.done("finished")
-
-    async def apply(self) -> None:
-        raise AssertionError("a wait is never applied")
 
 
 REGISTRY.declare("test.someday", "A kind nobody wrote yet")
@@ -136,6 +129,7 @@ async def test_applies_polls_and_finishes() -> None:
     assert [a.outcome for a in report.actions] == [Outcome.DONE] * 3
     assert sum(isinstance(e, Waiting) for e in events) == 3
     assert World.state["a.applies"] == 1 and World.state["b.applies"] == 1
+    assert not any(isinstance(e, ActionApplying) and e.action == "wait" for e in events)
 
 
 async def test_a_wait_that_never_ends_times_out_and_asks() -> None:

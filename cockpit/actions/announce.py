@@ -13,30 +13,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from cockpit.actions.base import ActionKind, Params, code_block, register
-from cockpit.actions.preflight import discourse_http, how_to_set, matrix_http, reddit_http
+from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
+from cockpit.actions.preflight import how_to_set
 from cockpit.errors import CannotFix
 from cockpit.model import CheckResult
 from cockpit.secrets import find_token
 from cockpit.services.discourse import DiscourseClient, DiscourseTopic
-from cockpit.services.matrix import CLIENT_API, MatrixClient
-from cockpit.services.reddit import RedditClient
-
-
-def _discourse(action: ActionKind) -> DiscourseClient:
-    client = DiscourseClient.__new__(DiscourseClient)
-    client.http = discourse_http(action)
-    return client
-
-
-def _reddit(action: ActionKind) -> RedditClient:
-    client = RedditClient.__new__(RedditClient)
-    client.http = reddit_http(action)
-    return client
-
-
-def _matrix(action: ActionKind) -> MatrixClient:
-    return MatrixClient.from_http(matrix_http(action))
+from cockpit.services.matrix import CLIENT_API
 
 
 def _require(service: str) -> None:
@@ -67,11 +50,9 @@ class TopicParams(Params):
 
 
 @register
-class DiscourseTopicKind(ActionKind):
+class DiscourseTopicKind(Step[TopicParams]):
     kind = "discourse.topic"
     summary = "Post a Discourse topic (get-or-create by exact title)"
-    Params = TopicParams
-    params: TopicParams
 
     def explain(self) -> str:
         p = self.params
@@ -91,13 +72,13 @@ class DiscourseTopicKind(ActionKind):
 
     async def _find(self) -> DiscourseTopic | None:
         p = self.params
-        return await _discourse(self).find_topic(p.title, p.tags[0] if p.tags else None)
+        return await self.ctx.discourse().find_topic(p.title, p.tags[0] if p.tags else None)
 
     async def check(self) -> CheckResult:
         found = await self._find()
         if found is None:
             return CheckResult.incomplete(f"no topic titled {self.params.title!r} yet")
-        url = _discourse(self).topic_url(found)
+        url = self.ctx.discourse().topic_url(found)
         self.ctx.remember("discourse_topic_url", url)
         return CheckResult.done(f"topic {found.title!r} exists (#{found.id})", url)
 
@@ -105,7 +86,7 @@ class DiscourseTopicKind(ActionKind):
         p = self.params
         _require("discourse")
         self.ctx.guard_write("post a Discourse topic")
-        client = _discourse(self)
+        client = self.ctx.discourse()
         category, _ = await _category_id(client, p.category)
         topic, created = await client.ensure_topic(p.title, p.body, tags=list(p.tags) or None,
                                                    category=category)
@@ -121,16 +102,14 @@ class PinParams(Params):
 
 
 async def _topic_state(action: ActionKind, topic_id: int) -> dict[str, Any]:
-    response = await discourse_http(action).get(f"t/{topic_id}.json", ok=(404,))
+    response = await action.ctx.discourse().http.get(f"t/{topic_id}.json", ok=(404,))
     return response.json() if response.status == 200 else {}
 
 
 @register
-class DiscoursePin(ActionKind):
+class DiscoursePin(Step[PinParams]):
     kind = "discourse.pin"
     summary = "Pin a Discourse topic found by its exact title"
-    Params = PinParams
-    params: PinParams
 
     def explain(self) -> str:
         p = self.params
@@ -146,7 +125,7 @@ class DiscoursePin(ActionKind):
 
     async def check(self) -> CheckResult:
         p = self.params
-        client = _discourse(self)
+        client = self.ctx.discourse()
         found = await client.find_topic(p.title)
         if found is None:
             return CheckResult.failed(f"no topic titled {p.title!r} to pin (post it first)")
@@ -161,7 +140,7 @@ class DiscoursePin(ActionKind):
         p = self.params
         _require("discourse")
         self.ctx.guard_write("pin a Discourse topic")
-        client = _discourse(self)
+        client = self.ctx.discourse()
         found = await client.find_topic(p.title)
         if found is None:
             raise CannotFix(f"no topic titled {p.title!r}: post it first")
@@ -177,11 +156,9 @@ class UnpinParams(Params):
 
 
 @register
-class DiscourseUnpin(ActionKind):
+class DiscourseUnpin(Step[UnpinParams]):
     kind = "discourse.unpin"
     summary = "Unpin earlier topics whose title has a prefix, except the current one"
-    Params = UnpinParams
-    params: UnpinParams
 
     def explain(self) -> str:
         p = self.params
@@ -197,7 +174,7 @@ class DiscourseUnpin(ActionKind):
 
     async def _stale(self) -> list[DiscourseTopic]:
         p = self.params
-        return [t for t in await _discourse(self).latest_topics()
+        return [t for t in await self.ctx.discourse().latest_topics()
                 if t.pinned and t.title.startswith(p.title_prefix) and t.title != p.keep_title]
 
     async def check(self) -> CheckResult:
@@ -210,7 +187,7 @@ class DiscourseUnpin(ActionKind):
     async def apply(self) -> None:
         _require("discourse")
         self.ctx.guard_write("unpin Discourse topics")
-        client = _discourse(self)
+        client = self.ctx.discourse()
         for topic in await self._stale():
             await client.pin(topic.id, enabled=False)
             await client.pin(topic.id, globally=True, enabled=False)
@@ -223,11 +200,9 @@ class CategoryParams(Params):
 
 
 @register
-class CategoryWritable(ActionKind):
+class CategoryWritable(Verify[CategoryParams]):
     kind = "discourse.category-writable"
     summary = "Check that the Discourse key can post in a category"
-    Params = CategoryParams
-    params: CategoryParams
 
     def explain(self) -> str:
         p = self.params
@@ -243,7 +218,7 @@ class CategoryWritable(ActionKind):
         p = self.params
         if not find_token("discourse"):
             return CheckResult.failed(f"no Discourse key: {how_to_set('discourse')}")
-        client = _discourse(self)
+        client = self.ctx.discourse()
         response = await client.http.get("categories.json", ok=(404,))
         if response.status == 404:
             return CheckResult.done("Discourse key is set (this site does not list "
@@ -256,9 +231,9 @@ class CategoryWritable(ActionKind):
                                       "ask a Discourse admin for access")
         return CheckResult.done(f"the key can post in {p.category} (#{cat_id})")
 
-    async def apply(self) -> None:
-        raise CannotFix(f"ask a Discourse admin to let the API user post in "
-                        f"{self.params.category}, or {how_to_set('discourse')}")
+    def fix(self) -> str:
+        return (f"ask a Discourse admin to let the API user post in "
+                f"{self.params.category}, or {how_to_set('discourse')}")
 
 
 # -- Matrix --------------------------------------------------------------------------------
@@ -268,11 +243,9 @@ class RoomParams(Params):
 
 
 @register
-class RoomJoined(ActionKind):
+class RoomJoined(Verify[RoomParams]):
     kind = "matrix.room-joined"
     summary = "Check that the Matrix account has joined a room"
-    Params = RoomParams
-    params: RoomParams
 
     def explain(self) -> str:
         p = self.params
@@ -286,7 +259,7 @@ class RoomJoined(ActionKind):
         p = self.params
         if not find_token("matrix"):
             return CheckResult.failed(f"no Matrix token: {how_to_set('matrix')}")
-        client = _matrix(self)
+        client = self.ctx.matrix()
         room_id = await client.room_id(p.room)
         joined = await client.http.get(f"{CLIENT_API}/joined_rooms", ok=(404,))
         if joined.status == 200:
@@ -300,9 +273,9 @@ class RoomJoined(ActionKind):
             return CheckResult.failed(f"the Matrix account has not joined {p.room}")
         return CheckResult.done(f"joined {p.room} ({room_id})")
 
-    async def apply(self) -> None:
-        raise CannotFix(f"join {self.params.room} with the release account (Element: "
-                        f"/join {self.params.room}), then retry")
+    def fix(self) -> str:
+        return (f"join {self.params.room} with the release account (Element: "
+                f"/join {self.params.room}), then retry")
 
 
 class SeenParams(Params):
@@ -312,11 +285,9 @@ class SeenParams(Params):
 
 
 @register
-class MessageSeen(ActionKind):
+class MessageSeen(Verify[SeenParams]):
     kind = "matrix.message-seen"
     summary = "Verify that a message containing a text reached a Matrix room"
-    Params = SeenParams
-    params: SeenParams
 
     def explain(self) -> str:
         p = self.params
@@ -333,16 +304,16 @@ class MessageSeen(ActionKind):
         if not find_token("matrix"):
             return CheckResult.failed(f"no Matrix token: {how_to_set('matrix')}")
         since_ms = (datetime.now(UTC) - timedelta(hours=p.within_hours)).timestamp() * 1000
-        for message in await _matrix(self).recent_messages(p.room, 50):
+        for message in await self.ctx.matrix().recent_messages(p.room, 50):
             if p.contains in message.body and message.origin_server_ts >= since_ms:
                 return CheckResult.done(f"seen in {p.room} from {message.sender}")
         return CheckResult.incomplete(f"no message with {p.contains!r} in {p.room} in the "
                                       f"last {p.within_hours:g}h")
 
-    async def apply(self) -> None:
+    def fix(self) -> str:
         p = self.params
-        raise CannotFix(f"the announcement did not reach {p.room}: post it there by hand "
-                        f"(a message containing \"{p.contains}\" and the forum link), then retry")
+        return (f"the announcement did not reach {p.room}: post it there by hand "
+                f"(a message containing \"{p.contains}\" and the forum link), then retry")
 
 
 # -- Reddit --------------------------------------------------------------------------------
@@ -356,11 +327,9 @@ class RedditParams(Params):
 
 
 @register
-class RedditPostKind(ActionKind):
+class RedditPostKind(Step[RedditParams]):
     kind = "reddit.post"
     summary = "Submit a link post to a subreddit (get-or-create by URL)"
-    Params = RedditParams
-    params: RedditParams
 
     def explain(self) -> str:
         p = self.params
@@ -380,7 +349,7 @@ class RedditPostKind(ActionKind):
         p = self.params
         if not find_token("reddit"):
             return CheckResult.failed(f"no Reddit token: {how_to_set('reddit')}")
-        found = await _reddit(self).find_link(p.subreddit, p.url)
+        found = await self.ctx.reddit().find_link(p.subreddit, p.url)
         if found is None:
             return CheckResult.incomplete(f"{p.url} is not posted to r/{p.subreddit} yet")
         web = self.ctx.settings.reddit_web_url.rstrip("/")
@@ -390,7 +359,7 @@ class RedditPostKind(ActionKind):
     async def apply(self) -> None:
         p = self.params
         self.ctx.guard_write("submit a Reddit post")
-        post, created = await _reddit(self).ensure_link(p.subreddit, p.title, p.url)
+        post, created = await self.ctx.reddit().ensure_link(p.subreddit, p.title, p.url)
         self.ctx.log(f"r/{p.subreddit}: {post.name} {'submitted' if created else 'existed'}")
 
 
@@ -402,11 +371,9 @@ class PageParams(Params):
 
 
 @register
-class PageContains(ActionKind):
+class PageContains(Verify[PageParams]):
     kind = "web.page-contains"
     summary = "Verify that a public web page contains a text"
-    Params = PageParams
-    params: PageParams
 
     def explain(self) -> str:
         p = self.params
@@ -425,7 +392,7 @@ class PageContains(ActionKind):
             return CheckResult.done(f"{p.url} contains {p.text!r}", p.url)
         return CheckResult.incomplete(f"{p.url} does not contain {p.text!r} yet", p.url)
 
-    async def apply(self) -> None:
+    def fix(self) -> str:
         p = self.params
-        raise CannotFix(f"{p.url} does not show {p.text!r} yet: check that the publishing "
-                        "step finished (deploys and CDN caches can take minutes), then retry")
+        return (f"{p.url} does not show {p.text!r} yet: check that the publishing "
+                "step finished (deploys and CDN caches can take minutes), then retry")

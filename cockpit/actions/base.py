@@ -1,27 +1,44 @@
-"""The action-kind protocol and its registry.
+"""The action-kind protocol, its three shapes, and the kind registry.
 
 An action kind is a small class that knows three things about one kind of
 release step: how to explain it (markdown, with the exact manual equivalent),
 how to check the world read-only, and how to apply the change. The engine only
 ever calls ``apply`` after a fresh ``check`` said "incomplete", which is what
 makes every rerun safe.
+
+A kind is one of three shapes, each a base class generic over its params model
+(``class FileContains(Verify[FileContainsParams])``: the model is named once, and
+both ``Params`` and the type of ``self.params`` come from it):
+
+- ``Step``: check, then apply the change (get-or-create, edit, merge, post...).
+- ``Verify``: check only. There is nothing to apply; when the check does not pass,
+  ``fix()`` says what a person must do, and that is what the failed result shows.
+- ``Wait``: a verify whose check says "in progress" while something outside runs
+  (a workflow, CI, a review): the engine polls it with backoff until it is done,
+  fails, or ``polling().deadline`` passes, and its reason is the progress shown
+  (``ci_progress`` below: "usually 14 min, p90 20 min; 6 min in").
 """
 
 from __future__ import annotations
 
 import importlib
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
+from typing_extensions import TypeVar
 
 from cockpit.actions.catalog import module_of
+from cockpit.errors import CannotFix
 from cockpit.model import CheckResult
 
 if TYPE_CHECKING:
     from cockpit.context import ActionContext
+    from cockpit.services.github import WorkflowRun
 
 
 class Params(BaseModel):
@@ -30,18 +47,45 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ActionKind(ABC):
-    """One kind of release step. Subclasses set ``kind``, ``summary`` and ``Params``."""
+P = TypeVar("P", bound=Params, covariant=True, default=Params)
+"""A kind's params model (covariant: a ``Verify[TagParams]`` is an ``ActionKind[Params]``)."""
+
+
+@dataclass(frozen=True)
+class Polling:
+    """How the engine polls a check that says "in progress": the first delay, doubled up
+    to ``longest``, until ``deadline`` seconds after the first "in progress"."""
+
+    first: float
+    longest: float
+    deadline: float
+
+    def after(self, delay: float) -> float:
+        """The delay after one of ``delay`` seconds."""
+        return min(delay * 2, self.longest)
+
+
+class ActionKind(ABC, Generic[P]):
+    """One kind of release step: subclass ``Step``, ``Verify`` or ``Wait`` over its params
+    model, and set ``kind`` and ``summary``."""
 
     kind: ClassVar[str]
     summary: ClassVar[str]
     Params: ClassVar[type[Params]] = Params
+    """The params model: the generic argument (``Step[TagParams]``) sets it."""
     dangerous: ClassVar[bool] = False
     """Hard to reverse (a pushed tag): the engine asks for a typed confirmation first."""
+    params: P
 
-    def __init__(self, params: Any, ctx: ActionContext) -> None:
+    def __init__(self, params: P, ctx: ActionContext) -> None:
         self.params = params
         self.ctx = ctx
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        model = _params_argument(cls)
+        if model is not None:
+            cls.Params = model
 
     @abstractmethod
     def explain(self) -> str:
@@ -58,6 +102,103 @@ class ActionKind(ABC):
     async def confirmation(self) -> tuple[str, str]:
         """For dangerous kinds: (the exact thing being confirmed, the text to type)."""
         return (self.summary, self.ctx.action_id)
+
+    def polling(self) -> Polling:
+        """How long and how often the engine polls this action while it is in progress
+        (a ``Wait`` always is for a while; a step may be briefly, such as a dispatch that
+        GitHub does not list yet). The session's settings, for every kind today."""
+        settings = self.ctx.settings
+        return Polling(settings.poll_initial_seconds, settings.poll_max_seconds,
+                       settings.poll_timeout_seconds)
+
+
+def _params_argument(cls: type) -> type[Params] | None:
+    """The params model ``cls`` names in its bases (``Verify[TagParams]``), if it names one."""
+    for base in cls.__dict__.get("__orig_bases__", ()):
+        origin = get_origin(base)
+        if isinstance(origin, type) and issubclass(origin, ActionKind):
+            for arg in get_args(base):
+                if isinstance(arg, type) and issubclass(arg, Params):
+                    return arg
+    return None
+
+
+class Step(ActionKind[P]):
+    """Check, then apply: the kinds that change the world (get-or-create, edit, push).
+
+    ``apply`` runs only after a fresh check said "incomplete", and the engine checks again
+    after it (also after it failed: an ambiguous write may have landed)."""
+
+
+class Verify(ActionKind[P]):
+    """Check only: nothing to apply. When the check does not pass, ``fix()`` is what a
+    person must do; the failed result says it (the engine asks them to retry or skip).
+
+    A verify's check says "failed" (with the fix in its reason) or "incomplete"; after an
+    incomplete one the engine calls ``apply``, which raises ``CannotFix(self.fix())`` and
+    so ends in a failed result whose reason is the fix, after one more check."""
+
+    def fix(self) -> str:
+        """What a person must do to make the check pass (say it exactly)."""
+        return "fix this by hand, then retry"
+
+    async def apply(self) -> None:
+        raise CannotFix(self.fix())
+
+
+class Wait(Verify[P]):
+    """Check only, and wait: the check says "in progress" while something outside runs
+    (a workflow run, CI, a review) and "done" or "failed" once it is over. The engine
+    polls it by ``polling()`` (backoff, then a failure at the deadline) and shows each
+    "in progress" reason as the wait's progress: for CI, ``ci_progress`` gives the ETA
+    and ``history_note`` explains it. A wait's check never says "incomplete": there is
+    nothing a person could apply, so the fix below is only said if one ever does."""
+
+    def fix(self) -> str:
+        return "wait for it to finish (or fix what it waits on), then retry"
+
+
+# -- waiting: the progress a Wait's "in progress" reason carries ----------------------------
+
+def _epoch(stamp: str) -> float:
+    """Seconds since the epoch of GitHub's ``2024-05-01T12:00:00Z`` (naive means UTC)."""
+    parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+
+
+def history_note(what: str = "this workflow") -> str:
+    """The wait kinds' explanation of where their ETA comes from."""
+    return (f"While it runs, its progress says how long {what} usually takes — the p50 and "
+            "p90 of its completed runs over the last 30 days in the CI store that `cockpit ci "
+            "serve` fills (`COCKPIT_CI_DATABASE`, else the embedded file; `cockpit ci report "
+            "--since 30d` shows the same numbers) — and how long the run has been going: "
+            "\"usually 14 min, p90 20 min; 6 min in\". Without a store, or before the first "
+            "finished run, it says \"no history yet\".")
+
+
+async def ci_progress(repo: str, runs: list[WorkflowRun]) -> str:
+    """The expected duration and ETA of the run (of ``runs``) expected to finish last:
+    ``usually 14 min, p90 20 min; 6 min in (about 8 min to go)``, from the CI store's last
+    30 days of each run's workflow; ``no history yet`` without any. Never raises: a broken
+    store only costs the hint."""
+    from cockpit.ci.history import Expected, expected_async, progress
+
+    best: tuple[float, Expected | None, float | None, str] | None = None
+    for run in runs:
+        try:
+            expected = await expected_async(repo, run.name) if run.name else None
+        except Exception:  # the hint is optional; the wait itself must go on
+            expected = None
+        elapsed = (time.time() - _epoch(run.created_at)
+                   if run.created_at and run.run_attempt == 1 else None)
+        left = (expected.p90 - (elapsed or 0.0)) if expected else float("-inf")
+        if best is None or left > best[0]:
+            best = (left, expected, elapsed, run.name or "")
+    if best is None:
+        return "no history yet"
+    _, expected, elapsed, name = best
+    text = progress(expected, elapsed)
+    return f"{name}: {text}" if len(runs) > 1 and name else text
 
 
 @dataclass(frozen=True)

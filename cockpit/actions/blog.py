@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.actions.base import Params, Step, code_block, register
 from cockpit.errors import CockpitError
 from cockpit.model import CheckResult
 
@@ -130,11 +130,9 @@ def entry_date(value: str) -> date:
 
 
 @register
-class BlogReleaseEntry(ActionKind):
+class BlogReleaseEntry(Step[BlogEntryParams]):
     kind = "blog.release-entry"
     summary = "Add a release entry to the blog's release notes on a branch, commit and push"
-    Params = BlogEntryParams
-    params: BlogEntryParams
 
     def explain(self) -> str:
         p = self.params

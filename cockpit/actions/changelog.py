@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.actions.base import Params, Step, Verify, code_block, register
 from cockpit.errors import CannotFix
 from cockpit.model import CheckResult
 from cockpit.prompts import Choose, TextInput
@@ -51,11 +51,9 @@ class FillParams(Params):
 
 
 @register
-class ChangelogFill(ActionKind):
+class ChangelogFill(Step[FillParams]):
     kind = "changelog.fill"
     summary = "Fill one empty generated section of the changelog once, commit and push"
-    Params = FillParams
-    params: FillParams
 
     def explain(self) -> str:
         p = self.params
@@ -165,11 +163,9 @@ class CheckParams(Params):
 
 
 @register
-class ChangelogCheck(ActionKind):
+class ChangelogCheck(Verify[CheckParams]):
     kind = "changelog.check"
     summary = "Verify that changelog sections of a release are not empty"
-    Params = CheckParams
-    params: CheckParams
 
     def explain(self) -> str:
         p = self.params
@@ -194,10 +190,10 @@ class ChangelogCheck(ActionKind):
                                       f"in {p.path} on {p.branch}: write it and push")
         return CheckResult.done(f"{', '.join(p.nonempty_sections)} written")
 
-    async def apply(self) -> None:
+    def fix(self) -> str:
         p = self.params
-        raise CannotFix(f"write {', '.join(p.nonempty_sections)} of {p.release_heading} in "
-                        f"{p.path} on {p.branch} (a pull request to it), then retry")
+        return (f"write {', '.join(p.nonempty_sections)} of {p.release_heading} in "
+                f"{p.path} on {p.branch} (a pull request to it), then retry")
 
 
 # -- staging -------------------------------------------------------------------------------
@@ -217,11 +213,9 @@ class StagingParams(Params):
 
 
 @register
-class StagingOutcome(ActionKind):
+class StagingOutcome(Step[StagingParams]):
     kind = "staging.outcome"
     summary = "Ask for the staging comparison's outcome and record it on the staging issue"
-    Params = StagingParams
-    params: StagingParams
 
     def explain(self) -> str:
         p = self.params
@@ -352,12 +346,10 @@ class NextParams(Params):
 
 
 @register
-class ChangelogNext(ActionKind):
+class ChangelogNext(Step[NextParams]):
     kind = "changelog.next"
     summary = ("Create the changelog file of the next minor release from the current one's "
                "layout, commit and push")
-    Params = NextParams
-    params: NextParams
 
     @property
     def _path(self) -> str:
@@ -424,11 +416,9 @@ class IndexLinkParams(Params):
 
 
 @register
-class ChangelogIndexLink(ActionKind):
+class ChangelogIndexLink(Step[IndexLinkParams]):
     kind = "changelog.index-link"
     summary = "Link the next minor release's changelog from the changelog index, once"
-    Params = IndexLinkParams
-    params: IndexLinkParams
 
     def _target(self) -> tuple[str, str]:
         """(the linked file, the list line)."""

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.actions.base import Params, Step, code_block, register
 from cockpit.errors import Declined
 from cockpit.model import CheckResult, Condition, Version, applies
 from cockpit.prompts import Confirm
@@ -268,11 +268,9 @@ def _rate_text(w: WorkflowHealth, days: int) -> str:
 
 
 @register
-class CiHealth(ActionKind):
+class CiHealth(Step[CiHealthParams]):
     kind = "preflight.ci-health"
     summary = "Check that CI of the release repositories is healthy (or have the driver acknowledge it)"
-    Params = CiHealthParams
-    params: CiHealthParams
 
     def __init__(self, params: CiHealthParams, ctx: ActionContext) -> None:
         super().__init__(params, ctx)

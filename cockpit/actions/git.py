@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.actions.base import Params, Step, code_block, register
 from cockpit.model import CheckResult
 from cockpit.services.git import GitError
 
@@ -23,11 +23,9 @@ class BranchParams(Params):
 
 
 @register
-class CreateBranch(ActionKind):
+class CreateBranch(Step[BranchParams]):
     kind = "git.branch"
     summary = "Create a branch from a base branch and push it"
-    Params = BranchParams
-    params: BranchParams
 
     def explain(self) -> str:
         p = self.params
@@ -72,7 +70,7 @@ class EditParams(Params):
 
 
 @register
-class EditFile(ActionKind):
+class EditFile(Step[EditParams]):
     """Replace (or insert around) the first match of a pattern, once, however often it reruns.
 
     "Done" is decided from the content the edit produces, not from whether the pattern
@@ -95,8 +93,6 @@ class EditFile(ActionKind):
 
     kind = "git.edit"
     summary = "Edit a file by pattern on a branch, commit and push"
-    Params = EditParams
-    params: EditParams
 
     def explain(self) -> str:
         p = self.params
@@ -178,11 +174,9 @@ class TagParams(Params):
 
 
 @register
-class CreateTag(ActionKind):
+class CreateTag(Step[TagParams]):
     kind = "git.tag"
     summary = "Create an annotated (optionally signed) tag and push only that tag"
-    Params = TagParams
-    params: TagParams
     dangerous = True
 
     def explain(self) -> str:

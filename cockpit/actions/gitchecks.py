@@ -1,8 +1,8 @@
 """Git checks and the one git merge: file contents, tag verification, ancestry, merge.
 
 The checks only read a freshly fetched clone (what the *remote* has), so that a rerun
-on any machine sees what was pushed from another. They cannot fix anything: their
-``apply`` raises an error whose message is the fix, and the engine asks the human.
+on any machine sees what was pushed from another. They cannot fix anything: each is a
+``Verify`` whose ``fix()`` says what a human must do, and the engine asks the human.
 ``git.merge`` is the exception: it merges and pushes exactly one branch, once.
 """
 
@@ -12,7 +12,7 @@ import re
 
 from pydantic import model_validator
 
-from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
 from cockpit.errors import CannotFix
 from cockpit.model import CheckResult
 from cockpit.services.git import GitError, GitRepo
@@ -55,11 +55,9 @@ async def _ref_exists(repo: GitRepo, ref: str) -> str | None:
 
 
 @register
-class FileContains(ActionKind):
+class FileContains(Verify[FileContainsParams]):
     kind = "git.file-contains"
     summary = "Verify that a file at a ref contains a text or matches a pattern"
-    Params = FileContainsParams
-    params: FileContainsParams
 
     def _wanted(self) -> str:
         p = self.params
@@ -93,10 +91,10 @@ class FileContains(ActionKind):
             return CheckResult.done(f"{p.path} on {p.ref} contains {self._wanted()}")
         return CheckResult.failed(f"{p.path} on {p.ref} does not contain {self._wanted()}")
 
-    async def apply(self) -> None:
+    def fix(self) -> str:
         p = self.params
-        raise CannotFix(f"edit {p.path} on {p.ref} of {p.repo} so that it contains "
-                        f"{self._wanted()}, push, then retry")
+        return (f"edit {p.path} on {p.ref} of {p.repo} so that it contains "
+                f"{self._wanted()}, push, then retry")
 
 
 class IsAncestorParams(Params):
@@ -108,11 +106,9 @@ class IsAncestorParams(Params):
 
 
 @register
-class IsAncestor(ActionKind):
+class IsAncestor(Verify[IsAncestorParams]):
     kind = "git.is-ancestor"
     summary = "Verify that a ref (e.g. a tag) is an ancestor of a branch"
-    Params = IsAncestorParams
-    params: IsAncestorParams
 
     def explain(self) -> str:
         p = self.params
@@ -139,10 +135,10 @@ class IsAncestor(ActionKind):
             return CheckResult.failed(f"{p.ancestor} ({ancestor[:12]}) is not in {p.ref}")
         return CheckResult.done(f"{p.ancestor} ({ancestor[:12]}) is in {p.ref}")
 
-    async def apply(self) -> None:
+    def fix(self) -> str:
         p = self.params
-        raise CannotFix(f"merge {p.ancestor} into {p.ref} of {p.repo} (through the merge "
-                        "pull request), then retry")
+        return (f"merge {p.ancestor} into {p.ref} of {p.repo} (through the merge "
+                "pull request), then retry")
 
 
 class TagVerifyParams(Params):
@@ -157,11 +153,9 @@ class TagVerifyParams(Params):
 
 
 @register
-class TagVerify(ActionKind):
+class TagVerify(Verify[TagVerifyParams]):
     kind = "git.tag-verify"
     summary = "Verify a pushed tag: annotated, message, signature, and on the expected commit"
-    Params = TagVerifyParams
-    params: TagVerifyParams
 
     def explain(self) -> str:
         p = self.params
@@ -210,9 +204,9 @@ class TagVerify(ActionKind):
         signed = ", signature valid" if p.signed else ""
         return CheckResult.done(f"tag {p.tag} is annotated on {commit[:12]} ({p.ref}){signed}")
 
-    async def apply(self) -> None:
+    def fix(self) -> str:
         p = self.params
-        raise CannotFix(
+        return (
             f"tag {p.tag} in {p.repo} is not right and a pushed tag is never moved by the "
             f"cockpit: inspect it (git fetch --tags && git show {p.tag}); if it must be "
             f"redone, delete it by hand (git push origin :refs/tags/{p.tag}) and rerun the "
@@ -235,11 +229,9 @@ class MergeParams(Params):
 
 
 @register
-class Merge(ActionKind):
+class Merge(Step[MergeParams]):
     kind = "git.merge"
     summary = "Merge a branch into another with a merge commit and push"
-    Params = MergeParams
-    params: MergeParams
 
     def explain(self) -> str:
         p = self.params

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from abc import abstractmethod
+from typing import TypeVar
 
-from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.actions.base import Params, Step, Verify, code_block, register
 from cockpit.model import CheckResult, Version
 from cockpit.services.github import Comment, GitHubClient, find_issue
 
@@ -57,7 +58,12 @@ class IssueParams(Params):
     """A closed issue with that title also counts (otherwise only an open one does)."""
 
 
-class _IssueBase(ActionKind):
+_IssueP = TypeVar("_IssueP", "IssueParams", "TrackingParams", "NextTrackingParams",
+                  covariant=True)
+_TemplateP = TypeVar("_TemplateP", "TrackingParams", "NextTrackingParams", covariant=True)
+
+
+class _IssueBase(Step[_IssueP]):
     """Get-or-create an issue by exact title; subclasses say what title and body."""
 
     @abstractmethod
@@ -105,11 +111,9 @@ class _IssueBase(ActionKind):
 
 
 @register
-class OpenIssue(_IssueBase):
+class OpenIssue(_IssueBase[IssueParams]):
     kind = "github.issue"
     summary = "Open an issue (get-or-create by title)"
-    Params = IssueParams
-    params: IssueParams
 
     def _title(self) -> str:
         return self.params.title
@@ -154,7 +158,7 @@ class TrackingParams(Params):
     include_closed: bool = False
 
 
-class _FromTemplate(_IssueBase):
+class _FromTemplate(_IssueBase[_TemplateP]):
     async def _template(self, gh: GitHubClient, replace: dict[str, str]) -> str:
         p = self.params
         content = await gh.get_contents(p.repo, p.template, ref=p.template_ref)
@@ -179,11 +183,9 @@ class _FromTemplate(_IssueBase):
 
 
 @register
-class TrackingIssue(_FromTemplate):
+class TrackingIssue(_FromTemplate[TrackingParams]):
     kind = "github.tracking-issue"
     summary = "Get-or-create the release tracking issue from the issue template"
-    Params = TrackingParams
-    params: TrackingParams
 
     def _title(self) -> str:
         return self.params.title
@@ -237,11 +239,9 @@ def next_minor(after: str) -> str:
 
 
 @register
-class NextTrackingIssue(_FromTemplate):
+class NextTrackingIssue(_FromTemplate[NextTrackingParams]):
     kind = "github.next-tracking-issue"
     summary = "Get-or-create the tracking issue of the next minor release vX.(Y+1).0"
-    Params = NextTrackingParams
-    params: NextTrackingParams
 
     def _title(self) -> str:
         return self.params.title_format.replace("{version}", next_minor(self.params.after_version))
@@ -293,11 +293,9 @@ _FACT_NAMES = {"discourse_topic_url": "the forum topic's link (discourse_topic_u
 
 
 @register
-class IssueComment(ActionKind):
+class IssueComment(Step[CommentParams]):
     kind = "github.issue-comment"
     summary = "Comment on an issue found by title, once (a hidden marker makes it get-or-create)"
-    Params = CommentParams
-    params: CommentParams
 
     @property
     def marker(self) -> str:
@@ -389,11 +387,9 @@ class ChecklistParams(Params):
 
 
 @register
-class IssueChecklist(ActionKind):
+class IssueChecklist(Step[ChecklistParams]):
     kind = "github.issue-checklist"
     summary = "Tick (or untick) one checklist item of an issue's body"
-    Params = ChecklistParams
-    params: ChecklistParams
 
     def _pattern(self) -> re.Pattern[str]:
         return re.compile(r"^(\s*[-*] \[)([ xX])(\] " + re.escape(self.params.item) + r")",
@@ -455,11 +451,9 @@ class CloseParams(Params):
 
 
 @register
-class CloseIssue(ActionKind):
+class CloseIssue(Step[CloseParams]):
     kind = "github.issue-close"
     summary = "Close an issue found by title, with a closing comment"
-    Params = CloseParams
-    params: CloseParams
 
     @property
     def marker(self) -> str:
@@ -512,11 +506,9 @@ class MilestoneParams(Params):
 
 
 @register
-class MilestoneEmpty(ActionKind):
+class MilestoneEmpty(Verify[MilestoneParams]):
     kind = "github.milestone-empty"
     summary = "Verify that a milestone has no open issues or pull requests"
-    Params = MilestoneParams
-    params: MilestoneParams
 
     def explain(self) -> str:
         p = self.params
@@ -547,9 +539,6 @@ class MilestoneEmpty(ActionKind):
         return CheckResult.done(f"milestone {p.milestone} has nothing open "
                                 f"({milestone.closed_issues} closed)", milestone.html_url or None)
 
-    async def apply(self) -> None:
-        """Nothing to do: this is a verification (the check never says incomplete)."""
-
 
 # -- github.next-milestone --------------------------------------------------------------------
 
@@ -562,11 +551,9 @@ class NextMilestoneParams(Params):
 
 
 @register
-class NextMilestone(ActionKind):
+class NextMilestone(Step[NextMilestoneParams]):
     kind = "github.next-milestone"
     summary = "Get-or-create the milestone of the next minor release vX.(Y+1).0"
-    Params = NextMilestoneParams
-    params: NextMilestoneParams
 
     def _fill(self, fmt: str) -> str:
         return fmt.replace("{version}", next_minor(self.params.after_version))
@@ -610,11 +597,9 @@ class NextMilestone(ActionKind):
 # -- github.milestone-close -------------------------------------------------------------------
 
 @register
-class MilestoneClose(ActionKind):
+class MilestoneClose(Step[MilestoneParams]):
     kind = "github.milestone-close"
     summary = "Close a milestone once nothing is left open in it"
-    Params = MilestoneParams
-    params: MilestoneParams
 
     def explain(self) -> str:
         p = self.params

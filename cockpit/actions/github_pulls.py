@@ -14,8 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
-from cockpit.actions.base import ActionKind, Params, code_block, register
-from cockpit.actions.workflows import ci_progress, history_note
+from cockpit.actions.base import Params, Step, Wait, ci_progress, code_block, history_note, register
 from cockpit.model import CheckResult
 from cockpit.services.github import GitHubClient, Pull
 
@@ -83,11 +82,9 @@ class PullParams(PullRef):
 
 
 @register
-class OpenPull(ActionKind):
+class OpenPull(Step[PullParams]):
     kind = "github.pull"
     summary = "Open a pull request (get-or-create by head and base)"
-    Params = PullParams
-    params: PullParams
 
     def explain(self) -> str:
         p = self.params
@@ -176,11 +173,9 @@ _CHERRY = re.compile(r"\(cherry picked from commit ([0-9a-f]{7,40})\)")
 
 
 @register
-class PullBodyCompare(ActionKind):
+class PullBodyCompare(Step[BodyCompareParams]):
     kind = "github.pull-body-compare"
     summary = "Keep a PR body section listing the commits of another branch not included"
-    Params = BodyCompareParams
-    params: BodyCompareParams
 
     def explain(self) -> str:
         p = self.params
@@ -271,11 +266,9 @@ _BAD = {"failure", "cancelled", "timed_out", "action_required", "startup_failure
 
 
 @register
-class PullChecksWait(ActionKind):
+class PullChecksWait(Wait[ChecksWaitParams]):
     kind = "github.pr-checks-wait"
     summary = "Wait until every check of a pull request's head commit passed"
-    Params = ChecksWaitParams
-    params: ChecksWaitParams
 
     def explain(self) -> str:
         p = self.params
@@ -349,9 +342,6 @@ class PullChecksWait(ActionKind):
         opened = datetime.fromisoformat(str(created).replace("Z", "+00:00")).timestamp()
         return time.time() - opened < self.params.grace_seconds
 
-    async def apply(self) -> None:
-        """Nothing to do: the check never says incomplete (it waits or fails)."""
-
 
 # -- github.pull-merge -----------------------------------------------------------------------
 
@@ -364,11 +354,9 @@ class MergeParams(PullRef):
 
 
 @register
-class MergePull(ActionKind):
+class MergePull(Step[MergeParams]):
     kind = "github.pull-merge"
     summary = "Merge a pull request with the given method; done if already merged"
-    Params = MergeParams
-    params: MergeParams
 
     def explain(self) -> str:
         p = self.params
@@ -447,11 +435,9 @@ _READY_MUTATION = ("mutation($id: ID!) { markPullRequestReadyForReview(input: {p
 
 
 @register
-class PullReady(ActionKind):
+class PullReady(Step[PullRef]):
     kind = "github.pull-ready"
     summary = "Mark a draft pull request ready for review"
-    Params = PullRef
-    params: PullRef
 
     def explain(self) -> str:
         p = self.params
@@ -513,11 +499,9 @@ _DECISIVE = {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
 
 
 @register
-class PullReviewWait(ActionKind):
+class PullReviewWait(Wait[ReviewWaitParams]):
     kind = "github.pr-review-wait"
     summary = "Wait until a pull request has the required approving reviews"
-    Params = ReviewWaitParams
-    params: ReviewWaitParams
 
     def explain(self) -> str:
         p = self.params
@@ -564,6 +548,3 @@ class PullReviewWait(ActionKind):
         return CheckResult.in_progress(
             f"PR #{pull.number} has {len(approved)} of {p.approvals} approvals: waiting for "
             "a review", pull.html_url)
-
-    async def apply(self) -> None:
-        """Nothing to do: the check never says incomplete (it waits or fails)."""

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
 from cockpit.model import CheckResult
-from cockpit.secrets import find_token
 from cockpit.services.github import GitHubClient, Issue, Release
 
 
@@ -69,11 +68,9 @@ class TagExistsParams(Params):
 
 
 @register
-class TagExists(ActionKind):
+class TagExists(Verify[TagExistsParams]):
     kind = "github.tag-exists"
     summary = "Verify through the API that a tag exists (and is annotated)"
-    Params = TagExistsParams
-    params: TagExistsParams
 
     def explain(self) -> str:
         p = self.params
@@ -96,9 +93,6 @@ class TagExists(ActionKind):
                                       f"{ref.object.type}), not annotated", link)
         return CheckResult.done(f"GitHub has tag {p.tag} ({ref.object.type} "
                                 f"{ref.object.sha[:12]})", link)
-
-    async def apply(self) -> None:
-        """Never called: the check never says incomplete (git.tag pushes the tag)."""
 
 
 class ReleaseParams(Params):
@@ -123,11 +117,9 @@ class ReleaseParams(Params):
 
 
 @register
-class CreateRelease(ActionKind):
+class CreateRelease(Step[ReleaseParams]):
     kind = "github.release"
     summary = "Create the GitHub release of a tag (get-or-create)"
-    Params = ReleaseParams
-    params: ReleaseParams
 
     def explain(self) -> str:
         p = self.params
@@ -231,11 +223,9 @@ class BodyContainsParams(Params):
 
 
 @register
-class ReleaseBodyContains(ActionKind):
+class ReleaseBodyContains(Verify[BodyContainsParams]):
     kind = "github.release-body-contains"
     summary = "Verify that a release's body links the tracking issue"
-    Params = BodyContainsParams
-    params: BodyContainsParams
 
     def explain(self) -> str:
         p = self.params
@@ -262,9 +252,6 @@ class ReleaseBodyContains(ActionKind):
             return CheckResult.done(f"the body links #{issue.number}", link)
         return CheckResult.failed(f"the body does not link {issue.html_url}", link)
 
-    async def apply(self) -> None:
-        """Never called: the check never says incomplete."""
-
 
 class LatestParams(Params):
     repo: str
@@ -272,11 +259,9 @@ class LatestParams(Params):
 
 
 @register
-class ReleaseLatest(ActionKind):
+class ReleaseLatest(Step[LatestParams]):
     kind = "github.release-latest"
     summary = "Make sure a release is the one GitHub marks as latest"
-    Params = LatestParams
-    params: LatestParams
 
     def explain(self) -> str:
         p = self.params
@@ -323,11 +308,9 @@ class AssetsParams(Params):
 
 
 @register
-class ReleaseAssets(ActionKind):
+class ReleaseAssets(Step[AssetsParams]):
     kind = "github.release-assets"
     summary = "Verify that a release has the expected assets and their checksum files"
-    Params = AssetsParams
-    params: AssetsParams
 
     def _wanted(self) -> list[str]:
         p = self.params
@@ -397,11 +380,9 @@ class BodyAppendParams(Params):
 
 
 @register
-class ReleaseBodyAppend(ActionKind):
+class ReleaseBodyAppend(Step[BodyAppendParams]):
     kind = "github.release-body-append"
     summary = "Append a line (once, by marker) to a release's body"
-    Params = BodyAppendParams
-    params: BodyAppendParams
 
     def explain(self) -> str:
         p = self.params
@@ -420,17 +401,10 @@ class ReleaseBodyAppend(ActionKind):
         return f"<!-- {self.params.marker} -->"
 
     async def _topic_url(self) -> str | None:
-        from cockpit.services.discourse import DiscourseClient
-
         title = self.params.discourse_title
         if title is None:
             return None
-        http = self.ctx.session.http_client(
-            "discourse", self.ctx.settings.discourse_url, token=find_token("discourse"),
-            auth_header="Api-Key", auth_scheme=None,
-            headers={"Api-Username": "system", "Accept": "application/json"})
-        client = DiscourseClient.__new__(DiscourseClient)
-        client.http = http
+        client = self.ctx.discourse()
         topic = await client.find_topic(title)
         return client.topic_url(topic) if topic is not None else None
 

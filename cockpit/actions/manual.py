@@ -8,7 +8,7 @@ rerun, on any machine, knows the step was done.
 
 from __future__ import annotations
 
-from cockpit.actions.base import ActionKind, Params, register
+from cockpit.actions.base import Params, Step, register
 from cockpit.errors import StageStopped
 from cockpit.model import CheckResult
 from cockpit.prompts import Manual
@@ -28,11 +28,9 @@ class NotDoneYet(StageStopped):
 
 
 @register
-class ManualStep(ActionKind):
+class ManualStep(Step[ManualParams]):
     kind = "manual"
     summary = "A step done by hand: instructions and text to paste, confirmed by the human"
-    Params = ManualParams
-    params: ManualParams
 
     def explain(self) -> str:
         p = self.params

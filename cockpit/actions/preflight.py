@@ -1,8 +1,8 @@
 """Preflight: read-only checks that the driver can actually do the release.
 
-Every kind here only reads (the environment, git config, gpg, the services). None of
-them can fix what it finds: ``apply`` raises an error whose message is the exact fix,
-and the engine re-checks and asks the human. A token is never printed: messages name
+Every kind here is a ``Verify``: it only reads (the environment, git config, gpg, the
+services) and cannot fix what it finds; its ``fix()`` is the exact fix, which the failed
+result shows, and the engine asks the human. A token is never printed: messages name
 the environment variable, not its value.
 """
 
@@ -15,11 +15,10 @@ import shutil
 import subprocess
 from typing import Any, Literal
 
-from cockpit.actions.base import ActionKind, Params, code_block, register
-from cockpit.errors import CannotFix
+from cockpit.actions.base import Params, Verify, code_block, register
 from cockpit.model import CheckResult, Version, VersionError
 from cockpit.secrets import TOKEN_ENV, find_token
-from cockpit.services.http import HttpClient, HttpError
+from cockpit.services.http import HttpError
 
 TOKEN_HELP = {
     "github": "a classic token with the `repo` and `workflow` scopes "
@@ -47,38 +46,6 @@ def how_to_set(service: str) -> str:
             f"`export {names[0]}=…` (never commit it)")
 
 
-def discourse_http(action: ActionKind) -> HttpClient:
-    """The session's Discourse client: ``Api-Key``/``Api-Username`` headers, logged."""
-    return action.ctx.session.http_client(
-        "discourse", action.ctx.settings.discourse_url, token=find_token("discourse"),
-        auth_header="Api-Key", auth_scheme=None,
-        headers={"Api-Username": os.environ.get("COCKPIT_DISCOURSE_USERNAME", "system"),
-                 "Accept": "application/json"})
-
-
-def matrix_http(action: ActionKind) -> HttpClient:
-    return action.ctx.session.http_client("matrix", action.ctx.settings.matrix_url,
-                                          token=find_token("matrix"))
-
-
-def reddit_http(action: ActionKind) -> HttpClient:
-    from cockpit.services.reddit import USER_AGENT
-
-    return action.ctx.session.http_client("reddit", action.ctx.settings.reddit_url,
-                                          token=find_token("reddit"),
-                                          headers={"User-Agent": USER_AGENT})
-
-
-class ReadOnlyCheck(ActionKind):
-    """A check that cannot fix itself: apply raises the fix (set in ``fix()``)."""
-
-    def fix(self) -> str:
-        return "fix this by hand, then retry"
-
-    async def apply(self) -> None:
-        raise CannotFix(self.fix())
-
-
 # -- tokens --------------------------------------------------------------------------------
 
 class TokenParams(Params):
@@ -91,11 +58,9 @@ class TokenParams(Params):
 
 
 @register
-class TokenCheck(ReadOnlyCheck):
+class TokenCheck(Verify[TokenParams]):
     kind = "preflight.token"
     summary = "Check that a service token is present, valid, and has the needed scopes"
-    Params = TokenParams
-    params: TokenParams
 
     def fix(self) -> str:
         return how_to_set(self.params.service)
@@ -154,13 +119,13 @@ class TokenCheck(ReadOnlyCheck):
             return CheckResult.done(f"GitHub token of {login} is valid "
                                     f"(scopes {', '.join(scopes) or 'none'})")
         if p.service == "matrix":
-            data = (await matrix_http(self).get("_matrix/client/v3/account/whoami")).json()
+            data = (await self.ctx.matrix().http.get("_matrix/client/v3/account/whoami")).json()
             return CheckResult.done(f"Matrix token of {data['user_id']} is valid")
         if p.service == "reddit":
-            data = (await reddit_http(self).get("api/v1/me")).json()
+            data = (await self.ctx.reddit().http.get("api/v1/me")).json()
             return CheckResult.done(f"Reddit token of u/{data['name']} is valid")
         if p.service == "discourse":
-            response = await discourse_http(self).get("session/current.json", ok=(404,))
+            response = await self.ctx.discourse().http.get("session/current.json", ok=(404,))
             if response.status == 404:
                 return CheckResult.done("Discourse API key is set (this site does not "
                                         "answer session/current.json: not verified further)")
@@ -183,11 +148,9 @@ class RepoAccessParams(Params):
 
 
 @register
-class RepoAccess(ReadOnlyCheck):
+class RepoAccess(Verify[RepoAccessParams]):
     kind = "preflight.repo-access"
     summary = "Check the GitHub token's permission on a repository and that branches exist"
-    Params = RepoAccessParams
-    params: RepoAccessParams
 
     def fix(self) -> str:
         p = self.params
@@ -235,11 +198,9 @@ class WorkflowParams(Params):
 
 
 @register
-class WorkflowCheck(ReadOnlyCheck):
+class WorkflowCheck(Verify[WorkflowParams]):
     kind = "preflight.workflow"
     summary = "Check that a workflow file exists and is enabled in a repository"
-    Params = WorkflowParams
-    params: WorkflowParams
 
     def fix(self) -> str:
         p = self.params
@@ -292,11 +253,9 @@ class GitIdentityParams(Params):
 
 
 @register
-class GitIdentity(ReadOnlyCheck):
+class GitIdentity(Verify[GitIdentityParams]):
     kind = "preflight.git-identity"
     summary = "Check that git user.name and user.email are configured"
-    Params = GitIdentityParams
-    params: GitIdentityParams
 
     def fix(self) -> str:
         return ('run `git config --global user.name "Your Name"` and '
@@ -328,11 +287,9 @@ class SigningKeyParams(Params):
 
 
 @register
-class SigningKey(ReadOnlyCheck):
+class SigningKey(Verify[SigningKeyParams]):
     kind = "preflight.signing-key"
     summary = "Check that a GPG secret key for the git identity can sign"
-    Params = SigningKeyParams
-    params: SigningKeyParams
 
     def fix(self) -> str:
         p = self.params
@@ -397,11 +354,9 @@ def _version_tuple(text: str) -> tuple[int, ...] | None:
 
 
 @register
-class ToolCheck(ReadOnlyCheck):
+class ToolCheck(Verify[ToolParams]):
     kind = "preflight.tool"
     summary = "Check that a tool is on PATH, optionally at a minimum version"
-    Params = ToolParams
-    params: ToolParams
 
     def fix(self) -> str:
         p = self.params
@@ -458,11 +413,9 @@ class VersionValidParams(Params):
 
 
 @register
-class VersionValid(ReadOnlyCheck):
+class VersionValid(Verify[VersionValidParams]):
     kind = "preflight.version-valid"
     summary = "Check that the version has Kubo's vX.Y.Z[-rcN] form"
-    Params = VersionValidParams
-    params: VersionValidParams
 
     def fix(self) -> str:
         return "start the release again with a version such as v0.30.0-rc1 or v0.30.0"
@@ -499,11 +452,9 @@ class VersionNewerParams(Params):
 
 
 @register
-class VersionNewer(ReadOnlyCheck):
+class VersionNewer(Verify[VersionNewerParams]):
     kind = "preflight.version-newer"
     summary = "Check that the version is newer than the latest release and tag"
-    Params = VersionNewerParams
-    params: VersionNewerParams
 
     def fix(self) -> str:
         return ("check the version you started with: it must be newer than every release "

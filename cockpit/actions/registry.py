@@ -16,21 +16,8 @@ import json
 import re
 from typing import Any
 
-from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
 from cockpit.model import CheckResult
-from cockpit.services.http import HttpClient
-
-
-def _docker(kind: ActionKind) -> HttpClient:
-    return kind.ctx.session.http_client("docker", kind.ctx.settings.docker_registry_url)
-
-
-def _npm(kind: ActionKind) -> HttpClient:
-    return kind.ctx.session.http_client("npm", kind.ctx.settings.npm_registry_url)
-
-
-def _dist(kind: ActionKind) -> HttpClient:
-    return kind.ctx.session.http_client("dist", kind.ctx.settings.dist_url)
 
 
 def _hub_page(kind: ActionKind, image: str) -> str:
@@ -46,7 +33,7 @@ def _npm_page(kind: ActionKind, page: str) -> str:
 
 
 async def _docker_tag(kind: ActionKind, image: str, tag: str) -> dict[str, Any] | None:
-    response = await _docker(kind).get(f"v2/repositories/{image}/tags/{tag}", ok=(404,))
+    response = await kind.ctx.docker_hub().http.get(f"v2/repositories/{image}/tags/{tag}", ok=(404,))
     if response.status == 404:
         return None
     data: dict[str, Any] = response.json()
@@ -55,7 +42,7 @@ async def _docker_tag(kind: ActionKind, image: str, tag: str) -> dict[str, Any] 
 
 async def _packument(kind: ActionKind, package: str) -> dict[str, Any] | None:
     path = package.replace("/", "%2F") if package.startswith("@") else package
-    response = await _npm(kind).get(path, ok=(404,))
+    response = await kind.ctx.npm().http.get(path, ok=(404,))
     if response.status == 404:
         return None
     data: dict[str, Any] = response.json()
@@ -74,11 +61,9 @@ class DockerTagParams(Params):
 
 
 @register
-class DockerTag(ActionKind):
+class DockerTag(Verify[DockerTagParams]):
     kind = "registry.docker-tag"
     summary = "Verify that an image tag exists on Docker Hub (optionally same digest as another)"
-    Params = DockerTagParams
-    params: DockerTagParams
 
     def explain(self) -> str:
         p = self.params
@@ -116,9 +101,6 @@ class DockerTag(ActionKind):
             f"{p.image}:{p.tag} ({str(found.get('digest'))[:19]}) is not the same image as "
             f"{p.same_as} ({str(other.get('digest'))[:19]})", link)
 
-    async def apply(self) -> None:
-        """Never called: the check never says incomplete (the workflow publishes)."""
-
 
 class DockerPlatformsParams(Params):
     image: str
@@ -128,11 +110,9 @@ class DockerPlatformsParams(Params):
 
 
 @register
-class DockerPlatforms(ActionKind):
+class DockerPlatforms(Verify[DockerPlatformsParams]):
     kind = "registry.docker-platforms"
     summary = "Verify that an image tag has a manifest for each platform"
-    Params = DockerPlatformsParams
-    params: DockerPlatformsParams
 
     def explain(self) -> str:
         p = self.params
@@ -164,9 +144,6 @@ class DockerPlatforms(ActionKind):
                                       link)
         return CheckResult.done(f"{p.image}:{p.tag} has {', '.join(p.platforms)}", link)
 
-    async def apply(self) -> None:
-        """Never called: the check never says incomplete."""
-
 
 # -- npm -------------------------------------------------------------------------------------
 
@@ -178,11 +155,9 @@ class NpmVersionParams(Params):
 
 
 @register
-class NpmVersion(ActionKind):
+class NpmVersion(Verify[NpmVersionParams]):
     kind = "registry.npm-version"
     summary = "Verify that a package version is published on npm"
-    Params = NpmVersionParams
-    params: NpmVersionParams
 
     def explain(self) -> str:
         p = self.params
@@ -207,9 +182,6 @@ class NpmVersion(ActionKind):
                                       link)
         return CheckResult.done(f"{p.package}@{v} is published", link)
 
-    async def apply(self) -> None:
-        """Never called: the check never says incomplete (the workflow publishes)."""
-
 
 class NpmDistTagParams(Params):
     package: str
@@ -218,11 +190,9 @@ class NpmDistTagParams(Params):
 
 
 @register
-class NpmDistTag(ActionKind):
+class NpmDistTag(Verify[NpmDistTagParams]):
     kind = "registry.npm-dist-tag"
     summary = "Verify that an npm dist-tag points at a version"
-    Params = NpmDistTagParams
-    params: NpmDistTagParams
 
     def explain(self) -> str:
         p = self.params
@@ -250,9 +220,6 @@ class NpmDistTag(ActionKind):
                                       f"should point at {v})", link)
         return CheckResult.failed(f"{p.package}@{p.dist_tag} is {current}, not {v}", link)
 
-    async def apply(self) -> None:
-        """Never called: the check never says incomplete."""
-
 
 # -- dist.ipfs.tech --------------------------------------------------------------------------
 
@@ -267,11 +234,9 @@ class DistListedParams(Params):
 
 
 @register
-class DistVersionListed(ActionKind):
+class DistVersionListed(Verify[DistListedParams]):
     kind = "dist.version-listed"
     summary = "Verify that dist.ipfs.tech lists a version of a distribution"
-    Params = DistListedParams
-    params: DistListedParams
 
     def explain(self) -> str:
         p = self.params
@@ -286,7 +251,7 @@ class DistVersionListed(ActionKind):
         p = self.params
         base = self.ctx.settings.dist_url.rstrip("/")
         link = p.url or f"{base}/{p.dist}/{p.version}"
-        response = await _dist(self).get(f"{p.dist}/versions", ok=(404,))
+        response = await self.ctx.dist_site().http.get(f"{p.dist}/versions", ok=(404,))
         if response.status == 404:
             return CheckResult.failed(f"{base}/{p.dist}/versions does not exist", link)
         versions = [x.strip() for x in response.text.splitlines() if x.strip()]
@@ -294,9 +259,6 @@ class DistVersionListed(ActionKind):
             return CheckResult.done(f"{p.dist} {p.version} is listed", link)
         return CheckResult.failed(f"{p.dist} {p.version} is not listed yet (last listed: "
                                   f"{versions[-1] if versions else 'none'})", link)
-
-    async def apply(self) -> None:
-        """Never called: the check never says incomplete (CI publishes)."""
 
 
 class AddVersionParams(Params):
@@ -309,11 +271,9 @@ class AddVersionParams(Params):
 
 
 @register
-class DistAddVersion(ActionKind):
+class DistAddVersion(Step[AddVersionParams]):
     kind = "dist.add-version"
     summary = "Add a version line to a dists/*/versions file on a branch, commit and push"
-    Params = AddVersionParams
-    params: AddVersionParams
 
     def explain(self) -> str:
         p = self.params
@@ -384,11 +344,9 @@ class BumpParams(Params):
 
 
 @register
-class NpmDependencyBump(ActionKind):
+class NpmDependencyBump(Step[BumpParams]):
     kind = "npm.dependency-bump"
     summary = "Bump a dependency in package.json and package-lock.json on a branch, commit, push"
-    Params = BumpParams
-    params: BumpParams
 
     def explain(self) -> str:
         p = self.params

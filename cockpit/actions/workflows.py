@@ -17,7 +17,16 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-from cockpit.actions.base import ActionKind, Params, code_block, register
+from cockpit.actions.base import (
+    ActionKind,
+    Params,
+    Step,
+    Wait,
+    ci_progress,
+    code_block,
+    history_note,
+    register,
+)
 from cockpit.model import CheckResult
 from cockpit.services.github import GitHubClient, WorkflowRun
 
@@ -81,41 +90,6 @@ async def failure_excerpt(gh: GitHubClient, repo: str, run: WorkflowRun, lines: 
     return "\n".join(parts)
 
 
-def history_note(what: str = "this workflow") -> str:
-    """The wait kinds' explanation of where their ETA comes from."""
-    return (f"While it runs, its progress says how long {what} usually takes — the p50 and "
-            "p90 of its completed runs over the last 30 days in the CI store that `cockpit ci "
-            "serve` fills (`COCKPIT_CI_DATABASE`, else the embedded file; `cockpit ci report "
-            "--since 30d` shows the same numbers) — and how long the run has been going: "
-            "\"usually 14 min, p90 20 min; 6 min in\". Without a store, or before the first "
-            "finished run, it says \"no history yet\".")
-
-
-async def ci_progress(repo: str, runs: list[WorkflowRun]) -> str:
-    """The expected duration and ETA of the run (of ``runs``) expected to finish last:
-    ``usually 14 min, p90 20 min; 6 min in (about 8 min to go)``, from the CI store's last
-    30 days of each run's workflow; ``no history yet`` without any. Never raises: a broken
-    store only costs the hint."""
-    from cockpit.ci.history import Expected, expected_async, progress
-
-    best: tuple[float, Expected | None, float | None, str] | None = None
-    for run in runs:
-        try:
-            expected = await expected_async(repo, run.name) if run.name else None
-        except Exception:  # the hint is optional; the wait itself must go on
-            expected = None
-        elapsed = (time.time() - _parse_time(run.created_at).timestamp()
-                   if run.created_at and run.run_attempt == 1 else None)
-        left = (expected.p90 - (elapsed or 0.0)) if expected else float("-inf")
-        if best is None or left > best[0]:
-            best = (left, expected, elapsed, run.name or "")
-    if best is None:
-        return "no history yet"
-    _, expected, elapsed, name = best
-    text = progress(expected, elapsed)
-    return f"{name}: {text}" if len(runs) > 1 and name else text
-
-
 class DispatchParams(Params):
     repo: str
     workflow: str
@@ -128,11 +102,9 @@ class DispatchParams(Params):
 
 
 @register
-class WorkflowDispatch(ActionKind):
+class WorkflowDispatch(Step[DispatchParams]):
     kind = "github.workflow-dispatch"
     summary = "Dispatch a workflow_dispatch workflow once"
-    Params = DispatchParams
-    params: DispatchParams
 
     def __init__(self, params: DispatchParams, ctx: ActionContext) -> None:
         super().__init__(params, ctx)
@@ -214,11 +186,9 @@ class RunWaitParams(Params):
 
 
 @register
-class WorkflowRunWait(ActionKind):
+class WorkflowRunWait(Wait[RunWaitParams]):
     kind = "github.workflow-run-wait"
     summary = "Wait for a workflow run to conclude"
-    Params = RunWaitParams
-    params: RunWaitParams
 
     def explain(self) -> str:
         p = self.params
@@ -286,9 +256,6 @@ class WorkflowRunWait(ActionKind):
         return CheckResult.failed(f"run {run.id} concluded {run.conclusion}, not "
                                   f"{p.conclusion}" + (f"\n{excerpt}" if excerpt else ""), link)
 
-    async def apply(self) -> None:
-        """Never called: a wait is never incomplete."""
-
 
 class JobLogParams(Params):
     repo: str
@@ -301,11 +268,9 @@ class JobLogParams(Params):
 
 
 @register
-class JobLogContains(ActionKind):
+class JobLogContains(Step[JobLogParams]):
     kind = "github.job-log-contains"
     summary = "Verify that a run's job log contains a text, rerunning the run if it does not"
-    Params = JobLogParams
-    params: JobLogParams
 
     def explain(self) -> str:
         p = self.params

@@ -1,0 +1,126 @@
+"""The kind shapes of ``cockpit.actions.base``: every kind is a Step, a Verify or a Wait over
+its params model (named once), a verify's failed result says what a person must do, and
+the engine polls by what the action says."""
+
+from __future__ import annotations
+
+from typing import ClassVar, get_args
+
+from cockpit.actions import REGISTRY, load_kinds
+from cockpit.actions.base import Params, Polling, Step, Verify, Wait, register
+from cockpit.bus import EventBus
+from cockpit.context import Session
+from cockpit.engine import Engine
+from cockpit.events import ActionApplying, Event, Waiting
+from cockpit.model import CheckResult, Outcome, Release, Version
+from cockpit.playbook import parse_playbook
+from cockpit.prompts import AnswersPrompter, PromptAnswer
+from cockpit.settings import Settings
+
+
+class ProbeParams(Params):
+    name: str
+
+
+@register
+class VerifyProbe(Verify[ProbeParams]):
+    kind = "test.verify-probe"
+    summary = "Never passes"
+
+    def explain(self) -> str:
+        return "never passes"
+
+    async def check(self) -> CheckResult:
+        return CheckResult.incomplete(f"{self.params.name} is not there")
+
+    def fix(self) -> str:
+        return f"put {self.params.name} there by hand, then retry"
+
+
+@register
+class WaitProbe(Wait[ProbeParams]):
+    kind = "test.wait-probe"
+    summary = "Never ends"
+    checks: ClassVar[int] = 0
+
+    def explain(self) -> str:
+        return "never ends"
+
+    async def check(self) -> CheckResult:
+        WaitProbe.checks += 1
+        return CheckResult.in_progress(f"{self.params.name}: still running")
+
+    def polling(self) -> Polling:
+        return Polling(first=0.01, longest=0.01, deadline=0.05)
+
+
+PLAYBOOK = parse_playbook('''
+name = "t"
+title = "T"
+[[stages]]
+id = "one"
+title = "One"
+summary = "s"
+[[stages.actions]]
+id = "v"
+kind = "test.verify-probe"
+title = "V"
+params = { name = "the file" }
+[[stages]]
+id = "two"
+title = "Two"
+summary = "s"
+[[stages.actions]]
+id = "w"
+kind = "test.wait-probe"
+title = "W"
+params = { name = "the run" }
+''', "t.toml")
+
+
+def _engine(answers: dict[str, PromptAnswer]) -> tuple[Engine, list[Event]]:
+    settings = Settings(poll_initial_seconds=0.01, poll_max_seconds=0.02,
+                        poll_timeout_seconds=600)
+    release = Release(playbook="t", version=Version.parse("v1.0.0"), driver="d", host="h")
+    engine = Engine(PLAYBOOK, Session(settings=settings, prompter=AnswersPrompter(answers),
+                                      release=release), EventBus())
+    events: list[Event] = []
+    engine.bus.listen(events.append)
+    return engine, events
+
+
+def test_every_built_in_kind_has_one_shape_over_its_own_params_model() -> None:
+    load_kinds()
+    built_in = {name: info for name, info in REGISTRY.kinds.items()
+                if info.implementation is not None
+                and info.implementation.__module__.startswith("cockpit.actions.")}
+    assert len(built_in) >= 60
+    for name, info in built_in.items():
+        kind = info.implementation
+        assert kind is not None
+        assert issubclass(kind, Step) != issubclass(kind, Verify), name
+        assert not kind.__abstractmethods__, name
+        generic = [arg for base in kind.__dict__["__orig_bases__"] for arg in get_args(base)]
+        assert generic == [kind.Params], name
+        assert kind.Params is not Params and info.params_model is kind.Params, name
+        if issubclass(kind, Verify):
+            assert "apply" not in kind.__dict__, f"{name}: a verify has nothing to apply"
+
+
+async def test_a_verify_that_does_not_pass_fails_with_what_a_person_must_do() -> None:
+    engine, events = _engine({"one/v/failed": PromptAnswer(value="abort")})
+    report = await engine.run_stage("one")
+    assert report.outcome is Outcome.ABORTED
+    assert "put the file there by hand, then retry" in report.actions[0].reason
+    assert sum(isinstance(e, ActionApplying) for e in events) == 1
+
+
+async def test_the_engine_polls_a_wait_by_what_the_wait_says() -> None:
+    WaitProbe.checks = 0
+    engine, events = _engine({"two/w/failed": PromptAnswer(value="abort")})
+    report = await engine.run_stage("two")
+    assert report.outcome is Outcome.ABORTED
+    assert "timed out after 0s: the run: still running" in report.actions[0].reason
+    waits = [e for e in events if isinstance(e, Waiting)]
+    assert waits and all(e.seconds == 0.01 for e in waits)
+    assert WaitProbe.checks == len(waits) + 1
