@@ -13,23 +13,11 @@ from abc import abstractmethod
 
 from cockpit.actions.base import ActionKind, Params, code_block, register
 from cockpit.model import CheckResult, Version
-from cockpit.services.github import Comment, GitHubClient, Issue
+from cockpit.services.github import GitHubClient
 
 
 def _q(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
-
-
-async def find_issue(gh: GitHubClient, repo: str, title: str, include_closed: bool = True
-                     ) -> Issue | None:
-    """The open issue titled exactly ``title`` (oldest), else a closed one if allowed."""
-    matches = [i for i in await gh.list_issues(repo, state="all") if i.title == title]
-    open_ = [i for i in matches if i.state == "open"]
-    if open_:
-        return min(open_, key=lambda i: i.number)
-    if include_closed and matches:
-        return min(matches, key=lambda i: i.number)
-    return None
 
 
 def _find_cmd(repo: str, title: str) -> str:
@@ -38,15 +26,6 @@ def _find_cmd(repo: str, title: str) -> str:
 
 def _marker(marker: str) -> str:
     return f"<!-- {marker} -->"
-
-
-async def find_comment(gh: GitHubClient, repo: str, number: int, marker: str
-                       ) -> Comment | None:
-    tag = _marker(marker)
-    for comment in await gh.list_comments(repo, number):
-        if tag in comment.body:
-            return comment
-    return None
 
 
 def _strip_front_matter(text: str) -> str:
@@ -98,7 +77,8 @@ class _IssueBase(ActionKind):
 
     async def check(self) -> CheckResult:
         gh = self.ctx.github()
-        issue = await find_issue(gh, self._repo, self._title(), self._include_closed())
+        issue = await gh.find_issue(self._repo, self._title(),
+                                    include_closed=self._include_closed())
         if issue is not None:
             return CheckResult.done(f"issue #{issue.number} \"{issue.title}\" is {issue.state}",
                                     issue.html_url)
@@ -106,7 +86,8 @@ class _IssueBase(ActionKind):
 
     async def apply(self) -> None:
         gh = self.ctx.github()
-        if await find_issue(gh, self._repo, self._title(), self._include_closed()):
+        if await gh.find_issue(self._repo, self._title(),
+                               include_closed=self._include_closed()):
             return
         body = await self._body(gh)
         # Not retried on an ambiguous failure: the engine re-checks first.
@@ -362,10 +343,10 @@ class IssueComment(ActionKind):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        issue = await find_issue(gh, p.repo, p.issue_title)
+        issue = await gh.find_issue(p.repo, p.issue_title)
         if issue is None:
             return CheckResult.failed(f"no issue \"{p.issue_title}\" in {p.repo}")
-        comment = await find_comment(gh, p.repo, issue.number, self.marker)
+        comment = await gh.find_comment(p.repo, issue.number, _marker(self.marker))
         if comment is not None:
             return CheckResult.done(f"commented on #{issue.number}",
                                     comment.html_url or issue.html_url)
@@ -381,10 +362,10 @@ class IssueComment(ActionKind):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        issue = await find_issue(gh, p.repo, p.issue_title)
+        issue = await gh.find_issue(p.repo, p.issue_title)
         if issue is None:
             raise RuntimeError(f"no issue \"{p.issue_title}\" in {p.repo}")
-        if await find_comment(gh, p.repo, issue.number, self.marker) is not None:
+        if await gh.find_comment(p.repo, issue.number, _marker(self.marker)) is not None:
             return
         comment = await gh.create_comment(p.repo, issue.number, await self._text(gh))
         self.ctx.log(f"commented: {comment.html_url}")
@@ -428,7 +409,7 @@ class IssueChecklist(ActionKind):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        issue = await find_issue(gh, p.repo, p.issue_title)
+        issue = await gh.find_issue(p.repo, p.issue_title)
         if issue is None:
             return CheckResult.failed(f"no issue \"{p.issue_title}\" in {p.repo}")
         m = self._pattern().search(issue.body or "")
@@ -445,7 +426,7 @@ class IssueChecklist(ActionKind):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        issue = await find_issue(gh, p.repo, p.issue_title)
+        issue = await gh.find_issue(p.repo, p.issue_title)
         if issue is None:
             raise RuntimeError(f"no issue \"{p.issue_title}\" in {p.repo}")
         fresh = await gh.get_issue(p.repo, issue.number)
@@ -493,7 +474,7 @@ class CloseIssue(ActionKind):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        issue = await find_issue(gh, p.repo, p.title)
+        issue = await gh.find_issue(p.repo, p.title)
         if issue is None:
             return CheckResult.failed(f"no issue \"{p.title}\" in {p.repo}")
         if issue.state == "closed":
@@ -503,10 +484,10 @@ class CloseIssue(ActionKind):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        issue = await find_issue(gh, p.repo, p.title)
+        issue = await gh.find_issue(p.repo, p.title)
         if issue is None:
             raise RuntimeError(f"no issue \"{p.title}\" in {p.repo}")
-        if p.comment and await find_comment(gh, p.repo, issue.number, self.marker) is None:
+        if p.comment and await gh.find_comment(p.repo, issue.number, _marker(self.marker)) is None:
             await gh.create_comment(p.repo, issue.number,
                                     p.comment.rstrip() + "\n\n" + _marker(self.marker))
         await gh.update_issue(p.repo, issue.number, state="closed",
