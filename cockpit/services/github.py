@@ -40,6 +40,7 @@ from cockpit.services.http import (
     HttpClient,
     HttpError,
     MalformedResponseError,
+    RequestRecord,
     Response,
 )
 
@@ -435,6 +436,8 @@ class Answer(Generic[T]):
     """False when every page came from the ETag cache (a 304: nothing changed)."""
     skew: timedelta | None
     """The server's ``Date`` minus our clock, from the last fresh answer (None: none)."""
+    date: str | None = None
+    """That answer's ``Date`` header as sent (None: no fresh answer, or no header)."""
 
 
 def _skew(response: Response) -> timedelta | None:
@@ -514,6 +517,20 @@ class GitHubClient:
                    **http.pop("headers", {})}
         self.http = HttpClient(api_url, token=token, headers=headers, **http)
 
+    @property
+    def read_only(self) -> bool:
+        """True when writes are refused before they are sent (a read-only session)."""
+        return self.http.read_only
+
+    @property
+    def on_request(self) -> Callable[[RequestRecord], None] | None:
+        """Hears every attempt of every call (counting, logging); settable."""
+        return self.http.on_request
+
+    @on_request.setter
+    def on_request(self, hook: Callable[[RequestRecord], None] | None) -> None:
+        self.http.on_request = hook
+
     @classmethod
     def from_http(cls, http: HttpClient) -> GitHubClient:
         self = cls.__new__(cls)
@@ -589,6 +606,13 @@ class GitHubClient:
     async def rate_limit(self) -> RateLimit:
         """Free of charge (does not count against the limit)."""
         return await self._get(RateLimit, "rate_limit")
+
+    async def rate_limit_now(self) -> Answer[RateLimit]:
+        """The limit asked afresh (never a 304 from the ETag cache), with the server's
+        ``Date``: one free request gives both (``cockpit doctor``'s clock and limit)."""
+        response = await self.http.get("rate_limit", etag=False)
+        limit = _parse(RateLimit, response.json(), response.method, response.url)
+        return Answer(limit, True, _skew(response), response.headers.get("date"))
 
     async def token_user(self) -> TokenUser:
         """The token's owner and classic scopes in one uncached GET (``gh api -i user``):
@@ -901,13 +925,14 @@ class GitHubClient:
         False when every page came back 304 (nothing changed since the last read)."""
         path = f"repos/{repo}/issues/{number}/comments"
         comments: list[Comment] = []
-        fresh, skew = False, None
+        fresh, skew, date = False, None, None
         async for response, items in self._pages(path):
             fresh = fresh or not response.from_cache
             page_skew = _skew(response)
-            skew = page_skew if page_skew is not None else skew
+            if page_skew is not None:
+                skew, date = page_skew, response.headers.get("date")
             comments += [_parse(Comment, item, "GET", response.url) for item in items]
-        return Answer(comments, fresh, skew)
+        return Answer(comments, fresh, skew, date)
 
     async def _pages(self, path: str) -> AsyncIterator[tuple[Response, list[Any]]]:
         """(response, items) of every page of a listing, following ``Link: rel="next"``."""
