@@ -139,11 +139,11 @@ async def test_issue_lookup_policy_open_before_closed(gh: GitHubClient) -> None:
     title = "Release v0.31.0"
     closed = await gh.create_issue(KUBO, title=title, body="given up")
     await gh.update_issue(KUBO, closed.number, state="closed", state_reason="not_planned")
-    reopened = await gh.create_issue(KUBO, title=title, body="the real one")
+    current = await gh.create_issue(KUBO, title=title, body="the real one")
     await gh.create_issue(KUBO, title=f"{title} (notes)")  # not an exact match
-    assert closed.number < reopened.number  # closed #N, open #N+1
+    assert current.number == closed.number + 1  # closed #N, open #N+1 (the issue's #3/#4)
     found = await gh.find_issue(KUBO, title)
-    assert found is not None and found.number == reopened.number and found.state == "open"
+    assert found is not None and found.number == current.number and found.state == "open"
     # The sync thread (tracking issue), the release links and the kinds share it.
     thread = Thread(gh, TrackingTarget(KUBO, title, "tracking", "issue"))
     assert (await thread.find()) == found
@@ -151,9 +151,9 @@ async def test_issue_lookup_policy_open_before_closed(gh: GitHubClient) -> None:
     newer_closed = await gh.create_issue(KUBO, title=title)
     await gh.update_issue(KUBO, newer_closed.number, state="closed")
     found = await gh.find_issue(KUBO, title)
-    assert found is not None and found.number == reopened.number  # open beats newer closed
+    assert found is not None and found.number == current.number  # open beats newer closed
 
-    await gh.update_issue(KUBO, reopened.number, state="closed")
+    await gh.update_issue(KUBO, current.number, state="closed")
     found = await gh.find_issue(KUBO, title)  # only closed ones: the newest
     assert found is not None and found.number == newer_closed.number
     assert await gh.find_issue(KUBO, title, include_closed=False) is None
