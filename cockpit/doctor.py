@@ -197,19 +197,18 @@ async def github_server_findings(engine: Engine) -> list[Finding]:
     """One free request (``GET /rate_limit``) gives both the Date header and the limit."""
     from cockpit.services.http import ServiceError
 
-    http = engine.session.github().http
+    gh = engine.session.github()
     started = time.time()
     try:
-        response = await http.get("rate_limit", etag=False)
+        answer = await gh.rate_limit_now()
     except ServiceError as exc:
         fix = ("check the network and COCKPIT_GITHUB_API_URL "
                f"({engine.session.settings.github_api_url})")
         return [Finding("clock", "fail", f"cannot ask GitHub: {exc}", fix),
                 Finding("GitHub rate limit", "fail", "not measured", fix)]
     finished = time.time()
-    core = (response.json().get("resources") or {}).get("core") or response.json()["rate"]
-    return [clock_finding(response.headers.get("date"), (started + finished) / 2),
-            rate_finding(core, finished)]
+    return [clock_finding(answer.date, (started + finished) / 2),
+            rate_finding(answer.value.core.model_dump(), finished)]
 
 
 # -- all of it --------------------------------------------------------------------------

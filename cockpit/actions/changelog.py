@@ -233,12 +233,11 @@ class StagingOutcome(Step[StagingParams]):
         issue = await gh.find_issue(p.repo, p.issue_title)
         if issue is None:
             return None, None, None
-        for comment in await gh.list_comments(p.repo, issue.number):
-            body = comment.body or ""
-            if MARKER in body:
-                outcome = next((c for c in p.choices if f"**{c}**" in body), "recorded")
-                return issue.number, outcome, comment.html_url or None
-        return issue.number, None, None
+        comment = await gh.find_comment(p.repo, issue.number, MARKER)
+        if comment is None:
+            return issue.number, None, None
+        outcome = next((c for c in p.choices if f"**{c}**" in comment.body), "recorded")
+        return issue.number, outcome, comment.html_url or None
 
     async def check(self) -> CheckResult:
         p = self.params

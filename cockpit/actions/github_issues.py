@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from cockpit.actions.base import Params, Step, Verify, code_block, register
 from cockpit.model import CheckResult, Version
-from cockpit.services.github import Comment, GitHubClient, find_issue
+from cockpit.services.github import GitHubClient
 
 
 def _q(text: str) -> str:
@@ -27,15 +27,6 @@ def _find_cmd(repo: str, title: str) -> str:
 
 def _marker(marker: str) -> str:
     return f"<!-- {marker} -->"
-
-
-async def find_comment(gh: GitHubClient, repo: str, number: int, marker: str
-                       ) -> Comment | None:
-    tag = _marker(marker)
-    for comment in await gh.list_comments(repo, number):
-        if tag in comment.body:
-            return comment
-    return None
 
 
 def _strip_front_matter(text: str) -> str:
@@ -92,7 +83,8 @@ class _IssueBase(Step[_IssueP]):
 
     async def check(self) -> CheckResult:
         gh = self.ctx.github()
-        issue = await find_issue(gh, self._repo, self._title(), self._include_closed())
+        issue = await gh.find_issue(self._repo, self._title(),
+                                    include_closed=self._include_closed())
         if issue is not None:
             return CheckResult.done(f"issue #{issue.number} \"{issue.title}\" is {issue.state}",
                                     issue.html_url)
@@ -100,7 +92,8 @@ class _IssueBase(Step[_IssueP]):
 
     async def apply(self) -> None:
         gh = self.ctx.github()
-        if await find_issue(gh, self._repo, self._title(), self._include_closed()):
+        if await gh.find_issue(self._repo, self._title(),
+                               include_closed=self._include_closed()):
             return
         body = await self._body(gh)
         # Not retried on an ambiguous failure: the engine re-checks first.
@@ -348,10 +341,10 @@ class IssueComment(Step[CommentParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        issue = await find_issue(gh, p.repo, p.issue_title)
+        issue = await gh.find_issue(p.repo, p.issue_title)
         if issue is None:
             return CheckResult.failed(f"no issue \"{p.issue_title}\" in {p.repo}")
-        comment = await find_comment(gh, p.repo, issue.number, self.marker)
+        comment = await gh.find_comment(p.repo, issue.number, _marker(self.marker))
         if comment is not None:
             return CheckResult.done(f"commented on #{issue.number}",
                                     comment.html_url or issue.html_url)
@@ -367,10 +360,10 @@ class IssueComment(Step[CommentParams]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        issue = await find_issue(gh, p.repo, p.issue_title)
+        issue = await gh.find_issue(p.repo, p.issue_title)
         if issue is None:
             raise RuntimeError(f"no issue \"{p.issue_title}\" in {p.repo}")
-        if await find_comment(gh, p.repo, issue.number, self.marker) is not None:
+        if await gh.find_comment(p.repo, issue.number, _marker(self.marker)) is not None:
             return
         comment = await gh.create_comment(p.repo, issue.number, await self._text(gh))
         self.ctx.log(f"commented: {comment.html_url}")
@@ -412,7 +405,7 @@ class IssueChecklist(Step[ChecklistParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        issue = await find_issue(gh, p.repo, p.issue_title)
+        issue = await gh.find_issue(p.repo, p.issue_title)
         if issue is None:
             return CheckResult.failed(f"no issue \"{p.issue_title}\" in {p.repo}")
         m = self._pattern().search(issue.body or "")
@@ -429,7 +422,7 @@ class IssueChecklist(Step[ChecklistParams]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        issue = await find_issue(gh, p.repo, p.issue_title)
+        issue = await gh.find_issue(p.repo, p.issue_title)
         if issue is None:
             raise RuntimeError(f"no issue \"{p.issue_title}\" in {p.repo}")
         fresh = await gh.get_issue(p.repo, issue.number)
@@ -475,7 +468,7 @@ class CloseIssue(Step[CloseParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        issue = await find_issue(gh, p.repo, p.title)
+        issue = await gh.find_issue(p.repo, p.title)
         if issue is None:
             return CheckResult.failed(f"no issue \"{p.title}\" in {p.repo}")
         if issue.state == "closed":
@@ -485,10 +478,10 @@ class CloseIssue(Step[CloseParams]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        issue = await find_issue(gh, p.repo, p.title)
+        issue = await gh.find_issue(p.repo, p.title)
         if issue is None:
             raise RuntimeError(f"no issue \"{p.title}\" in {p.repo}")
-        if p.comment and await find_comment(gh, p.repo, issue.number, self.marker) is None:
+        if p.comment and await gh.find_comment(p.repo, issue.number, _marker(self.marker)) is None:
             await gh.create_comment(p.repo, issue.number,
                                     p.comment.rstrip() + "\n\n" + _marker(self.marker))
         await gh.update_issue(p.repo, issue.number, state="closed",

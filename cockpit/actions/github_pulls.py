@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import datetime
-from typing import Any, Literal
-from urllib.parse import quote
+from typing import Literal
 
 from cockpit.actions.base import Params, Step, Wait, ci_progress, code_block, history_note, register
 from cockpit.model import CheckResult
@@ -28,39 +27,9 @@ class PullRef(Params):
     """Base branch the pull request merges into."""
 
 
-async def find_pull(gh: GitHubClient, repo: str, head: str, base: str,
-                    include_merged: bool = True) -> Pull | None:
-    """The open PR head→base, else (with ``include_merged``) the newest merged one."""
-    owner = repo.split("/", 1)[0]
-    pulls = await gh.list_pulls(repo, head=f"{owner}:{head}", base=base, state="all")
-    open_ = [p for p in pulls if p.state == "open"]
-    if open_:
-        return max(open_, key=lambda p: p.number)
-    merged = [p for p in pulls if p.is_merged]
-    if include_merged and merged:
-        return max(merged, key=lambda p: p.number)
-    return None
-
-
 def _pulls_query(repo: str, head: str, base: str) -> str:
     owner = repo.split("/", 1)[0]
     return f"gh pr list -R {repo} --head {head} --base {base} --state all   # find it ({owner}:{head})"
-
-
-async def compare(gh: GitHubClient, repo: str, base: str, head: str) -> dict[str, Any]:
-    """``GET repos/{repo}/compare/base...head`` as raw JSON.
-
-    Not ``GitHubClient.compare``: its ``Commit.author`` model rejects the ``{}`` that
-    GitHub (and the sandbox) send for commit authors without a GitHub account.
-    """
-    response = await gh.http.get(f"repos/{repo}/compare/{quote(base, safe='/')}..."
-                                 f"{quote(head, safe='/')}")
-    data: dict[str, Any] = response.json()
-    return data
-
-
-def _title(commit: dict[str, Any]) -> str:
-    return str((commit.get("commit") or {}).get("message") or "").split("\n", 1)[0]
 
 
 def _q(text: str) -> str:
@@ -112,7 +81,7 @@ class OpenPull(Step[PullParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        pull = await find_pull(gh, p.repo, p.head, p.base, p.include_merged)
+        pull = await gh.find_pull(p.repo, p.head, p.base, include_merged=p.include_merged)
         if pull is not None:
             missing = await self._missing_labels(gh, pull.number)
             if missing and pull.state == "open":
@@ -124,11 +93,11 @@ class OpenPull(Step[PullParams]):
             return CheckResult.failed(f"head branch {p.head} does not exist in {p.repo}")
         if await gh.get_branch(p.repo, p.base) is None:
             return CheckResult.failed(f"base branch {p.base} does not exist in {p.repo}")
-        comparison = await compare(gh, p.repo, p.base, p.head)
-        if not comparison.get("ahead_by"):
+        comparison = await gh.compare(p.repo, p.base, p.head)
+        if not comparison.ahead_by:
             return CheckResult.failed(
                 f"{p.head} has no commits that {p.base} lacks: nothing to open a PR for",
-                comparison.get("html_url") or None)
+                comparison.html_url or None)
         return CheckResult.incomplete(f"no open pull request {p.head} → {p.base} yet")
 
     async def _missing_labels(self, gh: GitHubClient, number: int) -> list[str]:
@@ -141,7 +110,7 @@ class OpenPull(Step[PullParams]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        pull = await find_pull(gh, p.repo, p.head, p.base, p.include_merged)
+        pull = await gh.find_pull(p.repo, p.head, p.base, include_merged=p.include_merged)
         created = pull is None
         if pull is None:
             # Not retried on an ambiguous failure: the engine re-checks first.
@@ -196,24 +165,22 @@ class PullBodyCompare(Step[BodyCompareParams]):
 
     async def _section(self, gh: GitHubClient) -> str:
         p = self.params
-        missing = await compare(gh, p.repo, p.head, p.compare_with)
-        own = await compare(gh, p.repo, p.compare_with, p.head)
+        missing = await gh.compare(p.repo, p.head, p.compare_with)
+        own = await gh.compare(p.repo, p.compare_with, p.head)
         picked: set[str] = set()
-        for c in own.get("commits") or []:
-            picked.update(_CHERRY.findall(str((c.get("commit") or {}).get("message") or "")))
+        for c in own.commits:
+            picked.update(_CHERRY.findall(c.commit.message))
         patterns = [re.compile(x) for x in p.ignore_patterns]
         lines = []
-        commits = list(missing.get("commits") or [])
-        for c in commits:
-            sha, title = str(c["sha"]), _title(c)
-            if any(sha.startswith(s) for s in picked):
+        for c in missing.commits:
+            if any(c.sha.startswith(s) for s in picked):
                 continue
-            if any(pat.search(title) for pat in patterns):
+            if any(pat.search(c.title) for pat in patterns):
                 continue
-            lines.append(f"- [ ] {sha[:7]} {title}")
-        more = int(missing.get("total_commits") or 0) - len(commits)
+            lines.append(f"- [ ] {c.sha[:7]} {c.title}")
+        more = missing.total_commits - len(missing.commits)
         if more > 0:
-            lines.append(f"- … and {more} more: {missing.get('html_url', '')}")
+            lines.append(f"- … and {more} more: {missing.html_url}")
         listing = "\n".join(lines) if lines else "_None: every commit is included._"
         return (f"<!-- {p.marker}:start -->\n### {p.section_title}\n\n{listing}\n"
                 f"<!-- {p.marker}:end -->")
@@ -229,7 +196,7 @@ class PullBodyCompare(Step[BodyCompareParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        pull = await find_pull(gh, p.repo, p.head, p.base)
+        pull = await gh.find_pull(p.repo, p.head, p.base)
         if pull is None:
             return CheckResult.failed(f"no pull request {p.head} → {p.base} in {p.repo}")
         if pull.is_merged:
@@ -246,7 +213,7 @@ class PullBodyCompare(Step[BodyCompareParams]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        pull = await find_pull(gh, p.repo, p.head, p.base)
+        pull = await gh.find_pull(p.repo, p.head, p.base)
         if pull is None:
             raise RuntimeError(f"no pull request {p.head} → {p.base} in {p.repo}")
         body = self._with_section(pull.body or "", await self._section(gh))
@@ -288,31 +255,27 @@ class PullChecksWait(Wait[ChecksWaitParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        pull = await find_pull(gh, p.repo, p.head, p.base, p.include_merged)
+        pull = await gh.find_pull(p.repo, p.head, p.base, include_merged=p.include_merged)
         if pull is None:
             return CheckResult.failed(f"no open pull request {p.head} → {p.base} in {p.repo}")
         sha = pull.head.sha
-        raw = (await gh.http.get(f"repos/{p.repo}/commits/{sha}/check-runs",
-                                 params={"per_page": 100})).json()
+        check_runs = await gh.list_check_runs(p.repo, sha)
         every_run = await gh.list_runs(p.repo, head_sha=sha, limit=100)
         # The head commit is also what a tag points at once the release is tagged: the
         # runs a tag push starts (Docker, release assets) are that tag's, not this pull
         # request's, and would hold it "in progress" long after its own checks passed.
         runs = [r for r in every_run if r.head_branch in (None, pull.head.ref)]
         foreign = {r.check_suite_id for r in every_run if r not in runs and r.check_suite_id}
-        checks: list[dict[str, Any]] = [c for c in raw.get("check_runs") or []
-                                        if (c.get("check_suite") or {}).get("id") not in foreign]
-        items = [(c.get("name") or "check", c.get("status"), c.get("conclusion"),
-                  c.get("details_url") or c.get("html_url")) for c in checks]
+        checks = [c for c in check_runs if c.suite_id not in foreign]
+        items = [(c.name or "check", c.status, c.conclusion, c.details_url or c.html_url)
+                 for c in checks]
         items += [(r.name or "workflow run", r.status, r.conclusion, r.html_url) for r in runs]
         # Legacy commit statuses (external CI): "pending" only counts when some exist.
-        status = (await gh.http.get(f"repos/{p.repo}/commits/{sha}/status")).json()
-        for s in status.get("statuses") or []:
-            state = s.get("state")
-            items.append((s.get("context") or "status",
-                          "completed" if state != "pending" else "in_progress",
-                          "success" if state == "success" else "failure",
-                          s.get("target_url")))
+        for s in (await gh.combined_status(p.repo, sha)).statuses:
+            items.append((s.context or "status",
+                          "completed" if s.state != "pending" else "in_progress",
+                          "success" if s.state == "success" else "failure",
+                          s.target_url))
         failed = [i for i in items if i[1] == "completed" and i[2] in _BAD]
         if failed:
             name, _, conclusion, link = failed[0]
@@ -335,8 +298,7 @@ class PullChecksWait(Wait[ChecksWaitParams]):
                                 pull.html_url)
 
     async def _young(self, gh: GitHubClient, pull: Pull) -> bool:
-        raw = (await gh.http.get(f"repos/{self.params.repo}/pulls/{pull.number}")).json()
-        created = raw.get("created_at")
+        created = (await gh.get_pull(self.params.repo, pull.number)).created_at
         if not created:
             return False
         opened = datetime.fromisoformat(str(created).replace("Z", "+00:00")).timestamp()
@@ -384,15 +346,14 @@ class MergePull(Step[MergeParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        pull = await find_pull(gh, p.repo, p.head, p.base)
+        pull = await gh.find_pull(p.repo, p.head, p.base)
         if pull is None:
             return CheckResult.failed(f"no pull request {p.head} → {p.base} in {p.repo}")
         if pull.is_merged:
             pull = await gh.get_pull(p.repo, pull.number)
             sha = pull.merge_commit_sha
             if sha:
-                commit = (await gh.http.get(f"repos/{p.repo}/commits/{sha}")).json()
-                two = len(commit.get("parents") or []) > 1
+                two = len((await gh.get_commit(p.repo, sha)).parents) > 1
                 if two != (p.method == "merge"):
                     how = "a merge commit" if two else "squash or rebase"
                     return CheckResult.failed(
@@ -412,20 +373,16 @@ class MergePull(Step[MergeParams]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        pull = await find_pull(gh, p.repo, p.head, p.base)
+        pull = await gh.find_pull(p.repo, p.head, p.base)
         if pull is None:
             raise RuntimeError(f"no pull request {p.head} → {p.base} in {p.repo}")
         if not pull.is_merged:
-            body: dict[str, Any] = {"merge_method": p.method, "sha": pull.head.sha}
-            if p.commit_title is not None:
-                body["commit_title"] = p.commit_title
-            if p.commit_message is not None:
-                body["commit_message"] = p.commit_message
-            response = await gh.http.put(f"repos/{p.repo}/pulls/{pull.number}/merge",
-                                         json=body)
-            self.ctx.log(f"merged PR #{pull.number} as {response.json().get('sha', '')[:12]}")
+            sha = await gh.merge_pull(p.repo, pull.number, merge_method=p.method,
+                                      sha=pull.head.sha, commit_title=p.commit_title,
+                                      commit_message=p.commit_message)
+            self.ctx.log(f"merged PR #{pull.number} as {sha[:12]}")
         if p.delete_branch and await gh.get_branch(p.repo, p.head) is not None:
-            await gh.http.delete(f"repos/{p.repo}/git/refs/heads/{p.head}")
+            await gh.delete_ref(p.repo, f"heads/{p.head}")
 
 
 # -- github.pull-ready ------------------------------------------------------------------------
@@ -459,7 +416,7 @@ class PullReady(Step[PullRef]):
 
     async def check(self) -> CheckResult:
         p = self.params
-        pull = await find_pull(self.ctx.github(), p.repo, p.head, p.base)
+        pull = await self.ctx.github().find_pull(p.repo, p.head, p.base)
         if pull is None:
             return CheckResult.failed(f"no open pull request {p.head} → {p.base} in {p.repo}: "
                                       "open it first")
@@ -472,7 +429,7 @@ class PullReady(Step[PullRef]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        pull = await find_pull(gh, p.repo, p.head, p.base)
+        pull = await gh.find_pull(p.repo, p.head, p.base)
         if pull is None:
             raise RuntimeError(f"no open pull request {p.head} → {p.base} in {p.repo}")
         if not pull.draft or pull.is_merged:
@@ -523,7 +480,7 @@ class PullReviewWait(Wait[ReviewWaitParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        pull = await find_pull(gh, p.repo, p.head, p.base)
+        pull = await gh.find_pull(p.repo, p.head, p.base)
         if pull is None:
             return CheckResult.failed(f"no open pull request {p.head} → {p.base} in {p.repo}")
         if pull.is_merged:

@@ -11,7 +11,7 @@ from typing import Literal
 
 from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
 from cockpit.model import CheckResult
-from cockpit.services.github import GitHubClient, Issue, Release
+from cockpit.services.github import GitHubClient, Issue
 
 
 def _quote(text: str) -> str:
@@ -20,17 +20,6 @@ def _quote(text: str) -> str:
 
 def _releases_page(action: ActionKind, repo: str, tag: str) -> str:
     return action.ctx.settings.github_link(f"{repo}/releases/tag/{tag}")
-
-
-async def find_release(gh: GitHubClient, repo: str, tag: str) -> Release | None:
-    """The release of ``tag``, drafts included (GitHub's by-tag lookup hides drafts)."""
-    found = await gh.get_release_by_tag(repo, tag)
-    if found is not None:
-        return found
-    for release in await gh.list_releases(repo, limit=100):
-        if release.tag_name == tag:
-            return release
-    return None
 
 
 def changelog_section(text: str, heading: str | None, strip_header: bool) -> str | None:
@@ -184,7 +173,7 @@ class CreateRelease(Step[ReleaseParams]):
         p = self.params
         gh = self.ctx.github()
         link = _releases_page(self, p.repo, p.tag)
-        release = await find_release(gh, p.repo, p.tag)
+        release = await gh.find_release(p.repo, p.tag)
         if release is not None:
             link = release.html_url or link
             if release.prerelease != p.prerelease:
@@ -207,12 +196,10 @@ class CreateRelease(Step[ReleaseParams]):
         body, problem = await self._body(gh)
         if body is None:
             raise RuntimeError(problem)
-        payload: dict[str, object] = {"tag_name": p.tag, "name": p.name, "body": body,
-                                      "prerelease": p.prerelease, "draft": p.draft}
-        if p.make_latest is not None:
-            payload["make_latest"] = p.make_latest
         # One POST; an ambiguous failure propagates and the engine re-checks.
-        await gh.http.post(f"repos/{p.repo}/releases", json=payload)
+        await gh.create_release(p.repo, tag=p.tag, name=p.name, body=body,
+                                prerelease=p.prerelease, draft=p.draft,
+                                make_latest=p.make_latest)
 
 
 class BodyContainsParams(Params):
@@ -240,7 +227,7 @@ class ReleaseBodyContains(Verify[BodyContainsParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        release = await find_release(gh, p.repo, p.tag)
+        release = await gh.find_release(p.repo, p.tag)
         if release is None:
             return CheckResult.failed(f"no release of {p.tag}", _releases_page(self, p.repo, p.tag))
         link = release.html_url or _releases_page(self, p.repo, p.tag)
@@ -277,7 +264,7 @@ class ReleaseLatest(Step[LatestParams]):
         latest = await gh.latest_release(p.repo)
         if latest is not None and latest.tag_name == p.tag:
             return CheckResult.done(f"{p.tag} is the latest release", latest.html_url or None)
-        release = await find_release(gh, p.repo, p.tag)
+        release = await gh.find_release(p.repo, p.tag)
         link = self.ctx.settings.github_link(f"{p.repo}/releases/latest")
         if release is None:
             return CheckResult.failed(f"no release of {p.tag}", link)
@@ -290,11 +277,10 @@ class ReleaseLatest(Step[LatestParams]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        release = await find_release(gh, p.repo, p.tag)
+        release = await gh.find_release(p.repo, p.tag)
         if release is None:
             raise RuntimeError(f"no release of {p.tag}")
-        await gh.http.patch(f"repos/{p.repo}/releases/{release.id}",
-                            json={"make_latest": "true"})
+        await gh.update_release(p.repo, release.id, make_latest="true")
 
 
 class AssetsParams(Params):
@@ -337,7 +323,7 @@ class ReleaseAssets(Step[AssetsParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        release = await find_release(gh, p.repo, p.tag)
+        release = await gh.find_release(p.repo, p.tag)
         link = _releases_page(self, p.repo, p.tag)
         if release is None:
             return CheckResult.failed(f"no release of {p.tag}", link)
@@ -411,7 +397,7 @@ class ReleaseBodyAppend(Step[BodyAppendParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        release = await find_release(gh, p.repo, p.tag)
+        release = await gh.find_release(p.repo, p.tag)
         if release is None:
             return CheckResult.failed(f"no release of {p.tag}", _releases_page(self, p.repo, p.tag))
         link = release.html_url or _releases_page(self, p.repo, p.tag)
@@ -424,7 +410,7 @@ class ReleaseBodyAppend(Step[BodyAppendParams]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        release = await find_release(gh, p.repo, p.tag)
+        release = await gh.find_release(p.repo, p.tag)
         if release is None:
             raise RuntimeError(f"no release of {p.tag}")
         body = release.body or ""

@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import subprocess
-from typing import Any, Literal
+from typing import Literal
 
 from cockpit.actions.base import Params, Verify, code_block, register
 from cockpit.model import CheckResult, Version, VersionError
@@ -102,15 +102,12 @@ class TokenCheck(Verify[TokenParams]):
     async def _validate(self) -> CheckResult:
         p = self.params
         if p.service == "github":
-            # One GET gives both: a classic token's scopes come in X-OAuth-Scopes (present
-            # but empty when it has none); a fine-grained token gets no such header.
-            response = await self.ctx.github().http.get("user", etag=False)
-            login = response.json()["login"]
-            header = response.headers.get("x-oauth-scopes")
-            if header is None:
+            # One GET gives both the owner and (for a classic token) the scopes.
+            owner = await self.ctx.github().token_user()
+            login, scopes = owner.login, owner.scopes
+            if scopes is None:
                 return CheckResult.done(f"GitHub token of {login} is valid (fine-grained "
                                         "token: scopes not reported, checked per repository)")
-            scopes = [s.strip() for s in header.split(",") if s.strip()]
             missing = [s for s in p.scopes if s not in scopes]
             if missing:
                 return CheckResult.failed(
@@ -172,10 +169,10 @@ class RepoAccess(Verify[RepoAccessParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        response = await gh.http.get(f"repos/{p.repo}", ok=(404,))
-        if response.status == 404:
+        found = await gh.find_repo(p.repo)
+        if found is None:
             return CheckResult.failed(f"{p.repo} is not visible to this token: {self.fix()}")
-        perms: dict[str, Any] = response.json().get("permissions") or {}
+        perms = found.permissions or {}
         needed = PERMISSION_ORDER.index(p.permission)
         if not any(perms.get(level) for level in PERMISSION_ORDER[needed:]):
             held = [k for k, v in perms.items() if v] or ["none"]

@@ -58,10 +58,8 @@ async def release_marker(kind: ActionKind) -> tuple[str, str, datetime | None]:
     if ref is None:
         return repo, tag, None
     if ref.object.type == "tag":
-        data = (await gh.http.get(f"repos/{repo}/git/tags/{ref.object.sha}")).json()
-        return repo, tag, _parse_time(str(data["tagger"]["date"]))
-    data = (await gh.http.get(f"repos/{repo}/git/commits/{ref.object.sha}")).json()
-    return repo, tag, _parse_time(str(data["committer"]["date"]))
+        return repo, tag, (await gh.get_tag_object(repo, ref.object.sha)).tagger.when
+    return repo, tag, (await gh.get_git_commit(repo, ref.object.sha)).committer.when
 
 
 async def release_dispatch_runs(gh: GitHubClient, repo: str, workflow: str,

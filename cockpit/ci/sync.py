@@ -427,14 +427,14 @@ async def sync(store: Store, client: GitHubClient, repos: Sequence[str], since: 
     ``report.stopped``, at the budget's reserve or a rate limit."""
     report = SyncReport(repositories=list(repos), since=since)
     budget = Budget(client, reserve)
-    previous = client.http.on_request
+    previous = client.on_request
 
     def counted(record: RequestRecord) -> None:
         budget.record(record)
         if previous is not None:
             previous(record)
 
-    client.http.on_request = counted
+    client.on_request = counted
     state = _Run(store, client, budget, report, on_progress)
     try:
         await budget.read()
@@ -473,7 +473,7 @@ async def sync(store: Store, client: GitHubClient, repos: Sequence[str], since: 
                           f"at {_clock(reset)}. What was read is stored: run the same command "
                           "again then to continue")
     finally:
-        client.http.on_request = previous
+        client.on_request = previous
         report.requests, report.not_modified = budget.requests, budget.not_modified
         report.rate_reads = budget.rate_reads
         report.limit, report.reset = budget.limit, budget.reset

@@ -1,12 +1,21 @@
 """GitHub REST: the calls Kubo's playbook makes, typed, through the shared HTTP layer.
 
-Every method is one REST call (or one paginated listing) so that its manual equivalent
-(``gh api …``) stays obvious. Lookups that may legitimately find nothing return
-``None`` rather than raising on 404, because every action's ``check()`` starts there.
-The ``ensure_*`` helpers are get-or-create: they look first, create only if absent, and
-when the create fails ambiguously (``AmbiguousWriteError``) or is refused because the
-thing already exists (422), they look again instead of guessing — the rerun-safety the
-playbook promises, one level below the actions.
+This is the only module that speaks GitHub: the kinds, the sync thread, CI health and
+the alerts call these typed methods, never ``client.http`` with a path of their own, so
+a lookup rule lives in one place. The ``find_*`` lookups are the shared policies
+(``find_issue``: exact title, open before closed; ``find_pull``: open, else merged;
+``find_release``: drafts included); every caller uses them, so the tracking issue the
+sync locks on is the one the release body links.
+
+Every method is one REST call (or one paginated listing, or a lookup of at most two) so
+that its manual equivalent (``gh api …``) stays obvious. Lookups that may legitimately
+find nothing return ``None`` rather than raising on 404, because every action's
+``check()`` starts there. ``get_or_create`` (and the ``ensure_*`` methods built on it)
+look first, create only if absent, and when the create fails ambiguously
+(``AmbiguousWriteError``) or is refused because the thing already exists (422), look
+again instead of guessing — the rerun-safety the playbook promises, one level below the
+actions. The kinds themselves create once and leave an ambiguous answer to the engine's
+re-check.
 
 Models keep only the fields the cockpit reads (``extra="ignore"``), so GitHub adding
 fields never breaks us and the sandbox need not serve every field.
@@ -15,13 +24,16 @@ fields never breaks us and the sandbox need not serve every field.
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, TypeVar
+from email.utils import parsedate_to_datetime
+from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cockpit.errors import CockpitError
 from cockpit.services.http import (
@@ -29,6 +41,7 @@ from cockpit.services.http import (
     HttpClient,
     HttpError,
     MalformedResponseError,
+    RequestRecord,
     Response,
 )
 
@@ -37,6 +50,7 @@ M = TypeVar("M", bound="_Model")
 
 API_VERSION = "2022-11-28"
 MergeMethod = Literal["merge", "squash", "rebase"]
+MakeLatest = Literal["true", "false", "legacy"]
 
 
 class _Model(BaseModel):
@@ -57,6 +71,17 @@ class Repo(_Model):
     default_branch: str = "master"
     html_url: str = ""
     private: bool = False
+    permissions: dict[str, bool] | None = None
+    """The token's permissions here (``pull``, ``triage``, ``push``, ``maintain``,
+    ``admin`` → held); only sent to an authenticated caller."""
+
+
+class TokenUser(_Model):
+    """Whose token it is, and its classic scopes (``X-OAuth-Scopes``, one GET)."""
+
+    login: str
+    scopes: list[str] | None = None
+    """None for a fine-grained token: GitHub sends no scopes header (per-repo permissions)."""
 
 
 class ShaRef(_Model):
@@ -83,6 +108,28 @@ class Ref(_Model):
     object: GitObject
 
 
+class GitActor(_Model):
+    """The author, committer or tagger of a git object (not a GitHub account)."""
+
+    name: str = ""
+    email: str = ""
+    date: str
+    """ISO 8601, as git recorded it (``2024-05-01T12:00:00Z``)."""
+
+    @property
+    def when(self) -> datetime:
+        moment = datetime.fromisoformat(self.date.replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class GitCommit(_Model):
+    """A commit as a git object (``git/commits/SHA``): who committed it and when."""
+
+    sha: str
+    message: str = ""
+    committer: GitActor
+
+
 class CommitDetail(_Model):
     message: str = ""
 
@@ -92,6 +139,14 @@ class Commit(_Model):
     html_url: str = ""
     commit: CommitDetail = Field(default_factory=CommitDetail)
     author: Account | None = None
+    """None also when git's author has no GitHub account (GitHub sends ``{}``)."""
+    parents: list[ShaRef] = Field(default_factory=list)
+    """Two or more: a merge commit."""
+
+    @field_validator("author", mode="before")
+    @classmethod
+    def _no_account(cls, value: Any) -> Any:
+        return None if value == {} else value
 
     @property
     def title(self) -> str:
@@ -130,6 +185,7 @@ class TagObject(_Model):
     tag: str
     message: str = ""
     object: GitObject
+    tagger: GitActor
 
 
 class PullEnd(_Model):
@@ -151,6 +207,7 @@ class Pull(_Model):
     """Only on single-PR responses; lists leave it out (use ``merged_at``)."""
     merged_at: str | None = None
     merge_commit_sha: str | None = None
+    created_at: str | None = None
     head: PullEnd
     base: PullEnd
     user: Account | None = None
@@ -158,6 +215,51 @@ class Pull(_Model):
     @property
     def is_merged(self) -> bool:
         return bool(self.merged or self.merged_at)
+
+
+class Merge(_Model):
+    """GitHub's answer to a merge: the merge commit (or the squashed/rebased head)."""
+
+    sha: str = ""
+    merged: bool = True
+
+
+class CheckSuiteRef(_Model):
+    id: int | None = None
+
+
+class CheckRun(_Model):
+    """One check run on a commit (Actions jobs and third-party apps alike)."""
+
+    name: str | None = None
+    status: str | None = None
+    """``queued``, ``in_progress`` or ``completed``."""
+    conclusion: str | None = None
+    details_url: str | None = None
+    html_url: str | None = None
+    check_suite: CheckSuiteRef | None = None
+
+    @property
+    def suite_id(self) -> int | None:
+        return self.check_suite.id if self.check_suite is not None else None
+
+
+class CheckRuns(_Model):
+    total_count: int = 0
+    check_runs: list[CheckRun] = Field(default_factory=list)
+
+
+class CommitStatus(_Model):
+    """One legacy commit status (external CI posting ``pending``/``success``…)."""
+
+    state: str
+    context: str | None = None
+    target_url: str | None = None
+
+
+class CombinedStatus(_Model):
+    state: str = ""
+    statuses: list[CommitStatus] = Field(default_factory=list)
 
 
 class Review(_Model):
@@ -325,6 +427,30 @@ class HookDelivery(_Model):
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Answer(Generic[T]):
+    """A value with what the server said about it, for callers that judge time on the
+    server's clock and skip work when nothing changed (the sync thread's leases)."""
+
+    value: T
+    fresh: bool
+    """False when every page came from the ETag cache (a 304: nothing changed)."""
+    skew: timedelta | None
+    """The server's ``Date`` minus our clock, from the last fresh answer (None: none)."""
+    date: str | None = None
+    """That answer's ``Date`` header as sent (None: no fresh answer, or no header)."""
+
+
+def _skew(response: Response) -> timedelta | None:
+    """Server clock minus ours, from a fresh answer's ``Date`` header."""
+    stamp = response.headers.get("date")
+    if response.from_cache or not stamp:
+        return None
+    with contextlib.suppress(TypeError, ValueError):
+        return parsedate_to_datetime(stamp) - datetime.now(UTC)
+    return None
+
+
 RUNS_QUERY_CAP = 1000
 """GitHub answers at most this many workflow runs per listing query (``total_count`` says
 how many match; pages past the cap come back empty), so longer windows are split."""
@@ -392,6 +518,20 @@ class GitHubClient:
                    **http.pop("headers", {})}
         self.http = HttpClient(api_url, token=token, headers=headers, **http)
 
+    @property
+    def read_only(self) -> bool:
+        """True when writes are refused before they are sent (a read-only session)."""
+        return self.http.read_only
+
+    @property
+    def on_request(self) -> Callable[[RequestRecord], None] | None:
+        """Hears every attempt of every call (counting, logging); settable."""
+        return self.http.on_request
+
+    @on_request.setter
+    def on_request(self, hook: Callable[[RequestRecord], None] | None) -> None:
+        self.http.on_request = hook
+
     @classmethod
     def from_http(cls, http: HttpClient) -> GitHubClient:
         self = cls.__new__(cls)
@@ -435,9 +575,12 @@ class GitHubClient:
         return _parse(model, response.json(), response.method, response.url)
 
     @staticmethod
-    async def _get_or_create(find: Callable[[], Awaitable[T | None]],
+    async def get_or_create(find: Callable[[], Awaitable[T | None]],
                              create: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
-        """(thing, created): look, create if absent; on ambiguity or 422, look again."""
+        """(thing, created): look, create if absent; on ambiguity or 422, look again.
+
+        The ``ensure_*`` methods are this over a lookup and a create; a caller with its own
+        pair (a test setting up a branch or a pull request) passes them here."""
         found = await find()
         if found is not None:
             return found, False
@@ -465,16 +608,31 @@ class GitHubClient:
         """Free of charge (does not count against the limit)."""
         return await self._get(RateLimit, "rate_limit")
 
-    async def token_scopes(self) -> list[str]:
-        """Classic-token scopes from ``X-OAuth-Scopes`` (empty for fine-grained tokens)."""
+    async def rate_limit_now(self) -> Answer[RateLimit]:
+        """The limit asked afresh (never a 304 from the ETag cache), with the server's
+        ``Date``: one free request gives both (``cockpit doctor``'s clock and limit)."""
+        response = await self.http.get("rate_limit", etag=False)
+        limit = _parse(RateLimit, response.json(), response.method, response.url)
+        return Answer(limit, True, _skew(response), response.headers.get("date"))
+
+    async def token_user(self) -> TokenUser:
+        """The token's owner and classic scopes in one uncached GET (``gh api -i user``):
+        a classic token's scopes come in ``X-OAuth-Scopes`` (present but empty when it has
+        none); a fine-grained token gets no such header (``scopes`` None)."""
         response = await self.http.get("user", etag=False)
-        raw = response.headers.get("x-oauth-scopes", "")
-        return [s.strip() for s in raw.split(",") if s.strip()]
+        user = _parse(User, response.json(), response.method, response.url)
+        header = response.headers.get("x-oauth-scopes")
+        scopes = None if header is None else [s.strip() for s in header.split(",") if s.strip()]
+        return TokenUser(login=user.login, scopes=scopes)
 
     # -- repositories, branches, refs, contents ----------------------------------------------
 
     async def get_repo(self, repo: str) -> Repo:
         return await self._get(Repo, f"repos/{repo}")
+
+    async def find_repo(self, repo: str) -> Repo | None:
+        """None when the token cannot see it (GitHub answers 404 for private and absent)."""
+        return await self._maybe(Repo, f"repos/{repo}")
 
     async def get_branch(self, repo: str, branch: str) -> Branch | None:
         return await self._maybe(Branch, f"repos/{repo}/branches/{_p(branch)}")
@@ -495,20 +653,33 @@ class GitHubClient:
         return await self._send("PATCH", Ref, f"repos/{repo}/git/refs/{_p(ref)}",
                                 {"sha": sha, "force": force})
 
-    async def ensure_branch(self, repo: str, branch: str, from_sha: str) -> tuple[Branch, bool]:
-        """(branch, created): create ``branch`` at ``from_sha`` unless it exists."""
-
-        async def create() -> Branch:
-            await self.create_ref(repo, f"refs/heads/{branch}", from_sha)
-            made = await self.get_branch(repo, branch)
-            assert made is not None, "GitHub reported the branch created but cannot find it"
-            return made
-
-        return await self._get_or_create(lambda: self.get_branch(repo, branch), create)
+    async def delete_ref(self, repo: str, ref: str) -> None:
+        """``ref`` without ``refs/``: ``heads/release-v0.30.0`` (deletes the branch)."""
+        await self.http.delete(f"repos/{repo}/git/refs/{_p(ref)}")
 
     async def compare(self, repo: str, base: str, head: str) -> Comparison:
-        """How ``head`` relates to ``base`` (``commits``: those in head, not in base)."""
+        """How ``head`` relates to ``base`` (``commits``: those in head, not in base, the
+        first 250 of them; ``total_commits`` says how many there are)."""
         return await self._get(Comparison, f"repos/{repo}/compare/{_p(base)}...{_p(head)}")
+
+    async def get_commit(self, repo: str, sha: str) -> Commit:
+        """A commit as GitHub shows it (``parents`` tells a merge commit apart)."""
+        return await self._get(Commit, f"repos/{repo}/commits/{_p(sha)}")
+
+    async def get_git_commit(self, repo: str, sha: str) -> GitCommit:
+        """A commit as a git object: its committer and their date."""
+        return await self._get(GitCommit, f"repos/{repo}/git/commits/{sha}")
+
+    async def list_check_runs(self, repo: str, sha: str) -> list[CheckRun]:
+        """The check runs on a commit: one page, the first 100 (``gh api
+        repos/O/R/commits/SHA/check-runs``)."""
+        runs = await self._get(CheckRuns, f"repos/{repo}/commits/{_p(sha)}/check-runs",
+                               per_page=100)
+        return runs.check_runs
+
+    async def combined_status(self, repo: str, sha: str) -> CombinedStatus:
+        """A commit's legacy statuses (external CI), one per context."""
+        return await self._get(CombinedStatus, f"repos/{repo}/commits/{_p(sha)}/status")
 
     async def get_contents(self, repo: str, path: str, ref: str | None = None
                            ) -> Content | None:
@@ -549,13 +720,22 @@ class GitHubClient:
         return await self._list(Pull, f"repos/{repo}/pulls", head=head, base=base,
                                 state=state)
 
-    async def find_pull(self, repo: str, head: str, base: str, state: str = "all"
+    async def find_pull(self, repo: str, head: str, base: str, *, include_merged: bool = True
                         ) -> Pull | None:
-        """The newest PR from branch ``head`` (same repository) into ``base``."""
+        """The pull request from branch ``head`` (same repository) into ``base``, by the one
+        policy every kind shares: the open one (the newest if there are several), else —
+        with ``include_merged`` — the newest merged one. One closed without merging never
+        counts. One listing (``state=all``), so a rerun anywhere finds what another made."""
         owner = repo.split("/", 1)[0]
         qualified = head if ":" in head else f"{owner}:{head}"
-        pulls = await self.list_pulls(repo, head=qualified, base=base, state=state)
-        return max(pulls, key=lambda p: p.number) if pulls else None
+        pulls = await self.list_pulls(repo, head=qualified, base=base, state="all")
+        open_ = [p for p in pulls if p.state == "open"]
+        if open_:
+            return max(open_, key=lambda p: p.number)
+        merged = [p for p in pulls if p.is_merged]
+        if include_merged and merged:
+            return max(merged, key=lambda p: p.number)
+        return None
 
     async def get_pull(self, repo: str, number: int) -> Pull:
         return await self._get(Pull, f"repos/{repo}/pulls/{number}")
@@ -565,19 +745,6 @@ class GitHubClient:
         return await self._send("POST", Pull, f"repos/{repo}/pulls",
                                 {"title": title, "head": head, "base": base, "body": body,
                                  "draft": draft})
-
-    async def ensure_pull(self, repo: str, *, title: str, head: str, base: str,
-                          body: str = "", draft: bool = False) -> tuple[Pull, bool]:
-        """(pull, created): the open or merged PR head→base, else a new one."""
-
-        async def find() -> Pull | None:
-            pull = await self.find_pull(repo, head, base)
-            return pull if pull is not None and (pull.state == "open" or pull.is_merged) \
-                else None
-
-        return await self._get_or_create(
-            find, lambda: self.create_pull(repo, title=title, head=head, base=base,
-                                           body=body, draft=draft))
 
     async def update_pull(self, repo: str, number: int, *, title: str | None = None,
                           body: str | None = None, state: str | None = None,
@@ -590,12 +757,13 @@ class GitHubClient:
         return response.status == 204
 
     async def merge_pull(self, repo: str, number: int, *, merge_method: MergeMethod = "merge",
-                         sha: str | None = None, commit_title: str | None = None) -> str:
+                         sha: str | None = None, commit_title: str | None = None,
+                         commit_message: str | None = None) -> str:
         """Merge; returns the merge commit's sha. ``sha`` guards against a moved head."""
-        response = await self.http.put(
-            f"repos/{repo}/pulls/{number}/merge",
-            json=_fields(merge_method=merge_method, sha=sha, commit_title=commit_title))
-        return str(response.json()["sha"])
+        merge = await self._send("PUT", Merge, f"repos/{repo}/pulls/{number}/merge", _fields(
+            merge_method=merge_method, sha=sha, commit_title=commit_title,
+            commit_message=commit_message))
+        return merge.sha
 
     async def list_reviews(self, repo: str, number: int) -> list[Review]:
         """Submitted reviews, oldest first (GitHub's chronological order)."""
@@ -648,26 +816,33 @@ class GitHubClient:
     async def list_releases(self, repo: str, limit: int | None = None) -> list[Release]:
         return await self._list(Release, f"repos/{repo}/releases", limit=limit)
 
+    async def find_release(self, repo: str, tag: str) -> Release | None:
+        """The release of ``tag``, drafts included: the by-tag lookup first (one GET), and
+        only when it finds nothing the newest 100 releases (GitHub hides drafts there)."""
+        found = await self.get_release_by_tag(repo, tag)
+        if found is not None:
+            return found
+        for release in await self.list_releases(repo, limit=100):
+            if release.tag_name == tag:
+                return release
+        return None
+
     async def create_release(self, repo: str, *, tag: str, name: str, body: str,
                              prerelease: bool = False, draft: bool = False,
-                             target_commitish: str | None = None) -> Release:
+                             target_commitish: str | None = None,
+                             make_latest: MakeLatest | None = None) -> Release:
+        """One POST, never retried: an ambiguous answer is for the caller to look again."""
         return await self._send("POST", Release, f"repos/{repo}/releases", _fields(
             tag_name=tag, name=name, body=body, prerelease=prerelease, draft=draft,
-            target_commitish=target_commitish))
-
-    async def ensure_release(self, repo: str, *, tag: str, name: str, body: str,
-                             prerelease: bool = False) -> tuple[Release, bool]:
-        return await self._get_or_create(
-            lambda: self.get_release_by_tag(repo, tag),
-            lambda: self.create_release(repo, tag=tag, name=name, body=body,
-                                        prerelease=prerelease))
+            target_commitish=target_commitish, make_latest=make_latest))
 
     async def update_release(self, repo: str, release_id: int, *, name: str | None = None,
                              body: str | None = None, prerelease: bool | None = None,
-                             draft: bool | None = None) -> Release:
+                             draft: bool | None = None,
+                             make_latest: MakeLatest | None = None) -> Release:
         return await self._send("PATCH", Release, f"repos/{repo}/releases/{release_id}",
                                 _fields(name=name, body=body, prerelease=prerelease,
-                                        draft=draft))
+                                        draft=draft, make_latest=make_latest))
 
     async def list_release_assets(self, repo: str, release_id: int) -> list[Asset]:
         return await self._list(Asset, f"repos/{repo}/releases/{release_id}/assets")
@@ -682,12 +857,30 @@ class GitHubClient:
                                   milestone=milestone, creator=creator)
         return issues if include_pulls else [i for i in issues if not i.is_pull]
 
-    async def find_issue(self, repo: str, title: str, *, state: str = "all",
+    async def find_issue(self, repo: str, title: str, *, include_closed: bool = True,
                          labels: str | None = None) -> Issue | None:
-        """The oldest issue (not PR) titled exactly ``title`` — e.g. "Release v0.30.0"."""
-        matches = [i for i in await self.list_issues(repo, state=state, labels=labels)
+        """The issue (never a PR) titled exactly ``title`` — "Release v0.30.0" — by the one
+        lookup policy every caller shares (tracking issue, sync, release links, alerts):
+
+        - the title matches exactly (no search, no case folding);
+        - an open issue wins over a closed one;
+        - among open ones the oldest (lowest number): when two drivers raced to create the
+          tracking issue, the sync closes every open one but the oldest, so the lookup
+          names the issue duplicates converge on, before and after that cleanup;
+        - among closed ones (only with ``include_closed``) the newest (highest number):
+          the latest attempt, not one given up long ago.
+
+        One listing (``state=all``) whatever the arguments, so every caller shares its
+        ETag-cached pages."""
+        matches = [i for i in await self.list_issues(repo, state="all", labels=labels)
                    if i.title == title]
-        return min(matches, key=lambda i: i.number) if matches else None
+        open_ = [i for i in matches if i.state == "open"]
+        if open_:
+            return min(open_, key=lambda i: i.number)
+        closed = [i for i in matches if i.state != "open"]
+        if include_closed and closed:
+            return max(closed, key=lambda i: i.number)
+        return None
 
     async def search_issues(self, query: str, limit: int = 100) -> list[Issue]:
         """GitHub search syntax (``repo:o/r is:issue in:title "Release v0.30.0"``)."""
@@ -706,7 +899,7 @@ class GitHubClient:
     async def ensure_issue(self, repo: str, *, title: str, body: str = "",
                            labels: list[str] | None = None) -> tuple[Issue, bool]:
         """(issue, created) by exact title (GitHub itself would happily make two)."""
-        return await self._get_or_create(
+        return await self.get_or_create(
             lambda: self.find_issue(repo, title),
             lambda: self.create_issue(repo, title=title, body=body, labels=labels))
 
@@ -718,7 +911,41 @@ class GitHubClient:
             title=title, body=body, state=state, state_reason=state_reason, labels=labels))
 
     async def list_comments(self, repo: str, number: int) -> list[Comment]:
-        return await self._list(Comment, f"repos/{repo}/issues/{number}/comments")
+        return (await self.read_comments(repo, number)).value
+
+    async def find_comment(self, repo: str, number: int, text: str) -> Comment | None:
+        """The oldest comment on issue ``number`` whose body contains ``text`` — a hidden
+        marker (``<!-- cockpit:stage/action -->``) that makes a comment get-or-create."""
+        for comment in await self.list_comments(repo, number):
+            if text in comment.body:
+                return comment
+        return None
+
+    async def read_comments(self, repo: str, number: int) -> Answer[list[Comment]]:
+        """Every comment, oldest first, page by page through the ETag cache; ``fresh`` is
+        False when every page came back 304 (nothing changed since the last read)."""
+        path = f"repos/{repo}/issues/{number}/comments"
+        comments: list[Comment] = []
+        fresh, skew, date = False, None, None
+        async for response, items in self._pages(path):
+            fresh = fresh or not response.from_cache
+            page_skew = _skew(response)
+            if page_skew is not None:
+                skew, date = page_skew, response.headers.get("date")
+            comments += [_parse(Comment, item, "GET", response.url) for item in items]
+        return Answer(comments, fresh, skew, date)
+
+    async def _pages(self, path: str) -> AsyncIterator[tuple[Response, list[Any]]]:
+        """(response, items) of every page of a listing, following ``Link: rel="next"``."""
+        url: str | None = path
+        params: dict[str, Any] | None = {"per_page": 100}
+        while url is not None:
+            response = await self.http.get(url, params=params)
+            items = response.json()
+            if not isinstance(items, list):
+                raise response.malformed(f"expected a list, got {type(items).__name__}")
+            yield response, items
+            url, params = response.links.get("next"), None
 
     async def create_comment(self, repo: str, number: int, body: str) -> Comment:
         return await self._send("POST", Comment, f"repos/{repo}/issues/{number}/comments",
@@ -727,6 +954,23 @@ class GitHubClient:
     async def update_comment(self, repo: str, comment_id: int, body: str) -> Comment:
         return await self._send("PATCH", Comment,
                                 f"repos/{repo}/issues/comments/{comment_id}", {"body": body})
+
+    async def edit_comment(self, repo: str, comment_id: int, body: str
+                           ) -> Answer[Comment | None]:
+        """Rewrite a comment, retried like a read (the same body twice is the same edit);
+        None when it is gone (deleted by its writer or another). ``skew`` is the server's
+        clock at the edit, the time a lease renewed by it is judged on."""
+        response = await self.http.patch(f"repos/{repo}/issues/comments/{comment_id}",
+                                         json={"body": body}, ok=(404,), idempotent=True)
+        if response.status == 404:
+            return Answer(None, True, _skew(response))
+        return Answer(_parse(Comment, response.json(), response.method, response.url), True,
+                      _skew(response))
+
+    async def delete_comment(self, repo: str, comment_id: int) -> None:
+        """Delete a comment; one already gone is fine (retried: a delete is idempotent)."""
+        await self.http.delete(f"repos/{repo}/issues/comments/{comment_id}", ok=(404,),
+                               idempotent=True)
 
     # -- milestones -----------------------------------------------------------------------
 
@@ -747,7 +991,7 @@ class GitHubClient:
     async def ensure_milestone(self, repo: str, title: str, description: str | None = None
                                ) -> tuple[Milestone, bool]:
         """(milestone, created) by exact title, open or closed (GitHub keeps titles unique)."""
-        return await self._get_or_create(
+        return await self.get_or_create(
             lambda: self.find_milestone(repo, title),
             lambda: self.create_milestone(repo, title, description))
 
@@ -961,20 +1205,6 @@ class GitHubClient:
         target = str(httpx.URL(response.url).join(location))
         blob = await self.http.get(target, auth=False, etag=False)
         return blob.text
-
-
-async def find_issue(gh: GitHubClient, repo: str, title: str, include_closed: bool = True
-                     ) -> Issue | None:
-    """The open issue titled exactly ``title`` (oldest), else a closed one if allowed: the
-    lookup of the issue kinds and of the journal's thread (``cockpit.sync.thread``), here
-    so that the sync layer does not import an action module."""
-    matches = [i for i in await gh.list_issues(repo, state="all") if i.title == title]
-    open_ = [i for i in matches if i.state == "open"]
-    if open_:
-        return min(open_, key=lambda i: i.number)
-    if include_closed and matches:
-        return min(matches, key=lambda i: i.number)
-    return None
 
 
 def _runs_page(response: Response) -> tuple[int, list[dict[str, Any]]]:

@@ -59,7 +59,7 @@ class ShadowWatcher:
 
     def __init__(self, thread: Thread, release: str, interval: float, grace: float,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
-        if not thread.gh.http.read_only:
+        if not thread.gh.read_only:
             raise ValueError("a shadow watcher needs a read-only client")
         self.thread = thread
         self.release = release

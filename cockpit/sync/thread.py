@@ -19,24 +19,23 @@ issues.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from cockpit.errors import CockpitError
 from cockpit.model import Status
 from cockpit.playbook import render
 from cockpit.secrets import find_token
-from cockpit.services.github import Comment, GitHubClient, Issue, find_issue
-from cockpit.services.http import AmbiguousWriteError, Response
+from cockpit.services.github import Answer, Comment, GitHubClient, Issue
+from cockpit.services.http import AmbiguousWriteError
 from cockpit.sync.records import Claim, StageRecord, read_marker
 
 if TYPE_CHECKING:
     from cockpit.engine import Engine
 
 TRACKING_KIND = "github.tracking-issue"
+T = TypeVar("T")
 
 
 class NoTrackingIssue(CockpitError, RuntimeError):
@@ -143,20 +142,18 @@ class Thread:
     def server_now(self) -> datetime:
         return datetime.now(UTC) + self._offset
 
-    def _note_clock(self, response: Response) -> None:
-        if response.from_cache:
-            return
-        stamp = response.headers.get("date")
-        if stamp:
-            with contextlib.suppress(TypeError, ValueError):
-                self._offset = parsedate_to_datetime(stamp) - datetime.now(UTC)
+    def _note_clock(self, answer: Answer[T]) -> T:
+        """The answer's value, after taking the server's clock from it (when fresh)."""
+        if answer.skew is not None:
+            self._offset = answer.skew
+        return answer.value
 
     # -- finding -----------------------------------------------------------------------------
 
     async def find(self) -> Issue | None:
-        """The tracking issue (open first, else closed), remembered once found."""
+        """The tracking issue (the client's lookup policy), remembered once found."""
         if self.issue is None:
-            self.issue = await find_issue(self.gh, self.repo, self.target.title)
+            self.issue = await self.gh.find_issue(self.repo, self.target.title)
         return self.issue
 
     async def bootstrap(self, engine: Engine) -> Issue:
@@ -201,18 +198,9 @@ class Thread:
     # -- reading -----------------------------------------------------------------------------
 
     async def _comments(self) -> tuple[list[Comment], bool]:
-        """Every comment, page by page; changed is False when every page was a 304."""
-        url: str | None = f"repos/{self.repo}/issues/{self.number}/comments"
-        params: dict[str, int] | None = {"per_page": 100}
-        comments: list[Comment] = []
-        changed = False
-        while url is not None:
-            response = await self.gh.http.get(url, params=params)
-            self._note_clock(response)
-            changed = changed or not response.from_cache
-            comments += [Comment.model_validate(item) for item in response.json() or []]
-            url, params = response.links.get("next"), None
-        return comments, changed
+        """Every comment; changed is False when every page was a 304."""
+        answer = await self.gh.read_comments(self.repo, self.number)
+        return self._note_clock(answer), answer.fresh
 
     async def snapshot(self) -> Snapshot:
         comments, changed = await self._comments()
@@ -239,16 +227,11 @@ class Thread:
 
     async def edit(self, comment_id: int, body: str) -> Comment | None:
         """Edit a comment; None when it is gone (withdrawn, or taken over)."""
-        response = await self.gh.http.patch(f"repos/{self.repo}/issues/comments/{comment_id}",
-                                            json={"body": body}, ok=(404,),
-                                            idempotent=True)
-        self._note_clock(response)
-        return None if response.status == 404 else Comment.model_validate(response.json())
+        return self._note_clock(await self.gh.edit_comment(self.repo, comment_id, body))
 
     async def delete(self, comment_id: int) -> None:
         """Delete a comment; one already gone is fine (a delete is idempotent)."""
-        await self.gh.http.delete(f"repos/{self.repo}/issues/comments/{comment_id}",
-                                  ok=(404,), idempotent=True)
+        await self.gh.delete_comment(self.repo, comment_id)
 
     async def issue_body(self) -> str:
         fresh = await self.gh.get_issue(self.repo, self.number)

@@ -77,7 +77,7 @@ async def watch(engine: Engine, *, interval: float | None = None, as_json: bool 
         return EXIT_BAD_INPUT
     tally = _Tally()
     gh = sync_client(engine)
-    gh.http.on_request = tally
+    gh.on_request = tally
     every = interval if interval is not None else settings.shadow_poll_seconds
     watcher = ShadowWatcher(Thread(gh, target), engine.release_key, every,
                             settings.lock_skew_seconds)

@@ -16,6 +16,7 @@ from cockpit.model import Outcome, Status
 from cockpit.playbook import parse_playbook
 from cockpit.sandbox.seed import BLOG_RELEASES
 from cockpit.sandbox.testing import SandboxHandle
+from tests.github_setup import ensure_branch
 from tests.kinds.test_gitchecks import playbook_text
 from tests.kinds.test_github_pulls import (
     api,
@@ -52,7 +53,7 @@ async def test_entry_once_then_rerun_and_read_only_change_nothing(
     async with await api(sandbox) as gh:
         main = await gh.get_branch(BLOG, "main")
         assert main is not None
-        await gh.ensure_branch(BLOG, BRANCH, main.sha)
+        await ensure_branch(gh, BLOG, BRANCH, main.sha)
 
     await read_only_refuses(sandbox, PLAYBOOK, "s", ["entry"])
 

@@ -21,6 +21,7 @@ from cockpit.sandbox.reviews import set_auto_reviewer
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox
 from cockpit.services.github import GitHubClient
 from cockpit.settings import Settings
+from tests.github_setup import ensure_branch
 
 KUBO = "ipfs/kubo"
 HEAD = "release-v0.30.0"
@@ -85,7 +86,7 @@ async def make_head(handle: SandboxHandle, branch: str = HEAD) -> None:
     async with await api(handle) as gh:
         master = await gh.get_branch(KUBO, "master")
         assert master is not None
-        await gh.ensure_branch(KUBO, branch, master.sha)
+        await ensure_branch(gh, KUBO, branch, master.sha)
         await gh.put_contents(KUBO, "RELEASE-NOTE.md", "v0.30.0\n", "chore: note", branch)
         await gh.put_contents(KUBO, "later.txt", "later\n", "feat: later on master", "master")
 

@@ -17,6 +17,7 @@ from cockpit.playbook import parse_playbook
 from cockpit.prompts import AnswersPrompter, PromptAnswer
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox
 from cockpit.settings import Settings
+from tests.github_setup import ensure_branch
 
 
 @pytest.fixture
@@ -169,7 +170,7 @@ async def test_npm_dependency_bump_one_commit_then_nothing(sandbox: SandboxHandl
     async with GitHubClient(sandbox.api_url, sandbox.admin_token) as gh:
         main = await gh.get_branch(desktop, "main")
         assert main is not None
-        await gh.ensure_branch(desktop, "kubo-v0.30.0-rc1", main.sha)
+        await ensure_branch(gh, desktop, "kubo-v0.30.0-rc1", main.sha)
     report, events = await _run(BUMP, "v0.30.0-rc1")
     assert report.outcome is Outcome.DONE, report
     assert sum(isinstance(e, ActionApplying) for e in events) == 1

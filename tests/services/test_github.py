@@ -14,6 +14,8 @@ from cockpit.context import ReadOnlyViolation
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox
 from cockpit.services.github import GitHubClient
 from cockpit.services.http import AmbiguousWriteError, HttpError, RequestRecord, RetryPolicy
+from cockpit.sync.thread import Thread, TrackingTarget
+from tests.github_setup import ensure_branch, ensure_pull, ensure_release
 
 KUBO = "ipfs/kubo"
 
@@ -85,8 +87,8 @@ async def test_release_branch_pull_and_merge_are_get_or_create(
         gh: GitHubClient, sandbox: SandboxHandle, log: Log) -> None:
     release = await gh.get_branch(KUBO, "release")
     assert release is not None
-    branch, created = await gh.ensure_branch(KUBO, "release-v0.30.0", release.sha)
-    again, created_again = await gh.ensure_branch(KUBO, "release-v0.30.0", release.sha)
+    branch, created = await ensure_branch(gh, KUBO, "release-v0.30.0", release.sha)
+    again, created_again = await ensure_branch(gh, KUBO, "release-v0.30.0", release.sha)
     assert created and not created_again and branch.sha == again.sha == release.sha
 
     current = await gh.get_contents(KUBO, "version.go", ref="release-v0.30.0")
@@ -96,9 +98,9 @@ async def test_release_branch_pull_and_merge_are_get_or_create(
                                    "release-v0.30.0", sha=current.sha)
     assert len(commit) == 40
 
-    pull, created = await gh.ensure_pull(KUBO, title="Release v0.30.0", head="release-v0.30.0",
+    pull, created = await ensure_pull(gh, KUBO, title="Release v0.30.0", head="release-v0.30.0",
                                          base="release", body="notes")
-    same, created_again = await gh.ensure_pull(KUBO, title="Release v0.30.0",
+    same, created_again = await ensure_pull(gh, KUBO, title="Release v0.30.0",
                                                head="release-v0.30.0", base="release")
     assert created and not created_again and same.number == pull.number
     assert pull.head.sha == commit
@@ -117,7 +119,7 @@ async def test_release_branch_pull_and_merge_are_get_or_create(
 
 
 async def test_release_issue_and_comments(gh: GitHubClient, sandbox: SandboxHandle) -> None:
-    rel, created = await gh.ensure_release(KUBO, tag="v0.29.0", name="v0.29.0", body="x")
+    rel, created = await ensure_release(gh, KUBO, tag="v0.29.0", name="v0.29.0", body="x")
     assert not created  # exists already: nothing sent
     issue, created = await gh.ensure_issue(KUBO, title="Release v0.30.0", body="- [ ] tag",
                                            labels=["kind/release"])
@@ -131,6 +133,55 @@ async def test_release_issue_and_comments(gh: GitHubClient, sandbox: SandboxHand
     assert rel.tag_name == "v0.29.0"
 
 
+async def test_issue_lookup_policy_open_before_closed(gh: GitHubClient) -> None:
+    """One lookup for every caller: exact title; an open issue over a closed one, whether
+    the closed one is older (closed #N, open #N+1) or newer; among closed ones the newest."""
+    title = "Release v0.31.0"
+    closed = await gh.create_issue(KUBO, title=title, body="given up")
+    await gh.update_issue(KUBO, closed.number, state="closed", state_reason="not_planned")
+    current = await gh.create_issue(KUBO, title=title, body="the real one")
+    await gh.create_issue(KUBO, title=f"{title} (notes)")  # not an exact match
+    assert current.number == closed.number + 1  # closed #N, open #N+1 (the issue's #3/#4)
+    found = await gh.find_issue(KUBO, title)
+    assert found is not None and found.number == current.number and found.state == "open"
+    # The sync thread (tracking issue), the release links and the kinds share it.
+    thread = Thread(gh, TrackingTarget(KUBO, title, "tracking", "issue"))
+    assert (await thread.find()) == found
+
+    newer_closed = await gh.create_issue(KUBO, title=title)
+    await gh.update_issue(KUBO, newer_closed.number, state="closed")
+    found = await gh.find_issue(KUBO, title)
+    assert found is not None and found.number == current.number  # open beats newer closed
+
+    await gh.update_issue(KUBO, current.number, state="closed")
+    found = await gh.find_issue(KUBO, title)  # only closed ones: the newest
+    assert found is not None and found.number == newer_closed.number
+    assert await gh.find_issue(KUBO, title, include_closed=False) is None
+
+    # Two open ones (two drivers raced): the oldest, the one the sync keeps open.
+    first = await gh.create_issue(KUBO, title="Release v0.32.0")
+    await gh.create_issue(KUBO, title="Release v0.32.0")
+    found = await gh.find_issue(KUBO, "Release v0.32.0")
+    assert found is not None and found.number == first.number
+
+
+async def test_comment_reads_say_fresh_and_edits_of_gone_comments_are_none(
+        gh: GitHubClient) -> None:
+    issue = await gh.create_issue(KUBO, title="Release v0.31.0")
+    comment = await gh.create_comment(KUBO, issue.number, "claim <!-- m -->")
+    first = await gh.read_comments(KUBO, issue.number)
+    again = await gh.read_comments(KUBO, issue.number)
+    assert [c.id for c in first.value] == [c.id for c in again.value] == [comment.id]
+    assert first.fresh and first.skew is not None and not again.fresh
+    assert (await gh.find_comment(KUBO, issue.number, "<!-- m -->")) == comment
+    edited = await gh.edit_comment(KUBO, comment.id, "renewed <!-- m -->")
+    assert edited.value is not None and edited.value.body == "renewed <!-- m -->"
+    await gh.delete_comment(KUBO, comment.id)
+    await gh.delete_comment(KUBO, comment.id)  # gone already: fine
+    assert (await gh.edit_comment(KUBO, comment.id, "x")).value is None
+    assert await gh.find_comment(KUBO, issue.number, "<!-- m -->") is None
+
+
 async def test_tag_release_and_workflow_log(gh: GitHubClient, sandbox: SandboxHandle,
                                             log: Log) -> None:
     release = await gh.get_branch(KUBO, "release")
@@ -140,7 +191,7 @@ async def test_tag_release_and_workflow_log(gh: GitHubClient, sandbox: SandboxHa
     ref = await gh.get_tag_ref(KUBO, "v0.30.0-rc1")
     assert ref is not None and ref.object.type == "tag"
     assert (await gh.get_tag_object(KUBO, ref.object.sha)).object.sha == release.sha
-    made, created = await gh.ensure_release(KUBO, tag="v0.30.0-rc1", name="v0.30.0-rc1",
+    made, created = await ensure_release(gh, KUBO, tag="v0.30.0-rc1", name="v0.30.0-rc1",
                                             body="See the changelog", prerelease=True)
     assert created and made.prerelease
     edited = await gh.update_release(KUBO, made.id, body="See the changelog.\n\nTracking: #3")
@@ -197,15 +248,15 @@ async def test_ambiguous_create_is_rechecked_not_repeated(sandbox: SandboxHandle
     async with client(sandbox, log) as gh:
         master = await gh.get_branch(KUBO, "master")
         assert master is not None
-        await gh.ensure_branch(KUBO, "release-v0.30.0", master.sha)
+        await ensure_branch(gh, KUBO, "release-v0.30.0", master.sha)
         # ensure_pull: request 1 lists pulls, request 2 creates — and is dropped.
         sandbox.set_faults("drop:req=2")
         with pytest.raises(AmbiguousWriteError):
-            await gh.ensure_pull(KUBO, title="Release v0.30.0", head="release-v0.30.0",
+            await ensure_pull(gh, KUBO, title="Release v0.30.0", head="release-v0.30.0",
                                  base="release")
         posts = [r for r in sandbox.requests(mutating=True) if r.get("fault") == "drop"]
         assert len(posts) == 1  # exactly one POST left; it was not retried blindly
-        pull, created = await gh.ensure_pull(KUBO, title="Release v0.30.0",
+        pull, created = await ensure_pull(gh, KUBO, title="Release v0.30.0",
                                              head="release-v0.30.0", base="release")
     assert created and pull.head.ref == "release-v0.30.0"
     assert len(sandbox.state()["repos"][KUBO]["pulls"]) == 1
