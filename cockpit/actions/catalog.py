@@ -1,9 +1,18 @@
-"""Which module implements each built-in action kind, so a kind is imported when used.
+"""The index of the built-in action kinds: which module implements each, and its test.
 
-Importing every kind module costs about 0.2 s (they pull in httpx, GitPython and ~90
-pydantic models). The TUI's first paint needs none of that: it only needs to know a
-kind's name exists and is implemented. ``tests/test_kind_catalog.py`` checks that this
-table says exactly what the modules register.
+Start here to find a kind. A kind's name does not always name its module (the
+``registry.*`` and ``npm.*`` kinds live in ``packages``, the ``preflight.*`` ones are
+split between ``preflight`` and ``ci_health``), so this table is the one place that says
+where each lives; ``cockpit explain STAGE/ACTION`` prints the same thing for one action:
+the file and line of the kind's class and its test file. Tests are named after the
+module they test: the kinds of ``cockpit/actions/<module>.py`` are tested in
+``tests/kinds/test_<module>.py``.
+
+The table also lets the cockpit import a kind only when it is used. Importing every kind
+module costs about 0.2 s (they pull in httpx, GitPython and ~90 pydantic models). The
+TUI's first paint needs none of that: it only needs to know a kind's name exists and is
+implemented. ``tests/test_kind_catalog.py`` checks that this table says exactly what the
+modules register, and that every module's test file exists.
 """
 
 from __future__ import annotations
