@@ -26,7 +26,7 @@ BUILT_IN: dict[str, str] = {
                      "reddit.post", "web.page-contains"), "announce"),
     **dict.fromkeys(("dist.add-version", "dist.version-listed", "npm.dependency-bump",
                      "registry.docker-platforms", "registry.docker-tag",
-                     "registry.npm-dist-tag", "registry.npm-version"), "registry"),
+                     "registry.npm-dist-tag", "registry.npm-version"), "packages"),
     **dict.fromkeys(("git.branch", "git.edit", "git.tag"), "git"),
     **dict.fromkeys(("git.file-contains", "git.is-ancestor", "git.merge", "git.tag-verify"),
                     "gitchecks"),
@@ -56,3 +56,9 @@ def module_of(kind: str) -> str | None:
     """The full module name implementing a built-in kind, or None for any other name."""
     short = BUILT_IN.get(kind)
     return f"cockpit.actions.{short}" if short else None
+
+
+def kind_test_file(kind: str) -> str | None:
+    """The test file of a built-in kind's module, relative to the repository root."""
+    short = BUILT_IN.get(kind)
+    return f"tests/kinds/test_{short}.py" if short else None
