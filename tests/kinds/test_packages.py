@@ -1,94 +1,39 @@
-"""Registry, dist and npm kinds through the engine against a real sandbox over loopback."""
+"""Docker Hub, npm and dist.ipfs.tech kinds (``cockpit/actions/packages.py``) through the
+engine against a real sandbox over loopback, on the built-in playbook's own actions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+import json
 
 import pytest
 
-from cockpit.bus import EventBus
-from cockpit.context import Session
-from cockpit.engine import Engine
-from cockpit.events import ActionApplying, Event
-from cockpit.model import Outcome, Release, Version
-from cockpit.playbook import parse_playbook
-from cockpit.prompts import AnswersPrompter, PromptAnswer
-from cockpit.sandbox.testing import SandboxHandle, running_sandbox
-from cockpit.settings import Settings
+from cockpit.model import Outcome
+from cockpit.sandbox.testing import SandboxHandle
+from tests.kinds.harness import Run, built_in, inline
 
+pytestmark = pytest.mark.sandbox(workflow_seconds=0.3)
 
-@pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path, workflow_seconds=0.3) as sb:
-        for key, value in sb.env.items():
-            monkeypatch.setenv(key, value)
-        yield sb
-
-
-def _playbook(actions: str) -> Any:
-    return parse_playbook(
-        'name = "t"\ntitle = "T"\n[[stages]]\nid = "s"\ntitle = "S"\nsummary = "s"\n'
-        + actions, "t.toml")
-
-
-async def _run(actions: str, version: str = "v0.29.0") -> tuple[Any, list[Event]]:
-    settings = Settings(poll_initial_seconds=0.05, poll_max_seconds=0.2,
-                        poll_timeout_seconds=20)
-    release = Release(playbook="t", version=Version.parse(version), driver="d", host="h")
-    # A failure is answered "abort": the report then carries the reason and the link.
-    prompter = AnswersPrompter({"s/*": PromptAnswer(value="abort")})
-    session = Session(settings=settings, prompter=prompter, release=release)
-    engine = Engine(_playbook(actions), session, EventBus())
-    events: list[Event] = []
-    engine.bus.listen(events.append)
-    try:
-        report = await engine.run_stage("s")
-    finally:
-        await session.aclose()
-    return report, events
-
-
-VERIFY = '''
-[[stages.actions]]
-id = "docker"
-kind = "registry.docker-tag"
-title = "t"
-params = { image = "ipfs/kubo", tag = "{version.tag}" }
-[[stages.actions]]
-id = "platforms"
-kind = "registry.docker-platforms"
-title = "t"
-params = { image = "ipfs/kubo", tag = "{version.tag}", platforms = ["linux/amd64", "linux/arm64"] }
-[[stages.actions]]
-id = "npm"
-kind = "registry.npm-version"
-title = "t"
-params = { package = "kubo", version = "{version.number}" }
-[[stages.actions]]
-id = "npm-latest"
-kind = "registry.npm-dist-tag"
-title = "t"
-params = { package = "kubo", dist_tag = "latest", version = "{version.number}" }
-[[stages.actions]]
-id = "listed"
-kind = "dist.version-listed"
-title = "t"
-params = { dist = "kubo", version = "{version.tag}", url = "https://dist.ipfs.tech/kubo/{version.tag}" }
-'''
+VERIFY = built_in("publish-to-dockerhub/docker-tag", "publish-to-dockerhub/docker-platforms",
+                  "publish-to-distributions/dist-kubo-listed",
+                  "publish-to-distributions/dist-go-ipfs-listed",
+                  "publish-to-npm/npm-kubo", "publish-to-npm/npm-go-ipfs",
+                  "publish-to-npm/npm-tag-latest")
+ADD = built_in("publish-to-distributions/dist-branch",
+               "publish-to-distributions/dist-kubo-versions")
+BUMP = built_in("update-ipfs-desktop/desktop-branch", "update-ipfs-desktop/desktop-bump")
 
 
 async def test_verifies_pass_for_a_published_version(sandbox: SandboxHandle) -> None:
-    report, events = await _run(VERIFY, "v0.29.0")
+    run = Run(VERIFY, "v0.29.0", abort=True)
+    report = await run()
     assert report.outcome is Outcome.DONE, report
-    assert not any(isinstance(e, ActionApplying) for e in events)
+    assert run.applied == []
     assert not sandbox.requests(mutating=True)
 
 
 async def test_verifies_fail_with_a_link_for_an_unpublished_version(
         sandbox: SandboxHandle) -> None:
-    report, _ = await _run(VERIFY, "v0.30.0")
+    report = await Run(VERIFY, "v0.30.0", abort=True)()
     assert report.outcome is Outcome.ABORTED
     first = report.actions[0]
     assert "not on Docker Hub" in first.reason and first.link
@@ -96,95 +41,53 @@ async def test_verifies_fail_with_a_link_for_an_unpublished_version(
 
 
 async def test_docker_same_as_compares_digests(sandbox: SandboxHandle) -> None:
-    same_self = '''
-[[stages.actions]]
-id = "d"
-kind = "registry.docker-tag"
-title = "t"
-params = { image = "ipfs/kubo", tag = "{version.tag}", same_as = "{version.tag}" }
-'''
-    report, _ = await _run(same_self)
+    same_self = inline([("d", "registry.docker-tag", {
+        "image": "{docker_image}", "tag": "{version.tag}", "same_as": "{version.tag}"})])
+    report = await Run(same_self, "v0.29.0", abort=True)()
     assert report.outcome is Outcome.DONE, report
     # The sandbox gives every tag its own digest: "latest" is a different image here.
-    other = same_self.replace('tag = "{version.tag}", same_as', 'tag = "latest", same_as')
-    report, _ = await _run(other)
+    report = await Run(built_in("publish-to-dockerhub/docker-latest"), "v0.29.0", abort=True)()
     assert report.outcome is Outcome.ABORTED
     assert "not the same image" in report.actions[0].reason
 
 
-ADD = '''
-[[stages.actions]]
-id = "add"
-kind = "dist.add-version"
-title = "t"
-[stages.actions.params]
-repo = "ipfs/distributions"
-branch = "master"
-path = "dists/kubo/versions"
-version = "{version.tag}"
-message = "chore: add kubo {version.tag}"
-'''
-
-
 async def test_dist_add_version_once_even_with_faults(sandbox: SandboxHandle) -> None:
     sandbox.set_faults("5xx:0.3,seed=3")
-    report, events = await _run(ADD, "v0.30.0-rc1")
+    run = Run(ADD, "v0.30.0-rc1", abort=True)
+    report = await run()
     sandbox.set_faults("")
     assert report.outcome is Outcome.DONE, report
-    assert sum(isinstance(e, ActionApplying) for e in events) == 1
+    assert run.applied == ["dist-branch", "dist-kubo-versions"]
     puts = [r for r in sandbox.requests(mutating=True) if r["method"] == "PUT"]
     assert len(puts) == 1
     sandbox.clear_requests()
-    report, events = await _run(ADD, "v0.30.0-rc1")
-    assert report.outcome is Outcome.DONE
+    again = Run(ADD, "v0.30.0-rc1", abort=True)
+    assert (await again()).outcome is Outcome.DONE
     assert not sandbox.requests(mutating=True)
     # The file gained exactly one line.
-    listing = sandbox.sandbox.repos["ipfs/distributions"].blob_at("master", "dists/kubo/versions")
+    repo = sandbox.sandbox.repos["ipfs/distributions"]
+    listing = repo.blob_at("release-kubo-0.30.0-rc1", "dists/kubo/versions")
     assert listing is not None
     assert listing[1].decode().splitlines().count("v0.30.0-rc1") == 1
 
 
-BUMP = '''
-[[stages.actions]]
-id = "bump"
-kind = "npm.dependency-bump"
-title = "t"
-[stages.actions.params]
-repo = "ipfs/ipfs-desktop"
-branch = "kubo-{version.tag}"
-package = "kubo"
-version = "{version.number}"
-files = ["package.json", "package-lock.json"]
-resolved = "https://registry.npmjs.org/kubo/-/kubo-{version.number}.tgz"
-message = "chore: bump kubo to {version.number}"
-'''
-
-
 async def test_npm_dependency_bump_one_commit_then_nothing(sandbox: SandboxHandle) -> None:
-    import json
-
-    from cockpit.services.github import GitHubClient
-
-    desktop = "ipfs/ipfs-desktop"
-    async with GitHubClient(sandbox.api_url, sandbox.admin_token) as gh:
-        main = await gh.get_branch(desktop, "main")
-        assert main is not None
-        await gh.ensure_branch(desktop, "kubo-v0.30.0-rc1", main.sha)
-    report, events = await _run(BUMP, "v0.30.0-rc1")
+    run = Run(BUMP, "v0.30.0", abort=True)
+    report = await run()
     assert report.outcome is Outcome.DONE, report
-    assert sum(isinstance(e, ActionApplying) for e in events) == 1
-    git = sandbox.sandbox.repos[desktop]
-    pkg = git.blob_at("kubo-v0.30.0-rc1", "package.json")
-    lock = git.blob_at("kubo-v0.30.0-rc1", "package-lock.json")
+    assert run.applied == ["desktop-branch", "desktop-bump"]
+    git = sandbox.sandbox.repos["ipfs/ipfs-desktop"]
+    pkg = git.blob_at("kubo-v0.30.0", "package.json")
+    lock = git.blob_at("kubo-v0.30.0", "package-lock.json")
     assert pkg is not None and lock is not None
-    assert json.loads(pkg[1])["dependencies"]["kubo"] == "0.30.0-rc1"
+    assert json.loads(pkg[1])["dependencies"]["kubo"] == "0.30.0"
     entry = json.loads(lock[1])["packages"]["node_modules/kubo"]
-    assert entry["version"] == "0.30.0-rc1" and entry["resolved"].endswith("kubo-0.30.0-rc1.tgz")
-    assert json.loads(lock[1])["packages"][""]["dependencies"]["kubo"] == "0.30.0-rc1"
-    head = git.resolve("refs/heads/kubo-v0.30.0-rc1")
+    assert entry["version"] == "0.30.0" and entry["resolved"].endswith("kubo-0.30.0.tgz")
+    assert json.loads(lock[1])["packages"][""]["dependencies"]["kubo"] == "0.30.0"
+    head = git.resolve("refs/heads/kubo-v0.30.0")
 
     sandbox.clear_requests()
-    report, events = await _run(BUMP, "v0.30.0-rc1")
-    assert report.outcome is Outcome.DONE
-    assert not any(isinstance(e, ActionApplying) for e in events)
-    assert git.resolve("refs/heads/kubo-v0.30.0-rc1") == head
+    again = Run(BUMP, "v0.30.0", abort=True)
+    assert (await again()).outcome is Outcome.DONE
+    assert again.applied == []
+    assert git.resolve("refs/heads/kubo-v0.30.0") == head
