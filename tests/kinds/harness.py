@@ -99,18 +99,18 @@ def make_engine(playbook: Playbook, version: str = "v0.30.0", *, read_only: bool
 
 
 class Run:
-    """Runs every stage of a playbook in order on one fresh engine, stopping at the first
-    that is not done (as a driver would), and keeps the events.
+    """Runs every stage of a playbook (or of ``inline(actions)``) in order on one fresh
+    engine, stopping at the first that is not done (as a driver would); keeps the events.
 
     ``abort=True`` answers every failure "abort", so the report carries the reason and the
     link instead of waiting for a human."""
 
-    def __init__(self, playbook: Playbook, version: str = "v0.30.0",
+    def __init__(self, playbook: Playbook | list[Action], version: str = "v0.30.0",
                  answers: dict[str, Any] | None = None, *, abort: bool = False,
                  poll_timeout: float = 20) -> None:
-        self.playbook = playbook
+        self.playbook = playbook if isinstance(playbook, Playbook) else inline(playbook)
         self.version = version
-        stages = [s.id for s in playbook.stages]
+        stages = [s.id for s in self.playbook.stages]
         self.answers = {**({f"{s}/*": "abort" for s in stages} if abort else {}),
                         **(answers or {})}
         self.poll_timeout = poll_timeout

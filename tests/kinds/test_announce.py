@@ -6,8 +6,7 @@ from typing import Any
 
 from cockpit.model import Outcome
 from cockpit.sandbox.testing import SandboxHandle
-from tests.kinds.test_gitchecks import Run, outcomes
-from tests.kinds.test_gitchecks import sandbox as sandbox  # the fixture
+from tests.kinds.harness import Run, outcomes
 
 TITLE = "Kubo v0.30.0 is out!"
 DISCOURSE = "https://discuss.ipfs.tech"
@@ -48,7 +47,7 @@ async def test_promote_once_then_rerun_changes_nothing(sandbox: SandboxHandle) -
     topics = _topics(sandbox, TITLE)
     assert len(topics) == 1 and topics[0]["pinned"] and topics[0]["tags"] == ["kubo", "go-ipfs"]
     assert len(_posts(sandbox, RELEASE_URL)) == 1
-    assert first.applied == 3  # topic, pin, reddit
+    assert first.applied == ["topic", "pin", "reddit"]
 
     # The next release's topic unpins this one.
     nxt = "Kubo v0.30.1 is out!"
@@ -60,7 +59,7 @@ async def test_promote_once_then_rerun_changes_nothing(sandbox: SandboxHandle) -
     sandbox.clear_requests()
     third = Run(promote(nxt), "v0.30.1")
     assert (await third()).outcome is Outcome.DONE
-    assert third.applied == 0
+    assert third.applied == []
     assert not sandbox.requests(mutating=True)
     logs = first.log_text() + second.log_text() + third.log_text()
     for secret in ("sandbox-discourse-key", "sandbox-reddit-token", "sandbox-matrix-token",
@@ -88,7 +87,7 @@ async def test_page_contains(sandbox: SandboxHandle) -> None:
     run = Run([("page", "web.page-contains", {"url": url, "text": "v0.29.0"})], "v0.30.0")
     assert outcomes(await run()) == {"page": Outcome.DONE}
     missing = Run([("page", "web.page-contains", {"url": url, "text": "v9.9.9"})], "v0.30.0",
-                  {"s/page/failed": "abort"})
+                  abort=True)
     report = await missing()
     assert report.outcome is Outcome.ABORTED
     assert "v9.9.9" in report.actions[0].reason

@@ -10,9 +10,7 @@ import httpx
 
 from cockpit.model import Outcome
 from cockpit.sandbox.testing import SandboxHandle
-from tests.kinds.test_gitchecks import KUBO, Run, outcomes
-from tests.kinds.test_gitchecks import sandbox as sandbox  # the fixture
-from tests.kinds.test_github_pulls import mutations_since
+from tests.kinds.harness import KUBO, Run, mutations_since, outcomes
 
 BRANCH = "release-v0.30.0"
 COMMON = {"repo": KUBO, "branch": BRANCH, "path": "docs/changelogs/v0.30.md",
@@ -36,7 +34,7 @@ async def test_fill_once(sandbox: SandboxHandle) -> None:
     first = Run(fill_actions(), "v0.30.0")
     report = await first()
     assert report.outcome is Outcome.DONE, report
-    assert first.applied == 3
+    assert first.applied == ["branch", "changes", "people"]
     text = httpx.get(f"{sandbox.api_url}/repos/{KUBO}/contents/docs/changelogs/v0.30.md",
                      params={"ref": BRANCH},
                      headers={"Authorization": f"Bearer {sandbox.admin_token}"}).json()
@@ -48,11 +46,11 @@ async def test_fill_once(sandbox: SandboxHandle) -> None:
     sandbox.clear_requests()
     second = Run(fill_actions(), "v0.30.0")
     assert (await second()).outcome is Outcome.DONE
-    assert second.applied == 0
+    assert second.applied == []
     assert not sandbox.requests(mutating=True)
 
     highlights = Run([("h", "changelog.check", {**COMMON, "nonempty_sections": ["Overview"]})],
-                     "v0.30.0", {"s/h/failed": "abort"})
+                     "v0.30.0", abort=True)
     report = await highlights()
     assert report.outcome is Outcome.ABORTED and "Overview" in report.actions[0].reason
 
@@ -102,7 +100,7 @@ def _file(sandbox: SandboxHandle, path: str, ref: str) -> str:
 async def test_next_changelog_and_index_link_once(sandbox: SandboxHandle) -> None:
     first = Run(next_actions(), "v0.30.0")
     assert (await first()).outcome is Outcome.DONE
-    assert first.applied == 3
+    assert first.applied == ["branch", "next", "link"]
     assert _file(sandbox, "docs/changelogs/v0.31.md", NEXT_BRANCH) == (
         "# Kubo changelog v0.31\n\n"
         "- [v0.31.0](#v0310)\n\n"
@@ -123,6 +121,6 @@ async def test_next_changelog_and_index_link_once(sandbox: SandboxHandle) -> Non
     since = time.time()
     second = Run(next_actions(), "v0.30.0")
     assert (await second()).outcome is Outcome.DONE
-    assert second.applied == 0
+    assert second.applied == []
     assert not mutations_since(sandbox, since)
     assert sandbox.state()["repos"][KUBO]["branches"][NEXT_BRANCH] == head  # no new commit
