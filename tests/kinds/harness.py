@@ -29,6 +29,7 @@ from cockpit.model import Outcome, Release, Status, Version
 from cockpit.playbook import Playbook, load_playbook, parse_playbook
 from cockpit.prompts import AnswersPrompter, PromptAnswer
 from cockpit.sandbox.testing import SandboxHandle
+from cockpit.services.github import GitHubClient
 from cockpit.settings import Settings
 
 KUBO = "ipfs/kubo"
@@ -169,6 +170,11 @@ async def run_until_done(playbook: Playbook, stage: str, version: str = "v0.30.0
         if report.outcome is Outcome.DONE:
             return
     raise AssertionError(f"stage {stage} not done after {attempts} runs: {report}")
+
+
+def api(handle: SandboxHandle) -> GitHubClient:
+    """A GitHub client with the sandbox's admin token, for a test's own setup and reads."""
+    return GitHubClient(handle.api_url, handle.admin_token)
 
 
 def mutations_since(handle: SandboxHandle, since: float) -> list[dict[str, Any]]:

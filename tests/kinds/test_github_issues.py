@@ -4,17 +4,14 @@ issue-close / milestone-empty against the real sandbox."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from cockpit.events import ActionChecked
 from cockpit.model import Outcome, Status
 from cockpit.playbook import parse_playbook
-from cockpit.sandbox.testing import SandboxHandle, running_sandbox
-from tests.kinds.test_github_pulls import (
+from cockpit.sandbox.testing import SandboxHandle
+from tests.kinds.harness import (
+    KUBO,
     api,
     applied,
     first_checks,
@@ -24,17 +21,8 @@ from tests.kinds.test_github_pulls import (
     run_until_done,
 )
 
-KUBO = "ipfs/kubo"
 INFRA = "ipfs/infra"
 TITLE = "Release v0.30.0"
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path) as handle:
-        for key, value in handle.env.items():
-            monkeypatch.setenv(key, value)
-        yield handle
 
 
 PLAYBOOK = parse_playbook(f'''
@@ -252,7 +240,7 @@ async def test_milestones_once_then_rerun_and_read_only_change_nothing(
 
 
 async def test_milestone_with_open_issues_is_not_closed(sandbox: SandboxHandle) -> None:
-    async with await api(sandbox) as gh:
+    async with api(sandbox) as gh:
         await gh.create_issue(KUBO, title="left over", milestone=1)
     engine, _ = make_engine(MILESTONES)
     stage = engine.stage("m")

@@ -4,85 +4,36 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cockpit.bus import EventBus
-from cockpit.context import ReadOnlyViolation, Session
-from cockpit.engine import Engine
-from cockpit.events import ActionApplying, ActionChecked, ActionFinished, Event
-from cockpit.model import Outcome, Release, Status, Version
-from cockpit.playbook import Playbook, parse_playbook
-from cockpit.prompts import AnswersPrompter
+from cockpit.events import ActionChecked
+from cockpit.model import Outcome, Status
+from cockpit.playbook import parse_playbook
 from cockpit.sandbox.reviews import set_auto_reviewer
-from cockpit.sandbox.testing import SandboxHandle, running_sandbox
+from cockpit.sandbox.testing import SandboxHandle
 from cockpit.services.github import GitHubClient
-from cockpit.settings import Settings
+from tests.kinds.harness import (
+    KUBO,
+    api,
+    applied,
+    first_checks,
+    make_engine,
+    mutations_since,
+    outcomes,
+    read_only_refuses,
+    run_until_done,
+)
 
-KUBO = "ipfs/kubo"
+pytestmark = pytest.mark.sandbox(workflow_seconds=0.5)
+
 HEAD = "release-v0.30.0"
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path, workflow_seconds=0.5) as handle:
-        for key, value in handle.env.items():
-            monkeypatch.setenv(key, value)
-        yield handle
-
-
-def make_engine(playbook: Playbook, version: str = "v0.30.0", *, read_only: bool = False
-                ) -> tuple[Engine, list[Event]]:
-    settings = Settings(poll_initial_seconds=0.05, poll_max_seconds=0.2,
-                        poll_timeout_seconds=20)
-    release = Release(playbook=playbook.name, version=Version.parse(version), driver="d",
-                      host="h")
-    engine = Engine(playbook, Session(settings=settings, prompter=AnswersPrompter(),
-                                      release=release, read_only=read_only), EventBus())
-    events: list[Event] = []
-    engine.bus.listen(events.append)
-    return engine, events
-
-
-def applied(events: list[Event]) -> list[str]:
-    return [e.action for e in events if isinstance(e, ActionApplying)]
-
-
-def first_checks(events: list[Event]) -> dict[str, Status]:
-    out: dict[str, Status] = {}
-    for e in events:
-        if isinstance(e, ActionChecked) and e.action not in out:
-            out[e.action] = e.result.status
-    return out
-
-
-def outcomes(events: list[Event]) -> dict[str, Outcome]:
-    return {e.action: e.outcome for e in events if isinstance(e, ActionFinished)}
-
-
-async def run_until_done(playbook: Playbook, stage: str, attempts: int = 12) -> None:
-    """Rerun a stage (fresh engine each time, like a driver would) until it is done."""
-    for _ in range(attempts):
-        engine, _ = make_engine(playbook)
-        try:
-            report = await engine.run_stage(stage)
-        finally:
-            await engine.session.aclose()
-        if report.outcome is Outcome.DONE:
-            return
-    raise AssertionError(f"stage {stage} not done after {attempts} runs: {report}")
-
-
-async def api(handle: SandboxHandle) -> GitHubClient:
-    return GitHubClient(handle.api_url, handle.admin_token)
 
 
 async def make_head(handle: SandboxHandle, branch: str = HEAD) -> None:
     """A version branch from master with one commit, and a later commit on master."""
-    async with await api(handle) as gh:
+    async with api(handle) as gh:
         master = await gh.get_branch(KUBO, "master")
         assert master is not None
         await gh.ensure_branch(KUBO, branch, master.sha)
@@ -205,7 +156,7 @@ async def test_failed_check_fails_with_a_link(sandbox: SandboxHandle) -> None:
 
 async def test_merged_with_another_method_is_a_failure(sandbox: SandboxHandle) -> None:
     await make_head(sandbox)
-    async with await api(sandbox) as gh:
+    async with api(sandbox) as gh:
         pr = await gh.create_pull(KUBO, title="x", head=HEAD, base="release")
         await gh.merge_pull(KUBO, pr.number, merge_method="squash")
     engine, events = make_engine(PLAYBOOK)
@@ -256,34 +207,9 @@ params = {{ repo = "{KUBO}", head = "{HEAD}", base = "release", approvals = 1 }}
 
 async def draft_pull(handle: SandboxHandle) -> int:
     await make_head(handle)
-    async with await api(handle) as gh:
+    async with api(handle) as gh:
         return (await gh.create_pull(KUBO, title="Release v0.30.0", head=HEAD, base="release",
                                      draft=True)).number
-
-
-def mutations_since(handle: SandboxHandle, since: float) -> list[dict[str, Any]]:
-    """Mutating requests that *started* after ``since`` (a request is logged when it ends,
-    so the log may still gain one that the test saw answered before)."""
-    return [r for r in handle.requests(mutating=True) if r["time"] >= since]
-
-
-async def read_only_refuses(handle: SandboxHandle, playbook: Playbook, stage_id: str,
-                            actions: list[str]) -> None:
-    """A read-only session says what it would do and sends nothing; and below the engine,
-    each of ``actions``' ``apply()`` is refused (by the HTTP layer or the kind's guard)."""
-    since = time.time()
-    shadow, _ = make_engine(playbook, read_only=True)
-    report = await shadow.run_stage(stage_id)
-    assert report.outcome is Outcome.NEEDS_HUMAN and "read-only" in report.reason
-    stage = shadow.stage(stage_id)
-    for spec in stage.actions:
-        kind = shadow.build(stage, spec)
-        if spec.id in actions:
-            assert kind is not None
-            with pytest.raises(ReadOnlyViolation):
-                await kind.apply()
-    await shadow.session.aclose()
-    assert not mutations_since(handle, since)
 
 
 def reviews_by(handle: SandboxHandle) -> list[tuple[str, str]]:
@@ -350,7 +276,7 @@ async def test_checks_of_a_tag_on_the_head_are_not_the_pull_requests(
     engine, _ = make_engine(PLAYBOOK)
     assert (await engine.run_stage("pr")).outcome is Outcome.DONE
     sandbox.set_workflow_outcome(KUBO, "docker.yml", "failure")
-    async with await api(sandbox) as gh:
+    async with api(sandbox) as gh:
         head = await gh.get_branch(KUBO, HEAD)
         assert head is not None
         await gh.create_ref(KUBO, "refs/tags/v0.30.0-rc1", head.sha)

@@ -22,7 +22,7 @@ from cockpit.sync.driver import SyncedRun
 from cockpit.sync.journal import RemoteJournal
 from cockpit.sync.lock import LeaseLost, Me, StageLock
 from cockpit.sync.thread import Thread, locate
-from tests.kinds.test_github_pulls import make_engine
+from tests.kinds.harness import make_engine
 from tests.multi.conftest import TRACKED, Machine
 
 PLAYBOOK = load_playbook(Path(TRACKED))
