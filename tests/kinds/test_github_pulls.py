@@ -10,14 +10,14 @@ import pytest
 
 from cockpit.events import ActionChecked
 from cockpit.model import Outcome, Status
-from cockpit.playbook import parse_playbook
 from cockpit.sandbox.reviews import set_auto_reviewer
 from cockpit.sandbox.testing import SandboxHandle
 from cockpit.services.github import GitHubClient
 from tests.kinds.harness import (
     KUBO,
+    Run,
     api,
-    applied,
+    built_in,
     first_checks,
     make_engine,
     mutations_since,
@@ -41,115 +41,72 @@ async def make_head(handle: SandboxHandle, branch: str = HEAD) -> None:
         await gh.put_contents(KUBO, "later.txt", "later\n", "feat: later on master", "master")
 
 
-def pulls(handle: SandboxHandle, head: str = HEAD) -> list[dict[str, Any]]:
-    return [i for i in handle.state()["repos"][KUBO]["issues"]
+def pulls(handle: SandboxHandle, head: str = HEAD, repo: str = KUBO) -> list[dict[str, Any]]:
+    return [i for i in handle.state()["repos"][repo]["issues"]
             if i["pull"] and i["pull"]["head"] == head]
 
 
-PR_STAGE = f'''
-name = "t"
-title = "T"
-[[stages]]
-id = "pr"
-title = "PR"
-summary = "s"
-[[stages.actions]]
-id = "open"
-kind = "github.pull"
-title = "Open"
-[stages.actions.params]
-repo = "{KUBO}"
-head = "{HEAD}"
-base = "release"
-title = "Release v0.30.0"
-body = "This PR creates release v0.30.0."
-labels = ["kind/release"]
-reviewers = ["alice"]
-include_merged = true
-[[stages.actions]]
-id = "compare"
-kind = "github.pull-body-compare"
-title = "Compare"
-[stages.actions.params]
-repo = "{KUBO}"
-head = "{HEAD}"
-base = "release"
-compare_with = "master"
-section_title = "Commits on master NOT included in v0.30.0"
-marker = "cockpit:not-included"
-ignore_patterns = ['^chore: start']
-[[stages.actions]]
-id = "checks"
-kind = "github.pr-checks-wait"
-title = "Checks"
-[stages.actions.params]
-repo = "{KUBO}"
-head = "{HEAD}"
-base = "release"
-include_merged = true
-[[stages]]
-id = "merge"
-title = "Merge"
-summary = "s"
-[[stages.actions]]
-id = "merge"
-kind = "github.pull-merge"
-title = "Merge"
-[stages.actions.params]
-repo = "{KUBO}"
-head = "{HEAD}"
-base = "release"
-method = "merge"
-delete_branch = false
-commit_message = "Release v0.30.0"
-'''
-PLAYBOOK = parse_playbook(PR_STAGE, "t.toml")
+PR = built_in("prepare-branch/release-pr", "prepare-branch/release-pr-missing-commits",
+              "prepare-branch/release-pr-checks")
+MERGE = built_in("prepare-branch/release-pr-merge")
+READY = built_in("prepare-branch/release-pr-ready")
+APPROVED = built_in("prepare-branch/release-pr-approved")
+STAGE = "prepare-branch"
 
 
 async def test_pr_stage_applies_once_and_rerun_changes_nothing(sandbox: SandboxHandle) -> None:
     await make_head(sandbox)
-    engine, events = make_engine(PLAYBOOK)
-    report = await engine.run_stage("pr")
+    run = Run(PR)
+    report = await run()
     assert report.outcome is Outcome.DONE, report
-    checks = first_checks(events)
-    assert checks["open"] is checks["compare"] is Status.INCOMPLETE
-    assert checks["checks"] in (Status.IN_PROGRESS, Status.DONE)  # the CI run is quick here
-    assert applied(events) == ["open", "compare"]
+    checks = first_checks(run.events)
+    assert checks["release-pr"] is checks["release-pr-missing-commits"] is Status.INCOMPLETE
+    # the CI run is quick here
+    assert checks["release-pr-checks"] in (Status.IN_PROGRESS, Status.DONE)
+    assert run.applied == ["release-pr", "release-pr-missing-commits"]
     [pr] = pulls(sandbox)
-    assert pr["labels"] == ["kind/release"] and pr["pull"]["requested_reviewers"] == ["alice"]
+    assert pr["labels"] == ["kind/release"] and pr["pull"]["draft"] is False
     assert "<!-- cockpit:not-included:start -->" in pr["body"]
     assert "feat: later on master" in pr["body"]
-    assert "chore: start" not in pr["body"]
-    assert pr["body"].startswith("This PR creates release v0.30.0.")
+    assert "chore: note" not in pr["body"]  # on the head: included
+    assert pr["body"].startswith('This PR creates release v0.30.0; it is tracked in "Release '
+                                 'v0.30.0".')
 
-    report = await engine.run_stage("merge")
-    assert report.outcome is Outcome.DONE, report
-    assert applied(events) == ["open", "compare", "merge"]
-    await engine.session.aclose()
+    merge = Run(MERGE)
+    assert (await merge()).outcome is Outcome.DONE
+    assert merge.applied == ["release-pr-merge"]
     [pr] = pulls(sandbox)
     assert pr["pull"]["merged_at"] and pr["state"] == "closed"
     assert HEAD in sandbox.state()["repos"][KUBO]["branches"]  # the branch is kept
 
     # A rerun from a fresh engine: every check is done, nothing is written.
     before = len(sandbox.requests(mutating=True))
-    again, events = make_engine(PLAYBOOK)
-    for stage in ("pr", "merge"):
-        assert (await again.run_stage(stage)).outcome is Outcome.DONE
-    await again.session.aclose()
-    assert applied(events) == []
-    assert set(outcomes(events).values()) == {Outcome.DONE}
+    for playbook in (PR, MERGE):
+        again = Run(playbook)
+        assert (await again()).outcome is Outcome.DONE
+        assert again.applied == []
+        assert set(outcomes(again.events).values()) == {Outcome.DONE}
     assert len(sandbox.requests(mutating=True)) == before
     assert len(pulls(sandbox)) == 1
+
+
+async def test_reviewers_are_requested(sandbox: SandboxHandle) -> None:
+    """The Desktop pull request asks its maintainer for a review."""
+    run = Run(built_in("update-ipfs-desktop/desktop-branch", "update-ipfs-desktop/desktop-bump",
+                       "update-ipfs-desktop/desktop-pr"))
+    assert (await run()).outcome is Outcome.DONE
+    [pr] = pulls(sandbox, "kubo-v0.30.0", repo="ipfs/ipfs-desktop")
+    assert pr["pull"]["requested_reviewers"] == ["desktop-maintainer"]
 
 
 async def test_failed_check_fails_with_a_link(sandbox: SandboxHandle) -> None:
     sandbox.set_workflow_outcome(KUBO, "gotest.yml", "failure")
     await make_head(sandbox)
-    engine, events = make_engine(PLAYBOOK)
-    report = await engine.run_stage("pr")
-    await engine.session.aclose()
+    run = Run(PR)
+    report = await run()
     assert report.outcome is Outcome.NEEDS_HUMAN  # failed: the driver is asked what next
-    last = [e.result for e in events if isinstance(e, ActionChecked) and e.action == "checks"]
+    last = [e.result for e in run.events
+            if isinstance(e, ActionChecked) and e.action == "release-pr-checks"]
     assert last[-1].status is Status.FAILED
     assert "failure" in last[-1].reason and last[-1].link
 
@@ -159,20 +116,19 @@ async def test_merged_with_another_method_is_a_failure(sandbox: SandboxHandle) -
     async with api(sandbox) as gh:
         pr = await gh.create_pull(KUBO, title="x", head=HEAD, base="release")
         await gh.merge_pull(KUBO, pr.number, merge_method="squash")
-    engine, events = make_engine(PLAYBOOK)
-    report = await engine.run_stage("merge")
-    await engine.session.aclose()
+    run = Run(MERGE)
+    report = await run()
     assert report.outcome is Outcome.NEEDS_HUMAN  # failed: the driver is asked what next
-    [result] = [e.result for e in events if isinstance(e, ActionChecked)]
+    [result] = [e.result for e in run.events if isinstance(e, ActionChecked)]
     assert result.status is Status.FAILED and "squash or rebase" in result.reason
-    assert applied(events) == []
+    assert run.applied == []
 
 
 async def test_faults_still_make_exactly_one_pr(sandbox: SandboxHandle) -> None:
     await make_head(sandbox)
     sandbox.set_faults("5xx:0.3,seed=3")
-    await run_until_done(PLAYBOOK, "pr")
-    await run_until_done(PLAYBOOK, "merge")
+    await run_until_done(PR, STAGE)
+    await run_until_done(MERGE, STAGE)
     sandbox.set_faults("")
     [pr] = pulls(sandbox)
     assert pr["pull"]["merged_at"] and pr["labels"] == ["kind/release"]
@@ -180,30 +136,6 @@ async def test_faults_still_make_exactly_one_pr(sandbox: SandboxHandle) -> None:
 
 
 # -- github.pull-ready / github.pr-review-wait ------------------------------------------------
-
-REVIEW = parse_playbook(f'''
-name = "t"
-title = "T"
-[[stages]]
-id = "ready"
-title = "Ready"
-summary = "s"
-[[stages.actions]]
-id = "ready"
-kind = "github.pull-ready"
-title = "Ready"
-params = {{ repo = "{KUBO}", head = "{HEAD}", base = "release" }}
-[[stages]]
-id = "approved"
-title = "Approved"
-summary = "s"
-[[stages.actions]]
-id = "approved"
-kind = "github.pr-review-wait"
-title = "Approved"
-params = {{ repo = "{KUBO}", head = "{HEAD}", base = "release", approvals = 1 }}
-''', "t.toml")
-
 
 async def draft_pull(handle: SandboxHandle) -> int:
     await make_head(handle)
@@ -221,35 +153,36 @@ async def test_ready_then_approval_then_rerun_changes_nothing(sandbox: SandboxHa
     set_auto_reviewer(sandbox.sandbox, KUBO, None)  # the approval comes from alice below
     number = await draft_pull(sandbox)
 
-    await read_only_refuses(sandbox, REVIEW, "ready", ["ready"])
+    await read_only_refuses(sandbox, READY, STAGE, ["release-pr-ready"])
 
-    engine, events = make_engine(REVIEW)
-    waiting = await engine.check_action(engine.stage("approved"),
-                                        engine.stage("approved").actions[0])
+    waits, _ = make_engine(APPROVED)
+    approved = waits.stage(STAGE)
+    waiting = await waits.check_action(approved, approved.actions[0])
     assert waiting.status is Status.FAILED and "draft" in waiting.reason
-    assert (await engine.run_stage("ready")).outcome is Outcome.DONE
-    assert applied(events) == ["ready"]
+    ready = Run(READY)
+    assert (await ready()).outcome is Outcome.DONE
+    assert ready.applied == ["release-pr-ready"]
     [pr] = pulls(sandbox)
     assert pr["pull"]["draft"] is False
-    waiting = await engine.check_action(engine.stage("approved"),
-                                        engine.stage("approved").actions[0])
+    waiting = await waits.check_action(approved, approved.actions[0])
     assert waiting.status is Status.IN_PROGRESS and "0 of 1" in waiting.reason
     assert waiting.link and waiting.link.endswith(f"/pull/{number}")
+    await waits.session.aclose()
 
     alice = sandbox.sandbox.issue_token("write", "alice")
     async with GitHubClient(sandbox.api_url, alice) as as_alice:
         await as_alice.http.post(f"repos/{KUBO}/pulls/{number}/reviews",
                                  json={"event": "APPROVE"})
-    assert (await engine.run_stage("approved")).outcome is Outcome.DONE
-    await engine.session.aclose()
-    assert applied(events) == ["ready"]  # waiting never approves anything itself
+    wait = Run(APPROVED)
+    assert (await wait()).outcome is Outcome.DONE
+    assert wait.applied == []  # waiting never approves anything itself
 
     since = time.time()
-    again, events = make_engine(REVIEW)
-    for stage in ("ready", "approved"):
-        assert (await again.run_stage(stage)).outcome is Outcome.DONE
-    await again.session.aclose()
-    assert applied(events) == [] and not mutations_since(sandbox, since)
+    for playbook in (READY, APPROVED):
+        again = Run(playbook)
+        assert (await again()).outcome is Outcome.DONE
+        assert again.applied == []
+    assert not mutations_since(sandbox, since)
     assert reviews_by(sandbox) == [("alice", "APPROVED")]
 
 
@@ -258,8 +191,8 @@ async def test_faults_still_one_ready_pr_and_the_simulated_approval(
     await draft_pull(sandbox)
     since = time.time()
     sandbox.set_faults("5xx:req=3+5")  # 3: the first mutation (5: a read)
-    await run_until_done(REVIEW, "ready")
-    await run_until_done(REVIEW, "approved")  # the sandbox's reviewer approves in 0.5 s
+    await run_until_done(READY, STAGE)
+    await run_until_done(APPROVED, STAGE)  # the sandbox's reviewer approves in 0.5 s
     sandbox.set_faults("")
     assert [r["path"] for r in mutations_since(sandbox, since) if r["fault"]] == [
         "/api/graphql"]
@@ -273,8 +206,8 @@ async def test_checks_of_a_tag_on_the_head_are_not_the_pull_requests(
     """Once the release is tagged, the tag's own runs (Docker publishing) run on the pull
     request's head commit too: they neither hold its checks in progress nor fail them."""
     await make_head(sandbox)
-    engine, _ = make_engine(PLAYBOOK)
-    assert (await engine.run_stage("pr")).outcome is Outcome.DONE
+    engine, _ = make_engine(PR)
+    assert (await engine.run_stage(STAGE)).outcome is Outcome.DONE
     sandbox.set_workflow_outcome(KUBO, "docker.yml", "failure")
     async with api(sandbox) as gh:
         head = await gh.get_branch(KUBO, HEAD)
@@ -289,7 +222,7 @@ async def test_checks_of_a_tag_on_the_head_are_not_the_pull_requests(
             assert time.monotonic() < deadline, "the tag push started no run that ended"
             await asyncio.sleep(0.2)
     assert {r.conclusion for r in tagged} == {"failure"}
-    stage = engine.stage("pr")
+    stage = engine.stage(STAGE)
     result = await engine.check_action(stage, stage.actions[2])
     await engine.session.aclose()
     assert result.status is Status.DONE, result
