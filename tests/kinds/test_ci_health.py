@@ -20,54 +20,34 @@ from typing import Any
 
 import pytest
 
-from cockpit.bus import EventBus
 from cockpit.ci import history
 from cockpit.ci.store import Store, open_store
-from cockpit.context import Session
 from cockpit.engine import Engine, StageReport
 from cockpit.events import Event, LogLine, PromptAsked
 from cockpit.journal import Journal
-from cockpit.model import CheckResult, Outcome, Release, Status, Version
-from cockpit.playbook import load_playbook, parse_playbook, render, template_values
-from cockpit.prompts import AnswersPrompter, Confirm, PromptAnswer
+from cockpit.model import CheckResult, Outcome, Status, Version
+from cockpit.playbook import load_playbook, render, template_values
+from cockpit.prompts import Confirm
 from cockpit.sandbox.testing import SandboxHandle
 from cockpit.services.github import GitHubClient
 from cockpit.settings import Settings
 from tests.ci import payloads as p
+from tests.kinds.harness import Action, inline, make_engine
 
 KUBO, NPM = "ipfs/kubo", "ipfs/npm-go-ipfs"
 DOCKER = ("Publish docker image", ".github/workflows/docker.yml")
 RELEASE_TO_NPM = ("Release to npm", ".github/workflows/main.yml")
 ACK = "s/ci-health/manual"
 
-GATE = '''
-[[stages.actions]]
-id = "ci-health"
-kind = "preflight.ci-health"
-title = "CI of the release repositories is healthy"
-[stages.actions.params]
-workflows = [
-    { repo = "ipfs/kubo", workflow = "docker.yml" },
-    { repo = "ipfs/npm-go-ipfs", workflow = "main.yml" },
+GATE: list[Action] = [
+    ("ci-health", "preflight.ci-health", {"workflows": [
+        {"repo": "ipfs/kubo", "workflow": "docker.yml"},
+        {"repo": "ipfs/npm-go-ipfs", "workflow": "main.yml"}]}),
+    ("after", "preflight.version-valid", {"version": "{version.tag}"}),
 ]
-[[stages.actions]]
-id = "after"
-kind = "preflight.version-valid"
-title = "the action after the gate"
-params = { version = "{version.tag}" }
-'''
-
-WAIT = '''
-[[stages.actions]]
-id = "npm-wait"
-kind = "github.workflow-run-wait"
-title = "Wait for the npm run"
-[stages.actions.params]
-repo = "ipfs/npm-go-ipfs"
-workflow = "main.yml"
-event = "workflow_dispatch"
-branch = "master"
-'''
+WAIT: list[Action] = [("npm-wait", "github.workflow-run-wait", {
+    "repo": "ipfs/npm-go-ipfs", "workflow": "main.yml", "event": "workflow_dispatch",
+    "branch": "master"})]
 
 
 @pytest.fixture
@@ -80,20 +60,13 @@ def store_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     history.forget()
 
 
-def playbook(actions: str) -> Any:
-    return parse_playbook('name = "t"\ntitle = "T"\n[vars]\nrepo = "ipfs/kubo"\n'
-                          '[[stages]]\nid = "s"\ntitle = "S"\nsummary = "s"\n' + actions,
-                          "t.toml")
-
-
-def engine(actions: str, answers: dict[str, PromptAnswer] | None = None,
+def engine(actions: list[Action], answers: dict[str, Any] | None = None,
            manual: set[tuple[str, str]] | None = None) -> Engine:
-    settings = Settings(poll_initial_seconds=0.05, poll_max_seconds=0.2,
-                        poll_timeout_seconds=20)
-    release = Release(playbook="t", version=Version.parse("v0.30.0-rc1"), driver="d", host="h")
-    session = Session(settings=settings, prompter=AnswersPrompter(answers or {}),
-                      release=release, manual_confirmations=set(manual or ()))
-    return Engine(playbook(actions), session, EventBus())
+    """The harness's engine on stage ``s`` of ``actions``, with ``manual`` the journal's
+    remembered acknowledgements (as a fresh process loads them)."""
+    eng, _ = make_engine(inline(actions), "v0.30.0-rc1", answers=answers)
+    eng.session.manual_confirmations |= manual or set()
+    return eng
 
 
 async def run(eng: Engine, journal: Journal | None = None) -> tuple[StageReport, list[Event]]:
@@ -217,7 +190,7 @@ async def test_a_failing_workflow_is_acknowledged_once_and_journalled(
     seeded(store_url, docker=["success", "success"] + ["failure"] * 5, npm=["success"] * 5,
            trouble=True)
     journal = Journal(tmp_path / "state", "t-v0.30.0-rc1")
-    report, events = await run(engine(GATE, {ACK: PromptAnswer(value=True)}), journal)
+    report, events = await run(engine(GATE, {ACK: True}), journal)
     assert report.outcome is Outcome.DONE, report
     [prompt] = asked(events)
     assert prompt.id == ACK
@@ -243,7 +216,7 @@ async def test_a_failing_workflow_is_acknowledged_once_and_journalled(
 async def test_a_declined_warning_cancels_the_stage(tmp_path: Path, store_url: str,
                                                     sandbox: SandboxHandle) -> None:
     seeded(store_url, docker=["success"] * 5, npm=["failure"] * 3)
-    report, events = await run(engine(GATE, {ACK: PromptAnswer(value=False)}))
+    report, events = await run(engine(GATE, {ACK: False}))
     assert report.outcome is Outcome.CANCELLED, report
     assert [(a.action, a.outcome) for a in report.actions] == [("ci-health", Outcome.CANCELLED)]
     assert report.actions[0].reason.startswith(
@@ -268,7 +241,7 @@ async def test_without_a_store_it_says_so_and_reads_the_api(
             sandbox.tick()
             time.sleep(0.05)
     sandbox.clear_requests()
-    report, events = await run(engine(GATE, {ACK: PromptAnswer(value=False)}))
+    report, events = await run(engine(GATE, {ACK: False}))
     assert report.outcome is Outcome.CANCELLED, report
     [prompt] = asked(events)
     assert "Release to npm (main.yml): the last 3 runs failed" in prompt.message
