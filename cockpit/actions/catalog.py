@@ -1,12 +1,15 @@
 """The index of the built-in action kinds: which module implements each, and its test.
 
-Start here to find a kind. A kind's name does not always name its module (the
-``registry.*`` and ``npm.*`` kinds live in ``packages``, the ``preflight.*`` ones are
-split between ``preflight`` and ``ci_health``), so this table is the one place that says
-where each lives; ``cockpit explain STAGE/ACTION`` prints the same thing for one action:
-the file and line of the kind's class and its test file. Tests are named after the
-module they test: the kinds of ``cockpit/actions/<module>.py`` are tested in
-``tests/kinds/test_<module>.py``.
+Start here to find a kind. A kind's prefix does not always name its module
+(``registry.*``, ``dist.*`` and ``npm.*`` live in ``packages``; ``discourse.*``,
+``matrix.*``, ``reddit.*`` and ``web.*`` in ``announce``; ``staging.outcome`` in
+``changelog``; ``preflight.ci-health`` in ``ci_health``; ``git.*`` is split between
+``git``, which writes, and ``gitchecks``, which verifies), so this table is the one
+place that says where each lives. ``cockpit explain STAGE/ACTION`` prints the same for
+one action of the playbook: the file and line of its kind's class, and its test file.
+Tests are named after the module they test: the kinds of ``cockpit/actions/<module>.py``
+are tested in ``tests/kinds/test_<module>.py``, through the harness in
+``tests/kinds/harness.py`` that runs the built-in playbook's own actions.
 
 The table also lets the cockpit import a kind only when it is used. Importing every kind
 module costs about 0.2 s (they pull in httpx, GitPython and ~90 pydantic models). The
