@@ -11,7 +11,6 @@ from pathlib import Path
 
 import cockpit
 from cockpit.actions import REGISTRY
-from cockpit.actions.base import ActionKind
 from cockpit.actions.catalog import kind_test_file
 from cockpit.engine import Engine
 from cockpit.model import Version
@@ -74,7 +73,7 @@ def stage_overview(engine: Engine, stage: StageSpec) -> str:
     return "\n".join(lines)
 
 
-def code_location(cls: type[ActionKind]) -> str:
+def code_location(cls: type[object]) -> str:
     """``file:line`` of a kind's class, relative to the directory holding the package."""
     source = Path(inspect.getsourcefile(cls) or inspect.getfile(cls)).resolve()
     root = Path(cockpit.__file__).resolve().parents[1]
@@ -84,7 +83,7 @@ def code_location(cls: type[ActionKind]) -> str:
     return f"{shown.as_posix()}:{first + offset}"
 
 
-def _where(kind: str, cls: type[ActionKind]) -> str:
+def _where(kind: str, cls: type[object]) -> str:
     """Where a newcomer reads the kind: its class and (for a built-in kind) its tests."""
     lines = f"Code: `{code_location(cls)}` (`{cls.__name__}`)"
     tests = kind_test_file(kind)
