@@ -85,9 +85,9 @@ def code_location(cls: type[object]) -> str:
 
 def _where(kind: str, cls: type[object]) -> str:
     """Where a newcomer reads the kind: its class and (for a built-in kind) its tests."""
-    lines = f"Code: `{code_location(cls)}` (`{cls.__name__}`)"
+    code = f"Code: `{code_location(cls)}` (`{cls.__name__}`)"
     tests = kind_test_file(kind)
-    return lines + (f"  \nTest: `{tests}`" if tests else "")
+    return code + (f"  \nTest: `{tests}`" if tests else "")
 
 
 def explain_action(engine: Engine, stage: StageSpec, spec: ActionSpec,
