@@ -43,15 +43,13 @@ Action = tuple[str, str, dict[str, Any]]
 def built_in(*names: str) -> Playbook:
     """The built-in playbook cut down to ``names``: a stage id keeps the whole stage,
     ``stage/action`` keeps that action; stages and actions keep the playbook's order."""
-    wanted = {name.partition("/")[0]: set[str]() for name in names}
+    known = {stage.id: {a.id for a in stage.actions} for stage in BUILT_IN.stages}
+    wanted: dict[str, set[str]] = {}
     for name in names:
         stage, _, action = name.partition("/")
-        if action:
-            wanted[stage].add(action)
-    known = {stage.id: {a.id for a in stage.actions} for stage in BUILT_IN.stages}
-    unknown = [n for n in names if n.partition("/")[0] not in known
-               or (n.partition("/")[2] or None) not in known[n.partition("/")[0]] | {None}]
-    assert not unknown, f"not in the built-in playbook: {unknown}"
+        assert stage in known and (not action or action in known[stage]), \
+            f"{name} is not in the built-in playbook"
+        wanted.setdefault(stage, set()).update([action] if action else [])
     stages = [stage.model_copy(update={"actions": [
                   a for a in stage.actions if not wanted[stage.id] or a.id in wanted[stage.id]]})
               for stage in BUILT_IN.stages if stage.id in wanted]
