@@ -300,7 +300,7 @@ def _explain(playbook: Playbook, target: str | None, version: Version | None) ->
     if spec is None:
         print(explain_stage(session_engine, stage))
         return EXIT_OK
-    print(explain_action(session_engine, stage, spec))
+    print(explain_action(session_engine, stage, spec, where=True))
     return EXIT_OK
 
 

@@ -6,7 +6,12 @@ so what a maintainer reads is the same everywhere.
 
 from __future__ import annotations
 
+import inspect
+from pathlib import Path
+
+import cockpit
 from cockpit.actions import REGISTRY
+from cockpit.actions.catalog import kind_test_file
 from cockpit.engine import Engine
 from cockpit.model import Version
 from cockpit.playbook import ActionSpec, StageSpec, TemplateError
@@ -32,6 +37,9 @@ def explain_playbook(engine: Engine) -> str:
         lines.append(f"{number:2}. {stage.id}{_when(list(stage.when))} — {stage.title} "
                      f"({len(stage.actions)} actions)")
         lines.append(f"    {stage.summary.strip()}")
+    lines += ["", "`cockpit explain STAGE` explains each action of a stage, with the file and "
+                  "line of its kind's code and its test file (`cockpit/actions/catalog.py` "
+                  "lists every kind)."]
     return "\n".join(lines)
 
 
@@ -39,7 +47,7 @@ def explain_stage(engine: Engine, stage: StageSpec) -> str:
     lines = [f"# {stage.title} ({stage.id}){_when(list(stage.when))}", "",
              stage.summary.strip(), ""]
     for spec in stage.actions:
-        lines += [explain_action(engine, stage, spec, heading="##"), ""]
+        lines += [explain_action(engine, stage, spec, heading="##", where=True), ""]
     return "\n".join(lines)
 
 
@@ -65,11 +73,32 @@ def stage_overview(engine: Engine, stage: StageSpec) -> str:
     return "\n".join(lines)
 
 
+def code_location(cls: type[object]) -> str:
+    """``file:line`` of a kind's class, relative to the directory holding the package."""
+    source = Path(inspect.getsourcefile(cls) or inspect.getfile(cls)).resolve()
+    root = Path(cockpit.__file__).resolve().parents[1]
+    shown = source.relative_to(root) if source.is_relative_to(root) else source
+    lines, first = inspect.getsourcelines(cls)  # from its first decorator
+    offset = next((n for n, line in enumerate(lines) if line.lstrip().startswith("class ")), 0)
+    return f"{shown.as_posix()}:{first + offset}"
+
+
+def _where(kind: str, cls: type[object]) -> str:
+    """Where a newcomer reads the kind: its class and (for a built-in kind) its tests."""
+    code = f"Code: `{code_location(cls)}` (`{cls.__name__}`)"
+    tests = kind_test_file(kind)
+    return code + (f"  \nTest: `{tests}`" if tests else "")
+
+
 def explain_action(engine: Engine, stage: StageSpec, spec: ActionSpec,
-                   heading: str = "#") -> str:
+                   heading: str = "#", *, where: bool = False) -> str:
+    """One action's explanation; ``where`` adds its kind's code location and test file
+    (the CLI shows them; the TUI pane leaves them out)."""
     info = REGISTRY.get(spec.kind)
     title = f"{heading} {stage.id}/{spec.id}{_when(list(spec.when))} — {spec.title}"
     kind_line = f"Kind: `{spec.kind}`"
+    if where and info is not None and info.implementation is not None:
+        kind_line += "  \n" + _where(spec.kind, info.implementation)
     if info is None or not info.implemented:
         summary = info.summary if info else "unknown kind"
         return (f"{title}\n\n{kind_line} — **{NOT_IMPLEMENTED}**: the cockpit will stop here "

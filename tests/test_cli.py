@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from cockpit.sandbox.testing import running_sandbox
 from tests.gitworld import make_remote, refs
 
+ROOT = Path(__file__).parents[1]
 DATA = Path(__file__).parent / "data"
 SMALL = str(DATA / "git-release.toml")
 
@@ -32,6 +34,20 @@ def test_explain_lists_the_fifteen_stages_in_order() -> None:
               if line[:2].strip().isdigit() and line[2:4] == ". "]
     assert len(listed) == 15 and listed[0] == "preflight" and listed[-1] == "prepare-next"
     assert "not implemented yet" in found.stdout
+
+
+def test_explain_action_leads_to_its_kind_code_and_test() -> None:
+    found = cockpit("explain", "publish-to-npm/npm-kubo")
+    assert found.returncode == 0, found.stderr
+    code = re.search(r"^Code: `(.+):(\d+)` \(`(\w+)`\)", found.stdout, re.MULTILINE)
+    test = re.search(r"^Test: `(.+)`$", found.stdout, re.MULTILINE)
+    assert code and test, found.stdout
+    assert code[1] == "cockpit/actions/packages.py" and test[1] == "tests/kinds/test_packages.py"
+    line = (ROOT / code[1]).read_text().splitlines()[int(code[2]) - 1]
+    assert line.startswith(f"class {code[3]}(")
+    assert (ROOT / test[1]).is_file()
+    stage = cockpit("explain", "publish-to-npm").stdout
+    assert stage.count("Code: `cockpit/actions/") == stage.count("Kind: `") == 7
 
 
 def test_explain_stage_shows_manual_commands() -> None:

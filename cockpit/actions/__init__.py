@@ -11,16 +11,11 @@ _loaded = False
 
 
 def load_kinds() -> None:
-    """Import every module of this package (each registers its kinds); cheap after the first.
-
-    ``declared`` goes first: it only names kinds that have no implementation, and a
-    module that implements one of them replaces the declaration when it registers.
-    """
+    """Import every module of this package (each registers its kinds); cheap after the first."""
     global _loaded
     if _loaded:
         return
-    importlib.import_module("cockpit.actions.declared")
     for module in pkgutil.iter_modules(__path__):
-        if module.name not in ("base", "declared"):
+        if module.name != "base":
             importlib.import_module(f"cockpit.actions.{module.name}")
     _loaded = True

@@ -232,10 +232,9 @@ class Registry:
     def get(self, name: str) -> KindInfo | None:
         """The kind's info; a built-in kind's module is imported the first time it is asked for."""
         info = self.kinds.get(name)
-        if info is None or not info.implemented:
-            # A built-in kind registers when its module is imported; any other known name
-            # is one of the declared, not yet implemented kinds.
-            importlib.import_module(module_of(name) or "cockpit.actions.declared")
+        module = module_of(name)
+        if (info is None or not info.implemented) and module is not None:
+            importlib.import_module(module)  # a built-in kind registers on import
             info = self.kinds.get(name)
         return info
 

@@ -9,7 +9,7 @@ import asyncio
 import itertools
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -35,7 +35,7 @@ from cockpit.ci.alerts import (
 from cockpit.ci.store import Store, open_store
 from cockpit.ci.timeouts import INSERT_TIMEOUT
 from cockpit.sandbox.seed import CHATTER_ALIAS, CHATTER_ROOM
-from cockpit.sandbox.testing import SandboxHandle, running_sandbox
+from cockpit.sandbox.testing import SandboxHandle
 from tests.ci import payloads as p
 
 MakeStore = Callable[[str], Store]
@@ -379,13 +379,6 @@ def test_a_missing_rules_file(tmp_path: Path) -> None:
 
 # -- notifications -----------------------------------------------------------------------------
 
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path_factory.mktemp("alerts-sandbox")) as sb:
-        yield sb
-
-
 def notifier(sb: SandboxHandle, *, discord: str | None = None) -> Notifier:
     config = NotifyConfig(github_repo="ipfs/kubo", matrix_room=CHATTER_ALIAS, discord=True)
     return Notifier(config, github_api_url=sb.api_url, github_token=sb.admin_token,
@@ -413,15 +406,15 @@ def told(sb: SandboxHandle, alert: alerts.Alert) -> dict[str, list[Any]]:
 
 
 def test_notifications_reach_github_matrix_and_discord_once(
-        store: Store, sandbox: SandboxHandle) -> None:
+        store: Store, module_sandbox: SandboxHandle) -> None:
     t = fresh_now()
     failing_week(store, now=t)
-    tell = notifier(sandbox)
+    tell = notifier(module_sandbox)
     rules = only(RATE, notify=tell.config)
     fired = evaluate(store, rules, t, web_url=WEB).fired
     assert asyncio.run(notify_pending(store, tell, t)) == []
     alert = fired[0]
-    seen = told(sandbox, alert)
+    seen = told(module_sandbox, alert)
     assert len(seen["issues"]) == 1 and seen["issues"][0]["state"] == "open"
     body = seen["issues"][0]["body"]
     assert "success rate" in body and "50%" in body and "https://github.com/" in body
@@ -433,14 +426,14 @@ def test_notifications_reach_github_matrix_and_discord_once(
     # Evaluated and told again: nothing new anywhere.
     assert not evaluate(store, rules, t + 60, web_url=WEB)
     assert asyncio.run(notify_pending(store, tell, t + 60)) == []
-    assert len(tell.sent) == 3 and len(told(sandbox, alert)["issues"]) == 1
+    assert len(tell.sent) == 3 and len(told(module_sandbox, alert)["issues"]) == 1
 
     for i in range(40):
         add_run(store, t + 100 + i)
     assert evaluate(store, rules, t + HOUR, web_url=WEB).resolved
     assert asyncio.run(notify_pending(store, tell, t + HOUR)) == []
     assert asyncio.run(notify_pending(store, tell, t + HOUR + 60)) == []
-    seen = told(sandbox, alert)
+    seen = told(module_sandbox, alert)
     assert seen["issues"][0]["state"] == "closed"
     assert len(seen["comments"]) == 1 and "RESOLVED" in seen["comments"][0]["body"]
     assert "88%" in seen["comments"][0]["body"]  # the rate it recovered to
@@ -450,12 +443,13 @@ def test_notifications_reach_github_matrix_and_discord_once(
     assert "sandbox-discord-webhook-token" not in json.dumps(rows(store))
 
 
-def test_a_failed_notification_is_sent_again_once(store: Store, sandbox: SandboxHandle) -> None:
+def test_a_failed_notification_is_sent_again_once(store: Store, module_sandbox: SandboxHandle) -> None:
     """Discord refuses (a revoked webhook): the alert stays un-notified; the next pass tells
     Discord, and GitHub and Matrix — told the first time — are not told twice."""
     t = fresh_now()
     failing_week(store, now=t)
-    broken = notifier(sandbox, discord=sandbox.env["COCKPIT_DISCORD_WEBHOOK"] + "-revoked")
+    revoked = module_sandbox.env["COCKPIT_DISCORD_WEBHOOK"] + "-revoked"
+    broken = notifier(module_sandbox, discord=revoked)
     fired = evaluate(store, only(RATE, notify=broken.config), t, web_url=WEB).fired
     errors = asyncio.run(notify_pending(store, broken, t))
     assert len(errors) == 1 and errors[0].startswith(f"alert #{fired[0].id} (fired): discord:")
@@ -463,12 +457,12 @@ def test_a_failed_notification_is_sent_again_once(store: Store, sandbox: Sandbox
     assert rows(store)[0]["notified_at"] is None
     issue_number = json.loads(rows(store)[0]["facts"])["github_issue"]
 
-    fixed = notifier(sandbox)
+    fixed = notifier(module_sandbox)
     assert asyncio.run(notify_pending(store, fixed, t + 60)) == []
     assert sorted(fixed.sent) == [("discord", "fired", fired[0].id),
                                   ("github", "fired", fired[0].id),
                                   ("matrix", "fired", fired[0].id)]
-    seen = told(sandbox, fired[0])
+    seen = told(module_sandbox, fired[0])
     assert [i["number"] for i in seen["issues"]] == [issue_number]  # found, not made again
     assert len(seen["matrix"]) == 1  # the homeserver dropped the repeated transaction
     assert rows(store)[0]["notified_at"] == t + 60
@@ -476,19 +470,19 @@ def test_a_failed_notification_is_sent_again_once(store: Store, sandbox: Sandbox
 
 
 def test_a_crash_after_the_issue_was_opened_does_not_open_another(
-        store: Store, sandbox: SandboxHandle) -> None:
+        store: Store, module_sandbox: SandboxHandle) -> None:
     """The issue was created but the process died before recording it: the re-send finds it
     by its exact title."""
     t = fresh_now()
     failing_week(store, now=t)
-    tell = notifier(sandbox)
+    tell = notifier(module_sandbox)
     tell_github_only = Notifier(NotifyConfig(github_repo="ipfs/kubo"),
-                                github_api_url=sandbox.api_url,
-                                github_token=sandbox.admin_token)
+                                github_api_url=module_sandbox.api_url,
+                                github_token=module_sandbox.admin_token)
     fired = evaluate(store, only(RATE), t, web_url=WEB).fired
     asyncio.run(tell_github_only.tell(fired[0], "fired"))  # …and then the crash
     assert asyncio.run(notify_pending(store, tell, t)) == []
-    assert len(told(sandbox, fired[0])["issues"]) == 1
+    assert len(told(module_sandbox, fired[0])["issues"]) == 1
 
 
 def test_without_channels_alerts_are_marked_told(store: Store) -> None:
@@ -547,7 +541,7 @@ def test_alerts_command_with_a_bad_setting_says_which(
 
 
 def test_alerts_command_evaluates_and_notifies_through_the_environment(
-        sqlite_url: str, tmp_path: Path, sandbox: SandboxHandle,
+        sqlite_url: str, tmp_path: Path, module_sandbox: SandboxHandle,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """`cockpit ci alerts --evaluate` with [notify]: tokens and URLs from the environment."""
     import time
@@ -557,7 +551,7 @@ def test_alerts_command_evaluates_and_notifies_through_the_environment(
     for i in range(6):
         add_run(store, now - (i + 1) * HOUR, "failure", repo="acme/env")
     store.close()
-    for name, value in sandbox.env.items():
+    for name, value in module_sandbox.env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     rules_file = write(tmp_path, '[notify]\ndiscord = true\n\n[[rules]]\nname = "success-rate"\n'
@@ -566,7 +560,7 @@ def test_alerts_command_evaluates_and_notifies_through_the_environment(
     assert alerts.alerts_command(args) == 0  # type: ignore[arg-type]
     out = capsys.readouterr().out
     assert "1 fired, 0 resolved" in out and "acme/env/CI" in out
-    assert [m for m in sandbox.state()["discord"]["messages"]
+    assert [m for m in module_sandbox.state()["discord"]["messages"]
             if m["content"].startswith("FIRING: success-rate on acme/env/CI")]
 
 

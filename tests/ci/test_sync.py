@@ -7,7 +7,7 @@ import base64
 import copy
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -40,6 +40,8 @@ jobs:
     runs-on: ubuntu-latest
     steps: [{run: golangci-lint run}]
 """
+
+pytestmark = pytest.mark.sandbox(workflow_seconds=0.3)
 
 
 class Exchanges:
@@ -81,12 +83,6 @@ def checked_client(sb: SandboxHandle, token: str | None = None) -> GitHubClient:
 async def gh(sandbox: SandboxHandle) -> AsyncIterator[GitHubClient]:
     async with checked_client(sandbox) as client:
         yield client
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path, workflow_seconds=0.3) as sb:
-        yield sb
 
 
 def add_workflow(sb: SandboxHandle, text: str = TINY, name: str = "tiny.yml") -> None:

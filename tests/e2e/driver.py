@@ -96,6 +96,14 @@ class ReleaseDriver:
         return "".join(run.stdout + run.stderr for run in self.runs)
 
 
+def said(*args: str) -> str:
+    """What ``cockpit ARGS`` prints (run in this process, in the cycle's environment)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        main(list(args))
+    return out.getvalue() + err.getvalue()
+
+
 def finished(runs: list[StageRun]) -> bool:
     """Every stage ran and the last run of each finished."""
     last = {run.stage: run.exit_code for run in runs}

@@ -9,7 +9,7 @@ import time
 
 from cockpit.ci.store import open_store
 from tests.e2e.conftest import Cycle
-from tests.e2e.test_links import said
+from tests.e2e.driver import said
 
 
 def _sandbox_runs(cycle: Cycle) -> dict[int, tuple[str, str | None]]:

@@ -5,17 +5,14 @@ never at github.com, discord.com, slack.com, ... Read off the session's cycle wo
 
 from __future__ import annotations
 
-import io
 import json
 import re
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
-from cockpit.cli import main
 from cockpit.sandbox.seed import BLOG_RELEASES
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox
 from tests.e2e.conftest import Cycle
-from tests.e2e.driver import STAGES
+from tests.e2e.driver import STAGES, said
 
 URL = re.compile(r"https?://[^\s<>\"'`)\]\\|]+")
 
@@ -28,14 +25,6 @@ def elsewhere(found: set[str], sandbox: SandboxHandle) -> list[str]:
     """The links in ``found`` that do not point at the sandbox."""
     return sorted(u for u in found if not u.startswith(sandbox.base_url + "/")
                   and u != sandbox.base_url)
-
-
-def said(*args: str) -> str:
-    """What ``cockpit ARGS`` prints (run in this process, in the cycle's environment)."""
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        main(list(args))
-    return out.getvalue() + err.getvalue()
 
 
 def test_every_link_of_the_cycle_points_into_its_sandbox(cycle: Cycle, tmp_path: Path) -> None:

@@ -13,36 +13,29 @@ import yaml
 
 from cockpit.actions.blog import BlogFormatError, front_matter, with_entry
 from cockpit.model import Outcome, Status
-from cockpit.playbook import parse_playbook
 from cockpit.sandbox.seed import BLOG_RELEASES
 from cockpit.sandbox.testing import SandboxHandle
 from tests.github_setup import ensure_branch
-from tests.kinds.test_gitchecks import playbook_text
-from tests.kinds.test_github_pulls import (
-    api,
-    applied,
-    make_engine,
-    mutations_since,
-    read_only_refuses,
-)
-from tests.kinds.test_github_pulls import sandbox as sandbox  # the fixture
+from tests.kinds.harness import api, applied, inline, make_engine, mutations_since, read_only_refuses
+
+pytestmark = pytest.mark.sandbox(workflow_seconds=0.5)
 
 BLOG = "ipfs/ipfs-blog"
 BRANCH = "kubo-release-v0.30.0"
 NOTES = "src/_blog/releasenotes.md"
 TITLE = "Just released: Kubo 0.30.0!"
 URL = "https://github.com/ipfs/kubo/releases/tag/v0.30.0"
-PLAYBOOK = parse_playbook(playbook_text([
+PLAYBOOK = inline([
     ("branch", "git.branch", {"repo": BLOG, "branch": BRANCH, "base": "main"}),
     ("entry", "blog.release-entry", {
         "repo": BLOG, "branch": BRANCH, "path": NOTES, "entry_title": TITLE,
         "date": "today", "url": URL, "tags": ["go-ipfs", "kubo"],
         "message": "Release notes: Kubo 0.30.0"}),
-]), "t.toml")
+])
 
 
 async def notes(handle: SandboxHandle, ref: str) -> str:
-    async with await api(handle) as gh:
+    async with api(handle) as gh:
         content = await gh.get_contents(BLOG, NOTES, ref=ref)
     assert content is not None
     return content.text
@@ -50,7 +43,7 @@ async def notes(handle: SandboxHandle, ref: str) -> str:
 
 async def test_entry_once_then_rerun_and_read_only_change_nothing(
         sandbox: SandboxHandle) -> None:
-    async with await api(sandbox) as gh:
+    async with api(sandbox) as gh:
         main = await gh.get_branch(BLOG, "main")
         assert main is not None
         await ensure_branch(gh, BLOG, BRANCH, main.sha)
@@ -80,7 +73,7 @@ async def test_entry_once_then_rerun_and_read_only_change_nothing(
 
 
 async def test_merged_entry_counts_and_its_deploy_publishes_it(sandbox: SandboxHandle) -> None:
-    async with await api(sandbox) as gh:
+    async with api(sandbox) as gh:
         content = await gh.get_contents(BLOG, NOTES, ref="main")
         assert content is not None
         await gh.put_contents(BLOG, NOTES, with_entry(content.text, "Kubo 0.30.0 is out", date(

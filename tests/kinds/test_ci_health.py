@@ -14,70 +14,40 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cockpit.bus import EventBus
 from cockpit.ci import history
 from cockpit.ci.store import Store, open_store
-from cockpit.context import Session
 from cockpit.engine import Engine, StageReport
 from cockpit.events import Event, LogLine, PromptAsked
 from cockpit.journal import Journal
-from cockpit.model import CheckResult, Outcome, Release, Status, Version
-from cockpit.playbook import load_playbook, parse_playbook, render, template_values
-from cockpit.prompts import AnswersPrompter, Confirm, PromptAnswer
-from cockpit.sandbox.testing import SandboxHandle, running_sandbox
+from cockpit.model import CheckResult, Outcome, Status, Version
+from cockpit.playbook import load_playbook, render, template_values
+from cockpit.prompts import Confirm
+from cockpit.sandbox.testing import SandboxHandle
 from cockpit.services.github import GitHubClient
 from cockpit.settings import Settings
 from tests.ci import payloads as p
+from tests.kinds.harness import Action, inline, make_engine
 
 KUBO, NPM = "ipfs/kubo", "ipfs/npm-go-ipfs"
 DOCKER = ("Publish docker image", ".github/workflows/docker.yml")
 RELEASE_TO_NPM = ("Release to npm", ".github/workflows/main.yml")
 ACK = "s/ci-health/manual"
 
-GATE = '''
-[[stages.actions]]
-id = "ci-health"
-kind = "preflight.ci-health"
-title = "CI of the release repositories is healthy"
-[stages.actions.params]
-workflows = [
-    { repo = "ipfs/kubo", workflow = "docker.yml" },
-    { repo = "ipfs/npm-go-ipfs", workflow = "main.yml" },
+GATE: list[Action] = [
+    ("ci-health", "preflight.ci-health", {"workflows": [
+        {"repo": "ipfs/kubo", "workflow": "docker.yml"},
+        {"repo": "ipfs/npm-go-ipfs", "workflow": "main.yml"}]}),
+    ("after", "preflight.version-valid", {"version": "{version.tag}"}),
 ]
-[[stages.actions]]
-id = "after"
-kind = "preflight.version-valid"
-title = "the action after the gate"
-params = { version = "{version.tag}" }
-'''
-
-WAIT = '''
-[[stages.actions]]
-id = "npm-wait"
-kind = "github.workflow-run-wait"
-title = "Wait for the npm run"
-[stages.actions.params]
-repo = "ipfs/npm-go-ipfs"
-workflow = "main.yml"
-event = "workflow_dispatch"
-branch = "master"
-'''
-
-
-@contextmanager
-def sandbox_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **options: Any
-                ) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path, **options) as sb:
-        for key, value in sb.env.items():
-            monkeypatch.setenv(key, value)
-        yield sb
+WAIT: list[Action] = [("npm-wait", "github.workflow-run-wait", {
+    "repo": "ipfs/npm-go-ipfs", "workflow": "main.yml", "event": "workflow_dispatch",
+    "branch": "master"})]
 
 
 @pytest.fixture
@@ -90,20 +60,13 @@ def store_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     history.forget()
 
 
-def playbook(actions: str) -> Any:
-    return parse_playbook('name = "t"\ntitle = "T"\n[vars]\nrepo = "ipfs/kubo"\n'
-                          '[[stages]]\nid = "s"\ntitle = "S"\nsummary = "s"\n' + actions,
-                          "t.toml")
-
-
-def engine(actions: str, answers: dict[str, PromptAnswer] | None = None,
+def engine(actions: list[Action], answers: dict[str, Any] | None = None,
            manual: set[tuple[str, str]] | None = None) -> Engine:
-    settings = Settings(poll_initial_seconds=0.05, poll_max_seconds=0.2,
-                        poll_timeout_seconds=20)
-    release = Release(playbook="t", version=Version.parse("v0.30.0-rc1"), driver="d", host="h")
-    session = Session(settings=settings, prompter=AnswersPrompter(answers or {}),
-                      release=release, manual_confirmations=set(manual or ()))
-    return Engine(playbook(actions), session, EventBus())
+    """The harness's engine on stage ``s`` of ``actions``, with ``manual`` the journal's
+    remembered acknowledgements (as a fresh process loads them)."""
+    eng, _ = make_engine(inline(actions), "v0.30.0-rc1", answers=answers)
+    eng.session.manual_confirmations |= manual or set()
+    return eng
 
 
 async def run(eng: Engine, journal: Journal | None = None) -> tuple[StageReport, list[Event]]:
@@ -192,72 +155,68 @@ def runs_requests(sb: SandboxHandle) -> list[str]:
 
 
 async def test_healthy_ci_is_done_without_a_question(tmp_path: Path, store_url: str,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+                                                     sandbox: SandboxHandle) -> None:
     seeded(store_url, docker=["success"] * 8, npm=["success"] * 6 + ["failure"])
-    with sandbox_env(tmp_path, monkeypatch) as sb:
-        report, events = await run(engine(GATE))
-        assert report.outcome is Outcome.DONE, report
-        assert not [e for e in events if isinstance(e, PromptAsked)]
-        gate = report.actions[0]
-        assert gate.reason.startswith("CI healthy: 2 workflows, lowest success rate 86% "
-                                      "(ipfs/npm-go-ipfs · Release to npm (main.yml))")
-        assert "queue p90 20 s" in gate.reason and "(from the CI store)" in gate.reason
-        facts = logged(events, "ci-health")
-        assert "ipfs/kubo · Publish docker image (docker.yml): 100% (8 of 8)" in facts
-        assert "Release to npm (main.yml): 86% (6 of 7), the last one failed" in facts
-        assert "Stuck jobs (queued with no runner): none" in facts
-        assert f"Source: the CI store {store_url}" in facts
-        assert not runs_requests(sb)  # the store answered: no API call for success rates
+    report, events = await run(engine(GATE))
+    assert report.outcome is Outcome.DONE, report
+    assert not [e for e in events if isinstance(e, PromptAsked)]
+    gate = report.actions[0]
+    assert gate.reason.startswith("CI healthy: 2 workflows, lowest success rate 86% "
+                                  "(ipfs/npm-go-ipfs · Release to npm (main.yml))")
+    assert "queue p90 20 s" in gate.reason and "(from the CI store)" in gate.reason
+    facts = logged(events, "ci-health")
+    assert "ipfs/kubo · Publish docker image (docker.yml): 100% (8 of 8)" in facts
+    assert "Release to npm (main.yml): 86% (6 of 7), the last one failed" in facts
+    assert "Stuck jobs (queued with no runner): none" in facts
+    assert f"Source: the CI store {store_url}" in facts
+    assert not runs_requests(sandbox)  # the store answered: no API call for success rates
 
 
 async def test_no_history_is_not_called_healthy(tmp_path: Path, store_url: str,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+                                               sandbox: SandboxHandle) -> None:
     """A store with no runs of the release's workflows (a first demo): nothing to warn about,
     and nothing to call healthy either — the reason says which."""
     open_store(store_url).close()
-    with sandbox_env(tmp_path, monkeypatch):
-        report, events = await run(engine(GATE))
-        assert report.outcome is Outcome.DONE, report
-        assert not [e for e in events if isinstance(e, PromptAsked)]
-        reason = report.actions[0].reason
-        assert reason.startswith("No CI history to judge: "), reason
-        assert "with no finished run to judge in 7 days" in reason and "healthy" not in reason
+    report, events = await run(engine(GATE))
+    assert report.outcome is Outcome.DONE, report
+    assert not [e for e in events if isinstance(e, PromptAsked)]
+    reason = report.actions[0].reason
+    assert reason.startswith("No CI history to judge: "), reason
+    assert "with no finished run to judge in 7 days" in reason and "healthy" not in reason
 
 
 async def test_a_failing_workflow_is_acknowledged_once_and_journalled(
-        tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, store_url: str, sandbox: SandboxHandle) -> None:
     seeded(store_url, docker=["success", "success"] + ["failure"] * 5, npm=["success"] * 5,
            trouble=True)
     journal = Journal(tmp_path / "state", "t-v0.30.0-rc1")
-    with sandbox_env(tmp_path, monkeypatch):
-        report, events = await run(engine(GATE, {ACK: PromptAnswer(value=True)}), journal)
-        assert report.outcome is Outcome.DONE, report
-        [prompt] = asked(events)
-        assert prompt.id == ACK
-        assert ("ipfs/kubo · Publish docker image (docker.yml): 29% success over 7 days "
-                "(2 of 7), the last 5 runs failed") in prompt.message
-        assert "1 job(s) stuck with no runner (oldest: ipfs/kubo · unit, 45 min)" in prompt.message
-        assert "alert success-rate firing on ipfs/kubo/Publish docker image" in prompt.message
-        assert "Stuck jobs (queued with no runner): 1" in prompt.detail
-        assert "ipfs/kubo · Go Test · unit: 45 min [self-hosted, linux, x64, gpu]" in prompt.detail
-        assert "success-rate on ipfs/kubo/Publish docker image: docker is red" in prompt.detail
-        assert report.actions[0].reason.startswith("acknowledged by the driver: ipfs/kubo")
-        assert [a.action for a in report.actions] == ["ci-health", "after"]
+    report, events = await run(engine(GATE, {ACK: True}), journal)
+    assert report.outcome is Outcome.DONE, report
+    [prompt] = asked(events)
+    assert prompt.id == ACK
+    assert ("ipfs/kubo · Publish docker image (docker.yml): 29% success over 7 days "
+            "(2 of 7), the last 5 runs failed") in prompt.message
+    assert "1 job(s) stuck with no runner (oldest: ipfs/kubo · unit, 45 min)" in prompt.message
+    assert "alert success-rate firing on ipfs/kubo/Publish docker image" in prompt.message
+    assert "Stuck jobs (queued with no runner): 1" in prompt.detail
+    assert "ipfs/kubo · Go Test · unit: 45 min [self-hosted, linux, x64, gpu]" in prompt.detail
+    assert "success-rate on ipfs/kubo/Publish docker image: docker is red" in prompt.detail
+    assert report.actions[0].reason.startswith("acknowledged by the driver: ipfs/kubo")
+    assert [a.action for a in report.actions] == ["ci-health", "after"]
 
-        # A rerun, as a fresh process would start it: the journal says it was acknowledged.
-        remembered = Journal(tmp_path / "state", "t-v0.30.0-rc1").manual_confirmations()
-        assert remembered == {("s", "ci-health")}
-        report, events = await run(engine(GATE, manual=remembered))
-        assert report.outcome is Outcome.DONE, report
-        assert not asked(events)
-        assert report.actions[0].reason.startswith("acknowledged by the driver")
+    # A rerun, as a fresh process would start it: the journal says it was acknowledged.
+    remembered = Journal(tmp_path / "state", "t-v0.30.0-rc1").manual_confirmations()
+    assert remembered == {("s", "ci-health")}
+    report, events = await run(engine(GATE, manual=remembered))
+    assert report.outcome is Outcome.DONE, report
+    assert not asked(events)
+    assert report.actions[0].reason.startswith("acknowledged by the driver")
 
 
 async def test_a_declined_warning_cancels_the_stage(tmp_path: Path, store_url: str,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+                                                    sandbox: SandboxHandle) -> None:
     seeded(store_url, docker=["success"] * 5, npm=["failure"] * 3)
-    with sandbox_env(tmp_path, monkeypatch):
-        report, events = await run(engine(GATE, {ACK: PromptAnswer(value=False)}))
+    report, events = await run(engine(GATE, {ACK: False}))
     assert report.outcome is Outcome.CANCELLED, report
     assert [(a.action, a.outcome) for a in report.actions] == [("ci-health", Outcome.CANCELLED)]
     assert report.actions[0].reason.startswith(
@@ -266,34 +225,34 @@ async def test_a_declined_warning_cancels_the_stage(tmp_path: Path, store_url: s
     assert len(asked(events)) == 1
 
 
+@pytest.mark.sandbox(workflow_seconds=0.2)
 async def test_without_a_store_it_says_so_and_reads_the_api(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch) -> None:
     missing = tmp_path / "nowhere" / "events.sqlite3"
     monkeypatch.setenv("COCKPIT_CI_DATABASE", f"sqlite:///{missing}")
-    with sandbox_env(tmp_path, monkeypatch, workflow_seconds=0.2) as sb:
-        # The sandbox is told to fail "Release to npm" three times; it runs three times.
-        sb.set_workflow_outcome(NPM, "main.yml", "failure", times=3)
-        async with GitHubClient(sb.api_url, sb.admin_token) as gh:
-            for _ in range(3):
-                await gh.dispatch_workflow(NPM, "main.yml", "master")
-            deadline = time.monotonic() + 10
-            while any(r.status != "completed" for r in await gh.list_runs(NPM, "main.yml")):
-                assert time.monotonic() < deadline
-                sb.tick()
-                time.sleep(0.05)
-        sb.clear_requests()
-        report, events = await run(engine(GATE, {ACK: PromptAnswer(value=False)}))
-        assert report.outcome is Outcome.CANCELLED, report
-        [prompt] = asked(events)
-        assert "Release to npm (main.yml): the last 3 runs failed" in prompt.message
-        assert "ipfs/npm-go-ipfs · Release to npm (main.yml): 0% (0 of 3), the last 3 failed" \
-            in prompt.detail
-        assert "ipfs/kubo · docker.yml: no runs in 7 days" in prompt.detail
-        assert "Queue time, stuck jobs and alerts: unknown without the CI store" in prompt.detail
-        assert f"no CI store at {missing}" in prompt.detail and "REST API" in prompt.detail
-        paths = runs_requests(sb)
-        assert any(f"repos/{NPM}/actions/workflows/main.yml/runs" in path for path in paths), paths
-        assert not missing.exists() and not missing.parent.exists()
+    # The sandbox is told to fail "Release to npm" three times; it runs three times.
+    sandbox.set_workflow_outcome(NPM, "main.yml", "failure", times=3)
+    async with GitHubClient(sandbox.api_url, sandbox.admin_token) as gh:
+        for _ in range(3):
+            await gh.dispatch_workflow(NPM, "main.yml", "master")
+        deadline = time.monotonic() + 10
+        while any(r.status != "completed" for r in await gh.list_runs(NPM, "main.yml")):
+            assert time.monotonic() < deadline
+            sandbox.tick()
+            time.sleep(0.05)
+    sandbox.clear_requests()
+    report, events = await run(engine(GATE, {ACK: False}))
+    assert report.outcome is Outcome.CANCELLED, report
+    [prompt] = asked(events)
+    assert "Release to npm (main.yml): the last 3 runs failed" in prompt.message
+    assert "ipfs/npm-go-ipfs · Release to npm (main.yml): 0% (0 of 3), the last 3 failed" \
+        in prompt.detail
+    assert "ipfs/kubo · docker.yml: no runs in 7 days" in prompt.detail
+    assert "Queue time, stuck jobs and alerts: unknown without the CI store" in prompt.detail
+    assert f"no CI store at {missing}" in prompt.detail and "REST API" in prompt.detail
+    paths = runs_requests(sandbox)
+    assert any(f"repos/{NPM}/actions/workflows/main.yml/runs" in path for path in paths), paths
+    assert not missing.exists() and not missing.parent.exists()
 
 
 # -- the wait kinds' ETA ------------------------------------------------------------------------
@@ -310,27 +269,27 @@ def test_progress_text() -> None:
     assert history.progress(None, 60) == "no history yet"
 
 
+@pytest.mark.sandbox(workflow_seconds=60)
 async def test_a_wait_shows_the_expected_duration_from_history(
-        tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    with sandbox_env(tmp_path, monkeypatch, workflow_seconds=60) as sb:
-        async with GitHubClient(sb.api_url, sb.admin_token) as gh:
-            await gh.dispatch_workflow(NPM, "main.yml", "master")
-        eng = engine(WAIT)
-        stage = eng.stage("s")
-        spec = stage.actions[0]
+        tmp_path: Path, store_url: str, sandbox: SandboxHandle) -> None:
+    async with GitHubClient(sandbox.api_url, sandbox.admin_token) as gh:
+        await gh.dispatch_workflow(NPM, "main.yml", "master")
+    eng = engine(WAIT)
+    stage = eng.stage("s")
+    spec = stage.actions[0]
 
-        before = await eng.check_action(stage, spec)  # no store yet
-        assert before.status is Status.IN_PROGRESS, before
-        assert before.reason.endswith("; no history yet")
+    before = await eng.check_action(stage, spec)  # no store yet
+    assert before.status is Status.IN_PROGRESS, before
+    assert before.reason.endswith("; no history yet")
 
-        # 10 finished runs over the last days: nearest-rank p50 is the 5th, p90 the 9th.
-        store = open_store(store_url)
-        seed_runs(store, NPM, RELEASE_TO_NPM, ["success"] * 8 + ["failure", "cancelled"],
-                  minutes=[19, 10, 14, 12, 20, 11, 13, 16, 15, 30], hours_apart=20)
-        store.close()
-        history.forget()
-        result: CheckResult = await eng.check_action(stage, spec)
-        await eng.session.aclose()
+    # 10 finished runs over the last days: nearest-rank p50 is the 5th, p90 the 9th.
+    store = open_store(store_url)
+    seed_runs(store, NPM, RELEASE_TO_NPM, ["success"] * 8 + ["failure", "cancelled"],
+              minutes=[19, 10, 14, 12, 20, 11, 13, 16, 15, 30], hours_apart=20)
+    store.close()
+    history.forget()
+    result: CheckResult = await eng.check_action(stage, spec)
+    await eng.session.aclose()
     assert result.status is Status.IN_PROGRESS, result
     assert re.search(r"^run \d+ is (queued|in_progress); usually 14 min, p90 20 min; "
                      r"\d+ s in \(about 1[34] min to go\)$", result.reason), result.reason

@@ -2,95 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import pytest
-
-from cockpit.bus import EventBus
-from cockpit.context import Session
-from cockpit.engine import Engine, StageReport
-from cockpit.events import ActionApplying, Event, LogLine
-from cockpit.model import Outcome, Release, Version
-from cockpit.playbook import parse_playbook
-from cockpit.prompts import AnswersPrompter, PromptAnswer
-from cockpit.sandbox.testing import SandboxHandle, running_sandbox
-from cockpit.settings import Settings
-
-
-def _toml(value: Any) -> str:
-    if isinstance(value, dict):
-        pairs = (f"{json.dumps(k, ensure_ascii=False)} = {_toml(v)}" for k, v in value.items())
-        return "{ " + ", ".join(pairs) + " }"
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def playbook_text(actions: list[tuple[str, str, dict[str, Any]]]) -> str:
-    """One stage ``s`` with actions (id, kind, params)."""
-    out = ['name = "t"', 'title = "T"', "[[stages]]", 'id = "s"', 'title = "S"',
-           'summary = "s"']
-    for action_id, kind, params in actions:
-        out += ["[[stages.actions]]", f'id = "{action_id}"', f'kind = "{kind}"',
-                f'title = "{action_id}"', f"params = {_toml(params)}"]
-    return "\n".join(out) + "\n"
-
-
-class Run:
-    """Runs stage ``s`` of an inline playbook through the engine, collecting events."""
-
-    def __init__(self, actions: list[tuple[str, str, dict[str, Any]]], version: str,
-                 answers: dict[str, Any] | None = None) -> None:
-        self.playbook = parse_playbook(playbook_text(actions), "inline.toml")
-        self.version = version
-        self.answers = answers or {}
-        self.events: list[Event] = []
-
-    async def __call__(self) -> StageReport:
-        release = Release(playbook="t", version=Version.parse(self.version), driver="t",
-                          host="h")
-        prompter = AnswersPrompter({k: PromptAnswer(value=v) for k, v in self.answers.items()})
-        session = Session(settings=Settings(), prompter=prompter, release=release)
-        engine = Engine(self.playbook, session, EventBus())
-        engine.bus.listen(self.events.append)
-        try:
-            return await engine.run_stage("s")
-        finally:
-            await session.aclose()
-
-    @property
-    def applied(self) -> int:
-        return sum(isinstance(e, ActionApplying) for e in self.events)
-
-    def log_text(self) -> str:
-        return "\n".join(e.line for e in self.events if isinstance(e, LogLine))
-
-
-def outcomes(report: StageReport) -> dict[str, Outcome]:
-    return {a.action: a.outcome for a in report.actions}
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path) as sb:
-        for key, value in sb.env.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.setenv("COCKPIT_POLL_INITIAL_SECONDS", "0.01")
-        yield sb
-
-
-def git(*args: str, cwd: Path) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout
-
-
-KUBO = "ipfs/kubo"
+from cockpit.model import Outcome
+from cockpit.sandbox.testing import SandboxHandle
+from tests.gitworld import git
+from tests.kinds.harness import KUBO, Action, Run
 
 
 async def test_checks_pass_on_the_seeded_world_and_fail_without_mutating(
@@ -107,12 +24,12 @@ async def test_checks_pass_on_the_seeded_world_and_fail_without_mutating(
     ], "v0.30.0")
     report = await run()
     assert report.outcome is Outcome.DONE, report
-    assert run.applied == 0
+    assert run.applied == []
     assert not sandbox.requests(mutating=True)
 
     missing = Run([("contains", "git.file-contains",
                     {"repo": KUBO, "ref": "master", "path": "version.go", "text": "0.31.0"})],
-                  "v0.30.0", {"s/contains/failed": "abort"})
+                  "v0.30.0", abort=True)
     report = await missing()
     assert report.outcome is Outcome.ABORTED
     assert "does not contain" in report.actions[0].reason
@@ -125,7 +42,7 @@ async def test_tag_verify_refuses_unsigned_and_wrong_commit(sandbox: SandboxHand
         ({"tag": "v0.29.0", "ref": "release", "message": "Release 9"}, "expected"),
     ]:
         run = Run([("v", "git.tag-verify", {"repo": KUBO, **params})], "v0.30.0",
-                  {"s/v/failed": "abort"})
+                  abort=True)
         report = await run()
         assert report.outcome is Outcome.ABORTED
         assert why in report.actions[0].reason, report.actions[0].reason
@@ -134,7 +51,7 @@ async def test_tag_verify_refuses_unsigned_and_wrong_commit(sandbox: SandboxHand
 async def test_is_ancestor_fails_for_a_commit_not_in_the_branch(sandbox: SandboxHandle) -> None:
     run = Run([("a", "git.is-ancestor", {"repo": KUBO, "ancestor": "origin/master",
                                          "ref": "release"})], "v0.30.0",
-              {"s/a/failed": "abort"})
+              abort=True)
     report = await run()
     assert report.outcome is Outcome.ABORTED
     assert "is not in release" in report.actions[0].reason
@@ -156,7 +73,7 @@ async def test_merge_once_keeping_theirs(sandbox: SandboxHandle, tmp_path: Path)
     first = Run(actions, "v0.29.0")
     report = await first()
     assert report.outcome is Outcome.DONE, report
-    assert first.applied == 2
+    assert first.applied == ["branch", "merge"]
     clone = tmp_path / "check"
     git("clone", "-q", sandbox.clone_url(KUBO), str(clone), cwd=tmp_path)
     subjects = git("log", "--format=%s %p", "-1", "origin/merge-release-v0.29.0", cwd=clone)
@@ -166,7 +83,7 @@ async def test_merge_once_keeping_theirs(sandbox: SandboxHandle, tmp_path: Path)
     sandbox.clear_requests()
     second = Run(actions, "v0.29.0")
     assert (await second()).outcome is Outcome.DONE
-    assert second.applied == 0
+    assert second.applied == []
     assert not sandbox.requests(mutating=True)
     assert sandbox.admin_token not in first.log_text() + second.log_text()
 
@@ -184,7 +101,7 @@ async def test_merge_keeps_ours_and_is_done_once_the_branch_landed(
         (clone / notes).write_text(text)
         git("commit", "-qam", f"docs: {branch} changelog", cwd=clone)
         git(*auth, "push", "-q", "origin", f"HEAD:refs/heads/{branch}", cwd=clone)
-    actions: list[tuple[str, str, dict[str, Any]]] = [
+    actions: list[Action] = [
         ("branch", "git.branch", {"repo": KUBO, "branch": "merge-release-v0.29.0",
                                   "base": "release"}),
         ("merge", "git.merge", {"repo": KUBO, "branch": "merge-release-v0.29.0",
@@ -206,6 +123,6 @@ async def test_merge_keeps_ours_and_is_done_once_the_branch_landed(
     again = Run(actions, "v0.29.0")
     report = await again()
     assert report.outcome is Outcome.DONE, report
-    assert again.applied == 0
+    assert again.applied == []
     assert "has landed in master" in report.actions[1].reason
     assert not sandbox.requests(mutating=True)

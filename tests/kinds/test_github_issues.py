@@ -1,22 +1,20 @@
 """github.tracking-issue / next-tracking-issue / issue / issue-comment / issue-checklist /
-issue-close / milestone-empty against the real sandbox."""
+issue-close / milestone-empty / next-milestone / milestone-close against the real sandbox,
+on the built-in playbook's own actions (preflight, staging, promote and prepare-next)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from cockpit.events import ActionChecked
 from cockpit.model import Outcome, Status
-from cockpit.playbook import parse_playbook
-from cockpit.sandbox.testing import SandboxHandle, running_sandbox
-from tests.kinds.test_github_pulls import (
+from cockpit.sandbox.testing import SandboxHandle
+from tests.kinds.harness import (
+    KUBO,
+    Run,
     api,
-    applied,
+    built_in,
     first_checks,
     make_engine,
     mutations_since,
@@ -24,105 +22,15 @@ from tests.kinds.test_github_pulls import (
     run_until_done,
 )
 
-KUBO = "ipfs/kubo"
 INFRA = "ipfs/infra"
 TITLE = "Release v0.30.0"
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path) as handle:
-        for key, value in handle.env.items():
-            monkeypatch.setenv(key, value)
-        yield handle
-
-
-PLAYBOOK = parse_playbook(f'''
-name = "t"
-title = "T"
-[[stages]]
-id = "issues"
-title = "Issues"
-summary = "s"
-[[stages.actions]]
-id = "tracking"
-kind = "github.tracking-issue"
-title = "Tracking"
-[stages.actions.params]
-repo = "{KUBO}"
-title = "{TITLE}"
-template = ".github/ISSUE_TEMPLATE/RELEASE_ISSUE_TEMPLATE.md"
-template_ref = "master"
-replace = {{"vX.Y.Z" = "v0.30.0"}}
-labels = ["kind/release"]
-assign_driver = true
-include_closed = true
-[[stages.actions]]
-id = "milestone"
-kind = "github.milestone-empty"
-title = "Milestone"
-params = {{ repo = "{KUBO}", milestone = "v0.30.0" }}
-[[stages.actions]]
-id = "no-milestone"
-kind = "github.milestone-empty"
-title = "Missing milestone"
-params = {{ repo = "{KUBO}", milestone = "v9.9.9", missing_ok = true }}
-[[stages.actions]]
-id = "tick"
-kind = "github.issue-checklist"
-title = "Tick"
-params = {{ repo = "{KUBO}", issue_title = "{TITLE}", item = "Stage 0 - Prerequisites" }}
-[[stages.actions]]
-id = "ping"
-kind = "github.issue-comment"
-title = "Ping"
-[stages.actions.params]
-repo = "{KUBO}"
-issue_title = "{TITLE}"
-marker = "cockpit:announce:v0.30.0-rc1"
-mentions_from = "docs/EARLY_TESTERS.md"
-mentions_ref = "master"
-body = "Early testers ping for v0.30.0-rc1\\n\\n{{{{mentions}}}}"
-[[stages.actions]]
-id = "infra"
-kind = "github.issue"
-title = "Infra"
-[stages.actions.params]
-repo = "{INFRA}"
-title = "Kubo v0.30.0-rc1 on staging"
-labels = ["kubo", "staging"]
-include_closed = true
-body = "Please deploy it to staging."
-[[stages.actions]]
-id = "next"
-kind = "github.next-tracking-issue"
-title = "Next"
-[stages.actions.params]
-repo = "{KUBO}"
-after_version = "0.30.0"
-title_format = "Release v{{{{version}}}}"
-template = ".github/ISSUE_TEMPLATE/RELEASE_ISSUE_TEMPLATE.md"
-template_ref = "master"
-labels = ["kind/release"]
-[[stages]]
-id = "close"
-title = "Close"
-summary = "s"
-[[stages.actions]]
-id = "close"
-kind = "github.issue-close"
-title = "Close"
-params = {{ repo = "{KUBO}", title = "{TITLE}", comment = "Kubo v0.30.0 is out! Closing." }}
-[[stages]]
-id = "later"
-title = "Later"
-summary = "s"
-[[stages.actions]]
-id = "forum"
-kind = "github.issue-comment"
-title = "Forum"
-params = {{ repo = "{KUBO}", issue_title = "{TITLE}", body = "Forum: {{{{discourse_topic_url}}}}" }}
-''', "t.toml")
+RC = "v0.30.0-rc1"
+ISSUES = built_in("preflight/tracking-issue", "preflight/milestone-empty",
+                  "preflight/tick-prerequisites", "staging/infra-issue",
+                  "promote/discourse-topic", "promote/tracking-comment-rc")
+CLOSE = built_in("prepare-next/next-tracking-issue", "prepare-next/close-tracking-issue")
+"""After the final release (prepare-next applies to final releases only)."""
+MILESTONES = built_in("prepare-next/next-milestone", "prepare-next/close-milestone")
 
 
 def issues(handle: SandboxHandle, repo: str, title: str) -> list[dict[str, Any]]:
@@ -136,15 +44,18 @@ def comments(handle: SandboxHandle, number: int) -> list[dict[str, Any]]:
 
 async def test_issue_kinds_apply_once_and_rerun_changes_nothing(
         sandbox: SandboxHandle) -> None:
-    engine, events = make_engine(PLAYBOOK, "v0.30.0-rc1")
-    for stage in ("issues", "close"):
-        report = await engine.run_stage(stage)
-        assert report.outcome is Outcome.DONE, report
-    await engine.session.aclose()
-    checks = first_checks(events)
-    assert checks.pop("milestone") is checks.pop("no-milestone") is Status.DONE
+    run = Run(ISSUES, RC)
+    report = await run()
+    assert report.outcome is Outcome.DONE, report
+    checks = first_checks(run.events)
+    assert checks.pop("milestone-empty") is Status.DONE
     assert set(checks.values()) == {Status.INCOMPLETE}
-    assert applied(events) == ["tracking", "tick", "ping", "infra", "next", "close"]
+    assert run.applied == ["tracking-issue", "tick-prerequisites", "infra-issue",
+                           "discourse-topic", "tracking-comment-rc"]
+    closing = Run(CLOSE, "v0.30.0")
+    assert (await closing()).outcome is Outcome.DONE
+    assert first_checks(closing.events) == dict.fromkeys(closing.applied, Status.INCOMPLETE)
+    assert closing.applied == ["next-tracking-issue", "close-tracking-issue"]
 
     [tracking] = issues(sandbox, KUBO, TITLE)
     assert tracking["labels"] == ["kind/release"] and tracking["assignees"]
@@ -154,76 +65,49 @@ async def test_issue_kinds_apply_once_and_rerun_changes_nothing(
     assert tracking["state"] == "closed"
     ping, close = comments(sandbox, tracking["number"])
     assert "@pinata-tester @pl-infra-tester @desktop-maintainer" in ping["body"]
-    assert "<!-- cockpit:announce:v0.30.0-rc1 -->" in ping["body"]
-    assert close["body"].startswith("Kubo v0.30.0 is out! Closing.")
-    assert "<!-- cockpit:close/close -->" in close["body"]
-    [infra] = issues(sandbox, INFRA, "Kubo v0.30.0-rc1 on staging")
+    assert "/t/kubo-v0-30-0-rc1-is-out/" in ping["body"]  # the forum topic's link
+    assert f"<!-- cockpit:announce:{RC} -->" in ping["body"]
+    assert close["body"].startswith("Kubo v0.30.0 is out! Closing: the release is done.")
+    assert "<!-- cockpit:prepare-next/close-tracking-issue -->" in close["body"]
+    [infra] = issues(sandbox, INFRA, f"Kubo {RC} on staging")
     assert infra["labels"] == ["kubo", "staging"]
     [nxt] = issues(sandbox, KUBO, "Release v0.31.0")
     assert 'Name the issue "Release v0.31.0"' in nxt["body"]
 
     before = len(sandbox.requests(mutating=True))
-    again, events = make_engine(PLAYBOOK, "v0.30.0-rc1")
-    for stage in ("issues", "close"):
-        assert (await again.run_stage(stage)).outcome is Outcome.DONE
-    await again.session.aclose()
-    assert applied(events) == []
+    for playbook, version in ((ISSUES, RC), (CLOSE, "v0.30.0")):
+        again = Run(playbook, version)
+        assert (await again()).outcome is Outcome.DONE
+        assert again.applied == []
     assert len(sandbox.requests(mutating=True)) == before
 
 
 async def test_unfillable_placeholder_fails_without_posting(sandbox: SandboxHandle) -> None:
-    await run_until_done(PLAYBOOK, "issues")
-    engine, events = make_engine(PLAYBOOK, "v0.30.0-rc1")
-    report = await engine.run_stage("later")
+    """No forum topic in this run: the early testers' ping cannot link it, so nothing is
+    posted."""
+    await run_until_done(built_in("preflight/tracking-issue"), "preflight", RC)
+    engine, events = make_engine(built_in("promote/tracking-comment-rc"), RC)
+    report = await engine.run_stage("promote")
     await engine.session.aclose()
     assert report.outcome is Outcome.NEEDS_HUMAN  # failed: the driver is asked what next
     [result] = [e.result for e in events if isinstance(e, ActionChecked)]
     assert result.status is Status.FAILED and "the forum topic's link" in result.reason
     assert "{" not in result.reason, "no raw template placeholder reaches the driver"
-    assert applied(events) == []
+    [tracking] = issues(sandbox, KUBO, TITLE)
+    assert comments(sandbox, tracking["number"]) == []
 
 
 async def test_faults_still_make_exactly_one_issue_and_comment(sandbox: SandboxHandle) -> None:
     sandbox.set_faults("5xx:0.3,seed=3")
-    await run_until_done(PLAYBOOK, "issues")
-    await run_until_done(PLAYBOOK, "close")
+    for stage in ISSUES.stages:
+        await run_until_done(ISSUES, stage.id, RC)
+    await run_until_done(CLOSE, "prepare-next")
     sandbox.set_faults("")
     [tracking] = issues(sandbox, KUBO, TITLE)
     assert tracking["state"] == "closed"
     assert len(comments(sandbox, tracking["number"])) == 2
     assert len(issues(sandbox, KUBO, "Release v0.31.0")) == 1
-    assert len(issues(sandbox, INFRA, "Kubo v0.30.0-rc1 on staging")) == 1
-
-
-# -- github.next-milestone / github.milestone-close --------------------------------------------
-
-MILESTONES = parse_playbook(f'''
-name = "t"
-title = "T"
-[[stages]]
-id = "m"
-title = "Milestones"
-summary = "s"
-[[stages.actions]]
-id = "next"
-kind = "github.next-milestone"
-title = "Next"
-[stages.actions.params]
-repo = "{KUBO}"
-after_version = "0.30.0"
-title_format = "v{{{{version}}}}"
-description_format = "Kubo v{{{{version}}}}"
-[[stages.actions]]
-id = "close"
-kind = "github.milestone-close"
-title = "Close"
-params = {{ repo = "{KUBO}", milestone = "v0.30.0", missing_ok = true }}
-[[stages.actions]]
-id = "none"
-kind = "github.milestone-close"
-title = "None to close"
-params = {{ repo = "{KUBO}", milestone = "v9.9.9", missing_ok = true }}
-''', "t.toml")
+    assert len(issues(sandbox, INFRA, f"Kubo {RC} on staging")) == 1
 
 
 def milestones(handle: SandboxHandle) -> dict[str, tuple[str, str | None]]:
@@ -233,29 +117,35 @@ def milestones(handle: SandboxHandle) -> dict[str, tuple[str, str | None]]:
 
 async def test_milestones_once_then_rerun_and_read_only_change_nothing(
         sandbox: SandboxHandle) -> None:
-    await read_only_refuses(sandbox, MILESTONES, "m", ["next", "close"])
+    await read_only_refuses(sandbox, MILESTONES, "prepare-next",
+                            ["next-milestone", "close-milestone"])
 
-    engine, events = make_engine(MILESTONES)
-    assert (await engine.run_stage("m")).outcome is Outcome.DONE
-    await engine.session.aclose()
-    assert first_checks(events) == {"next": Status.INCOMPLETE, "close": Status.INCOMPLETE,
-                                    "none": Status.DONE}
-    assert applied(events) == ["next", "close"]
+    run = Run(MILESTONES)
+    assert (await run()).outcome is Outcome.DONE
+    assert first_checks(run.events) == {"next-milestone": Status.INCOMPLETE,
+                                        "close-milestone": Status.INCOMPLETE}
+    assert run.applied == ["next-milestone", "close-milestone"]
     assert milestones(sandbox) == {"v0.30.0": ("closed", "Kubo v0.30.0"),
                                    "v0.31.0": ("open", "Kubo v0.31.0")}
 
     since = time.time()
-    again, events = make_engine(MILESTONES)
-    assert (await again.run_stage("m")).outcome is Outcome.DONE
-    await again.session.aclose()
-    assert applied(events) == [] and not mutations_since(sandbox, since)
+    again = Run(MILESTONES)
+    assert (await again()).outcome is Outcome.DONE
+    assert again.applied == [] and not mutations_since(sandbox, since)
+
+
+async def test_a_missing_milestone_is_nothing_to_close(sandbox: SandboxHandle) -> None:
+    run = Run(built_in("prepare-next/close-milestone"), "v9.9.9")
+    assert (await run()).outcome is Outcome.DONE
+    assert first_checks(run.events) == {"close-milestone": Status.DONE}
+    assert not sandbox.requests(mutating=True)
 
 
 async def test_milestone_with_open_issues_is_not_closed(sandbox: SandboxHandle) -> None:
-    async with await api(sandbox) as gh:
+    async with api(sandbox) as gh:
         await gh.create_issue(KUBO, title="left over", milestone=1)
     engine, _ = make_engine(MILESTONES)
-    stage = engine.stage("m")
+    stage = engine.stage("prepare-next")
     result = await engine.check_action(stage, stage.actions[1])
     await engine.session.aclose()
     assert result.status is Status.FAILED and "1 open issue" in result.reason
@@ -265,7 +155,7 @@ async def test_milestone_with_open_issues_is_not_closed(sandbox: SandboxHandle) 
 async def test_faults_still_make_exactly_one_milestone(sandbox: SandboxHandle) -> None:
     since = time.time()
     sandbox.set_faults("5xx:req=3+5")  # 3: creating v0.31.0, 5: a read
-    await run_until_done(MILESTONES, "m")
+    await run_until_done(MILESTONES, "prepare-next")
     sandbox.set_faults("")
     assert [r["method"] for r in mutations_since(sandbox, since) if r["fault"]] == ["POST"]
     assert milestones(sandbox) == {"v0.30.0": ("closed", "Kubo v0.30.0"),

@@ -4,86 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cockpit.bus import EventBus
-from cockpit.context import ReadOnlyViolation, Session
-from cockpit.engine import Engine
-from cockpit.events import ActionApplying, ActionChecked, ActionFinished, Event
-from cockpit.model import Outcome, Release, Status, Version
-from cockpit.playbook import Playbook, parse_playbook
-from cockpit.prompts import AnswersPrompter
+from cockpit.events import ActionChecked
+from cockpit.model import Outcome, Status
 from cockpit.sandbox.reviews import set_auto_reviewer
-from cockpit.sandbox.testing import SandboxHandle, running_sandbox
+from cockpit.sandbox.testing import SandboxHandle
 from cockpit.services.github import GitHubClient
-from cockpit.settings import Settings
 from tests.github_setup import ensure_branch
+from tests.kinds.harness import (
+    KUBO,
+    Run,
+    api,
+    built_in,
+    first_checks,
+    make_engine,
+    mutations_since,
+    outcomes,
+    read_only_refuses,
+    run_until_done,
+)
 
-KUBO = "ipfs/kubo"
+pytestmark = pytest.mark.sandbox(workflow_seconds=0.5)
+
 HEAD = "release-v0.30.0"
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path, workflow_seconds=0.5) as handle:
-        for key, value in handle.env.items():
-            monkeypatch.setenv(key, value)
-        yield handle
-
-
-def make_engine(playbook: Playbook, version: str = "v0.30.0", *, read_only: bool = False
-                ) -> tuple[Engine, list[Event]]:
-    settings = Settings(poll_initial_seconds=0.05, poll_max_seconds=0.2,
-                        poll_timeout_seconds=20)
-    release = Release(playbook=playbook.name, version=Version.parse(version), driver="d",
-                      host="h")
-    engine = Engine(playbook, Session(settings=settings, prompter=AnswersPrompter(),
-                                      release=release, read_only=read_only), EventBus())
-    events: list[Event] = []
-    engine.bus.listen(events.append)
-    return engine, events
-
-
-def applied(events: list[Event]) -> list[str]:
-    return [e.action for e in events if isinstance(e, ActionApplying)]
-
-
-def first_checks(events: list[Event]) -> dict[str, Status]:
-    out: dict[str, Status] = {}
-    for e in events:
-        if isinstance(e, ActionChecked) and e.action not in out:
-            out[e.action] = e.result.status
-    return out
-
-
-def outcomes(events: list[Event]) -> dict[str, Outcome]:
-    return {e.action: e.outcome for e in events if isinstance(e, ActionFinished)}
-
-
-async def run_until_done(playbook: Playbook, stage: str, attempts: int = 12) -> None:
-    """Rerun a stage (fresh engine each time, like a driver would) until it is done."""
-    for _ in range(attempts):
-        engine, _ = make_engine(playbook)
-        try:
-            report = await engine.run_stage(stage)
-        finally:
-            await engine.session.aclose()
-        if report.outcome is Outcome.DONE:
-            return
-    raise AssertionError(f"stage {stage} not done after {attempts} runs: {report}")
-
-
-async def api(handle: SandboxHandle) -> GitHubClient:
-    return GitHubClient(handle.api_url, handle.admin_token)
 
 
 async def make_head(handle: SandboxHandle, branch: str = HEAD) -> None:
     """A version branch from master with one commit, and a later commit on master."""
-    async with await api(handle) as gh:
+    async with api(handle) as gh:
         master = await gh.get_branch(KUBO, "master")
         assert master is not None
         await ensure_branch(gh, KUBO, branch, master.sha)
@@ -91,138 +42,94 @@ async def make_head(handle: SandboxHandle, branch: str = HEAD) -> None:
         await gh.put_contents(KUBO, "later.txt", "later\n", "feat: later on master", "master")
 
 
-def pulls(handle: SandboxHandle, head: str = HEAD) -> list[dict[str, Any]]:
-    return [i for i in handle.state()["repos"][KUBO]["issues"]
+def pulls(handle: SandboxHandle, head: str = HEAD, repo: str = KUBO) -> list[dict[str, Any]]:
+    return [i for i in handle.state()["repos"][repo]["issues"]
             if i["pull"] and i["pull"]["head"] == head]
 
 
-PR_STAGE = f'''
-name = "t"
-title = "T"
-[[stages]]
-id = "pr"
-title = "PR"
-summary = "s"
-[[stages.actions]]
-id = "open"
-kind = "github.pull"
-title = "Open"
-[stages.actions.params]
-repo = "{KUBO}"
-head = "{HEAD}"
-base = "release"
-title = "Release v0.30.0"
-body = "This PR creates release v0.30.0."
-labels = ["kind/release"]
-reviewers = ["alice"]
-include_merged = true
-[[stages.actions]]
-id = "compare"
-kind = "github.pull-body-compare"
-title = "Compare"
-[stages.actions.params]
-repo = "{KUBO}"
-head = "{HEAD}"
-base = "release"
-compare_with = "master"
-section_title = "Commits on master NOT included in v0.30.0"
-marker = "cockpit:not-included"
-ignore_patterns = ['^chore: start']
-[[stages.actions]]
-id = "checks"
-kind = "github.pr-checks-wait"
-title = "Checks"
-[stages.actions.params]
-repo = "{KUBO}"
-head = "{HEAD}"
-base = "release"
-include_merged = true
-[[stages]]
-id = "merge"
-title = "Merge"
-summary = "s"
-[[stages.actions]]
-id = "merge"
-kind = "github.pull-merge"
-title = "Merge"
-[stages.actions.params]
-repo = "{KUBO}"
-head = "{HEAD}"
-base = "release"
-method = "merge"
-delete_branch = false
-commit_message = "Release v0.30.0"
-'''
-PLAYBOOK = parse_playbook(PR_STAGE, "t.toml")
+PR = built_in("prepare-branch/release-pr", "prepare-branch/release-pr-missing-commits",
+              "prepare-branch/release-pr-checks")
+MERGE = built_in("prepare-branch/release-pr-merge")
+READY = built_in("prepare-branch/release-pr-ready")
+APPROVED = built_in("prepare-branch/release-pr-approved")
+STAGE = "prepare-branch"
 
 
 async def test_pr_stage_applies_once_and_rerun_changes_nothing(sandbox: SandboxHandle) -> None:
     await make_head(sandbox)
-    engine, events = make_engine(PLAYBOOK)
-    report = await engine.run_stage("pr")
+    run = Run(PR)
+    report = await run()
     assert report.outcome is Outcome.DONE, report
-    checks = first_checks(events)
-    assert checks["open"] is checks["compare"] is Status.INCOMPLETE
-    assert checks["checks"] in (Status.IN_PROGRESS, Status.DONE)  # the CI run is quick here
-    assert applied(events) == ["open", "compare"]
+    checks = first_checks(run.events)
+    assert checks["release-pr"] is checks["release-pr-missing-commits"] is Status.INCOMPLETE
+    # the CI run is quick here
+    assert checks["release-pr-checks"] in (Status.IN_PROGRESS, Status.DONE)
+    assert run.applied == ["release-pr", "release-pr-missing-commits"]
     [pr] = pulls(sandbox)
-    assert pr["labels"] == ["kind/release"] and pr["pull"]["requested_reviewers"] == ["alice"]
+    assert pr["labels"] == ["kind/release"] and pr["pull"]["draft"] is False
     assert "<!-- cockpit:not-included:start -->" in pr["body"]
     assert "feat: later on master" in pr["body"]
-    assert "chore: start" not in pr["body"]
-    assert pr["body"].startswith("This PR creates release v0.30.0.")
+    assert "chore: note" not in pr["body"]  # on the head: included
+    assert pr["body"].startswith('This PR creates release v0.30.0; it is tracked in "Release '
+                                 'v0.30.0".')
 
-    report = await engine.run_stage("merge")
-    assert report.outcome is Outcome.DONE, report
-    assert applied(events) == ["open", "compare", "merge"]
-    await engine.session.aclose()
+    merge = Run(MERGE)
+    assert (await merge()).outcome is Outcome.DONE
+    assert merge.applied == ["release-pr-merge"]
     [pr] = pulls(sandbox)
     assert pr["pull"]["merged_at"] and pr["state"] == "closed"
     assert HEAD in sandbox.state()["repos"][KUBO]["branches"]  # the branch is kept
 
     # A rerun from a fresh engine: every check is done, nothing is written.
     before = len(sandbox.requests(mutating=True))
-    again, events = make_engine(PLAYBOOK)
-    for stage in ("pr", "merge"):
-        assert (await again.run_stage(stage)).outcome is Outcome.DONE
-    await again.session.aclose()
-    assert applied(events) == []
-    assert set(outcomes(events).values()) == {Outcome.DONE}
+    for playbook in (PR, MERGE):
+        again = Run(playbook)
+        assert (await again()).outcome is Outcome.DONE
+        assert again.applied == []
+        assert set(outcomes(again.events).values()) == {Outcome.DONE}
     assert len(sandbox.requests(mutating=True)) == before
     assert len(pulls(sandbox)) == 1
+
+
+async def test_reviewers_are_requested(sandbox: SandboxHandle) -> None:
+    """The Desktop pull request asks its maintainer for a review."""
+    run = Run(built_in("update-ipfs-desktop/desktop-branch", "update-ipfs-desktop/desktop-bump",
+                       "update-ipfs-desktop/desktop-pr"))
+    assert (await run()).outcome is Outcome.DONE
+    [pr] = pulls(sandbox, "kubo-v0.30.0", repo="ipfs/ipfs-desktop")
+    assert pr["pull"]["requested_reviewers"] == ["desktop-maintainer"]
 
 
 async def test_failed_check_fails_with_a_link(sandbox: SandboxHandle) -> None:
     sandbox.set_workflow_outcome(KUBO, "gotest.yml", "failure")
     await make_head(sandbox)
-    engine, events = make_engine(PLAYBOOK)
-    report = await engine.run_stage("pr")
-    await engine.session.aclose()
+    run = Run(PR)
+    report = await run()
     assert report.outcome is Outcome.NEEDS_HUMAN  # failed: the driver is asked what next
-    last = [e.result for e in events if isinstance(e, ActionChecked) and e.action == "checks"]
+    last = [e.result for e in run.events
+            if isinstance(e, ActionChecked) and e.action == "release-pr-checks"]
     assert last[-1].status is Status.FAILED
     assert "failure" in last[-1].reason and last[-1].link
 
 
 async def test_merged_with_another_method_is_a_failure(sandbox: SandboxHandle) -> None:
     await make_head(sandbox)
-    async with await api(sandbox) as gh:
+    async with api(sandbox) as gh:
         pr = await gh.create_pull(KUBO, title="x", head=HEAD, base="release")
         await gh.merge_pull(KUBO, pr.number, merge_method="squash")
-    engine, events = make_engine(PLAYBOOK)
-    report = await engine.run_stage("merge")
-    await engine.session.aclose()
+    run = Run(MERGE)
+    report = await run()
     assert report.outcome is Outcome.NEEDS_HUMAN  # failed: the driver is asked what next
-    [result] = [e.result for e in events if isinstance(e, ActionChecked)]
+    [result] = [e.result for e in run.events if isinstance(e, ActionChecked)]
     assert result.status is Status.FAILED and "squash or rebase" in result.reason
-    assert applied(events) == []
+    assert run.applied == []
 
 
 async def test_faults_still_make_exactly_one_pr(sandbox: SandboxHandle) -> None:
     await make_head(sandbox)
     sandbox.set_faults("5xx:0.3,seed=3")
-    await run_until_done(PLAYBOOK, "pr")
-    await run_until_done(PLAYBOOK, "merge")
+    await run_until_done(PR, STAGE)
+    await run_until_done(MERGE, STAGE)
     sandbox.set_faults("")
     [pr] = pulls(sandbox)
     assert pr["pull"]["merged_at"] and pr["labels"] == ["kind/release"]
@@ -231,60 +138,11 @@ async def test_faults_still_make_exactly_one_pr(sandbox: SandboxHandle) -> None:
 
 # -- github.pull-ready / github.pr-review-wait ------------------------------------------------
 
-REVIEW = parse_playbook(f'''
-name = "t"
-title = "T"
-[[stages]]
-id = "ready"
-title = "Ready"
-summary = "s"
-[[stages.actions]]
-id = "ready"
-kind = "github.pull-ready"
-title = "Ready"
-params = {{ repo = "{KUBO}", head = "{HEAD}", base = "release" }}
-[[stages]]
-id = "approved"
-title = "Approved"
-summary = "s"
-[[stages.actions]]
-id = "approved"
-kind = "github.pr-review-wait"
-title = "Approved"
-params = {{ repo = "{KUBO}", head = "{HEAD}", base = "release", approvals = 1 }}
-''', "t.toml")
-
-
 async def draft_pull(handle: SandboxHandle) -> int:
     await make_head(handle)
-    async with await api(handle) as gh:
+    async with api(handle) as gh:
         return (await gh.create_pull(KUBO, title="Release v0.30.0", head=HEAD, base="release",
                                      draft=True)).number
-
-
-def mutations_since(handle: SandboxHandle, since: float) -> list[dict[str, Any]]:
-    """Mutating requests that *started* after ``since`` (a request is logged when it ends,
-    so the log may still gain one that the test saw answered before)."""
-    return [r for r in handle.requests(mutating=True) if r["time"] >= since]
-
-
-async def read_only_refuses(handle: SandboxHandle, playbook: Playbook, stage_id: str,
-                            actions: list[str]) -> None:
-    """A read-only session says what it would do and sends nothing; and below the engine,
-    each of ``actions``' ``apply()`` is refused (by the HTTP layer or the kind's guard)."""
-    since = time.time()
-    shadow, _ = make_engine(playbook, read_only=True)
-    report = await shadow.run_stage(stage_id)
-    assert report.outcome is Outcome.NEEDS_HUMAN and "read-only" in report.reason
-    stage = shadow.stage(stage_id)
-    for spec in stage.actions:
-        kind = shadow.build(stage, spec)
-        if spec.id in actions:
-            assert kind is not None
-            with pytest.raises(ReadOnlyViolation):
-                await kind.apply()
-    await shadow.session.aclose()
-    assert not mutations_since(handle, since)
 
 
 def reviews_by(handle: SandboxHandle) -> list[tuple[str, str]]:
@@ -296,35 +154,36 @@ async def test_ready_then_approval_then_rerun_changes_nothing(sandbox: SandboxHa
     set_auto_reviewer(sandbox.sandbox, KUBO, None)  # the approval comes from alice below
     number = await draft_pull(sandbox)
 
-    await read_only_refuses(sandbox, REVIEW, "ready", ["ready"])
+    await read_only_refuses(sandbox, READY, STAGE, ["release-pr-ready"])
 
-    engine, events = make_engine(REVIEW)
-    waiting = await engine.check_action(engine.stage("approved"),
-                                        engine.stage("approved").actions[0])
+    waits, _ = make_engine(APPROVED)
+    approved = waits.stage(STAGE)
+    waiting = await waits.check_action(approved, approved.actions[0])
     assert waiting.status is Status.FAILED and "draft" in waiting.reason
-    assert (await engine.run_stage("ready")).outcome is Outcome.DONE
-    assert applied(events) == ["ready"]
+    ready = Run(READY)
+    assert (await ready()).outcome is Outcome.DONE
+    assert ready.applied == ["release-pr-ready"]
     [pr] = pulls(sandbox)
     assert pr["pull"]["draft"] is False
-    waiting = await engine.check_action(engine.stage("approved"),
-                                        engine.stage("approved").actions[0])
+    waiting = await waits.check_action(approved, approved.actions[0])
     assert waiting.status is Status.IN_PROGRESS and "0 of 1" in waiting.reason
     assert waiting.link and waiting.link.endswith(f"/pull/{number}")
+    await waits.session.aclose()
 
     alice = sandbox.sandbox.issue_token("write", "alice")
     async with GitHubClient(sandbox.api_url, alice) as as_alice:
         await as_alice.http.post(f"repos/{KUBO}/pulls/{number}/reviews",
                                  json={"event": "APPROVE"})
-    assert (await engine.run_stage("approved")).outcome is Outcome.DONE
-    await engine.session.aclose()
-    assert applied(events) == ["ready"]  # waiting never approves anything itself
+    wait = Run(APPROVED)
+    assert (await wait()).outcome is Outcome.DONE
+    assert wait.applied == []  # waiting never approves anything itself
 
     since = time.time()
-    again, events = make_engine(REVIEW)
-    for stage in ("ready", "approved"):
-        assert (await again.run_stage(stage)).outcome is Outcome.DONE
-    await again.session.aclose()
-    assert applied(events) == [] and not mutations_since(sandbox, since)
+    for playbook in (READY, APPROVED):
+        again = Run(playbook)
+        assert (await again()).outcome is Outcome.DONE
+        assert again.applied == []
+    assert not mutations_since(sandbox, since)
     assert reviews_by(sandbox) == [("alice", "APPROVED")]
 
 
@@ -333,8 +192,8 @@ async def test_faults_still_one_ready_pr_and_the_simulated_approval(
     await draft_pull(sandbox)
     since = time.time()
     sandbox.set_faults("5xx:req=3+5")  # 3: the first mutation (5: a read)
-    await run_until_done(REVIEW, "ready")
-    await run_until_done(REVIEW, "approved")  # the sandbox's reviewer approves in 0.5 s
+    await run_until_done(READY, STAGE)
+    await run_until_done(APPROVED, STAGE)  # the sandbox's reviewer approves in 0.5 s
     sandbox.set_faults("")
     assert [r["path"] for r in mutations_since(sandbox, since) if r["fault"]] == [
         "/api/graphql"]
@@ -348,10 +207,10 @@ async def test_checks_of_a_tag_on_the_head_are_not_the_pull_requests(
     """Once the release is tagged, the tag's own runs (Docker publishing) run on the pull
     request's head commit too: they neither hold its checks in progress nor fail them."""
     await make_head(sandbox)
-    engine, _ = make_engine(PLAYBOOK)
-    assert (await engine.run_stage("pr")).outcome is Outcome.DONE
+    engine, _ = make_engine(PR)
+    assert (await engine.run_stage(STAGE)).outcome is Outcome.DONE
     sandbox.set_workflow_outcome(KUBO, "docker.yml", "failure")
-    async with await api(sandbox) as gh:
+    async with api(sandbox) as gh:
         head = await gh.get_branch(KUBO, HEAD)
         assert head is not None
         await gh.create_ref(KUBO, "refs/tags/v0.30.0-rc1", head.sha)
@@ -364,7 +223,7 @@ async def test_checks_of_a_tag_on_the_head_are_not_the_pull_requests(
             assert time.monotonic() < deadline, "the tag push started no run that ended"
             await asyncio.sleep(0.2)
     assert {r.conclusion for r in tagged} == {"failure"}
-    stage = engine.stage("pr")
+    stage = engine.stage(STAGE)
     result = await engine.check_action(stage, stage.actions[2])
     await engine.session.aclose()
     assert result.status is Status.DONE, result

@@ -9,10 +9,10 @@ import pytest
 
 from cockpit.model import Outcome
 from cockpit.sandbox.testing import SandboxHandle
-from tests.kinds.test_gitchecks import KUBO, Run, outcomes, sandbox  # noqa: F401
+from tests.kinds.harness import KUBO, Run, outcomes
 
 
-async def test_preflight_passes_on_the_sandbox(sandbox: SandboxHandle) -> None:  # noqa: F811
+async def test_preflight_passes_on_the_sandbox(sandbox: SandboxHandle) -> None:
     run = Run([
         ("gh", "preflight.token", {"service": "github", "scopes": ["repo", "workflow"],
                                    "purpose": "push"}),
@@ -49,16 +49,16 @@ async def test_preflight_passes_on_the_sandbox(sandbox: SandboxHandle) -> None: 
     ("preflight.workflow", {"repo": KUBO, "workflow": "nope.yml"}, "no workflow"),
     ("preflight.repo-access", {"repo": KUBO, "branches": ["nope"]}, "no branch nope"),
 ])
-async def test_preflight_failures_say_why(sandbox: SandboxHandle, kind: str,  # noqa: F811
+async def test_preflight_failures_say_why(sandbox: SandboxHandle, kind: str,
                                           params: dict[str, object], reason: str) -> None:
-    run = Run([("x", kind, params)], "v0.30.0", {"s/x/failed": "abort"})
+    run = Run([("x", kind, params)], "v0.30.0", abort=True)
     report = await run()
     assert report.outcome is Outcome.ABORTED
     assert reason in report.actions[0].reason, report.actions[0].reason
 
 
 async def test_version_newer_lets_a_tagged_release_resume(
-        sandbox: SandboxHandle) -> None:  # noqa: F811
+        sandbox: SandboxHandle) -> None:
     """Its own tag and nothing newer: the release is under way, so a rerun of preflight
     (after the tag stage, or from another machine) passes instead of stopping it."""
     run = Run([("newer", "preflight.version-newer", {"repo": KUBO, "version": "v0.29.0"})],
@@ -68,14 +68,14 @@ async def test_version_newer_lets_a_tagged_release_resume(
     assert "under way" in report.actions[0].reason
 
 
-async def test_missing_or_bad_token_says_how_to_set_it(sandbox: SandboxHandle,  # noqa: F811
+async def test_missing_or_bad_token_says_how_to_set_it(sandbox: SandboxHandle,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("COCKPIT_MATRIX_TOKEN")
     monkeypatch.setenv("COCKPIT_REDDIT_TOKEN", "wrong-reddit-secret")
     reasons = []
     for service in ("matrix", "reddit"):
         run = Run([("t", "preflight.token", {"service": service})], "v0.30.0",
-                  {"s/t/failed": "abort"})
+                  abort=True)
         report = await run()
         assert report.outcome is Outcome.ABORTED
         reasons.append(report.actions[0].reason)
@@ -85,7 +85,7 @@ async def test_missing_or_bad_token_says_how_to_set_it(sandbox: SandboxHandle,  
     assert "wrong-reddit-secret" not in run.log_text() + repr(report)
 
 
-async def test_signing_key_found_and_usable(sandbox: SandboxHandle,  # noqa: F811
+async def test_signing_key_found_and_usable(sandbox: SandboxHandle,
                                             tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "gnupg"
@@ -99,7 +99,7 @@ async def test_signing_key_found_and_usable(sandbox: SandboxHandle,  # noqa: F81
 
 async def _signing_key_found_and_usable() -> None:
     params = {"program": "gpg", "match_email": True, "test_sign": True}
-    missing = Run([("k", "preflight.signing-key", params)], "v0.30.0", {"s/k/failed": "abort"})
+    missing = Run([("k", "preflight.signing-key", params)], "v0.30.0", abort=True)
     report = await missing()
     assert report.outcome is Outcome.ABORTED
     assert "no secret key for driver@example.invalid" in report.actions[0].reason

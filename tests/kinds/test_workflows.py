@@ -1,84 +1,27 @@
-"""Workflow kinds through the engine against a real sandbox: dispatch once, wait, read logs."""
+"""Workflow kinds through the engine against a real sandbox: dispatch once, wait, read logs.
+
+They run the built-in playbook's own actions: the npm stage's dispatch, wait and log check
+(with its ``max_reruns``), and the Docker stage's wait for a tag's push run.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cockpit.bus import EventBus
-from cockpit.context import Session
-from cockpit.engine import Engine
-from cockpit.events import ActionApplying, ActionChecked, Event
-from cockpit.model import Outcome, Release, Status, Version
-from cockpit.playbook import parse_playbook
-from cockpit.prompts import AnswersPrompter, PromptAnswer
-from cockpit.sandbox.testing import SandboxHandle, running_sandbox
-from cockpit.settings import Settings
+from cockpit.events import ActionChecked
+from cockpit.model import Outcome, Status
+from cockpit.sandbox.testing import SandboxHandle
+from cockpit.services.github import GitHubClient
+from tests.kinds.harness import KUBO, Run, built_in
+
+pytestmark = pytest.mark.sandbox(workflow_seconds=0.4)
 
 NPM = "ipfs/npm-go-ipfs"
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path, workflow_seconds=0.4) as sb:
-        for key, value in sb.env.items():
-            monkeypatch.setenv(key, value)
-        yield sb
-
-
-async def _run(actions: str, version: str = "v0.29.0", timeout: float = 20
-               ) -> tuple[Any, list[Event]]:
-    playbook = parse_playbook(
-        'name = "t"\ntitle = "T"\n[vars]\nrepo = "ipfs/kubo"\n'
-        '[[stages]]\nid = "s"\ntitle = "S"\nsummary = "s"\n' + actions, "t.toml")
-    settings = Settings(poll_initial_seconds=0.05, poll_max_seconds=0.2,
-                        poll_timeout_seconds=timeout)
-    release = Release(playbook="t", version=Version.parse(version), driver="d", host="h")
-    # A failure is answered "abort": the report then carries the reason and the link.
-    prompter = AnswersPrompter({"s/*": PromptAnswer(value="abort")})
-    session = Session(settings=settings, prompter=prompter, release=release)
-    engine = Engine(playbook, session, EventBus())
-    events: list[Event] = []
-    engine.bus.listen(events.append)
-    try:
-        report = await engine.run_stage("s")
-    finally:
-        await session.aclose()
-    return report, events
-
-
-NPM_STAGE = '''
-[[stages.actions]]
-id = "npm-dispatch"
-kind = "github.workflow-dispatch"
-title = "t"
-params = { repo = "ipfs/npm-go-ipfs", workflow = "main.yml", ref = "master", inputs = {} }
-[[stages.actions]]
-id = "npm-wait"
-kind = "github.workflow-run-wait"
-title = "t"
-[stages.actions.params]
-repo = "ipfs/npm-go-ipfs"
-workflow = "main.yml"
-event = "workflow_dispatch"
-branch = "master"
-dispatched_by = "npm-dispatch"
-conclusion = "success"
-[[stages.actions]]
-id = "npm-log"
-kind = "github.job-log-contains"
-title = "t"
-[stages.actions.params]
-repo = "ipfs/npm-go-ipfs"
-workflow = "main.yml"
-run_of = "npm-dispatch"
-text = "Discovered kubo version {version.tag}"
-on_missing = "rerun"
-max_reruns = 1
-'''
+NPM_STAGE = built_in("publish-to-npm/npm-dispatch", "publish-to-npm/npm-run-wait",
+                     "publish-to-npm/npm-log-discovered")
+MAX_RERUNS = NPM_STAGE.stages[0].actions[-1].params["max_reruns"]
 
 
 def _dispatches(sb: SandboxHandle) -> list[Any]:
@@ -89,81 +32,79 @@ def _runs(sb: SandboxHandle, repo: str) -> list[Any]:
     return list(sb.state()["repos"][repo]["runs"])
 
 
+async def _push_tag(sb: SandboxHandle, tag: str) -> None:
+    """A lightweight tag on release, pushed through the API (it starts "Publish docker
+    image"; a release's npm dispatch counts from it)."""
+    sha = sb.sandbox.repos[KUBO].resolve("refs/heads/release")
+    assert sha
+    async with GitHubClient(sb.api_url, sb.admin_token) as gh:
+        await gh.create_ref(KUBO, f"refs/tags/{tag}", sha)
+
+
 async def test_dispatch_wait_and_log_then_rerun_does_nothing(sandbox: SandboxHandle) -> None:
-    report, events = await _run(NPM_STAGE)
+    run = Run(NPM_STAGE, "v0.29.0", abort=True)
+    report = await run()
     assert report.outcome is Outcome.DONE, report
-    assert [e.action for e in events if isinstance(e, ActionApplying)] == ["npm-dispatch"]
-    waits = [e.result.status for e in events
-             if isinstance(e, ActionChecked) and e.action == "npm-wait"]
+    assert run.applied == ["npm-dispatch"]
+    waits = [e.result.status for e in run.events
+             if isinstance(e, ActionChecked) and e.action == "npm-run-wait"]
     assert waits[0] is Status.IN_PROGRESS and waits[-1] is Status.DONE
     assert "/actions/runs/" in (report.actions[1].link or "")
     assert len(_runs(sandbox, NPM)) == 1
 
     sandbox.clear_requests()
-    report, events = await _run(NPM_STAGE)
-    assert report.outcome is Outcome.DONE
-    assert not any(isinstance(e, ActionApplying) for e in events)
+    again = Run(NPM_STAGE, "v0.29.0", abort=True)
+    assert (await again()).outcome is Outcome.DONE
+    assert again.applied == []
     assert not sandbox.requests(mutating=True)
     assert len(_runs(sandbox, NPM)) == 1
 
 
 async def test_failing_run_is_failed_with_link_and_log(sandbox: SandboxHandle) -> None:
     sandbox.set_workflow_outcome(NPM, "main.yml", "failure", times=1)
-    report, _ = await _run(NPM_STAGE)
+    report = await Run(NPM_STAGE, "v0.29.0", abort=True)()
     assert report.outcome is Outcome.ABORTED
     wait = report.actions[1]
-    assert wait.action == "npm-wait"
+    assert wait.action == "npm-run-wait"
     assert "concluded failure" in wait.reason and "exit code 1" in wait.reason
     assert wait.link and "/actions/runs/" in wait.link
 
 
 async def test_missing_log_text_reruns_then_fails(sandbox: SandboxHandle) -> None:
-    report, events = await _run(NPM_STAGE.replace("{version.tag}", "v9.9.9"))
-    assert report.outcome is Outcome.ABORTED
-    assert [e.action for e in events if isinstance(e, ActionApplying)] == [
-        "npm-dispatch", "npm-log"]
-    assert "attempt 2" in report.actions[-1].reason
+    """v0.30.0-rc1 is tagged but not on dist.ipfs.tech: every run discovers v0.29.0. Each
+    time the driver reruns the stage the run is rerun, until the playbook's reruns are
+    spent; then the action fails."""
+    await _push_tag(sandbox, "v0.30.0-rc1")
+    done: list[str] = []
+    for _ in range(MAX_RERUNS + 1):
+        run = Run(NPM_STAGE, "v0.30.0-rc1", abort=True)
+        report = await run()
+        assert report.outcome is Outcome.ABORTED, report
+        done += run.applied
+    assert done == ["npm-dispatch", *["npm-log-discovered"] * MAX_RERUNS]
+    assert f"attempt {MAX_RERUNS + 1}" in report.actions[-1].reason
     reruns = [r for r in sandbox.requests(mutating=True) if r["path"].endswith("/rerun")]
-    assert len(reruns) == 1
+    assert len(reruns) == MAX_RERUNS
 
 
 async def test_faults_still_make_exactly_one_dispatched_run(sandbox: SandboxHandle) -> None:
     sandbox.set_faults("5xx:0.3,seed=3")
     # A 5xx on the dispatch is ambiguous: the check then waits for the run to be listed
     # (never dispatching again on its own) until the engine's poll timeout.
-    await _run(NPM_STAGE, timeout=1.5)
+    await Run(NPM_STAGE, "v0.29.0", abort=True, poll_timeout=1.5)()
     sandbox.set_faults("")
     assert len(_dispatches(sandbox)) == 1
     assert len(_runs(sandbox, NPM)) <= 1
-    report, _ = await _run(NPM_STAGE)
+    report = await Run(NPM_STAGE, "v0.29.0", abort=True)()
     assert report.outcome is Outcome.DONE, report
     assert len(_runs(sandbox, NPM)) == 1
 
 
 async def test_push_run_of_a_new_tag(sandbox: SandboxHandle) -> None:
-    from cockpit.sandbox.seed import KUBO
-
-    git = sandbox.sandbox.repos[KUBO]
-    sha = git.resolve("refs/heads/release")
-    assert sha
-    # A lightweight tag pushed through the API starts "Publish docker image".
-    from cockpit.services.github import GitHubClient
-
-    async with GitHubClient(sandbox.api_url, sandbox.admin_token) as gh:
-        await gh.create_ref(KUBO, "refs/tags/v0.30.0-rc1", sha)
-    stage = '''
-[[stages.actions]]
-id = "docker-wait"
-kind = "github.workflow-run-wait"
-title = "t"
-params = { repo = "ipfs/kubo", workflow = "docker.yml", event = "push", branch = "{version.tag}" }
-[[stages.actions]]
-id = "docker-tag"
-kind = "registry.docker-tag"
-title = "t"
-params = { image = "ipfs/kubo", tag = "{version.tag}" }
-'''
-    report, events = await _run(stage, "v0.30.0-rc1")
+    await _push_tag(sandbox, "v0.30.0-rc1")
+    run = Run(built_in("publish-to-dockerhub/docker-run-wait",
+                       "publish-to-dockerhub/docker-tag"), "v0.30.0-rc1", abort=True)
+    report = await run()
     assert report.outcome is Outcome.DONE, report
     assert any(isinstance(e, ActionChecked) and e.result.status is Status.IN_PROGRESS
-               for e in events)
+               for e in run.events)

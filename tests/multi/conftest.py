@@ -10,13 +10,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from cockpit.sandbox.testing import SandboxHandle, running_sandbox
+from cockpit.sandbox.testing import SandboxHandle
 
 TRACKED = str(Path(__file__).parent / "data" / "tracked.toml")
 FAST = {
@@ -66,12 +65,6 @@ class Machine:
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return subprocess.run(self.argv(*args), env=self.env, capture_output=True, text=True,
                               timeout=timeout, check=False)
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path) as handle:
-        yield handle
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,25 +14,24 @@ from cockpit.journal import Journal
 from cockpit.model import Outcome
 from cockpit.playbook import load_playbook
 from cockpit.prompts import PromptAnswer
-from cockpit.sandbox.testing import SandboxHandle, running_sandbox
+from cockpit.sandbox.testing import SandboxHandle
 from cockpit.services.github import GitHubClient
 from cockpit.services.http import RetryPolicy
 from cockpit.sync.driver import SyncedRun
 from cockpit.sync.journal import RemoteJournal
 from cockpit.sync.lock import LeaseLost, Me, StageLock
 from cockpit.sync.thread import Thread, locate
-from tests.kinds.test_github_pulls import make_engine
+from tests.kinds.harness import make_engine
 from tests.multi.conftest import TRACKED, Machine
+from tests.sandboxes import SandboxSetup
 
 PLAYBOOK = load_playbook(Path(TRACKED))
 
 
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path) as handle:
-        for key, value in handle.env.items():
-            monkeypatch.setenv(key, value)
-        yield handle
+def sandbox_setup() -> SandboxSetup:
+    """The engine runs in this process here: its settings come from the sandbox's env."""
+    return SandboxSetup(export_env=True)
 
 
 def _journal_bodies(handle: SandboxHandle) -> list[str]:
@@ -42,14 +40,14 @@ def _journal_bodies(handle: SandboxHandle) -> list[str]:
 
 
 async def test_offline_stage_is_reconciled_once_and_never_over_a_newer_record(
-        world: SandboxHandle, tmp_path: Path) -> None:
+        sandbox: SandboxHandle, tmp_path: Path) -> None:
     engine, _ = make_engine(PLAYBOOK, "v3.0.0-rc1")
     target = locate(engine)
     assert target is not None
-    online = Thread(GitHubClient(world.api_url, world.admin_token), target)
+    online = Thread(GitHubClient(sandbox.api_url, sandbox.admin_token), target)
     await online.bootstrap(engine)
     # The issue is known, then the network goes: every journal write is refused.
-    dead = GitHubClient("http://127.0.0.1:9", world.admin_token,
+    dead = GitHubClient("http://127.0.0.1:9", sandbox.admin_token,
                         retry=RetryPolicy(max_attempts=1))
     offline_thread = Thread(dead, target)
     offline_thread.issue = online.issue
@@ -67,7 +65,7 @@ async def test_offline_stage_is_reconciled_once_and_never_over_a_newer_record(
         await dead.aclose()
     assert report.outcome.value == "done"
     assert remote.offline and any("not written to the tracking issue" in s for s in said)
-    assert _journal_bodies(world) == []
+    assert _journal_bodies(sandbox) == []
 
     async def reconcile() -> tuple[list[str], int]:
         snap = await online.snapshot()
@@ -76,7 +74,7 @@ async def test_offline_stage_is_reconciled_once_and_never_over_a_newer_record(
         return await journal.reconcile(local.events(), held=set()), journal.calls
 
     assert await reconcile() == (["preflight"], 2)  # the comment, then the checklist
-    [body] = _journal_bodies(world)
+    [body] = _journal_bodies(sandbox)
     assert "stage **preflight**: ✔ done" in body and "Driver: d@h" in body
     assert await reconcile() == ([], 0)  # already there: nothing is written again
 
@@ -93,21 +91,21 @@ async def test_offline_stage_is_reconciled_once_and_never_over_a_newer_record(
     finally:
         await newer.session.aclose()
     assert await reconcile() == ([], 0)
-    [body] = _journal_bodies(world)
+    [body] = _journal_bodies(sandbox)
     assert "Driver: bob@h" in body
     await online.gh.aclose()
 
 
-async def test_steal_takes_the_stage_and_the_holder_learns_it(world: SandboxHandle,
+async def test_steal_takes_the_stage_and_the_holder_learns_it(sandbox: SandboxHandle,
                                                               tmp_path: Path) -> None:
-    bob = Machine("bob", tmp_path / "home-bob", world)
+    bob = Machine("bob", tmp_path / "home-bob", sandbox)
     version = "v4.0.0-rc1"
     first = bob.run("run", "preflight", "--playbook", TRACKED, "--version", version, "--yes")
     assert first.returncode == 0, first.stderr
     engine, _ = make_engine(PLAYBOOK, version)
     target = locate(engine)
     assert target is not None
-    thread = Thread(GitHubClient(world.api_url, world.admin_token), target)
+    thread = Thread(GitHubClient(sandbox.api_url, sandbox.admin_token), target)
     await thread.find()
     lock = StageLock(thread, "tracked-" + version, "prepare", Me.new("alice", "laptop"),
                      lease_seconds=600, grace=1)
@@ -125,17 +123,17 @@ async def test_steal_takes_the_stage_and_the_holder_learns_it(world: SandboxHand
     finally:
         await engine.session.aclose()
         await thread.gh.aclose()
-    [journal] = [b for b in _journal_bodies(world) if "stage **prepare**" in b]
+    [journal] = [b for b in _journal_bodies(sandbox) if "stage **prepare**" in b]
     assert "taken over from alice@laptop (--steal)" in journal
     assert '"stolen_from":"alice@laptop (--steal)"' in journal
 
 
 async def test_a_fresh_machine_learns_skips_and_manual_steps_from_the_journal(
-        world: SandboxHandle) -> None:
+        sandbox: SandboxHandle) -> None:
     engine, _ = make_engine(PLAYBOOK, "v6.0.0-rc1")
     target = locate(engine)
     assert target is not None
-    thread = Thread(GitHubClient(world.api_url, world.admin_token), target)
+    thread = Thread(GitHubClient(sandbox.api_url, sandbox.admin_token), target)
     await thread.bootstrap(engine)
     key = engine.release_key
     journal = RemoteJournal(thread, key, "t", ["prepare"], {}, flush_seconds=0.1,
@@ -169,14 +167,14 @@ async def test_a_fresh_machine_learns_skips_and_manual_steps_from_the_journal(
 
 
 async def test_two_drivers_creating_the_tracking_issue_at_once_converge_on_one(
-        world: SandboxHandle) -> None:
+        sandbox: SandboxHandle) -> None:
     """The one unlockable step: both may create it; the newer is closed, both use the older."""
     engines = [make_engine(PLAYBOOK, "v7.0.0-rc1")[0] for _ in range(2)]
     threads = []
     for engine in engines:
         target = locate(engine)
         assert target is not None
-        threads.append(Thread(GitHubClient(world.api_url, world.admin_token), target))
+        threads.append(Thread(GitHubClient(sandbox.api_url, sandbox.admin_token), target))
     try:
         issues = await asyncio.gather(*(t.bootstrap(e) for t, e in zip(threads, engines,
                                                                          strict=True)))
@@ -185,7 +183,7 @@ async def test_two_drivers_creating_the_tracking_issue_at_once_converge_on_one(
             await thread.gh.aclose()
             await engine.session.aclose()
     assert issues[0].number == issues[1].number
-    same = [i for i in world.state()["repos"]["ipfs/kubo"]["issues"]
+    same = [i for i in sandbox.state()["repos"]["ipfs/kubo"]["issues"]
             if i["title"] == "Release v7.0.0"]
     assert [i["state"] for i in same if i["number"] == issues[0].number] == ["open"]
     assert all(i["state"] == "closed" for i in same if i["number"] != issues[0].number)
@@ -193,10 +191,10 @@ async def test_two_drivers_creating_the_tracking_issue_at_once_converge_on_one(
 
 
 async def test_a_claim_whose_process_is_gone_is_taken_over_at_once_by_its_driver(
-        world: SandboxHandle, tmp_path: Path) -> None:
+        sandbox: SandboxHandle, tmp_path: Path) -> None:
     """Rerunning after a crash on the same machine need not wait out the lease."""
-    alice = Machine("alice", tmp_path / "home-alice", world)
-    bob = Machine("bob", tmp_path / "home-bob", world)
+    alice = Machine("alice", tmp_path / "home-alice", sandbox)
+    bob = Machine("bob", tmp_path / "home-bob", sandbox)
     version = "v8.0.0-rc1"
     args = ("run", "prepare", "--playbook", TRACKED, "--version", version, "--yes")
     assert alice.run("run", "preflight", "--playbook", TRACKED, "--version", version,
@@ -206,7 +204,7 @@ async def test_a_claim_whose_process_is_gone_is_taken_over_at_once_by_its_driver
     engine, _ = make_engine(PLAYBOOK, version)
     target = locate(engine)
     assert target is not None
-    thread = Thread(GitHubClient(world.api_url, world.admin_token), target)
+    thread = Thread(GitHubClient(sandbox.api_url, sandbox.admin_token), target)
     await thread.find()
     crashed = Me("alice", socket.gethostname(), "crashed", dead_pid.pid)
     try:

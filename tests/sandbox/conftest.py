@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cockpit.sandbox.testing import SandboxHandle, running_sandbox
+from cockpit.sandbox.testing import SandboxHandle
 from tests.sandbox.contract import Contract, load_contract
+from tests.sandboxes import SandboxSetup
 
 
 @pytest.fixture(scope="session")
@@ -53,9 +54,8 @@ def checked() -> type[Checked]:
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path, workflow_seconds=0.3) as sb:
-        yield sb
+def sandbox_setup() -> SandboxSetup:
+    return SandboxSetup(options={"workflow_seconds": 0.3})
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.sandbox.testing import SandboxHandle, running_sandbox
+from cockpit.sandbox.testing import SandboxHandle
 from cockpit.secrets import TOKEN_ENV
 from tests.security.file_keyring import FILE_VARIABLE, SELECT
 
@@ -42,12 +42,6 @@ class Cockpit:
         import json
 
         return json.loads(self.keyring_file.read_text()) if self.keyring_file.exists() else {}
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path) as handle:
-        yield handle
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@ sandbox's implementations of those services (real loopback HTTP)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from cockpit.context import ReadOnlyViolation
-from cockpit.sandbox.testing import SandboxHandle, running_sandbox
+from cockpit.sandbox.testing import SandboxHandle
 from cockpit.secrets import Redactor
 from cockpit.services.discord import DiscordWebhook
 from cockpit.services.discourse import DiscourseClient
@@ -20,21 +18,14 @@ from cockpit.services.reddit import RedditClient, RedditError
 TITLE = "Kubo v0.30.0 is out!"
 FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05)
 
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path_factory.mktemp("announce")) as sb:
-        yield sb
-
-
 @pytest.fixture
-def env(sandbox: SandboxHandle) -> dict[str, str]:
-    sandbox.set_faults("")
-    return sandbox.env
+def env(module_sandbox: SandboxHandle) -> dict[str, str]:
+    module_sandbox.set_faults("")
+    return module_sandbox.env
 
 
 async def test_discourse_topic_pin_and_mirror(env: dict[str, str],
-                                              sandbox: SandboxHandle) -> None:
+                                              module_sandbox: SandboxHandle) -> None:
     records: list[RequestRecord] = []
     key = env["COCKPIT_DISCOURSE_TOKEN"]
     async with DiscourseClient(env["COCKPIT_DISCOURSE_URL"], key,
@@ -85,13 +76,13 @@ async def test_discord_webhook_post_and_read_back(env: dict[str, str]) -> None:
 
 
 async def test_discord_post_is_not_retried_after_a_drop(env: dict[str, str],
-                                                        sandbox: SandboxHandle) -> None:
-    sandbox.set_faults("drop:req=1")
+                                                        module_sandbox: SandboxHandle) -> None:
+    module_sandbox.set_faults("drop:req=1")
     async with DiscordWebhook(env["COCKPIT_DISCORD_WEBHOOK_URL"], retry=FAST) as hook:
         with pytest.raises(AmbiguousWriteError):
             await hook.execute("only once")
-    assert len(sandbox.requests(service="discord", mutating=True)) >= 1
-    assert sum(1 for r in sandbox.requests(service="discord", mutating=True)
+    assert len(module_sandbox.requests(service="discord", mutating=True)) >= 1
+    assert sum(1 for r in module_sandbox.requests(service="discord", mutating=True)
                if r.get("fault") == "drop") == 1
 
 
@@ -127,8 +118,8 @@ async def test_lookups(env: dict[str, str]) -> None:
 
 
 async def test_announcements_refused_in_read_only(env: dict[str, str],
-                                                  sandbox: SandboxHandle) -> None:
-    sandbox.clear_requests()
+                                                  module_sandbox: SandboxHandle) -> None:
+    module_sandbox.clear_requests()
     async with DiscourseClient(env["COCKPIT_DISCOURSE_URL"], "k" * 8, read_only=True) as d:
         with pytest.raises(ReadOnlyViolation):
             await d.pin(1)
@@ -138,7 +129,7 @@ async def test_announcements_refused_in_read_only(env: dict[str, str],
     async with RedditClient(env["COCKPIT_REDDIT_URL"], "t" * 8, read_only=True) as reddit:
         with pytest.raises(ReadOnlyViolation):
             await reddit.submit_link("ipfs", "t", "https://example.org")
-    assert sandbox.requests(mutating=True) == []
+    assert module_sandbox.requests(mutating=True) == []
 
 
 async def test_clients_wrap_a_shared_http_client(env: dict[str, str]) -> None:

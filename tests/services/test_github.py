@@ -4,26 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from cockpit.context import ReadOnlyViolation
-from cockpit.sandbox.testing import SandboxHandle, running_sandbox
+from cockpit.sandbox.testing import SandboxHandle
 from cockpit.services.github import GitHubClient
 from cockpit.services.http import AmbiguousWriteError, HttpError, RequestRecord, RetryPolicy
 from cockpit.sync.thread import Thread, TrackingTarget
 from tests.github_setup import ensure_branch, ensure_pull, ensure_release
 
+pytestmark = pytest.mark.sandbox(workflow_seconds=0.3)
+
 KUBO = "ipfs/kubo"
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxHandle]:
-    with running_sandbox(tmp_path, workflow_seconds=0.3) as sb:
-        yield sb
 
 
 class Log:
