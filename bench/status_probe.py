@@ -26,7 +26,7 @@ from _common import machine_markdown
 from cockpit import status as status_module
 from cockpit.context import Session
 from cockpit.engine import Engine
-from cockpit.journal import Journal
+from cockpit.local_journal import Journal
 from cockpit.model import Release, Version
 from cockpit.playbook import load_playbook
 from cockpit.prompts import AnswersPrompter

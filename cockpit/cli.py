@@ -328,7 +328,7 @@ def _engine(playbook: Playbook, version: Version | None, *, read_only: bool,
 
 
 async def _status(playbook: Playbook, version: Version, *, as_json: bool) -> int:
-    from cockpit.journal import Journal
+    from cockpit.local_journal import Journal
     from cockpit.status import release_status, shared_standing
     from cockpit.sync.records import session_memory
 
@@ -380,7 +380,7 @@ def _print_summary_if_complete(engine: Engine, records: dict[str, StageRecord]) 
 async def _run(playbook: Playbook, version: Version, stages: list[str],
                prompter: Prompter, *, steal: bool = False,
                playbook_path: Path | None = None) -> int:
-    from cockpit.journal import Journal
+    from cockpit.local_journal import Journal
     from cockpit.services.http import ServiceError
     from cockpit.sync.driver import LeaseLost, NoTrackingIssue, StageHeld, SyncedRun
     from cockpit.sync.records import records_from_events

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.engine import MAX_CONCURRENT_CHECKS, Engine
-from cockpit.journal import Journal
+from cockpit.local_journal import Journal
 from cockpit.model import CheckResult, Status
 from cockpit.states import ActionFacts, Derived, StageFacts, State, View, derive, outcome_words
 from cockpit.sync.records import StageRecord

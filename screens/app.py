@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState
 from cockpit.engine import MAX_CONCURRENT_CHECKS, Engine, StageReport
 from cockpit.events import ActionChecked, Event, LogLine, StageFinished
 from cockpit.explain import explain_action, stage_overview
-from cockpit.journal import Journal
+from cockpit.local_journal import Journal
 from cockpit.model import CheckResult, Outcome, Version
 from cockpit.playbook import ActionSpec, StageSpec
 from cockpit.startup import resume_collection

@@ -24,7 +24,7 @@ def build_app(playbook: Playbook, release: Release | None, mode: Mode = "drive",
     """The app with its engine; walkthrough and shadow get a read-only session."""
     from cockpit.context import Session
     from cockpit.engine import Engine
-    from cockpit.journal import Journal
+    from cockpit.local_journal import Journal
     from cockpit.settings import Settings
     from screens.app import CockpitApp
     from screens.prompter import ModalPrompter

@@ -204,7 +204,7 @@ async def test_read_only_session_never_applies() -> None:
 async def test_a_skip_recorded_in_the_journal_is_not_asked_again(tmp_path: object) -> None:
     from pathlib import Path
 
-    from cockpit.journal import Journal
+    from cockpit.local_journal import Journal
 
     journal = Journal(Path(str(tmp_path)), "t-v1.0.0")
     engine, _ = _engine({"two/later/failed": PromptAnswer(value="skip", note="by hand")})

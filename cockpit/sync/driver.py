@@ -20,10 +20,10 @@ import time
 from collections.abc import Callable
 
 from cockpit.engine import MAX_CONCURRENT_CHECKS, Engine, StageReport
-from cockpit.journal import Journal
+from cockpit.local_journal import Journal
 from cockpit.model import Status
 from cockpit.services.http import ServiceError
-from cockpit.sync.journal import RemoteJournal
+from cockpit.sync.issue_journal import RemoteJournal
 from cockpit.sync.lock import Lease, LeaseLost, Me, StageHeld, StageLock, abandoned, holder
 from cockpit.sync.records import session_memory
 from cockpit.sync.thread import NoTrackingIssue, Thread, locate, sync_client

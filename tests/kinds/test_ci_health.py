@@ -24,7 +24,7 @@ from cockpit.ci import history
 from cockpit.ci.store import Store, open_store
 from cockpit.engine import Engine, StageReport
 from cockpit.events import Event, LogLine, PromptAsked
-from cockpit.journal import Journal
+from cockpit.local_journal import Journal
 from cockpit.model import CheckResult, Outcome, Status, Version
 from cockpit.playbook import load_playbook, render, template_values
 from cockpit.prompts import Confirm

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.events import ActionFinished, PromptAnswered, StageFinished, StageStarted
-from cockpit.journal import Journal
+from cockpit.local_journal import Journal
 from cockpit.model import Outcome
 from cockpit.playbook import load_playbook
 from cockpit.prompts import PromptAnswer
@@ -18,7 +18,7 @@ from cockpit.sandbox.testing import SandboxHandle
 from cockpit.services.github import GitHubClient
 from cockpit.services.http import RetryPolicy
 from cockpit.sync.driver import SyncedRun
-from cockpit.sync.journal import RemoteJournal
+from cockpit.sync.issue_journal import RemoteJournal
 from cockpit.sync.lock import LeaseLost, Me, StageLock
 from cockpit.sync.thread import Thread, locate
 from tests.kinds.harness import make_engine

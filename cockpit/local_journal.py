@@ -1,5 +1,7 @@
 """The local journal: an append-only JSONL file of engine events, one per release.
 
+(Its copy on the tracking issue, shared between machines, is ``cockpit.sync.issue_journal``.)
+
 It keeps working offline, survives crashes (one flushed line per event), and
 lets ``cockpit status`` show what happened last alongside fresh checks.
 """

@@ -1,5 +1,7 @@
 """The remote journal: stage records on the tracking issue, written in batches.
 
+(The local JSONL journal on this machine is ``cockpit.local_journal``.)
+
 The engine's events are folded into one record per stage (``RecordBuilder``). A stage's
 start and end are written at once (a shadow should see them within one poll); finished
 actions and log lines in between are batched, written at most every
