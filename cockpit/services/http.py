@@ -27,6 +27,14 @@ every service alike, and be tested once:
 - **A request log.** Each call becomes a ``RequestRecord`` whose ``manual`` field is what
   a human would type to do the same (``gh api -X POST repos/o/r/pulls -f title=…`` or a
   ``curl`` line) — the explanation pane's "manual equivalent".
+
+Where each promise lives: every bullet above but redaction is one httpx transport in
+``cockpit.services.transports`` (``Retry``, ``RateLimit``, ``EtagCache``,
+``ReadOnlyGuard``, ``Recording``), and ``HttpClient`` stacks them (``_stack``). This
+module keeps what callers import: the client, which turns a call into a request and the
+answer into a ``Response`` or an ``HttpError``; the errors; the records; and ``Call``,
+what a request carries down the stack. Redaction is not a layer but the ``Call``'s
+views (``safe_url``, ``manual``, ``cause``): every text a layer emits is built from them.
 """
 
 from __future__ import annotations
@@ -260,6 +268,7 @@ class Call:
     attempt: int = 1
     """Number of the attempt under way; a layer that resends increments it."""
     rate_waits: int = 0
+    """Rate-limit waits so far in this call."""
     revalidating: bool = False
     """The ETag cache sent ``If-None-Match`` for an answer it holds: a 304 is a hit."""
     from_cache: bool = False
@@ -274,9 +283,10 @@ class Call:
         if isinstance(call, Call):
             return call
         url = str(request.url)
+        shown = {k: v for k, v in request.headers.items() if k != "host"}
         call = cls(url=url, repeatable=request.method in SAFE_METHODS,
                    credential=request.headers.get("authorization", ""),
-                   render_manual=lambda: render_curl(request.method, url, request.headers,
+                   render_manual=lambda: render_curl(request.method, url, shown,
                                                      request.content))
         request.extensions[CALL] = call
         return call
@@ -290,6 +300,7 @@ class Call:
 
     @property
     def path(self) -> str:
+        """The redacted URL's path, as error messages show it."""
         return urlsplit(self.safe_url).path
 
     @property
