@@ -40,6 +40,7 @@ views (``safe_url``, ``manual``, ``cause``): every text a layer emits is built f
 from __future__ import annotations
 
 import asyncio
+import functools
 import json as jsonlib
 import random
 import re
@@ -244,7 +245,7 @@ CALL = "cockpit.call"
 """The ``request.extensions`` key holding the request's ``Call``."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Call:
     """One call as the layers see it, beyond what its ``httpx.Request`` says.
 
@@ -347,10 +348,9 @@ def _gh_fields(key: str, value: Any, limit: int) -> list[str]:
 
 def render_gh(method: str, api_base: str, url: str, body: Any, *, limit: int = 300) -> str:
     """``gh api`` command for a GitHub REST call (``--hostname`` when not github.com)."""
-    base = httpx.URL(api_base)
+    prefix, hostname = _gh_base(api_base)
     full = httpx.URL(url)
     path = full.path
-    prefix = base.path.rstrip("/")
     if prefix and path.startswith(prefix + "/"):
         path = path[len(prefix):]
     endpoint = path.lstrip("/")
@@ -359,9 +359,8 @@ def render_gh(method: str, api_base: str, url: str, body: Any, *, limit: int = 3
     parts = ["gh", "api"]
     if method != "GET":
         parts += ["-X", method]
-    if base.host not in ("api.github.com", "github.com", ""):
-        host = base.host + (f":{base.port}" if base.port else "")
-        parts += ["--hostname", host]
+    if hostname is not None:
+        parts += ["--hostname", hostname]
     parts.append(shlex.quote(endpoint))
     if isinstance(body, Mapping):
         for key, value in body.items():
@@ -369,6 +368,17 @@ def render_gh(method: str, api_base: str, url: str, body: Any, *, limit: int = 3
     elif body is not None:
         parts += ["--input", "-", "<<<", shlex.quote(_clip(jsonlib.dumps(body), limit))]
     return " ".join(parts)
+
+
+@functools.lru_cache(maxsize=32)
+def _gh_base(api_base: str) -> tuple[str, str | None]:
+    """The API base's path prefix and ``--hostname`` (None for github.com), parsed once
+    per base: parsing a URL costs a third of rendering a line, on every request."""
+    base = httpx.URL(api_base)
+    hostname = None
+    if base.host not in ("api.github.com", "github.com", ""):
+        hostname = base.host + (f":{base.port}" if base.port else "")
+    return base.path.rstrip("/"), hostname
 
 
 def render_curl(method: str, url: str, headers: Mapping[str, str], body: bytes | None,
