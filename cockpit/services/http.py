@@ -628,18 +628,8 @@ class HttpClient:
         unless listed in ``ok`` (e.g. ``ok=(404,)`` for existence checks).
         """
         method = method.upper()
-        url = self.url(path)
-        if params:
-            url = str(httpx.URL(url, params={k: _param(v) for k, v in params.items()
-                                             if v is not None}))
-        body = content
-        send_headers = {**self.headers, **(self._auth if auth else {}), **(headers or {})}
-        if json is not None:
-            body = jsonlib.dumps(json).encode()
-            send_headers.setdefault("Content-Type", "application/json")
-        elif data is not None:
-            body = str(httpx.QueryParams(data)).encode()
-            send_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        url = self._with_params(self.url(path), params)
+        body, send_headers = self._encode(json, data, content, headers, auth)
         call = Call(self.service, url, self.redact,
                     repeatable=method in SAFE_METHODS if idempotent is None else idempotent,
                     etag=etag, credential="".join(self._auth.values()) if auth else "",
@@ -658,8 +648,31 @@ class HttpClient:
 
     # -- internals ------------------------------------------------------------------------
 
+    @staticmethod
+    def _with_params(url: str, params: Mapping[str, Any] | None) -> str:
+        """``url`` with ``params`` as its query (None values left out, booleans as JSON)."""
+        if not params:
+            return url
+        return str(httpx.URL(url, params={k: _param(v) for k, v in params.items()
+                                          if v is not None}))
+
+    def _encode(self, json: Any, data: Mapping[str, str] | None, content: bytes | None,
+                headers: Mapping[str, str] | None, auth: bool
+                ) -> tuple[bytes | None, dict[str, str]]:
+        """The body and headers to send: a JSON or form body typed as such, and the
+        client's credentials unless ``auth`` is False."""
+        send_headers = {**self.headers, **(self._auth if auth else {}), **(headers or {})}
+        if json is not None:
+            send_headers.setdefault("Content-Type", "application/json")
+            return jsonlib.dumps(json).encode(), send_headers
+        if data is not None:
+            send_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+            return str(httpx.QueryParams(data)).encode(), send_headers
+        return content, send_headers
+
     def _manual(self, method: str, url: str, headers: Mapping[str, str], json: Any,
                 data: Mapping[str, str] | None, body: bytes | None) -> str:
+        """What a human would type to make this call: ``gh api`` or ``curl``."""
         if self.manual_style == "gh" and url.startswith(self.base_url + "/"):
             return render_gh(method, self.base_url, url, json if json is not None else data)
         shown = {k: v for k, v in headers.items()
