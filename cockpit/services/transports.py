@@ -49,6 +49,7 @@ from cockpit.services.http import (
 )
 
 __all__ = [
+    "NEVER_SENT",
     "EtagCache",
     "Layer",
     "Pause",
@@ -57,6 +58,8 @@ __all__ = [
     "Recording",
     "Retry",
     "SharedPool",
+    "retry_after",
+    "sleep_quietly",
 ]
 
 NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -313,6 +316,7 @@ class Recording(Layer):
     def note(self, call: Call, method: str, status: int | None, duration: float, *,
              attempt: int | None = None, from_cache: bool = False,
              error: str | None = None) -> None:
+        """Hand one record to ``on_request``, if anyone listens (built only then)."""
         if self.on_request is not None:
             self.on_request(RequestRecord(call.service, method, call.safe_url, status,
                                           duration, call.manual, attempt or call.attempt,

@@ -338,18 +338,25 @@ async def test_recording_records_every_attempt_redacted(srv: ScriptedServer,
 
 async def test_recording_marks_cache_hits_and_renders_nothing_unheard() -> None:
     inner, _ = mock(304)
-    rendered: list[int] = []
+    rendered: list[str] = []
+
+    def render() -> str:
+        rendered.append("curl http://x/r")
+        return rendered[-1]
+
     req = request("GET", "http://x/r")
-    Call.of(req).render_manual = lambda: str(rendered.append(1))
+    Call.of(req).render_manual = render
     await Recording(inner).handle_async_request(req)
     assert rendered == []  # nobody listens: no manual equivalent is built
     records: list[RequestRecord] = []
     recording = Recording(inner, on_request=records.append)
     Call.of(req).revalidating = True
     await recording.handle_async_request(req)
+    await recording.handle_async_request(req)
     recording.refused(request("POST", "http://x/p"))
     assert [(r.status, r.from_cache, r.error) for r in records] == [
-        (304, True, None), (None, False, "refused: read-only")]
+        (304, True, None), (304, True, None), (None, False, "refused: read-only")]
+    assert len(rendered) == 1  # built once per call, however many attempts
 
 
 # -- SharedPool and the stack ----------------------------------------------------------------
