@@ -27,18 +27,25 @@ every service alike, and be tested once:
 - **A request log.** Each call becomes a ``RequestRecord`` whose ``manual`` field is what
   a human would type to do the same (``gh api -X POST repos/o/r/pulls -f title=…`` or a
   ``curl`` line) — the explanation pane's "manual equivalent".
+
+Where each promise lives: every bullet above but redaction is one httpx transport in
+``cockpit.services.transports`` (``Retry``, ``RateLimit``, ``EtagCache``,
+``ReadOnlyGuard``, ``Recording``), and ``HttpClient`` stacks them (``_stack``). This
+module keeps what callers import: the client, which turns a call into a request and the
+answer into a ``Response`` or an ``HttpError``; the errors; the records; and ``Call``,
+what a request carries down the stack. Redaction is not a layer but the ``Call``'s
+views (``safe_url``, ``manual``, ``cause``): every text a layer emits is built from them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import functools
 import json as jsonlib
 import random
 import re
 import shlex
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -50,8 +57,10 @@ from cockpit.errors import CockpitError, ReadOnlyViolation
 from cockpit.secrets import TOKEN_ENV, Redactor
 
 __all__ = [
+    "CALL",
     "SAFE_METHODS",
     "AmbiguousWriteError",
+    "Call",
     "ConnectionFailedError",
     "HttpClient",
     "HttpError",
@@ -232,32 +241,79 @@ class RetryPolicy:
         return delay / 2 + rand * delay / 2
 
 
-@dataclass
-class _Cached:
-    etag: str
-    status: int
-    headers: httpx.Headers
-    content: bytes
+CALL = "cockpit.call"
+"""The ``request.extensions`` key holding the request's ``Call``."""
 
 
-@dataclass
-class _EtagCache:
-    """A small LRU of GET responses keyed by URL and credential."""
+@dataclass(eq=False, slots=True)
+class Call:
+    """One call as the layers see it, beyond what its ``httpx.Request`` says.
 
-    size: int = 512
-    entries: OrderedDict[tuple[str, str], _Cached] = field(default_factory=OrderedDict)
+    One ``Call`` spans every attempt of the call (the request is resent as is), so the
+    counters here are per call: ``max_attempts`` and ``max_rate_limit_waits`` hold for
+    the whole call, whichever layer resent it.
+    """
 
-    def get(self, key: tuple[str, str]) -> _Cached | None:
-        hit = self.entries.get(key)
-        if hit is not None:
-            self.entries.move_to_end(key)
-        return hit
+    service: str = "http"
+    url: str = ""
+    """The URL as the caller named it (the ETag cache key; redact it before showing it)."""
+    redact: Redactor = field(default_factory=Redactor)
+    repeatable: bool = False
+    """Safe to send twice: a read, or a write the caller declared idempotent."""
+    etag: bool = True
+    """The ETag cache may revalidate and answer this call (GETs only)."""
+    credential: str = ""
+    """Whose view this is: cached answers are never shared between credentials."""
+    render_manual: Callable[[], str] | None = None
+    """Builds the manual equivalent (unredacted); called at most once, only if shown."""
+    attempt: int = 1
+    """Number of the attempt under way; a layer that resends increments it."""
+    rate_waits: int = 0
+    """Rate-limit waits so far in this call."""
+    revalidating: bool = False
+    """The ETag cache sent ``If-None-Match`` for an answer it holds: a 304 is a hit."""
+    from_cache: bool = False
+    """The ETag cache answered (the server said 304)."""
+    _safe_url: str | None = None
+    _manual: str | None = None
 
-    def put(self, key: tuple[str, str], value: _Cached) -> None:
-        self.entries[key] = value
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+    @classmethod
+    def of(cls, request: httpx.Request) -> Call:
+        """The request's ``Call``; a default one (attached) for a bare ``httpx.Request``."""
+        call = request.extensions.get(CALL)
+        if isinstance(call, Call):
+            return call
+        url = str(request.url)
+        shown = {k: v for k, v in request.headers.items() if k != "host"}
+        call = cls(url=url, repeatable=request.method in SAFE_METHODS,
+                   credential=request.headers.get("authorization", ""),
+                   render_manual=lambda: render_curl(request.method, url, shown,
+                                                     request.content))
+        request.extensions[CALL] = call
+        return call
+
+    @property
+    def safe_url(self) -> str:
+        """The URL, redacted (computed once)."""
+        if self._safe_url is None:
+            self._safe_url = self.redact(self.url)
+        return self._safe_url
+
+    @property
+    def path(self) -> str:
+        """The redacted URL's path, as error messages show it."""
+        return urlsplit(self.safe_url).path
+
+    @property
+    def manual(self) -> str:
+        """The manual equivalent, redacted (computed once, on first use)."""
+        if self._manual is None:
+            self._manual = self.redact(self.render_manual() if self.render_manual else "")
+        return self._manual
+
+    def cause(self, exc: Exception) -> str:
+        """A transport error as one redacted phrase (``ReadTimeout: timed out``)."""
+        return self.redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
 
 
 # -- manual equivalents ---------------------------------------------------------------------
@@ -292,10 +348,9 @@ def _gh_fields(key: str, value: Any, limit: int) -> list[str]:
 
 def render_gh(method: str, api_base: str, url: str, body: Any, *, limit: int = 300) -> str:
     """``gh api`` command for a GitHub REST call (``--hostname`` when not github.com)."""
-    base = httpx.URL(api_base)
+    prefix, hostname = _gh_base(api_base)
     full = httpx.URL(url)
     path = full.path
-    prefix = base.path.rstrip("/")
     if prefix and path.startswith(prefix + "/"):
         path = path[len(prefix):]
     endpoint = path.lstrip("/")
@@ -304,9 +359,8 @@ def render_gh(method: str, api_base: str, url: str, body: Any, *, limit: int = 3
     parts = ["gh", "api"]
     if method != "GET":
         parts += ["-X", method]
-    if base.host not in ("api.github.com", "github.com", ""):
-        host = base.host + (f":{base.port}" if base.port else "")
-        parts += ["--hostname", host]
+    if hostname is not None:
+        parts += ["--hostname", hostname]
     parts.append(shlex.quote(endpoint))
     if isinstance(body, Mapping):
         for key, value in body.items():
@@ -314,6 +368,17 @@ def render_gh(method: str, api_base: str, url: str, body: Any, *, limit: int = 3
     elif body is not None:
         parts += ["--input", "-", "<<<", shlex.quote(_clip(jsonlib.dumps(body), limit))]
     return " ".join(parts)
+
+
+@functools.lru_cache(maxsize=32)
+def _gh_base(api_base: str) -> tuple[str, str | None]:
+    """The API base's path prefix and ``--hostname`` (None for github.com), parsed once
+    per base: parsing a URL costs a third of rendering a line, on every request."""
+    base = httpx.URL(api_base)
+    hostname = None
+    if base.host not in ("api.github.com", "github.com", ""):
+        hostname = base.host + (f":{base.port}" if base.port else "")
+    return base.path.rstrip("/"), hostname
 
 
 def render_curl(method: str, url: str, headers: Mapping[str, str], body: bytes | None,
@@ -388,6 +453,10 @@ def hint_for(service: str, status: int, headers: httpx.Headers) -> str:
 class HttpClient:
     """One service's endpoint: base URL, credentials, and the policies above.
 
+    The policies are transports stacked by ``_stack`` (``cockpit.services.transports``);
+    this class turns a call into an ``httpx.Request`` carrying a ``Call``, sends it down
+    the stack, and turns the answer into a ``Response`` or an ``HttpError``.
+
     Several ``HttpClient``s may share one ``httpx.AsyncClient`` (pass ``client``) so the
     whole session reuses connections; each still has its own concurrency bound.
     """
@@ -419,11 +488,8 @@ class HttpClient:
         self.service = service
         self.redact = redact if redact is not None else Redactor()
         self.redact.add(token)
-        self.read_only = read_only
-        self.retry = retry or RetryPolicy()
         self.timeout = timeout
         self.manual_style: ManualStyle = manual_style
-        self.on_request = on_request
         self.on_wait = on_wait
         self.clock = clock
         self.sleep = sleep
@@ -434,10 +500,51 @@ class HttpClient:
             self._auth[auth_header] = f"{auth_scheme} {token}" if auth_scheme else token
         self._owns_client = client is None
         self._client = client or httpx.AsyncClient(timeout=timeout)
-        self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._cache = _EtagCache(etag_cache_size)
-        self._blocked_until = 0.0
-        """While a rate limit is in force, every request of this client waits it out."""
+        self._stack(retry or RetryPolicy(), read_only, on_request, max_concurrency,
+                    etag_cache_size)
+
+    def _stack(self, retry: RetryPolicy, read_only: bool,
+               on_request: Callable[[RequestRecord], None] | None, max_concurrency: int,
+               etag_cache_size: int) -> None:
+        """Build the transports, innermost first (the order is the semantics; see there)."""
+        from cockpit.services import transports as t  # it imports this module's errors
+
+        pool = t.SharedPool(self._client, max_concurrency=max_concurrency)
+        self._recording = t.Recording(pool, on_request=on_request)
+        self._rate_limit = t.RateLimit(self._recording, retry, pause=self._pause,
+                                       clock=lambda: self.clock())
+        self._retry = t.Retry(self._rate_limit, retry, pause=self._pause,
+                              rand=lambda: self.rand())
+        cache = t.EtagCache(self._retry, size=etag_cache_size)
+        self._guard = t.ReadOnlyGuard(cache, enabled=read_only,
+                                      on_refused=self._recording.refused)
+        self._transport: httpx.AsyncBaseTransport = self._guard
+
+    @property
+    def read_only(self) -> bool:
+        """Refuse every write before it is sent (``--shadow``, ``--walkthrough``)."""
+        return self._guard.enabled
+
+    @read_only.setter
+    def read_only(self, value: bool) -> None:
+        self._guard.enabled = value
+
+    @property
+    def on_request(self) -> Callable[[RequestRecord], None] | None:
+        """Hears of every attempt (the request log); may be swapped at any time."""
+        return self._recording.on_request
+
+    @on_request.setter
+    def on_request(self, value: Callable[[RequestRecord], None] | None) -> None:
+        self._recording.on_request = value
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._retry.policy
+
+    @retry.setter
+    def retry(self, value: RetryPolicy) -> None:
+        self._retry.policy = self._rate_limit.policy = value
 
     async def __aenter__(self) -> HttpClient:
         return self
@@ -513,7 +620,7 @@ class HttpClient:
         ok: Sequence[int] = (),
         etag: bool = True,
     ) -> Response:
-        """Send one call with retries, rate-limit waits and the ETag cache.
+        """Send one call through the transports: guard, ETag cache, retries, rate limits.
 
         ``idempotent``: True for writes safe to repeat (a Matrix send with a txn id);
         default: only GET/HEAD/OPTIONS. ``auth=False`` drops credentials (a redirect to a
@@ -521,174 +628,65 @@ class HttpClient:
         unless listed in ``ok`` (e.g. ``ok=(404,)`` for existence checks).
         """
         method = method.upper()
-        url = self.url(path)
-        if params:
-            url = str(httpx.URL(url, params={k: _param(v) for k, v in params.items()
-                                             if v is not None}))
-        body = content
-        send_headers = {**self.headers, **(self._auth if auth else {}), **(headers or {})}
-        if json is not None:
-            body = jsonlib.dumps(json).encode()
-            send_headers.setdefault("Content-Type", "application/json")
-        elif data is not None:
-            body = str(httpx.QueryParams(data)).encode()
-            send_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-        manual = self.redact(self._manual(method, url, send_headers, json, data, body))
-        safe_url = self.redact(url)
-
-        if self.read_only and method not in SAFE_METHODS:
-            self._record(method, safe_url, None, 0.0, manual, error="refused: read-only")
-            raise ReadOnlyViolation(
-                f"read-only session: refused {method} {urlsplit(safe_url).path} "
-                f"({self.service}); it was not sent")
-
-        repeatable = method in SAFE_METHODS if idempotent is None else idempotent
-        credential = "".join(self._auth.values()) if auth else ""
-        cache_key = (url, hashlib.sha256(credential.encode()).hexdigest())
-        cached = self._cache.get(cache_key) if (method == "GET" and etag) else None
-        if cached is not None:
-            send_headers.setdefault("If-None-Match", cached.etag)
-
-        attempt = 0
-        rate_waits = 0
-        just_waited = False
-        while True:
-            attempt += 1
-            if not just_waited:
-                await self._wait_for_block()
-            just_waited = False
-            t0 = time.monotonic()
-            try:
-                async with self._semaphore:
-                    raw = await self._client.request(method, url, content=body,
-                                                     headers=send_headers,
-                                                     timeout=self.timeout)
-            except httpx.TransportError as exc:
-                duration = time.monotonic() - t0
-                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout
-                                        | httpx.PoolTimeout)
-                cause = self.redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
-                self._record(method, safe_url, None, duration, manual, attempt, error=cause)
-                if not repeatable and not never_sent:
-                    raise AmbiguousWriteError(self.service, method, safe_url, cause) from None
-                if attempt >= self.retry.max_attempts:
-                    raise ConnectionFailedError(
-                        f"{self.service}: {method} {urlsplit(safe_url).path} failed after "
-                        f"{attempt} attempts: {cause}") from None
-                await self._pause(self.retry.backoff(attempt, self.rand()),
-                                  f"{self.service} {method}: {cause}; retry {attempt + 1}"
-                                  f"/{self.retry.max_attempts}")
-                continue
-            duration = time.monotonic() - t0
-            status = raw.status_code
-
-            if status == 304 and cached is not None:
-                self._record(method, safe_url, 304, duration, manual, attempt,
-                             from_cache=True)
-                return Response(cached.status, cached.headers, cached.content, url, True,
-                                self.service, method)
-
-            self._record(method, safe_url, status, duration, manual, attempt)
-
-            wait = self._rate_limit_wait(raw)
-            if wait is not None:
-                seconds, reason = wait
-                rate_waits += 1
-                if seconds > self.retry.max_wait or rate_waits > self.retry.max_rate_limit_waits:
-                    raise RateLimitError(
-                        self.service, method, safe_url, status, self.redact(_excerpt(raw)),
-                        f"rate limited for {seconds:.0f}s more ({reason}); retry later",
-                        seconds)
-                await self._block(seconds, f"{self.service} rate limit: {reason}")
-                just_waited = True
-                continue
-
-            if status >= 500:
-                excerpt = self.redact(_excerpt(raw))
-                if not repeatable:
-                    raise AmbiguousWriteError(self.service, method, safe_url,
-                                              f"HTTP {status}: {excerpt}")
-                if attempt < self.retry.max_attempts:
-                    delay = _retry_after(raw.headers) or self.retry.backoff(attempt, self.rand())
-                    await self._pause(min(delay, self.retry.max_wait),
-                                      f"{self.service} {method}: HTTP {status}; retry "
-                                      f"{attempt + 1}/{self.retry.max_attempts}")
-                    continue
-
-            response = Response(status, raw.headers, raw.content, url, False, self.service,
-                                method)
-            if status >= 400 and status not in ok:
-                raise HttpError(self.service, method, safe_url, status,
-                                self.redact(_excerpt(raw)),
-                                self.redact(hint_for(self.service, status, raw.headers)))
-            if method == "GET" and etag and status == 200 and raw.headers.get("etag"):
-                self._cache.put(cache_key, _Cached(raw.headers["etag"], status, raw.headers,
-                                                   raw.content))
-            return response
+        url = self._with_params(self.url(path), params)
+        body, send_headers = self._encode(json, data, content, headers, auth)
+        call = Call(self.service, url, self.redact,
+                    repeatable=method in SAFE_METHODS if idempotent is None else idempotent,
+                    etag=etag, credential="".join(self._auth.values()) if auth else "",
+                    render_manual=lambda: self._manual(method, url, send_headers, json, data,
+                                                       body))
+        request = self._client.build_request(method, url, content=body, headers=send_headers,
+                                             timeout=self.timeout, extensions={CALL: call})
+        raw = await self._transport.handle_async_request(request)
+        status = raw.status_code
+        if status >= 400 and status not in ok:
+            raise HttpError(self.service, method, call.safe_url, status,
+                            self.redact(_excerpt(raw)),
+                            self.redact(hint_for(self.service, status, raw.headers)))
+        return Response(status, raw.headers, raw.content, url, call.from_cache, self.service,
+                        method)
 
     # -- internals ------------------------------------------------------------------------
 
+    @staticmethod
+    def _with_params(url: str, params: Mapping[str, Any] | None) -> str:
+        """``url`` with ``params`` as its query (None values left out, booleans as JSON)."""
+        if not params:
+            return url
+        return str(httpx.URL(url, params={k: _param(v) for k, v in params.items()
+                                          if v is not None}))
+
+    def _encode(self, json: Any, data: Mapping[str, str] | None, content: bytes | None,
+                headers: Mapping[str, str] | None, auth: bool
+                ) -> tuple[bytes | None, dict[str, str]]:
+        """The body and headers to send: a JSON or form body typed as such, and the
+        client's credentials unless ``auth`` is False."""
+        send_headers = {**self.headers, **(self._auth if auth else {}), **(headers or {})}
+        if json is not None:
+            send_headers.setdefault("Content-Type", "application/json")
+            return jsonlib.dumps(json).encode(), send_headers
+        if data is not None:
+            send_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+            return str(httpx.QueryParams(data)).encode(), send_headers
+        return content, send_headers
+
     def _manual(self, method: str, url: str, headers: Mapping[str, str], json: Any,
                 data: Mapping[str, str] | None, body: bytes | None) -> str:
+        """What a human would type to make this call: ``gh api`` or ``curl``."""
         if self.manual_style == "gh" and url.startswith(self.base_url + "/"):
             return render_gh(method, self.base_url, url, json if json is not None else data)
         shown = {k: v for k, v in headers.items()
                  if k.lower() not in ("accept", "x-github-api-version", "user-agent")}
         return render_curl(method, url, shown, body)
 
-    def _record(self, method: str, url: str, status: int | None, duration: float, manual: str,
-                attempt: int = 1, *, from_cache: bool = False, error: str | None = None) -> None:
-        if self.on_request is not None:
-            self.on_request(RequestRecord(self.service, method, url, status, duration, manual,
-                                          attempt, from_cache, error))
-
-    def _rate_limit_wait(self, raw: httpx.Response) -> tuple[float, str] | None:
-        """Seconds to wait and why, if ``raw`` is a rate-limit refusal; else None."""
-        if raw.status_code not in (403, 429):
-            return None
-        headers = raw.headers
-        retry_after = _retry_after(headers)
-        if retry_after is not None:
-            return retry_after, f"Retry-After {retry_after:.0f}s (secondary limit)"
-        if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset"):
-            try:
-                reset = float(headers["x-ratelimit-reset"])
-            except ValueError:
-                reset = self.clock() + self.retry.secondary_default_wait
-            seconds = max(0.0, reset - self.clock()) + 1.0
-            return seconds, f"primary limit exhausted until reset at {int(reset)}"
-        if raw.status_code == 429 or b"secondary rate limit" in raw.content.lower():
-            seconds = self.retry.secondary_default_wait
-            return seconds, f"secondary limit, no Retry-After: waiting {seconds:.0f}s"
-        return None
-
     async def _pause(self, seconds: float, reason: str) -> None:
+        """Every wait of the transports: reported (redacted) through ``on_wait``, then slept."""
         if self.on_wait is not None:
             self.on_wait(seconds, self.redact(reason))
         await self.sleep(seconds)
-
-    async def _block(self, seconds: float, reason: str) -> None:
-        """Wait out a rate limit; concurrent calls of this client wait for it too."""
-        self._blocked_until = max(self._blocked_until, self.clock() + seconds)
-        await self._pause(seconds, reason)
-
-    async def _wait_for_block(self) -> None:
-        remaining = self._blocked_until - self.clock()
-        if remaining > 0:
-            await self._pause(remaining, f"{self.service}: waiting out a rate limit")
 
 
 def _param(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def _retry_after(headers: httpx.Headers) -> float | None:
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
