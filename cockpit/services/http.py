@@ -20,7 +20,7 @@ every service alike, and be tested once:
 - **ETag conditional GETs.** A repeated GET sends ``If-None-Match``; a 304 reuses the
   cached body (and costs no GitHub rate limit — shadows poll this way).
 - **Read-only mode** refuses any non-GET/HEAD *before it leaves the process*, raising
-  ``cockpit.context.ReadOnlyViolation``: ``--shadow`` and ``--walkthrough`` cannot
+  ``cockpit.errors.ReadOnlyViolation``: ``--shadow`` and ``--walkthrough`` cannot
   change anything, whatever the code above does.
 - **Redaction.** Every URL, log line, manual equivalent and error message passes
   through the session's ``Redactor``; the client's own token is registered with it.
