@@ -302,11 +302,7 @@ class RunRow:
 
     def duration(self, now: float) -> int | None:
         """Completed: ``completed_at - started_at``; running: so far; else None."""
-        if self.started_at is None:
-            return None
-        if self.status == "completed":
-            return None if self.completed_at is None else self.completed_at - self.started_at
-        return max(int(now) - self.started_at, 0)
+        return _duration(self.status, self.started_at, self.completed_at, now)
 
 
 @dataclass(frozen=True)
@@ -364,6 +360,16 @@ def _int(value: object) -> int | None:
     return None if value is None else int(value)  # type: ignore[call-overload]
 
 
+def _duration(status: str | None, started_at: int | None, completed_at: int | None,
+              now: float) -> int | None:
+    """A run's or a job's: completed, ``completed_at - started_at``; running, so far."""
+    if started_at is None:
+        return None
+    if status == "completed":
+        return None if completed_at is None else completed_at - started_at
+    return max(int(now) - started_at, 0)
+
+
 # -- a run's jobs ----------------------------------------------------------------------------
 
 
@@ -390,11 +396,8 @@ class JobRow:
         return self.started_at - self.created_at
 
     def duration(self, now: float) -> int | None:
-        if self.started_at is None:
-            return None
-        if self.status == "completed":
-            return None if self.completed_at is None else self.completed_at - self.started_at
-        return max(int(now) - self.started_at, 0)
+        """Completed: ``completed_at - started_at``; running: so far; else None."""
+        return _duration(self.status, self.started_at, self.completed_at, now)
 
     @property
     def timeout_share(self) -> float | None:
