@@ -36,6 +36,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cockpit.errors import CockpitError
+from cockpit.services.client import ServiceClient
 from cockpit.services.http import (
     AmbiguousWriteError,
     HttpClient,
@@ -503,7 +504,7 @@ def _fields(**kwargs: Any) -> dict[str, Any]:
     return {k: v for k, v in kwargs.items() if v is not None}
 
 
-class GitHubClient:
+class GitHubClient(ServiceClient):
     """A token's view of GitHub's REST API (``api_url`` like ``https://api.github.com``).
 
     Keyword arguments go to ``HttpClient`` (``redact``, ``read_only``, ``on_request``,
@@ -531,21 +532,6 @@ class GitHubClient:
     @on_request.setter
     def on_request(self, hook: Callable[[RequestRecord], None] | None) -> None:
         self.http.on_request = hook
-
-    @classmethod
-    def from_http(cls, http: HttpClient) -> GitHubClient:
-        self = cls.__new__(cls)
-        self.http = http
-        return self
-
-    async def __aenter__(self) -> GitHubClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     # -- plumbing ---------------------------------------------------------------------------
 
