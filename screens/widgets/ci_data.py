@@ -315,14 +315,16 @@ class RunList:
 
 
 _RUN_JOBS = "j.run_id = r.run_id AND j.run_attempt = r.run_attempt"
-RUNS_SQL = f"""
+_RUN_ROWS = f"""
 SELECT r.run_id, r.run_attempt, r.status, r.conclusion, r.head_branch, r.head_sha, r.event,
        r.created_at, r.started_at, r.completed_at, r.html_url,
        (SELECT MAX(j.started_at - j.created_at) FROM workflow_jobs j WHERE {_RUN_JOBS}) AS queue,
        (SELECT COUNT(*) FROM workflow_jobs j WHERE {_RUN_JOBS}) AS jobs
-FROM workflow_runs r
+FROM workflow_runs r"""
+"""What ``_run`` reads: the columns of a ``RunRow``, for the list and for one run."""
+RUNS_SQL = _RUN_ROWS + """
 WHERE r.repository = :repository AND r.workflow_name = :workflow
-  AND r.created_at >= :since AND r.created_at < :until{{kind}}
+  AND r.created_at >= :since AND r.created_at < :until{kind}
 ORDER BY r.created_at DESC, r.run_id DESC, r.run_attempt DESC
 LIMIT :limit"""
 RUN_COUNT_SQL = """
@@ -426,12 +428,7 @@ WHERE run_id = :run_id AND run_attempt = :run_attempt
 ORDER BY created_at, job_id"""
 
 
-RUN_SQL = f"""
-SELECT r.run_id, r.run_attempt, r.status, r.conclusion, r.head_branch, r.head_sha, r.event,
-       r.created_at, r.started_at, r.completed_at, r.html_url,
-       (SELECT MAX(j.started_at - j.created_at) FROM workflow_jobs j WHERE {_RUN_JOBS}) AS queue,
-       (SELECT COUNT(*) FROM workflow_jobs j WHERE {_RUN_JOBS}) AS jobs
-FROM workflow_runs r
+RUN_SQL = _RUN_ROWS + """
 WHERE r.run_id = :run_id AND r.run_attempt = :run_attempt"""
 
 
