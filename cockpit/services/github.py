@@ -36,6 +36,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cockpit.errors import CockpitError
+from cockpit.model import github_time
 from cockpit.services.client import ServiceClient
 from cockpit.services.http import (
     AmbiguousWriteError,
@@ -484,14 +485,7 @@ def _stamp(moment: datetime) -> str:
 
 
 def _created(run: dict[str, Any]) -> datetime | None:
-    value = run.get("created_at")
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return github_time(run.get("created_at"))
 
 
 def _p(value: str) -> str:
