@@ -7,6 +7,7 @@ compared and sent between processes without any behaviour attached.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property
 from typing import Self
@@ -156,6 +157,18 @@ class Condition(StrEnum):
 
 def applies(conditions: list[Condition], version: Version) -> bool:
     return all(condition.holds_for(version) for condition in conditions)
+
+
+def github_time(value: object) -> datetime | None:
+    """A GitHub timestamp (``2026-11-30T05:00:00Z``) as an aware datetime (UTC when it names
+    no zone); None if absent or garbled."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Status(StrEnum):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -25,6 +26,16 @@ from cockpit.model import Condition, Version, applies
 from cockpit.validated import passed_before, remember_pass
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
+
+
+def _repeated(ids: Iterable[str]) -> str | None:
+    """The first id met a second time (None: each is used once)."""
+    seen: set[str] = set()
+    for one in ids:
+        if one in seen:
+            return one
+        seen.add(one)
+    return None
 
 
 class ActionSpec(BaseModel):
@@ -54,11 +65,8 @@ class StageSpec(BaseModel):
     @field_validator("actions")
     @classmethod
     def _unique_actions(cls, actions: list[ActionSpec]) -> list[ActionSpec]:
-        seen: set[str] = set()
-        for action in actions:
-            if action.id in seen:
-                raise ValueError(f"action id {action.id!r} is used twice in this stage")
-            seen.add(action.id)
+        if (twice := _repeated(action.id for action in actions)) is not None:
+            raise ValueError(f"action id {twice!r} is used twice in this stage")
         return actions
 
     def action(self, action_id: str) -> ActionSpec | None:
@@ -81,11 +89,8 @@ class Playbook(BaseModel):
     @field_validator("stages")
     @classmethod
     def _unique_stages(cls, stages: list[StageSpec]) -> list[StageSpec]:
-        seen: set[str] = set()
-        for stage in stages:
-            if stage.id in seen:
-                raise ValueError(f"stage id {stage.id!r} is used twice")
-            seen.add(stage.id)
+        if (twice := _repeated(stage.id for stage in stages)) is not None:
+            raise ValueError(f"stage id {twice!r} is used twice")
         return stages
 
     def stage(self, stage_id: str) -> StageSpec | None:

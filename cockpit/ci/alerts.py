@@ -44,12 +44,12 @@ import sys
 import threading
 import time
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -323,6 +323,28 @@ def _scope(*parts: str | None) -> str:
     return "/".join(part or "?" for part in parts)
 
 
+class _JobFact(Protocol):
+    @property
+    def repository(self) -> str: ...
+    @property
+    def workflow(self) -> str | None: ...
+    @property
+    def job(self) -> str | None: ...
+
+
+_Job = TypeVar("_Job", bound=_JobFact)
+
+
+def _jobs_by_scope(rule: _Rule, jobs: Iterable[_Job]) -> dict[str, list[_Job]]:
+    """The jobs the rule covers, per ``owner/repo/workflow/job``, in the order met."""
+    groups: dict[str, list[_Job]] = {}
+    for job in jobs:
+        scope = _scope(job.repository, job.workflow, job.job)
+        if rule.covers(scope):
+            groups.setdefault(scope, []).append(job)
+    return groups
+
+
 def _pct(rate: float | None) -> str:
     return "n/a" if rate is None else f"{rate * 100:.0f}%"
 
@@ -405,13 +427,8 @@ def _queue(store: Store, rule: QueueRule, now: float, web: str) -> dict[str, Fin
 def _near_timeout(store: Store, rule: NearTimeoutRule, now: float, web: str
                   ) -> dict[str, Finding]:
     report = facts.near_timeout(store, facts.Window.last(rule.window, now), percent=rule.percent)
-    groups: dict[str, list[facts.NearTimeoutJob]] = {}
-    for job in report.jobs:
-        scope = _scope(job.repository, job.workflow, job.job)
-        if rule.covers(scope):
-            groups.setdefault(scope, []).append(job)
     out: dict[str, Finding] = {}
-    for scope, jobs in groups.items():
+    for scope, jobs in _jobs_by_scope(rule, report.jobs).items():
         worst = max(jobs, key=lambda job: job.ratio)
         latest = max(jobs, key=lambda job: job.created_at)
         out[scope] = Finding(len(jobs) >= rule.threshold, {
@@ -428,13 +445,8 @@ def _near_timeout(store: Store, rule: NearTimeoutRule, now: float, web: str
 
 
 def _stuck(store: Store, rule: StuckRule, now: float, web: str) -> dict[str, Finding]:
-    groups: dict[str, list[facts.StuckJob]] = {}
-    for job in facts.stuck_jobs(store, now, rule.minutes):
-        scope = _scope(job.repository, job.workflow, job.job)
-        if rule.covers(scope):
-            groups.setdefault(scope, []).append(job)
     out: dict[str, Finding] = {}
-    for scope, jobs in groups.items():
+    for scope, jobs in _jobs_by_scope(rule, facts.stuck_jobs(store, now, rule.minutes)).items():
         oldest = min(jobs, key=lambda job: job.created_at)
         labels = sorted({label for job in jobs for label in job.labels})
         out[scope] = Finding(len(jobs) >= rule.threshold, {

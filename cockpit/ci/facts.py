@@ -100,22 +100,15 @@ class Outcomes:
         return self.successes / self.judged if self.judged else None
 
 
-@dataclass(frozen=True)
-class RunStats:
-    """Runs of one repository (/ workflow) (/ day) in a window."""
+class _Counted:
+    """What a row of counts per day says about itself: its successes, rate and date.
 
-    repository: str
-    workflow: str | None
-    day: int | None
-    """Epoch day (``created_at // 86400``) when grouped per day; see ``date``."""
+    Not a dataclass, so its two annotations are not fields: ``RunStats`` and ``JobStats``
+    declare them (in their own order) and this only reads them.
+    """
+
     outcomes: Outcomes
-    duration_p50: int | None
-    duration_p90: int | None
-    duration_max: int | None
-
-    @property
-    def runs(self) -> int:
-        return self.outcomes.total
+    day: int | None
 
     @property
     def successes(self) -> int:
@@ -131,7 +124,25 @@ class RunStats:
 
 
 @dataclass(frozen=True)
-class JobStats:
+class RunStats(_Counted):
+    """Runs of one repository (/ workflow) (/ day) in a window."""
+
+    repository: str
+    workflow: str | None
+    day: int | None
+    """Epoch day (``created_at // 86400``) when grouped per day; see ``date``."""
+    outcomes: Outcomes
+    duration_p50: int | None
+    duration_p90: int | None
+    duration_max: int | None
+
+    @property
+    def runs(self) -> int:
+        return self.outcomes.total
+
+
+@dataclass(frozen=True)
+class JobStats(_Counted):
     """Jobs of one repository (/ workflow) (/ job name) (/ runner kind) (/ day) in a window."""
 
     repository: str
@@ -152,18 +163,6 @@ class JobStats:
     @property
     def jobs(self) -> int:
         return self.outcomes.total
-
-    @property
-    def successes(self) -> int:
-        return self.outcomes.successes
-
-    @property
-    def success_rate(self) -> float | None:
-        return self.outcomes.success_rate
-
-    @property
-    def date(self) -> date | None:
-        return _date(self.day)
 
 
 @dataclass(frozen=True)

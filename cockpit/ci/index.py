@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cockpit.ci.store import Delivery
+from cockpit.model import github_time
 
 STATUS_RANK: Mapping[str, int] = {
     "requested": 0,
@@ -98,15 +99,8 @@ JOB_UPSERT = _upsert("workflow_jobs", JOB_COLUMNS, ("job_id",))
 
 def epoch_seconds(value: object) -> int | None:
     """A GitHub timestamp (``2026-11-30T05:00:00Z``) as epoch seconds; None if absent/garbled."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())
+    moment = github_time(value)
+    return None if moment is None else int(moment.timestamp())
 
 
 def runner_kind(labels: Sequence[str] | None, runner_group_name: str | None) -> str | None:

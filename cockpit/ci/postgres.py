@@ -35,7 +35,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from cockpit.ci import schema
 from cockpit.ci.index import INSERT_EVENT, event_row, index_statements
-from cockpit.ci.store import Delivery, StoreError, redact_url
+from cockpit.ci.store import Delivery, StoreError, delivery_stored, redact_url
 
 CONNECT_TIMEOUT_S = 3
 """libpq's connect_timeout: how long one connection attempt may take."""
@@ -216,9 +216,7 @@ class PostgresStore:
         return True
 
     def has_delivery(self, delivery_id: uuid.UUID) -> bool:
-        rows = self.query("SELECT 1 AS found FROM events WHERE delivery_id = :id",
-                          {"id": str(delivery_id)})
-        return bool(rows)
+        return delivery_stored(self, delivery_id)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._connection("a query") as conn, conn.cursor(row_factory=dict_row) as cursor:

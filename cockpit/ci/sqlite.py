@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from cockpit.ci import schema
 from cockpit.ci.index import INSERT_EVENT, event_row, index_statements
-from cockpit.ci.store import Delivery, StoreError
+from cockpit.ci.store import Delivery, StoreError, delivery_stored
 
 BUSY_TIMEOUT_S = 5.0
 """How long a write waits for another writer before giving up (GitHub waits 10 s in all)."""
@@ -113,9 +113,7 @@ class SQLiteStore:
         return True
 
     def has_delivery(self, delivery_id: uuid.UUID) -> bool:
-        rows = self.query("SELECT 1 AS found FROM events WHERE delivery_id = :id",
-                          {"id": str(delivery_id)})
-        return bool(rows)
+        return delivery_stored(self, delivery_id)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         conn = self._connection()

@@ -109,6 +109,13 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+def delivery_stored(store: Store, delivery_id: uuid.UUID) -> bool:
+    """Whether ``events`` holds that delivery: ``has_delivery`` of both stores."""
+    rows = store.query("SELECT 1 AS found FROM events WHERE delivery_id = :id",
+                       {"id": str(delivery_id)})
+    return bool(rows)
+
+
 def default_sqlite_path() -> Path:
     """The embedded store: a file under the user data dir (shared by demo and ``ci serve``)."""
     return Path(platformdirs.user_data_dir("cockpit")) / "ci" / "events.sqlite3"

@@ -10,9 +10,11 @@ as the real forum's integrations do, so "verify it was mirrored" is causal.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -64,6 +66,21 @@ async def _form_or_json(request: Request) -> dict[str, Any]:
         key = k.removesuffix("[]")
         out[key] = v if k.endswith("[]") else v[-1]
     return out
+
+
+_Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _guarded(auth: Callable[[Request], Response | None]) -> Callable[[_Handler], _Handler]:
+    """The handler, answered by ``auth``'s refusal instead when the credentials are wrong."""
+    def wrap(handler: _Handler) -> _Handler:
+        @functools.wraps(handler)
+        async def guarded(request: Request) -> Response:
+            if (denied := auth(request)) is not None:
+                return denied
+            return await handler(request)
+        return guarded
+    return wrap
 
 
 # -- Discourse ---------------------------------------------------------------------
@@ -127,10 +144,9 @@ def _mirror(sb: Sandbox, text: str) -> None:
         room["events"].append(_matrix_event("@discourse-bot:ipfs.io", text, f"mirror{_now_ms()}"))
 
 
+@_guarded(_discourse_auth)
 async def discourse_create(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
-    if (denied := _discourse_auth(request)) is not None:
-        return denied
     body = await _form_or_json(request)
     raw = str(body.get("raw", ""))
     username = request.headers.get("api-username", "system")
@@ -183,10 +199,9 @@ async def discourse_topic(request: Request) -> Response:
     return json_response(_topic_json(sb, t))
 
 
+@_guarded(_discourse_auth)
 async def discourse_status(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
-    if (denied := _discourse_auth(request)) is not None:
-        return denied
     body = await _form_or_json(request)
     t = _find_topic(sb, int(request.path_params["id"]))
     if t is None:
@@ -269,10 +284,9 @@ def _discord_auth(request: Request) -> Response | None:
     return None
 
 
+@_guarded(_discord_auth)
 async def discord_execute(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
-    if (denied := _discord_auth(request)) is not None:
-        return denied
     body = await _form_or_json(request)
     content = str(body.get("content") or "")
     if not content and not body.get("embeds"):
@@ -287,10 +301,9 @@ async def discord_execute(request: Request) -> Response:
     return Response(status_code=204)
 
 
+@_guarded(_discord_auth)
 async def discord_get_message(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
-    if (denied := _discord_auth(request)) is not None:
-        return denied
     for m in sb.world.data["discord"]["messages"]:
         if m["id"] == request.path_params["message_id"]:
             return json_response(m)
@@ -312,10 +325,9 @@ def _reddit_auth(request: Request) -> Response | None:
     return None
 
 
+@_guarded(_reddit_auth)
 async def reddit_submit(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
-    if (denied := _reddit_auth(request)) is not None:
-        return denied
     body = await _form_or_json(request)
     title, url, sr = str(body.get("title", "")), str(body.get("url", "")), str(body.get("sr", ""))
     kind = str(body.get("kind", "link"))
@@ -352,9 +364,8 @@ async def reddit_listing(request: Request) -> Response:
                      for p in posts]}})
 
 
+@_guarded(_reddit_auth)
 async def reddit_me(request: Request) -> Response:
-    if (denied := _reddit_auth(request)) is not None:
-        return denied
     return json_response({"name": "kubo-release-bot", "id": "sandbox1"})
 
 
@@ -377,10 +388,9 @@ def _matrix_auth(request: Request) -> Response | None:
     return None
 
 
+@_guarded(_matrix_auth)
 async def matrix_send(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
-    if (denied := _matrix_auth(request)) is not None:
-        return denied
     room = sb.world.data["matrix"]["rooms"].get(request.path_params["room"])
     if room is None:
         return _matrix_error(403, "M_FORBIDDEN", "User not in room")
@@ -397,10 +407,9 @@ async def matrix_send(request: Request) -> Response:
     return json_response({"event_id": event["event_id"]})
 
 
+@_guarded(_matrix_auth)
 async def matrix_messages(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
-    if (denied := _matrix_auth(request)) is not None:
-        return denied
     room = sb.world.data["matrix"]["rooms"].get(request.path_params["room"])
     if room is None:
         return _matrix_error(403, "M_FORBIDDEN", "User not in room")
@@ -420,9 +429,8 @@ async def matrix_alias(request: Request) -> Response:
     return _matrix_error(404, "M_NOT_FOUND", f"Room alias {alias} not found")
 
 
+@_guarded(_matrix_auth)
 async def matrix_whoami(request: Request) -> Response:
-    if (denied := _matrix_auth(request)) is not None:
-        return denied
     return json_response({"user_id": "@kubo-release:ipfs.io", "is_guest": False})
 
 

@@ -135,18 +135,24 @@ class Simulator:
             "workflow_knobs", {"queue_spike": {}, "creep": {}})
         return knobs
 
+    def _set_knob(self, knob: str, key: str, value: float | None, what: str) -> None:
+        """Set ``key`` of the knob to ``value`` (positive, or ``what`` is refused); None
+        clears it."""
+        with self.sb.world.lock:
+            values = self._knobs()[knob]
+            if value is None:
+                values.pop(key, None)
+            else:
+                if value <= 0:
+                    raise ValueError(f"{what} is positive")
+                values[key] = float(value)
+        self.sb.world.save()
+
     def set_queue_spike(self, repo: str, factor: float | None) -> None:
         """Multiply the queue time of ``repo``'s jobs by ``factor`` (runs started from now
         on); None or 1 clears it."""
-        with self.sb.world.lock:
-            spikes = self._knobs()["queue_spike"]
-            if factor is None or factor == 1:
-                spikes.pop(repo, None)
-            else:
-                if factor <= 0:
-                    raise ValueError("a queue spike factor is positive")
-                spikes[repo] = float(factor)
-        self.sb.world.save()
+        self._set_knob("queue_spike", repo, None if factor == 1 else factor,
+                       "a queue spike factor")
 
     def set_creep(self, target: str, fraction: float | None) -> None:
         """``owner/repo:workflow.yml`` (every job) or ``owner/repo:workflow.yml:job`` (the
@@ -157,15 +163,7 @@ class Simulator:
             raise ValueError("creep target is OWNER/REPO:WORKFLOW.yml[:JOB]")
         wf, _, job = rest.partition(":")
         key = f"{repo}:{wf.rsplit('/', 1)[-1]}" + (f":{job}" if job else "")
-        with self.sb.world.lock:
-            creep = self._knobs()["creep"]
-            if fraction is None:
-                creep.pop(key, None)
-            else:
-                if fraction <= 0:
-                    raise ValueError("a creep fraction is positive")
-                creep[key] = float(fraction)
-        self.sb.world.save()
+        self._set_knob("creep", key, fraction, "a creep fraction")
 
     def _outcome(self, repo: str, path: str) -> str:
         outcomes = self.sb.world.data["workflow_outcomes"]

@@ -9,10 +9,11 @@ a failure after sending raises ``AmbiguousWriteError`` and is never retried blin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cockpit.services.client import ServiceClient
 from cockpit.services.http import HttpClient
 
 
@@ -27,7 +28,7 @@ class DiscordMessage(BaseModel):
     embeds: list[dict[str, Any]] = Field(default_factory=list)
 
 
-class DiscordWebhook:
+class DiscordWebhook(ServiceClient):
     """One webhook (``https://discord.com/api/webhooks/{id}/{token}``)."""
 
     def __init__(self, webhook_url: str, **http: Any) -> None:
@@ -43,20 +44,13 @@ class DiscordWebhook:
         redact.add(url)
 
     @classmethod
-    def from_http(cls, http: HttpClient) -> DiscordWebhook:
+    def from_http(cls, http: HttpClient) -> Self:
         """Wrap an ``HttpClient`` whose base URL is the webhook URL (token redacted here)."""
-        self = cls.__new__(cls)
-        self.http = http
+        self = super().from_http(http)
         self.webhook_id, _, token = http.base_url.rpartition("/webhooks/")[2].partition("/")
         http.redact.add(token)
         http.redact.add(http.base_url)
         return self
-
-    async def __aenter__(self) -> DiscordWebhook:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.http.aclose()
 
     async def execute(self, content: str, *, username: str | None = None,
                       embeds: list[dict[str, Any]] | None = None) -> DiscordMessage:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cockpit.services.client import ServiceClient
 from cockpit.services.http import AmbiguousWriteError, HttpClient
 
 
@@ -38,7 +39,7 @@ class DiscourseTopic(_Model):
     category_id: int | None = None
 
 
-class DiscourseClient:
+class DiscourseClient(ServiceClient):
     """A Discourse site (``https://discuss.ipfs.tech``) as one API user."""
 
     def __init__(self, base_url: str, api_key: str | None, username: str = "system",
@@ -48,19 +49,6 @@ class DiscourseClient:
                    **http.pop("headers", {})}
         self.http = HttpClient(base_url, token=api_key, auth_header="Api-Key",
                                auth_scheme=None, headers=headers, **http)
-
-    @classmethod
-    def from_http(cls, http: HttpClient) -> DiscourseClient:
-        """Wrap an already configured ``HttpClient`` (the session's shared one)."""
-        self = cls.__new__(cls)
-        self.http = http
-        return self
-
-    async def __aenter__(self) -> DiscourseClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.http.aclose()
 
     def topic_url(self, topic: DiscourseTopic | DiscoursePost) -> str:
         """The public link to a topic (what the release notes and chat link to)."""

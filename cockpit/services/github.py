@@ -36,6 +36,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cockpit.errors import CockpitError
+from cockpit.model import github_time
+from cockpit.services.client import ServiceClient
 from cockpit.services.http import (
     AmbiguousWriteError,
     HttpClient,
@@ -483,14 +485,7 @@ def _stamp(moment: datetime) -> str:
 
 
 def _created(run: dict[str, Any]) -> datetime | None:
-    value = run.get("created_at")
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return github_time(run.get("created_at"))
 
 
 def _p(value: str) -> str:
@@ -503,7 +498,7 @@ def _fields(**kwargs: Any) -> dict[str, Any]:
     return {k: v for k, v in kwargs.items() if v is not None}
 
 
-class GitHubClient:
+class GitHubClient(ServiceClient):
     """A token's view of GitHub's REST API (``api_url`` like ``https://api.github.com``).
 
     Keyword arguments go to ``HttpClient`` (``redact``, ``read_only``, ``on_request``,
@@ -531,21 +526,6 @@ class GitHubClient:
     @on_request.setter
     def on_request(self, hook: Callable[[RequestRecord], None] | None) -> None:
         self.http.on_request = hook
-
-    @classmethod
-    def from_http(cls, http: HttpClient) -> GitHubClient:
-        self = cls.__new__(cls)
-        self.http = http
-        return self
-
-    async def __aenter__(self) -> GitHubClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     # -- plumbing ---------------------------------------------------------------------------
 

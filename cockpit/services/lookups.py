@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from cockpit.services.client import ServiceClient
 from cockpit.services.http import HttpClient
 
 
@@ -24,25 +25,12 @@ class DockerTag(BaseModel):
     tag_status: str | None = None
 
 
-class DockerHub:
+class DockerHub(ServiceClient):
     """Docker Hub's repository API (``https://hub.docker.com``), anonymous."""
 
     def __init__(self, base_url: str = "https://hub.docker.com", **http: Any) -> None:
         http.setdefault("service", "docker")
         self.http = HttpClient(base_url, **http)
-
-    @classmethod
-    def from_http(cls, http: HttpClient) -> DockerHub:
-        """Wrap an already configured ``HttpClient`` (the session's shared one)."""
-        self = cls.__new__(cls)
-        self.http = http
-        return self
-
-    async def __aenter__(self) -> DockerHub:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.http.aclose()
 
     async def get_tag(self, repo: str, tag: str) -> DockerTag | None:
         """``repo`` is ``namespace/name`` (``ipfs/kubo``)."""
@@ -55,25 +43,12 @@ class DockerHub:
         return await self.get_tag(repo, tag) is not None
 
 
-class Npm:
+class Npm(ServiceClient):
     """The npm registry (``https://registry.npmjs.org``), anonymous."""
 
     def __init__(self, base_url: str = "https://registry.npmjs.org", **http: Any) -> None:
         http.setdefault("service", "npm")
         self.http = HttpClient(base_url, **http)
-
-    @classmethod
-    def from_http(cls, http: HttpClient) -> Npm:
-        """Wrap an already configured ``HttpClient`` (the session's shared one)."""
-        self = cls.__new__(cls)
-        self.http = http
-        return self
-
-    async def __aenter__(self) -> Npm:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.http.aclose()
 
     async def packument(self, package: str) -> dict[str, Any] | None:
         """The registry document of ``package`` (``versions``, ``dist-tags``, ``time``)."""
@@ -97,26 +72,13 @@ class Npm:
         return dict((doc or {}).get("dist-tags", {}))
 
 
-class DistSite:
+class DistSite(ServiceClient):
     """The distribution site (``https://dist.ipfs.tech``): ``/{dist}/versions`` lists one
     version per line, ``/{dist}/current`` the current one."""
 
     def __init__(self, base_url: str = "https://dist.ipfs.tech", **http: Any) -> None:
         http.setdefault("service", "dist")
         self.http = HttpClient(base_url, **http)
-
-    @classmethod
-    def from_http(cls, http: HttpClient) -> DistSite:
-        """Wrap an already configured ``HttpClient`` (the session's shared one)."""
-        self = cls.__new__(cls)
-        self.http = http
-        return self
-
-    async def __aenter__(self) -> DistSite:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.http.aclose()
 
     async def versions(self, dist: str) -> list[str]:
         response = await self.http.get(f"{dist}/versions", ok=(404,))

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cockpit.services.client import ServiceClient
 from cockpit.services.http import HttpClient
 
 CLIENT_API = "_matrix/client/v3"
@@ -41,7 +42,7 @@ def _seg(value: str) -> str:
     return quote(value, safe="")
 
 
-class MatrixClient:
+class MatrixClient(ServiceClient):
     """A Matrix user's view: whoami, aliases, send, read.
 
     ``homeserver`` is the base URL (``https://matrix.org``; the sandbox serves one under
@@ -52,21 +53,6 @@ class MatrixClient:
     def __init__(self, homeserver: str, token: str | None, **http: Any) -> None:
         http.setdefault("service", "matrix")
         self.http = HttpClient(homeserver, token=token, **http)
-
-    @classmethod
-    def from_http(cls, http: HttpClient) -> MatrixClient:
-        self = cls.__new__(cls)
-        self.http = http
-        return self
-
-    async def __aenter__(self) -> MatrixClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     async def whoami(self) -> str:
         """The token's user id (``@user:server``): a cheap check that the token works."""

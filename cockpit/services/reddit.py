@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from cockpit.services.client import ServiceClient
 from cockpit.services.http import AmbiguousWriteError, HttpClient, ServiceError
 
 USER_AGENT = "cockpit/0.1 (release cockpit; Kubo releases)"
@@ -42,24 +43,11 @@ class RedditSubmission(BaseModel):
     url: str
 
 
-class RedditClient:
+class RedditClient(ServiceClient):
     def __init__(self, base_url: str, token: str | None, **http: Any) -> None:
         http.setdefault("service", "reddit")
         headers = {"User-Agent": USER_AGENT, **http.pop("headers", {})}
         self.http = HttpClient(base_url, token=token, headers=headers, **http)
-
-    @classmethod
-    def from_http(cls, http: HttpClient) -> RedditClient:
-        """Wrap an already configured ``HttpClient`` (the session's shared one)."""
-        self = cls.__new__(cls)
-        self.http = http
-        return self
-
-    async def __aenter__(self) -> RedditClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.http.aclose()
 
     async def me(self) -> str:
         """The account's name (checks the token)."""

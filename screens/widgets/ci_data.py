@@ -302,11 +302,7 @@ class RunRow:
 
     def duration(self, now: float) -> int | None:
         """Completed: ``completed_at - started_at``; running: so far; else None."""
-        if self.started_at is None:
-            return None
-        if self.status == "completed":
-            return None if self.completed_at is None else self.completed_at - self.started_at
-        return max(int(now) - self.started_at, 0)
+        return _duration(self.status, self.started_at, self.completed_at, now)
 
 
 @dataclass(frozen=True)
@@ -319,14 +315,16 @@ class RunList:
 
 
 _RUN_JOBS = "j.run_id = r.run_id AND j.run_attempt = r.run_attempt"
-RUNS_SQL = f"""
+_RUN_ROWS = f"""
 SELECT r.run_id, r.run_attempt, r.status, r.conclusion, r.head_branch, r.head_sha, r.event,
        r.created_at, r.started_at, r.completed_at, r.html_url,
        (SELECT MAX(j.started_at - j.created_at) FROM workflow_jobs j WHERE {_RUN_JOBS}) AS queue,
        (SELECT COUNT(*) FROM workflow_jobs j WHERE {_RUN_JOBS}) AS jobs
-FROM workflow_runs r
+FROM workflow_runs r"""
+"""What ``_run`` reads: the columns of a ``RunRow``, for the list and for one run."""
+RUNS_SQL = _RUN_ROWS + """
 WHERE r.repository = :repository AND r.workflow_name = :workflow
-  AND r.created_at >= :since AND r.created_at < :until{{kind}}
+  AND r.created_at >= :since AND r.created_at < :until{kind}
 ORDER BY r.created_at DESC, r.run_id DESC, r.run_attempt DESC
 LIMIT :limit"""
 RUN_COUNT_SQL = """
@@ -364,6 +362,16 @@ def _int(value: object) -> int | None:
     return None if value is None else int(value)  # type: ignore[call-overload]
 
 
+def _duration(status: str | None, started_at: int | None, completed_at: int | None,
+              now: float) -> int | None:
+    """A run's or a job's: completed, ``completed_at - started_at``; running, so far."""
+    if started_at is None:
+        return None
+    if status == "completed":
+        return None if completed_at is None else completed_at - started_at
+    return max(int(now) - started_at, 0)
+
+
 # -- a run's jobs ----------------------------------------------------------------------------
 
 
@@ -390,11 +398,8 @@ class JobRow:
         return self.started_at - self.created_at
 
     def duration(self, now: float) -> int | None:
-        if self.started_at is None:
-            return None
-        if self.status == "completed":
-            return None if self.completed_at is None else self.completed_at - self.started_at
-        return max(int(now) - self.started_at, 0)
+        """Completed: ``completed_at - started_at``; running: so far; else None."""
+        return _duration(self.status, self.started_at, self.completed_at, now)
 
     @property
     def timeout_share(self) -> float | None:
@@ -423,12 +428,7 @@ WHERE run_id = :run_id AND run_attempt = :run_attempt
 ORDER BY created_at, job_id"""
 
 
-RUN_SQL = f"""
-SELECT r.run_id, r.run_attempt, r.status, r.conclusion, r.head_branch, r.head_sha, r.event,
-       r.created_at, r.started_at, r.completed_at, r.html_url,
-       (SELECT MAX(j.started_at - j.created_at) FROM workflow_jobs j WHERE {_RUN_JOBS}) AS queue,
-       (SELECT COUNT(*) FROM workflow_jobs j WHERE {_RUN_JOBS}) AS jobs
-FROM workflow_runs r
+RUN_SQL = _RUN_ROWS + """
 WHERE r.run_id = :run_id AND r.run_attempt = :run_attempt"""
 
 

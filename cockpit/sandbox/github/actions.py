@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.responses import RedirectResponse, Response
 
-from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, paginate
+from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, one, paginate
 from cockpit.sandbox.http import ApiError, json_body, json_response, need
 from cockpit.sandbox.world import Json
 
@@ -118,10 +118,7 @@ async def repo_runs(ctx: Ctx) -> Response:
 
 
 def _run(r: Json, run_id: int) -> Json:
-    for x in r["runs"]:
-        if x["id"] == run_id:
-            return x  # type: ignore[no-any-return]
-    raise ApiError(404, "Not Found")
+    return one(r["runs"], "id", run_id)
 
 
 async def get_run(ctx: Ctx) -> Response:

@@ -154,3 +154,12 @@ def paginate(ctx: Ctx, items: list[Any], wrap: Callable[[list[Any]], Any] | None
         links += [link(1, "first"), link(page - 1, "prev")]
     headers = {"link": ", ".join(links)} if links else {}
     return json_response(wrap(chunk) if wrap else chunk, headers=headers)
+
+
+def one(items: list[Json], key: str, value: object) -> Json:
+    """The item of a repository's list (runs, releases, comments…) whose ``key`` is
+    ``value``; GitHub's 404 when there is none."""
+    for item in items:
+        if item[key] == value:
+            return item
+    raise ApiError(404, "Not Found")

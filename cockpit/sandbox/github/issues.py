@@ -11,7 +11,7 @@ import re
 
 from starlette.responses import Response
 
-from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, paginate
+from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, one, paginate
 from cockpit.sandbox.http import ApiError, json_body, json_response, need
 from cockpit.sandbox.world import Json, now_iso
 
@@ -120,10 +120,7 @@ async def create_comment(ctx: Ctx) -> Response:
 
 
 def _comment(r: Json, cid: int) -> Json:
-    for c in r["comments"]:
-        if c["id"] == cid:
-            return c  # type: ignore[no-any-return]
-    raise ApiError(404, "Not Found")
+    return one(r["comments"], "id", cid)
 
 
 async def get_comment(ctx: Ctx) -> Response:
@@ -168,10 +165,7 @@ async def get_milestone(ctx: Ctx) -> Response:
 
 
 def _milestone(r: Json, number: int) -> Json:
-    for m in r["milestones"]:
-        if m["number"] == number:
-            return m  # type: ignore[no-any-return]
-    raise ApiError(404, "Not Found")
+    return one(r["milestones"], "number", number)
 
 
 def _milestone_fields(body: Json) -> Json:

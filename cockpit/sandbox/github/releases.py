@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, paginate
+from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, one, paginate
 from cockpit.sandbox.github.repos import version_key
 from cockpit.sandbox.gitstore import ZERO_SHA
 from cockpit.sandbox.http import ApiError, json_body, json_response, need
@@ -12,10 +12,7 @@ from cockpit.sandbox.world import Json, now_iso
 
 
 def _release(r: Json, rid: int) -> Json:
-    for rel in r["releases"]:
-        if rel["id"] == rid:
-            return rel  # type: ignore[no-any-return]
-    raise ApiError(404, "Not Found")
+    return one(r["releases"], "id", rid)
 
 
 async def list_releases(ctx: Ctx) -> Response:
