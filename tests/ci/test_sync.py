@@ -303,6 +303,16 @@ def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 10.0) ->
         time.sleep(0.05)
 
 
+def add_hook(sb: SandboxHandle, owner_path: str, url: str) -> int:
+    """A workflow webhook at ``owner_path`` (``repos/o/r`` or ``orgs/o``) to ``url``; its id."""
+    hook = httpx.post(f"{sb.api_url}/{owner_path}/hooks",
+                      headers={"Authorization": f"Bearer {sb.admin_token}"},
+                      json={"name": "web", "events": ["workflow_run", "workflow_job"],
+                            "config": {"url": url, "content_type": "json", "secret": SECRET}})
+    assert hook.status_code == 201, hook.text
+    return int(hook.json()["id"])
+
+
 def dropped_then_delivered(sb: SandboxHandle, hook_id: int) -> list[str]:
     """Drop the first deliveries of two runs' webhooks, let the rest go; the dropped GUIDs."""
     webhooks = sb.sandbox.webhooks
@@ -323,13 +333,7 @@ async def test_dropped_deliveries_are_redelivered_into_the_store(
         make_store: Callable[[str], Store]) -> None:
     store = make_store(store_url)
     with running_receiver(store_url, SECRET) as rx:
-        hook = httpx.post(f"{sandbox.api_url}/repos/{REPO}/hooks",
-                          headers={"Authorization": f"Bearer {sandbox.admin_token}"},
-                          json={"name": "web", "events": ["workflow_run", "workflow_job"],
-                                "config": {"url": rx.url, "content_type": "json",
-                                           "secret": SECRET}})
-        assert hook.status_code == 201, hook.text
-        hook_id = int(hook.json()["id"])
+        hook_id = add_hook(sandbox, f"repos/{REPO}", rx.url)
         failed = dropped_then_delivered(sandbox, hook_id)
         assert not any(store.has_delivery(uuid.UUID(guid)) for guid in failed)
         # One of them did reach the store (its answer was lost, say): not asked again.
@@ -359,13 +363,7 @@ async def test_an_organizations_failed_deliveries_are_redelivered(
         make_store: Callable[[str], Store]) -> None:
     store = make_store(sqlite_url)
     with running_receiver(sqlite_url, SECRET) as rx:
-        hook = httpx.post(f"{sandbox.api_url}/orgs/ipfs/hooks",
-                          headers={"Authorization": f"Bearer {sandbox.admin_token}"},
-                          json={"name": "web", "events": ["workflow_run", "workflow_job"],
-                                "config": {"url": rx.url, "content_type": "json",
-                                           "secret": SECRET}})
-        assert hook.status_code == 201, hook.text
-        hook_id = int(hook.json()["id"])
+        hook_id = add_hook(sandbox, "orgs/ipfs", rx.url)
         failed = dropped_then_delivered(sandbox, hook_id)
         report = await sync(store, gh, [REPO], datetime.now(UTC) - DAY,
                             org_hook=("ipfs", hook_id), timeouts=False)
