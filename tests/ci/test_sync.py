@@ -23,23 +23,12 @@ from cockpit.ci.timeouts import DEFAULT_TIMEOUT_MINUTES, parse_timeouts, timeout
 from cockpit.cli import main
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox
 from cockpit.services.github import RUNS_SPLIT_STEPS, GitHubClient, _split_step
+from tests.ci.workflows import two_jobs
 from tests.sandbox.contract import Contract, load_contract
 
 REPO = "ipfs/ipfs-docs"
 """A seeded repository none of whose own workflows run on a push to its default branch."""
-TINY = """\
-name: Tiny
-on: [push, workflow_dispatch]
-jobs:
-  test:
-    name: Unit tests
-    timeout-minutes: 20
-    runs-on: ubuntu-latest
-    steps: [{run: go test ./...}]
-  lint:
-    runs-on: ubuntu-latest
-    steps: [{run: golangci-lint run}]
-"""
+TINY = two_jobs("Tiny")
 
 pytestmark = pytest.mark.sandbox(workflow_seconds=0.3)
 
