@@ -5,6 +5,7 @@ Not a benchmark itself (run_all.py skips files whose name starts with ``_``).
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import statistics
@@ -42,6 +43,37 @@ class Timing:
     @property
     def p90(self) -> float:
         return self.quantile(0.9)
+
+
+@dataclass(frozen=True)
+class TimingRuns:
+    """How many times a command-timing benchmark runs each command, and with ``--quick``."""
+
+    runs: int
+    warmup: int
+    quick_runs: int
+    """Timed runs with ``--quick`` (after 1 warm-up)."""
+
+    def parser(self, doc: str) -> argparse.ArgumentParser:
+        """A parser described by ``doc``'s first line with the options every command-timing
+        benchmark takes: -n/--runs, --warmup, --quick, --markdown."""
+        parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+        parser.add_argument("-n", "--runs", type=int, default=self.runs,
+                            help="timed runs per command")
+        parser.add_argument("--warmup", type=int, default=self.warmup,
+                            help="untimed runs first")
+        parser.add_argument("--quick", action="store_true",
+                            help=f"{self.quick_runs} runs, 1 warm-up")
+        parser.add_argument("--markdown", action="store_true", help="print a results section")
+        return parser
+
+    def parse(self, parser: argparse.ArgumentParser, argv: list[str] | None
+              ) -> argparse.Namespace:
+        """``argv`` parsed, with ``--quick`` applied to the runs and warm-ups."""
+        args = parser.parse_args(argv)
+        if args.quick:
+            args.runs, args.warmup = self.quick_runs, 1
+        return args
 
 
 def time_command(

@@ -40,6 +40,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.ci.workflows
+
 import httpx
 from _common import machine_markdown
 
@@ -47,22 +49,11 @@ from cockpit.ci.store import Delivery, Store, open_store
 from cockpit.ci.sync import SyncReport, sync
 from cockpit.sandbox.testing import SandboxHandle, start_sandbox, stop_sandbox
 from cockpit.services.github import GitHubClient
+from tests.ci.workflows import two_jobs
 
 REPO = "ipfs/ipfs-docs"
 WINDOW = timedelta(days=29)
-WORKFLOW = """\
-name: Bench
-on: [push, workflow_dispatch]
-jobs:
-  test:
-    name: Unit tests
-    timeout-minutes: 20
-    runs-on: ubuntu-latest
-    steps: [{run: go test ./...}]
-  lint:
-    runs-on: [self-hosted, linux]
-    steps: [{run: golangci-lint run}]
-"""
+WORKFLOW = two_jobs("Bench", lint_runs_on="[self-hosted, linux]")
 
 
 # -- the sandbox ------------------------------------------------------------------------------

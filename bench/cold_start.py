@@ -18,7 +18,6 @@ Runs with the interpreter that runs it: use the project's venv (``.venv/bin/pyth
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -27,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Timing, machine_markdown, time_command, timing_table
+from _common import Timing, TimingRuns, machine_markdown, time_command, timing_table
 
 
 def cockpit_script() -> str | None:
@@ -59,12 +58,11 @@ def import_profile(module: str) -> tuple[list[tuple[int, int, str]], str | None]
     return rows, None
 
 
+RUNS = TimingRuns(runs=20, warmup=2, quick_runs=5)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", "--runs", type=int, default=20, help="timed runs per command")
-    parser.add_argument("--warmup", type=int, default=2, help="untimed runs first")
-    parser.add_argument("--quick", action="store_true", help="5 runs, 1 warm-up")
-    parser.add_argument("--markdown", action="store_true", help="print a results section")
+    parser = RUNS.parser(__doc__)
     parser.add_argument(
         "--module",
         action="append",
@@ -72,9 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="MODULE",
         help="also time `import MODULE` (repeatable)",
     )
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.runs, args.warmup = 5, 1
+    args = RUNS.parse(parser, argv)
 
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="0")
     py = sys.executable

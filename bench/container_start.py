@@ -14,7 +14,6 @@ say so and the benchmark still exits 0.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -23,19 +22,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO, Timing, machine_markdown, time_command, timing_table
+from _common import REPO, Timing, TimingRuns, machine_markdown, time_command, timing_table
+
+RUNS = TimingRuns(runs=10, warmup=1, quick_runs=3)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", "--runs", type=int, default=10, help="timed runs per command")
-    parser.add_argument("--warmup", type=int, default=1, help="untimed runs first")
-    parser.add_argument("--quick", action="store_true", help="3 runs, 1 warm-up")
-    parser.add_argument("--markdown", action="store_true", help="print a results section")
+    parser = RUNS.parser(__doc__)
     parser.add_argument("--image", default="localhost/cockpit:ci")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.runs, args.warmup = 3, 1
+    args = RUNS.parse(parser, argv)
 
     # The same podman settings as CI (lowered ulimits, runc).
     env = dict(os.environ, CONTAINERS_CONF=str(REPO / ".ci" / "containers.conf"))

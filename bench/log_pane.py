@@ -24,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cockpit.actions.base import Params, Step, register
 from cockpit.model import CheckResult
+from cockpit.playbook import Playbook
+from tests.engine_setup import Act, Stage, playbook
 
 
 class FloodParams(Params):
@@ -54,47 +56,33 @@ class Flood(Step[FloodParams]):
         Flood.done = True
 
 
-PLAYBOOK = """
-name = "bench"
-title = "Log pane benchmark"
-[[stages]]
-id = "flood"
-title = "Flood the log"
-summary = "Many lines."
-[[stages.actions]]
-id = "flood"
-kind = "bench.flood"
-title = "Write lines"
-params = {{ lines = {lines}, chunk = {chunk} }}
-[[stages]]
-id = "other"
-title = "Another stage"
-summary = "Somewhere for the cursor to go."
-[[stages.actions]]
-id = "by-hand"
-kind = "manual"
-title = "Nothing"
-params = {{ instructions = "nothing" }}
-"""
+def bench_playbook(lines: int, chunk: int) -> Playbook:
+    """One stage that floods the log, and another for the cursor to go to."""
+    return playbook(
+        Stage("flood", [Act("flood", "bench.flood", {"lines": lines, "chunk": chunk},
+                            title="Write lines")],
+              title="Flood the log", summary="Many lines."),
+        Stage("other", [Act("by-hand", "manual", {"instructions": "nothing"}, title="Nothing")],
+              title="Another stage", summary="Somewhere for the cursor to go."),
+        name="bench", title="Log pane benchmark")
 
 
 async def measure(lines: int, chunk: int) -> dict[str, object]:
     from textual import events
 
     from cockpit.model import Release, Version
-    from cockpit.playbook import parse_playbook
     from cockpit.settings import Settings
     from screens.launch import build_app
     from screens.widgets.checklist import Checklist
     from screens.widgets.log_pane import LogPane
 
     Flood.done = False
-    playbook = parse_playbook(PLAYBOOK.format(lines=lines, chunk=chunk), "bench.toml")
+    plan = bench_playbook(lines, chunk)
     home = Path(tempfile.mkdtemp(prefix="bench-log-"))
     settings = Settings(state_dir=home / "state", workspace_dir=home / "work")
     release = Release(playbook="bench", version=Version.parse("v0.30.0-rc1"), driver="bench",
                       host="bench")
-    app = build_app(playbook, release, "drive", settings=settings, journal=False)
+    app = build_app(plan, release, "drive", settings=settings, journal=False)
     latencies: list[float] = []
     async with app.run_test(size=(120, 36)) as pilot:
         checklist = app.query_one(Checklist)

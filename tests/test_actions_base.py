@@ -8,14 +8,11 @@ from typing import ClassVar, get_args
 
 from cockpit.actions import REGISTRY, load_kinds
 from cockpit.actions.base import Params, Polling, Step, Verify, Wait, register
-from cockpit.bus import EventBus
-from cockpit.context import Session
 from cockpit.engine import Engine
 from cockpit.events import ActionApplying, Event, Waiting
-from cockpit.model import CheckResult, Outcome, Release, Version
-from cockpit.playbook import parse_playbook
-from cockpit.prompts import AnswersPrompter, PromptAnswer
-from cockpit.settings import Settings
+from cockpit.model import CheckResult, Outcome
+from cockpit.prompts import PromptAnswer
+from tests.engine_setup import Act, Stage, make_engine, playbook
 
 
 class ProbeParams(Params):
@@ -54,39 +51,14 @@ class WaitProbe(Wait[ProbeParams]):
         return Polling(first=0.01, longest=0.01, deadline=0.05)
 
 
-PLAYBOOK = parse_playbook('''
-name = "t"
-title = "T"
-[[stages]]
-id = "one"
-title = "One"
-summary = "s"
-[[stages.actions]]
-id = "v"
-kind = "test.verify-probe"
-title = "V"
-params = { name = "the file" }
-[[stages]]
-id = "two"
-title = "Two"
-summary = "s"
-[[stages.actions]]
-id = "w"
-kind = "test.wait-probe"
-title = "W"
-params = { name = "the run" }
-''', "t.toml")
+PLAYBOOK = playbook(
+    Stage("one", [Act("v", "test.verify-probe", {"name": "the file"})]),
+    Stage("two", [Act("w", "test.wait-probe", {"name": "the run"})]),
+)
 
 
 def _engine(answers: dict[str, PromptAnswer]) -> tuple[Engine, list[Event]]:
-    settings = Settings(poll_initial_seconds=0.01, poll_max_seconds=0.02,
-                        poll_timeout_seconds=600)
-    release = Release(playbook="t", version=Version.parse("v1.0.0"), driver="d", host="h")
-    engine = Engine(PLAYBOOK, Session(settings=settings, prompter=AnswersPrompter(answers),
-                                      release=release), EventBus())
-    events: list[Event] = []
-    engine.bus.listen(events.append)
-    return engine, events
+    return make_engine(PLAYBOOK, answers, timeout=600)
 
 
 def test_every_built_in_kind_has_one_shape_over_its_own_params_model() -> None:

@@ -7,14 +7,11 @@ from typing import ClassVar
 import pytest
 
 from cockpit.actions.base import REGISTRY, Params, Step, Wait, register
-from cockpit.bus import EventBus
-from cockpit.context import Session
 from cockpit.engine import Engine
 from cockpit.events import ActionApplying, ActionChecked, ActionFinished, Event, PromptAsked, Waiting
-from cockpit.model import CheckResult, Outcome, Release, Version
-from cockpit.playbook import parse_playbook
-from cockpit.prompts import AnswersPrompter, PromptAnswer
-from cockpit.settings import Settings
+from cockpit.model import CheckResult, Outcome
+from cockpit.prompts import PromptAnswer
+from tests.engine_setup import Act, Stage, make_engine, playbook
 
 
 class CounterParams(Params):
@@ -73,37 +70,12 @@ class Slow(Wait[CounterParams]):
 
 REGISTRY.declare("test.someday", "A kind nobody wrote yet")
 
-PLAYBOOK = parse_playbook('''
-name = "t"
-title = "T"
-[[stages]]
-id = "one"
-title = "One"
-summary = "s"
-[[stages.actions]]
-id = "a"
-kind = "test.counter"
-title = "A"
-params = { name = "a" }
-[[stages.actions]]
-id = "wait"
-kind = "test.slow"
-title = "Wait"
-params = { name = "wait" }
-[[stages.actions]]
-id = "b"
-kind = "test.counter"
-title = "B"
-params = { name = "b" }
-[[stages]]
-id = "two"
-title = "Two"
-summary = "s"
-[[stages.actions]]
-id = "later"
-kind = "test.someday"
-title = "Later"
-''', "t.toml")
+PLAYBOOK = playbook(
+    Stage("one", [Act("a", "test.counter", {"name": "a"}),
+                  Act("wait", "test.slow", {"name": "wait"}),
+                  Act("b", "test.counter", {"name": "b"})]),
+    Stage("two", [Act("later", "test.someday")]),
+)
 
 
 @pytest.fixture(autouse=True)
@@ -112,14 +84,7 @@ def fresh_world() -> None:
 
 
 def _engine(answers: dict[str, PromptAnswer] | None = None) -> tuple[Engine, list[Event]]:
-    settings = Settings(poll_initial_seconds=0.01, poll_max_seconds=0.02,
-                        poll_timeout_seconds=5)
-    release = Release(playbook="t", version=Version.parse("v1.0.0"), driver="d", host="h")
-    engine = Engine(PLAYBOOK, Session(settings=settings, prompter=AnswersPrompter(answers),
-                                      release=release), EventBus())
-    events: list[Event] = []
-    engine.bus.listen(events.append)
-    return engine, events
+    return make_engine(PLAYBOOK, answers, timeout=5)
 
 
 async def test_applies_polls_and_finishes() -> None:

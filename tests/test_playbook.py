@@ -20,48 +20,28 @@ def test_small_playbook_loads() -> None:
     assert playbook.action_count == 4
 
 
-def test_typo_in_action_field_names_file_line_stage_action_and_field() -> None:
-    bad = GOOD.replace('title = "Set version.go"', 'titel = "Set version.go"')
+@pytest.mark.parametrize(("old", "new", "needle", "says"), [
+    pytest.param('title = "Set version.go"', 'titel = "Set version.go"', "titel =",
+                 ("stage 'prepare-branch'", "action 'set-version'", "'titel'"),
+                 id="typo-in-action-field-names-stage-action-and-field"),
+    pytest.param('ref = "{version_branch}"', 'reff = "{version_branch}"', "reff =",
+                 ("params.reff", "stage 'tag' / action 'tag'"), id="typo-in-param"),
+    pytest.param('kind = "git.tag"', 'kind = "git.tagg"', "git.tagg",
+                 ("unknown action kind",), id="unknown-kind"),
+    pytest.param('when = ["FINAL"]', 'when = ["FINALE"]', "FINALE", ("'when'",),
+                 id="bad-condition"),
+    pytest.param('title = "Tag"', 'title = "Tag', 'title = "Tag', (), id="toml-syntax-error"),
+])
+def test_a_bad_playbook_is_caught_at_load_time_with_its_line(
+        old: str, new: str, needle: str, says: tuple[str, ...]) -> None:
+    bad = GOOD.replace(old, new)
+    assert bad != GOOD
     with pytest.raises(PlaybookError) as error:
         parse_playbook(bad, "mine.toml")
     text = str(error.value)
-    line = _line_of(bad, "titel =")
-    assert f"mine.toml:{line}:" in text
-    assert "stage 'prepare-branch'" in text and "action 'set-version'" in text
-    assert "'titel'" in text
-
-
-def test_typo_in_param_is_caught_at_load_time_with_its_line() -> None:
-    bad = GOOD.replace('ref = "{version_branch}"', 'reff = "{version_branch}"')
-    with pytest.raises(PlaybookError) as error:
-        parse_playbook(bad, "mine.toml")
-    text = str(error.value)
-    assert f"mine.toml:{_line_of(bad, 'reff =')}:" in text
-    assert "params.reff" in text and "stage 'tag' / action 'tag'" in text
-
-
-def test_unknown_kind_is_reported_with_its_line() -> None:
-    bad = GOOD.replace('kind = "git.tag"', 'kind = "git.tagg"')
-    with pytest.raises(PlaybookError) as error:
-        parse_playbook(bad, "mine.toml")
-    text = str(error.value)
-    assert f"mine.toml:{_line_of(bad, 'git.tagg')}:" in text and "unknown action kind" in text
-
-
-def test_bad_condition_is_reported_with_its_line() -> None:
-    bad = GOOD.replace('when = ["FINAL"]', 'when = ["FINALE"]')
-    with pytest.raises(PlaybookError) as error:
-        parse_playbook(bad, "mine.toml")
-    text = str(error.value)
-    assert f"mine.toml:{_line_of(bad, 'FINALE')}:" in text and "'when'" in text
-
-
-def test_toml_syntax_error_has_a_line() -> None:
-    bad = GOOD.replace('title = "Tag"', 'title = "Tag')
-    with pytest.raises(PlaybookError) as error:
-        parse_playbook(bad, "mine.toml")
-    line = _line_of(bad, 'title = "Tag')
-    assert f"mine.toml:{line}:" in str(error.value)
+    assert f"mine.toml:{_line_of(bad, needle)}:" in text
+    for part in says:
+        assert part in text
 
 
 def test_missing_file_is_a_playbook_error(tmp_path: Path) -> None:

@@ -10,11 +10,10 @@ is then checked against what the world says, computed from the world's own lists
 
 from __future__ import annotations
 
-import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +24,7 @@ from cockpit.ci import facts
 from cockpit.ci.store import Delivery, Store, open_store
 from cockpit.ci.timeouts import INSERT_TIMEOUT, NO_JOBS
 from tests.ci import payloads as p
+from tests.ci.seed import Job, Run, at, job_deliveries, nearest_rank, run_deliveries
 
 K = TypeVar("K")
 
@@ -36,70 +36,6 @@ JOBS = {"CI": ("build", "test (ubuntu, 3.12)", "lint"), "Nightly": ("soak",)}
 TIMEOUTS = {"CI": {"build": 20, "test": 30}, "Nightly": {}}
 """timeout-minutes per workflow file: `test` is the matrix parent of `test (ubuntu, 3.12)`;
 `lint` declares none (GitHub's 360); Nightly's file declares no jobs at all (NO_JOBS row)."""
-
-
-def at(epoch: int) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC)
-
-
-def nearest_rank(values: Iterable[int], q: float) -> int | None:
-    """The smallest value whose rank is >= ceil(q * n) (what the facts promise)."""
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    return ordered[max(1, math.ceil(q * len(ordered))) - 1]
-
-
-@dataclass
-class Job:
-    repo: str
-    workflow: str
-    name: str
-    job_id: int
-    run_id: int
-    sha: str
-    created: int
-    started: int | None
-    completed: int | None
-    status: str
-    conclusion: str | None
-    labels: tuple[str, ...]
-
-    @property
-    def kind(self) -> str:
-        return "self-hosted" if "self-hosted" in self.labels else "github-hosted"
-
-    @property
-    def duration(self) -> int | None:
-        if self.status != "completed" or self.conclusion == "skipped":
-            return None
-        if self.started is None or self.completed is None:
-            return None
-        return self.completed - self.started
-
-    @property
-    def queue(self) -> int | None:
-        return None if self.started is None else self.started - self.created
-
-
-@dataclass
-class Run:
-    repo: str
-    workflow: str
-    run_id: int
-    sha: str
-    created: int
-    started: int
-    completed: int | None
-    status: str
-    conclusion: str | None
-    jobs: list[Job] = field(default_factory=list)
-
-    @property
-    def duration(self) -> int | None:
-        if self.status != "completed" or self.conclusion == "skipped" or self.completed is None:
-            return None
-        return self.completed - self.started
 
 
 @dataclass
@@ -162,16 +98,16 @@ def build_world(seed: int = 13) -> World:
                         timeouts += [{"repository": repo, "head_sha": sha, "workflow_path": path,
                                       "job_name": name, "timeout_minutes": minutes}
                                      for name, minutes in declared.items()]
-                    deliveries += _run_deliveries(run, path, received)
+                    deliveries += run_deliveries(run, path, received)
                     for job in run.jobs:
-                        deliveries += _job_deliveries(job, received)
+                        deliveries += job_deliveries(job, received)
     # A job of a run whose workflow_run deliveries never came: its file is unknown.
     orphan = Job("acme/gadgets", "CI", "build", p.next_id(), p.next_id(), p.sha("orphan"),
                  DAY0 + 86400 + 100, DAY0 + 86400 + 160, DAY0 + 86400 + 1300, "completed",
                  "success", p.HOSTED_LABELS)
     runs.append(Run("acme/gadgets", "CI", orphan.run_id, orphan.sha, orphan.created,
                     orphan.created, None, "", None, [orphan]))
-    deliveries += _job_deliveries(orphan, received)
+    deliveries += job_deliveries(orphan, received)
     # Gap repair stored an event for acme/widgets just now: not a webhook.
     deliveries.append(p.run_delivery("completed", repo="acme/widgets", run_id=runs[0].run_id,
                                      created_at=at(runs[0].created), source="api",
@@ -186,8 +122,7 @@ def _job(rng: random.Random, run: Run, name: str) -> Job:
     created = run.created + rng.randint(1, 30)
     if run.created >= NOW - 86400 and rng.random() < 0.12:
         status = rng.choice(["queued", "waiting"])  # no runner (yet): stuck, maybe
-        return Job(run.repo, run.workflow, name, job_id, run.run_id, run.sha, created, None,
-                   None, status, None, labels)
+        return run.job(name, job_id, created, None, None, status, None, labels)
     started = created + rng.choice([2, 5, 30, 90, 400, 900, 1500])
     base = {"build": 20, "test": 30}.get(name.split(" ")[0], 360)
     if rng.random() < 0.2:  # creeping toward the timeout, or past it
@@ -195,46 +130,10 @@ def _job(rng: random.Random, run: Run, name: str) -> Job:
     else:
         duration = rng.randint(30, 600)
     if rng.random() < 0.1:
-        return Job(run.repo, run.workflow, name, job_id, run.run_id, run.sha, created, started,
-                   None, "in_progress", None, labels)
+        return run.job(name, job_id, created, started, None, "in_progress", None, labels)
     conclusion = rng.choice(["success"] * 6 + ["failure", "cancelled", "skipped"])
     completed = started + (0 if conclusion == "skipped" else duration)
-    return Job(run.repo, run.workflow, name, job_id, run.run_id, run.sha, created, started,
-               completed, "completed", conclusion, labels)
-
-
-def _run_deliveries(run: Run, path: str, received: Callable[[str, int], datetime]
-                    ) -> list[Delivery]:
-    common: dict[str, Any] = {"run_id": run.run_id, "repo": run.repo, "workflow_name": run.workflow,
-                              "path": path, "head_sha": run.sha, "created_at": at(run.created),
-                              "run_started_at": at(run.started)}
-    out = [p.run_delivery("requested", **common, received_at=received(run.repo, run.created)),
-           p.run_delivery("in_progress", **common, received_at=received(run.repo, run.started))]
-    if run.status == "completed":
-        assert run.completed is not None
-        out.append(p.run_delivery("completed", **common, conclusion=run.conclusion,
-                                  updated_at=at(run.completed),
-                                  received_at=received(run.repo, run.completed)))
-    return out
-
-
-def _job_deliveries(job: Job, received: Callable[[str, int], datetime]) -> list[Delivery]:
-    common: dict[str, Any] = {"job_id": job.job_id, "run_id": job.run_id, "repo": job.repo,
-                              "workflow_name": job.workflow, "name": job.name,
-                              "head_sha": job.sha, "labels": job.labels,
-                              "created_at": at(job.created)}
-    out = [p.job_delivery("queued", **common, received_at=received(job.repo, job.created))]
-    if job.status == "waiting":
-        out.append(p.job_delivery("waiting", **common, received_at=received(job.repo, job.created)))
-    if job.started is not None:
-        out.append(p.job_delivery("in_progress", **common, started_at=at(job.started),
-                                  received_at=received(job.repo, job.started)))
-    if job.status == "completed":
-        assert job.started is not None and job.completed is not None
-        out.append(p.job_delivery("completed", **common, started_at=at(job.started),
-                                  completed_at=at(job.completed), conclusion=job.conclusion,
-                                  received_at=received(job.repo, job.completed)))
-    return out
+    return run.job(name, job_id, created, started, completed, "completed", conclusion, labels)
 
 
 WORLD = build_world()

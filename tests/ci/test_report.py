@@ -14,12 +14,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import math
 import random
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from cockpit.ci.store import Delivery, Store
 from cockpit.ci.timeouts import INSERT_TIMEOUT
 from cockpit.cli import main
 from tests.ci import payloads as p
+from tests.ci.seed import Job, Run, job_deliveries, nearest_rank, run_deliveries
 
 NOW = int(time.time()) // 3600 * 3600 + 1800
 """Half past the current hour: every event of the world is minutes away from any boundary,
@@ -45,46 +44,11 @@ LEGACY = "acme/legacy"
 """One run three days ago, by webhook: quiet for more than a day."""
 
 
-def at(epoch: int) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC)
-
-
-def nearest_rank(values: Iterable[int], q: float) -> int | None:
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(q * len(ordered))) - 1] if ordered else None
-
-
-@dataclass
-class Job:
-    name: str
-    job_id: int
-    created: int
-    started: int | None
-    completed: int | None
-    status: str
-    conclusion: str | None
-    labels: tuple[str, ...]
-
-    @property
-    def kind(self) -> str:
-        return "self-hosted" if "self-hosted" in self.labels else "github-hosted"
-
-
-@dataclass
-class Run:
-    repo: str
-    workflow: str
-    run_id: int
-    sha: str
-    created: int
-    started: int
-    completed: int | None
-    conclusion: str | None
-    jobs: list[Job] = field(default_factory=list)
-
-    @property
-    def status(self) -> str:
-        return "completed" if self.conclusion else "in_progress"
+def run_of(repo: str, workflow: str, sha: str, created: int, started: int, completed: int | None,
+           conclusion: str | None) -> Run:
+    """A run with a fresh id: completed once it has a conclusion, in progress until then."""
+    return Run(repo, workflow, p.next_id(), sha, created, started, completed,
+               "completed" if conclusion else "in_progress", conclusion)
 
 
 @dataclass
@@ -109,37 +73,38 @@ def build_world(seed: int = 14) -> World:
             started = created + rng.randint(0, 40)
             completed = (started if conclusion == "skipped" else started + rng.randint(60, 1800)
                          ) if conclusion else None
-            run = Run(repo, workflow, p.next_id(), p.sha(f"{repo}{workflow}{n}"), created,
-                      started, completed, conclusion)
+            run = run_of(repo, workflow, p.sha(f"{repo}{workflow}{n}"), created, started,
+                         completed, conclusion)
             for name in ("build", "test"):
                 job_created = created + rng.randint(1, 20)
                 job_started = job_created + rng.randint(1, 900)
                 labels = p.SELF_HOSTED_LABELS if rng.random() < 0.35 else p.HOSTED_LABELS
                 job_conclusion = rng.choice(["success", "success", "success", "failure"])
-                run.jobs.append(Job(name, p.next_id(), job_created, job_started,
-                                    job_started + rng.randint(20, 500), "completed",
-                                    job_conclusion, labels))
+                run.jobs.append(run.job(name, p.next_id(), job_created, job_started,
+                                        job_started + rng.randint(20, 500), "completed",
+                                        job_conclusion, labels))
             runs.append(run)
     # A build that ran 95 % of its 10-minute timeout, its file read (timeouts cached).
-    near_run = Run("acme/widgets", "CI", p.next_id(), p.sha("near"), NOW - 5 * 3600,
-                   NOW - 5 * 3600 + 5, NOW - 5 * 3600 + 700, "failure")
-    near = Job("build", p.next_id(), near_run.created + 2, near_run.created + 10,
-               near_run.created + 10 + 570, "completed", "cancelled", p.HOSTED_LABELS)
-    near_run.jobs = [near, Job("test", p.next_id(), near_run.created + 2, near_run.created + 12,
-                               near_run.created + 200, "completed", "success", p.HOSTED_LABELS)]
+    near_run = run_of("acme/widgets", "CI", p.sha("near"), NOW - 5 * 3600, NOW - 5 * 3600 + 5,
+                      NOW - 5 * 3600 + 700, "failure")
+    near = near_run.job("build", p.next_id(), near_run.created + 2, near_run.created + 10,
+                        near_run.created + 10 + 570, "completed", "cancelled", p.HOSTED_LABELS)
+    near_run.jobs = [near, near_run.job("test", p.next_id(), near_run.created + 2,
+                                        near_run.created + 12, near_run.created + 200,
+                                        "completed", "success", p.HOSTED_LABELS)]
     runs.append(near_run)
     timeouts = [{"repository": "acme/widgets", "head_sha": near_run.sha,
                  "workflow_path": WORKFLOWS[("acme/widgets", "CI")], "job_name": "build",
                  "timeout_minutes": 10}]
     # A job queued two hours ago on a self-hosted label nobody serves.
-    stuck_run = Run("acme/widgets", "Release", p.next_id(), p.sha("stuck"), NOW - 2 * 3600,
-                    NOW - 2 * 3600 + 3, None, None)
-    stuck = Job("deploy", p.next_id(), stuck_run.created + 1, None, None, "queued", None,
-                p.SELF_HOSTED_LABELS)
+    stuck_run = run_of("acme/widgets", "Release", p.sha("stuck"), NOW - 2 * 3600,
+                       NOW - 2 * 3600 + 3, None, None)
+    stuck = stuck_run.job("deploy", p.next_id(), stuck_run.created + 1, None, None, "queued",
+                          None, p.SELF_HOSTED_LABELS)
     stuck_run.jobs = [stuck]
     runs.append(stuck_run)
-    legacy = Run(LEGACY, "CI", p.next_id(), p.sha("legacy"), NOW - 3 * 86400,
-                 NOW - 3 * 86400 + 2, NOW - 3 * 86400 + 300, "success")
+    legacy = run_of(LEGACY, "CI", p.sha("legacy"), NOW - 3 * 86400, NOW - 3 * 86400 + 2,
+                    NOW - 3 * 86400 + 300, "success")
     runs.append(legacy)
     deliveries: list[Delivery] = []
     for run in runs:
@@ -149,26 +114,12 @@ def build_world(seed: int = 14) -> World:
 
 
 def _deliveries(run: Run) -> list[Delivery]:
+    """The run's deliveries and its jobs' (queued and completed: no job's ``in_progress``)."""
     source = "api" if run.repo == API_ONLY else "webhook"
     path = WORKFLOWS.get((run.repo, run.workflow), ".github/workflows/ci.yml")
-    common: dict[str, Any] = {"run_id": run.run_id, "repo": run.repo, "workflow_name": run.workflow,
-                              "path": path, "head_sha": run.sha, "created_at": at(run.created),
-                              "run_started_at": at(run.started), "source": source}
-    out = [p.run_delivery("requested", **common, received_at=at(run.created)),
-           p.run_delivery("in_progress", **common, received_at=at(run.started))]
-    if run.completed is not None:
-        out.append(p.run_delivery("completed", **common, conclusion=run.conclusion,
-                                  updated_at=at(run.completed), received_at=at(run.completed)))
+    out = run_deliveries(run, path, source=source)
     for job in run.jobs:
-        jc: dict[str, Any] = {"job_id": job.job_id, "run_id": run.run_id, "repo": run.repo,
-                              "workflow_name": run.workflow, "name": job.name,
-                              "head_sha": run.sha, "labels": job.labels,
-                              "created_at": at(job.created), "source": source}
-        out.append(p.job_delivery("queued", **jc, received_at=at(job.created)))
-        if job.started is not None and job.completed is not None:
-            out.append(p.job_delivery("completed", **jc, started_at=at(job.started),
-                                      completed_at=at(job.completed), conclusion=job.conclusion,
-                                      received_at=at(job.completed)))
+        out += job_deliveries(job, source=source, in_progress=False)
     return out
 
 

@@ -23,23 +23,12 @@ from cockpit.ci.timeouts import DEFAULT_TIMEOUT_MINUTES, parse_timeouts, timeout
 from cockpit.cli import main
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox
 from cockpit.services.github import RUNS_SPLIT_STEPS, GitHubClient, _split_step
+from tests.ci.workflows import two_jobs
 from tests.sandbox.contract import Contract, load_contract
 
 REPO = "ipfs/ipfs-docs"
 """A seeded repository none of whose own workflows run on a push to its default branch."""
-TINY = """\
-name: Tiny
-on: [push, workflow_dispatch]
-jobs:
-  test:
-    name: Unit tests
-    timeout-minutes: 20
-    runs-on: ubuntu-latest
-    steps: [{run: go test ./...}]
-  lint:
-    runs-on: ubuntu-latest
-    steps: [{run: golangci-lint run}]
-"""
+TINY = two_jobs("Tiny")
 
 pytestmark = pytest.mark.sandbox(workflow_seconds=0.3)
 
@@ -303,6 +292,16 @@ def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 10.0) ->
         time.sleep(0.05)
 
 
+def add_hook(sb: SandboxHandle, owner_path: str, url: str) -> int:
+    """A workflow webhook at ``owner_path`` (``repos/o/r`` or ``orgs/o``) to ``url``; its id."""
+    hook = httpx.post(f"{sb.api_url}/{owner_path}/hooks",
+                      headers={"Authorization": f"Bearer {sb.admin_token}"},
+                      json={"name": "web", "events": ["workflow_run", "workflow_job"],
+                            "config": {"url": url, "content_type": "json", "secret": SECRET}})
+    assert hook.status_code == 201, hook.text
+    return int(hook.json()["id"])
+
+
 def dropped_then_delivered(sb: SandboxHandle, hook_id: int) -> list[str]:
     """Drop the first deliveries of two runs' webhooks, let the rest go; the dropped GUIDs."""
     webhooks = sb.sandbox.webhooks
@@ -323,13 +322,7 @@ async def test_dropped_deliveries_are_redelivered_into_the_store(
         make_store: Callable[[str], Store]) -> None:
     store = make_store(store_url)
     with running_receiver(store_url, SECRET) as rx:
-        hook = httpx.post(f"{sandbox.api_url}/repos/{REPO}/hooks",
-                          headers={"Authorization": f"Bearer {sandbox.admin_token}"},
-                          json={"name": "web", "events": ["workflow_run", "workflow_job"],
-                                "config": {"url": rx.url, "content_type": "json",
-                                           "secret": SECRET}})
-        assert hook.status_code == 201, hook.text
-        hook_id = int(hook.json()["id"])
+        hook_id = add_hook(sandbox, f"repos/{REPO}", rx.url)
         failed = dropped_then_delivered(sandbox, hook_id)
         assert not any(store.has_delivery(uuid.UUID(guid)) for guid in failed)
         # One of them did reach the store (its answer was lost, say): not asked again.
@@ -359,13 +352,7 @@ async def test_an_organizations_failed_deliveries_are_redelivered(
         make_store: Callable[[str], Store]) -> None:
     store = make_store(sqlite_url)
     with running_receiver(sqlite_url, SECRET) as rx:
-        hook = httpx.post(f"{sandbox.api_url}/orgs/ipfs/hooks",
-                          headers={"Authorization": f"Bearer {sandbox.admin_token}"},
-                          json={"name": "web", "events": ["workflow_run", "workflow_job"],
-                                "config": {"url": rx.url, "content_type": "json",
-                                           "secret": SECRET}})
-        assert hook.status_code == 201, hook.text
-        hook_id = int(hook.json()["id"])
+        hook_id = add_hook(sandbox, "orgs/ipfs", rx.url)
         failed = dropped_then_delivered(sandbox, hook_id)
         report = await sync(store, gh, [REPO], datetime.now(UTC) - DAY,
                             org_hook=("ipfs", hook_id), timeouts=False)

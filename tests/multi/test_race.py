@@ -8,6 +8,7 @@ from collections import Counter
 
 from cockpit.sandbox.testing import SandboxHandle
 from tests.multi.conftest import TRACKED, Machine
+from tests.multi.helpers import kubo_comments
 
 RACES = 20
 AT_ONCE = 2
@@ -28,10 +29,6 @@ def _one_winner(version: str, outs: dict[str, tuple[str, str, int]]) -> str:
                      r"\d\d:\d\d:\d\d UTC; rerun later or pass --steal", lose_err), lose_err
     assert "== stage prepare" not in lose_out, f"{version}: the loser ran the stage"
     return winner
-
-
-def _comments(sandbox: SandboxHandle) -> list[str]:
-    return [c["body"] for c in sandbox.state()["repos"]["ipfs/kubo"]["comments"]]
 
 
 def test_twenty_races_one_winner_each_and_no_duplicates(
@@ -55,7 +52,7 @@ def test_twenty_races_one_winner_each_and_no_duplicates(
             wins[_one_winner(version, {name: outs[(version, name)] for name in NAMES})] += 1
     elapsed = time.perf_counter() - started
 
-    bodies = _comments(sandbox)
+    bodies = kubo_comments(sandbox)
     branches = sandbox.state()["repos"]["ipfs/kubo"]["branches"]
     repo = sandbox.sandbox.repos["ipfs/kubo"]
     for n in range(1, RACES + 1):

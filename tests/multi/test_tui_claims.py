@@ -10,20 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.model import Release, Version
-from cockpit.playbook import load_playbook
 from cockpit.sandbox.testing import SandboxHandle
-from screens.launch import build_app
 from screens.modals import ErrorModal
 from screens.state import State
-from tests.multi.conftest import FAST, TRACKED, Machine
+from tests.multi.conftest import TRACKED, Machine
+from tests.multi.helpers import carol_app, kubo_comments, run_preflight
 from tests.ui.helpers import screen_text
 
 VERSION = "v5.1.0-rc1"
-
-
-def _comments(sandbox: SandboxHandle) -> list[str]:
-    return [c["body"] for c in sandbox.state()["repos"]["ipfs/kubo"]["comments"]]
 
 
 async def test_tui_driver_is_told_who_holds_a_stage_then_takes_it_over(
@@ -31,25 +25,17 @@ async def test_tui_driver_is_told_who_holds_a_stage_then_takes_it_over(
         monkeypatch: pytest.MonkeyPatch) -> None:
     alice = machines["alice"]
     alice.settings["COCKPIT_LOCK_LEASE_SECONDS"] = "120"
-    done = await asyncio.to_thread(alice.run, "run", "preflight", "--playbook", TRACKED,
-                                   "--version", VERSION, "--yes")
-    assert done.returncode == 0, done.stderr
+    await run_preflight(alice, VERSION)
     # Alice claims "prepare", then her machine dies: the claim stays for its 120 s lease.
     victim = alice.start("run", "prepare", "--playbook", TRACKED, "--version", VERSION, "--yes")
     deadline = time.monotonic() + 30
-    while not any("<!-- cockpit:claim " in body for body in _comments(sandbox)):
+    while not any("<!-- cockpit:claim " in body for body in kubo_comments(sandbox)):
         assert time.monotonic() < deadline, "alice never claimed prepare"
         await asyncio.sleep(0.05)
     os.kill(victim.pid, signal.SIGKILL)
     victim.communicate(timeout=10)
 
-    for key, value in {**sandbox.env, **FAST, "COCKPIT_STATE_DIR": str(tmp_path / "tui-state"),
-                       "COCKPIT_WORKSPACE_DIR": str(tmp_path / "tui-work")}.items():
-        monkeypatch.setenv(key, value)
-    playbook = load_playbook(Path(TRACKED))
-    release = Release(playbook=playbook.name, version=Version.parse(VERSION), driver="carol",
-                      host="laptop")
-    app = build_app(playbook, release, "drive")
+    app = carol_app(sandbox, monkeypatch, tmp_path, VERSION)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("down", "r")
         deadline = time.monotonic() + 30
@@ -69,9 +55,9 @@ async def test_tui_driver_is_told_who_holds_a_stage_then_takes_it_over(
             assert time.monotonic() < deadline, "the stage's worker did not end"
             await pilot.pause(0.1)
         await pilot.press("q")
-    journal = [body for body in _comments(sandbox) if "<!-- cockpit:journal " in body]
+    journal = [body for body in kubo_comments(sandbox) if "<!-- cockpit:journal " in body]
     assert any("taken over from alice@" in body for body in journal), journal
     branches = sandbox.state()["repos"]["ipfs/kubo"]["branches"]
     assert sum(1 for name in branches if name.startswith("release-v5.1")) == 1, branches
-    assert not any("<!-- cockpit:claim " in body for body in _comments(sandbox)), \
+    assert not any("<!-- cockpit:claim " in body for body in kubo_comments(sandbox)), \
         "the claim was not withdrawn after the stage"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
 from cockpit.model import Outcome
@@ -26,6 +27,13 @@ SIZE = (120, 36)
 
 def stage_status(app: CockpitApp, stage: str) -> State:
     return app.state.stages[stage].status
+
+
+async def run_announce_to_its_manual_step(app: CockpitApp, pilot: Pilot[object]) -> None:
+    """Select the announce stage, run it, and wait for its manual step's dialog."""
+    app.query_one(Checklist).select_stage("announce")
+    await pilot.press("r")
+    await wait_for(pilot, lambda: isinstance(app.screen, ManualModal), what="manual modal")
 
 
 async def test_drive_prepare_branch_then_tag_with_typed_confirmation(
@@ -67,9 +75,7 @@ async def test_drive_prepare_branch_then_tag_with_typed_confirmation(
 async def test_manual_step_done_then_check_passes(sandbox: SandboxHandle) -> None:
     app = sandbox_app()
     async with app.run_test(size=SIZE) as pilot:
-        app.query_one(Checklist).select_stage("announce")
-        await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ManualModal), what="manual modal")
+        await run_announce_to_its_manual_step(app, pilot)
         text = screen_text(app)
         assert "Post the release announcement on the forum." in text
         assert "Kubo v0.30.0-rc1 is out!" in text
@@ -85,9 +91,7 @@ async def test_manual_step_done_then_check_passes(sandbox: SandboxHandle) -> Non
 async def test_manual_not_yet_leaves_the_stage_needing_you(sandbox: SandboxHandle) -> None:
     app = sandbox_app()
     async with app.run_test(size=SIZE) as pilot:
-        app.query_one(Checklist).select_stage("announce")
-        await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ManualModal), what="manual modal")
+        await run_announce_to_its_manual_step(app, pilot)
         await pilot.click("#not-yet")
         await wait_for(pilot, lambda: "announce" not in app.running, what="stage ends")
         assert stage_status(app, "announce") is State.NEEDS_YOU
@@ -115,9 +119,7 @@ async def test_failed_action_asks_to_choose_and_skip_needs_a_reason(
 async def test_cancel_a_running_stage(sandbox: SandboxHandle) -> None:
     app = sandbox_app()
     async with app.run_test(size=SIZE) as pilot:
-        app.query_one(Checklist).select_stage("announce")
-        await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ManualModal), what="manual modal")
+        await run_announce_to_its_manual_step(app, pilot)
         assert app.cancel_stage("announce")
         await wait_for(pilot, lambda: "announce" not in app.running, what="cancelled")
         assert not isinstance(app.screen, ManualModal)

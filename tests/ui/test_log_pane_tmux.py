@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tests.ui.test_tmux import SMALL, Tmux, start
-from tests.ui.test_tmux import tmux as tmux  # the fixture
+from tests.ui.helpers import SMALL
+from tests.ui.tmux import Tmux, start
 
 
 def test_typing_a_search_runs_nothing(tmux: Tmux, tmp_path: Path) -> None:

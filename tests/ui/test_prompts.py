@@ -8,13 +8,7 @@ Update the snapshots after an intended change with
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import subprocess
-import sys
-import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +38,12 @@ from screens.modals import (
 from screens.widgets.checklist import Checklist
 from tests.ui.helpers import VERSION, frozen_app, screen_text, wait_for
 from tests.ui.snapshot_apps import KEY
+from tests.ui.tmux import Tmux, quote, start
 
 HERE = Path(__file__).parent
 PROMPTS = HERE / "prompts.toml"
 """Titles in the playbook's vX.Y.Z notation; a long manual step, a branch, a signed tag."""
 REPO = HERE.parents[1]
-COCKPIT = Path(sys.executable).with_name("cockpit")
 Snap = Callable[..., bool]
 
 # -- the prompts the tests ask, as the engine and the Kubo playbook build them ------------
@@ -399,98 +393,19 @@ async def test_the_engine_names_the_release_in_its_prompts(sandbox: SandboxHandl
 
 # -- in a real terminal at 80x24 ----------------------------------------------------------
 
-class Terminal:
-    """A tmux session at 80x24 running the cockpit; keys in, screen text out."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", *args], capture_output=True, text=True,
-                              check=True).stdout
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", self.name)
-
-    def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", self.name, *keys)
-
-    def click(self, text: str) -> None:
-        """Click the middle of ``text`` where it shows on the screen (an SGR mouse event,
-        as a terminal sends it): only what is visible can be clicked."""
-        for row, line in enumerate(self.screen().splitlines(), 1):
-            column = line.find(text)
-            if column >= 0:
-                x, y = column + len(text) // 2 + 1, row
-                self.keys("-l", f"\x1b[<0;{x};{y}M")
-                self.keys("-l", f"\x1b[<0;{x};{y}m")
-                return
-        raise AssertionError(f"{text!r} is not on screen:\n{self.screen()}")
-
-    def wait_for(self, text: str, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} not on screen after {timeout}s:\n{screen}")
-
-    def alive(self) -> bool:
-        return subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True,
-                              check=False).returncode == 0
-
-
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Terminal]:
-    if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed")
-    session = Terminal(f"cockpit-prompt-{uuid.uuid4().hex[:8]}")
-    yield session
-    if session.alive():  # the test failed before it quit: quit, then make sure
-        subprocess.run(["tmux", "send-keys", "-t", session.name, "Escape"], check=False)
-        time.sleep(0.5)
-        subprocess.run(["tmux", "send-keys", "-t", session.name, "q"], check=False)
-        deadline = time.monotonic() + 10
-        while session.alive() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        subprocess.run(["tmux", "kill-session", "-t", session.name], check=False)
-
-
-def test_at_80x24_a_prompt_is_answered_by_its_visible_button(terminal: Terminal,
+def test_at_80x24_a_prompt_is_answered_by_its_visible_button(tmux: Tmux,
                                                              tmp_path: Path) -> None:
-    env = {key: value for key, value in os.environ.items()
-           if key.startswith(("COCKPIT_", "GIT_", "PYTHON"))}
-    env.update(HOME=str(tmp_path), TERM="xterm-256color", COLORTERM="truecolor",
-               PATH=os.environ.get("PATH", "/usr/bin:/bin"))
-    exports = " ".join(f"{key}={_quote(value)}" for key, value in env.items())
-    exit_file = tmp_path / "exit-code"
-    command = (f"cd {_quote(str(REPO))} && env -i {exports} {_quote(str(COCKPIT))} "
-               f"--playbook {_quote(str(PROMPTS))} demo; echo $? > {_quote(str(exit_file))}")
-    terminal.tmux("new-session", "-d", "-s", terminal.name, "-x", "80", "-y", "24", command)
-    terminal.wait_for("Ask for a tweet")
-    terminal.keys("r")
-    screen = terminal.wait_for("Done (d)")
+    start(tmux, tmp_path, "--playbook", quote(str(PROMPTS)), "demo", size=(80, 24))
+    tmux.wait_for("Ask for a tweet")
+    tmux.keys("r")
+    screen = tmux.wait_for("Done (d)")
     assert "By hand: Ask for a tweet about v0.30.0-rc1 in the marketing requests channel" in (
         screen)
     assert "Not yet (n)" in screen
-    terminal.keys("End")  # the body scrolls to the link; the buttons stay
-    screen = terminal.wait_for("Where: https://discuss.ipfs.tech/c/news/v0.30.0-rc1")
+    tmux.keys("End")  # the body scrolls to the link; the buttons stay
+    screen = tmux.wait_for("Where: https://discuss.ipfs.tech/c/news/v0.30.0-rc1")
     assert "Done (d)" in screen
-    terminal.click("Done (d)")
-    screen = terminal.wait_for("✔ Check passed")
+    tmux.click("Done (d)")
+    screen = tmux.wait_for("✔ Check passed")
     assert "Done (d)" not in screen and "Where:" not in screen
-    terminal.keys("Escape")
-    time.sleep(0.5)  # an Escape followed at once by q reaches the app as alt+q
-    terminal.keys("q")
-    deadline = time.monotonic() + 15
-    while terminal.alive() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not terminal.alive(), f"the cockpit did not exit:\n{terminal.screen()}"
-    assert exit_file.read_text().strip() == "0"
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
-
+    assert tmux.quit() == 0, f"the cockpit did not exit 0 on Escape, q:\n{tmux.screen()}"
