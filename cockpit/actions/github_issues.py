@@ -60,7 +60,6 @@ class IssueParams(Params):
 _IssueP = TypeVar("_IssueP", "IssueParams", "TrackingParams", "NextTrackingParams",
                   covariant=True)
 _TemplateP = TypeVar("_TemplateP", "TrackingParams", "NextTrackingParams", covariant=True)
-_TitledP = TypeVar("_TitledP", "IssueParams", "TrackingParams", covariant=True)
 
 
 class _IssueBase(Step[_IssueP]):
@@ -112,22 +111,16 @@ class _IssueBase(Step[_IssueP]):
         self.ctx.log(f"opened issue #{issue.number}: {issue.html_url}")
 
 
-class _Titled(_IssueBase[_TitledP]):
-    """An issue whose params say its title and whether a closed one counts."""
-
-    def _title(self) -> str:
-        title: str = self.params.title
-        return title
-
-    def _include_closed(self) -> bool:
-        include_closed: bool = self.params.include_closed
-        return include_closed
-
-
 @register
-class OpenIssue(_Titled[IssueParams]):
+class OpenIssue(_IssueBase[IssueParams]):
     kind = "github.issue"
     summary = "Open an issue (get-or-create by title)"
+
+    def _title(self) -> str:
+        return self.params.title
+
+    def _include_closed(self) -> bool:
+        return self.params.include_closed
 
     async def _body(self, gh: GitHubClient) -> str:
         return self.params.body
@@ -188,9 +181,15 @@ class _FromTemplate(_IssueBase[_TemplateP]):
 
 
 @register
-class TrackingIssue(_Titled[TrackingParams], _FromTemplate[TrackingParams]):
+class TrackingIssue(_FromTemplate[TrackingParams]):
     kind = "github.tracking-issue"
     summary = "Get-or-create the release tracking issue from the issue template"
+
+    def _title(self) -> str:
+        return self.params.title
+
+    def _include_closed(self) -> bool:
+        return self.params.include_closed
 
     async def _body(self, gh: GitHubClient) -> str:
         return await self._template(gh, self.params.replace)
