@@ -257,4 +257,19 @@ def code_block(*commands: str, lang: str = "sh") -> str:
     return f"```{lang}\n" + "\n".join(commands) + "\n```"
 
 
+T = TypeVar("T")
+
+
+def found(looked_up: T | CheckResult) -> T:
+    """For ``apply``: what a lookup found, else an error with the failed check's reason.
+
+    A lookup that a kind's ``check`` and ``apply`` share (the pull request of a head and
+    base, the file on a pushed branch) returns the thing or the failed ``CheckResult``
+    saying what is missing; ``check`` returns that result, ``apply`` (which runs only after
+    a check found the thing) passes its lookup through this."""
+    if isinstance(looked_up, CheckResult):
+        raise RuntimeError(looked_up.reason)
+    return looked_up
+
+
 LogFn = Callable[[str, str | None], None]

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from cockpit.actions.base import Params, Step, code_block, register
+from cockpit.actions.git import checkout_file
 from cockpit.errors import CockpitError
 from cockpit.model import CheckResult
 
@@ -182,9 +183,7 @@ class BlogReleaseEntry(Step[BlogEntryParams]):
         p = self.params
         self.ctx.guard_write(f"push {p.branch} to {p.repo}")
         repo = await self.ctx.git(p.repo)
-        await repo.run("checkout", "-B", p.branch, f"origin/{p.branch}")
-        target = repo.workdir / p.path
-        text = target.read_text(encoding="utf-8")
+        target, text = await checkout_file(repo, p.branch, p.path)
         if has_entry(text, p.entry_title, p.url):
             return
         target.write_text(with_entry(text, p.entry_title, entry_date(p.date), p.url, p.tags),

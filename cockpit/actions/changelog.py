@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 
 from cockpit.actions.base import Params, Step, Verify, code_block, register
+from cockpit.actions.git import checkout_file, pushed_file
 from cockpit.errors import CannotFix
 from cockpit.model import CheckResult
 from cockpit.prompts import Choose, TextInput
@@ -75,18 +76,11 @@ class ChangelogFill(Step[FillParams]):
                 f"$EDITOR {p.path}   # paste under ### {p.section}",
                 f"git commit -am '{p.message}' && git push origin {p.branch}"))
 
-    async def _text(self, repo: GitRepo) -> str | None:
-        p = self.params
-        return await repo.show_file(f"origin/{p.branch}", p.path)
-
     async def check(self) -> CheckResult:
         p = self.params
-        repo = await self.ctx.git(p.repo)
-        if await repo.remote_branch_sha(p.branch) is None:
-            return CheckResult.failed(f"branch {p.branch} does not exist in {p.repo}")
-        text = await self._text(repo)
-        if text is None:
-            return CheckResult.failed(f"{p.path} does not exist on {p.branch}")
+        text = await pushed_file(await self.ctx.git(p.repo), p.repo, p.branch, p.path)
+        if isinstance(text, CheckResult):
+            return text
         span = _section_span(text + "\n", p.release_heading, p.section)
         if span is None:
             return CheckResult.failed(f"{p.path} has no section '### {p.section}' under "
@@ -140,9 +134,7 @@ class ChangelogFill(Step[FillParams]):
     async def apply(self) -> None:
         p = self.params
         repo = await self.ctx.git(p.repo)
-        await repo.run("checkout", "-B", p.branch, f"origin/{p.branch}")
-        target = repo.workdir / p.path
-        text = target.read_text(encoding="utf-8")
+        target, text = await checkout_file(repo, p.branch, p.path)
         span = _section_span(text, p.release_heading, p.section)
         if span is None or text[span[0]:span[1]].strip():
             return  # no placeholder (anymore): the check says what that means
@@ -446,12 +438,9 @@ class ChangelogIndexLink(Step[IndexLinkParams]):
     async def check(self) -> CheckResult:
         p = self.params
         target, _ = self._target()
-        repo = await self.ctx.git(p.repo)
-        if await repo.remote_branch_sha(p.branch) is None:
-            return CheckResult.failed(f"branch {p.branch} does not exist in {p.repo}")
-        text = await repo.show_file(f"origin/{p.branch}", p.path)
-        if text is None:
-            return CheckResult.failed(f"{p.path} does not exist on {p.branch}")
+        text = await pushed_file(await self.ctx.git(p.repo), p.repo, p.branch, p.path)
+        if isinstance(text, CheckResult):
+            return text
         if self._links(text, target):
             return CheckResult.done(f"{p.path} links {target}")
         return CheckResult.incomplete(f"{p.path} does not link {target} yet")
@@ -462,9 +451,7 @@ class ChangelogIndexLink(Step[IndexLinkParams]):
         if "X" in target:
             raise CannotFix(f"{p.after_version!r} is not a version X.Y.Z")
         repo = await self.ctx.git(p.repo)
-        await repo.run("checkout", "-B", p.branch, f"origin/{p.branch}")
-        path = repo.workdir / p.path
-        text = path.read_text(encoding="utf-8")
+        path, text = await checkout_file(repo, p.branch, p.path)
         if self._links(text, target):
             return
         lines = text.splitlines(keepends=True)

@@ -7,10 +7,30 @@ sees what another machine already pushed, and each pushes exactly one ref.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from cockpit.actions.base import Params, Step, code_block, register
 from cockpit.model import CheckResult
-from cockpit.services.git import GitError
+from cockpit.services.git import GitError, GitRepo
+
+
+async def pushed_file(repo: GitRepo, name: str, branch: str, path: str) -> str | CheckResult:
+    """The text of ``path`` as pushed on ``branch`` of ``name`` (``owner/name``), or the failed
+    check that says which of the two is missing. (``git show`` drops the last newline.)"""
+    if await repo.remote_branch_sha(branch) is None:
+        return CheckResult.failed(f"branch {branch} does not exist in {name}")
+    text = await repo.show_file(f"origin/{branch}", path)
+    if text is None:
+        return CheckResult.failed(f"{path} does not exist on {branch}")
+    return text
+
+
+async def checkout_file(repo: GitRepo, branch: str, path: str) -> tuple[Path, str]:
+    """Check out the pushed ``branch`` and read ``path`` from the work tree: the start of an
+    edit on a branch, which ``repo.commit_and_push`` ends."""
+    await repo.run("checkout", "-B", branch, f"origin/{branch}")
+    target = repo.workdir / path
+    return target, target.read_text(encoding="utf-8")
 
 
 class BranchParams(Params):
@@ -139,12 +159,9 @@ class EditFile(Step[EditParams]):
 
     async def check(self) -> CheckResult:
         p = self.params
-        repo = await self.ctx.git(p.repo)
-        if await repo.remote_branch_sha(p.branch) is None:
-            return CheckResult.failed(f"branch {p.branch} does not exist in {p.repo}")
-        text = await repo.show_file(f"origin/{p.branch}", p.path)
-        if text is None:
-            return CheckResult.failed(f"{p.path} does not exist on {p.branch}")
+        text = await pushed_file(await self.ctx.git(p.repo), p.repo, p.branch, p.path)
+        if isinstance(text, CheckResult):
+            return text
         text += "\n"  # git show's output loses the file's last newline
         if self._pattern().search(text) is None:
             return CheckResult.failed(f"pattern {p.pattern!r} not found in {p.path} on {p.branch}")
@@ -155,9 +172,7 @@ class EditFile(Step[EditParams]):
     async def apply(self) -> None:
         p = self.params
         repo = await self.ctx.git(p.repo)
-        await repo.run("checkout", "-B", p.branch, f"origin/{p.branch}")
-        target = repo.workdir / p.path
-        text = target.read_text(encoding="utf-8")
+        target, text = await checkout_file(repo, p.branch, p.path)
         target.write_text(self._edited(text), encoding="utf-8")
         await repo.commit_and_push(p.branch, p.message, p.path)
 

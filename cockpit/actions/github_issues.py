@@ -12,9 +12,9 @@ import re
 from abc import abstractmethod
 from typing import TypeVar
 
-from cockpit.actions.base import Params, Step, Verify, code_block, register
+from cockpit.actions.base import Params, Step, Verify, code_block, found, register
 from cockpit.model import CheckResult, Version
-from cockpit.services.github import GitHubClient
+from cockpit.services.github import GitHubClient, Issue
 
 
 def _q(text: str) -> str:
@@ -27,6 +27,14 @@ def _find_cmd(repo: str, title: str) -> str:
 
 def _marker(marker: str) -> str:
     return f"<!-- {marker} -->"
+
+
+async def _find(gh: GitHubClient, repo: str, title: str) -> Issue | CheckResult:
+    """The issue titled ``title`` (open or closed), or the failed check saying there is none."""
+    issue = await gh.find_issue(repo, title)
+    if issue is None:
+        return CheckResult.failed(f"no issue \"{title}\" in {repo}")
+    return issue
 
 
 def _strip_front_matter(text: str) -> str:
@@ -65,9 +73,9 @@ class _IssueBase(Step[_IssueP]):
     def _include_closed(self) -> bool:
         """Each concrete issue kind says this."""
 
-    @abstractmethod
     def _labels(self) -> list[str]:
-        """Each concrete issue kind says this."""
+        labels: list[str] = self.params.labels
+        return labels
 
     @abstractmethod
     async def _body(self, gh: GitHubClient) -> str:
@@ -113,9 +121,6 @@ class OpenIssue(_IssueBase[IssueParams]):
 
     def _include_closed(self) -> bool:
         return self.params.include_closed
-
-    def _labels(self) -> list[str]:
-        return self.params.labels
 
     async def _body(self, gh: GitHubClient) -> str:
         return self.params.body
@@ -186,9 +191,6 @@ class TrackingIssue(_FromTemplate[TrackingParams]):
     def _include_closed(self) -> bool:
         return self.params.include_closed
 
-    def _labels(self) -> list[str]:
-        return self.params.labels
-
     async def _body(self, gh: GitHubClient) -> str:
         return await self._template(gh, self.params.replace)
 
@@ -241,9 +243,6 @@ class NextTrackingIssue(_FromTemplate[NextTrackingParams]):
 
     def _include_closed(self) -> bool:
         return True
-
-    def _labels(self) -> list[str]:
-        return self.params.labels
 
     def _replace(self) -> dict[str, str]:
         return {"vX.Y.Z": f"v{next_minor(self.params.after_version)}"}
@@ -341,9 +340,9 @@ class IssueComment(Step[CommentParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        issue = await gh.find_issue(p.repo, p.issue_title)
-        if issue is None:
-            return CheckResult.failed(f"no issue \"{p.issue_title}\" in {p.repo}")
+        issue = await _find(gh, p.repo, p.issue_title)
+        if isinstance(issue, CheckResult):
+            return issue
         comment = await gh.find_comment(p.repo, issue.number, _marker(self.marker))
         if comment is not None:
             return CheckResult.done(f"commented on #{issue.number}",
@@ -360,9 +359,7 @@ class IssueComment(Step[CommentParams]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        issue = await gh.find_issue(p.repo, p.issue_title)
-        if issue is None:
-            raise RuntimeError(f"no issue \"{p.issue_title}\" in {p.repo}")
+        issue = found(await _find(gh, p.repo, p.issue_title))
         if await gh.find_comment(p.repo, issue.number, _marker(self.marker)) is not None:
             return
         comment = await gh.create_comment(p.repo, issue.number, await self._text(gh))
@@ -405,9 +402,9 @@ class IssueChecklist(Step[ChecklistParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        issue = await gh.find_issue(p.repo, p.issue_title)
-        if issue is None:
-            return CheckResult.failed(f"no issue \"{p.issue_title}\" in {p.repo}")
+        issue = await _find(gh, p.repo, p.issue_title)
+        if isinstance(issue, CheckResult):
+            return issue
         m = self._pattern().search(issue.body or "")
         if m is None:
             return CheckResult.failed(f"no checklist item \"{p.item}\" in #{issue.number}",
@@ -422,9 +419,7 @@ class IssueChecklist(Step[ChecklistParams]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        issue = await gh.find_issue(p.repo, p.issue_title)
-        if issue is None:
-            raise RuntimeError(f"no issue \"{p.issue_title}\" in {p.repo}")
+        issue = found(await _find(gh, p.repo, p.issue_title))
         fresh = await gh.get_issue(p.repo, issue.number)
         mark = "x" if p.checked else " "
         body = self._pattern().sub(lambda m: m.group(1) + mark + m.group(3), fresh.body or "",
@@ -468,9 +463,9 @@ class CloseIssue(Step[CloseParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        issue = await gh.find_issue(p.repo, p.title)
-        if issue is None:
-            return CheckResult.failed(f"no issue \"{p.title}\" in {p.repo}")
+        issue = await _find(gh, p.repo, p.title)
+        if isinstance(issue, CheckResult):
+            return issue
         if issue.state == "closed":
             return CheckResult.done(f"issue #{issue.number} is closed", issue.html_url)
         return CheckResult.incomplete(f"issue #{issue.number} is open", issue.html_url)
@@ -478,9 +473,7 @@ class CloseIssue(Step[CloseParams]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        issue = await gh.find_issue(p.repo, p.title)
-        if issue is None:
-            raise RuntimeError(f"no issue \"{p.title}\" in {p.repo}")
+        issue = found(await _find(gh, p.repo, p.title))
         if p.comment and await gh.find_comment(p.repo, issue.number, _marker(self.marker)) is None:
             await gh.create_comment(p.repo, issue.number,
                                     p.comment.rstrip() + "\n\n" + _marker(self.marker))

@@ -13,7 +13,16 @@ import time
 from datetime import datetime
 from typing import Literal
 
-from cockpit.actions.base import Params, Step, Wait, ci_progress, code_block, history_note, register
+from cockpit.actions.base import (
+    Params,
+    Step,
+    Wait,
+    ci_progress,
+    code_block,
+    found,
+    history_note,
+    register,
+)
 from cockpit.model import CheckResult
 from cockpit.services.github import GitHubClient, Pull
 
@@ -25,6 +34,16 @@ class PullRef(Params):
     """Head branch (same repository)."""
     base: str
     """Base branch the pull request merges into."""
+
+
+async def _find(gh: GitHubClient, p: PullRef, which: str = "", *,
+                include_merged: bool = True) -> Pull | CheckResult:
+    """The pull request ``p`` names (``find_pull``), or the failed check saying there is no
+    ``which`` ("open ") one."""
+    pull = await gh.find_pull(p.repo, p.head, p.base, include_merged=include_merged)
+    if pull is None:
+        return CheckResult.failed(f"no {which}pull request {p.head} → {p.base} in {p.repo}")
+    return pull
 
 
 def _pulls_query(repo: str, head: str, base: str) -> str:
@@ -196,9 +215,9 @@ class PullBodyCompare(Step[BodyCompareParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        pull = await gh.find_pull(p.repo, p.head, p.base)
-        if pull is None:
-            return CheckResult.failed(f"no pull request {p.head} → {p.base} in {p.repo}")
+        pull = await _find(gh, p)
+        if isinstance(pull, CheckResult):
+            return pull
         if pull.is_merged:
             # Its head branch may be gone; either way the body is history now.
             return CheckResult.done(f"PR #{pull.number} is merged; its body is history",
@@ -213,9 +232,7 @@ class PullBodyCompare(Step[BodyCompareParams]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        pull = await gh.find_pull(p.repo, p.head, p.base)
-        if pull is None:
-            raise RuntimeError(f"no pull request {p.head} → {p.base} in {p.repo}")
+        pull = found(await _find(gh, p))
         body = self._with_section(pull.body or "", await self._section(gh))
         await gh.update_pull(p.repo, pull.number, body=body)
 
@@ -255,9 +272,9 @@ class PullChecksWait(Wait[ChecksWaitParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        pull = await gh.find_pull(p.repo, p.head, p.base, include_merged=p.include_merged)
-        if pull is None:
-            return CheckResult.failed(f"no open pull request {p.head} → {p.base} in {p.repo}")
+        pull = await _find(gh, p, "open ", include_merged=p.include_merged)
+        if isinstance(pull, CheckResult):
+            return pull
         sha = pull.head.sha
         check_runs = await gh.list_check_runs(p.repo, sha)
         every_run = await gh.list_runs(p.repo, head_sha=sha, limit=100)
@@ -346,9 +363,9 @@ class MergePull(Step[MergeParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        pull = await gh.find_pull(p.repo, p.head, p.base)
-        if pull is None:
-            return CheckResult.failed(f"no pull request {p.head} → {p.base} in {p.repo}")
+        pull = await _find(gh, p)
+        if isinstance(pull, CheckResult):
+            return pull
         if pull.is_merged:
             pull = await gh.get_pull(p.repo, pull.number)
             sha = pull.merge_commit_sha
@@ -373,9 +390,7 @@ class MergePull(Step[MergeParams]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        pull = await gh.find_pull(p.repo, p.head, p.base)
-        if pull is None:
-            raise RuntimeError(f"no pull request {p.head} → {p.base} in {p.repo}")
+        pull = found(await _find(gh, p))
         if not pull.is_merged:
             sha = await gh.merge_pull(p.repo, pull.number, merge_method=p.method,
                                       sha=pull.head.sha, commit_title=p.commit_title,
@@ -429,9 +444,7 @@ class PullReady(Step[PullRef]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        pull = await gh.find_pull(p.repo, p.head, p.base)
-        if pull is None:
-            raise RuntimeError(f"no open pull request {p.head} → {p.base} in {p.repo}")
+        pull = found(await _find(gh, p, "open "))
         if not pull.draft or pull.is_merged:
             return
         if not pull.node_id:
@@ -480,9 +493,9 @@ class PullReviewWait(Wait[ReviewWaitParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        pull = await gh.find_pull(p.repo, p.head, p.base)
-        if pull is None:
-            return CheckResult.failed(f"no open pull request {p.head} → {p.base} in {p.repo}")
+        pull = await _find(gh, p, "open ")
+        if isinstance(pull, CheckResult):
+            return pull
         if pull.is_merged:
             return CheckResult.done(f"PR #{pull.number} is merged", pull.html_url)
         if pull.draft:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
+from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, found, register
 from cockpit.model import CheckResult
-from cockpit.services.github import GitHubClient, Issue
+from cockpit.services.github import GitHubClient, Issue, Release
 
 
 def _quote(text: str) -> str:
@@ -20,6 +20,17 @@ def _quote(text: str) -> str:
 
 def _releases_page(action: ActionKind, repo: str, tag: str) -> str:
     return action.ctx.settings.github_link(f"{repo}/releases/tag/{tag}")
+
+
+async def _find(action: ActionKind, gh: GitHubClient, repo: str, tag: str
+                ) -> tuple[Release, str] | CheckResult:
+    """The release of ``tag`` and the link to show for it, or the failed check saying there
+    is none (linking the tag's releases page)."""
+    page = _releases_page(action, repo, tag)
+    release = await gh.find_release(repo, tag)
+    if release is None:
+        return CheckResult.failed(f"no release of {tag}", page)
+    return release, release.html_url or page
 
 
 def changelog_section(text: str, heading: str | None, strip_header: bool) -> str | None:
@@ -227,10 +238,10 @@ class ReleaseBodyContains(Verify[BodyContainsParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        release = await gh.find_release(p.repo, p.tag)
-        if release is None:
-            return CheckResult.failed(f"no release of {p.tag}", _releases_page(self, p.repo, p.tag))
-        link = release.html_url or _releases_page(self, p.repo, p.tag)
+        looked_up = await _find(self, gh, p.repo, p.tag)
+        if isinstance(looked_up, CheckResult):
+            return looked_up
+        release, link = looked_up
         issue = await gh.find_issue(p.repo, p.contains_issue_link)
         if issue is None:
             return CheckResult.failed(f"issue {p.contains_issue_link!r} not found", link)
@@ -277,9 +288,7 @@ class ReleaseLatest(Step[LatestParams]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        release = await gh.find_release(p.repo, p.tag)
-        if release is None:
-            raise RuntimeError(f"no release of {p.tag}")
+        release, _ = found(await _find(self, gh, p.repo, p.tag))
         await gh.update_release(p.repo, release.id, make_latest="true")
 
 
@@ -323,11 +332,10 @@ class ReleaseAssets(Step[AssetsParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        release = await gh.find_release(p.repo, p.tag)
-        link = _releases_page(self, p.repo, p.tag)
-        if release is None:
-            return CheckResult.failed(f"no release of {p.tag}", link)
-        link = release.html_url or link
+        looked_up = await _find(self, gh, p.repo, p.tag)
+        if isinstance(looked_up, CheckResult):
+            return looked_up
+        release, link = looked_up
         have = {a.name for a in await gh.list_release_assets(p.repo, release.id)}
         missing = [x for x in self._wanted() if x not in have]
         if not missing:
@@ -397,10 +405,10 @@ class ReleaseBodyAppend(Step[BodyAppendParams]):
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
-        release = await gh.find_release(p.repo, p.tag)
-        if release is None:
-            return CheckResult.failed(f"no release of {p.tag}", _releases_page(self, p.repo, p.tag))
-        link = release.html_url or _releases_page(self, p.repo, p.tag)
+        looked_up = await _find(self, gh, p.repo, p.tag)
+        if isinstance(looked_up, CheckResult):
+            return looked_up
+        release, link = looked_up
         if self._marker() in (release.body or ""):
             return CheckResult.done("the body already has the line", link)
         if p.discourse_title and await self._topic_url() is None:
@@ -410,9 +418,7 @@ class ReleaseBodyAppend(Step[BodyAppendParams]):
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
-        release = await gh.find_release(p.repo, p.tag)
-        if release is None:
-            raise RuntimeError(f"no release of {p.tag}")
+        release, _ = found(await _find(self, gh, p.repo, p.tag))
         body = release.body or ""
         if self._marker() in body:
             return

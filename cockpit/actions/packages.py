@@ -32,10 +32,13 @@ def _npm_page(kind: ActionKind, page: str) -> str:
     return f"{kind.ctx.settings.npm_web_url.rstrip('/')}/package/{page}"
 
 
-async def _docker_tag(kind: ActionKind, image: str, tag: str) -> dict[str, Any] | None:
+async def _docker_tag(kind: ActionKind, image: str, tag: str, link: str
+                      ) -> dict[str, Any] | CheckResult:
+    """Docker Hub's record of ``image:tag``, or the failed check (with ``link``) saying it is
+    not there."""
     response = await kind.ctx.docker_hub().http.get(f"v2/repositories/{image}/tags/{tag}", ok=(404,))
     if response.status == 404:
-        return None
+        return CheckResult.failed(f"{image}:{tag} is not on Docker Hub", link)
     data: dict[str, Any] = response.json()
     return data
 
@@ -47,6 +50,15 @@ async def _packument(kind: ActionKind, package: str) -> dict[str, Any] | None:
         return None
     data: dict[str, Any] = response.json()
     return data
+
+
+async def _published(kind: ActionKind, package: str, link: str) -> dict[str, Any] | CheckResult:
+    """The packument of ``package``, or the failed check (with ``link``) saying it is not on
+    npm."""
+    doc = await _packument(kind, package)
+    if doc is None:
+        return CheckResult.failed(f"package {package} is not on npm", link)
+    return doc
 
 
 # -- Docker Hub ------------------------------------------------------------------------------
@@ -85,15 +97,15 @@ class DockerTag(Verify[DockerTagParams]):
     async def check(self) -> CheckResult:
         p = self.params
         link = _hub_page(self, p.image)
-        found = await _docker_tag(self, p.image, p.tag)
-        if found is None:
-            return CheckResult.failed(f"{p.image}:{p.tag} is not on Docker Hub", link)
+        found = await _docker_tag(self, p.image, p.tag, link)
+        if isinstance(found, CheckResult):
+            return found
         if p.same_as is None:
             return CheckResult.done(f"{p.image}:{p.tag} is on Docker Hub "
                                     f"(updated {found.get('last_updated') or '?'})", link)
-        other = await _docker_tag(self, p.image, p.same_as)
-        if other is None:
-            return CheckResult.failed(f"{p.image}:{p.same_as} is not on Docker Hub", link)
+        other = await _docker_tag(self, p.image, p.same_as, link)
+        if isinstance(other, CheckResult):
+            return other
         if found.get("digest") and found.get("digest") == other.get("digest"):
             return CheckResult.done(f"{p.image}:{p.tag} is the same image as {p.same_as} "
                                     f"({str(found['digest'])[:19]})", link)
@@ -128,9 +140,9 @@ class DockerPlatforms(Verify[DockerPlatformsParams]):
     async def check(self) -> CheckResult:
         p = self.params
         link = _hub_page(self, p.image)
-        found = await _docker_tag(self, p.image, p.tag)
-        if found is None:
-            return CheckResult.failed(f"{p.image}:{p.tag} is not on Docker Hub", link)
+        found = await _docker_tag(self, p.image, p.tag, link)
+        if isinstance(found, CheckResult):
+            return found
         have = set()
         for image in found.get("images") or []:
             platform = f"{image.get('os')}/{image.get('architecture')}"
@@ -173,9 +185,9 @@ class NpmVersion(Verify[NpmVersionParams]):
         p = self.params
         v = p.version.removeprefix("v")
         link = _npm_page(self, f"{p.package}/v/{v}")
-        doc = await _packument(self, p.package)
-        if doc is None:
-            return CheckResult.failed(f"package {p.package} is not on npm", link)
+        doc = await _published(self, p.package, link)
+        if isinstance(doc, CheckResult):
+            return doc
         if v not in (doc.get("versions") or {}):
             latest = (doc.get("dist-tags") or {}).get("latest")
             return CheckResult.failed(f"{p.package}@{v} is not published (latest is {latest})",
@@ -209,9 +221,9 @@ class NpmDistTag(Verify[NpmDistTagParams]):
         p = self.params
         v = p.version.removeprefix("v")
         link = _npm_page(self, f"{p.package}?activeTab=versions")
-        doc = await _packument(self, p.package)
-        if doc is None:
-            return CheckResult.failed(f"package {p.package} is not on npm", link)
+        doc = await _published(self, p.package, link)
+        if isinstance(doc, CheckResult):
+            return doc
         current = (doc.get("dist-tags") or {}).get(p.dist_tag)
         if current == v:
             return CheckResult.done(f"{p.package}@{p.dist_tag} is {v}", link)

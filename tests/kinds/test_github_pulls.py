@@ -125,6 +125,18 @@ async def test_merged_with_another_method_is_a_failure(sandbox: SandboxHandle) -
     assert run.applied == []
 
 
+@pytest.mark.parametrize(("action", "which"), [("release-pr-merge", ""),
+                                               ("release-pr-approved", "open ")])
+async def test_a_missing_pull_request_fails_the_check_naming_head_and_base(
+        sandbox: SandboxHandle, action: str, which: str) -> None:
+    run = Run(built_in(f"prepare-branch/{action}"))
+    assert (await run()).outcome is Outcome.NEEDS_HUMAN
+    [result] = [e.result for e in run.events if isinstance(e, ActionChecked)]
+    assert result.status is Status.FAILED
+    assert result.reason == f"no {which}pull request {HEAD} → release in {KUBO}"
+    assert run.applied == []
+
+
 async def test_faults_still_make_exactly_one_pr(sandbox: SandboxHandle) -> None:
     await make_head(sandbox)
     sandbox.set_faults("5xx:0.3,seed=3")
