@@ -1,4 +1,5 @@
-"""Service-test fixtures: a real Synapse homeserver (once per session).
+"""Service-test fixtures: a real Synapse homeserver (once per session), and the scripted
+HTTP server the HTTP layer's tests talk to (once per module, reset for each test).
 
 Synapse runs from its own venv, made by ``.ci/synapse.sh``, whose python is given in
 ``COCKPIT_SYNAPSE_PYTHON``. Without it the Matrix tests are skipped locally, but in CI
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.services.scripted import ScriptedServer
 from tests.services.synapse_server import SETUP_HINT, Synapse, config_yaml, free_port
 
 
@@ -67,3 +69,21 @@ def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synapse]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ScriptedServer]:
+    """A scripted HTTP server on 127.0.0.1, shared by one test module."""
+    srv = ScriptedServer()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def srv(server: ScriptedServer) -> ScriptedServer:
+    """The module's scripted server with no routes and no history: one test's own."""
+    server.script.routes.clear()
+    server.script.seen.clear()
+    server.script.max_in_flight = 0
+    return server

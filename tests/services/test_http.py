@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -41,22 +41,6 @@ class FakeTime:
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ScriptedServer]:
-    srv = ScriptedServer()
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def srv(server: ScriptedServer) -> ScriptedServer:
-    server.script.routes.clear()
-    server.script.seen.clear()
-    server.script.max_in_flight = 0
-    return server
 
 
 class Harness:

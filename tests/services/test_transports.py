@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -42,22 +42,6 @@ from tests.services.scripted import ScriptedServer, json_response
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05)
 SECRET = "ghp_TransportSecret0123456789"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ScriptedServer]:
-    srv = ScriptedServer()
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def srv(server: ScriptedServer) -> ScriptedServer:
-    server.script.routes.clear()
-    server.script.seen.clear()
-    server.script.max_in_flight = 0
-    return server
 
 
 @pytest.fixture
