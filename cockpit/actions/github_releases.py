@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
-from cockpit.model import CheckResult
+from cockpit.model import CheckResult, Reversibility
 from cockpit.services.github import GitHubClient, Issue
 
 
@@ -108,6 +108,11 @@ class ReleaseParams(Params):
 @register
 class CreateRelease(Step[ReleaseParams]):
     kind = "github.release"
+    reversibility = Reversibility.IRREVERSIBLE
+    """A published release notifies every watcher of the repository at once, and with
+    GitHub's immutable releases its tag and assets are locked for good. A playbook action
+    that creates a draft (``draft = true``) declares itself reversible: nobody sees a
+    draft, and it can be deleted."""
     summary = "Create the GitHub release of a tag (get-or-create)"
 
     def explain(self) -> str:
