@@ -11,6 +11,7 @@ from pathlib import Path
 
 import cockpit
 from cockpit.actions import REGISTRY, reversibility_of
+from cockpit.actions.base import Verify
 from cockpit.actions.catalog import kind_test_file
 from cockpit.engine import Engine
 from cockpit.model import Reversibility, Version
@@ -36,6 +37,10 @@ def reversibility(spec: ActionSpec) -> Reversibility:
 def reversibility_line(spec: ActionSpec) -> str:
     """``Reversibility: **irreversible** — a point of no return: …`` for `explain`."""
     found = reversibility(spec)
+    info = REGISTRY.get(spec.kind)
+    if (spec.reversibility is None and info is not None and info.implementation is not None
+            and issubclass(info.implementation, Verify)):
+        return f"Reversibility: **{found.words}** — a check: it changes nothing."
     source = "" if spec.reversibility is None else " (declared by the playbook)"
     return f"Reversibility: **{found.words}**{source} — {found.meaning}."
 
@@ -130,7 +135,7 @@ def explain_action(engine: Engine, stage: StageSpec, spec: ActionSpec,
     except TemplateError as exc:
         return f"{title}\n\n{kind_line}\n\nCannot explain: {exc}"
     assert action is not None
-    return f"{title}\n\n{kind_line}  \n{reversibility_line(spec)}\n\n{action.explain()}"
+    return f"{title}\n\n{kind_line}\n\n{reversibility_line(spec)}\n\n{action.explain()}"
 
 
 def plan_text(engine: Engine) -> str:

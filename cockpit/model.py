@@ -184,8 +184,9 @@ class Reversibility(StrEnum):
 
 
 REVERSIBILITY_MEANINGS: dict[Reversibility, str] = {
-    Reversibility.REVERSIBLE: "undone by deleting or closing what it made; a rerun only "
-                              "checks it again",
+    Reversibility.REVERSIBLE: "what it makes (a branch, a pull request, a comment) can be "
+                              "deleted or closed again; a rerun checks it and redoes nothing "
+                              "done",
     Reversibility.HARD_TO_REVERSE: "undone only by a visible correction (a revert, a "
                                    "deletion others may have seen); a rerun checks it and "
                                    "never makes it twice",
