@@ -56,6 +56,16 @@ def test_bad_condition_is_reported_with_its_line() -> None:
     assert f"mine.toml:{_line_of(bad, 'FINALE')}:" in text and "'when'" in text
 
 
+def test_a_misspelt_reversibility_is_reported_with_its_line_and_the_classes() -> None:
+    bad = GOOD.replace('kind = "git.tag"', 'kind = "git.tag"\nreversibility = "irreversable"')
+    with pytest.raises(PlaybookError) as error:
+        parse_playbook(bad, "mine.toml")
+    text = str(error.value)
+    assert f"mine.toml:{_line_of(bad, 'irreversable')}:" in text
+    assert "stage 'tag' / action 'tag'" in text and "'reversibility'" in text
+    assert "'hard-to-reverse'" in text and "'irreversible'" in text
+
+
 def test_toml_syntax_error_has_a_line() -> None:
     bad = GOOD.replace('title = "Tag"', 'title = "Tag')
     with pytest.raises(PlaybookError) as error:
