@@ -46,11 +46,10 @@ def reversibility_line(spec: ActionSpec) -> str:
 
 
 def points_of_no_return(engine: Engine) -> list[tuple[StageSpec, ActionSpec]]:
-    """The irreversible actions this release applies (all of them without a version),
-    in the order a release meets them."""
+    """The irreversible actions this release applies (every one, without a release), in
+    the order a release meets them."""
     return [(stage, spec) for stage in engine.playbook.stages for spec in stage.actions
-            if (engine.session.version is None or engine.applies(stage, spec))
-            and reversibility(spec) is Reversibility.IRREVERSIBLE]
+            if engine.applies(stage, spec) and reversibility(spec) is Reversibility.IRREVERSIBLE]
 
 
 def explain_playbook(engine: Engine) -> str:
