@@ -199,3 +199,16 @@ def test_export_markdown_to_a_file_and_its_bad_input(tmp_path: Path) -> None:
     assert f"wrote {out}" in found.stderr
     assert cockpit("export", "--markdown", "--release", "banana").returncode == 2
     assert cockpit("export").returncode == 2  # the format is said, never guessed
+
+
+def test_explain_says_each_actions_class_and_what_it_means_for_a_rerun() -> None:
+    stage = cockpit("explain", "publish-to-github")
+    assert stage.returncode == 0, stage.stderr
+    blocks = {block.split(" ", 1)[0]: block for block in stage.stdout.split("\n## ")[1:]}
+    assert "Reversibility: **irreversible** — a point of no return" in \
+        blocks["publish-to-github/publish-rc"]
+    assert "Reversibility: **reversible** (declared by the playbook)" in \
+        blocks["publish-to-github/release-rc"]  # a draft: github.release says irreversible
+    assert "Reversibility: **reversible** — a check: it changes nothing." in \
+        blocks["publish-to-github/release-body-links"]
+    assert "Reversibility: **hard to reverse** — " in blocks["publish-to-github/assets-dispatch"]
