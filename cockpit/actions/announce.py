@@ -58,6 +58,11 @@ class DiscourseTopicKind(Step[TopicParams]):
     Slack. Deleting the topic takes back none of those copies, and it has been read."""
     summary = "Post a Discourse topic (get-or-create by exact title)"
 
+    async def confirmation(self) -> tuple[str, str]:
+        p = self.params
+        return (f"Post \"{p.title}\" in {p.category} on {p.url}:\n\n{p.body}",
+                self.ctx.action_id)
+
     def explain(self) -> str:
         p = self.params
         return (
@@ -337,6 +342,10 @@ class RedditPostKind(Step[RedditParams]):
     """A post on a public subreddit is read, indexed and cross-posted within minutes; a
     deleted post stays as "[deleted]" under its title, with its comments."""
     summary = "Submit a link post to a subreddit (get-or-create by URL)"
+
+    async def confirmation(self) -> tuple[str, str]:
+        p = self.params
+        return (f"Post <{p.url}> titled \"{p.title}\" to r/{p.subreddit}.", self.ctx.action_id)
 
     def explain(self) -> str:
         p = self.params

@@ -108,6 +108,12 @@ class WorkflowDispatch(Step[DispatchParams]):
     pull request (reversible)."""
     summary = "Dispatch a workflow_dispatch workflow once"
 
+    async def confirmation(self) -> tuple[str, str]:
+        p = self.params
+        inputs = ", ".join(f"{k}={v}" for k, v in p.inputs.items()) or "none"
+        return (f"Dispatch {p.workflow} in {p.repo} on {p.ref} (inputs: {inputs}).",
+                self.ctx.action_id)
+
     def __init__(self, params: DispatchParams, ctx: ActionContext) -> None:
         super().__init__(params, ctx)
         self._dispatched_at: float | None = None
