@@ -229,7 +229,7 @@ class PromptModal(ModalScreen[PromptAnswer | None]):
 
 
 class ConfirmModal(PromptModal):
-    """Yes/no about one exact thing; dangerous steps need the confirmation typed."""
+    """Yes/no about one exact thing; a point of no return needs the confirmation typed."""
 
     prompt: Confirm
     kind = "confirm"
