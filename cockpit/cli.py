@@ -83,6 +83,13 @@ def _parser() -> argparse.ArgumentParser:
     plan = verbs.add_parser("plan", help="list what a release of version V will do")
     _release_flag(plan, "the release, e.g. v0.30.0-rc1 (required)")
 
+    export = verbs.add_parser("export", help="the playbook as a checklist document")
+    export.add_argument("--markdown", action="store_true", required=True,
+                        help="a GitHub task list (the only format so far)")
+    _release_flag(export, "name this release and tick what is done (read-only checks)")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write it to FILE instead of standard output")
+
     status = verbs.add_parser("status", help="check every action, read-only")
     _release_flag(status, "the release, e.g. v0.30.0-rc1 (required)")
     status.add_argument("--json", action="store_true", help="machine-readable output")
@@ -120,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     from cockpit.ci.cli import add_ci_verb
 
     add_ci_verb(verbs)
-    for sub in (explain, plan, status, run, demo, login, doctor):
+    for sub in (explain, plan, export, status, run, demo, login, doctor):
         sub.add_argument("--playbook", type=Path, default=argparse.SUPPRESS,
                          help="a playbook TOML file (default: Kubo)")
     return parser
@@ -198,6 +205,8 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
         _check_target(playbook, args.stage, actions=False)
     if args.verb == "explain":
         return _explain(playbook, args.target, version)
+    if args.verb == "export":
+        return asyncio.run(_export(playbook, version, args.output))
     if args.verb in ("login", "logout"):
         from cockpit.login import run_verb
 
@@ -311,6 +320,22 @@ def _plan(playbook: Playbook, version: Version) -> int:
     return EXIT_OK
 
 
+async def _export(playbook: Playbook, version: Version | None, output: Path | None) -> int:
+    from cockpit.export import export_markdown, export_release
+
+    engine = _engine(playbook, version, read_only=True)
+    try:
+        text = await export_release(engine) if version else export_markdown(engine)
+    finally:
+        await engine.session.aclose()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"cockpit: wrote {output} ({text.count(chr(10))} lines)", file=sys.stderr)
+    return EXIT_OK
+
+
 def _engine(playbook: Playbook, version: Version | None, *, read_only: bool,
             prompter: Prompter | None = None) -> Engine:
     from cockpit.context import Session
@@ -328,17 +353,11 @@ def _engine(playbook: Playbook, version: Version | None, *, read_only: bool,
 
 
 async def _status(playbook: Playbook, version: Version, *, as_json: bool) -> int:
-    from cockpit.local_journal import Journal
-    from cockpit.status import release_status, shared_standing
-    from cockpit.sync.records import session_memory
+    from cockpit.status import read_status
 
     engine = _engine(playbook, version, read_only=True)
-    journal = Journal(engine.session.settings.state_dir, engine.release_key)
-    engine.session.manual_confirmations |= journal.manual_confirmations()
     try:
-        standing = await shared_standing(engine)
-        engine.session.manual_confirmations |= session_memory(standing.records.values())[1]
-        report = await release_status(engine, journal, standing)
+        report = await read_status(engine)
     finally:
         await engine.session.aclose()
     if as_json:

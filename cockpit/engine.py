@@ -12,7 +12,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from cockpit.actions import REGISTRY, ActionKind
+from cockpit.actions import REGISTRY, ActionKind, reversibility_of
 from cockpit.bus import EventBus
 from cockpit.context import CURRENT_ACTION, ActionContext, Session, acting
 from cockpit.errors import BadInput, CockpitError, Declined, StageStopped
@@ -28,7 +28,7 @@ from cockpit.events import (
     StageStarted,
     Waiting,
 )
-from cockpit.model import CheckResult, Outcome, Status, Version
+from cockpit.model import CheckResult, Outcome, Reversibility, Status, Version
 from cockpit.playbook import ActionSpec, Playbook, StageSpec, TemplateError, render, template_values
 from cockpit.prompts import (
     FAILURE_CHOICES,
@@ -313,14 +313,15 @@ class Engine:
             return self._finish(stage, spec, Outcome.FAILED, result.reason, result.link)
 
     async def _apply(self, stage: StageSpec, spec: ActionSpec, action: ActionKind) -> CheckResult:
-        if action.dangerous:
+        if reversibility_of(spec.kind, spec.reversibility) is Reversibility.IRREVERSIBLE:
             try:
                 detail, typed = await action.confirmation()
             except Exception as exc:
                 return CheckResult.failed(self.session.redact(f"cannot prepare: {exc}"))
             answer = await self._ask(Confirm(
                 id=f"{stage.id}/{spec.id}/confirm", title=f"Confirm: {self._title(spec)}",
-                message="This is hard to reverse. Check it, then type the confirmation.",
+                message="This is a point of no return: nothing undoes it once done. Check "
+                        "it, then type the confirmation.",
                 detail=detail, typed_confirmation=typed))
             if answer.value is not True:
                 raise _Stop(Outcome.CANCELLED, "not confirmed, so nothing was changed: rerun "

@@ -10,11 +10,13 @@ import inspect
 from pathlib import Path
 
 import cockpit
-from cockpit.actions import REGISTRY
+from cockpit.actions import REGISTRY, reversibility_of
+from cockpit.actions.base import Verify
 from cockpit.actions.catalog import kind_test_file
 from cockpit.engine import Engine
-from cockpit.model import Version
+from cockpit.model import Reversibility, Version
 from cockpit.playbook import ActionSpec, StageSpec, TemplateError
+from cockpit.prompts import fill_notation
 
 NOT_IMPLEMENTED = "not implemented yet"
 
@@ -25,6 +27,29 @@ def _when(conditions: list[object]) -> str:
 
 def implemented(spec: ActionSpec) -> bool:
     return REGISTRY.is_implemented(spec.kind)
+
+
+def reversibility(spec: ActionSpec) -> Reversibility:
+    """The action's class: its playbook entry's, else its kind's (imports the kind)."""
+    return reversibility_of(spec.kind, spec.reversibility)
+
+
+def reversibility_line(spec: ActionSpec) -> str:
+    """``Reversibility: **irreversible** — a point of no return: …`` for `explain`."""
+    found = reversibility(spec)
+    info = REGISTRY.get(spec.kind)
+    if (spec.reversibility is None and info is not None and info.implementation is not None
+            and issubclass(info.implementation, Verify)):
+        return f"Reversibility: **{found.words}** — a check: it changes nothing."
+    source = "" if spec.reversibility is None else " (declared by the playbook)"
+    return f"Reversibility: **{found.words}**{source} — {found.meaning}."
+
+
+def points_of_no_return(engine: Engine) -> list[tuple[StageSpec, ActionSpec]]:
+    """The irreversible actions this release applies (every one, without a release), in
+    the order a release meets them."""
+    return [(stage, spec) for stage in engine.playbook.stages for spec in stage.actions
+            if engine.applies(stage, spec) and reversibility(spec) is Reversibility.IRREVERSIBLE]
 
 
 def explain_playbook(engine: Engine) -> str:
@@ -102,14 +127,14 @@ def explain_action(engine: Engine, stage: StageSpec, spec: ActionSpec,
     if info is None or not info.implemented:
         summary = info.summary if info else "unknown kind"
         return (f"{title}\n\n{kind_line} — **{NOT_IMPLEMENTED}**: the cockpit will stop here "
-                f"and ask you to do it by hand.\n\n{summary}.\n\nParameters: `{spec.params}`")
+                f"and ask you to do it by hand.\n\n{summary}.\n\n{reversibility_line(spec)}"
+                f"\n\nParameters: `{spec.params}`")
     try:
         action = engine.build(stage, spec)
     except TemplateError as exc:
         return f"{title}\n\n{kind_line}\n\nCannot explain: {exc}"
     assert action is not None
-    danger = "\n\n**Dangerous**: you will be asked to type a confirmation." if action.dangerous else ""
-    return f"{title}\n\n{kind_line}{danger}\n\n{action.explain()}"
+    return f"{title}\n\n{kind_line}\n\n{reversibility_line(spec)}\n\n{action.explain()}"
 
 
 def plan_text(engine: Engine) -> str:
@@ -131,5 +156,20 @@ def plan_text(engine: Engine) -> str:
             counts["run" if implemented(spec) else "missing"] += 1
             lines.append(f"      - {spec.id}: {spec.title}{note}")
     lines += ["", f"{counts['run'] + counts['missing']} actions apply "
-                  f"({counts['missing']} {NOT_IMPLEMENTED}); {counts['skip']} do not apply."]
+                  f"({counts['missing']} {NOT_IMPLEMENTED}); {counts['skip']} do not apply.",
+              "", *_points_of_no_return_text(engine)]
     return "\n".join(lines)
+
+
+def _points_of_no_return_text(engine: Engine) -> list[str]:
+    """The plan's last section: what this release cannot take back, in order."""
+    found = points_of_no_return(engine)
+    if not found:
+        return ["Points of no return: none (nothing this release applies is irreversible)."]
+    lines = [f"Points of no return ({len(found)}, in order): once applied, nothing undoes "
+             "them.", "Each asks for a typed confirmation first; a rerun finds it done and "
+                     "goes on."]
+    version = engine.session.version
+    for number, (stage, spec) in enumerate(found, 1):
+        lines.append(f"  {number}. {stage.id}/{spec.id}: {fill_notation(spec.title, version)}")
+    return lines

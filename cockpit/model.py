@@ -171,6 +171,45 @@ def github_time(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+class Reversibility(StrEnum):
+    """How far back an action's change can be taken: a kind declares its default, the
+    playbook may say otherwise per action (``reversibility = "irreversible"``).
+
+    The test is what a rerun or an undo can still reach. A branch, a pull request or an
+    issue comment can be deleted or closed and nobody is the worse. A merge into a shared
+    branch can only be reverted by another commit, after others may have built on it. A
+    pushed tag that starts publishing workflows, an npm version, a published release, a
+    forum post or a chat message once read: nothing brings those back."""
+
+    REVERSIBLE = "reversible"
+    HARD_TO_REVERSE = "hard-to-reverse"
+    IRREVERSIBLE = "irreversible"
+
+    @property
+    def words(self) -> str:
+        """As a person says it: ``hard to reverse``."""
+        return self.value.replace("-", " ")
+
+    @property
+    def meaning(self) -> str:
+        """What the class means for whoever runs (or reruns) the action."""
+        return REVERSIBILITY_MEANINGS[self]
+
+
+REVERSIBILITY_MEANINGS: dict[Reversibility, str] = {
+    Reversibility.REVERSIBLE: "what it makes (a branch, a pull request, a comment) can be "
+                              "deleted or closed again; a rerun checks it and redoes nothing "
+                              "done",
+    Reversibility.HARD_TO_REVERSE: "undone only by a visible correction (a revert, a "
+                                   "deletion others may have seen); a rerun checks it and "
+                                   "never makes it twice",
+    Reversibility.IRREVERSIBLE: "a point of no return: once applied nothing undoes it, so "
+                                "the cockpit asks for a typed confirmation first; a rerun "
+                                "finds it done and never applies it again",
+}
+"""One line per class: `cockpit explain`, the plan and the help say the same."""
+
+
 class Status(StrEnum):
     """What a read-only check found in the world."""
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cockpit.actions import REGISTRY, load_kinds
 from cockpit.errors import BadInput
-from cockpit.model import Condition, Version, applies
+from cockpit.model import Condition, Reversibility, Version, applies
 from cockpit.validated import passed_before, remember_pass
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
@@ -48,6 +48,8 @@ class ActionSpec(BaseModel):
     title: str
     when: list[Condition] = []
     params: dict[str, Any] = {}
+    reversibility: Reversibility | None = None
+    """Overrides the kind's own class (``cockpit.model.Reversibility``) for this action."""
 
     def applies_to(self, version: Version) -> bool:
         return applies(self.when, version)

@@ -37,7 +37,8 @@ class Confirm(_Prompt):
     kind: Literal["confirm"] = "confirm"
     detail: str = ""
     typed_confirmation: str | None = None
-    """For dangerous steps: the text the human must type to say yes (e.g. the tag)."""
+    """For a point of no return (an irreversible action): the text the human must type to
+    say yes (e.g. the tag)."""
 
 
 class Choose(_Prompt):

@@ -53,6 +53,17 @@ GLYPHS: dict[State, tuple[str, str]] = {
 """Glyph and Rich style per state. Each glyph is distinct and single-width, so the meaning
 survives without colour; none is the tree's own ▶/▼ (collapsed/expanded)."""
 
+POINT_OF_NO_RETURN: tuple[str, str] = ("⚑", "bold red")
+"""The mark (and its style) of an irreversible action, and of a stage that holds one, beside
+its state glyph: a fact about the action, not a state, so it never replaces one. Distinct
+from every glyph above and from ▶/▼, and single-width: ⚠ would be the natural sign, but
+terminals draw it as a two-cell emoji as often as not."""
+
+POINT_OF_NO_RETURN_MEANING = ("a point of no return: irreversible once applied (a pushed tag, "
+                              "a published package or release, a post once read); it asks "
+                              "for a typed confirmation")
+"""The mark's line in the help screen and the README."""
+
 STATE_MEANINGS: dict[State, str] = {
     State.TO_DO: "its turn has come; nothing of it is done yet",
     State.BLOCKED: "waits on an earlier stage or action (named beside it)",

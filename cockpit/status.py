@@ -166,3 +166,16 @@ async def release_status(engine: Engine, journal: Journal,
     rows = [StatusRow(stage, action, results.get((stage, action)), recorded.get((stage, action)),
                       view) for (stage, action), view in derived.actions.items()]
     return StatusReport(rows, derived, titles)
+
+
+async def read_status(engine: Engine) -> StatusReport:
+    """`cockpit status` of ``engine``'s release, read-only: this machine's journal and the
+    tracking issue's (the manual steps either remembers are checked as done), then every
+    check. The caller closes the session."""
+    from cockpit.sync.records import session_memory
+
+    journal = Journal(engine.session.settings.state_dir, engine.release_key)
+    engine.session.manual_confirmations |= journal.manual_confirmations()
+    standing = await shared_standing(engine)
+    engine.session.manual_confirmations |= session_memory(standing.records.values())[1]
+    return await release_status(engine, journal, standing)

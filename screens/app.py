@@ -162,11 +162,21 @@ class CockpitApp(App[int]):
         # Tokens too: a keyring lookup takes ~0.1 s; every redaction waits for it anyway.
         self.call_after_refresh(self.run_worker, self._load_secrets, thread=True,
                                 group="secrets")
+        # After the first paint: an action's class is its kind's, and kinds import slowly.
+        self.call_after_refresh(self._mark_points_of_no_return)
         if self.auto_check and self.mode != "walkthrough":
             # After the first paint: the opening check imports the sync and status code.
             self.call_after_refresh(self._start_opening)
             if self.mode == "shadow":
                 self.run_worker(self._follow_journal(), group="shadow")
+
+    def _mark_points_of_no_return(self) -> None:
+        """Flag the release's irreversible actions (and their stages) in the checklist."""
+        from cockpit.explain import points_of_no_return
+
+        self.state.mark_irreversible([(stage.id, spec.id) for stage, spec
+                                      in points_of_no_return(self.engine)])
+        self.query_one(Checklist).refresh_all()
 
     def _load_secrets(self) -> None:
         """(worker thread) Look up every token, so the redactor knows them; a missing

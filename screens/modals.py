@@ -29,7 +29,7 @@ from textual.widgets import Button, Input, Label, Markdown, Static, TextArea
 
 from cockpit.model import CheckResult, Status
 from cockpit.prompts import Choose, Confirm, Manual, Prompt, PromptAnswer, TextInput
-from cockpit.states import GLYPHS, STATE_MEANINGS
+from cockpit.states import GLYPHS, POINT_OF_NO_RETURN, POINT_OF_NO_RETURN_MEANING, STATE_MEANINGS
 
 AnswerFn = Callable[[PromptAnswer], None]
 Verify = Callable[[], Awaitable[CheckResult]]
@@ -229,7 +229,7 @@ class PromptModal(ModalScreen[PromptAnswer | None]):
 
 
 class ConfirmModal(PromptModal):
-    """Yes/no about one exact thing; dangerous steps need the confirmation typed."""
+    """Yes/no about one exact thing; a point of no return needs the confirmation typed."""
 
     prompt: Confirm
     kind = "confirm"
@@ -549,7 +549,10 @@ Letter keys act on the checklist and log; typed into a text box they stay text.
 # States
 
 """ + "\n".join(f"- `{glyph}` **{state.value}** — {STATE_MEANINGS[state]}"
-                 for state, (glyph, _) in GLYPHS.items()) + "\n"
+                 for state, (glyph, _) in GLYPHS.items()) + f"""
+
+Beside the state: `{POINT_OF_NO_RETURN[0]}` — {POINT_OF_NO_RETURN_MEANING}.
+"""
 
 
 class HelpScreen(ModalScreen[None]):

@@ -66,6 +66,8 @@ class ActionState(_Shown):
     """Manual equivalents of what the cockpit did for this action, in order."""
     waiting_until: float | None = None
     """Clock time the current ``Waiting`` ends (for the countdown)."""
+    irreversible: bool = False
+    """A point of no return of this release: the checklist marks it."""
 
     @property
     def link(self) -> str | None:
@@ -82,6 +84,11 @@ class StageState(_Shown):
     started: float | None = None
     """Clock time the stage started (back-dated to when the journal says it did)."""
     finished: float | None = None
+
+    @property
+    def irreversible(self) -> bool:
+        """Holds a point of no return of this release."""
+        return any(action.irreversible for action in self.actions.values())
 
     def elapsed(self, now: float) -> float | None:
         if self.started is None:
@@ -131,6 +138,13 @@ class ReleaseState:
     def action(self, stage: str, action: str) -> ActionState | None:
         found = self.stages.get(stage)
         return found.actions.get(action) if found else None
+
+    def mark_irreversible(self, items: list[tuple[str, str]]) -> None:
+        """Flag these (stage, action) pairs as the release's points of no return."""
+        for stage_id, action_id in items:
+            action = self.action(stage_id, action_id)
+            if action is not None:
+                action.irreversible = True
 
     # -- derivation ---------------------------------------------------------------------
 

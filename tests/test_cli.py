@@ -176,3 +176,39 @@ def test_release_is_one_flag_everywhere_and_version_a_hidden_alias() -> None:
     assert by_alias.stdout == by_flag.stdout == before_verb.stdout
     missing = cockpit("plan")
     assert missing.returncode == 2 and "--release" in missing.stderr
+
+
+def test_plan_ends_with_the_points_of_no_return_of_that_release() -> None:
+    found = {v: cockpit("plan", "--release", v) for v in ("v0.30.0-rc1", "v0.30.0", "v0.30.1")}
+    for version, run in found.items():
+        assert run.returncode == 0, run.stderr
+        tail = run.stdout.split("Points of no return", 1)[1]
+        assert f"tag/tag-{'rc' if 'rc' in version else 'final'}: Tag {version}" in tail
+        assert "publish-to-npm/npm-dispatch" in tail and "promote/discourse-topic" in tail
+    assert "promote/reddit" in found["v0.30.0"].stdout
+    assert "promote/reddit" not in found["v0.30.1"].stdout  # FINAL, not PATCH
+    assert "promote/reddit" not in found["v0.30.0-rc1"].stdout
+
+
+def test_export_markdown_to_a_file_and_its_bad_input(tmp_path: Path) -> None:
+    out = tmp_path / "checklist.md"
+    found = cockpit("export", "--markdown", "-o", str(out))
+    assert found.returncode == 0, found.stderr
+    text = out.read_text()
+    assert text.startswith("# Kubo release\n") and "- [ ] ⚠️ **RC** Tag vX.Y.Z-rcN" in text
+    assert f"wrote {out}" in found.stderr
+    assert cockpit("export", "--markdown", "--release", "banana").returncode == 2
+    assert cockpit("export").returncode == 2  # the format is said, never guessed
+
+
+def test_explain_says_each_actions_class_and_what_it_means_for_a_rerun() -> None:
+    stage = cockpit("explain", "publish-to-github")
+    assert stage.returncode == 0, stage.stderr
+    blocks = {block.split(" ", 1)[0]: block for block in stage.stdout.split("\n## ")[1:]}
+    assert "Reversibility: **irreversible** — a point of no return" in \
+        blocks["publish-to-github/publish-rc"]
+    assert "Reversibility: **reversible** (declared by the playbook)" in \
+        blocks["publish-to-github/release-rc"]  # a draft: github.release says irreversible
+    assert "Reversibility: **reversible** — a check: it changes nothing." in \
+        blocks["publish-to-github/release-body-links"]
+    assert "Reversibility: **hard to reverse** — " in blocks["publish-to-github/assets-dispatch"]

@@ -9,8 +9,9 @@ import pytest
 from cockpit.actions.base import REGISTRY, Params, Step, Wait, register
 from cockpit.engine import Engine
 from cockpit.events import ActionApplying, ActionChecked, ActionFinished, Event, PromptAsked, Waiting
-from cockpit.model import CheckResult, Outcome
-from cockpit.prompts import PromptAnswer
+from cockpit.model import CheckResult, Outcome, Reversibility
+from cockpit.playbook import parse_playbook
+from cockpit.prompts import Confirm, PromptAnswer
 from tests.engine_setup import Act, Stage, make_engine, playbook
 
 
@@ -179,3 +180,76 @@ async def test_a_skip_recorded_in_the_journal_is_not_asked_again(tmp_path: objec
     again.session.skipped.update(journal.skipped())
     assert (await again.run_stage("two")).outcome is Outcome.DONE
     assert not [e for e in events if isinstance(e, PromptAsked)]
+
+
+IRREVERSIBLE = parse_playbook('''
+name = "t"
+title = "T"
+[[stages]]
+id = "one"
+title = "One"
+summary = "s"
+[[stages.actions]]
+id = "a"
+kind = "test.counter"
+title = "A"
+params = { name = "a" }
+[[stages.actions]]
+id = "b"
+kind = "test.counter"
+title = "B"
+reversibility = "irreversible"
+params = { name = "b" }
+''', "irreversible.toml")
+
+
+def _confirms(events: list[Event]) -> list[Confirm]:
+    return [e.prompt for e in events if isinstance(e, PromptAsked) and isinstance(e.prompt, Confirm)]
+
+
+async def test_an_irreversible_action_is_applied_only_after_the_typed_confirmation() -> None:
+    engine, events = make_engine(IRREVERSIBLE, {"one/b/confirm": PromptAnswer(value=False)})
+    report = await engine.run_stage("one")
+    assert report.outcome is Outcome.CANCELLED
+    assert World.state.get("a.applies") == 1 and "b.applies" not in World.state
+    asked = _confirms(events)
+    assert [c.id for c in asked] == ["one/b/confirm"]  # the reversible "a" asked nothing
+    assert asked[0].typed_confirmation == "b" and "point of no return" in asked[0].message
+
+    engine, events = make_engine(IRREVERSIBLE, {"one/b/confirm": PromptAnswer(value=True)})
+    assert (await engine.run_stage("one")).outcome is Outcome.DONE
+    assert World.state.get("b.applies") == 1 and World.state.get("a.applies") == 1
+
+    engine, events = make_engine(IRREVERSIBLE, {})  # a rerun finds it done: nothing asked
+    assert (await engine.run_stage("one")).outcome is Outcome.DONE
+    assert _confirms(events) == [] and World.state.get("b.applies") == 1
+
+
+async def test_a_playbook_may_declare_an_irreversible_kind_reversible() -> None:
+    class Publish(Counter):
+        kind = "test.publish"
+        reversibility = Reversibility.IRREVERSIBLE
+
+    register(Publish)
+    declared = parse_playbook('''
+name = "t"
+title = "T"
+[[stages]]
+id = "one"
+title = "One"
+summary = "s"
+[[stages.actions]]
+id = "draft"
+kind = "test.publish"
+title = "Draft"
+reversibility = "reversible"
+params = { name = "draft" }
+[[stages.actions]]
+id = "publish"
+kind = "test.publish"
+title = "Publish"
+params = { name = "publish" }
+''', "declared.toml")
+    engine, events = make_engine(declared, {"one/publish/confirm": PromptAnswer(value=True)})
+    assert (await engine.run_stage("one")).outcome is Outcome.DONE
+    assert [c.id for c in _confirms(events)] == ["one/publish/confirm"]

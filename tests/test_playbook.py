@@ -44,6 +44,16 @@ def test_a_bad_playbook_is_caught_at_load_time_with_its_line(
         assert part in text
 
 
+def test_a_misspelt_reversibility_is_reported_with_its_line_and_the_classes() -> None:
+    bad = GOOD.replace('kind = "git.tag"', 'kind = "git.tag"\nreversibility = "irreversable"')
+    with pytest.raises(PlaybookError) as error:
+        parse_playbook(bad, "mine.toml")
+    text = str(error.value)
+    assert f"mine.toml:{_line_of(bad, 'irreversable')}:" in text
+    assert "stage 'tag' / action 'tag'" in text and "'reversibility'" in text
+    assert "'hard-to-reverse'" in text and "'irreversible'" in text
+
+
 def test_missing_file_is_a_playbook_error(tmp_path: Path) -> None:
     with pytest.raises(PlaybookError, match="cannot read"):
         load_playbook(tmp_path / "nope.toml")

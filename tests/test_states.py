@@ -95,3 +95,14 @@ def test_the_readme_explains_every_state_with_its_glyph() -> None:
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     for state, (glyph, _) in GLYPHS.items():
         assert f"| `{glyph}` | {state.value} |" in readme, state
+
+
+def test_every_glyph_and_the_point_of_no_return_mark_are_distinct_and_single_width() -> None:
+    from rich.cells import cell_len
+
+    from cockpit.states import GLYPHS, POINT_OF_NO_RETURN
+
+    shown = [glyph for glyph, _ in GLYPHS.values()] + [POINT_OF_NO_RETURN[0]]
+    assert len(set(shown)) == len(shown)
+    assert not {"▶", "▼"} & set(shown)  # the tree's own collapsed/expanded marks
+    assert all(cell_len(glyph) == 1 for glyph in shown)

@@ -3,9 +3,10 @@
 import importlib
 import pkgutil
 
-from cockpit.actions.base import REGISTRY, ActionKind, KindInfo, Params, register
+from cockpit.actions.base import REGISTRY, ActionKind, KindInfo, Params, register, reversibility_of
 
-__all__ = ["REGISTRY", "ActionKind", "KindInfo", "Params", "load_kinds", "register"]
+__all__ = ["REGISTRY", "ActionKind", "KindInfo", "Params", "load_kinds", "register",
+           "reversibility_of"]
 
 _loaded = False
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
 from cockpit.actions.preflight import how_to_set
 from cockpit.errors import CannotFix
-from cockpit.model import CheckResult
+from cockpit.model import CheckResult, Reversibility
 from cockpit.secrets import find_token
 from cockpit.services.discourse import DiscourseClient, DiscourseTopic
 from cockpit.services.matrix import CLIENT_API
@@ -52,7 +52,16 @@ class TopicParams(Params):
 @register
 class DiscourseTopicKind(Step[TopicParams]):
     kind = "discourse.topic"
+    reversibility = Reversibility.IRREVERSIBLE
+    """Irreversible, not merely hard to reverse: as soon as the topic lands, Discourse
+    mails it to the category's watchers and the bridges mirror it into Matrix, Discord and
+    Slack. Deleting the topic takes back none of those copies, and it has been read."""
     summary = "Post a Discourse topic (get-or-create by exact title)"
+
+    async def confirmation(self) -> tuple[str, str]:
+        p = self.params
+        return (f"Post \"{p.title}\" in {p.category} on {p.url}:\n\n{p.body}",
+                self.ctx.action_id)
 
     def explain(self) -> str:
         p = self.params
@@ -329,7 +338,14 @@ class RedditParams(Params):
 @register
 class RedditPostKind(Step[RedditParams]):
     kind = "reddit.post"
+    reversibility = Reversibility.IRREVERSIBLE
+    """A post on a public subreddit is read, indexed and cross-posted within minutes; a
+    deleted post stays as "[deleted]" under its title, with its comments."""
     summary = "Submit a link post to a subreddit (get-or-create by URL)"
+
+    async def confirmation(self) -> tuple[str, str]:
+        p = self.params
+        return (f"Post <{p.url}> titled \"{p.title}\" to r/{p.subreddit}.", self.ctx.action_id)
 
     def explain(self) -> str:
         p = self.params

@@ -34,7 +34,7 @@ from typing_extensions import TypeVar
 
 from cockpit.actions.catalog import module_of
 from cockpit.errors import CannotFix
-from cockpit.model import CheckResult
+from cockpit.model import CheckResult, Reversibility
 
 if TYPE_CHECKING:
     from cockpit.context import ActionContext
@@ -73,8 +73,9 @@ class ActionKind(ABC, Generic[P]):
     summary: ClassVar[str]
     Params: ClassVar[type[Params]] = Params
     """The params model: the generic argument (``Step[TagParams]``) sets it."""
-    dangerous: ClassVar[bool] = False
-    """Hard to reverse (a pushed tag): the engine asks for a typed confirmation first."""
+    reversibility: ClassVar[Reversibility] = Reversibility.REVERSIBLE
+    """How far back its change can be taken (``cockpit.model.Reversibility``); a playbook
+    action may say otherwise. Irreversible: the engine asks for a typed confirmation."""
     params: P
 
     def __init__(self, params: P, ctx: ActionContext) -> None:
@@ -100,7 +101,7 @@ class ActionKind(ABC, Generic[P]):
         """Make the change. Called only after ``check`` returned incomplete."""
 
     async def confirmation(self) -> tuple[str, str]:
-        """For dangerous kinds: (the exact thing being confirmed, the text to type)."""
+        """For irreversible actions: (the exact thing being confirmed, the text to type)."""
         return (self.summary, self.ctx.action_id)
 
     def polling(self) -> Polling:
@@ -245,6 +246,18 @@ class Registry:
 
 
 REGISTRY = Registry()
+
+
+def reversibility_of(kind: str, declared: Reversibility | None = None) -> Reversibility:
+    """An action's class: what its playbook entry declares, else its kind's default. A kind
+    with no implementation changes nothing itself (a person does it), so it is reversible
+    unless the playbook says otherwise."""
+    if declared is not None:
+        return declared
+    info = REGISTRY.get(kind)
+    if info is None or info.implementation is None:
+        return Reversibility.REVERSIBLE
+    return info.implementation.reversibility
 
 
 def register(cls: type[ActionKind]) -> type[ActionKind]:

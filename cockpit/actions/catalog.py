@@ -44,7 +44,7 @@ BUILT_IN: dict[str, str] = {
                     "github_pulls"),
     **dict.fromkeys(("github.release", "github.release-assets", "github.release-body-append",
                      "github.release-body-contains", "github.release-latest",
-                     "github.tag-exists"), "github_releases"),
+                     "github.release-publish", "github.tag-exists"), "github_releases"),
     "manual": "manual",
     "preflight.ci-health": "ci_health",
     **dict.fromkeys(("preflight.git-identity", "preflight.repo-access",

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from cockpit.actions.base import Params, Step, code_block, register
-from cockpit.model import CheckResult
+from cockpit.model import CheckResult, Reversibility
 from cockpit.services.git import GitError, GitRepo
 
 
@@ -192,7 +192,9 @@ class TagParams(Params):
 class CreateTag(Step[TagParams]):
     kind = "git.tag"
     summary = "Create an annotated (optionally signed) tag and push only that tag"
-    dangerous = True
+    reversibility = Reversibility.IRREVERSIBLE
+    """A pushed tag starts the publishing workflows (Docker images, and what follows from
+    them); deleting the tag afterwards leaves everything built from it published."""
 
     def explain(self) -> str:
         p = self.params

@@ -23,7 +23,7 @@ from cockpit.actions.base import (
     history_note,
     register,
 )
-from cockpit.model import CheckResult
+from cockpit.model import CheckResult, Reversibility
 from cockpit.services.github import GitHubClient, Pull
 
 
@@ -335,6 +335,9 @@ class MergeParams(PullRef):
 @register
 class MergePull(Step[MergeParams]):
     kind = "github.pull-merge"
+    reversibility = Reversibility.HARD_TO_REVERSE
+    """A merge into a shared branch is undone only by a revert commit, after others (and
+    their CI) may have built on it."""
     summary = "Merge a pull request with the given method; done if already merged"
 
     def explain(self) -> str:

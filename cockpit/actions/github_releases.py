@@ -1,8 +1,15 @@
-"""GitHub tags and releases: see the tag, get-or-create the release, verify and amend it.
+"""GitHub tags and releases: see the tag, get-or-create the release, verify and amend it,
+publish it.
 
 A release is found by its tag (one release per tag is GitHub's own rule), so creating
 it is get-or-create: the check looks first, ``apply`` posts once, and an ambiguous
 answer is left to the engine's re-check, which finds the release if it landed.
+
+Publishing is draft-first where the playbook asks for it (Kubo's does): the release is
+created as a draft, its assets are attached and checked, and only then does
+``github.release-publish`` make it public, so nobody lands on a release page without its
+binaries (and with GitHub's immutable releases, assets can only be attached before). A
+draft found on a rerun is the same release, completed; never a second one.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 from typing import Literal
 
 from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, found, register
-from cockpit.model import CheckResult
+from cockpit.model import CheckResult, Reversibility
 from cockpit.services.github import GitHubClient, Issue, Release
 
 
@@ -119,6 +126,11 @@ class ReleaseParams(Params):
 @register
 class CreateRelease(Step[ReleaseParams]):
     kind = "github.release"
+    reversibility = Reversibility.IRREVERSIBLE
+    """A published release notifies every watcher of the repository at once, and with
+    GitHub's immutable releases its tag and assets are locked for good. A playbook action
+    that creates a draft (``draft = true``) declares itself reversible: nobody sees a
+    draft, and it can be deleted."""
     summary = "Create the GitHub release of a tag (get-or-create)"
 
     def explain(self) -> str:
@@ -146,10 +158,14 @@ class CreateRelease(Step[ReleaseParams]):
                         f"?ref={p.body_from_ref or p.tag} --jq .content | base64 -d"
                         "   # copy the section into body.md")
         cmds.append(f"gh release create {p.tag} -R {p.repo} " + " ".join(flags))
-        text = (f"Publishes the GitHub {kind} `{p.name}` of tag `{p.tag}` in **{p.repo}**: "
-                "the page users land on from the announcements, with the release notes. "
-                f"{body}{link} If a release of this tag exists already, it is left alone "
-                "(one release per tag, never two).\n\n" + code_block(*cmds))
+        what = (f"Creates the GitHub {kind} `{p.name}` of tag `{p.tag}` in **{p.repo}** as a "
+                "**draft**: only maintainers see it until it is published, once its assets "
+                "are attached" if p.draft else
+                f"Publishes the GitHub {kind} `{p.name}` of tag `{p.tag}` in **{p.repo}**")
+        text = (f"{what}: the page users land on from the announcements, with the release "
+                f"notes. {body}{link} If a release of this tag exists already (a draft "
+                "included), it is left alone (one release per tag, never two).\n\n"
+                + code_block(*cmds))
         if p.body:
             text += "\n\nbody.md:\n\n" + code_block(p.body, lang="markdown")
         return text
@@ -211,6 +227,67 @@ class CreateRelease(Step[ReleaseParams]):
         await gh.create_release(p.repo, tag=p.tag, name=p.name, body=body,
                                 prerelease=p.prerelease, draft=p.draft,
                                 make_latest=p.make_latest)
+
+
+class PublishParams(Params):
+    repo: str
+    tag: str
+    make_latest: Literal["true", "false", "legacy"] | None = None
+    """Whether GitHub marks it the latest release once it is public (``"false"`` for an RC)."""
+
+
+@register
+class PublishRelease(Step[PublishParams]):
+    kind = "github.release-publish"
+    summary = "Publish a draft release, once its body and assets are checked"
+    reversibility = Reversibility.IRREVERSIBLE
+    """Public at once: every watcher is notified, install scripts and packagers pick it up,
+    and with GitHub's immutable releases its tag and assets are locked for good."""
+
+    def explain(self) -> str:
+        p = self.params
+        latest = f" --latest={p.make_latest}" if p.make_latest else ""
+        return (f"Publishes the draft release `{p.tag}` of **{p.repo}**. Until now only "
+                "maintainers could see it; from now everyone can, watchers are notified and, "
+                "with immutable releases, its assets can no longer change. It comes last, "
+                "after its body and assets are checked, so nobody lands on a release page "
+                "without its binaries. A release already published is left alone.\n\n"
+                + code_block(f"gh release view {p.tag} -R {p.repo} --json isDraft,assets "
+                             "--jq '{isDraft, assets: [.assets[].name]}'",
+                             f"gh release edit {p.tag} -R {p.repo} --draft=false{latest}"))
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        release = await self.ctx.github().find_release(p.repo, p.tag)
+        link = _releases_page(self, p.repo, p.tag)
+        if release is None:
+            return CheckResult.failed(f"no release of {p.tag}: create it (as a draft) first",
+                                      link)
+        link = release.html_url or link
+        what = "pre-release" if release.prerelease else "release"
+        if release.draft:
+            return CheckResult.incomplete(f"the {what} {p.tag} is a draft", link)
+        return CheckResult.done(f"the {what} {p.tag} is published", link)
+
+    async def confirmation(self) -> tuple[str, str]:
+        p = self.params
+        gh = self.ctx.github()
+        release = await gh.find_release(p.repo, p.tag)
+        if release is None:
+            raise RuntimeError(f"no release of {p.tag}")
+        assets = await gh.list_release_assets(p.repo, release.id)
+        what = "pre-release" if release.prerelease else "release"
+        return (f"Publish the {what} {p.tag} of {p.repo} ({len(assets)} assets attached): "
+                "everyone sees it and every watcher is notified.", p.tag)
+
+    async def apply(self) -> None:
+        p = self.params
+        gh = self.ctx.github()
+        release = await gh.find_release(p.repo, p.tag)
+        if release is None:
+            raise RuntimeError(f"no release of {p.tag}")
+        if release.draft:
+            await gh.update_release(p.repo, release.id, draft=False, make_latest=p.make_latest)
 
 
 class BodyContainsParams(Params):

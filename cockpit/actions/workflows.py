@@ -27,7 +27,7 @@ from cockpit.actions.base import (
     history_note,
     register,
 )
-from cockpit.model import CheckResult
+from cockpit.model import CheckResult, Reversibility
 from cockpit.services.github import GitHubClient, WorkflowRun
 
 if TYPE_CHECKING:
@@ -102,7 +102,17 @@ class DispatchParams(Params):
 @register
 class WorkflowDispatch(Step[DispatchParams]):
     kind = "github.workflow-dispatch"
+    reversibility = Reversibility.HARD_TO_REVERSE
+    """A run cannot be un-run, and what it changes is the workflow's business: the
+    playbook says which dispatches publish (irreversible) and which only test or open a
+    pull request (reversible)."""
     summary = "Dispatch a workflow_dispatch workflow once"
+
+    async def confirmation(self) -> tuple[str, str]:
+        p = self.params
+        inputs = ", ".join(f"{k}={v}" for k, v in p.inputs.items()) or "none"
+        return (f"Dispatch {p.workflow} in {p.repo} on {p.ref} (inputs: {inputs}).",
+                self.ctx.action_id)
 
     def __init__(self, params: DispatchParams, ctx: ActionContext) -> None:
         super().__init__(params, ctx)

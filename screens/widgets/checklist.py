@@ -10,7 +10,14 @@ from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from cockpit.states import POINT_OF_NO_RETURN
 from screens.state import ActionState, ReleaseState, StageState, State, format_elapsed
+
+
+def _mark(irreversible: bool) -> tuple[str, str]:
+    """The point-of-no-return flag before a title (nothing for the others)."""
+    glyph, style = POINT_OF_NO_RETURN
+    return (f"{glyph} ", style) if irreversible else ("", "")
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,8 @@ class Checklist(Tree[Item]):
     def _stage_label(self, number: int, stage: StageState) -> Text:
         view = stage.view
         now = self.clock()
-        label = Text.assemble((f"{view.glyph} ", view.style), f"{number:2}. {stage.title}")
+        label = Text.assemble((f"{view.glyph} ", view.style), f"{number:2}. ",
+                              _mark(stage.irreversible), stage.title)
         extra = [view.state.value]
         if view.blocked_by:
             extra.append(f"waits on {view.blocked_by.partition('. ')[0]}")
@@ -84,7 +92,8 @@ class Checklist(Tree[Item]):
 
     def _action_label(self, action: ActionState) -> Text:
         view = action.view
-        label = Text.assemble((f"{view.glyph} ", view.style), action.title,
+        label = Text.assemble((f"{view.glyph} ", view.style), _mark(action.irreversible),
+                              action.title,
                               style="dim" if view.state is State.NOT_APPLICABLE else "")
         if action.waiting_until is not None:
             left = max(0, int(action.waiting_until - self.clock()))

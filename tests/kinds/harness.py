@@ -21,11 +21,12 @@ from typing import Any
 
 import pytest
 
+from cockpit.actions import reversibility_of
 from cockpit.bus import EventBus
 from cockpit.context import ReadOnlyViolation, Session
 from cockpit.engine import Engine, StageReport
 from cockpit.events import ActionApplying, ActionChecked, ActionFinished, Event, LogLine
-from cockpit.model import Outcome, Release, Status, Version
+from cockpit.model import Outcome, Release, Reversibility, Status, Version
 from cockpit.playbook import Playbook, load_playbook, parse_playbook
 from cockpit.prompts import AnswersPrompter, PromptAnswer
 from cockpit.sandbox.testing import SandboxHandle
@@ -84,12 +85,18 @@ def make_engine(playbook: Playbook, version: str = "v0.30.0", *, read_only: bool
                 ) -> tuple[Engine, list[Event]]:
     """An engine on a fresh session (quick polls), and the list its events land in.
 
-    ``answers`` maps prompt ids (a trailing ``*`` matches a prefix) to answer values."""
+    ``answers`` maps prompt ids (a trailing ``*`` matches a prefix) to answer values. Every
+    point of no return (an irreversible action) is confirmed, as the driver would type it,
+    unless ``answers`` says otherwise for its ``stage/action/confirm``."""
     settings = Settings(poll_initial_seconds=0.05, poll_max_seconds=0.2,
                         poll_timeout_seconds=poll_timeout)
     release = Release(playbook=playbook.name, version=Version.parse(version), driver="d",
                       host="h")
-    prompter = AnswersPrompter({k: PromptAnswer(value=v) for k, v in (answers or {}).items()})
+    confirmed = {f"{stage.id}/{spec.id}/confirm": True for stage in playbook.stages
+                 for spec in stage.actions
+                 if reversibility_of(spec.kind, spec.reversibility) is Reversibility.IRREVERSIBLE}
+    prompter = AnswersPrompter({k: PromptAnswer(value=v)
+                                for k, v in {**confirmed, **(answers or {})}.items()})
     engine = Engine(playbook, Session(settings=settings, prompter=prompter, release=release,
                                       read_only=read_only), EventBus())
     events: list[Event] = []

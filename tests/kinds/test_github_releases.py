@@ -1,5 +1,6 @@
 """Tag and release kinds through the engine against a real sandbox over loopback, on the
-built-in playbook's own actions (the tag stage's check and the GitHub release stage)."""
+built-in playbook's own actions (the tag stage's check and the GitHub release stage:
+a draft first, its assets, then the publication)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from cockpit.events import PromptAsked
 from cockpit.model import Outcome
+from cockpit.prompts import Confirm
 from cockpit.sandbox.seed import KUBO
 from cockpit.sandbox.testing import SandboxHandle
 from cockpit.services.discourse import DiscourseClient
@@ -45,7 +48,7 @@ async def test_rc_prerelease_once_then_rerun_is_read_only(sandbox: SandboxHandle
     assert report.outcome is Outcome.DONE, report
     assert run.applied == ["release-rc"]
     (rel,) = _releases(sandbox, "v0.30.0-rc1")
-    assert rel["prerelease"] is True
+    assert rel["prerelease"] is True and rel["draft"] is True  # published after its assets
     assert "docs/changelogs/v0.30.md" in rel["body"]
     assert f"/{KUBO}/issues/" in rel["body"]
 
@@ -86,9 +89,11 @@ async def test_final_release_from_changelog_latest_assets_and_forum_link(
     run = Run(FINAL, "v0.30.0", abort=True)
     report = await run()
     assert report.outcome is Outcome.DONE, report
-    assert run.applied == ["release-final", "assets-dispatch", "release-discuss-link"]
+    assert run.applied == ["release-final", "assets-dispatch", "publish-final",
+                           "release-discuss-link"]
     (rel,) = _releases(sandbox, "v0.30.0")
-    assert rel["prerelease"] is False
+    assert rel["prerelease"] is False and rel["draft"] is False
+    _published_after_its_assets(rel)
     body = rel["body"]
     assert body.startswith("- [Overview](#overview)"), body
     assert "## v0.30.0" not in body and "# Kubo changelog" not in body
@@ -112,10 +117,38 @@ async def test_missing_assets_rerun_the_sync_workflow(sandbox: SandboxHandle) ->
     assert report.actions[-1].action == "assets-present" and "missing" in report.actions[-1].reason
     reruns = [r for r in sandbox.requests(mutating=True) if r["path"].endswith("/rerun")]
     assert len(reruns) == 1
+    (rel,) = _releases(sandbox, "v0.30.0-rc1")
+    assert rel["draft"] is True  # without its binaries, nobody sees it
     # Once listed there, the next attempt reruns the sync run again and the assets appear.
     sandbox.sandbox.world.data["dist"]["kubo"].append("v0.30.0-rc1")
     run = Run(ASSETS, "v0.30.0-rc1", abort=True)
     assert (await run()).outcome is Outcome.DONE
-    assert run.applied == ["assets-present"]
+    assert run.applied == ["assets-present", "publish-rc"]  # the draft found is completed
     (rel,) = _releases(sandbox, "v0.30.0-rc1")
-    assert len(rel["assets"]) == 10
+    assert len(rel["assets"]) == 10 and rel["draft"] is False
+    _published_after_its_assets(rel)
+
+
+def _published_after_its_assets(rel: dict[str, Any]) -> None:
+    assert rel["assets"] and all(a["created_at"] <= rel["published_at"] for a in rel["assets"])
+
+
+async def test_publishing_is_the_point_of_no_return_and_a_no_publishes_nothing(
+        sandbox: SandboxHandle) -> None:
+    await _prepare(sandbox, "v0.30.0-rc1", "release")
+    sandbox.sandbox.world.data["dist"]["kubo"].append("v0.30.0-rc1")
+    refused = Run(ASSETS, "v0.30.0-rc1", {"publish-to-github/publish-rc/confirm": False})
+    report = await refused()
+    assert report.outcome is Outcome.CANCELLED, report
+    (asked,) = [e.prompt for e in refused.events if isinstance(e, PromptAsked)]
+    assert asked.id == "publish-to-github/publish-rc/confirm"
+    assert isinstance(asked, Confirm) and asked.typed_confirmation == "v0.30.0-rc1"
+    assert "(10 assets attached)" in (asked.detail or "")
+    (rel,) = _releases(sandbox, "v0.30.0-rc1")
+    assert rel["draft"] is True and len(rel["assets"]) == 10
+
+    again = Run(ASSETS, "v0.30.0-rc1")  # a rerun completes the same draft: one release
+    assert (await again()).outcome is Outcome.DONE
+    assert again.applied == ["publish-rc"]
+    (rel,) = _releases(sandbox, "v0.30.0-rc1")
+    assert rel["draft"] is False

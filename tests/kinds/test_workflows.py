@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from cockpit.events import ActionChecked
+from cockpit.events import ActionChecked, PromptAsked
 from cockpit.model import Outcome, Status
+from cockpit.prompts import Confirm
 from cockpit.sandbox.testing import SandboxHandle
 from cockpit.services.github import GitHubClient
 from tests.kinds.harness import KUBO, Run, built_in
@@ -46,6 +47,10 @@ async def test_dispatch_wait_and_log_then_rerun_does_nothing(sandbox: SandboxHan
     report = await run()
     assert report.outcome is Outcome.DONE, report
     assert run.applied == ["npm-dispatch"]
+    # The playbook says this dispatch publishes: the driver typed its confirmation first.
+    (asked,) = [e.prompt for e in run.events if isinstance(e, PromptAsked)]
+    assert isinstance(asked, Confirm) and asked.typed_confirmation == "npm-dispatch"
+    assert asked.detail == f"Dispatch main.yml in {NPM} on master (inputs: none)."
     waits = [e.result.status for e in run.events
              if isinstance(e, ActionChecked) and e.action == "npm-run-wait"]
     assert waits[0] is Status.IN_PROGRESS and waits[-1] is Status.DONE

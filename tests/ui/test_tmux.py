@@ -36,7 +36,8 @@ def test_demo_runs_a_stage_to_done_after_its_prompt(tmux: Tmux, tmp_path: Path) 
     tmux.keys("Enter")  # the typed confirmation moves the focus to "Yes, go ahead"...
     time.sleep(0.3)
     tmux.keys("Enter")  # ...and only that button answers
-    tmux.wait_for("✔  2. Tag the release")
+    # A real terminal draws the point-of-no-return flag in one cell: the row stays aligned.
+    tmux.wait_for("✔  2. ⚑ Tag the release  done")
     tmux.quit_and_check_clean()
 
 

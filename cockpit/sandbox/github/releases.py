@@ -77,6 +77,8 @@ async def update_release(ctx: Ctx) -> Response:
     body = await json_body(ctx.request)
     with ctx.sb.world.lock:
         rel = _release(r, int(ctx.p["release_id"]))
+        if rel["draft"] and body.get("draft") is False:
+            rel["published_at"] = now_iso()  # GitHub's publication time is the publish's
         for key in ("tag_name", "target_commitish", "name", "body", "prerelease", "draft",
                     "make_latest"):
             if key in body:
