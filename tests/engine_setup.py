@@ -29,6 +29,8 @@ class Act(NamedTuple):
     kind: str
     params: dict[str, str | int] = {}
     title: str = ""
+    reversibility: str = ""
+    """The playbook's override of the kind's class, when given."""
 
 
 class Stage(NamedTuple):
@@ -51,6 +53,8 @@ def playbook_text(name: str, title: str, stages: list[Stage]) -> str:
             lines += ["[[stages.actions]]", f"id = {json.dumps(act.id)}",
                       f"kind = {json.dumps(act.kind)}",
                       f"title = {json.dumps(act.title or act.id.capitalize())}"]
+            if act.reversibility:
+                lines.append(f"reversibility = {json.dumps(act.reversibility)}")
             if act.params:
                 pairs = ", ".join(f"{key} = {json.dumps(value)}"
                                   for key, value in act.params.items())

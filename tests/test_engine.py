@@ -10,7 +10,6 @@ from cockpit.actions.base import REGISTRY, Params, Step, Wait, register
 from cockpit.engine import Engine
 from cockpit.events import ActionApplying, ActionChecked, ActionFinished, Event, PromptAsked, Waiting
 from cockpit.model import CheckResult, Outcome, Reversibility
-from cockpit.playbook import parse_playbook
 from cockpit.prompts import Confirm, PromptAnswer
 from tests.engine_setup import Act, Stage, make_engine, playbook
 
@@ -182,25 +181,10 @@ async def test_a_skip_recorded_in_the_journal_is_not_asked_again(tmp_path: objec
     assert not [e for e in events if isinstance(e, PromptAsked)]
 
 
-IRREVERSIBLE = parse_playbook('''
-name = "t"
-title = "T"
-[[stages]]
-id = "one"
-title = "One"
-summary = "s"
-[[stages.actions]]
-id = "a"
-kind = "test.counter"
-title = "A"
-params = { name = "a" }
-[[stages.actions]]
-id = "b"
-kind = "test.counter"
-title = "B"
-reversibility = "irreversible"
-params = { name = "b" }
-''', "irreversible.toml")
+IRREVERSIBLE = playbook(Stage("one", [
+    Act("a", "test.counter", {"name": "a"}),
+    Act("b", "test.counter", {"name": "b"}, reversibility="irreversible"),
+]))
 
 
 def _confirms(events: list[Event]) -> list[Confirm]:
@@ -231,25 +215,10 @@ async def test_a_playbook_may_declare_an_irreversible_kind_reversible() -> None:
         reversibility = Reversibility.IRREVERSIBLE
 
     register(Publish)
-    declared = parse_playbook('''
-name = "t"
-title = "T"
-[[stages]]
-id = "one"
-title = "One"
-summary = "s"
-[[stages.actions]]
-id = "draft"
-kind = "test.publish"
-title = "Draft"
-reversibility = "reversible"
-params = { name = "draft" }
-[[stages.actions]]
-id = "publish"
-kind = "test.publish"
-title = "Publish"
-params = { name = "publish" }
-''', "declared.toml")
+    declared = playbook(Stage("one", [
+        Act("draft", "test.publish", {"name": "draft"}, reversibility="reversible"),
+        Act("publish", "test.publish", {"name": "publish"}),
+    ]))
     engine, events = make_engine(declared, {"one/publish/confirm": PromptAnswer(value=True)})
     assert (await engine.run_stage("one")).outcome is Outcome.DONE
     assert [c.id for c in _confirms(events)] == ["one/publish/confirm"]
