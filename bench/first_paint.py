@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import REPO, Timing, machine_markdown, timing_table
 
 VERSION = "v0.30.0-rc1"
-MARKER = "mode: WALKTHROUGH"
+MARKER = "WALKTHROUGH — every action is explained"  # the banner of the first screen
 HEADLESS = textwrap.dedent("""
     import gc, sys, time
     gc.disable()  # as the console script (screens.main) does
