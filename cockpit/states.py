@@ -29,6 +29,7 @@ class State(StrEnum):
     RUNNING = "running"
     WAITING = "waiting"
     NEEDS_YOU = "needs you"
+    REVIEW = "waiting for review"
     HELD = "held"
     DONE = "done"
     SKIPPED = "skipped"
@@ -44,6 +45,7 @@ GLYPHS: dict[State, tuple[str, str]] = {
     State.RUNNING: ("●", "bold yellow"),
     State.WAITING: ("◐", "bold blue"),
     State.NEEDS_YOU: ("!", "bold magenta"),
+    State.REVIEW: ("◎", "bold magenta"),
     State.HELD: ("◆", "bold cyan"),
     State.DONE: ("✔", "bold green"),
     State.SKIPPED: ("↷", "dim"),
@@ -61,6 +63,8 @@ STATE_MEANINGS: dict[State, str] = {
     State.RUNNING: "being done now",
     State.WAITING: "waiting on something outside (a workflow run, CI), polled",
     State.NEEDS_YOU: "a question or a by-hand step is waiting for you",
+    State.REVIEW: "a point of no return waits for a second maintainer's approval "
+                  "(`cockpit review`)",
     State.HELD: "another driver holds this stage (its claim on the tracking issue)",
     State.DONE: "done, checked in the world (by whom and when, where known)",
     State.SKIPPED: "skipped by a driver, with a reason",
@@ -73,7 +77,7 @@ COMPLETE: frozenset[State] = frozenset({State.DONE, State.SKIPPED, State.NOT_APP
 """Nothing more to do here: later steps may go on."""
 
 LIVE: frozenset[State] = frozenset({State.CHECKING, State.RUNNING, State.WAITING,
-                                    State.NEEDS_YOU})
+                                    State.NEEDS_YOU, State.REVIEW})
 """Under way in this process right now."""
 
 OUTCOME_STATES: dict[Outcome, State] = {
@@ -84,6 +88,7 @@ OUTCOME_STATES: dict[Outcome, State] = {
     Outcome.ABORTED: State.FAILED,
     Outcome.NEEDS_HUMAN: State.NEEDS_YOU,
     Outcome.CANCELLED: State.CANCELLED,
+    Outcome.AWAITING_REVIEW: State.REVIEW,
 }
 
 CHECK_STATES: dict[Status, State] = {
@@ -133,6 +138,8 @@ class ActionFacts:
 
     def saw_check(self, result: CheckResult) -> None:
         seen = CHECK_STATES[result.status]
+        if self.seen is State.REVIEW and seen is State.TO_DO:
+            return  # not done, and a review request is out: it waits for the reviewer
         if not (seen is State.DONE and self.seen is State.DONE):  # who did it still holds
             self.by = self.at = None
         self.seen, self.from_check = seen, True
@@ -271,8 +278,8 @@ def _not_yet(facts: ActionFacts) -> str:
     return f"not yet: {facts.reason}"
 
 
-_STAGE_PRECEDENCE = (State.FAILED, State.NEEDS_YOU, State.RUNNING, State.WAITING,
-                     State.CHECKING, State.CANCELLED)
+_STAGE_PRECEDENCE = (State.FAILED, State.NEEDS_YOU, State.REVIEW, State.RUNNING,
+                     State.WAITING, State.CHECKING, State.CANCELLED)
 
 
 def _stage_view(facts: StageFacts, actions: Sequence[tuple[str, View]],

@@ -36,6 +36,9 @@ class TerminalPrinter:
                 return f"   {event.action}: check → {event.result.status.value}: {event.result.reason}"
             case LogLine():
                 return f"      {event.line}"
+            case Waiting(review=True):
+                return (f"   {event.action}: ◎ waiting for review: {event.reason} (looking again "
+                        f"in {event.seconds:.0f}s)")
             case Waiting():
                 return f"   {event.action}: waiting {event.seconds:.1f}s: {event.reason}"
             case PromptAsked():

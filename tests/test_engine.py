@@ -9,8 +9,16 @@ import pytest
 from cockpit.actions.base import REGISTRY, Params, Step, Wait, register
 from cockpit.bus import EventBus
 from cockpit.context import Session
-from cockpit.engine import Engine
-from cockpit.events import ActionApplying, ActionChecked, ActionFinished, Event, PromptAsked, Waiting
+from cockpit.engine import Engine, Verdict
+from cockpit.events import (
+    ActionApplying,
+    ActionChecked,
+    ActionFinished,
+    Event,
+    LogLine,
+    PromptAsked,
+    Waiting,
+)
 from cockpit.model import CheckResult, Outcome, Release, Version
 from cockpit.playbook import parse_playbook
 from cockpit.prompts import AnswersPrompter, PromptAnswer
@@ -214,3 +222,81 @@ async def test_a_skip_recorded_in_the_journal_is_not_asked_again(tmp_path: objec
     again.session.skipped.update(journal.skipped())
     assert (await again.run_stage("two")).outcome is Outcome.DONE
     assert not [e for e in events if isinstance(e, PromptAsked)]
+
+
+REVIEWED = parse_playbook('''
+name = "t"
+title = "T"
+[[stages]]
+id = "one"
+title = "One"
+summary = "s"
+[[stages.actions]]
+id = "a"
+kind = "test.counter"
+title = "A"
+review = "required"
+params = { name = "a" }
+''', "reviewed.toml")
+
+
+class Gate:
+    """The engine's review port, in memory: approves after ``polls`` looks."""
+
+    def __init__(self, polls: int) -> None:
+        self.polls = polls
+        self.seen: list[dict[str, str]] = []
+
+    async def verdict(self, stage: str, action_id: str, facts: dict[str, str]) -> Verdict:
+        self.seen.append(facts)
+        if len(self.seen) > self.polls:
+            return Verdict(True, "review: approved by bob")
+        return Verdict(False, "a second maintainer approves with `cockpit review ...`")
+
+
+def _reviewed(answers: dict[str, PromptAnswer] | None = None,
+              wait: float = 5) -> tuple[Engine, list[Event]]:
+    settings = Settings(review_poll_seconds=0.01, review_wait_seconds=wait)
+    release = Release(playbook="t", version=Version.parse("v1.0.0"), driver="d", host="h")
+    engine = Engine(REVIEWED, Session(settings=settings, prompter=AnswersPrompter(answers),
+                                      release=release), EventBus())
+    events: list[Event] = []
+    engine.bus.listen(events.append)
+    return engine, events
+
+
+async def test_a_reviewed_step_waits_for_the_approval_then_applies_once() -> None:
+    engine, events = _reviewed()
+    engine.review_gate = gate = Gate(polls=2)
+    report = await engine.run_stage("one")
+    assert report.outcome is Outcome.DONE and World.state["a.applies"] == 1
+    waits = [e for e in events if isinstance(e, Waiting)]
+    assert len(waits) == 2 and all(w.review for w in waits)
+    assert gate.seen[0] == {"name": "a", "command": ""}  # the params and the manual commands
+    assert any(isinstance(e, LogLine) and "approved by bob" in e.line for e in events)
+
+
+async def test_a_reviewed_step_not_approved_in_time_stops_waiting_for_review() -> None:
+    engine, events = _reviewed(wait=0)
+    engine.review_gate = Gate(polls=10**6)
+    report = await engine.run_stage("one")
+    assert report.outcome is Outcome.AWAITING_REVIEW and "a.applies" not in World.state
+    assert [e.review for e in events if isinstance(e, Waiting)] == [True]
+
+
+async def test_without_a_gate_a_reviewed_step_stops_and_says_how_to_go_on() -> None:
+    engine, _ = _reviewed()
+    report = await engine.run_stage("one")
+    assert report.outcome is Outcome.AWAITING_REVIEW and "--solo" in report.reason
+    assert "a.applies" not in World.state
+
+
+async def test_solo_needs_the_typed_acknowledgement() -> None:
+    engine, _ = _reviewed({"one/a/solo": PromptAnswer(value=False)})
+    engine.solo = True
+    assert (await engine.run_stage("one")).outcome is Outcome.CANCELLED
+    assert "a.applies" not in World.state
+    engine, events = _reviewed({"one/a/solo": PromptAnswer(value=True)})
+    engine.solo = True
+    assert (await engine.run_stage("one")).outcome is Outcome.DONE
+    assert any(isinstance(e, LogLine) and "--solo, acknowledged by d" in e.line for e in events)

@@ -95,3 +95,24 @@ def test_the_readme_explains_every_state_with_its_glyph() -> None:
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     for state, (glyph, _) in GLYPHS.items():
         assert f"| `{glyph}` | {state.value} |" in readme, state
+
+
+def test_waiting_for_review_is_its_own_state_in_every_view() -> None:
+    from cockpit.states import GLYPHS, LIVE, OUTCOME_STATES
+
+    assert OUTCOME_STATES[Outcome.AWAITING_REVIEW] is State.REVIEW is not State.FAILED
+    assert outcome_words(Outcome.AWAITING_REVIEW) == "waiting for review"
+    glyphs = [glyph for glyph, _ in GLYPHS.values()]
+    assert len(set(glyphs)) == len(glyphs) and State.REVIEW in LIVE
+    # The journal says it waits; a read-only check since still finds no tag: it waits on.
+    facts = checked(a=CheckResult.done("ok"), b=CheckResult.done("ok"))
+    facts[("two", "c")] = waiting = ActionFacts()
+    waiting.saw_outcome(Outcome.AWAITING_REVIEW, "a second maintainer approves", by="alice@vm")
+    waiting.saw_check(CheckResult.incomplete("tag v0.30.0-rc1 is not pushed yet"))
+    out = derive(ORDER, facts, None, TITLES)
+    assert out.actions[("two", "c")].state is State.REVIEW
+    assert out.stages["two"].state is State.REVIEW
+    assert out.stages["two"].glyph == "◎"
+    # Once the tag is there (the reviewer approved, the driver pushed), it is done.
+    waiting.saw_check(CheckResult.done("tag v0.30.0-rc1 is pushed"))
+    assert derive(ORDER, facts, None, TITLES).actions[("two", "c")].state is State.DONE
