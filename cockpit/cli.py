@@ -99,6 +99,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--answers", type=Path, help="TOML/JSON file: prompt id → answer")
     run.add_argument("--steal", action="store_true",
                      help="take the stage over from the driver holding it (journalled)")
+    run.add_argument("--solo", action="store_true",
+                     help="one maintainer: a step that needs a second maintainer's review asks "
+                          "you to type an acknowledgement instead (journalled)")
+
+    review = verbs.add_parser("review", help="as the second maintainer: check a driver's "
+                              "review request against facts computed here, and approve it")
+    _release_flag(review, "the release, e.g. v0.30.0-rc1 (required)")
+    review.add_argument("--approve", metavar="STAGE/ACTION",
+                        help="approve this step's request (asks y/N); without it, list what "
+                             "is pending, read-only")
+    review.add_argument("--yes", action="store_true", help="answer the question yes")
 
     sandbox = verbs.add_parser("sandbox", help="serve the local sandbox world")
     from cockpit.sandbox.cli import add_arguments
@@ -120,7 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     from cockpit.ci.cli import add_ci_verb
 
     add_ci_verb(verbs)
-    for sub in (explain, plan, status, run, demo, login, doctor):
+    for sub in (explain, plan, status, run, review, demo, login, doctor):
         sub.add_argument("--playbook", type=Path, default=argparse.SUPPRESS,
                          help="a playbook TOML file (default: Kubo)")
     return parser
@@ -196,6 +207,10 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
         _check_target(playbook, args.target)
     if args.verb == "run":
         _check_target(playbook, args.stage, actions=False)
+    if args.verb == "review" and args.approve:
+        _check_target(playbook, args.approve)
+        if "/" not in args.approve:
+            raise BadInput(f"--approve takes STAGE/ACTION, not {args.approve!r}")
     if args.verb == "explain":
         return _explain(playbook, args.target, version)
     if args.verb in ("login", "logout"):
@@ -230,7 +245,10 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
     if args.verb == "run":
         prompter = _prompter(args)
         return asyncio.run(_run(playbook, version, [args.stage], prompter, steal=args.steal,
-                                playbook_path=getattr(args, "playbook", None)))
+                                playbook_path=getattr(args, "playbook", None), solo=args.solo))
+    if args.verb == "review":
+        return asyncio.run(_review(playbook, version, args.approve, _prompter(
+            argparse.Namespace(answers=None, yes=args.yes))))
     if args.verb == "demo":
         return _demo(args, playbook, version, launchers)
     raise BadInput(f"unknown verb {args.verb}")
@@ -379,7 +397,7 @@ def _print_summary_if_complete(engine: Engine, records: dict[str, StageRecord]) 
 
 async def _run(playbook: Playbook, version: Version, stages: list[str],
                prompter: Prompter, *, steal: bool = False,
-               playbook_path: Path | None = None) -> int:
+               playbook_path: Path | None = None, solo: bool = False) -> int:
     from cockpit.local_journal import Journal
     from cockpit.services.http import ServiceError
     from cockpit.sync.driver import LeaseLost, NoTrackingIssue, StageHeld, SyncedRun
@@ -387,6 +405,7 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
     from cockpit.terminal import TerminalPrinter
 
     engine = _engine(playbook, version, read_only=False, prompter=prompter)
+    engine.solo = solo
     journal = Journal(engine.session.settings.state_dir, engine.release_key)
     engine.session.manual_confirmations |= journal.manual_confirmations()
     engine.session.skipped.update(journal.skipped())
@@ -441,6 +460,53 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
                 print(f"cockpit: could not bring the journal on the tracking issue up to date: "
                       f"{exc}", file=sys.stderr)
         await engine.session.aclose()
+
+
+async def _review(playbook: Playbook, version: Version, approve: str | None,
+                  prompter: Prompter) -> int:
+    """``cockpit review``: the second maintainer's side of a reviewed step. Its own session
+    is read-only (nothing of the release is changed from here); only the approval is
+    posted, through a client of its own."""
+    from cockpit.prompts import Confirm
+    from cockpit.secrets import find_token
+    from cockpit.services.github import GitHubClient
+    from cockpit.sync.review import Reviewer, ReviewRefused
+    from cockpit.sync.thread import Thread, locate
+
+    engine = _engine(playbook, version, read_only=True)
+    target = locate(engine)
+    if target is None:
+        raise BadInput(f"playbook {playbook.name} has no tracking issue: there is nothing to "
+                       "review on")
+    session = engine.session
+    gh = GitHubClient(session.settings.github_api_url, find_token("github"),
+                      redact=session.redact)
+    try:
+        thread = Thread(gh, target)
+        if await thread.find() is None:
+            raise ReviewRefused(f"no review request pending for {engine.release_key}: its "
+                                f"tracking issue \"{target.title}\" does not exist yet")
+        reviewer = Reviewer(engine, thread, print)
+        if approve is None:
+            if not await reviewer.pending():
+                print(f"no review request pending for {engine.release_key}")
+            return EXIT_OK
+        stage, _, action = approve.partition("/")
+
+        async def confirm(question: str) -> bool:
+            answer = await prompter.ask(Confirm(id=f"review/{approve}/approve",
+                                                title="Approve", message=question))
+            return answer.value is True
+
+        posted = await reviewer.approve(stage, action, confirm)
+        if posted is None:
+            print("not approved: nothing was posted", file=sys.stderr)
+            return EXIT_NEEDS_HUMAN
+        print(f"approved: {posted.html_url}")
+        return EXIT_OK
+    finally:
+        await gh.aclose()
+        await session.aclose()
 
 
 def _say(line: str) -> None:
