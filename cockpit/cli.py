@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import socket
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from cockpit.engine import Engine
     from cockpit.sandbox.inprocess import SandboxHandle
     from cockpit.sync.records import StageRecord
+    from cockpit.sync.review import Reviewer
 
 EXIT_OK, EXIT_NEEDS_HUMAN, EXIT_BAD_INPUT = 0, 1, 2
 DEMO_RELEASE = "v0.30.0-rc1"
@@ -123,10 +125,11 @@ def _parser() -> argparse.ArgumentParser:
                   "follows first, headless, in the same sandbox")
     demo.add_argument("--yes", action="store_true", help="answer every confirmation yes")
     demo.add_argument("--answers", type=Path, help="TOML/JSON file: prompt id → answer")
-    demo.add_argument("--attach", choices=("shadow", "walkthrough", "status", "ci"),
+    demo.add_argument("--attach", choices=("shadow", "walkthrough", "status", "ci", "review"),
                       help="from a second terminal, follow the running demo's sandbox: a live "
-                           "read-only shadow, a walkthrough, its `cockpit status` once, or "
-                           "the CI screen on the demo's CI store")
+                           "read-only shadow, a walkthrough, its `cockpit status` once, "
+                           "the CI screen on the demo's CI store, or `cockpit review` as "
+                           "the second maintainer (release-reviewer)")
     login, doctor = _add_account_verbs(verbs)
     from cockpit.ci.cli import add_ci_verb
 
@@ -463,11 +466,10 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
 
 
 async def _review(playbook: Playbook, version: Version, approve: str | None,
-                  prompter: Prompter) -> int:
+                  prompter: Prompter, *, offer: bool = False) -> int:
     """``cockpit review``: the second maintainer's side of a reviewed step. Its own session
     is read-only (nothing of the release is changed from here); only the approval is
     posted, through a client of its own."""
-    from cockpit.prompts import Confirm
     from cockpit.secrets import find_token
     from cockpit.services.github import GitHubClient
     from cockpit.sync.review import Reviewer, ReviewRefused
@@ -488,25 +490,38 @@ async def _review(playbook: Playbook, version: Version, approve: str | None,
                                 f"tracking issue \"{target.title}\" does not exist yet")
         reviewer = Reviewer(engine, thread, print)
         if approve is None:
-            if not await reviewer.pending():
+            pending = await reviewer.pending(show=not offer)
+            if not pending:
                 print(f"no review request pending for {engine.release_key}")
-            return EXIT_OK
-        stage, _, action = approve.partition("/")
-
-        async def confirm(question: str) -> bool:
-            answer = await prompter.ask(Confirm(id=f"review/{approve}/approve",
-                                                title="Approve", message=question))
-            return answer.value is True
-
-        posted = await reviewer.approve(stage, action, confirm)
-        if posted is None:
-            print("not approved: nothing was posted", file=sys.stderr)
-            return EXIT_NEEDS_HUMAN
-        print(f"approved: {posted.html_url}")
-        return EXIT_OK
+            steps = [f"{s.record.stage}/{s.record.action}" for s in pending] if offer else []
+        else:
+            steps = [approve]
+        code = EXIT_OK
+        for step in steps:
+            code = max(code, await _approve(reviewer, step, prompter))
+        return code
     finally:
         await gh.aclose()
         await session.aclose()
+
+
+async def _approve(reviewer: Reviewer, target: str, prompter: Prompter) -> int:
+    """One approval, asked y/N (``Reviewer.approve`` shows the facts side by side first)."""
+    from cockpit.prompts import Confirm
+
+    stage, _, action = target.partition("/")
+
+    async def confirm(question: str) -> bool:
+        answer = await prompter.ask(Confirm(id=f"review/{target}/approve", title="Approve",
+                                            message=question))
+        return answer.value is True
+
+    posted = await reviewer.approve(stage, action, confirm)
+    if posted is None:
+        print(f"{target}: not approved, nothing was posted", file=sys.stderr)
+        return EXIT_NEEDS_HUMAN
+    print(f"approved: {posted.html_url}")
+    return EXIT_OK
 
 
 def _say(line: str) -> None:
@@ -534,21 +549,18 @@ def _demo_answers() -> AnswersPrompter:
 
 def _demo(args: argparse.Namespace, playbook: Playbook, version: Version,
           launchers: Launchers | None) -> int:
-    import atexit
-    import functools
     import tempfile
 
-    from cockpit.demo import demo_environment, discard, recorded
+    from cockpit.demo import demo_environment, recorded
     from cockpit.demo_history import releases_before
 
     if args.attach:
         return _attach(args.attach, getattr(args, "playbook", None), launchers)
     if not args.headless:
         _need_tui(launchers)  # said before the sandbox starts, not after
-    built_in = getattr(args, "playbook", None) is None
     # The built-in playbook's world is seeded: say what it cannot do before starting it
     # (NotInTheDemoWorld is bad input).
-    before = releases_before(version) if built_in else []
+    before = releases_before(version) if getattr(args, "playbook", None) is None else []
     if args.headless:
         # Not for the TUI: after a hangup textual's input thread spins on the dead
         # terminal and keeps the process alive once the cleanup has run.
@@ -559,30 +571,65 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version,
         print(f"sandbox: {demo.base_url} (a local world; nothing leaves this machine)\n"
               "follow it from another terminal: cockpit demo --attach shadow "
               "(or --attach walkthrough, --attach status)", file=sys.stderr)
-        if built_in:
-            code = _demo_history(playbook, before, version, demo, Path(home))
-            if code != EXIT_OK:
-                return code
-        if args.headless:
-            stages = [s.id for s in playbook.stages]
-            prompter = _prompter(args)
-            if isinstance(prompter, AnswersPrompter) and built_in:
-                prompter = prompter.with_defaults(_demo_answers())
-            code = asyncio.run(_run(playbook, version, stages, prompter,
-                                    playbook_path=getattr(args, "playbook", None)))
-            if code != EXIT_OK:
-                _say("the demo's sandbox is discarded when the demo ends: run `cockpit demo` "
-                     "again to start over (a real release resumes with the command above)")
+        with _demo_reviewer(playbook, [*before, version], Path(home), headless=args.headless):
+            return _demo_releases(args, playbook, before, version, demo, Path(home), record,
+                                  launchers)
+
+
+def _demo_reviewer(playbook: Playbook, versions: list[Version], home: Path, *,
+                   headless: bool) -> contextlib.AbstractContextManager[object]:
+    """The demo's stand-in second maintainer (see ``cockpit.demo_reviewer``)."""
+    import os
+
+    from cockpit.demo_reviewer import LOGIN, StandInReviewer
+
+    delay = 2.0 if headless else 60.0
+    os.environ["COCKPIT_REVIEW_POLL_SECONDS"] = "1"  # the demo's environment, restored after
+    _say(f"demo: the tag needs a second maintainer: {LOGIN} approves it {delay:.0f} s after "
+         "it is asked, unless you do first from another terminal: cockpit demo --attach review")
+    return StandInReviewer(playbook, versions, os.environ["COCKPIT_REVIEWER_TOKEN"],
+                           home / "reviewer-work", _say if headless else _quiet, delay,
+                           quick=frozenset(versions[:-1]))
+
+
+def _quiet(_line: str) -> None:
+    """Nothing printed over a running TUI."""
+
+
+def _demo_releases(args: argparse.Namespace, playbook: Playbook, before: list[Version],
+                   version: Version, demo: SandboxHandle, home: Path, record: Path,
+                   launchers: Launchers | None) -> int:
+    """The demo's releases, in its sandbox: the ones ``version`` follows, then it."""
+    import atexit
+    import functools
+
+    from cockpit.demo import discard
+
+    built_in = getattr(args, "playbook", None) is None
+    if built_in:
+        code = _demo_history(playbook, before, version, demo, home)
+        if code != EXIT_OK:
             return code
-        # A hung-up TUI leaves by os._exit after running the exit functions (textual's
-        # shutdown can wait forever on a dead terminal): this is how it cleans up then.
-        abandon = functools.partial(discard, demo, Path(home), record)
-        atexit.register(abandon)
-        try:
-            return _need_tui(launchers).release(playbook, make_release(playbook, version, "demo"),
-                                                mode="drive")
-        finally:
-            atexit.unregister(abandon)
+    if args.headless:
+        stages = [s.id for s in playbook.stages]
+        prompter = _prompter(args)
+        if isinstance(prompter, AnswersPrompter) and built_in:
+            prompter = prompter.with_defaults(_demo_answers())
+        code = asyncio.run(_run(playbook, version, stages, prompter,
+                                playbook_path=getattr(args, "playbook", None)))
+        if code != EXIT_OK:
+            _say("the demo's sandbox is discarded when the demo ends: run `cockpit demo` "
+                 "again to start over (a real release resumes with the command above)")
+        return code
+    # A hung-up TUI leaves by os._exit after running the exit functions (textual's
+    # shutdown can wait forever on a dead terminal): this is how it cleans up then.
+    abandon = functools.partial(discard, demo, home, record)
+    atexit.register(abandon)
+    try:
+        return _need_tui(launchers).release(playbook, make_release(playbook, version, "demo"),
+                                            mode="drive")
+    finally:
+        atexit.unregister(abandon)
 
 
 def _attach(mode: str, playbook_path: Path | None, launchers: Launchers | None) -> int:
@@ -596,6 +643,12 @@ def _attach(mode: str, playbook_path: Path | None, launchers: Launchers | None) 
     with attached(record):
         if mode == "status":
             return asyncio.run(_status(playbook, version, as_json=False))
+        if mode == "review":  # as the demo's second maintainer, with its token
+            import os
+
+            os.environ["COCKPIT_GITHUB_TOKEN"] = os.environ["COCKPIT_REVIEWER_TOKEN"]
+            return asyncio.run(_review(playbook, version, None, TerminalPrompter(),
+                                       offer=True))
         if mode == "ci":  # the demo's own CI store (its record carries COCKPIT_CI_DATABASE)
             from cockpit.ci.cli import open_screen
 

@@ -301,14 +301,17 @@ class Reviewer:
         self.thread = thread
         self.say = say
 
-    async def pending(self) -> list[Seen[ReviewRequest]]:
-        """This release's requests whose step is not done yet, each shown side by side."""
+    async def pending(self, *, show: bool = True) -> list[Seen[ReviewRequest]]:
+        """This release's requests whose step is not done yet (``show``: each side by
+        side)."""
         reviews = await read_reviews(self.thread)
         found = [s for s in reviews.requests if s.record.release == self.engine.release_key]
         pending: list[Seen[ReviewRequest]] = []
         for seen in found:
             if await self._done(seen.record) is None:
                 pending.append(seen)
+                if not show:
+                    continue
                 rows = compare(seen.record.facts, await self._facts(seen.record))
                 self.say(f"{seen.record.stage}/{seen.record.action}: {seen.record.title} "
                          f"(asked by {seen.author}, round {seen.record.round})")

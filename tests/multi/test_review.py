@@ -26,7 +26,7 @@ from tests.multi.conftest import Machine
 PLAYBOOK = str(Path(__file__).parent / "data" / "reviewed.toml")
 VERSION = "v0.30.0-rc1"
 KUBO = "ipfs/kubo"
-QUICK = {"COCKPIT_REVIEW_POLL_SECONDS": "0.3"}
+QUICK = {"COCKPIT_REVIEW_POLL_SECONDS": "0.3", "COCKPIT_REVIEW_WAIT_SECONDS": "300"}
 ASK_ONLY = {"COCKPIT_REVIEW_WAIT_SECONDS": "0"}
 """The driver asks for review, then stops at once ("waiting for review", exit 1)."""
 
