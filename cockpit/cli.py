@@ -578,12 +578,13 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version,
 
 def _demo_reviewer(playbook: Playbook, versions: list[Version], home: Path, *,
                    headless: bool) -> contextlib.AbstractContextManager[object]:
-    """The demo's stand-in second maintainer (see ``cockpit.demo_reviewer``)."""
+    """The demo's stand-in second maintainer (see ``cockpit.demo_reviewer``); it waits
+    ``COCKPIT_DEMO_REVIEWER_SECONDS`` (2 headless, 60 in the TUI) for you to approve first."""
     import os
 
     from cockpit.demo_reviewer import LOGIN, StandInReviewer
 
-    delay = 2.0 if headless else 60.0
+    delay = float(os.environ.get("COCKPIT_DEMO_REVIEWER_SECONDS", 2.0 if headless else 60.0))
     os.environ["COCKPIT_REVIEW_POLL_SECONDS"] = "1"  # the demo's environment, restored after
     _say(f"demo: the tag needs a second maintainer: {LOGIN} approves it {delay:.0f} s after "
          "it is asked, unless you do first from another terminal: cockpit demo --attach review")
