@@ -45,6 +45,12 @@ class ReleaseLauncher(Protocol):
     def __call__(self, playbook: Playbook, release: Release, mode: str = "drive") -> int: ...
 
 
+class ReviewLauncher(Protocol):
+    """Runs the reviewer's screen (``screens.launch.launch_review``) until they quit."""
+
+    async def __call__(self, reviewer: Reviewer, interval: float) -> int: ...
+
+
 @dataclass(frozen=True)
 class Launchers:
     """The TUIs, handed in by the UI side (``screens.main``): the core never imports them."""
@@ -53,6 +59,8 @@ class Launchers:
     """The release cockpit: drive, shadow or walkthrough (``screens.launch.launch``)."""
     ci: CiLauncher
     """The CI screen over an opened store (``screens.launch.launch_ci``)."""
+    review: ReviewLauncher | None = None
+    """The second maintainer's screen (``screens.launch.launch_review``)."""
 
 
 def _need_tui(launchers: Launchers | None) -> Launchers:
@@ -112,6 +120,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="approve this step's request (asks y/N); without it, list what "
                              "is pending, read-only")
     review.add_argument("--yes", action="store_true", help="answer the question yes")
+    review.add_argument("--list", action="store_true",
+                        help="print what is pending, side by side, instead of the screen")
 
     sandbox = verbs.add_parser("sandbox", help="serve the local sandbox world")
     from cockpit.sandbox.cli import add_arguments
@@ -250,8 +260,9 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
         return asyncio.run(_run(playbook, version, [args.stage], prompter, steal=args.steal,
                                 playbook_path=getattr(args, "playbook", None), solo=args.solo))
     if args.verb == "review":
+        screen = None if args.approve or args.list or launchers is None else launchers.review
         return asyncio.run(_review(playbook, version, args.approve, _prompter(
-            argparse.Namespace(answers=None, yes=args.yes))))
+            argparse.Namespace(answers=None, yes=args.yes)), screen=screen))
     if args.verb == "demo":
         return _demo(args, playbook, version, launchers)
     raise BadInput(f"unknown verb {args.verb}")
@@ -466,7 +477,8 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
 
 
 async def _review(playbook: Playbook, version: Version, approve: str | None,
-                  prompter: Prompter, *, offer: bool = False) -> int:
+                  prompter: Prompter, *, offer: bool = False,
+                  screen: ReviewLauncher | None = None) -> int:
     """``cockpit review``: the second maintainer's side of a reviewed step. Its own session
     is read-only (nothing of the release is changed from here); only the approval is
     posted, through a client of its own."""
@@ -489,6 +501,8 @@ async def _review(playbook: Playbook, version: Version, approve: str | None,
             raise ReviewRefused(f"no review request pending for {engine.release_key}: its "
                                 f"tracking issue \"{target.title}\" does not exist yet")
         reviewer = Reviewer(engine, thread, print)
+        if screen is not None:
+            return await screen(reviewer, session.settings.shadow_poll_seconds)
         if approve is None:
             pending = await reviewer.pending(show=not offer)
             if not pending:
@@ -511,7 +525,7 @@ async def _approve(reviewer: Reviewer, target: str, prompter: Prompter) -> int:
 
     stage, _, action = target.partition("/")
 
-    async def confirm(question: str) -> bool:
+    async def confirm(question: str, _facts: object) -> bool:
         answer = await prompter.ask(Confirm(id=f"review/{target}/approve", title="Approve",
                                             message=question))
         return answer.value is True

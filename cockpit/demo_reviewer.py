@@ -111,7 +111,7 @@ class StandInReviewer:
             await engine.session.aclose()
 
     async def _approve(self, engine: Engine, thread: Thread, stage: str, action: str) -> None:
-        async def yes(_question: str) -> bool:
+        async def yes(_question: str, _facts: object) -> bool:
             return True
 
         try:

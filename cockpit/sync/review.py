@@ -290,7 +290,8 @@ def side_by_side(rows: list[FactRow]) -> list[str]:
 
 
 Say = Callable[[str], None]
-Confirm = Callable[[str], Awaitable[bool]]
+Confirm = Callable[[str, list[FactRow]], Awaitable[bool]]
+"""Asked before posting: the question and the facts as computed just now."""
 
 
 class Reviewer:
@@ -304,19 +305,24 @@ class Reviewer:
     async def pending(self, *, show: bool = True) -> list[Seen[ReviewRequest]]:
         """This release's requests whose step is not done yet (``show``: each side by
         side)."""
+        found = await self.compared()
+        for seen, rows in found if show else []:
+            self.say(f"{seen.record.stage}/{seen.record.action}: {seen.record.title} "
+                     f"(asked by {seen.author}, round {seen.record.round})")
+            self.say("\n".join(side_by_side(rows)))
+        return [seen for seen, _ in found]
+
+    async def compared(self) -> list[tuple[Seen[ReviewRequest], list[FactRow]]]:
+        """Each pending request of this release with its facts beside this machine's."""
+        if await self.thread.find() is None:
+            return []
         reviews = await read_reviews(self.thread)
-        found = [s for s in reviews.requests if s.record.release == self.engine.release_key]
-        pending: list[Seen[ReviewRequest]] = []
-        for seen in found:
-            if await self._done(seen.record) is None:
-                pending.append(seen)
-                if not show:
-                    continue
-                rows = compare(seen.record.facts, await self._facts(seen.record))
-                self.say(f"{seen.record.stage}/{seen.record.action}: {seen.record.title} "
-                         f"(asked by {seen.author}, round {seen.record.round})")
-                self.say("\n".join(side_by_side(rows)))
-        return pending
+        found: list[tuple[Seen[ReviewRequest], list[FactRow]]] = []
+        for seen in reviews.requests:
+            if seen.record.release == self.engine.release_key \
+                    and await self._done(seen.record) is None:
+                found.append((seen, compare(seen.record.facts, await self._facts(seen.record))))
+        return found
 
     async def approve(self, stage: str, action: str, confirm: Confirm) -> Comment | None:
         """Post the approval, or None when the reviewer said no; ``ReviewRefused`` when the
@@ -351,7 +357,7 @@ class Reviewer:
         if mine:
             self.say(f"already approved by you: {mine[0].comment.html_url}")
             return mine[0].comment
-        if not await confirm(f"Approve {stage}/{action} of {key} with these facts?"):
+        if not await confirm(f"Approve {stage}/{action} of {key} with these facts?", rows):
             return None
         release = self.engine.session.release
         approval = Approval(release=key, stage=stage, action=action,

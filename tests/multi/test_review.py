@@ -114,7 +114,7 @@ def test_the_tag_waits_for_the_second_maintainer_then_is_pushed_once(
         request = _marked(sandbox, "review")[0]["body"]
         assert master in request and "git push origin refs/tags/v0.30.0-rc1" in request
 
-        listed = _review(reviewer)  # read-only: what is pending, side by side
+        listed = _review(reviewer, "--list")  # read-only: what is pending, side by side
         assert listed.returncode == 0 and "✔ commit" in listed.stdout, listed.stderr
         assert not _marked(sandbox, "approval")
         approved = _approve(reviewer)
