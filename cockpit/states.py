@@ -289,7 +289,7 @@ def _stage_view(facts: StageFacts, actions: Sequence[tuple[str, View]],
         return View(State.NOT_APPLICABLE, "does not apply to this release")
     if facts.live is not None:
         return View(facts.live, facts.reason, by=facts.by, at=facts.started)
-    if facts.held_by:
+    if facts.held_by and State.REVIEW not in states:  # held while it waits: say what for
         return View(State.HELD, f"held by {facts.held_by}", by=facts.held_by)
     if states and all(s in COMPLETE for s in states):
         state = State.DONE if State.DONE in states else State.SKIPPED

@@ -113,6 +113,9 @@ def test_waiting_for_review_is_its_own_state_in_every_view() -> None:
     assert out.actions[("two", "c")].state is State.REVIEW
     assert out.stages["two"].state is State.REVIEW
     assert out.stages["two"].glyph == "◎"
+    # Its driver still holds the stage while it polls: the stage says what it waits for.
+    held = derive(ORDER, facts, {"two": StageFacts(held_by="alice@vm until 14:05")}, TITLES)
+    assert held.stages["two"].state is State.REVIEW
     # Once the tag is there (the reviewer approved, the driver pushed), it is done.
     waiting.saw_check(CheckResult.done("tag v0.30.0-rc1 is pushed"))
     assert derive(ORDER, facts, None, TITLES).actions[("two", "c")].state is State.DONE
