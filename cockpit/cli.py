@@ -662,8 +662,8 @@ def _attach(mode: str, playbook_path: Path | None, launchers: Launchers | None) 
             import os
 
             os.environ["COCKPIT_GITHUB_TOKEN"] = os.environ["COCKPIT_REVIEWER_TOKEN"]
-            return asyncio.run(_review(playbook, version, None, TerminalPrompter(),
-                                       offer=True))
+            return asyncio.run(_review(playbook, version, None, TerminalPrompter(), offer=True,
+                                       screen=launchers.review if launchers else None))
         if mode == "ci":  # the demo's own CI store (its record carries COCKPIT_CI_DATABASE)
             from cockpit.ci.cli import open_screen
 
