@@ -354,6 +354,11 @@ class Engine:
             if answer.value is not True:
                 raise _Stop(Outcome.CANCELLED, "not confirmed, so nothing was changed: rerun "
                                                "the stage to be asked again")
+            if spec.review == "required" and not self.solo:
+                # The branch may have moved while the driver read and typed: still approved?
+                refused = await self._reviewed(stage, spec, action)
+                if refused is not None:
+                    return refused
         self._publish(ActionApplying(release=self.release_key, stage=stage.id, action=spec.id))
         try:
             await action.apply()

@@ -224,7 +224,7 @@ async def test_a_skip_recorded_in_the_journal_is_not_asked_again(tmp_path: objec
     assert not [e for e in events if isinstance(e, PromptAsked)]
 
 
-REVIEWED = parse_playbook('''
+REVIEWED_TOML = '''
 name = "t"
 title = "T"
 [[stages]]
@@ -237,7 +237,8 @@ kind = "test.counter"
 title = "A"
 review = "required"
 params = { name = "a" }
-''', "reviewed.toml")
+'''
+REVIEWED = parse_playbook(REVIEWED_TOML, "reviewed.toml")
 
 
 class Gate:
@@ -300,3 +301,56 @@ async def test_solo_needs_the_typed_acknowledgement() -> None:
     engine.solo = True
     assert (await engine.run_stage("one")).outcome is Outcome.DONE
     assert any(isinstance(e, LogLine) and "--solo, acknowledged by d" in e.line for e in events)
+
+
+@register
+class Guarded(Step[CounterParams]):
+    """Hard to reverse: its typed confirmation takes long enough for the world to move."""
+
+    kind = "test.guarded"
+    summary = "A point of no return"
+    dangerous = True
+
+    def explain(self) -> str:
+        return "guarded"
+
+    async def check(self) -> CheckResult:
+        done = World.state.get(self.params.name)
+        return CheckResult.done("pushed") if done else CheckResult.incomplete("not yet")
+
+    async def apply(self) -> None:
+        World.state[self.params.name] = True
+
+    async def confirmation(self) -> tuple[str, str]:
+        World.state["moved"] = True  # while the driver reads and types, the branch moves
+        return ("tag x on the head of release", "x")
+
+
+class MovedGate(Gate):
+    """Approves the facts seen first; once the world moved, two looks before it approves
+    the new ones (the reviewer checks them again)."""
+
+    async def verdict(self, stage: str, action_id: str, facts: dict[str, str]) -> Verdict:
+        self.seen.append(facts)
+        if World.state.get("moved"):
+            self.polls -= 1
+            if self.polls >= 0:
+                return Verdict(False, "the approval is void: the branch moved")
+        return Verdict(True, "review: approved by bob")
+
+
+async def test_a_branch_moved_during_the_typed_confirmation_is_reviewed_again() -> None:
+    playbook = parse_playbook(REVIEWED_TOML.replace("test.counter", "test.guarded"),
+                              "guarded.toml")
+    settings = Settings(review_poll_seconds=0.01, review_wait_seconds=5)
+    release = Release(playbook="t", version=Version.parse("v1.0.0"), driver="d", host="h")
+    engine = Engine(playbook, Session(settings=settings, prompter=AnswersPrompter(
+        {"one/a/confirm": PromptAnswer(value=True)}), release=release), EventBus())
+    events: list[Event] = []
+    engine.bus.listen(events.append)
+    engine.review_gate = MovedGate(polls=2)
+    assert (await engine.run_stage("one")).outcome is Outcome.DONE
+    asked = next(i for i, e in enumerate(events) if isinstance(e, PromptAsked))
+    waits = [i for i, e in enumerate(events) if isinstance(e, Waiting) and e.review]
+    assert len(waits) == 2 and all(i > asked for i in waits)  # waited again after typing
+    assert World.state["a"] is True
