@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import socket
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from cockpit.engine import Engine
     from cockpit.sandbox.inprocess import SandboxHandle
     from cockpit.sync.records import StageRecord
+    from cockpit.sync.review import Reviewer
 
 EXIT_OK, EXIT_NEEDS_HUMAN, EXIT_BAD_INPUT = 0, 1, 2
 DEMO_RELEASE = "v0.30.0-rc1"
@@ -43,6 +45,12 @@ class ReleaseLauncher(Protocol):
     def __call__(self, playbook: Playbook, release: Release, mode: str = "drive") -> int: ...
 
 
+class ReviewLauncher(Protocol):
+    """Runs the reviewer's screen (``screens.launch.launch_review``) until they quit."""
+
+    async def __call__(self, reviewer: Reviewer, interval: float) -> int: ...
+
+
 @dataclass(frozen=True)
 class Launchers:
     """The TUIs, handed in by the UI side (``screens.main``): the core never imports them."""
@@ -51,6 +59,8 @@ class Launchers:
     """The release cockpit: drive, shadow or walkthrough (``screens.launch.launch``)."""
     ci: CiLauncher
     """The CI screen over an opened store (``screens.launch.launch_ci``)."""
+    review: ReviewLauncher | None = None
+    """The second maintainer's screen (``screens.launch.launch_review``)."""
 
 
 def _need_tui(launchers: Launchers | None) -> Launchers:
@@ -106,6 +116,19 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--answers", type=Path, help="TOML/JSON file: prompt id → answer")
     run.add_argument("--steal", action="store_true",
                      help="take the stage over from the driver holding it (journalled)")
+    run.add_argument("--solo", action="store_true",
+                     help="one maintainer: a step that needs a second maintainer's review asks "
+                          "you to type an acknowledgement instead (journalled)")
+
+    review = verbs.add_parser("review", help="as the second maintainer: check a driver's "
+                              "review request against facts computed here, and approve it")
+    _release_flag(review, "the release, e.g. v0.30.0-rc1 (required)")
+    review.add_argument("--approve", metavar="STAGE/ACTION",
+                        help="approve this step's request (asks y/N); without it, list what "
+                             "is pending, read-only")
+    review.add_argument("--yes", action="store_true", help="answer the question yes")
+    review.add_argument("--list", action="store_true",
+                        help="print what is pending, side by side, instead of the screen")
 
     sandbox = verbs.add_parser("sandbox", help="serve the local sandbox world")
     from cockpit.sandbox.cli import add_arguments
@@ -119,15 +142,16 @@ def _parser() -> argparse.ArgumentParser:
                   "follows first, headless, in the same sandbox")
     demo.add_argument("--yes", action="store_true", help="answer every confirmation yes")
     demo.add_argument("--answers", type=Path, help="TOML/JSON file: prompt id → answer")
-    demo.add_argument("--attach", choices=("shadow", "walkthrough", "status", "ci"),
+    demo.add_argument("--attach", choices=("shadow", "walkthrough", "status", "ci", "review"),
                       help="from a second terminal, follow the running demo's sandbox: a live "
-                           "read-only shadow, a walkthrough, its `cockpit status` once, or "
-                           "the CI screen on the demo's CI store")
+                           "read-only shadow, a walkthrough, its `cockpit status` once, "
+                           "the CI screen on the demo's CI store, or `cockpit review` as "
+                           "the second maintainer (release-reviewer)")
     login, doctor = _add_account_verbs(verbs)
     from cockpit.ci.cli import add_ci_verb
 
     add_ci_verb(verbs)
-    for sub in (explain, plan, export, status, run, demo, login, doctor):
+    for sub in (explain, plan, export, status, run, review, demo, login, doctor):
         sub.add_argument("--playbook", type=Path, default=argparse.SUPPRESS,
                          help="a playbook TOML file (default: Kubo)")
     return parser
@@ -203,6 +227,10 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
         _check_target(playbook, args.target)
     if args.verb == "run":
         _check_target(playbook, args.stage, actions=False)
+    if args.verb == "review" and args.approve:
+        _check_target(playbook, args.approve)
+        if "/" not in args.approve:
+            raise BadInput(f"--approve takes STAGE/ACTION, not {args.approve!r}")
     if args.verb == "explain":
         return _explain(playbook, args.target, version)
     if args.verb == "export":
@@ -239,7 +267,11 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
     if args.verb == "run":
         prompter = _prompter(args)
         return asyncio.run(_run(playbook, version, [args.stage], prompter, steal=args.steal,
-                                playbook_path=getattr(args, "playbook", None)))
+                                playbook_path=getattr(args, "playbook", None), solo=args.solo))
+    if args.verb == "review":
+        screen = None if args.approve or args.list or launchers is None else launchers.review
+        return asyncio.run(_review(playbook, version, args.approve, _prompter(
+            argparse.Namespace(answers=None, yes=args.yes)), screen=screen))
     if args.verb == "demo":
         return _demo(args, playbook, version, launchers)
     raise BadInput(f"unknown verb {args.verb}")
@@ -398,7 +430,7 @@ def _print_summary_if_complete(engine: Engine, records: dict[str, StageRecord]) 
 
 async def _run(playbook: Playbook, version: Version, stages: list[str],
                prompter: Prompter, *, steal: bool = False,
-               playbook_path: Path | None = None) -> int:
+               playbook_path: Path | None = None, solo: bool = False) -> int:
     from cockpit.local_journal import Journal
     from cockpit.services.http import ServiceError
     from cockpit.sync.driver import LeaseLost, NoTrackingIssue, StageHeld, SyncedRun
@@ -406,6 +438,7 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
     from cockpit.terminal import TerminalPrinter
 
     engine = _engine(playbook, version, read_only=False, prompter=prompter)
+    engine.solo = solo
     journal = Journal(engine.session.settings.state_dir, engine.release_key)
     engine.session.manual_confirmations |= journal.manual_confirmations()
     engine.session.skipped.update(journal.skipped())
@@ -462,6 +495,68 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
         await engine.session.aclose()
 
 
+async def _review(playbook: Playbook, version: Version, approve: str | None,
+                  prompter: Prompter, *, offer: bool = False,
+                  screen: ReviewLauncher | None = None) -> int:
+    """``cockpit review``: the second maintainer's side of a reviewed step. Its own session
+    is read-only (nothing of the release is changed from here); only the approval is
+    posted, through a client of its own."""
+    from cockpit.secrets import find_token
+    from cockpit.services.github import GitHubClient
+    from cockpit.sync.review import Reviewer, ReviewRefused
+    from cockpit.sync.thread import Thread, locate
+
+    engine = _engine(playbook, version, read_only=True)
+    target = locate(engine)
+    if target is None:
+        raise BadInput(f"playbook {playbook.name} has no tracking issue: there is nothing to "
+                       "review on")
+    session = engine.session
+    gh = GitHubClient(session.settings.github_api_url, find_token("github"),
+                      redact=session.redact)
+    try:
+        thread = Thread(gh, target)
+        if await thread.find() is None:
+            raise ReviewRefused(f"no review request pending for {engine.release_key}: its "
+                                f"tracking issue \"{target.title}\" does not exist yet")
+        reviewer = Reviewer(engine, thread, print)
+        if screen is not None:
+            return await screen(reviewer, session.settings.shadow_poll_seconds)
+        if approve is None:
+            pending = await reviewer.pending(show=not offer)
+            if not pending:
+                print(f"no review request pending for {engine.release_key}")
+            steps = [f"{s.record.stage}/{s.record.action}" for s in pending] if offer else []
+        else:
+            steps = [approve]
+        code = EXIT_OK
+        for step in steps:
+            code = max(code, await _approve(reviewer, step, prompter))
+        return code
+    finally:
+        await gh.aclose()
+        await session.aclose()
+
+
+async def _approve(reviewer: Reviewer, target: str, prompter: Prompter) -> int:
+    """One approval, asked y/N (``Reviewer.approve`` shows the facts side by side first)."""
+    from cockpit.prompts import Confirm
+
+    stage, _, action = target.partition("/")
+
+    async def confirm(question: str, _facts: object) -> bool:
+        answer = await prompter.ask(Confirm(id=f"review/{target}/approve", title="Approve",
+                                            message=question))
+        return answer.value is True
+
+    posted = await reviewer.approve(stage, action, confirm)
+    if posted is None:
+        print(f"{target}: not approved, nothing was posted", file=sys.stderr)
+        return EXIT_NEEDS_HUMAN
+    print(f"approved: {posted.html_url}")
+    return EXIT_OK
+
+
 def _say(line: str) -> None:
     print(f"cockpit: {line}", file=sys.stderr, flush=True)
 
@@ -487,21 +582,18 @@ def _demo_answers() -> AnswersPrompter:
 
 def _demo(args: argparse.Namespace, playbook: Playbook, version: Version,
           launchers: Launchers | None) -> int:
-    import atexit
-    import functools
     import tempfile
 
-    from cockpit.demo import demo_environment, discard, recorded
+    from cockpit.demo import demo_environment, recorded
     from cockpit.demo_history import releases_before
 
     if args.attach:
         return _attach(args.attach, getattr(args, "playbook", None), launchers)
     if not args.headless:
         _need_tui(launchers)  # said before the sandbox starts, not after
-    built_in = getattr(args, "playbook", None) is None
     # The built-in playbook's world is seeded: say what it cannot do before starting it
     # (NotInTheDemoWorld is bad input).
-    before = releases_before(version) if built_in else []
+    before = releases_before(version) if getattr(args, "playbook", None) is None else []
     if args.headless:
         # Not for the TUI: after a hangup textual's input thread spins on the dead
         # terminal and keeps the process alive once the cleanup has run.
@@ -512,30 +604,66 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version,
         print(f"sandbox: {demo.base_url} (a local world; nothing leaves this machine)\n"
               "follow it from another terminal: cockpit demo --attach shadow "
               "(or --attach walkthrough, --attach status)", file=sys.stderr)
-        if built_in:
-            code = _demo_history(playbook, before, version, demo, Path(home))
-            if code != EXIT_OK:
-                return code
-        if args.headless:
-            stages = [s.id for s in playbook.stages]
-            prompter = _prompter(args)
-            if isinstance(prompter, AnswersPrompter) and built_in:
-                prompter = prompter.with_defaults(_demo_answers())
-            code = asyncio.run(_run(playbook, version, stages, prompter,
-                                    playbook_path=getattr(args, "playbook", None)))
-            if code != EXIT_OK:
-                _say("the demo's sandbox is discarded when the demo ends: run `cockpit demo` "
-                     "again to start over (a real release resumes with the command above)")
+        with _demo_reviewer(playbook, [*before, version], Path(home), headless=args.headless):
+            return _demo_releases(args, playbook, before, version, demo, Path(home), record,
+                                  launchers)
+
+
+def _demo_reviewer(playbook: Playbook, versions: list[Version], home: Path, *,
+                   headless: bool) -> contextlib.AbstractContextManager[object]:
+    """The demo's stand-in second maintainer (see ``cockpit.demo_reviewer``); it waits
+    ``COCKPIT_DEMO_REVIEWER_SECONDS`` (2 headless, 60 in the TUI) for you to approve first."""
+    import os
+
+    from cockpit.demo_reviewer import LOGIN, StandInReviewer
+
+    delay = float(os.environ.get("COCKPIT_DEMO_REVIEWER_SECONDS", 2.0 if headless else 60.0))
+    os.environ["COCKPIT_REVIEW_POLL_SECONDS"] = "1"  # the demo's environment, restored after
+    _say(f"demo: the tag needs a second maintainer: {LOGIN} approves it {delay:.0f} s after "
+         "it is asked, unless you do first from another terminal: cockpit demo --attach review")
+    return StandInReviewer(playbook, versions, os.environ["COCKPIT_REVIEWER_TOKEN"],
+                           home / "reviewer-work", _say if headless else _quiet, delay,
+                           quick=frozenset(versions[:-1]))
+
+
+def _quiet(_line: str) -> None:
+    """Nothing printed over a running TUI."""
+
+
+def _demo_releases(args: argparse.Namespace, playbook: Playbook, before: list[Version],
+                   version: Version, demo: SandboxHandle, home: Path, record: Path,
+                   launchers: Launchers | None) -> int:
+    """The demo's releases, in its sandbox: the ones ``version`` follows, then it."""
+    import atexit
+    import functools
+
+    from cockpit.demo import discard
+
+    built_in = getattr(args, "playbook", None) is None
+    if built_in:
+        code = _demo_history(playbook, before, version, demo, home)
+        if code != EXIT_OK:
             return code
-        # A hung-up TUI leaves by os._exit after running the exit functions (textual's
-        # shutdown can wait forever on a dead terminal): this is how it cleans up then.
-        abandon = functools.partial(discard, demo, Path(home), record)
-        atexit.register(abandon)
-        try:
-            return _need_tui(launchers).release(playbook, make_release(playbook, version, "demo"),
-                                                mode="drive")
-        finally:
-            atexit.unregister(abandon)
+    if args.headless:
+        stages = [s.id for s in playbook.stages]
+        prompter = _prompter(args)
+        if isinstance(prompter, AnswersPrompter) and built_in:
+            prompter = prompter.with_defaults(_demo_answers())
+        code = asyncio.run(_run(playbook, version, stages, prompter,
+                                playbook_path=getattr(args, "playbook", None)))
+        if code != EXIT_OK:
+            _say("the demo's sandbox is discarded when the demo ends: run `cockpit demo` "
+                 "again to start over (a real release resumes with the command above)")
+        return code
+    # A hung-up TUI leaves by os._exit after running the exit functions (textual's
+    # shutdown can wait forever on a dead terminal): this is how it cleans up then.
+    abandon = functools.partial(discard, demo, home, record)
+    atexit.register(abandon)
+    try:
+        return _need_tui(launchers).release(playbook, make_release(playbook, version, "demo"),
+                                            mode="drive")
+    finally:
+        atexit.unregister(abandon)
 
 
 def _attach(mode: str, playbook_path: Path | None, launchers: Launchers | None) -> int:
@@ -549,6 +677,12 @@ def _attach(mode: str, playbook_path: Path | None, launchers: Launchers | None) 
     with attached(record):
         if mode == "status":
             return asyncio.run(_status(playbook, version, as_json=False))
+        if mode == "review":  # as the demo's second maintainer, with its token
+            import os
+
+            os.environ["COCKPIT_GITHUB_TOKEN"] = os.environ["COCKPIT_REVIEWER_TOKEN"]
+            return asyncio.run(_review(playbook, version, None, TerminalPrompter(), offer=True,
+                                       screen=launchers.review if launchers else None))
         if mode == "ci":  # the demo's own CI store (its record carries COCKPIT_CI_DATABASE)
             from cockpit.ci.cli import open_screen
 

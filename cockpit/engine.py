@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from cockpit.actions import REGISTRY, ActionKind, reversibility_of
+from cockpit.actions.base import Polling
 from cockpit.bus import EventBus
 from cockpit.context import CURRENT_ACTION, ActionContext, Session, acting
 from cockpit.errors import BadInput, CockpitError, Declined, StageStopped
@@ -71,6 +73,25 @@ class StageReport:
     actions: tuple[ActionReport, ...]
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a step marked ``review = "required"`` may go ahead now, and why (or why not)."""
+
+    approved: bool
+    reason: str
+    """``approved by bob``, or what is awaited (and why an approval there is void)."""
+
+
+class ReviewGate(Protocol):
+    """Where a reviewed step asks a second maintainer and finds the approval (the tracking
+    issue: ``cockpit.sync.review.ReviewDesk``, set by the synced run)."""
+
+    async def verdict(self, stage: str, action_id: str, facts: dict[str, str]) -> Verdict:
+        """Ask (once per release and action) and look for an approval of ``facts``, the
+        step's ``review_facts()`` computed just now."""
+        ...
+
+
 class _Stop(Exception):
     """Ends a stage early with an outcome (abort, needs a human)."""
 
@@ -119,6 +140,10 @@ class Engine:
         session.prompter = self._prompter
         session.emit_log = self._emit_log
         self.values = template_values(playbook, session.version, session.settings)
+        self.review_gate: ReviewGate | None = None
+        """Where reviewed steps ask for approval; None: they stop, "waiting for review"."""
+        self.solo = False
+        """``--solo``: one maintainer; reviewed steps ask a typed acknowledgement instead."""
 
     @property
     def release_key(self) -> str:
@@ -198,7 +223,7 @@ class Engine:
                     report = await self._run_action(stage, spec)
                     reports.append(report)
                     if report.outcome in (Outcome.FAILED, Outcome.ABORTED, Outcome.NEEDS_HUMAN,
-                                          Outcome.CANCELLED):
+                                          Outcome.CANCELLED, Outcome.AWAITING_REVIEW):
                         outcome, reason = report.outcome, f"{spec.id}: {report.reason}"
                         break
         except asyncio.CancelledError:
@@ -313,6 +338,10 @@ class Engine:
             return self._finish(stage, spec, Outcome.FAILED, result.reason, result.link)
 
     async def _apply(self, stage: StageSpec, spec: ActionSpec, action: ActionKind) -> CheckResult:
+        if spec.review == "required":
+            refused = await self._reviewed(stage, spec, action)
+            if refused is not None:
+                return refused
         if reversibility_of(spec.kind, spec.reversibility) is Reversibility.IRREVERSIBLE:
             try:
                 detail, typed = await action.confirmation()
@@ -326,6 +355,11 @@ class Engine:
             if answer.value is not True:
                 raise _Stop(Outcome.CANCELLED, "not confirmed, so nothing was changed: rerun "
                                                "the stage to be asked again")
+            if spec.review == "required" and not self.solo:
+                # The branch may have moved while the driver read and typed: still approved?
+                refused = await self._reviewed(stage, spec, action)
+                if refused is not None:
+                    return refused
         self._publish(ActionApplying(release=self.release_key, stage=stage.id, action=spec.id))
         try:
             await action.apply()
@@ -340,6 +374,58 @@ class Engine:
                 return CheckResult.failed(self.session.redact(f"apply failed: {exc}"))
             return result
         return await self._check(stage, spec, action)
+
+    async def _reviewed(self, stage: StageSpec, spec: ActionSpec,
+                        action: ActionKind) -> CheckResult | None:
+        """None once a second maintainer approved this step's facts as they are now (or a
+        solo driver typed the acknowledgement); waits, polling, until then."""
+        if self.solo:
+            return await self._solo(stage, spec)
+        if self.review_gate is None:
+            raise _Stop(Outcome.AWAITING_REVIEW,
+                        "a second maintainer must approve this first, on the tracking issue, "
+                        "and this run has none (sync is off, or the playbook has no tracking "
+                        "issue): turn sync on, or pass --solo if you maintain it alone")
+        settings = self.session.settings
+        polling = Polling(settings.review_poll_seconds, settings.review_poll_seconds,
+                          settings.review_wait_seconds)
+        started, delay = time.monotonic(), polling.first
+        while True:
+            try:
+                facts = await action.review_facts()
+                verdict = await self.review_gate.verdict(stage.id, spec.id, facts)
+            except StageStopped as exc:
+                raise _Stop.because(exc) from None
+            except Exception as exc:
+                return CheckResult.failed(self.session.redact(
+                    f"cannot ask for review: {_describe(exc)}"))
+            if verdict.approved:
+                self._emit_log(stage.id, spec.id, verdict.reason, None)
+                return None
+            over = time.monotonic() - started >= polling.deadline
+            self._publish(Waiting(release=self.release_key, stage=stage.id, action=spec.id,
+                                  seconds=0 if over else delay, reason=verdict.reason,
+                                  review=True))
+            if over:
+                raise _Stop(Outcome.AWAITING_REVIEW, verdict.reason)
+            await asyncio.sleep(delay)
+            delay = polling.after(delay)
+
+    async def _solo(self, stage: StageSpec, spec: ActionSpec) -> CheckResult | None:
+        """No second maintainer (``--solo``): the driver types that they checked it alone;
+        the answer is in the journal, and the log line in the shared one."""
+        answer = await self._ask(Confirm(
+            id=f"{stage.id}/{spec.id}/solo", title=f"Solo: {self._title(spec)}",
+            message="This step asks for a second maintainer's review. You run with --solo: "
+                    "check its facts yourself, then type the acknowledgement.",
+            detail=spec.title, typed_confirmation="solo"))
+        if answer.value is not True:
+            raise _Stop(Outcome.CANCELLED, "solo review not acknowledged, so nothing was "
+                                           "changed: rerun to be asked again")
+        who = self.session.release.driver if self.session.release else "the driver"
+        self._emit_log(stage.id, spec.id, f"review: skipped with --solo, acknowledged by {who} "
+                                          "(no second maintainer checked this)", None)
+        return None
 
     async def _ask(self, prompt: Prompt) -> PromptAnswer:
         try:

@@ -66,6 +66,9 @@ class Waiting(_Event):
     action: str
     seconds: float
     reason: str
+    review: bool = False
+    """The wait is for a second maintainer's approval (``review = "required"``), not for a
+    workflow: every view says "waiting for review"."""
 
 
 class PromptAsked(_Event):

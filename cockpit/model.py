@@ -258,6 +258,9 @@ class Outcome(StrEnum):
     """The run was interrupted (c, q, a hang-up) before it could finish: nothing wrong
     was found; rerun to resume."""
     NEEDS_HUMAN = "needs_human"
+    AWAITING_REVIEW = "awaiting_review"
+    """A step marked ``review = "required"`` stopped before its point of no return: a second
+    maintainer has not approved its facts yet (``cockpit review``); rerun to resume."""
 
 
 class Release(BaseModel):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -46,6 +46,9 @@ class ActionSpec(BaseModel):
     id: str = Field(pattern=_ID)
     kind: str
     title: str
+    review: Literal["none", "required"] = "none"
+    """``required``: a second maintainer approves the facts of this step (``cockpit review``)
+    before it is applied; the driver's run waits for the approval."""
     when: list[Condition] = []
     params: dict[str, Any] = {}
     reversibility: Reversibility | None = None

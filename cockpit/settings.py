@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     """Batch window: finished actions reach the tracking issue at most this often."""
     shadow_poll_seconds: float = 10.0
     """How often a shadow polls the tracking issue (a 304 costs no rate limit)."""
+    review_poll_seconds: float = 10.0
+    """How often a driver waiting for review looks for the approval (a 304 is free)."""
+    review_wait_seconds: float = 1800.0
+    """How long a driver's run waits for a second maintainer's approval before it stops
+    ("waiting for review"; rerun to wait again). 0: ask, then stop at once."""
 
     def clone_url(self, repo: str) -> str:
         return f"{self.github_url}/{repo}.git"

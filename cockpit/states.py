@@ -29,6 +29,7 @@ class State(StrEnum):
     RUNNING = "running"
     WAITING = "waiting"
     NEEDS_YOU = "needs you"
+    REVIEW = "waiting for review"
     HELD = "held"
     DONE = "done"
     SKIPPED = "skipped"
@@ -44,6 +45,7 @@ GLYPHS: dict[State, tuple[str, str]] = {
     State.RUNNING: ("●", "bold yellow"),
     State.WAITING: ("◐", "bold blue"),
     State.NEEDS_YOU: ("!", "bold magenta"),
+    State.REVIEW: ("◎", "bold magenta"),
     State.HELD: ("◆", "bold cyan"),
     State.DONE: ("✔", "bold green"),
     State.SKIPPED: ("↷", "dim"),
@@ -72,6 +74,8 @@ STATE_MEANINGS: dict[State, str] = {
     State.RUNNING: "being done now",
     State.WAITING: "waiting on something outside (a workflow run, CI), polled",
     State.NEEDS_YOU: "a question or a by-hand step is waiting for you",
+    State.REVIEW: "a point of no return waits for a second maintainer's approval "
+                  "(`cockpit review`)",
     State.HELD: "another driver holds this stage (its claim on the tracking issue)",
     State.DONE: "done, checked in the world (by whom and when, where known)",
     State.SKIPPED: "skipped by a driver, with a reason",
@@ -84,7 +88,7 @@ COMPLETE: frozenset[State] = frozenset({State.DONE, State.SKIPPED, State.NOT_APP
 """Nothing more to do here: later steps may go on."""
 
 LIVE: frozenset[State] = frozenset({State.CHECKING, State.RUNNING, State.WAITING,
-                                    State.NEEDS_YOU})
+                                    State.NEEDS_YOU, State.REVIEW})
 """Under way in this process right now."""
 
 OUTCOME_STATES: dict[Outcome, State] = {
@@ -95,6 +99,7 @@ OUTCOME_STATES: dict[Outcome, State] = {
     Outcome.ABORTED: State.FAILED,
     Outcome.NEEDS_HUMAN: State.NEEDS_YOU,
     Outcome.CANCELLED: State.CANCELLED,
+    Outcome.AWAITING_REVIEW: State.REVIEW,
 }
 
 CHECK_STATES: dict[Status, State] = {
@@ -144,6 +149,8 @@ class ActionFacts:
 
     def saw_check(self, result: CheckResult) -> None:
         seen = CHECK_STATES[result.status]
+        if self.seen is State.REVIEW and seen is State.TO_DO:
+            return  # not done, and a review request is out: it waits for the reviewer
         if not (seen is State.DONE and self.seen is State.DONE):  # who did it still holds
             self.by = self.at = None
         self.seen, self.from_check = seen, True
@@ -282,8 +289,8 @@ def _not_yet(facts: ActionFacts) -> str:
     return f"not yet: {facts.reason}"
 
 
-_STAGE_PRECEDENCE = (State.FAILED, State.NEEDS_YOU, State.RUNNING, State.WAITING,
-                     State.CHECKING, State.CANCELLED)
+_STAGE_PRECEDENCE = (State.FAILED, State.NEEDS_YOU, State.REVIEW, State.RUNNING,
+                     State.WAITING, State.CHECKING, State.CANCELLED)
 
 
 def _stage_view(facts: StageFacts, actions: Sequence[tuple[str, View]],
@@ -293,7 +300,7 @@ def _stage_view(facts: StageFacts, actions: Sequence[tuple[str, View]],
         return View(State.NOT_APPLICABLE, "does not apply to this release")
     if facts.live is not None:
         return View(facts.live, facts.reason, by=facts.by, at=facts.started)
-    if facts.held_by:
+    if facts.held_by and State.REVIEW not in states:  # held while it waits: say what for
         return View(State.HELD, f"held by {facts.held_by}", by=facts.held_by)
     if states and all(s in COMPLETE for s in states):
         state = State.DONE if State.DONE in states else State.SKIPPED

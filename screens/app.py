@@ -132,7 +132,7 @@ class CockpitApp(App[int]):
         done, total = self.state.progress()
         head = f"{done}/{total} done"
         live = [s for s in self.state.stages.values()
-                if s.status in (State.RUNNING, State.WAITING, State.NEEDS_YOU)]
+                if s.status in (State.RUNNING, State.WAITING, State.NEEDS_YOU, State.REVIEW)]
         if live:
             return f"{head} · {live[0].status.value}: {self.state.titles[live[0].id]}"
         if done == total:

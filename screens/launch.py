@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from cockpit.model import Release
     from cockpit.playbook import Playbook
     from cockpit.settings import Settings
+    from cockpit.sync.review import Reviewer
     from screens.app import CockpitApp, Mode
 
 
@@ -71,3 +72,11 @@ def launch_ci(store: Store, *, window: str = "7d", repository: str | None = None
     context = CiContext(StoreReader(store=store), standalone=True, owns_reader=True,
                         filters=Filters(repository=repository, window=window))
     return int(CiApp(context).run() or 0)
+
+
+async def launch_review(reviewer: Reviewer, interval: float) -> int:
+    """``cockpit review --release V``: the second maintainer's screen, in the caller's loop
+    (the caller holds the reviewer's clients and closes them)."""
+    from screens.review import ReviewApp
+
+    return int(await ReviewApp(reviewer, interval=interval).run_async() or 0)

@@ -28,9 +28,9 @@ def main() -> int:
     try:
         from cockpit.cli import Launchers
         from cockpit.cli import main as cli_main
-        from screens.launch import launch, launch_ci
+        from screens.launch import launch, launch_ci, launch_review
 
-        return cli_main(launchers=Launchers(release=launch, ci=launch_ci))
+        return cli_main(launchers=Launchers(release=launch, ci=launch_ci, review=launch_review))
     finally:
         gc.enable()
 

@@ -315,10 +315,11 @@ class ReleaseState:
         elif isinstance(event, ActionApplying):
             facts.live = State.RUNNING
         elif isinstance(event, Waiting):
-            facts.live, facts.reason = State.WAITING, event.reason
+            facts.live = State.REVIEW if event.review else State.WAITING
+            facts.reason = event.reason
             action.waiting_until = self.clock() + event.seconds
             if running:
-                stage.facts.live = State.WAITING
+                stage.facts.live = facts.live
         elif isinstance(event, PromptAsked):
             facts.live = State.NEEDS_YOU
             facts.reason = event.prompt.title

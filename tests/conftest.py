@@ -34,6 +34,9 @@ def cockpit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
         monkeypatch.setenv(f"{name}_NAME", "Test Driver")
         monkeypatch.setenv(f"{name}_EMAIL", "driver@example.invalid")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    # A step that needs a second maintainer's review stops soon instead of waiting half an
+    # hour in a test that did not mean to meet it (tests/multi/test_review.py means to).
+    monkeypatch.setenv("COCKPIT_REVIEW_WAIT_SECONDS", "20")
     if "PYTHON_KEYRING_BACKEND" not in os.environ:
         monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     yield home

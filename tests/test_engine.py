@@ -7,10 +7,22 @@ from typing import ClassVar
 import pytest
 
 from cockpit.actions.base import REGISTRY, Params, Step, Wait, register
-from cockpit.engine import Engine
-from cockpit.events import ActionApplying, ActionChecked, ActionFinished, Event, PromptAsked, Waiting
-from cockpit.model import CheckResult, Outcome, Reversibility
-from cockpit.prompts import Confirm, PromptAnswer
+from cockpit.bus import EventBus
+from cockpit.context import Session
+from cockpit.engine import Engine, Verdict
+from cockpit.events import (
+    ActionApplying,
+    ActionChecked,
+    ActionFinished,
+    Event,
+    LogLine,
+    PromptAsked,
+    Waiting,
+)
+from cockpit.model import CheckResult, Outcome, Release, Reversibility, Version
+from cockpit.playbook import parse_playbook
+from cockpit.prompts import AnswersPrompter, Confirm, PromptAnswer
+from cockpit.settings import Settings
 from tests.engine_setup import Act, Stage, make_engine, playbook
 
 
@@ -222,3 +234,135 @@ async def test_a_playbook_may_declare_an_irreversible_kind_reversible() -> None:
     engine, events = make_engine(declared, {"one/publish/confirm": PromptAnswer(value=True)})
     assert (await engine.run_stage("one")).outcome is Outcome.DONE
     assert [c.id for c in _confirms(events)] == ["one/publish/confirm"]
+
+
+REVIEWED_TOML = '''
+name = "t"
+title = "T"
+[[stages]]
+id = "one"
+title = "One"
+summary = "s"
+[[stages.actions]]
+id = "a"
+kind = "test.counter"
+title = "A"
+review = "required"
+params = { name = "a" }
+'''
+REVIEWED = parse_playbook(REVIEWED_TOML, "reviewed.toml")
+
+
+class Gate:
+    """The engine's review port, in memory: approves after ``polls`` looks."""
+
+    def __init__(self, polls: int) -> None:
+        self.polls = polls
+        self.seen: list[dict[str, str]] = []
+
+    async def verdict(self, stage: str, action_id: str, facts: dict[str, str]) -> Verdict:
+        self.seen.append(facts)
+        if len(self.seen) > self.polls:
+            return Verdict(True, "review: approved by bob")
+        return Verdict(False, "a second maintainer approves with `cockpit review ...`")
+
+
+def _reviewed(answers: dict[str, PromptAnswer] | None = None,
+              wait: float = 5) -> tuple[Engine, list[Event]]:
+    settings = Settings(review_poll_seconds=0.01, review_wait_seconds=wait)
+    release = Release(playbook="t", version=Version.parse("v1.0.0"), driver="d", host="h")
+    engine = Engine(REVIEWED, Session(settings=settings, prompter=AnswersPrompter(answers),
+                                      release=release), EventBus())
+    events: list[Event] = []
+    engine.bus.listen(events.append)
+    return engine, events
+
+
+async def test_a_reviewed_step_waits_for_the_approval_then_applies_once() -> None:
+    engine, events = _reviewed()
+    engine.review_gate = gate = Gate(polls=2)
+    report = await engine.run_stage("one")
+    assert report.outcome is Outcome.DONE and World.state["a.applies"] == 1
+    waits = [e for e in events if isinstance(e, Waiting)]
+    assert len(waits) == 2 and all(w.review for w in waits)
+    assert gate.seen[0] == {"name": "a", "command": ""}  # the params and the manual commands
+    assert any(isinstance(e, LogLine) and "approved by bob" in e.line for e in events)
+
+
+async def test_a_reviewed_step_not_approved_in_time_stops_waiting_for_review() -> None:
+    engine, events = _reviewed(wait=0)
+    engine.review_gate = Gate(polls=10**6)
+    report = await engine.run_stage("one")
+    assert report.outcome is Outcome.AWAITING_REVIEW and "a.applies" not in World.state
+    assert [e.review for e in events if isinstance(e, Waiting)] == [True]
+
+
+async def test_without_a_gate_a_reviewed_step_stops_and_says_how_to_go_on() -> None:
+    engine, _ = _reviewed()
+    report = await engine.run_stage("one")
+    assert report.outcome is Outcome.AWAITING_REVIEW and "--solo" in report.reason
+    assert "a.applies" not in World.state
+
+
+async def test_solo_needs_the_typed_acknowledgement() -> None:
+    engine, _ = _reviewed({"one/a/solo": PromptAnswer(value=False)})
+    engine.solo = True
+    assert (await engine.run_stage("one")).outcome is Outcome.CANCELLED
+    assert "a.applies" not in World.state
+    engine, events = _reviewed({"one/a/solo": PromptAnswer(value=True)})
+    engine.solo = True
+    assert (await engine.run_stage("one")).outcome is Outcome.DONE
+    assert any(isinstance(e, LogLine) and "--solo, acknowledged by d" in e.line for e in events)
+
+
+@register
+class Guarded(Step[CounterParams]):
+    """Hard to reverse: its typed confirmation takes long enough for the world to move."""
+
+    kind = "test.guarded"
+    summary = "A point of no return"
+    reversibility = Reversibility.IRREVERSIBLE
+
+    def explain(self) -> str:
+        return "guarded"
+
+    async def check(self) -> CheckResult:
+        done = World.state.get(self.params.name)
+        return CheckResult.done("pushed") if done else CheckResult.incomplete("not yet")
+
+    async def apply(self) -> None:
+        World.state[self.params.name] = True
+
+    async def confirmation(self) -> tuple[str, str]:
+        World.state["moved"] = True  # while the driver reads and types, the branch moves
+        return ("tag x on the head of release", "x")
+
+
+class MovedGate(Gate):
+    """Approves the facts seen first; once the world moved, two looks before it approves
+    the new ones (the reviewer checks them again)."""
+
+    async def verdict(self, stage: str, action_id: str, facts: dict[str, str]) -> Verdict:
+        self.seen.append(facts)
+        if World.state.get("moved"):
+            self.polls -= 1
+            if self.polls >= 0:
+                return Verdict(False, "the approval is void: the branch moved")
+        return Verdict(True, "review: approved by bob")
+
+
+async def test_a_branch_moved_during_the_typed_confirmation_is_reviewed_again() -> None:
+    guarded = parse_playbook(REVIEWED_TOML.replace("test.counter", "test.guarded"),
+                             "guarded.toml")
+    settings = Settings(review_poll_seconds=0.01, review_wait_seconds=5)
+    release = Release(playbook="t", version=Version.parse("v1.0.0"), driver="d", host="h")
+    engine = Engine(guarded, Session(settings=settings, prompter=AnswersPrompter(
+        {"one/a/confirm": PromptAnswer(value=True)}), release=release), EventBus())
+    events: list[Event] = []
+    engine.bus.listen(events.append)
+    engine.review_gate = MovedGate(polls=2)
+    assert (await engine.run_stage("one")).outcome is Outcome.DONE
+    asked = next(i for i, e in enumerate(events) if isinstance(e, PromptAsked))
+    waits = [i for i, e in enumerate(events) if isinstance(e, Waiting) and e.review]
+    assert len(waits) == 2 and all(i > asked for i in waits)  # waited again after typing
+    assert World.state["a"] is True

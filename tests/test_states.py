@@ -106,3 +106,27 @@ def test_every_glyph_and_the_point_of_no_return_mark_are_distinct_and_single_wid
     assert len(set(shown)) == len(shown)
     assert not {"▶", "▼"} & set(shown)  # the tree's own collapsed/expanded marks
     assert all(cell_len(glyph) == 1 for glyph in shown)
+
+
+def test_waiting_for_review_is_its_own_state_in_every_view() -> None:
+    from cockpit.states import GLYPHS, LIVE, OUTCOME_STATES
+
+    assert OUTCOME_STATES[Outcome.AWAITING_REVIEW] is State.REVIEW is not State.FAILED
+    assert outcome_words(Outcome.AWAITING_REVIEW) == "waiting for review"
+    glyphs = [glyph for glyph, _ in GLYPHS.values()]
+    assert len(set(glyphs)) == len(glyphs) and State.REVIEW in LIVE
+    # The journal says it waits; a read-only check since still finds no tag: it waits on.
+    facts = checked(a=CheckResult.done("ok"), b=CheckResult.done("ok"))
+    facts[("two", "c")] = waiting = ActionFacts()
+    waiting.saw_outcome(Outcome.AWAITING_REVIEW, "a second maintainer approves", by="alice@vm")
+    waiting.saw_check(CheckResult.incomplete("tag v0.30.0-rc1 is not pushed yet"))
+    out = derive(ORDER, facts, None, TITLES)
+    assert out.actions[("two", "c")].state is State.REVIEW
+    assert out.stages["two"].state is State.REVIEW
+    assert out.stages["two"].glyph == "◎"
+    # Its driver still holds the stage while it polls: the stage says what it waits for.
+    held = derive(ORDER, facts, {"two": StageFacts(held_by="alice@vm until 14:05")}, TITLES)
+    assert held.stages["two"].state is State.REVIEW
+    # Once the tag is there (the reviewer approved, the driver pushed), it is done.
+    waiting.saw_check(CheckResult.done("tag v0.30.0-rc1 is pushed"))
+    assert derive(ORDER, facts, None, TITLES).actions[("two", "c")].state is State.DONE

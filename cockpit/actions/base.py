@@ -104,6 +104,16 @@ class ActionKind(ABC, Generic[P]):
         """For irreversible actions: (the exact thing being confirmed, the text to type)."""
         return (self.summary, self.ctx.action_id)
 
+    async def review_facts(self) -> dict[str, str]:
+        """What a second maintainer must check before this step is applied
+        (``review = "required"``), computed from the world now, read-only: the driver's
+        run and the reviewer's machine each compute them, and an approval holds only while
+        both agree. By default the params and the manual commands; a kind whose params do
+        not pin what it acts on (a tag: the branch's head) adds what they resolve to."""
+        facts = {name: _fact(value) for name, value in self.params.model_dump().items()}
+        facts["command"] = manual_commands(self.explain())
+        return facts
+
     def polling(self) -> Polling:
         """How long and how often the engine polls this action while it is in progress
         (a ``Wait`` always is for a while; a step may be briefly, such as a dispatch that
@@ -283,6 +293,25 @@ def found(looked_up: T | CheckResult) -> T:
     if isinstance(looked_up, CheckResult):
         raise RuntimeError(looked_up.reason)
     return looked_up
+
+
+def manual_commands(markdown: str) -> str:
+    """The commands of an explanation's fenced blocks, one per line."""
+    lines: list[str] = []
+    inside = False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            inside = not inside
+        elif inside:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _fact(value: Any) -> str:
+    """A param as one comparable string (lists and tables as sorted JSON)."""
+    import json
+
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 LogFn = Callable[[str, str | None], None]

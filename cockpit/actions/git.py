@@ -219,6 +219,20 @@ class CreateTag(Step[TagParams]):
         subject = (await repo.run("log", "-1", "--format=%s", sha, manual=False)).strip()
         return (f"Tag {p.tag} in {p.repo}\non commit {sha} ({p.ref})\n  {subject}", p.tag)
 
+    async def review_facts(self) -> dict[str, str]:
+        """The commit the tag would point at, from the remote now: a branch that moved
+        since the request changes the facts, and so voids an approval of the old ones."""
+        p = self.params
+        repo = await self.ctx.git(p.repo)
+        sha = await repo.rev(f"origin/{p.ref}")
+        subject = (await repo.run("log", "-1", "--format=%s", sha, manual=False)).strip()
+        flag = "-s" if p.sign else "-a"
+        return {"repo": p.repo, "tag": p.tag, "branch": p.ref, "commit": sha,
+                "subject": subject, "message": p.message,
+                "signed": "yes (the driver's key, `git tag -s`)" if p.sign else "no (annotated)",
+                "command": f"git tag {flag} -m {_quote(p.message)} {p.tag} {sha} && "
+                           f"git push origin refs/tags/{p.tag}:refs/tags/{p.tag}"}
+
     async def check(self) -> CheckResult:
         p = self.params
         repo = await self.ctx.git(p.repo)

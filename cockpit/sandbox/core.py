@@ -21,7 +21,7 @@ from cockpit.sandbox.faults import FaultInjector, FaultSpec
 from cockpit.sandbox.gitstore import BareRepo
 from cockpit.sandbox.holds import RequestHold
 from cockpit.sandbox.objects import Shapes
-from cockpit.sandbox.seed import ADMIN_LOGIN, copy_seed
+from cockpit.sandbox.seed import ADMIN_LOGIN, REVIEWER_LOGIN, copy_seed
 from cockpit.sandbox.services import DISCORD_TOKEN
 from cockpit.sandbox.webhooks import Webhooks
 from cockpit.sandbox.workflows import Simulator
@@ -132,9 +132,9 @@ class Sandbox:
     def shapes(self) -> Shapes:
         return Shapes(self.api_url, self.base_url, self.world)
 
-    def token(self, scope: str) -> str:
+    def token(self, scope: str, login: str | None = None) -> str:
         return str(next(t for t, v in self.world.data["tokens"].items()
-                        if v["scope"] == scope))
+                        if v["scope"] == scope and login in (None, v["login"])))
 
     @property
     def admin_token(self) -> str:
@@ -143,6 +143,11 @@ class Sandbox:
     @property
     def readonly_token(self) -> str:
         return self.token("read")
+
+    @property
+    def reviewer_token(self) -> str:
+        """The second maintainer's (``release-reviewer``): reviews, never drives."""
+        return self.token("write", REVIEWER_LOGIN)
 
     def issue_token(self, scope: str, login: str = ADMIN_LOGIN) -> str:
         """A new bearer token (``scope`` is ``write`` or ``read``)."""
@@ -162,6 +167,7 @@ class Sandbox:
             "COCKPIT_GITHUB_API_URL": self.api_url,
             "COCKPIT_GIT_BASE_URL": self.git_base_url,
             "COCKPIT_GITHUB_TOKEN": self.admin_token,
+            "COCKPIT_REVIEWER_TOKEN": self.reviewer_token,
             "COCKPIT_DISCOURSE_URL": b + SERVICE_PREFIXES["discourse"],
             "COCKPIT_DISCOURSE_TOKEN": "sandbox-discourse-key",
             "COCKPIT_DISCORD_WEBHOOK_URL":

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Scope, Send
 
+from cockpit.sandbox.world import may_write
+
 if TYPE_CHECKING:
     from cockpit.sandbox.core import Sandbox
 
@@ -77,6 +79,9 @@ async def serve(sb: Sandbox, scope: Scope, receive: Receive, send: Send) -> int:
                          [(b"www-authenticate", b'Basic realm="GitHub"')])
             return 401
         scope_name = info["scope"]
+        if pushing and scope_name == "write" and not may_write(info, full):
+            await _plain(send, 403, f"Permission to push to {full} denied to this token.")
+            return 403
     if pushing:
         if token is None:
             await _plain(send, 401, "Authentication required to push.",

@@ -55,6 +55,11 @@ class SandboxHandle:
         return self.sandbox.readonly_token
 
     @property
+    def reviewer_token(self) -> str:
+        """The second maintainer's token (``release-reviewer``)."""
+        return self.sandbox.reviewer_token
+
+    @property
     def data_dir(self) -> Path:
         return self.sandbox.data_dir
 

@@ -34,6 +34,9 @@ PREVIOUS = "0.29.0"
 NEXT_DEV = "0.30.0-dev"
 ADMIN_LOGIN = "release-driver"
 READONLY_LOGIN = "shadow-watcher"
+REVIEWER_LOGIN = "release-reviewer"
+"""The second maintainer: reviews points of no return (``cockpit review``) with a token of
+its own, which may write to the release repositories only."""
 DESKTOP_MAINTAINER = "desktop-maintainer"
 CHATTER_ROOM = "!ipfs-chatter:sandbox.local"
 CHATTER_ALIAS = "#ipfs-chatter:ipfs.io"
@@ -479,8 +482,11 @@ def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None
     data["tokens"] = {
         "ghp_sandboxadmin" + secrets.token_hex(12): {"login": ADMIN_LOGIN, "scope": "write"},
         "ghp_sandboxread" + secrets.token_hex(12): {"login": READONLY_LOGIN, "scope": "read"},
+        "ghp_sandboxreview" + secrets.token_hex(12): {
+            "login": REVIEWER_LOGIN, "scope": "write",
+            "repos": sorted(full for full in REPOS if full != INFRA_REPO)},
     }
-    for login in (ADMIN_LOGIN, READONLY_LOGIN, DESKTOP_MAINTAINER, "alice", "bob",
+    for login in (ADMIN_LOGIN, READONLY_LOGIN, REVIEWER_LOGIN, DESKTOP_MAINTAINER, "alice", "bob",
                   "github-actions[bot]"):
         w.user(login)
     for i, (full, (branch, desc)) in enumerate(sorted(REPOS.items())):

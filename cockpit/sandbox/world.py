@@ -28,6 +28,15 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def may_write(token: Json, repo: str | None) -> bool:
+    """A write token may write; one limited to ``repos`` (the second maintainer's, like a
+    fine-grained token with push and triage on the release repositories) only there."""
+    if token.get("scope") != "write":
+        return False
+    limited = token.get("repos")
+    return limited is None or repo is None or repo in limited
+
+
 def empty_world() -> Json:
     return {
         "version": 1,

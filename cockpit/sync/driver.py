@@ -26,6 +26,7 @@ from cockpit.services.http import ServiceError
 from cockpit.sync.issue_journal import RemoteJournal
 from cockpit.sync.lock import Lease, LeaseLost, Me, StageHeld, StageLock, abandoned, holder
 from cockpit.sync.records import session_memory
+from cockpit.sync.review import ReviewDesk
 from cockpit.sync.thread import NoTrackingIssue, Thread, locate, sync_client
 
 __all__ = ["LeaseLost", "NoTrackingIssue", "StageHeld", "SyncedRun", "sync_client"]
@@ -74,6 +75,7 @@ class SyncedRun:
         engine.session.skipped = {**skipped, **engine.session.skipped}
         engine.session.manual_confirmations |= manual
         engine.bus.listen(journal.listen)
+        engine.review_gate = ReviewDesk(engine, thread)  # reviewed steps ask on the issue
         journal.start()
         say(f"journal: {issue.html_url or target.title}")
         return cls(engine, thread, journal, Me.new(release.driver, release.host), say)

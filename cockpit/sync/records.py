@@ -17,12 +17,14 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cockpit.events import (
+    ActionApplying,
     ActionFinished,
     Event,
     LogLine,
     PromptAnswered,
     StageFinished,
     StageStarted,
+    Waiting,
 )
 from cockpit.model import Outcome
 from cockpit.states import GLYPHS, journal_state, outcome_words
@@ -30,9 +32,11 @@ from cockpit.states import GLYPHS, journal_state, outcome_words
 R = TypeVar("R", bound=BaseModel)
 
 StageStatus = Literal["running", "done", "skipped", "not_applicable", "failed", "aborted",
-                      "needs_human", "cancelled"]
+                      "needs_human", "cancelled", "awaiting_review"]
 TERMINAL: frozenset[str] = frozenset({"done", "skipped", "not_applicable", "failed", "aborted",
-                                      "needs_human", "cancelled"})
+                                      "needs_human", "cancelled", "awaiting_review"})
+"""Statuses a stage rests in: nothing runs it (``awaiting_review``: its driver may still be
+polling for the approval, but nothing happens until a second maintainer gives it)."""
 LOG_EXCERPT_LINES = 8
 """Log lines kept per stage record: enough to see what happened, small enough to edit."""
 LINE_LIMIT = 200
@@ -257,8 +261,24 @@ class RecordBuilder:
         elif isinstance(event, StageFinished):
             record.finished = event.at
             record.transition(_status(event.outcome), event.at)
+        elif isinstance(event, Waiting) and event.review:
+            return self._awaiting_review(record, event)
+        elif isinstance(event, ActionApplying) and record.status == "awaiting_review":
+            record.transition("running", event.at)  # approved: the stage moves again
         else:
             return None
+        return record
+
+    def _awaiting_review(self, record: StageRecord, event: Waiting) -> StageRecord | None:
+        """The stage rests on a review: said once (each poll of the wait is not news)."""
+        result = ActionResult(action=event.action, outcome=Outcome.AWAITING_REVIEW,
+                              reason=self._clip(event.reason))
+        if record.status == "awaiting_review" and record.result(event.action) == result:
+            return None
+        record.actions = [a for a in record.actions if a.action != event.action] + [result]
+        record.updated = event.at
+        if record.status != "awaiting_review":
+            record.transition("awaiting_review", event.at)
         return record
 
     def _clip(self, text: str) -> str:

@@ -47,6 +47,20 @@ def test_the_world_is_what_the_kubo_checklist_describes(cycle: Cycle) -> None:
     assert open_tracking == ["Release v0.31.0"]
 
 
+def test_every_tag_waited_for_the_second_maintainer(cycle: Cycle) -> None:
+    """Each release's tag push was asked for on its tracking issue and approved by the
+    sandbox's second maintainer (another account than the driver's) before it went out."""
+    from cockpit.sandbox.seed import REVIEWER_LOGIN
+
+    comments = cycle.world.handle.state()["repos"]["ipfs/kubo"]["comments"]
+    asked = [c for c in comments if "<!-- cockpit:review " in c["body"]]
+    approved = [c for c in comments if "<!-- cockpit:approval " in c["body"]]
+    assert len(asked) == len(CYCLE) and len({c["user"] for c in asked}) == 1
+    assert len(approved) == len(CYCLE) and {c["user"] for c in approved} == {REVIEWER_LOGIN}
+    assert asked[0]["user"] != REVIEWER_LOGIN
+    assert [r.version for r in cycle.driver.reviews] == list(CYCLE)
+
+
 def test_running_every_stage_again_twice_changes_nothing(cycle: Cycle) -> None:
     for first in cycle.passes:
         reruns = cycle.reruns.get(first.version, [])

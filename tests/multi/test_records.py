@@ -5,18 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from cockpit.events import (
+    ActionApplying,
     ActionFinished,
     LogLine,
     PromptAnswered,
     StageFinished,
     StageStarted,
+    Waiting,
 )
 from cockpit.model import Outcome
 from cockpit.prompts import PromptAnswer
 from cockpit.sync.checklist import merge_block
 from cockpit.sync.lock import holder
 from cockpit.sync.records import (
+    ActionResult,
     Claim,
+    RecordBuilder,
     StageRecord,
     read_marker,
     records_from_events,
@@ -138,3 +142,24 @@ def test_the_checklist_block_is_edited_in_place_and_merges_newer_lines() -> None
                      frozenset({"merge-branch"}))
     assert "- [ ] **preflight** — to do" in rc
     assert "- [x] **merge-branch** — not applicable to this release" in rc
+
+
+def test_a_wait_for_review_is_recorded_once_and_ends_when_the_step_is_applied() -> None:
+    reason = "a second maintainer approves with `cockpit review ...`"
+    events = [
+        StageStarted(release=REL, stage="tag", driver="alice", host="h", at=at(0)),
+        *(Waiting(release=REL, stage="tag", action="tag-rc", seconds=10, reason=reason,
+                  review=True, at=at(n)) for n in (1, 2, 3)),
+    ]
+    builder = RecordBuilder(REL)
+    changed = [builder.apply(e) for e in events]  # type: ignore[arg-type]
+    assert [c is not None for c in changed] == [True, True, False, False]  # said once
+    record = builder.records["tag"]
+    assert record.status == "awaiting_review"
+    assert record.result("tag-rc") == ActionResult(action="tag-rc",
+                                                   outcome=Outcome.AWAITING_REVIEW, reason=reason)
+    assert "stage **tag**: ◎ waiting for review" in render_record(record)
+    line = merge_block("", REL, "cockpit: v0.30.0-rc1", ["tag"], {"tag": record})
+    assert "- [ ] **tag** — waiting for review · alice@h" in line
+    builder.apply(ActionApplying(release=REL, stage="tag", action="tag-rc", at=at(4)))
+    assert [t.status for t in record.history] == ["running", "awaiting_review", "running"]

@@ -214,6 +214,7 @@ class ReleaseDriver:
                 proc = subprocess.Popen(
                     [sys.executable, "-m", "screens.main", "run", stage, "--version",
                      self.version, "--yes", "--answers", str(self.world.answers),
+                     "--solo",  # crashes and faults, not the review gate (tests/multi)
                      *(["--steal"] if steal else [])],
                     stdout=out, stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL,
                     start_new_session=True)

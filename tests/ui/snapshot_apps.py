@@ -180,7 +180,10 @@ def gallery() -> tuple[CockpitApp, ManualClock]:
     state.apply(ev(ActionChecked, stage="prepare-branch", action=prepare[3].id,
                    result=CheckResult.failed("no pull request to read")))
     stages = state.stages
-    stages["tag"].facts.held_by = "bob@laptop until 14:05:00 UTC"
+    stages["tag"].facts.live = State.REVIEW
+    stages["tag"].facts.reason = ("tag-rc: a second maintainer approves with `cockpit review "
+                                  "--release v0.30.0-rc1 --approve tag/tag-rc`")
+    stages["update-ipfs-desktop"].facts.held_by = "bob@laptop until 14:05:00 UTC"
     stages["publish-to-dockerhub"].facts.live = State.WAITING
     stages["publish-to-distributions"].facts.outcome = State.FAILED
     stages["publish-to-distributions"].facts.reason = "dist-pr: merge refused (HTTP 405)"

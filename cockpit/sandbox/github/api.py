@@ -21,7 +21,7 @@ from starlette.responses import Response
 from cockpit.sandbox import reviews
 from cockpit.sandbox.gitstore import BareRepo, GitError
 from cockpit.sandbox.http import ApiError, json_response
-from cockpit.sandbox.world import Json
+from cockpit.sandbox.world import Json, may_write
 
 if TYPE_CHECKING:
     from cockpit.sandbox.core import Sandbox
@@ -73,6 +73,17 @@ def identity(sb: Sandbox, request: Request) -> tuple[str | None, str | None]:
     return str(info["login"]), str(info["scope"])
 
 
+def _token_info(sb: Sandbox, request: Request) -> Json:
+    token = request.headers.get("authorization", "").partition(" ")[2].strip()
+    info: Json = sb.world.data["tokens"].get(token, {})
+    return info
+
+
+def _repo_of(request: Request) -> str | None:
+    p = request.path_params
+    return f"{p['owner']}/{p['repo']}" if "owner" in p and "repo" in p else None
+
+
 def rate_headers(sb: Sandbox, who: str, count: bool) -> dict[str, str]:
     limit = 60 if who.startswith("anon") else 5000
     now = int(time.time())
@@ -102,7 +113,7 @@ def as_endpoint(sb: Sandbox, fn: Handler, write: bool) -> Callable[[Request], Aw
             if write:
                 if login is None:
                     raise ApiError(401, "Requires authentication")
-                if scope != "write":
+                if scope != "write" or not may_write(_token_info(sb, request), _repo_of(request)):
                     raise ApiError(403, "Resource not accessible by personal access token")
             if login is not None:
                 headers["x-oauth-scopes"] = "repo, workflow" if scope == "write" else ""
