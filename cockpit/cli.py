@@ -42,7 +42,8 @@ DEMO_RELEASE = "v0.30.0-rc1"
 class ReleaseLauncher(Protocol):
     """Runs the release TUI in ``mode`` until the driver quits; returns an exit code."""
 
-    def __call__(self, playbook: Playbook, release: Release, mode: str = "drive") -> int: ...
+    def __call__(self, playbook: Playbook, release: Release, mode: str = "drive", *,
+                 solo: bool = False) -> int: ...
 
 
 class ReviewLauncher(Protocol):
@@ -84,6 +85,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="watch a release driven elsewhere, read-only")
     mode.add_argument("--walkthrough", action="store_true",
                       help="explain every step without executing anything")
+    parser.add_argument("--solo", action="store_true",
+                        help="drive alone (one maintainer): a step that needs a second "
+                             "maintainer's review asks you to type an acknowledgement instead "
+                             "(journalled)")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
 
     explain = verbs.add_parser("explain", help="explain the playbook, a stage or an action")
@@ -569,7 +574,11 @@ def _tui(args: argparse.Namespace, playbook: Playbook, version: Version | None,
     if version is None:
         raise BadInput("which release? pass --release vX.Y.Z[-rcN] (or try `cockpit demo`)")
     mode = "shadow" if args.shadow else "walkthrough" if args.walkthrough else "drive"
-    return launchers.release(playbook, make_release(playbook, version), mode=mode)
+    if args.solo and mode != "drive":
+        raise BadInput(f"--solo is for driving a release; --{mode} changes nothing, so it "
+                       "needs no review")
+    return launchers.release(playbook, make_release(playbook, version), mode=mode,
+                             solo=args.solo)
 
 
 def _demo_answers() -> AnswersPrompter:

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 def build_app(playbook: Playbook, release: Release | None, mode: Mode = "drive", *,
               settings: Settings | None = None, clock: Callable[[], float] = time.monotonic,
               journal: bool = True, shadow_interval: float = 30.0,
-              auto_check: bool = True) -> CockpitApp:
-    """The app with its engine; walkthrough and shadow get a read-only session."""
+              auto_check: bool = True, solo: bool = False) -> CockpitApp:
+    """The app with its engine; walkthrough and shadow get a read-only session. ``solo``:
+    one maintainer, so a reviewed step asks the driver's typed acknowledgement instead."""
     from cockpit.context import Session
     from cockpit.engine import Engine
     from cockpit.local_journal import Journal
@@ -35,6 +36,7 @@ def build_app(playbook: Playbook, release: Release | None, mode: Mode = "drive",
     session = Session(settings=settings, prompter=prompter, release=release,
                       read_only=mode != "drive")
     engine = Engine(playbook, session)
+    engine.solo = solo
     book: Journal | None = None
     if journal and release is not None:
         book = Journal(settings.state_dir, engine.release_key)
@@ -48,7 +50,8 @@ def build_app(playbook: Playbook, release: Release | None, mode: Mode = "drive",
     return app
 
 
-def launch(playbook: Playbook, release: Release, mode: str = "drive") -> int:
+def launch(playbook: Playbook, release: Release, mode: str = "drive", *,
+           solo: bool = False) -> int:
     """Run the TUI until the driver quits; 0 unless the app says otherwise."""
     from screens.app import MODES
 
@@ -58,7 +61,7 @@ def launch(playbook: Playbook, release: Release, mode: str = "drive") -> int:
 
     settings = Settings()
     app = build_app(playbook, release, mode, settings=settings,
-                    shadow_interval=settings.shadow_poll_seconds)
+                    shadow_interval=settings.shadow_poll_seconds, solo=solo)
     result = app.run()
     return int(result or 0)
 

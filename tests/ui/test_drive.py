@@ -197,3 +197,36 @@ async def test_check_all_shows_a_stage_done_elsewhere_and_r_does_not_wait_for_it
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal),
                        what="the tag stage running (its confirmation)")
         assert "*" not in app.running
+
+
+async def test_solo_driver_types_the_acknowledgement_then_the_tag(
+        sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """``cockpit --solo``: a step that needs a second maintainer's review (here the tag)
+    asks the lone driver to type ``solo`` first, journals it, then the tag's own typed
+    confirmation follows; nothing waits for a reviewer who does not exist."""
+    from cockpit.cli import make_release
+    from cockpit.model import Version
+    from cockpit.playbook import parse_playbook
+    from screens.launch import build_app
+
+    text = SMALL.read_text().replace('kind = "git.tag"', 'kind = "git.tag"\nreview = "required"')
+    assert 'review = "required"' in text
+    playbook = parse_playbook(text, "reviewed.toml")
+    app = build_app(playbook, make_release(playbook, Version.parse(VERSION), "tester"),
+                    "drive", solo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: stage_status(app, "prepare-branch") is State.DONE,
+                       what="prepare-branch done")
+        await wait_for(pilot, lambda: "prepare-branch" not in app.running, what="worker ends")
+        await pilot.press("down", "r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="solo modal")
+        assert "--solo" in screen_text(app)
+        await pilot.press(*"solo", "enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal)
+                       and "on commit" in screen_text(app), what="the tag's own confirmation")
+        await pilot.press(*VERSION, "enter", "enter")
+        await wait_for(pilot, lambda: stage_status(app, "tag") is State.DONE, what="tag done")
+        assert VERSION in sandbox.state()["repos"]["ipfs/kubo"]["tags"]
+        assert any("skipped with --solo, acknowledged by" in line
+                   for line in app.query_one(LogPane).lines["tag"])
