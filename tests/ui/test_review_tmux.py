@@ -4,15 +4,18 @@ review of the tag, the second maintainer's ``cockpit review`` shows the facts si
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cockpit.sandbox.seed import REVIEWER_LOGIN
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox
-from tests.ui.test_tmux import REPO, Tmux, pytestmark, start, tmux
+from tests.ui.tmux import REPO, Tmux, start
 
-__all__ = ["pytestmark", "tmux"]
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 PLAYBOOK = str(REPO / "tests" / "multi" / "data" / "reviewed.toml")
 VERSION = "v0.30.0-rc1"
