@@ -105,6 +105,15 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", type=Path, metavar="FILE",
                         help="write it to FILE instead of standard output")
 
+    init = verbs.add_parser("init", help="start a playbook from your markdown release "
+                            "checklist (every item a by-hand step), or a starter for --repo")
+    init.add_argument("--from", dest="checklist", type=Path, metavar="CHECKLIST.md",
+                      help="a GitHub task list (e.g. RELEASE_ISSUE_TEMPLATE.md)")
+    init.add_argument("--repo", default="", metavar="OWNER/REPO", help="the repository")
+    init.add_argument("-o", "--output", type=Path, metavar="FILE",
+                      help="where to write it (default: NAME.toml here)")
+    init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+
     status = verbs.add_parser("status", help="check every action, read-only")
     _release_flag(status, "the release, e.g. v0.30.0-rc1 (required)")
     status.add_argument("--json", action="store_true", help="machine-readable output")
@@ -223,6 +232,8 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
         from cockpit.ci.cli import run_ci
 
         return run_ci(args, launchers.ci if launchers else None)
+    if args.verb == "init":
+        return _init(args)
     if args.verb == "demo" and args.release_version is None:
         args.release_version = DEMO_RELEASE
     version = Version.parse(args.release_version) if args.release_version else None
@@ -347,6 +358,19 @@ def _explain(playbook: Playbook, target: str | None, version: Version | None) ->
         print(explain_stage(session_engine, stage))
         return EXIT_OK
     print(explain_action(session_engine, stage, spec, where=True))
+    return EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    from cockpit.checklist_import import init
+
+    path, imported = init(args.checklist, args.repo, args.output, force=args.force)
+    book = imported.playbook
+    print(f"cockpit: wrote {path}: {len(book.stages)} stages, {book.action_count} by-hand "
+          f"actions ({imported.proposals} with a built-in kind proposed in a comment)\n"
+          f"next: cockpit explain --playbook {path}\n"
+          f"      cockpit run {book.stages[0].id} --playbook {path} --release vX.Y.Z",
+          file=sys.stderr)
     return EXIT_OK
 
 
