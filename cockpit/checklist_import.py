@@ -18,7 +18,8 @@ on the markdown itself):
   summary); a leading ``1.`` is dropped; marks in a heading are the stage's ``when``;
 * each task item is an action: its text (links as their text, code spans kept) is the
   title, its markdown the instructions, its first link the action's link, its fenced
-  blocks and command-like code spans the text to paste;
+  blocks and its own command-like code spans the text to paste (a sub-item's code spans
+  stay in the instructions, read in context: "never `git push --tags`" is no command);
 * marks as ``cockpit export`` writes them (``**RC**``, ``**FINAL**``, ``**PATCH**``,
   ``**not …**``, or Kubo's "only-RC"/"not-PATCH" badges) become ``when``; ⚠️ becomes
   ``reversibility = "irreversible"`` (the engine then asks for a typed confirmation);
@@ -160,8 +161,10 @@ class _Reader:
             self.prose(self.source(node))
 
     def heading(self, level: int, tokens: list[Token]) -> None:
+        if tokens and tokens[0].type == "text":  # "3. **FINAL** Tag": the number first
+            tokens = [_text(_number_dropped(tokens[0].content.lstrip())), *tokens[1:]]
         when, _warning, rest = _leading_marks(tokens)  # a stage is not a point of no return
-        title = _number_dropped(_plain(rest).strip())
+        title = _plain(rest).strip()
         if level == 1 and not self.checklist.title and self.section is None:
             self.checklist.title = title
             return
@@ -254,7 +257,6 @@ def _fold(child: SyntaxTreeNode, item: Item, promoted: list[Item], source: Any) 
                 continue
             box = "- [ ] " if task else "- "
             item.details.append("  " * depth + box + _markdown(rest).strip())
-            item.commands += _commands(rest)
 
 
 def _walk(lst: SyntaxTreeNode, depth: int) -> Iterator[tuple[SyntaxTreeNode, int]]:
@@ -395,7 +397,7 @@ def _commands(tokens: Iterable[Token]) -> list[str]:
 def _number_dropped(title: str) -> str:
     """``3. Tag`` → ``Tag``: export numbers its stages; the playbook's order is the number."""
     head, dot, rest = title.partition(". ")
-    return rest.strip() if dot and head.isdigit() else title
+    return rest if dot and head.isdigit() else title
 
 
 # -- proposed kinds ----------------------------------------------------------------------
@@ -561,7 +563,7 @@ def _action(item: Item, action_id: str, repo: str) -> tuple[list[str], int]:
         action["reversibility"] = "irreversible"
     params = {"instructions": _escaped("\n\n".join([item.body or item.title, *_grouped(item)]))}
     if item.commands:
-        params["copy_text"] = _escaped("\n".join(item.commands))
+        params["copy_text"] = _escaped("\n".join(_once(item.commands)))
     if item.link:
         params["link"] = _escaped(item.link)
     lines = ["", "[[stages.actions]]", _dump(action), *_when(item.when)]
@@ -569,6 +571,19 @@ def _action(item: Item, action_id: str, repo: str) -> tuple[list[str], int]:
     if proposal is not None:
         lines += _proposal_comment(proposal, item, repo)
     return [*lines, "[stages.actions.params]", _dump(params)], int(proposal is not None)
+
+
+def _once(commands: list[str]) -> list[str]:
+    """Each line once (blank lines kept): a command in the text and in a fenced block
+    (as ``export`` writes both) is pasted once."""
+    seen: set[str] = set()
+    lines = []
+    for line in (line for command in commands for line in command.splitlines()):
+        if line.strip() and line in seen:
+            continue
+        seen.add(line)
+        lines.append(line)
+    return lines
 
 
 def _grouped(item: Item) -> list[str]:
