@@ -24,9 +24,9 @@ on the markdown itself):
   ``**not …**``, or Kubo's "only-RC"/"not-PATCH" badges) become ``when``; ⚠️ becomes
   ``reversibility = "irreversible"`` (the engine then asks for a typed confirmation);
 * nested items are folded into their parent's instructions as a sub-list (they are the
-  parent's "how", confirmed with it once), except a nested item with a mark or ⚠️ of its
-  own, which becomes an action right after its parent: only an action of its own can be
-  skipped for a release or stop for a typed confirmation;
+  parent's "how", confirmed with it once), except a nested item with ⚠️ or a mark its
+  parent lacks, which becomes an action right after its parent: only an action of its
+  own can be skipped for a release or stop for a typed confirmation;
 * ``export``'s own decorations (`` — `stage/action` `` ids, `` · [link](…)``, the
   "Manual equivalent" blocks) are read back, so ``init`` after ``export`` gives back the
   same ids, titles and marks.
@@ -152,7 +152,7 @@ class _Reader:
         if node.type == "heading":
             self.heading(int(node.tag[1]), _inline_tokens(node))
         elif node.type in ("bullet_list", "ordered_list"):
-            items = list(_items(node, [], False, "", self.source))
+            items = list(_items(node, [], False, ""))
             if items:
                 self.current().items += items
             elif self.section is not None:
@@ -203,24 +203,23 @@ def _is_task(node: SyntaxTreeNode) -> bool:
     return "task-list-item" in str(node.attrs.get("class", ""))
 
 
-def _items(lst: SyntaxTreeNode, when: list[Condition], irreversible: bool, context: str,
-           source: Any) -> Iterator[Item]:
+def _items(lst: SyntaxTreeNode, when: list[Condition], irreversible: bool, context: str
+           ) -> Iterator[Item]:
     """The task items of a list. A plain bullet holding task items (Kubo's "Upgrade Go in:")
     passes its marks and its text on to them."""
     for node in lst.children:
-        paragraph = next((c for c in node.children if c.type == "paragraph"), None)
-        tokens = _inline_tokens(paragraph) if paragraph else []
+        tokens = _first_line(node)
         if _is_task(node):
-            yield from _task(node, tokens, when, irreversible, context, source)
+            yield from _task(node, tokens, when, irreversible, context)
             continue
         own, warn, rest = _leading_marks(tokens)
         text = _markdown(rest).strip()
         for nested in (c for c in node.children if c.type in ("bullet_list", "ordered_list")):
-            yield from _items(nested, _merged(when, own), irreversible or warn, text, source)
+            yield from _items(nested, _merged(when, own), irreversible or warn, text)
 
 
 def _task(node: SyntaxTreeNode, tokens: list[Token], when: list[Condition],
-          irreversible: bool, context: str, source: Any) -> Iterator[Item]:
+          irreversible: bool, context: str) -> Iterator[Item]:
     """One task item, then any nested item that needed an action of its own."""
     own, warn, rest = _leading_marks(tokens[1:])  # [0] is the checkbox
     item = Item(title="", body="", when=_merged(when, own), irreversible=irreversible or warn)
@@ -236,40 +235,49 @@ def _task(node: SyntaxTreeNode, tokens: list[Token], when: list[Condition],
     item.commands += _commands(rest)
     promoted: list[Item] = []
     for child in node.children[1:]:
-        _fold(child, item, promoted, source)
+        _fold(child, item, promoted)
     yield item
     yield from promoted
 
 
-def _fold(child: SyntaxTreeNode, item: Item, promoted: list[Item], source: Any) -> None:
+def _fold(child: SyntaxTreeNode, item: Item, promoted: list[Item]) -> None:
     """A block inside an item: its fenced commands, its notes, its sub-items."""
     if child.type == "fence":
         item.commands.append(child.content.rstrip("\n"))
     elif child.type == "paragraph":
         item.details.append(_markdown(_inline_tokens(child)).strip())
     elif child.type in ("bullet_list", "ordered_list"):
-        for sub, depth in _walk(child, 0):
-            tokens = _inline_tokens(sub.children[0]) if sub.children else []
-            task = _is_task(sub)
-            own, warn, rest = _leading_marks(tokens[1:] if task else tokens)
-            if task and (own or warn):
-                promoted += _task(sub, tokens, item.when, False, item.title, source)
+        for sub, depth, own in _walk(child, 0, item.when):
+            if own:
+                promoted += _task(sub, _first_line(sub), item.when, False, item.title)
                 continue
+            task = _is_task(sub)
+            tokens = _first_line(sub)
+            _, _, rest = _leading_marks(tokens[1:] if task else tokens)
             box = "- [ ] " if task else "- "
             item.details.append("  " * depth + box + _markdown(rest).strip())
 
 
-def _walk(lst: SyntaxTreeNode, depth: int) -> Iterator[tuple[SyntaxTreeNode, int]]:
-    """The list items of a folded list, depth first; a promoted item keeps its own children."""
+def _walk(lst: SyntaxTreeNode, depth: int, when: list[Condition]
+          ) -> Iterator[tuple[SyntaxTreeNode, int, bool]]:
+    """The list items of a folded list, depth first, each with whether it needs an action
+    of its own: ⚠️, or a mark its parent does not have (Kubo repeats the parent's marks on
+    every sub-item; those say nothing new). Such an item keeps its own children."""
     for node in lst.children:
-        yield node, depth
-        paragraph = node.children[0] if node.children else None
-        tokens = _inline_tokens(paragraph) if paragraph and paragraph.type == "paragraph" else []
-        own, warn, _ = _leading_marks(tokens[1:] if _is_task(node) else tokens)
-        if _is_task(node) and (own or warn):
+        tokens = _first_line(node)
+        marks, warning, _ = _leading_marks(tokens[1:] if _is_task(node) else tokens)
+        own = _is_task(node) and (warning or not set(marks) <= set(when))
+        yield node, depth, own
+        if own:
             continue
         for nested in (c for c in node.children if c.type in ("bullet_list", "ordered_list")):
-            yield from _walk(nested, depth + 1)
+            yield from _walk(nested, depth + 1, when)
+
+
+def _first_line(node: SyntaxTreeNode) -> list[Token]:
+    """A list item's own text (its first paragraph's inline tokens)."""
+    first = node.children[0] if node.children else None
+    return _inline_tokens(first) if first is not None and first.type == "paragraph" else []
 
 
 def _merged(first: Sequence[Condition], then: Iterable[Condition]) -> list[Condition]:

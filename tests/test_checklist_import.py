@@ -112,6 +112,13 @@ def test_the_kubo_style_template_keeps_marks_warnings_commands_and_nesting(
     assert after.actions[0].when == [Condition.FINAL, Condition.NOT_PATCH]
     assert after.actions[1].params["copy_text"] == \
         "vX.Y.Z is out: please try it and report back on this issue."
+    # Marks a sub-item repeats from its parent (as Kubo's template does) say nothing new.
+    nxt = after.action("prepare-the-next-release")
+    assert nxt is not None and nxt.when == [Condition.FINAL]
+    assert nxt.params["instructions"].endswith(
+        "- [ ] open the milestone of the next version\n"
+        "- [ ] start its changelog with `./bin/changelog --next`")
+    assert [a.id for a in after.actions][-1] == "close-the-milestone"
     text = path.read_text()
     assert '# Proposed kind: git.tag, for a git tag' in text
     assert '# Proposed kind: github.release, for a GitHub release' in text
