@@ -59,6 +59,11 @@ from cockpit.playbook import Playbook, parse_playbook
 WARNING = "⚠️"
 """A point of no return, as Kubo's checklist (and ``cockpit export``) marks it."""
 
+DEFAULT_TEMPLATE = ".github/ISSUE_TEMPLATE/release.md"
+"""Where the checklist goes as an issue template, unless it is one already."""
+TRACKING_STAGE = "tracking"
+"""The (commented) first stage that opens the release's tracking issue."""
+
 _BADGES = {"only-RC": Condition.RC, "only-FINAL": Condition.FINAL,
            "only-PATCH": Condition.PATCH, "not-RC": Condition.NOT_RC,
            "not-FINAL": Condition.NOT_FINAL, "not-PATCH": Condition.NOT_PATCH}
@@ -514,13 +519,16 @@ class Imported:
     proposals: int
 
 
-def to_playbook(checklist: Checklist, *, name: str, source: str, repo: str = "") -> Imported:
-    """The checklist as playbook TOML (checked by the playbook's own loader)."""
-    stage_ids: set[str] = set()
+def to_playbook(checklist: Checklist, *, name: str, source: str, repo: str = "",
+                template: str = DEFAULT_TEMPLATE) -> Imported:
+    """The checklist as playbook TOML (checked by the playbook's own loader); ``template``
+    is where the checklist would live in the repository as an issue template."""
+    stage_ids = {TRACKING_STAGE}
     out = [*_preamble(source), _dump({"name": name, "title": checklist.title or name,
                                       "description": _description(checklist, source)})]
     if repo:
         out += ["", "[vars]", _dump({"repo": repo})]
+    out += _tracking_comment(repo, template)
     proposals = 0
     for section in checklist.sections:
         wanted = next((i.stage_id for i in section.items if i.stage_id), "") or slug(section.title)
@@ -534,6 +542,26 @@ def to_playbook(checklist: Checklist, *, name: str, source: str, repo: str = "")
             proposals += proposed
     text = "\n".join(out).rstrip() + "\n"
     return Imported(text, parse_playbook(text, f"{name}.toml"), proposals)
+
+
+def _tracking_comment(repo: str, template: str) -> list[str]:
+    """A commented first stage opening the release's tracking issue from the checklist (as
+    an issue template in the repository): it turns on the journal and the stage locks that
+    several machines share, and the shadow. Commented, because the template must be pushed
+    to the repository first."""
+    stage = {"id": TRACKING_STAGE, "title": "Tracking issue",
+             "summary": "The release's tracking issue, opened from the checklist: the "
+                        "journal and the stage locks every machine shares."}
+    action = {"id": "tracking-issue", "kind": "github.tracking-issue",
+              "title": "Tracking issue \"Release vX.Y.Z\" exists"}
+    params = {"repo": "{repo}" if repo else "OWNER/REPO", "title": "Release {version.tag}",
+              "template": template, "template_ref": "main", "assign_driver": True}
+    block = ["[[stages]]", _dump(stage), "", "[[stages.actions]]", _dump(action),
+             "[stages.actions.params]", _dump(params)]
+    return ["", "# Track the release on a GitHub issue (a journal and a lock per stage shared by",
+            "# every machine, `cockpit --shadow` to follow it): once this checklist is an issue",
+            "# template in the repository, uncomment this stage (it comes first).",
+            *(f"# {line}".rstrip() for chunk in block for line in chunk.splitlines())]
 
 
 def _preamble(source: str) -> list[str]:
@@ -672,13 +700,25 @@ def init(source: Path | None, repo: str, output: Path | None, *, force: bool = F
         raise ChecklistError(f"{shown} has no task items (`- [ ] …` lines): nothing to turn "
                              "into actions; a checklist is a GitHub task list")
     name = _name(checklist, source, repo)
-    target = output or (cwd or Path.cwd()) / f"{name}.toml"
+    target = output or (cwd / f"{name}.toml" if cwd else Path(f"{name}.toml"))
     if target.exists() and not force:
         raise ChecklistError(f"{target} exists: pass --force to overwrite it, or -o to write "
                              "another file")
-    imported = to_playbook(checklist, name=name, source=shown, repo=repo)
+    imported = to_playbook(checklist, name=name, source=shown, repo=repo,
+                           template=_template_path(source))
     target.write_text(imported.text, encoding="utf-8")
     return target, imported
+
+
+def _template_path(source: Path | None) -> str:
+    """Where the checklist sits as an issue template: its own path from ``.github/`` when
+    it is one already, else ``.github/ISSUE_TEMPLATE/<its name>``."""
+    if source is None:
+        return DEFAULT_TEMPLATE
+    parts = source.resolve().parts
+    if ".github" in parts:
+        return "/".join(parts[parts.index(".github"):])
+    return f".github/ISSUE_TEMPLATE/{source.name}"
 
 
 def _read(source: Path) -> str:

@@ -366,8 +366,10 @@ def _init(args: argparse.Namespace) -> int:
 
     path, imported = init(args.checklist, args.repo, args.output, force=args.force)
     book = imported.playbook
-    print(f"cockpit: wrote {path}: {len(book.stages)} stages, {book.action_count} by-hand "
-          f"actions ({imported.proposals} with a built-in kind proposed in a comment)\n"
+    stages, actions = len(book.stages), book.action_count
+    print(f"cockpit: wrote {path}: {stages} stage{'s' * (stages != 1)}, {actions} by-hand "
+          f"action{'s' * (actions != 1)} ({imported.proposals} with a built-in kind proposed "
+          "in a comment)\n"
           f"next: cockpit explain --playbook {path}\n"
           f"      cockpit run {book.stages[0].id} --playbook {path} --release vX.Y.Z",
           file=sys.stderr)

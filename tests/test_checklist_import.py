@@ -265,6 +265,39 @@ def test_a_headless_run_asks_then_remembers(tmp_path: Path, sandbox: SandboxHand
     assert cli.main(run) == 0
 
 
+def tracked(text: str, template: str, ref: str) -> str:
+    """The playbook with its commented tracking-issue stage turned on (as a user would)."""
+    lines = text.splitlines()
+    start = next(n for n, line in enumerate(lines) if line == "# [[stages]]")
+    end = next(n for n in range(start, len(lines)) if not lines[n].startswith("#"))
+    block = [line.removeprefix("# ") for line in lines[start:end]]
+    block = [f'template = "{template}"' if line.startswith("template =") else
+             f'template_ref = "{ref}"' if line.startswith("template_ref =") else line
+             for line in block]
+    return "\n".join([*lines[:start], *block, "", *lines[end:]]) + "\n"
+
+
+def test_with_its_tracking_issue_the_checklist_is_journalled_for_every_machine(
+        tmp_path: Path, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = imported(PYTHON_LIBRARY, tmp_path, repo="ipfs/kubo")  # a repo the sandbox has
+    path.write_text(tracked(path.read_text(), ".github/ISSUE_TEMPLATE/RELEASE_ISSUE_TEMPLATE.md",
+                            "master"))
+    playbook = load_playbook(path)
+    assert [s.id for s in playbook.stages] == ["tracking", "widgets-release-checklist"]
+    run = ["--playbook", str(path), "--release", "v1.2.0", "--yes"]
+    assert cli.main(["run", "tracking", *run]) == 0
+    assert cli.main(["run", "widgets-release-checklist", *run]) == 0
+    err = capsys.readouterr().err
+    assert "journal: " in err and "no tracking issue" not in err
+    # Another machine (its own, empty state directory) reads them done from the issue.
+    monkeypatch.setenv("COCKPIT_STATE_DIR", str(tmp_path / "another-machine"))
+    assert cli.main(["status", "--playbook", str(path), "--release", "v1.2.0"]) == 0
+    out = capsys.readouterr().out
+    assert "2/2 stages done" in out
+    assert out.count("confirmed done by hand") == len(playbook.stages[1].actions)
+
+
 # -- round trip with `cockpit export --markdown` ------------------------------------------
 
 
