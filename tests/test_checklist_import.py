@@ -412,7 +412,7 @@ def test_bad_input_says_what_is_wrong_and_exits_2(tmp_path: Path, monkeypatch: p
     written.write_text("# mine\n" + before)
     capsys.readouterr()
     assert cli.main(["init", "--from", source]) == 2
-    assert capsys.readouterr().err == (f"cockpit: {written} exists: pass --force to overwrite "
+    assert capsys.readouterr().err == ("cockpit: widgets-release.toml exists: pass --force to overwrite "
                                        "it, or -o to write another file\n")
     assert written.read_text().startswith("# mine")  # left as it was
     assert cli.main(["init", "--from", source, "--force"]) == 0
