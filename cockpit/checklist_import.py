@@ -70,9 +70,6 @@ _BADGES = {"only-RC": Condition.RC, "only-FINAL": Condition.FINAL,
 """Kubo's shields.io badges (``img.shields.io/badge/only-RC-blue``) and what they mean."""
 
 _MARKS = {condition.value.lower(): condition for condition in Condition}
-_FOLDS = re.compile(r"</?(details|summary)\b[^>]*>$", re.IGNORECASE)
-"""An inline ``<details>``/``<summary>`` tag (one html_inline token): the folding is the
-checklist's layout, its text is kept."""
 _EXPORT_ID = re.compile(r"^([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)$")
 _EXPORT_LEGEND = ("Marks: **RC**", "Ticked from the world")
 """Paragraphs ``cockpit export`` writes under its title for readers, not the playbook's."""
@@ -356,6 +353,13 @@ def _before_details(tokens: list[Token]) -> list[Token]:
     return tokens
 
 
+def _folding(token: Token) -> bool:
+    """An inline ``<details>``/``<summary>`` tag (one html_inline token): the folding is
+    the checklist's layout; the text inside is kept."""
+    name = token.content.strip("<>/ \n").split(" ", 1)[0].lower()
+    return name in ("details", "summary")
+
+
 def _plain(tokens: Iterable[Token]) -> str:
     """A title: the words, code spans kept in backticks; links as their text."""
     out = []
@@ -390,7 +394,7 @@ def _markdown(tokens: Iterable[Token]) -> str:
             out.append(f"![{token.content}]({token.attrs.get('src', '')})")
         elif token.type in ("softbreak", "hardbreak"):
             out.append("\n")
-        elif token.type == "html_inline" and not _FOLDS.match(token.content):
+        elif token.type == "html_inline" and not _folding(token):
             out.append(token.content)
     return "".join(out)
 
