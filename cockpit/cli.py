@@ -715,9 +715,12 @@ def _attach(mode: str, playbook_path: Path | None, launchers: Launchers | None) 
         if mode == "review":  # as the demo's second maintainer, with its token
             import os
 
-            os.environ["COCKPIT_GITHUB_TOKEN"] = os.environ["COCKPIT_REVIEWER_TOKEN"]
-            return asyncio.run(_review(playbook, version, None, TerminalPrompter(), offer=True,
-                                       screen=launchers.review if launchers else None))
+            from cockpit.secrets import STORE
+
+            with STORE.pinned("github", os.environ["COCKPIT_REVIEWER_TOKEN"]):
+                return asyncio.run(_review(playbook, version, None, TerminalPrompter(),
+                                           offer=True,
+                                           screen=launchers.review if launchers else None))
         if mode == "ci":  # the demo's own CI store (its record carries COCKPIT_CI_DATABASE)
             from cockpit.ci.cli import open_screen
 

@@ -96,7 +96,9 @@ def run_release(answers: Path) -> tuple[dict[str, int], str]:
     codes: dict[str, int] = {}
     for stage in load_playbook().stages:
         with redirect_stdout(printed), redirect_stderr(printed):
-            codes[stage.id] = main(["run", stage.id, "--version", VERSION, "--yes",
+            # --solo: one maintainer, so the tag is not held for a second one's review (the
+            # review request and approval comments are not part of this scan yet).
+            codes[stage.id] = main(["run", stage.id, "--version", VERSION, "--yes", "--solo",
                                     "--answers", str(answers)])
         if codes[stage.id] != 0:
             break
