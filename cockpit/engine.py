@@ -379,6 +379,7 @@ class Engine:
                         action: ActionKind) -> CheckResult | None:
         """None once a second maintainer approved this step's facts as they are now (or a
         solo driver typed the acknowledgement); waits, polling, until then."""
+        action.approved_facts = None  # set again by the approval this run finds, if any
         if self.solo:
             return await self._solo(stage, spec)
         if self.review_gate is None:

@@ -281,9 +281,10 @@ class SigningKey(Verify[SigningKeyParams]):
 
     def fix(self) -> str:
         p = self.params
+        register = f"; then {self.register_fix('<KEYID>')}" if p.registered_on_github else ""
         return (f"create or import a secret key (`{p.program} --full-generate-key`), tell git "
                 f"which one (`git config --global user.signingkey <KEYID>`), and make sure "
-                f"`echo test | {p.program} --clearsign` works without a prompt")
+                f"`echo test | {p.program} --clearsign` works without a prompt{register}")
 
     def register_fix(self, fingerprint: str) -> str:
         """The exact way to register the key on GitHub."""

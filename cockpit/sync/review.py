@@ -4,14 +4,18 @@ tracking issue.
 A step marked ``review = "required"`` (Kubo's tag push) is not applied on one person's
 word. Before applying it, the driver's run computes the step's facts (``review_facts()``
 of its kind: for a tag, the commit the branch points at now, its subject, the exact
-command) and posts a *request* on the release's tracking issue: one comment per release
-and action, found again by its hidden marker and edited, never duplicated. Then it waits.
+command, and for a signed one the driver's key and whether GitHub has it registered for
+the driver's account) and posts a *request* on the release's tracking issue: one comment
+per release and action, found again by its hidden marker and edited, never duplicated.
+Then it waits.
 
 A second maintainer runs ``cockpit review --release V --approve STAGE/ACTION`` on their
 own machine with their own token. Their cockpit recomputes the facts from the services
-(it never trusts the driver's text), shows both side by side and, if they agree and the
-reviewer says yes, posts an *approval* bound to a hash of those facts and to the
-request's round.
+(it never trusts the driver's text: only what no service can tell, the driver's local
+signing key, is taken from the request as a claim, and checked against GitHub for the
+request's author) and shows both side by side. If they agree, the kind sees no reason to
+refuse them (``review_refusal``: a key GitHub does not have) and the reviewer says yes,
+it posts an *approval* bound to a hash of those facts and to the request's round.
 
 The driver proceeds only on an approval whose author (GitHub's ``user.login`` of the
 comment, not what the record says) is another account than the driver's, whose hash
