@@ -206,7 +206,13 @@ class CreateTag(Step[TagParams]):
             f"Tags the head of `{p.ref}` in **{p.repo}** as `{p.tag}` with the message "
             f"\"{p.message}\" and pushes **only that tag**. A pushed tag starts the release "
             "builds and cannot be taken back cleanly, so the cockpit shows the exact commit "
-            "and asks you to type the tag before it goes ahead. An existing tag is never moved.\n\n"
+            "and asks you to type the tag before it goes ahead. An existing tag is never moved. "
+            "Where the playbook asks for review, the tag goes on exactly the commit the second "
+            "maintainer approved: if the branch moved since, nothing is tagged and the review "
+            "is asked again"
+            + (". A signed tag's reviewer also checks that your signing key is registered on "
+               "your GitHub account (`gh gpg-key list`)" if p.sign else "")
+            + ".\n\n"
             + code_block(
                 f"git fetch origin {p.ref}",
                 f"git tag {flag} -m {_quote(p.message)} {p.tag} origin/{p.ref}",
