@@ -66,6 +66,19 @@ def _signing_key(gnupg_home: Path) -> str:
     return next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:"))
 
 
+def _register_on_sandbox(handle: SandboxHandle, gnupg_home: Path, fingerprint: str) -> None:
+    """The throwaway key registered on the driver's sandbox account, as a driver registers
+    theirs on GitHub (``gh gpg-key add``): the preflight and the tag's reviewer check it."""
+    from cockpit.sandbox.github.gpg_keys import register_key
+    from cockpit.sandbox.seed import ADMIN_LOGIN
+
+    armored = subprocess.run(["gpg", "--batch", "--armor", "--export", fingerprint],
+                             env={**os.environ, "GNUPGHOME": str(gnupg_home)}, check=True,
+                             capture_output=True, text=True).stdout
+    register_key(handle.sandbox.world, ADMIN_LOGIN, armored, "cockpit demo")
+    handle.sandbox.world.save()
+
+
 @contextmanager
 def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHandle]:
     """Point the cockpit at a sandbox in ``home`` and restore the environment afterwards.
@@ -85,6 +98,7 @@ def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHand
             key = _signing_key(gnupg)
             os.environ["GNUPGHOME"] = str(gnupg)
             lines.append(f"\tsigningkey = {key}")
+            _register_on_sandbox(handle, gnupg, key)
         except (OSError, subprocess.CalledProcessError):
             pass  # no gpg: preflight says so and how to fix it
         gitconfig.write_text("\n".join(lines) + "\n")

@@ -379,6 +379,7 @@ class Engine:
                         action: ActionKind) -> CheckResult | None:
         """None once a second maintainer approved this step's facts as they are now (or a
         solo driver typed the acknowledgement); waits, polling, until then."""
+        action.approved_facts = None  # set again by the approval this run finds, if any
         if self.solo:
             return await self._solo(stage, spec)
         if self.review_gate is None:
@@ -401,13 +402,15 @@ class Engine:
                     f"cannot ask for review: {_describe(exc)}"))
             if verdict.approved:
                 self._emit_log(stage.id, spec.id, verdict.reason, None)
+                action.approved_facts = facts  # apply acts on what was approved, no later head
                 return None
             over = time.monotonic() - started >= polling.deadline
+            refusal = action.review_refusal(facts)  # a reviewer would refuse: say why here too
+            reason = f"{verdict.reason}; {refusal}" if refusal else verdict.reason
             self._publish(Waiting(release=self.release_key, stage=stage.id, action=spec.id,
-                                  seconds=0 if over else delay, reason=verdict.reason,
-                                  review=True))
+                                  seconds=0 if over else delay, reason=reason, review=True))
             if over:
-                raise _Stop(Outcome.AWAITING_REVIEW, verdict.reason)
+                raise _Stop(Outcome.AWAITING_REVIEW, reason)
             await asyncio.sleep(delay)
             delay = polling.after(delay)
 

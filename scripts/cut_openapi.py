@@ -35,6 +35,9 @@ OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "openapi"
 OPERATIONS: list[tuple[str, str]] = [
     ("get", "/rate_limit"),
     ("get", "/user"),
+    ("get", "/user/gpg_keys"),
+    ("post", "/user/gpg_keys"),
+    ("get", "/users/{username}/gpg_keys"),
     ("get", "/repos/{owner}/{repo}"),
     ("get", "/repos/{owner}/{repo}/branches"),
     ("get", "/repos/{owner}/{repo}/branches/{branch}"),

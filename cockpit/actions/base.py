@@ -81,6 +81,10 @@ class ActionKind(ABC, Generic[P]):
     def __init__(self, params: P, ctx: ActionContext) -> None:
         self.params = params
         self.ctx = ctx
+        self.approved_facts: dict[str, str] | None = None
+        """The ``review_facts()`` a second maintainer approved, set by the engine right
+        before ``apply`` of a reviewed step: a kind whose params do not pin what it acts
+        on (a tag: the branch's head) acts on these, never on what it would read now."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -104,15 +108,27 @@ class ActionKind(ABC, Generic[P]):
         """For irreversible actions: (the exact thing being confirmed, the text to type)."""
         return (self.summary, self.ctx.action_id)
 
-    async def review_facts(self) -> dict[str, str]:
+    async def review_facts(self, requested_by: str | None = None,
+                           claimed: dict[str, str] | None = None) -> dict[str, str]:
         """What a second maintainer must check before this step is applied
         (``review = "required"``), computed from the world now, read-only: the driver's
         run and the reviewer's machine each compute them, and an approval holds only while
         both agree. By default the params and the manual commands; a kind whose params do
-        not pin what it acts on (a tag: the branch's head) adds what they resolve to."""
+        not pin what it acts on (a tag: the branch's head) adds what they resolve to.
+
+        On the reviewer's machine, ``requested_by`` is the driver's GitHub account (the
+        request comment's author) and ``claimed`` the request's facts: a kind takes from
+        ``claimed`` only what no service can tell (the driver's local signing key) and
+        recomputes everything else; on the driver's machine both are None (this token's
+        account, and what this machine says)."""
         facts = {name: _fact(value) for name, value in self.params.model_dump().items()}
         facts["command"] = manual_commands(self.explain())
         return facts
+
+    def review_refusal(self, facts: dict[str, str]) -> str | None:
+        """Why no approval may be given for ``facts`` even when both machines agree on them
+        (a signing key GitHub does not know), or None."""
+        return None
 
     def polling(self) -> Polling:
         """How long and how often the engine polls this action while it is in progress

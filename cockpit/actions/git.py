@@ -6,12 +6,15 @@ sees what another machine already pushed, and each pushes exactly one ref.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
 from cockpit.actions.base import Params, Step, code_block, register
+from cockpit.errors import StageStopped
 from cockpit.model import CheckResult, Reversibility
 from cockpit.services.git import GitError, GitRepo
+from cockpit.services.gpg import signing_fingerprint
 
 
 async def pushed_file(repo: GitRepo, name: str, branch: str, path: str) -> str | CheckResult:
@@ -203,7 +206,13 @@ class CreateTag(Step[TagParams]):
             f"Tags the head of `{p.ref}` in **{p.repo}** as `{p.tag}` with the message "
             f"\"{p.message}\" and pushes **only that tag**. A pushed tag starts the release "
             "builds and cannot be taken back cleanly, so the cockpit shows the exact commit "
-            "and asks you to type the tag before it goes ahead. An existing tag is never moved.\n\n"
+            "and asks you to type the tag before it goes ahead. An existing tag is never moved. "
+            "Where the playbook asks for review, the tag goes on exactly the commit the second "
+            "maintainer approved: if the branch moved since, nothing is tagged and the review "
+            "is asked again"
+            + (". A signed tag's reviewer also checks that your signing key is registered on "
+               "your GitHub account (`gh gpg-key list`)" if p.sign else "")
+            + ".\n\n"
             + code_block(
                 f"git fetch origin {p.ref}",
                 f"git tag {flag} -m {_quote(p.message)} {p.tag} origin/{p.ref}",
@@ -215,23 +224,55 @@ class CreateTag(Step[TagParams]):
     async def confirmation(self) -> tuple[str, str]:
         p = self.params
         repo = await self.ctx.git(p.repo)
-        sha = await repo.rev(f"origin/{p.ref}")
+        sha = (self.approved_facts or {}).get("commit") or await repo.rev(f"origin/{p.ref}")
         subject = (await repo.run("log", "-1", "--format=%s", sha, manual=False)).strip()
         return (f"Tag {p.tag} in {p.repo}\non commit {sha} ({p.ref})\n  {subject}", p.tag)
 
-    async def review_facts(self) -> dict[str, str]:
+    async def review_facts(self, requested_by: str | None = None,
+                           claimed: dict[str, str] | None = None) -> dict[str, str]:
         """The commit the tag would point at, from the remote now: a branch that moved
-        since the request changes the facts, and so voids an approval of the old ones."""
+        since the request changes the facts, and so voids an approval of the old ones.
+
+        A signed tag adds the key the driver signs with (``SIGNING_KEY``: only the driver's
+        machine knows it, so a reviewer takes it from the request as a claim) and whether
+        GitHub has that key registered for the driver's account (``ON_GITHUB``: each side
+        asks GitHub itself)."""
         p = self.params
         repo = await self.ctx.git(p.repo)
         sha = await repo.rev(f"origin/{p.ref}")
         subject = (await repo.run("log", "-1", "--format=%s", sha, manual=False)).strip()
         flag = "-s" if p.sign else "-a"
-        return {"repo": p.repo, "tag": p.tag, "branch": p.ref, "commit": sha,
-                "subject": subject, "message": p.message,
-                "signed": "yes (the driver's key, `git tag -s`)" if p.sign else "no (annotated)",
-                "command": f"git tag {flag} -m {_quote(p.message)} {p.tag} {sha} && "
-                           f"git push origin refs/tags/{p.tag}:refs/tags/{p.tag}"}
+        facts = {"repo": p.repo, "tag": p.tag, "branch": p.ref, "commit": sha,
+                 "subject": subject, "message": p.message,
+                 "signed": "yes (the driver's key, `git tag -s`)" if p.sign else "no (annotated)",
+                 "command": f"git tag {flag} -m {_quote(p.message)} {p.tag} {sha} && "
+                            f"git push origin refs/tags/{p.tag}:refs/tags/{p.tag}"}
+        if p.sign:
+            facts |= await self._signing_facts(requested_by, claimed)
+        return facts
+
+    async def _signing_facts(self, requested_by: str | None,
+                             claimed: dict[str, str] | None) -> dict[str, str]:
+        if claimed is None:
+            key = await asyncio.to_thread(signing_fingerprint) or NO_KEY
+        else:
+            key = claimed.get(SIGNING_KEY, NO_KEY)
+        gh = self.ctx.github()
+        login = requested_by or (await gh.user()).login
+        registered = bool(_KEY.fullmatch(key)) and any(k.matches(key)
+                                                       for k in await gh.gpg_keys(login))
+        return {SIGNING_KEY: key,
+                ON_GITHUB: f"registered for {login}: {'yes' if registered else 'no'}"}
+
+    def review_refusal(self, facts: dict[str, str]) -> str | None:
+        on_github = facts.get(ON_GITHUB, "")
+        if not on_github.endswith(": no"):
+            return None
+        login = on_github.removeprefix("registered for ").removesuffix(": no")
+        key = facts.get(SIGNING_KEY, NO_KEY)
+        return (f"the signing key {key} is not registered on GitHub for {login}: GitHub "
+                f"would show the tag as unverified. The driver registers it "
+                f"(`gpg --armor --export {key} | gh gpg-key add -`), then review again")
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -253,7 +294,7 @@ class CreateTag(Step[TagParams]):
     async def apply(self) -> None:
         p = self.params
         repo = await self.ctx.git(p.repo)
-        target = await repo.rev(f"origin/{p.ref}")
+        target = await self._target(repo)
         try:
             existing = await repo.rev(f"refs/tags/{p.tag}")
         except GitError:
@@ -264,6 +305,30 @@ class CreateTag(Step[TagParams]):
                 await repo.run("tag", "-d", p.tag)
             await repo.run("tag", "-s" if p.sign else "-a", "-m", p.message, p.tag, target)
         await repo.run("push", "origin", f"refs/tags/{p.tag}:refs/tags/{p.tag}")
+
+    async def _target(self, repo: GitRepo) -> str:
+        """The commit to tag: the one a second maintainer approved (a reviewed step), which
+        the branch, fetched just now, must still point at; else the branch's head."""
+        p = self.params
+        head = await repo.rev(f"origin/{p.ref}")
+        approved = (self.approved_facts or {}).get("commit")
+        if approved is None or approved == head:
+            return head
+        raise BranchMoved(
+            f"not tagged: {p.ref} moved to {head[:12]} after {approved[:12]} was approved, "
+            f"and nothing unreviewed is tagged. Rerun the stage: the review request gets the "
+            f"new head (a new round) and waits for a second maintainer again")
+
+
+class BranchMoved(StageStopped):
+    """The branch moved between the approval and the tag: a human decides (rerun → review
+    again); nothing was tagged."""
+
+
+SIGNING_KEY, ON_GITHUB = "signing key", "signing key on GitHub"
+"""The signed tag's review facts: the driver's key (a claim), its registration (recomputed)."""
+NO_KEY = "(none found on the driver's machine)"
+_KEY = re.compile(r"[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}")
 
 
 def _quote(text: str) -> str:

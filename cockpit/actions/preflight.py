@@ -9,7 +9,6 @@ the environment variable, not its value.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from typing import Literal
 from cockpit.actions.base import Params, Verify, code_block, register
 from cockpit.model import CheckResult, Version, VersionError
 from cockpit.secrets import TOKEN_ENV, find_token
+from cockpit.services.gpg import git_config, git_identity, run_gpg, secret_fingerprint
 from cockpit.services.http import HttpError
 
 TOKEN_HELP = {
@@ -231,19 +231,6 @@ class WorkflowCheck(Verify[WorkflowParams]):
 
 # -- local setup ---------------------------------------------------------------------------
 
-def _git_config(key: str) -> str:
-    result = subprocess.run(["git", "config", "--get", key], capture_output=True, text=True,
-                            check=False)
-    return result.stdout.strip()
-
-
-def git_identity() -> tuple[str, str]:
-    """(name, email) as git would use them for a commit: environment first, then config."""
-    name = os.environ.get("GIT_COMMITTER_NAME") or _git_config("user.name")
-    email = os.environ.get("GIT_COMMITTER_EMAIL") or _git_config("user.email")
-    return name, email
-
-
 class GitIdentityParams(Params):
     require_name: bool = True
     require_email: bool = True
@@ -281,6 +268,10 @@ class SigningKeyParams(Params):
     """Without ``user.signingkey``: look up a secret key by the git email."""
     test_sign: bool = True
     """Sign a test message (proves the key is usable, e.g. the agent can unlock it)."""
+    registered_on_github: bool = False
+    """The key is also registered on the GitHub token's account (``gh gpg-key list``):
+    without it GitHub shows the signed tag as *Unverified*, and the tag's reviewer refuses
+    to approve."""
 
 
 @register
@@ -290,38 +281,47 @@ class SigningKey(Verify[SigningKeyParams]):
 
     def fix(self) -> str:
         p = self.params
+        register = f"; then {self.register_fix('<KEYID>')}" if p.registered_on_github else ""
         return (f"create or import a secret key (`{p.program} --full-generate-key`), tell git "
                 f"which one (`git config --global user.signingkey <KEYID>`), and make sure "
-                f"`echo test | {p.program} --clearsign` works without a prompt")
+                f"`echo test | {p.program} --clearsign` works without a prompt{register}")
+
+    def register_fix(self, fingerprint: str) -> str:
+        """The exact way to register the key on GitHub."""
+        export = f"{self.params.program} --armor --export {fingerprint}"
+        return (f"register it: `{export} | gh gpg-key add -`, or paste the output of "
+                f"`{export}` at {self.ctx.settings.github_url}/settings/gpg/new")
 
     def explain(self) -> str:
         p = self.params
+        registered = (" It must also be registered on your GitHub account, or GitHub shows "
+                      "the tag as unverified." if p.registered_on_github else "")
+        lines = ["git config --get user.signingkey",
+                 f"{p.program} --list-secret-keys <KEYID or email>",
+                 f"echo test | {p.program} --local-user <KEYID> --clearsign"]
+        if p.registered_on_github:
+            lines.append("gh gpg-key list   # the key id must be listed")
         return ("Checks that a GPG secret key is available for signing the release tag: "
                 "`user.signingkey` from git config, or a key for your git email. Kubo's "
                 "tags are signed so users can verify them; finding out at tag time that "
-                "the key is missing or locked stalls the release.\n\n"
-                + code_block("git config --get user.signingkey",
-                             f"{p.program} --list-secret-keys <KEYID or email>",
-                             f"echo test | {p.program} --local-user <KEYID> --clearsign"))
+                f"the key is missing or locked stalls the release.{registered}\n\n"
+                + code_block(*lines))
 
     def _run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([self.params.program, "--batch", *args], input=stdin,
-                              capture_output=True, text=True, check=False, timeout=30)
+        return run_gpg(self.params.program, *args, stdin=stdin)
 
     async def check(self) -> CheckResult:
         p = self.params
         if shutil.which(p.program) is None:
             return CheckResult.failed(f"{p.program} is not on PATH: install GnuPG")
-        key = await asyncio.to_thread(_git_config, "user.signingkey")
+        key = await asyncio.to_thread(git_config, "user.signingkey")
         if not key and p.match_email:
             _, key = await asyncio.to_thread(git_identity)
         if not key:
             return CheckResult.failed(f"no signing key configured: {self.fix()}")
-        listed = await asyncio.to_thread(self._run, "--with-colons", "--list-secret-keys", key)
-        if listed.returncode != 0 or "sec:" not in listed.stdout:
+        fpr = await asyncio.to_thread(secret_fingerprint, p.program, key)
+        if fpr is None:
             return CheckResult.failed(f"{p.program} has no secret key for {key}: {self.fix()}")
-        fpr = next((line.split(":")[9] for line in listed.stdout.splitlines()
-                    if line.startswith("fpr:")), key)
         if p.test_sign:
             signed = await asyncio.to_thread(self._run, "--local-user", key, "--clearsign",
                                              stdin="cockpit signing test\n")
@@ -329,8 +329,18 @@ class SigningKey(Verify[SigningKeyParams]):
                 err = signed.stderr.strip().splitlines()[-1:] or ["?"]
                 return CheckResult.failed(f"the key {key} cannot sign ({err[0]}): "
                                           f"{self.fix()}")
+        registered = ""
+        if p.registered_on_github:
+            gh = self.ctx.github()
+            login = (await gh.user()).login
+            if not any(k.matches(fpr) for k in await gh.gpg_keys(login)):
+                return CheckResult.failed(
+                    f"the key {fpr} can sign but is not registered on the GitHub account "
+                    f"{login} (GitHub would show the tag as unverified): "
+                    f"{self.register_fix(fpr)}")
+            registered = f", registered on GitHub for {login}"
         return CheckResult.done(f"secret key {fpr} for {key}"
-                                + (" can sign" if p.test_sign else ""))
+                                + (" can sign" if p.test_sign else "") + registered)
 
 
 class ToolParams(Params):

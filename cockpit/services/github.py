@@ -68,6 +68,31 @@ class User(_Model):
     name: str | None = None
 
 
+class GpgSubkey(_Model):
+    key_id: str
+    can_sign: bool = False
+    revoked: bool = False
+
+
+class GpgKey(_Model):
+    """A GPG key registered on a GitHub account: GitHub marks a tag *Verified* only when
+    it is signed by one of these (or one of their subkeys)."""
+
+    key_id: str
+    """The long (16 hex digits) key id of the primary key."""
+    name: str | None = None
+    emails: list[dict[str, str | bool]] = []
+    subkeys: list[GpgSubkey] = []
+    can_sign: bool = False
+    revoked: bool = False
+    expires_at: str | None = None
+
+    def matches(self, key: str) -> bool:
+        """``key`` (a fingerprint or a long key id) is this key or one of its subkeys."""
+        wanted = key.upper().replace(" ", "")[-16:]
+        return wanted in {self.key_id.upper(), *(s.key_id.upper() for s in self.subkeys)}
+
+
 class Repo(_Model):
     full_name: str
     default_branch: str = "master"
@@ -604,6 +629,11 @@ class GitHubClient(ServiceClient):
         header = response.headers.get("x-oauth-scopes")
         scopes = None if header is None else [s.strip() for s in header.split(",") if s.strip()]
         return TokenUser(login=user.login, scopes=scopes)
+
+    async def gpg_keys(self, login: str) -> list[GpgKey]:
+        """The GPG keys registered on ``login``'s account (public; ``gh api
+        users/LOGIN/gpg_keys``)."""
+        return await self._list(GpgKey, f"users/{_p(login)}/gpg_keys")
 
     # -- repositories, branches, refs, contents ----------------------------------------------
 

@@ -4,14 +4,18 @@ tracking issue.
 A step marked ``review = "required"`` (Kubo's tag push) is not applied on one person's
 word. Before applying it, the driver's run computes the step's facts (``review_facts()``
 of its kind: for a tag, the commit the branch points at now, its subject, the exact
-command) and posts a *request* on the release's tracking issue: one comment per release
-and action, found again by its hidden marker and edited, never duplicated. Then it waits.
+command, and for a signed one the driver's key and whether GitHub has it registered for
+the driver's account) and posts a *request* on the release's tracking issue: one comment
+per release and action, found again by its hidden marker and edited, never duplicated.
+Then it waits.
 
 A second maintainer runs ``cockpit review --release V --approve STAGE/ACTION`` on their
 own machine with their own token. Their cockpit recomputes the facts from the services
-(it never trusts the driver's text), shows both side by side and, if they agree and the
-reviewer says yes, posts an *approval* bound to a hash of those facts and to the
-request's round.
+(it never trusts the driver's text: only what no service can tell, the driver's local
+signing key, is taken from the request as a claim, and checked against GitHub for the
+request's author) and shows both side by side. If they agree, the kind sees no reason to
+refuse them (``review_refusal``: a key GitHub does not have) and the reviewer says yes,
+it posts an *approval* bound to a hash of those facts and to the request's round.
 
 The driver proceeds only on an approval whose author (GitHub's ``user.login`` of the
 comment, not what the record says) is another account than the driver's, whose hash
@@ -321,7 +325,8 @@ class Reviewer:
         for seen in reviews.requests:
             if seen.record.release == self.engine.release_key \
                     and await self._done(seen.record) is None:
-                found.append((seen, compare(seen.record.facts, await self._facts(seen.record))))
+                here, _ = await self._facts(seen)
+                found.append((seen, compare(seen.record.facts, here)))
         return found
 
     async def approve(self, stage: str, action: str, confirm: Confirm) -> Comment | None:
@@ -341,7 +346,7 @@ class Reviewer:
             raise ReviewRefused(
                 f"you are {me}, the account that asked for this review: a second maintainer "
                 "must approve it (with one maintainer, the driver reruns with --solo)")
-        here = await self._facts(seen.record)
+        here, refusal = await self._facts(seen)
         rows = compare(seen.record.facts, here)
         self.say(f"{seen.record.title} ({stage}/{action} of {key}), asked by {seen.author} "
                  f"({seen.record.driver}), round {seen.record.round}:")
@@ -352,6 +357,8 @@ class Reviewer:
                 f"not approved: {differ} computed here differ from the request's. A moved "
                 "branch or another SHA voids the request: the driver's waiting run updates it "
                 "(a new round); review again then")
+        if refusal is not None:
+            raise ReviewRefused(f"not approved: {refusal}")
         mine = [a for a in reviews.approvals_of(seen.record) if a.author == me
                 and a.record.round == seen.record.round and a.record.digest == seen.record.digest]
         if mine:
@@ -377,16 +384,20 @@ class Reviewer:
         return (f"no review request pending for {stage}/{action} of {key}: the driver's run "
                 "asks when it reaches that step")
 
-    async def _facts(self, request: ReviewRequest) -> dict[str, str]:
-        """The facts computed on this machine, from the services, never from the request."""
-        engine = self.engine
+    async def _facts(self, seen: Seen[ReviewRequest]) -> tuple[dict[str, str], str | None]:
+        """The facts computed on this machine, from the services, never from the request
+        (but for what only the driver's machine knows, such as its signing key: a claim the
+        kind checks against the services for the request's author), and why they cannot be
+        approved, if they cannot."""
+        engine, request = self.engine, seen.record
         stage = engine.stage(request.stage)
         spec = stage.action(request.action)
         action = engine.build(stage, spec) if spec is not None else None
         if action is None:
             raise ReviewRefused(f"{request.stage}/{request.action} is not an implemented "
                                 f"action of playbook {engine.playbook.name} here")
-        return await action.review_facts()
+        here = await action.review_facts(requested_by=seen.author, claimed=request.facts)
+        return here, action.review_refusal(here)
 
     async def _done(self, request: ReviewRequest) -> str | None:
         """The check's reason when the step is done already (nothing left to approve)."""

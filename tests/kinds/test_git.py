@@ -3,24 +3,29 @@ matches after it, is applied once however often its stage reruns (issue 12, item
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any, cast
 
+import httpx
 import pytest
 
 from cockpit.actions.git import EditFile, EditParams
 from cockpit.bus import EventBus
 from cockpit.context import Session
-from cockpit.engine import Engine
+from cockpit.engine import Engine, StageReport, Verdict
 from cockpit.events import ActionApplying, Event
 from cockpit.explain import explain_action
 from cockpit.model import Outcome, Release, Version
 from cockpit.playbook import load_playbook
 from cockpit.prompts import AnswersPrompter
+from cockpit.sandbox.testing import SandboxHandle
 from cockpit.settings import Settings
 from tests.gitworld import git, make_remote
+from tests.kinds.harness import make_engine
 
 PLAYBOOK = load_playbook(Path(__file__).parents[1] / "data" / "insert-headings.toml")
+REVIEWED = load_playbook(Path(__file__).parents[1] / "multi" / "data" / "reviewed.toml")
 CHANGELOG = "# Changelog\n\n## Unreleased\n\n- a fix\n\n## v1.1.0\n\n- the first release\n"
 NEWS = "# News\n\n## v1.1.0\n\nThe first release.\n\n## v1.0.0\n\nA preview.\n"
 
@@ -104,3 +109,58 @@ def test_explain_promises_what_the_check_does(tmp_path: Path) -> None:
     assert spec is not None
     text = explain_action(engine, stage, spec)
     assert "what the edit produces" in text and "never adds a second commit" not in text
+
+
+class _MovingReviewer:
+    """A second maintainer who approves whatever is asked; on the ``move_on``-th ask (the
+    engine's check right after the driver's typed confirmation) someone pushes to master
+    just after, so it moves between the last approval and the tag's own fetch."""
+
+    def __init__(self, sandbox: SandboxHandle, move_on: int | None) -> None:
+        self.sandbox, self.move_on, self.asked = sandbox, move_on, 0
+        self.moved_to: str | None = None
+
+    async def verdict(self, stage: str, action_id: str, facts: dict[str, str]) -> Verdict:
+        self.asked += 1
+        if self.asked == self.move_on:
+            self.moved_to = _push_to_master(self.sandbox, "landed after the approval")
+        return Verdict(True, f"approved {facts['commit'][:12]}")
+
+
+def _push_to_master(sandbox: SandboxHandle, text: str) -> str:
+    headers = {"Authorization": f"Bearer {sandbox.admin_token}"}
+    url = f"{sandbox.api_url}/repos/ipfs/kubo/contents/LATE.md"
+    found = httpx.get(url, headers=headers, params={"ref": "master"})
+    body: dict[str, Any] = {"message": f"docs: {text}", "branch": "master",
+                            "content": base64.b64encode(text.encode()).decode()}
+    if found.status_code == 200:
+        body["sha"] = found.json()["sha"]
+    put = httpx.put(url, headers=headers, json=body)
+    put.raise_for_status()
+    return str(put.json()["commit"]["sha"])
+
+
+async def _tag_stage(sandbox: SandboxHandle, reviewer: _MovingReviewer) -> StageReport:
+    engine, _events = make_engine(REVIEWED, "v0.30.0-rc1")  # its tag: review = "required"
+    engine.review_gate = reviewer
+    try:
+        return await engine.run_stage("tag")
+    finally:
+        await engine.session.aclose()
+
+
+async def test_the_tag_is_the_approved_commit_or_none(sandbox: SandboxHandle) -> None:
+    """The branch moves after the last approval, before the tag's fetch: nothing
+    unreviewed is tagged, the stop says why; the rerun is reviewed afresh and tags once."""
+    approved = sandbox.state()["repos"]["ipfs/kubo"]["branches"]["master"]
+    moving = _MovingReviewer(sandbox, move_on=2)
+    stopped = await _tag_stage(sandbox, moving)
+    assert stopped.outcome is Outcome.NEEDS_HUMAN, stopped
+    assert moving.moved_to is not None
+    reason = stopped.actions[0].reason
+    assert f"not tagged: master moved to {moving.moved_to[:12]} after {approved[:12]}" \
+        in reason
+    assert "v0.30.0-rc1" not in sandbox.state()["repos"]["ipfs/kubo"]["tags"]
+    again = await _tag_stage(sandbox, _MovingReviewer(sandbox, move_on=None))
+    assert again.outcome is Outcome.DONE, again
+    assert sandbox.state()["repos"]["ipfs/kubo"]["tags"]["v0.30.0-rc1"] == moving.moved_to

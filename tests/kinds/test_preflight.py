@@ -110,3 +110,27 @@ async def _signing_key_found_and_usable() -> None:
     report = await found()
     assert outcomes(report) == {"k": Outcome.DONE}, report
     assert "can sign" in report.actions[0].reason
+
+
+async def test_signing_key_must_be_registered_on_github(sandbox: SandboxHandle,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local and usable is not enough for Kubo: the key must be on the token's account,
+    and the fix says exactly how to put it there."""
+    from tests.gpgkeys import gpg_key, register
+
+    params = {"program": "gpg", "match_email": True, "test_sign": True,
+              "registered_on_github": True}
+    with gpg_key("Test Driver <driver@example.invalid>") as key:
+        monkeypatch.setenv("GNUPGHOME", str(key.home))
+        unregistered = await Run([("k", "preflight.signing-key", params)], "v0.30.0",
+                                 abort=True)()
+        assert unregistered.outcome is Outcome.ABORTED
+        reason = unregistered.actions[0].reason
+        assert f"{key.fingerprint} can sign but is not registered" in reason
+        assert "GitHub account release-driver" in reason
+        assert f"gpg --armor --export {key.fingerprint} | gh gpg-key add -" in reason
+        assert f"{sandbox.base_url}/settings/gpg/new" in reason
+        register(sandbox.api_url, sandbox.admin_token, key)
+        registered = await Run([("k", "preflight.signing-key", params)], "v0.30.0")()
+    assert outcomes(registered) == {"k": Outcome.DONE}, registered
+    assert "registered on GitHub for release-driver" in registered.actions[0].reason

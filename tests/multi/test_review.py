@@ -232,3 +232,47 @@ def test_solo_asks_a_typed_acknowledgement_instead(sandbox: SandboxHandle, drive
     assert not _marked(sandbox, "review") and _tag_pushes(sandbox) == 1
     journal = (driver.home / "state").rglob("*.jsonl")
     assert any('"tag/tag/solo"' in path.read_text() for path in journal)
+
+
+SIGNED = str(Path(__file__).parent / "data" / "reviewed-signed.toml")
+
+
+def test_a_signed_tag_is_approved_only_with_a_key_registered_on_github(
+        sandbox: SandboxHandle, driver: Machine, reviewer: Machine) -> None:
+    """The request names the driver's key (a claim: only the driver's machine has it); both
+    machines ask GitHub whether it is registered for the driver's account. Not registered:
+    the reviewer refuses and says why. Registered: a new round, approved, tagged."""
+    from tests.gpgkeys import gpg_key, register
+
+    with gpg_key("Test Driver <driver@example.invalid>") as key:
+        driver.settings = {**QUICK, **ASK_ONLY, "GNUPGHOME": str(key.home)}
+        asked = driver.run("run", "tag", "--playbook", SIGNED, "--release", VERSION, "--yes")
+        assert asked.returncode == 1, asked.stderr
+        said = asked.stdout + asked.stderr
+        assert "not registered on GitHub for release-driver" in said, said
+        request = _marked(sandbox, "review")[0]["body"]
+        assert key.fingerprint in request and "registered for release-driver: no" in request
+
+        def review(*extra: str) -> subprocess.CompletedProcess[str]:
+            return reviewer.run("review", "--playbook", SIGNED, "--release", VERSION, *extra,
+                                timeout=60)
+
+        refused = review("--approve", "tag/tag", "--yes")
+        assert refused.returncode == 2, refused.stderr
+        assert f"the signing key {key.fingerprint} is not registered on GitHub for " \
+               "release-driver" in refused.stderr
+        assert "registered for release-driver: no" in refused.stdout  # its own recomputation
+        assert not _marked(sandbox, "approval")
+
+        register(sandbox.api_url, sandbox.admin_token, key)
+        again = driver.run("run", "tag", "--playbook", SIGNED, "--release", VERSION, "--yes")
+        assert again.returncode == 1, again.stderr
+        request = _marked(sandbox, "review")[0]["body"]
+        assert "registered for release-driver: yes" in request and "round 2" in request
+        approved = review("--approve", "tag/tag", "--yes")
+        assert approved.returncode == 0, approved.stderr
+        assert "✔ signing key on GitHub" in approved.stdout
+        driver.settings = {**QUICK, "GNUPGHOME": str(key.home)}
+        done = driver.run("run", "tag", "--playbook", SIGNED, "--release", VERSION, "--yes")
+    assert done.returncode == 0, done.stderr
+    assert VERSION in _kubo(sandbox)["tags"] and _tag_pushes(sandbox) == 1

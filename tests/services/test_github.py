@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from cockpit.context import ReadOnlyViolation
+from cockpit.sandbox.seed import REVIEWER_LOGIN
 from cockpit.sandbox.testing import SandboxHandle
 from cockpit.services.github import GitHubClient
 from cockpit.services.http import AmbiguousWriteError, HttpError, RequestRecord, RetryPolicy
@@ -267,3 +268,16 @@ async def test_http_errors_from_github_are_actionable(sandbox: SandboxHandle, lo
         with pytest.raises(HttpError) as missing:
             await gh.get_repo("ipfs/nope")
     assert missing.value.status == 404 and "not found" in missing.value.hint
+
+
+async def test_gpg_keys_of_an_account(gh: GitHubClient, sandbox: SandboxHandle) -> None:
+    from tests.gpgkeys import gpg_key, register
+
+    with gpg_key("Keyed Driver <keyed@example.invalid>") as key:
+        assert not [k for k in await gh.gpg_keys("release-driver") if k.matches(key.key_id)]
+        register(sandbox.api_url, sandbox.admin_token, key)
+        keys = await gh.gpg_keys("release-driver")
+    (found,) = [k for k in keys if k.matches(key.fingerprint)]
+    assert found.key_id == key.key_id and found.can_sign and not found.revoked
+    assert found.matches(key.key_id.lower())
+    assert not [k for k in await gh.gpg_keys(REVIEWER_LOGIN) if k.matches(key.key_id)]

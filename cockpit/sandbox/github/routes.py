@@ -16,7 +16,17 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute, Route
 
-from cockpit.sandbox.github import actions, hooks, issues, meta, pulls, refs, releases, repos
+from cockpit.sandbox.github import (
+    actions,
+    gpg_keys,
+    hooks,
+    issues,
+    meta,
+    pulls,
+    refs,
+    releases,
+    repos,
+)
 from cockpit.sandbox.github.api import ApiRoute, as_endpoint
 
 if TYPE_CHECKING:
@@ -25,6 +35,7 @@ if TYPE_CHECKING:
 
 ROUTES: list[ApiRoute] = [
     *meta.ROUTES,
+    *gpg_keys.ROUTES,
     *repos.ROUTES,
     *refs.ROUTES,
     *issues.ROUTES,
