@@ -10,6 +10,12 @@ rerun-safety they show is still the client's.
 
 from __future__ import annotations
 
+import base64
+from typing import Any
+
+import httpx
+
+from cockpit.sandbox.testing import SandboxHandle
 from cockpit.services.github import Branch, GitHubClient, Pull, Release
 
 
@@ -42,3 +48,19 @@ async def ensure_release(gh: GitHubClient, repo: str, *, tag: str, name: str, bo
         lambda: gh.get_release_by_tag(repo, tag),
         lambda: gh.create_release(repo, tag=tag, name=name, body=body,
                                   prerelease=prerelease))
+
+
+def push_to_branch(sandbox: SandboxHandle, repo: str, path: str, text: str,
+                   branch: str = "master") -> str:
+    """Someone else's commit on ``branch`` (``path`` written with ``text``, through the
+    contents API as the admin): the branch moves under a driver. Returns the new head."""
+    headers = {"Authorization": f"Bearer {sandbox.admin_token}"}
+    url = f"{sandbox.api_url}/repos/{repo}/contents/{path}"
+    found = httpx.get(url, headers=headers, params={"ref": branch})
+    body: dict[str, Any] = {"message": f"docs: {text}", "branch": branch,
+                            "content": base64.b64encode(text.encode()).decode()}
+    if found.status_code == 200:
+        body["sha"] = found.json()["sha"]
+    put = httpx.put(url, headers=headers, json=body)
+    assert put.status_code in (200, 201), put.text
+    return str(put.json()["commit"]["sha"])

@@ -11,16 +11,12 @@ lists. Exported checklists are read back with markdown-it and its task-list plug
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.tasklists import tasklists_plugin
 
 from cockpit import cli
 from cockpit.actions import REGISTRY, load_kinds, reversibility_of
@@ -31,6 +27,7 @@ from cockpit.playbook import Playbook, load_playbook
 from cockpit.sandbox.testing import SandboxHandle
 from tests.kinds.harness import Run, make_engine
 from tests.sandboxes import SandboxSetup
+from tests.task_lists import task_items
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checklists"
 KUBO_STYLE, PYTHON_LIBRARY, TWO_LEVELS = "kubo_style", "python_library", "two_levels"
@@ -301,40 +298,15 @@ def test_with_its_tracking_issue_the_checklist_is_journalled_for_every_machine(
 # -- round trip with `cockpit export --markdown` ------------------------------------------
 
 
-@dataclass(frozen=True)
-class Item:
-    """An exported task item as markdown-it sees it."""
-
-    id: str
-    title: str
-    marks: tuple[str, ...]
-    warning: bool
-
-
-_ITEM = re.compile(r"^(?P<warn>⚠️ )?(?P<marks>(?:\*\*[^*]+\*\* )*)(?P<title>.+?)"
-                   r"(?: · \[link\]\((?P<link>[^)]+)\))? — `(?P<id>[a-z0-9-]+/[a-z0-9-]+)`$")
-
-
-def exported_items(markdown: str) -> list[Item]:
-    tokens = MarkdownIt("gfm-like").use(tasklists_plugin).parse(markdown)
-    return [_item(tokens[i + 2]) for i, token in enumerate(tokens)
-            if token.type == "list_item_open"
-            and "task-list-item" in str(token.attrs.get("class"))]
-
-
-def _item(inline: Token) -> Item:
-    found = _ITEM.match(inline.content.strip())
-    assert found, inline.content
-    return Item(found["id"], found["title"], tuple(re.findall(r"\*\*([^*]+)\*\*",
-                                                              found["marks"])),
-                bool(found["warn"]))
-
-
-def items_of(playbook: Playbook) -> list[Item]:
+def items_of(playbook: Playbook) -> list[tuple[str, str, tuple[str, ...], bool]]:
     """What an export of ``playbook`` must list: every action, in order, with its marks."""
-    return [Item(f"{stage.id}/{spec.id}", spec.title, tuple(c.value for c in spec.when),
-                 reversibility_of(spec.kind, spec.reversibility) is IRREVERSIBLE)
+    return [(f"{stage.id}/{spec.id}", spec.title, tuple(c.value for c in spec.when),
+             reversibility_of(spec.kind, spec.reversibility) is IRREVERSIBLE)
             for stage in playbook.stages for spec in stage.actions]
+
+
+def exported_items(markdown: str) -> list[tuple[str, str, tuple[str, ...], bool]]:
+    return [item.key for item in task_items(markdown)]
 
 
 def outline(playbook: Playbook) -> list[tuple[Any, ...]]:

@@ -7,12 +7,8 @@ rule), never with the exporter's own patterns, and compared with the loaded play
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pytest
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.tasklists import tasklists_plugin
 
 from cockpit.actions import reversibility_of
 from cockpit.export import WARNING, export_markdown, export_release
@@ -25,6 +21,7 @@ from cockpit.states import State
 from cockpit.status import read_status
 from tests.kinds.harness import Run, built_in, make_engine
 from tests.sandboxes import SandboxSetup
+from tests.task_lists import task_items
 
 BUILT_IN = load_playbook()
 _ITEM = re.compile(r"^(?P<warn>⚠️ )?(?P<marks>(?:\*\*[^*]+\*\* )*)(?P<title>.+?)"
@@ -35,42 +32,6 @@ _ITEM = re.compile(r"^(?P<warn>⚠️ )?(?P<marks>(?:\*\*[^*]+\*\* )*)(?P<title>
 @pytest.fixture
 def sandbox_setup() -> SandboxSetup:
     return SandboxSetup(export_env=True, env={"COCKPIT_POLL_INITIAL_SECONDS": "0.01"})
-
-
-@dataclass(frozen=True)
-class Item:
-    """One task-list item as a Markdown parser sees it."""
-
-    id: str
-    title: str
-    marks: tuple[str, ...]
-    warning: bool
-    checked: bool
-    heading: str
-
-
-def task_items(markdown: str) -> list[Item]:
-    """Every top-level task-list item, with the ``##`` heading it sits under."""
-    tokens = MarkdownIt("gfm-like").use(tasklists_plugin).parse(markdown)
-    items, heading = [], ""
-    for i, token in enumerate(tokens):
-        if token.type == "heading_open" and token.tag == "h2":
-            heading = tokens[i + 1].content
-        if token.type == "list_item_open" and "task-list-item" in str(token.attrs.get("class")):
-            assert token.level == 1, "a task item is top-level, never nested in another"
-            inline = tokens[i + 2]
-            items.append(_item(inline, heading))
-    return items
-
-
-def _item(inline: Token, heading: str) -> Item:
-    box = (inline.children or [])[0]
-    assert box.type == "html_inline" and 'type="checkbox"' in box.content
-    found = _ITEM.match(inline.content.strip())
-    assert found, inline.content
-    marks = tuple(re.findall(r"\*\*([^*]+)\*\*", found["marks"]))
-    return Item(found["id"], found["title"], marks, bool(found["warn"]),
-                "checked" in box.content, heading)
 
 
 def test_the_built_in_playbook_exports_every_action_once_with_its_marks() -> None:

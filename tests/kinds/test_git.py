@@ -3,11 +3,9 @@ matches after it, is applied once however often its stage reruns (issue 12, item
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 from typing import Any, cast
 
-import httpx
 import pytest
 
 from cockpit.actions.git import EditFile, EditParams
@@ -21,6 +19,7 @@ from cockpit.playbook import load_playbook
 from cockpit.prompts import AnswersPrompter
 from cockpit.sandbox.testing import SandboxHandle
 from cockpit.settings import Settings
+from tests.github_setup import push_to_branch
 from tests.gitworld import git, make_remote
 from tests.kinds.harness import make_engine
 
@@ -123,21 +122,9 @@ class _MovingReviewer:
     async def verdict(self, stage: str, action_id: str, facts: dict[str, str]) -> Verdict:
         self.asked += 1
         if self.asked == self.move_on:
-            self.moved_to = _push_to_master(self.sandbox, "landed after the approval")
+            self.moved_to = push_to_branch(self.sandbox, "ipfs/kubo", "LATE.md",
+                                           "landed after the approval")
         return Verdict(True, f"approved {facts['commit'][:12]}")
-
-
-def _push_to_master(sandbox: SandboxHandle, text: str) -> str:
-    headers = {"Authorization": f"Bearer {sandbox.admin_token}"}
-    url = f"{sandbox.api_url}/repos/ipfs/kubo/contents/LATE.md"
-    found = httpx.get(url, headers=headers, params={"ref": "master"})
-    body: dict[str, Any] = {"message": f"docs: {text}", "branch": "master",
-                            "content": base64.b64encode(text.encode()).decode()}
-    if found.status_code == 200:
-        body["sha"] = found.json()["sha"]
-    put = httpx.put(url, headers=headers, json=body)
-    put.raise_for_status()
-    return str(put.json()["commit"]["sha"])
 
 
 async def _tag_stage(sandbox: SandboxHandle, reviewer: _MovingReviewer) -> StageReport:

@@ -8,7 +8,6 @@ as the only thing they share.
 
 from __future__ import annotations
 
-import base64
 import signal
 import subprocess
 import time
@@ -16,11 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from cockpit.sandbox.seed import REVIEWER_LOGIN
 from cockpit.sandbox.testing import SandboxHandle
+from tests.github_setup import push_to_branch
 from tests.multi.conftest import Machine
 
 PLAYBOOK = str(Path(__file__).parent / "data" / "reviewed.toml")
@@ -48,20 +47,6 @@ def _until(what: str, done: Callable[[], bool], timeout: float = 60) -> None:
     while not done():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.2)
-
-
-def _move_master(sandbox: SandboxHandle, text: str) -> str:
-    """Someone pushes to master after the request: the commit to tag is another one."""
-    headers = {"Authorization": f"Bearer {sandbox.admin_token}"}
-    url = f"{sandbox.api_url}/repos/{KUBO}/contents/NOTES.md"
-    found = httpx.get(url, headers=headers, params={"ref": "master"})
-    body: dict[str, Any] = {"message": f"docs: {text}", "branch": "master",
-                            "content": base64.b64encode(text.encode()).decode()}
-    if found.status_code == 200:
-        body["sha"] = found.json()["sha"]
-    put = httpx.put(url, headers=headers, json=body)
-    assert put.status_code in (200, 201), put.text
-    return str(put.json()["commit"]["sha"])
 
 
 @pytest.fixture
@@ -145,7 +130,7 @@ def test_the_driver_cannot_approve_its_own_request(sandbox: SandboxHandle, drive
 def test_facts_that_differ_are_refused(sandbox: SandboxHandle, driver: Machine,
                                        reviewer: Machine) -> None:
     _ask_only(driver)
-    moved = _move_master(sandbox, "landed after the request")
+    moved = push_to_branch(sandbox, "ipfs/kubo", "NOTES.md", "landed after the request")
     refused = _approve(reviewer)
     assert refused.returncode == 2, refused.stderr
     assert "commit" in refused.stderr and "differ" in refused.stderr
@@ -166,7 +151,7 @@ def test_a_moved_branch_voids_the_approval(sandbox: SandboxHandle, driver: Machi
                                            reviewer: Machine) -> None:
     _ask_only(driver)
     assert _approve(reviewer).returncode == 0
-    moved = _move_master(sandbox, "landed after the approval")
+    moved = push_to_branch(sandbox, "ipfs/kubo", "NOTES.md", "landed after the approval")
     again = _ask_only(driver)  # recomputes: another commit, a new round, the approval void
     said = again.stdout + again.stderr
     assert "void" in said and "commit" in said, said
