@@ -50,7 +50,9 @@ class ReviewApp(App[int]):
         yield Static(self._head(), id="head")
         yield Static("looking for review requests…", id="request")
         table: DataTable[str] = DataTable(id="facts", cursor_type="row", zebra_stripes=True)
-        table.add_columns(" ", "recomputed here", "fact", "the driver's request")
+        # Three columns so a 40-character SHA fits at 80 columns: what was recomputed
+        # here shows only where it differs, on a row of its own under the request's value.
+        table.add_columns(" ", "fact", "the driver's request (✔: recomputed here, the same)")
         yield table
         yield Static("", id="status")
         yield Footer()
@@ -96,8 +98,9 @@ class ReviewApp(App[int]):
                        f"{seen.record.round}{many}")
         for row in rows:  # what differs is what must be read: it comes first, in full
             mark = "[green]✔[/]" if row.same else "[red]✘[/]"
-            here = "[green]same[/]" if row.same else f"[red]{row.here or '(absent)'}[/]"
-            table.add_row(mark, here, row.name, row.requested or "(absent)")
+            table.add_row(mark, row.name, row.requested or "(absent)")
+            if not row.same:
+                table.add_row("", "[red]  here[/]", f"[red]{row.here or '(absent)'}[/]")
         differ = [row.name for row in rows if not row.same]
         if differ:
             self._status(f"{', '.join(differ)} differ: do not approve (the driver's waiting "
