@@ -371,7 +371,16 @@ class Reviewer:
                             digest=seen.record.digest, round=seen.record.round,
                             reviewer=f"{me}@{release.host}" if release else me,
                             approved=datetime.now(UTC))
-        return await self.thread.post(render_approval(approval, seen))
+        try:
+            return await self.thread.post(render_approval(approval, seen))
+        except AmbiguousWriteError:
+            # The answer was lost: the approval may be there. Look before anyone posts again.
+            landed = [a for a in (await read_reviews(self.thread)).approvals_of(seen.record)
+                      if a.author == me and a.record.round == seen.record.round
+                      and a.record.digest == seen.record.digest]
+            if not landed:
+                raise
+            return landed[0].comment
 
     def _nothing_pending(self, reviews: Reviews, stage: str, action: str) -> str:
         key = self.engine.release_key

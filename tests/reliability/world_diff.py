@@ -136,10 +136,12 @@ def snapshot(handle: SandboxHandle) -> Json:
     """The normalised world: the sandbox state plus git history, clocks and ids stripped.
 
     The sandbox's webhook bookkeeping (its hooks, whose URL names the receiver's port, and
-    which transitions each run has delivered) is not the release's world: left out."""
+    which transitions each run has delivered) is not the release's world: left out. Each
+    world registers its own throwaway signing key on GitHub, so keys count by account."""
     settle(handle)
     state = handle.state()
     state.pop("webhooks", None)
+    state["gpg_keys"] = {login: len(keys) for login, keys in state.get("gpg_keys", {}).items()}
     for repo in state["repos"].values():
         repo.pop("branches", None)  # SHAs: compared as history below
         repo.pop("tags", None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -79,7 +80,10 @@ async def test_low_rate_limit_warns_with_the_reset_time(demo_world: SandboxHandl
     code, table = await run_doctor(load_playbook(), None)
     line = rows(table)["GitHub rate limit"]
     assert line.startswith("WARN"), table
-    assert "199 of 5000 requests left (resets at " in line
+    # 200 were left; the doctor's own checks (token, repositories, the signing key's
+    # registration) spend a few, concurrently, before or after the rate-limit read.
+    left = re.search(r"(\d+) of 5000 requests left \(resets at ", line)
+    assert left and 190 <= int(left[1]) <= 199, line
     assert "fix: wait until " in table
     assert code == 0  # a warning is not a failure (go, not needed by every release, warns too)
 
