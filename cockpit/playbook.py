@@ -13,7 +13,7 @@ import difflib
 import re
 import string
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from cockpit.actions import REGISTRY, load_kinds
 from cockpit.errors import BadInput
@@ -168,7 +168,8 @@ def parse_playbook(text: str, filename: str) -> Playbook:
         playbook = Playbook.model_validate(raw)
     except ValidationError as exc:
         problems += [_problem(filename, lines, raw, tuple(err["loc"]), err["msg"], err["type"])
-                     for err in exc.errors() if err["type"] != "duplicate_id"]
+                     for err in _without_typo_twins(exc.errors(), _MODEL_AT.get)
+                     if err["type"] != "duplicate_id"]
     checked = playbook is not None and passed_before(text)
     if not checked:
         problems += _check_kinds(raw, filename, lines)
@@ -322,7 +323,8 @@ def _template_problem(value: str, values: dict[str, Any], label: str, version: V
                         f"those defined above, and {first!r} is defined below it "
                         f"(line {lines.find(('vars', first))}); move it up")
             return (f"unknown template value {{{name}}} in {value!r}"
-                    + _suggest(first, list(values), "{{{}}}"))
+                    + (_suggest(first, list(values), "{{{}}}")
+                       or " (a template may use {version.*}, {settings.*} and the vars)"))
         problem = _walk(values[first], first, rest)
         if problem:
             return (f"unknown template value {{{name}}} in {value!r} "
@@ -453,7 +455,7 @@ def _check_kinds(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookPro
         try:
             info.params_model.model_validate(action.get("params", {}))
         except ValidationError as exc:
-            for err in exc.errors():
+            for err in _without_typo_twins(exc.errors(), _top_level(info.params_model)):
                 field = ".".join(str(part) for part in err["loc"])
                 message = _message(err["msg"], err["type"])
                 if err["type"] == "extra_forbidden" and len(err["loc"]) == 1:
@@ -465,6 +467,27 @@ def _check_kinds(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookPro
         problems += _check_regexes(action, _regex_fields(info.params_model), samples, loc,
                                    where, filename, lines)
     return problems
+
+
+def _without_typo_twins(errors: list[ErrorDetails],
+                        model_at: Callable[[tuple[str, ...]], type[BaseModel] | None]
+                        ) -> list[ErrorDetails]:
+    """Drops "Field required" for a field whose misspelling is reported as unknown next to
+    it: ``titel`` says "did you mean 'title'?", and a second line about ``title`` is noise."""
+    twins: set[tuple[tuple[Any, ...], str]] = set()
+    for err in errors:
+        loc = tuple(err["loc"])
+        model = model_at(tuple(p for p in loc[:-1] if isinstance(p, str)))
+        if err["type"] == "extra_forbidden" and model is not None:
+            twins.update((loc[:-1], close) for close in
+                         difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1))
+    return [err for err in errors
+            if not (err["type"] == "missing" and (tuple(err["loc"])[:-1], err["loc"][-1]) in twins)]
+
+
+def _top_level(model: type[BaseModel]) -> Callable[[tuple[str, ...]], type[BaseModel] | None]:
+    """A kind's params model for its own keys (nested ones are not compared)."""
+    return lambda prefix: None if prefix else model
 
 
 def _message(msg: str, kind: str) -> str:
