@@ -4,6 +4,12 @@ Errors are for humans editing the file: each names the file, the line, the
 stage and action, and the field. Action parameters are validated against the
 kind's own parameter model, so a typo in a parameter is caught at load time,
 not halfway through a release.
+
+A load reports every problem at once, each with a fix where one is close: did-you-mean
+for keys, kinds (the nearest three) and template names; both lines of a duplicate id;
+templates resolved, and regex parameters (``actions.base.REGEX``) compiled, for a sample
+RC, final and patch version, so ``explain`` and ``plan`` fail (exit 2) on what a run
+would only meet later.
 """
 
 from __future__ import annotations
