@@ -4,14 +4,22 @@ Errors are for humans editing the file: each names the file, the line, the
 stage and action, and the field. Action parameters are validated against the
 kind's own parameter model, so a typo in a parameter is caught at load time,
 not halfway through a release.
+
+A load reports every problem at once, each with a fix where one is close: did-you-mean
+for keys, kinds (the nearest three) and template names; both lines of a duplicate id;
+templates resolved, and regex parameters (``actions.base.REGEX``) compiled, for a sample
+RC, final and patch version, so ``explain`` and ``plan`` fail (exit 2) on what a run
+would only meet later.
 """
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import re
 import string
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -19,10 +27,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from cockpit.actions import REGISTRY, load_kinds
 from cockpit.errors import BadInput
 from cockpit.model import Condition, Reversibility, Version, applies
+from cockpit.settings import Settings
 from cockpit.validated import passed_before, remember_pass
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
@@ -71,7 +81,8 @@ class StageSpec(BaseModel):
     @classmethod
     def _unique_actions(cls, actions: list[ActionSpec]) -> list[ActionSpec]:
         if (twice := _repeated(action.id for action in actions)) is not None:
-            raise ValueError(f"action id {twice!r} is used twice in this stage")
+            raise PydanticCustomError("duplicate_id", "action id {id!r} is used twice in this "
+                                      "stage", {"id": twice})
         return actions
 
     def action(self, action_id: str) -> ActionSpec | None:
@@ -95,7 +106,8 @@ class Playbook(BaseModel):
     @classmethod
     def _unique_stages(cls, stages: list[StageSpec]) -> list[StageSpec]:
         if (twice := _repeated(stage.id for stage in stages)) is not None:
-            raise ValueError(f"stage id {twice!r} is used twice")
+            raise PydanticCustomError("duplicate_id", "stage id {id!r} is used twice",
+                                      {"id": twice})
         return stages
 
     def stage(self, stage_id: str) -> StageSpec | None:
@@ -143,6 +155,10 @@ def load_playbook(path: Path | None = None) -> Playbook:
 
 
 def parse_playbook(text: str, filename: str) -> Playbook:
+    """Validate ``text``; a :class:`PlaybookError` lists every problem found, not the first.
+
+    The checks read the raw TOML as well as the model, so a file with a typo in one action
+    still has its kinds, templates and regexes checked everywhere else."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -152,91 +168,332 @@ def parse_playbook(text: str, filename: str) -> Playbook:
                              f"not valid TOML: {exc}")]
         ) from None
     lines = _LineIndex(text)
+    problems = _check_ids(raw, filename, lines)
+    playbook: Playbook | None = None
     try:
         playbook = Playbook.model_validate(raw)
     except ValidationError as exc:
-        raise PlaybookError(
-            [_problem(filename, lines, raw, tuple(err["loc"]), err["msg"]) for err in exc.errors()]
-        ) from None
-    checked = passed_before(text)
-    problems = ([] if checked else _check_kinds(playbook, filename, lines)) \
-        + _check_templates(playbook, filename, lines)
-    if problems:
-        raise PlaybookError(problems)
+        problems += [_problem(filename, lines, raw, tuple(err["loc"]), err["msg"], err["type"])
+                     for err in _without_typo_twins(exc.errors(), _MODEL_AT.get)
+                     if err["type"] != "duplicate_id"]
+    checked = playbook is not None and passed_before(text)
+    if not checked:
+        problems += _check_kinds(raw, filename, lines)
+    problems += _check_templates(raw, filename, lines)
+    if problems or playbook is None:
+        raise PlaybookError(sorted(problems, key=lambda p: p.line or 0))
     if not checked:
         remember_pass(text)
     return playbook
 
 
-def _check_templates(playbook: Playbook, filename: str, lines: _LineIndex
-                     ) -> list[PlaybookProblem]:
-    """Every ``{name}`` must name a value the playbook defines (``version``, ``settings``,
-    or a var defined above it): a typo is caught at load time, not halfway through."""
-    problems: list[PlaybookProblem] = []
-    known = {"version", "settings"}
+def _raw_actions(raw: Any) -> Iterator[tuple[int, dict[str, Any], int, dict[str, Any]]]:
+    """Every action table of the raw TOML (with its stage), whatever else is wrong."""
+    for s, stage in enumerate(_list(raw, "stages")):
+        if isinstance(stage, dict):
+            for a, action in enumerate(_list(stage, "actions")):
+                if isinstance(action, dict):
+                    yield s, stage, a, action
 
-    def visit(value: Any, loc: tuple[Any, ...], where: str, field: str) -> None:
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                visit(item, (*loc, i), where, field)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                visit(item, (*loc, key), where, f"{field}.{key}")
-        elif isinstance(value, str):
-            problem = _template_problem(value, known)
-            if problem:
-                problems.append(PlaybookProblem(filename, lines.find(loc), where,
-                                                f"field {field!r}: {problem}"))
 
-    for name, raw in playbook.vars.items():
-        visit(raw, ("vars", name), "", f"vars.{name}")
-        known.add(name)
-    for s, stage in enumerate(playbook.stages):
-        for a, action in enumerate(stage.actions):
-            for key, raw in action.params.items():
-                visit(raw, ("stages", s, "actions", a, "params", key),
-                      f"stage {stage.id!r} / action {action.id!r}", f"params.{key}")
+def _list(table: Any, key: str) -> list[Any]:
+    value = table.get(key) if isinstance(table, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def _where(stage: dict[str, Any], s: int, action: dict[str, Any] | None = None,
+           a: int = 0) -> str:
+    stage_id = stage.get("id")
+    where = f"stage {stage_id!r}" if isinstance(stage_id, str) else f"stage #{s + 1}"
+    if action is None:
+        return where
+    action_id = action.get("id")
+    return where + (f" / action {action_id!r}" if isinstance(action_id, str)
+                    else f" / action #{a + 1}")
+
+
+def _check_ids(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookProblem]:
+    """A stage id, or an action id within its stage, used twice: both lines are named."""
+    problems = []
+    first_stage: dict[str, int] = {}
+    for s, stage in enumerate(_list(raw, "stages")):
+        if not isinstance(stage, dict) or not isinstance(stage.get("id"), str):
+            continue
+        line = lines.find(("stages", s, "id"))
+        if stage["id"] in first_stage:
+            problems.append(PlaybookProblem(
+                filename, line, "", f"field 'id': stage id {stage['id']!r} is used twice: "
+                f"lines {first_stage[stage['id']]} and {line} (each stage needs its own id)"))
+        else:
+            first_stage[stage["id"]] = line or 0
+        first_action: dict[str, int] = {}
+        for a, action in enumerate(_list(stage, "actions")):
+            if not isinstance(action, dict) or not isinstance(action.get("id"), str):
+                continue
+            line = lines.find(("stages", s, "actions", a, "id"))
+            if action["id"] in first_action:
+                problems.append(PlaybookProblem(
+                    filename, line, _where(stage, s),
+                    f"field 'id': action id {action['id']!r} is used twice in this stage: "
+                    f"lines {first_action[action['id']]} and {line}"))
+            else:
+                first_action[action["id"]] = line or 0
     return problems
 
 
-def _template_problem(value: str, known: set[str]) -> str | None:
+_SAMPLES = {
+    "an RC": Version(major=1, minor=2, patch=0, rc=1),
+    "a final release": Version(major=1, minor=2, patch=0),
+    "a patch release": Version(major=1, minor=2, patch=3),
+}
+"""One version of each kind: every template is rendered with each, as a release would."""
+
+
+def _applies(raw_when: Any, version: Version) -> bool:
+    """A raw ``when`` list's verdict; a malformed one applies (it is reported elsewhere)."""
+    try:
+        return applies([Condition(c) for c in raw_when], version) if raw_when else True
+    except (TypeError, ValueError):
+        return True
+
+
+def _check_templates(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookProblem]:
+    """Every ``{...}`` in the vars and the action parameters must resolve for every kind of
+    version (RC, final, patch): ``{version.tga}`` fails here, at load, with a did-you-mean,
+    not halfway through a release."""
+    problems: list[PlaybookProblem] = []
+    reported: set[tuple[Any, ...]] = set()
+    raw_vars = raw.get("vars") if isinstance(raw, dict) else None
+    raw_vars = raw_vars if isinstance(raw_vars, dict) else {}
+    for label, version in _SAMPLES.items():
+        values: dict[str, Any] = {"version": version, "settings": Settings.model_construct()}
+        for name, value in raw_vars.items():
+            loc = ("vars", name)
+            values[name] = value
+            if not isinstance(value, str):
+                continue  # the model reports it
+            problem = _template_problem(value, values, label, version, raw_vars, lines)
+            if problem and loc not in reported:
+                reported.add(loc)
+                problems.append(PlaybookProblem(filename, lines.find(loc), "",
+                                                f"field 'vars.{name}': {problem}"))
+            if not problem:
+                try:
+                    values[name] = render(value, values)
+                except TemplateError as exc:
+                    problems.append(PlaybookProblem(filename, lines.find(loc), "",
+                                                    f"field 'vars.{name}': {exc}"))
+                    reported.add(loc)
+        for s, stage, a, action in _raw_actions(raw):
+            if not (_applies(stage.get("when"), version) and _applies(action.get("when"), version)):
+                continue
+            params = action.get("params")
+            for loc, field, value in _strings(params, ("stages", s, "actions", a, "params"),
+                                              "params"):
+                problem = _template_problem(value, values, label, version, None, lines)
+                if problem and loc not in reported:
+                    reported.add(loc)
+                    problems.append(PlaybookProblem(filename, lines.find(loc),
+                                                    _where(stage, s, action, a),
+                                                    f"field {field!r}: {problem}"))
+    return problems
+
+
+def _strings(value: Any, loc: tuple[Any, ...], field: str
+             ) -> Iterator[tuple[tuple[Any, ...], str, str]]:
+    if isinstance(value, str):
+        yield loc, field, value
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, (*loc, i), field)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*loc, key), f"{field}.{key}")
+
+
+def _template_problem(value: str, values: dict[str, Any], label: str, version: Version,
+                      raw_vars: dict[str, Any] | None, lines: _LineIndex) -> str | None:
+    """What is wrong with one template string for one sample version (None: it renders).
+
+    ``raw_vars`` is given while the vars themselves are checked: a var may only use the
+    vars above it, and naming one below says so."""
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(value) if f is not None]
     except ValueError as exc:
         return f"bad template {value!r}: {exc} (write {{{{ and }}}} for literal braces)"
     for name in fields:
-        root = re.split(r"[.\[]", name, maxsplit=1)[0]
-        if root not in known:
+        first, rest = _split_field(name)
+        if first not in values:
+            if raw_vars is not None and first in raw_vars:
+                return (f"unknown template value {{{name}}} in {value!r}: vars may only use "
+                        f"those defined above, and {first!r} is defined below it "
+                        f"(line {lines.find(('vars', first))}); move it up")
+            return (f"unknown template value {{{name}}} in {value!r}"
+                    + (_suggest(first, list(values), "{{{}}}")
+                       or " (a template may use {version.*}, {settings.*} and the vars)"))
+        problem = _walk(values[first], first, rest)
+        if problem:
             return (f"unknown template value {{{name}}} in {value!r} "
-                    f"(known: {', '.join(sorted(known))})")
+                    f"(for {label}, {version}): {problem}")
     return None
 
 
-def _check_kinds(playbook: Playbook, filename: str, lines: _LineIndex) -> list[PlaybookProblem]:
+_PART = re.compile(r"\.([^.\[]*)|\[([^\]]*)\]")
+
+
+def _split_field(name: str) -> tuple[str, list[tuple[bool, Any]]]:
+    """``"version.tag"`` -> ``("version", [(True, "tag")])``, as ``str.format`` reads it."""
+    first = re.match(r"[^.\[]*", name)
+    head = first.group(0) if first else ""
+    rest: list[tuple[bool, Any]] = []
+    for part in _PART.finditer(name, len(head)):
+        if part.group(1) is not None:
+            rest.append((True, part.group(1)))
+        else:
+            key = part.group(2)
+            rest.append((False, int(key) if key.isdigit() else key))
+    return head, rest
+
+
+def _walk(value: Any, path: str, rest: list[tuple[bool, Any]]) -> str | None:
+    """Follow ``.attr`` / ``[key]`` parts as ``str.format`` would; the first one missing."""
+    for is_attr, key in rest:
+        if is_attr:
+            if not hasattr(value, key):
+                names = [n for n in dir(value) if not n.startswith("_")]
+                return f"{path} has no {key!r}" + _suggest(key, names, "{{" + path + ".{}}}")
+            value = getattr(value, key)
+            path = f"{path}.{key}"
+        else:
+            try:
+                value = value[key]
+            except (KeyError, IndexError, TypeError):
+                return f"{path} has no item [{key}]"
+            path = f"{path}[{key}]"
+    return None
+
+
+def _suggest(word: str, choices: Iterable[str], shape: str = "{!r}") -> str:
+    """``"; did you mean 'title'?"`` for the closest choices (at most 3), else nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=3)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(shape.format(c) for c in close) + "?"
+
+
+def _regex_fields(model: type[BaseModel]) -> list[str]:
+    """The parameters a kind reads as Python regular expressions (``format: regex``)."""
+    return [name for name, info in model.model_fields.items()
+            if isinstance(info.json_schema_extra, dict)
+            and info.json_schema_extra.get("format") == "regex"]
+
+
+def _check_regexes(action: dict[str, Any], fields: list[str], samples: list[dict[str, Any]],
+                   loc: tuple[Any, ...], where: str, filename: str, lines: _LineIndex
+                   ) -> list[PlaybookProblem]:
+    """Each regex parameter compiles once its templates are filled, for every kind of
+    version: an invalid one fails at load naming the field, not at run time."""
+    problems = []
+    params = action.get("params")
+    for name in fields:
+        value = params.get(name) if isinstance(params, dict) else None
+        for pattern in value if isinstance(value, list) else [value]:
+            error = _regex_error(pattern, samples)
+            if error:
+                problems.append(PlaybookProblem(
+                    filename, lines.find((*loc, "params", name)), where,
+                    f"field 'params.{name}': invalid regular expression {pattern!r}: {error}"))
+                break
+    return problems
+
+
+def _regex_error(pattern: Any, samples: list[dict[str, Any]]) -> str | None:
+    """Why ``pattern`` does not compile with one sample's values (None: it does, or a
+    template in it does not fill, which the template check reports)."""
+    for values in samples:
+        try:
+            filled = render(pattern, values)
+        except TemplateError:
+            continue
+        if not isinstance(filled, str):
+            return None
+        try:
+            re.compile(filled)
+        except re.error as exc:
+            return str(exc)
+    return None
+
+
+def _sample_values(raw: Any) -> list[dict[str, Any]]:
+    """Template values for each sample version; a var that does not fill is left out."""
+    raw_vars = raw.get("vars") if isinstance(raw, dict) else None
+    samples = []
+    for version in _SAMPLES.values():
+        values: dict[str, Any] = {"version": version, "settings": Settings.model_construct()}
+        for name, value in (raw_vars if isinstance(raw_vars, dict) else {}).items():
+            with contextlib.suppress(TemplateError):
+                values[name] = render(value, values)
+        samples.append(values)
+    return samples
+
+
+def _check_kinds(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookProblem]:
     load_kinds()
     problems = []
-    for s, stage in enumerate(playbook.stages):
-        for a, action in enumerate(stage.actions):
-            where = f"stage {stage.id!r} / action {action.id!r}"
-            info = REGISTRY.get(action.kind)
-            if info is None:
-                known = ", ".join(sorted(REGISTRY.kinds))
+    samples = _sample_values(raw)
+    for s, stage, a, action in _raw_actions(raw):
+        where = _where(stage, s, action, a)
+        loc = ("stages", s, "actions", a)
+        kind = action.get("kind")
+        if not isinstance(kind, str):
+            continue
+        info = REGISTRY.get(kind)
+        if info is None:
+            problems.append(PlaybookProblem(
+                filename, lines.find((*loc, "kind")), where,
+                f"field 'kind': unknown action kind {kind!r}" + (
+                    _suggest(kind, REGISTRY.kinds)
+                    or f" (no kind is close: the {len(REGISTRY.kinds)} kinds are listed in "
+                       "cockpit/actions/catalog.py)")))
+            continue
+        if info.params_model is None:
+            continue
+        try:
+            info.params_model.model_validate(action.get("params", {}))
+        except ValidationError as exc:
+            for err in _without_typo_twins(exc.errors(), _top_level(info.params_model)):
+                field = ".".join(str(part) for part in err["loc"])
+                message = _message(err["msg"], err["type"])
+                if err["type"] == "extra_forbidden" and len(err["loc"]) == 1:
+                    message = "unknown field" + (_suggest(field, info.params_model.model_fields)
+                                                 or " (check the spelling)")
                 problems.append(PlaybookProblem(
-                    filename, lines.find(("stages", s, "actions", a, "kind")), where,
-                    f"field 'kind': unknown action kind {action.kind!r} (known: {known})"))
-                continue
-            if info.params_model is None:
-                continue
-            try:
-                info.params_model.model_validate(action.params)
-            except ValidationError as exc:
-                for err in exc.errors():
-                    loc = ("stages", s, "actions", a, "params", *err["loc"])
-                    field = ".".join(str(part) for part in err["loc"])
-                    problems.append(PlaybookProblem(
-                        filename, lines.find(loc), where,
-                        f"field 'params.{field}': {_message(err['msg'], err['type'])}"))
+                    filename, lines.find((*loc, "params", *err["loc"])), where,
+                    f"field 'params.{field}': {message}"))
+        problems += _check_regexes(action, _regex_fields(info.params_model), samples, loc,
+                                   where, filename, lines)
     return problems
+
+
+def _without_typo_twins(errors: list[ErrorDetails],
+                        model_at: Callable[[tuple[str, ...]], type[BaseModel] | None]
+                        ) -> list[ErrorDetails]:
+    """Drops "Field required" for a field whose misspelling is reported as unknown next to
+    it: ``titel`` says "did you mean 'title'?", and a second line about ``title`` is noise."""
+    twins: set[tuple[tuple[Any, ...], str]] = set()
+    for err in errors:
+        loc = tuple(err["loc"])
+        model = model_at(tuple(p for p in loc[:-1] if isinstance(p, str)))
+        if err["type"] == "extra_forbidden" and model is not None:
+            twins.update((loc[:-1], close) for close in
+                         difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1))
+    return [err for err in errors
+            if not (err["type"] == "missing" and (tuple(err["loc"])[:-1], err["loc"][-1]) in twins)]
+
+
+def _top_level(model: type[BaseModel]) -> Callable[[tuple[str, ...]], type[BaseModel] | None]:
+    """A kind's params model for its own keys (nested ones are not compared)."""
+    return lambda prefix: None if prefix else model
 
 
 def _message(msg: str, kind: str) -> str:
@@ -246,7 +503,7 @@ def _message(msg: str, kind: str) -> str:
 
 
 def _problem(filename: str, lines: _LineIndex, raw: dict[str, Any], loc: tuple[Any, ...],
-             msg: str) -> PlaybookProblem:
+             msg: str, kind: str) -> PlaybookProblem:
     where = []
     if len(loc) >= 2 and loc[0] == "stages" and isinstance(loc[1], int):
         stage_id = _get(raw, ("stages", loc[1], "id"))
@@ -255,9 +512,18 @@ def _problem(filename: str, lines: _LineIndex, raw: dict[str, Any], loc: tuple[A
             action_id = _get(raw, (*loc[:4], "id"))
             where.append(f"action {action_id!r}" if action_id else f"action #{loc[3] + 1}")
     field = ".".join(str(p) for p in loc[len(where) * 2:] if not isinstance(p, int)) or str(loc[-1])
-    kind = "extra_forbidden" if msg == "Extra inputs are not permitted" else ""
+    message = _message(msg, kind)
+    model = _MODEL_AT.get(tuple(p for p in loc[:-1] if not isinstance(p, int)))
+    if kind == "extra_forbidden" and model is not None:
+        message = "unknown field" + (_suggest(str(loc[-1]), model.model_fields)
+                                     or " (check the spelling)")
     return PlaybookProblem(filename, lines.find(loc), " / ".join(where),
-                           f"field {field!r}: {_message(msg, kind)}")
+                           f"field {field!r}: {message}")
+
+
+_MODEL_AT: dict[tuple[str, ...], type[BaseModel]] = {
+    (): Playbook, ("stages",): StageSpec, ("stages", "actions"): ActionSpec}
+"""Which model a key belongs to, by its location: the keys a typo is compared with."""
 
 
 def _get(raw: Any, loc: tuple[Any, ...]) -> Any:

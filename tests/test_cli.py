@@ -73,6 +73,20 @@ def test_broken_playbook_exits_2_with_file_and_line(tmp_path: Path) -> None:
     assert "Traceback" not in found.stderr
 
 
+def test_a_template_naming_an_unknown_value_makes_explain_and_plan_exit_2(tmp_path: Path
+                                                                        ) -> None:
+    broken = tmp_path / "broken.toml"
+    text = (DATA / "git-release.toml").read_text()
+    broken.write_text(text.replace('ref = "{version_branch}"', 'ref = "{version.tga}"'))
+    line = next(n for n, one in enumerate(broken.read_text().splitlines(), 1) if "tga" in one)
+    for args in (("explain",), ("explain", "tag"), ("plan", "--version", "v1.0.0")):
+        found = cockpit(*args, "--playbook", str(broken))
+        assert found.returncode == 2, (args, found.stdout, found.stderr)
+        assert f"{broken}:{line}: stage 'tag' / action 'tag': field 'params.ref': unknown " \
+            "template value {version.tga}" in found.stderr
+        assert "did you mean {version.tag}?" in found.stderr and "Traceback" not in found.stderr
+
+
 def test_unknown_stage_and_bad_answers_file_exit_2(tmp_path: Path) -> None:
     assert cockpit("run", "nope", "--playbook", SMALL, "--version", "v1.0.0",
                    "--yes").returncode == 2

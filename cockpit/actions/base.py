@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, JsonValue
 from typing_extensions import TypeVar
 
 from cockpit.actions.catalog import module_of
@@ -39,6 +39,11 @@ from cockpit.model import CheckResult, Reversibility
 if TYPE_CHECKING:
     from cockpit.context import ActionContext
     from cockpit.services.github import WorkflowRun
+
+
+REGEX: dict[str, JsonValue] = {"format": "regex"}
+"""``Field(json_schema_extra=REGEX)`` marks a parameter read as a Python regular expression:
+the playbook compiles it at load time (``cockpit.playbook``), naming the field if it is bad."""
 
 
 class Params(BaseModel):

@@ -10,7 +10,9 @@ import asyncio
 import re
 from pathlib import Path
 
-from cockpit.actions.base import Params, Step, code_block, register
+from pydantic import Field
+
+from cockpit.actions.base import REGEX, Params, Step, code_block, register
 from cockpit.errors import StageStopped
 from cockpit.model import CheckResult, Reversibility
 from cockpit.services.git import GitError, GitRepo
@@ -84,7 +86,7 @@ class EditParams(Params):
     branch: str
     path: str
     """File to edit, relative to the repository root."""
-    pattern: str
+    pattern: str = Field(json_schema_extra=REGEX)
     """Python regular expression; its first match is replaced."""
     replacement: str
     """Replacement text (``\\1`` refers to groups of the pattern)."""

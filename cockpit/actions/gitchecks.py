@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
-from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
+from cockpit.actions.base import REGEX, ActionKind, Params, Step, Verify, code_block, register
 from cockpit.errors import CannotFix
 from cockpit.model import CheckResult
 from cockpit.services.git import GitError, GitRepo
@@ -34,7 +34,7 @@ class FileContainsParams(Params):
     path: str
     text: str | None = None
     """Literal text the file must contain."""
-    pattern: str | None = None
+    pattern: str | None = Field(default=None, json_schema_extra=REGEX)
     """Python regular expression the file must match (instead of ``text``)."""
 
     @model_validator(mode="after")

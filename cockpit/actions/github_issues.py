@@ -147,7 +147,9 @@ class TrackingParams(Params):
     title: str
     template: str
     """Path of the issue template in the repository."""
-    template_ref: str = "master"
+    template_ref: str = ""
+    """Branch the template is read from; empty: the repository's default branch (the
+    playbook names it, e.g. ``template_ref = "{default_branch}"``: no ``master`` assumed)."""
     replace: dict[str, str] = {}
     """Literal replacements in the template (``vX.Y.Z`` → ``v0.30.0``)."""
     labels: list[str] = []
@@ -156,12 +158,18 @@ class TrackingParams(Params):
     include_closed: bool = False
 
 
+def _branch(ref: str, quote: str = "") -> str:
+    """How a ``*_ref`` parameter reads in a sentence: empty is the default branch."""
+    return f"{quote}{ref}{quote}" if ref else "the repository's default branch"
+
+
 class _FromTemplate(_IssueBase[_TemplateP]):
     async def _template(self, gh: GitHubClient, replace: dict[str, str]) -> str:
         p = self.params
-        content = await gh.get_contents(p.repo, p.template, ref=p.template_ref)
+        content = await gh.get_contents(p.repo, p.template, ref=p.template_ref or None)
         if content is None:
-            raise RuntimeError(f"issue template {p.template} not found on {p.template_ref}")
+            raise RuntimeError(f"issue template {p.template} not found on "
+                               f"{_branch(p.template_ref)}")
         text = _strip_front_matter(content.text)
         for old, new in replace.items():
             text = text.replace(old, new)
@@ -172,7 +180,8 @@ class _FromTemplate(_IssueBase[_TemplateP]):
         sed = " ".join(f"-e {_q(f's/{re.escape(a)}/{b}/g')}" for a, b in replace.items())
         return [
             _find_cmd(p.repo, self._title()),
-            f"gh api repos/{p.repo}/contents/{p.template}?ref={p.template_ref} "
+            f"gh api repos/{p.repo}/contents/{p.template}"
+            f"{'?ref=' + p.template_ref if p.template_ref else ''} "
             f"--jq .content | base64 -d{' | sed ' + sed if sed else ''} > body.md",
             f"gh issue create -R {p.repo} --title {_q(self._title())} --body-file body.md"
             + "".join(f" --label {_q(label)}" for label in p.labels)
@@ -204,7 +213,7 @@ class TrackingIssue(_FromTemplate[TrackingParams]):
             "tracking issue is where the release is coordinated in public: its checklist is "
             "ticked as stages finish, and testers and announcements are linked from it. "
             f"If it is missing it is created from the template `{p.template}` (on "
-            f"`{p.template_ref}`)"
+            f"{_branch(p.template_ref, '`')})"
             + (", " + ", ".join(f"`{a}` → `{b}`" for a, b in p.replace.items())
                if p.replace else "")
             + (", assigned to you" if p.assign_driver else "")
@@ -220,7 +229,8 @@ class NextTrackingParams(Params):
     """The version just released (``0.30.0``); the next minor is ``0.31.0``."""
     title_format: str = "Release v{version}"
     template: str
-    template_ref: str = "master"
+    template_ref: str = ""
+    """Branch the template is read from; empty: the repository's default branch."""
     labels: list[str] = []
 
 
@@ -271,7 +281,8 @@ class CommentParams(Params):
     """Hidden marker that makes the comment get-or-create; default ``cockpit:stage/action``."""
     mentions_from: str = ""
     """A file in the repository whose ``@handles`` fill ``{mentions}`` in the body."""
-    mentions_ref: str = "master"
+    mentions_ref: str = ""
+    """Branch ``mentions_from`` is read from; empty: the repository's default branch."""
     run_of: str = ""
     """An earlier action (``stage/action`` or ``action`` in this stage) whose workflow run
     fills ``{run_url}``; its check must have passed earlier in this run."""
@@ -296,7 +307,7 @@ class IssueComment(Step[CommentParams]):
     def explain(self) -> str:
         p = self.params
         extra = (f" `{{mentions}}` becomes the `@handles` listed in `{p.mentions_from}` (on "
-                 f"`{p.mentions_ref}`)." if p.mentions_from else "")
+                 f"{_branch(p.mentions_ref, '`')})." if p.mentions_from else "")
         return (
             f"Comments on the issue \"{p.issue_title}\" in **{p.repo}**, once: the comment "
             f"carries the hidden marker `{_marker(self.marker)}`, and a comment with that "
@@ -315,9 +326,11 @@ class IssueComment(Step[CommentParams]):
         if "{mentions}" in body:
             handles: list[str] = []
             if p.mentions_from:
-                content = await gh.get_contents(p.repo, p.mentions_from, ref=p.mentions_ref)
+                content = await gh.get_contents(p.repo, p.mentions_from,
+                                                ref=p.mentions_ref or None)
                 if content is None:
-                    raise RuntimeError(f"{p.mentions_from} not found on {p.mentions_ref}")
+                    raise RuntimeError(f"{p.mentions_from} not found on "
+                                       f"{_branch(p.mentions_ref)}")
                 for handle in _HANDLE.findall(content.text):
                     if handle not in handles:
                         handles.append(handle)

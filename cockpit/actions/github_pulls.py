@@ -13,7 +13,10 @@ import time
 from datetime import datetime
 from typing import Literal
 
+from pydantic import Field
+
 from cockpit.actions.base import (
+    REGEX,
     Params,
     Step,
     Wait,
@@ -153,7 +156,7 @@ class BodyCompareParams(PullRef):
     section_title: str
     marker: str
     """Hidden HTML-comment marker delimiting the section the cockpit owns in the body."""
-    ignore_patterns: list[str] = []
+    ignore_patterns: list[str] = Field(default=[], json_schema_extra=REGEX)
     """Regexes on commit titles to leave out (version bumps, earlier merge-backs)."""
 
 

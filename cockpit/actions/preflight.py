@@ -14,7 +14,9 @@ import shutil
 import subprocess
 from typing import Literal
 
-from cockpit.actions.base import Params, Verify, code_block, register
+from pydantic import Field
+
+from cockpit.actions.base import REGEX, Params, Verify, code_block, register
 from cockpit.model import CheckResult, Version, VersionError
 from cockpit.secrets import TOKEN_ENV, find_token
 from cockpit.services.gpg import git_config, git_identity, run_gpg, secret_fingerprint
@@ -416,7 +418,8 @@ class ToolCheck(Verify[ToolParams]):
 
 class VersionValidParams(Params):
     version: str
-    pattern: str = r"^v[0-9]+\.[0-9]+\.[0-9]+(-rc[1-9][0-9]*)?$"
+    pattern: str = Field(default=r"^v[0-9]+\.[0-9]+\.[0-9]+(-rc[1-9][0-9]*)?$",
+                         json_schema_extra=REGEX)
 
 
 @register

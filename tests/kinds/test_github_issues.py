@@ -160,3 +160,14 @@ async def test_faults_still_make_exactly_one_milestone(sandbox: SandboxHandle) -
     assert [r["method"] for r in mutations_since(sandbox, since) if r["fault"]] == ["POST"]
     assert milestones(sandbox) == {"v0.30.0": ("closed", "Kubo v0.30.0"),
                                    "v0.31.0": ("open", "Kubo v0.31.0")}
+
+
+async def test_a_tracking_issue_without_a_template_ref_reads_the_default_branch(
+        sandbox: SandboxHandle) -> None:
+    """No ``master`` assumed: ipfs/infra's default branch is ``main``, and its README is
+    the template when the playbook names no branch."""
+    run = Run([("tracking", "github.tracking-issue",
+                {"repo": INFRA, "title": "From main", "template": "README.md"})], RC)
+    assert (await run()).outcome is Outcome.DONE
+    [issue] = issues(sandbox, INFRA, "From main")
+    assert issue["body"].startswith("# infra")
