@@ -26,6 +26,8 @@ _ISO_TIME = re.compile(
 _HEX = re.compile(r"\b[0-9a-fA-F]{7,64}\b")
 """SHAs (full and short), run ids, snowflakes, key fingerprints: all one token, so an
 all-digit short SHA and a lettered one normalise alike."""
+_COMMENT_LINK = re.compile(r"#issuecomment-\d+")
+"""A link to a comment (an approval names its request so): comment ids differ per world."""
 JOURNAL_MARK = "**cockpit** · "
 """How the journal's comments on the tracking issue begin (``cockpit.sync``)."""
 CLAIM_MARK = "🔒 **cockpit** · "
@@ -37,6 +39,7 @@ _ID_KEYS = {"id", "next_id", "node_id", "topic_id", "event_id", "message_id", "r
 def _scrub(text: str, base_url: str) -> str:
     text = text.replace(base_url, "<sandbox>").replace(urlsplit(base_url).netloc, "<sandbox>")
     text = _ISO_TIME.sub("<time>", text)
+    text = _COMMENT_LINK.sub("#issuecomment-<id>", text)
     return _HEX.sub("<hex>", text)
 
 
