@@ -68,11 +68,13 @@ def playbook(*stages: Stage, name: str = "t", title: str = "T") -> Playbook:
 
 
 def make_engine(plan: Playbook, answers: dict[str, PromptAnswer] | None = None,
-           timeout: float = 5) -> tuple[Engine, list[Event]]:
-    """An engine on ``plan`` polling every 10-20 ms for at most ``timeout`` seconds, answering
-    prompts from ``answers``; the list fills with every event it publishes."""
-    settings = Settings(poll_initial_seconds=0.01, poll_max_seconds=0.02,
-                        poll_timeout_seconds=timeout)
+                timeout: float = 5, settings: Settings | None = None
+                ) -> tuple[Engine, list[Event]]:
+    """An engine on ``plan`` polling every 10-20 ms for at most ``timeout`` seconds (or on
+    ``settings`` when given), answering prompts from ``answers``; the list fills with every
+    event it publishes."""
+    settings = settings or Settings(poll_initial_seconds=0.01, poll_max_seconds=0.02,
+                                    poll_timeout_seconds=timeout)
     release = Release(playbook=plan.name, version=Version.parse("v1.0.0"), driver="d",
                       host="h")
     built = Engine(plan, Session(settings=settings, prompter=AnswersPrompter(answers),

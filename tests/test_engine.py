@@ -7,8 +7,6 @@ from typing import ClassVar
 import pytest
 
 from cockpit.actions.base import REGISTRY, Params, Step, Wait, register
-from cockpit.bus import EventBus
-from cockpit.context import Session
 from cockpit.engine import Engine, Verdict
 from cockpit.events import (
     ActionApplying,
@@ -19,9 +17,9 @@ from cockpit.events import (
     PromptAsked,
     Waiting,
 )
-from cockpit.model import CheckResult, Outcome, Release, Reversibility, Version
+from cockpit.model import CheckResult, Outcome, Reversibility
 from cockpit.playbook import parse_playbook
-from cockpit.prompts import AnswersPrompter, Confirm, PromptAnswer
+from cockpit.prompts import Confirm, PromptAnswer
 from cockpit.settings import Settings
 from tests.engine_setup import Act, Stage, make_engine, playbook
 
@@ -269,13 +267,8 @@ class Gate:
 
 def _reviewed(answers: dict[str, PromptAnswer] | None = None,
               wait: float = 5) -> tuple[Engine, list[Event]]:
-    settings = Settings(review_poll_seconds=0.01, review_wait_seconds=wait)
-    release = Release(playbook="t", version=Version.parse("v1.0.0"), driver="d", host="h")
-    engine = Engine(REVIEWED, Session(settings=settings, prompter=AnswersPrompter(answers),
-                                      release=release), EventBus())
-    events: list[Event] = []
-    engine.bus.listen(events.append)
-    return engine, events
+    return make_engine(REVIEWED, answers,
+                       settings=Settings(review_poll_seconds=0.01, review_wait_seconds=wait))
 
 
 async def test_a_reviewed_step_waits_for_the_approval_then_applies_once() -> None:
@@ -354,12 +347,9 @@ class MovedGate(Gate):
 async def test_a_branch_moved_during_the_typed_confirmation_is_reviewed_again() -> None:
     guarded = parse_playbook(REVIEWED_TOML.replace("test.counter", "test.guarded"),
                              "guarded.toml")
-    settings = Settings(review_poll_seconds=0.01, review_wait_seconds=5)
-    release = Release(playbook="t", version=Version.parse("v1.0.0"), driver="d", host="h")
-    engine = Engine(guarded, Session(settings=settings, prompter=AnswersPrompter(
-        {"one/a/confirm": PromptAnswer(value=True)}), release=release), EventBus())
-    events: list[Event] = []
-    engine.bus.listen(events.append)
+    engine, events = make_engine(
+        guarded, {"one/a/confirm": PromptAnswer(value=True)},
+        settings=Settings(review_poll_seconds=0.01, review_wait_seconds=5))
     engine.review_gate = MovedGate(polls=2)
     assert (await engine.run_stage("one")).outcome is Outcome.DONE
     asked = next(i for i, e in enumerate(events) if isinstance(e, PromptAsked))
