@@ -29,7 +29,7 @@ from typing import Any
 PACKAGE = "@octokit/openapi"
 VERSION = "23.0.2"
 MEMBER = "package/generated/api.github.com.json"
-OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "openapi"
+OUT = Path(__file__).resolve().parent.parent / "cockpit" / "sandbox" / "github" / "openapi"
 
 # (method, path template) — exactly what cockpit/sandbox/github/routes.py routes.
 OPERATIONS: list[tuple[str, str]] = [
