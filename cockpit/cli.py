@@ -423,10 +423,13 @@ async def _status(playbook: Playbook, version: Version, *, as_json: bool) -> int
         report = await read_status(engine)
     finally:
         await engine.session.aclose()
+    usage = engine.session.usage
     if as_json:
-        print(json.dumps([row.as_json() for row in report.rows], indent=2))
+        print(json.dumps({"actions": [row.as_json() for row in report.rows],
+                          "requests": usage.as_json()}, indent=2))
     else:
         print("\n".join(report.lines()))
+        print(f"(this status cost {usage.summary()})")
     return EXIT_OK if report.complete else EXIT_NEEDS_HUMAN
 
 

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     """The local journal lives here, one JSONL file per release."""
     workspace_dir: Path = Field(default_factory=_cache_dir)
     """Working clones of the release's repositories."""
+    http_disk_cache: bool = True
+    """Keep GitHub's answers (with their ETags) on disk, shared by this user's cockpit
+    processes, so a repeated status revalidates with free 304s instead of paying again."""
     driver: str = ""
     """Who drives (shown to other maintainers); defaults to the git user name."""
     poll_initial_seconds: Seconds = 2.0
@@ -101,6 +104,11 @@ class Settings(BaseSettings):
     review_wait_seconds: float = 1800.0
     """How long a driver's run waits for a second maintainer's approval before it stops
     ("waiting for review"; rerun to wait again). 0: ask, then stop at once."""
+
+    @property
+    def http_cache_dir(self) -> Path:
+        """The on-disk ETag cache (``cockpit.services.etag_store``), beside the clones."""
+        return self.workspace_dir / ".http-cache"
 
     def clone_url(self, repo: str) -> str:
         return f"{self.github_url}/{repo}.git"

@@ -172,10 +172,12 @@ async def read_status(engine: Engine) -> StatusReport:
     """`cockpit status` of ``engine``'s release, read-only: this machine's journal and the
     tracking issue's (the manual steps either remembers are checked as done), then every
     check. The caller closes the session."""
+    from cockpit.services.snapshot import reading_snapshot
     from cockpit.sync.records import session_memory
 
     journal = Journal(engine.session.settings.state_dir, engine.release_key)
     engine.session.manual_confirmations |= journal.manual_confirmations()
-    standing = await shared_standing(engine)
-    engine.session.manual_confirmations |= session_memory(standing.records.values())[1]
-    return await release_status(engine, journal, standing)
+    with reading_snapshot():  # one request per question, however many checks ask it
+        standing = await shared_standing(engine)
+        engine.session.manual_confirmations |= session_memory(standing.records.values())[1]
+        return await release_status(engine, journal, standing)
