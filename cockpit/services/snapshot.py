@@ -30,7 +30,11 @@ READ_SNAPSHOT: ContextVar[Answers | None] = ContextVar("cockpit_read_snapshot", 
 
 @contextmanager
 def reading_snapshot() -> Iterator[None]:
-    """Share GET answers among the checks started inside the block (see the module)."""
+    """Share GET answers among the checks started inside the block (see the module); a
+    block inside another shares the outer one's answers."""
+    if READ_SNAPSHOT.get() is not None:
+        yield
+        return
     token = READ_SNAPSHOT.set({})
     try:
         yield
