@@ -170,7 +170,7 @@ def _release(entry: Json, version: str) -> tuple[str, Json] | None:
 
 def _latest(entry: Json) -> str:
     """PyPI's ``info.version``: the highest final release, else the highest of all."""
-    versions = sorted(entry["releases"], key=_version_key)
+    versions: list[str] = sorted(entry["releases"], key=_version_key)
     finals = [v for v in versions if not Version(v).is_prerelease]
     return (finals or versions)[-1]
 
