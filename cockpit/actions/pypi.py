@@ -67,7 +67,7 @@ class PyPIRelease(Verify[PyPIReleaseParams]):
     def explain(self) -> str:
         p = self.params
         base, name, version = self._where()
-        kinds = " and ".join(f"a {k}" for k in p.files) or "any file"
+        kinds = " and ".join(("an " if k == "sdist" else "a ") + k for k in p.files) or "any file"
         return (f"Verifies that **{p.package} {version}** is on PyPI ({base}), not yanked, "
                 f"with {kinds}. The publish workflow uploads them; a green workflow is not "
                 "the proof (it may have built the previous version if the tag came before "

@@ -3,6 +3,7 @@ over loopback: its PyPI's JSON API and the dist site's text answer the GETs."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -135,3 +136,20 @@ def test_a_templated_path_loads() -> None:
             '[[stages.actions]]\nid = "h"\nkind = "http.check"\ntitle = "H"\n'
             "params = { url = \"https://x.org\", json_path = \"$.releases['{version.tag}']\" }\n")
     assert parse_playbook(text, "p.toml").stages[0].actions[0].kind == "http.check"
+
+
+def test_the_manual_commands_see_what_the_check_sees(sandbox: SandboxHandle) -> None:
+    """The explanation's commands, run as a person would (bash, curl, jq), against the
+    sandbox: each prints what its comment says it must."""
+    url = f"{sandbox.env['COCKPIT_PYPI_URL']}/pypi/acme-widgets/1.2.0/json"
+    plan = inline([("http", "http.check", {"url": url, "json_path": "$.urls[*].packagetype",
+                                           "equals": "sdist", "contains": "acme_widgets"})])
+    engine, _ = make_engine(plan)
+    kind = engine.build(plan.stages[0], plan.stages[0].actions[0])
+    assert kind is not None
+    lines = kind.explain().split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+    printed = [subprocess.run(["bash", "-c", line], capture_output=True, text=True,
+                              check=True, timeout=30).stdout.split() for line in lines]
+    assert printed[0] == ["200"]
+    assert '"sdist"' in printed[1] and '"bdist_wheel"' in printed[1]
+    assert any("acme_widgets" in word for word in printed[2])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
 import subprocess
 import sys
 import time
@@ -82,11 +83,13 @@ def test_json_api_and_simple_index(sandbox: SandboxHandle, tmp_path: Path) -> No
     assert moved.status_code == 301 and moved.headers["location"].endswith(
         "/simple/acme-widgets/")
     assert "acme-widgets" in httpx.get(f"{pypi}/simple/").text
-    # pip itself installs from it (files verified against the index's hashes).
+    # pip itself installs from it (files verified against the index's hashes); no pip
+    # configuration of this machine adds other indexes.
     done = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
                            "--disable-pip-version-check", "--dest", str(tmp_path / "dl"),
                            "--index-url", f"{pypi}/simple/", "--only-binary", ":all:",
-                           "acme-widgets==1.1.0"], capture_output=True, text=True, timeout=120)
+                           "acme-widgets==1.1.0"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PIP_CONFIG_FILE": os.devnull})
     assert done.returncode == 0, done.stderr
     assert [p.name for p in (tmp_path / "dl").iterdir()] == ["acme_widgets-1.1.0-py3-none-any.whl"]
 
