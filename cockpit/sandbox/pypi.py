@@ -450,8 +450,10 @@ def publish_from_workflow(sb: Sandbox, full: str, run: Json) -> list[str] | None
         return [f"##[error]pyproject.toml does not parse: {exc}"]
     name = project.get("name")
     raw = project.get("version")
-    if raw is None and "version" in (project.get("dynamic") or []) and run["event"] == "push":
-        raw = str(run["head_branch"]).removeprefix("v")  # from the tag, as setuptools-scm
+    tag = str(run["head_branch"])
+    if raw is None and "version" in (project.get("dynamic") or []) and \
+            git.resolve(f"refs/tags/{tag}") is not None:
+        raw = tag.removeprefix("v")  # from the tag, as setuptools-scm does
     if not isinstance(name, str) or not isinstance(raw, str):
         return ["##[error]pyproject.toml names no [project] name and version"]
     try:

@@ -304,6 +304,23 @@ class Simulator:
                         self.on_pull_request(full, i)
         self.sb.world.save()
 
+    def on_release(self, full: str, release: Json) -> None:
+        """A release was published (created public, or a draft made public): start the
+        workflows ``on: release`` for ``published`` (GitHub also sends ``released`` or
+        ``prereleased``), on the tag's commit, as GitHub does."""
+        sha = self.sb.repos[full].resolve(f"refs/tags/{release['tag_name']}")
+        if sha is None:
+            return
+        kinds = {"published", "prereleased" if release["prerelease"] else "released"}
+        for wf in self.workflows(full):
+            spec = wf["triggers"].get("release")
+            if spec is None:
+                continue
+            types = spec.get("types") if isinstance(spec, dict) else None
+            if types is None or kinds & {str(t) for t in types}:
+                self.start(full, wf, "release", release["tag_name"], sha, {},
+                           str(release["author"]), release.get("name") or release["tag_name"])
+
     def _pusher(self) -> str:
         from cockpit.sandbox.seed import ADMIN_LOGIN
 

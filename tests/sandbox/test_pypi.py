@@ -140,3 +140,30 @@ def test_a_publish_workflow_uploads_pyprojects_version(sandbox: SandboxHandle) -
     log = _tag_and_wait(sandbox, "2.0.1", head)
     assert "Skipping acme_widgets-2.0.0.tar.gz: File already exists" in log, log
     assert httpx.get(f"{pypi}/pypi/acme-widgets/2.0.1/json").status_code == 404
+
+
+def test_a_release_published_runs_a_workflow_that_publishes_the_tags_version(
+        sandbox: SandboxHandle) -> None:
+    """``on: release`` and a ``dynamic`` version (setuptools-scm): the draft starts
+    nothing; publishing it runs the workflow on the tag, which names the version."""
+    pypi = sandbox.env["COCKPIT_PYPI_URL"]
+    _commit(sandbox, ".github/workflows/publish.yml", PUBLISH.replace(
+        b'push:\n    tags: ["*"]', b"release:\n    types: [published]"))
+    _commit(sandbox, "pyproject.toml", b'[project]\nname = "acme-widgets"\n'
+                                       b'dynamic = ["version"]\n')
+    headers = {"Authorization": f"Bearer {sandbox.admin_token}"}
+    api = f"{sandbox.api_url}/repos/{INFRA_REPO}/releases"
+    draft = httpx.post(api, headers=headers, json={"tag_name": "v3.0.0rc1", "draft": True,
+                                                   "prerelease": True}).json()
+    assert not sandbox.state()["repos"][INFRA_REPO]["runs"]
+    assert httpx.patch(f"{api}/{draft['id']}", headers=headers,
+                       json={"draft": False}).status_code == 200
+    for _ in range(100):
+        sandbox.tick()
+        runs = sandbox.state()["repos"][INFRA_REPO]["runs"]
+        if runs and runs[0]["status"] == "completed":
+            break
+        time.sleep(0.05)
+    assert [(r["event"], r["head_branch"]) for r in runs] == [("release", "v3.0.0rc1")]
+    assert "Uploading acme_widgets-3.0.0rc1-py3-none-any.whl" in runs[0]["log"]
+    assert httpx.get(f"{pypi}/pypi/acme-widgets/3.0.0rc1/json").status_code == 200
