@@ -153,7 +153,8 @@ class HttpCheck(Verify[HttpCheckParams]):
         p = self.params
         settings = self.ctx.settings
         http = self.ctx.session.http_client(
-            f"http {p.timeout_seconds:g}s x{p.attempts}", "", timeout=p.timeout_seconds,
+            f"http ({p.timeout_seconds:g} s, {p.attempts} attempts)", "",
+            timeout=p.timeout_seconds,
             retry=RetryPolicy(max_attempts=p.attempts,
                               base_delay=settings.http_retry_base_seconds))
         try:

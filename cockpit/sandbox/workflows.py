@@ -15,8 +15,9 @@ then verify" checks see the world change for the right reason:
 - ipfs/ipfs-docs "update-on-new-ipfs-tag" → a PR bumping the docs' Kubo version;
 - ipfs/ipfs-blog "Deploy" (push to main) → the blog's release-notes page lists the
   entries of the deployed commit (``cockpit.sandbox.blog``);
-- any Python project's workflow that publishes to PyPI → the sandbox's PyPI gets the
-  sdist and wheel of ``pyproject.toml``'s version (``cockpit.sandbox.pypi``).
+- any Python project's workflow that publishes to PyPI (on a tag push, on a published
+  release: ``on_release``) → the sandbox's PyPI gets the sdist and wheel of
+  ``pyproject.toml``'s version (``cockpit.sandbox.pypi``).
 
 Outcomes are configurable per workflow (``set_outcome``): a failing run
 completes with ``failure``, a failing job log, and no effect.
