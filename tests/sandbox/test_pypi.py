@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from cockpit.sandbox.pypi import build_sdist, core_metadata
 from cockpit.sandbox.seed import INFRA_REPO
 from cockpit.sandbox.testing import SandboxHandle
 from tests.pypi_setup import release, upload
@@ -135,6 +136,11 @@ def test_a_publish_workflow_uploads_pyprojects_version(sandbox: SandboxHandle) -
     with zipfile.ZipFile(io.BytesIO(httpx.get(wheel["url"]).content)) as whl:
         metadata = whl.read("acme_widgets-2.0.0.dist-info/METADATA").decode()
     assert "Version: 2.0.0" in metadata
+    # Reproducible: the same input builds the very same bytes (no time in them).
+    sdist = next(f for f in doc["urls"] if f["packagetype"] == "sdist")
+    rebuilt = build_sdist("Acme.Widgets", "2.0.0", PYPROJECT.format(version="2.0.0").encode(),
+                          core_metadata("Acme.Widgets", "2.0.0", "Widgets for tests", ">=3.11"))
+    assert hashlib.sha256(rebuilt[1]).hexdigest() == sdist["digests"]["sha256"]
     # A tag pushed before the version bump publishes what pyproject.toml says: the old
     # version, which is already there, so nothing new reaches PyPI.
     log = _tag_and_wait(sandbox, "2.0.1", head)
