@@ -24,6 +24,7 @@ from __future__ import annotations
 BUILT_IN: dict[str, str] = {
     "blog.release-entry": "blog",
     "command.run": "command",
+    "crates.release": "crates",
     "http.check": "http_check",
     "pypi.release": "pypi",
     **dict.fromkeys(("changelog.check", "changelog.fill", "changelog.index-link",

@@ -17,7 +17,8 @@ then verify" checks see the world change for the right reason:
   entries of the deployed commit (``cockpit.sandbox.blog``);
 - any Python project's workflow that publishes to PyPI (on a tag push, on a published
   release: ``on_release``) → the sandbox's PyPI gets the sdist and wheel of
-  ``pyproject.toml``'s version (``cockpit.sandbox.pypi``).
+  ``pyproject.toml``'s version (``cockpit.sandbox.pypi``); one that runs ``cargo
+  publish`` → the sandbox's crates.io gets ``Cargo.toml``'s version (``…sandbox.crates``).
 
 Outcomes are configurable per workflow (``set_outcome``): a failing run
 completes with ``failure``, a failing job log, and no effect.
@@ -43,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from cockpit.sandbox import blog, pypi
+from cockpit.sandbox import blog, crates, pypi
 from cockpit.sandbox.gitstore import CommitInfo
 from cockpit.sandbox.objects import iso, node_id
 from cockpit.sandbox.seed import BLOG, DISTRIBUTIONS, DOCS, KUBO, NPM_GO_IPFS
@@ -504,6 +505,8 @@ class Simulator:
         if full == BLOG and wf == "deploy.yml" and run["head_branch"] == "main":
             return blog.deploy(self.sb, run)
         if (published := pypi.publish_from_workflow(self.sb, full, run)) is not None:
+            return published
+        if (published := crates.publish_from_workflow(self.sb, full, run)) is not None:
             return published
         return [f"Job {j['name']} succeeded" for j in run["jobs"]]
 
