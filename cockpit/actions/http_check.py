@@ -46,7 +46,8 @@ class HttpCheckParams(Params):
     url: str
     """The address to GET (anonymous: no token is sent)."""
     status: int = Field(200, ge=100, le=599)
-    """The status it must answer."""
+    """The status it must answer. Redirects are not followed (nor by the manual ``curl``):
+    a moved page answers 301, so give its final URL."""
     json_path: str | None = None
     """An RFC 9535 JSONPath into the JSON body (``$.info.version``): it must select
     something (and, with ``equals``, that value)."""
