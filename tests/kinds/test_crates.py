@@ -61,3 +61,11 @@ def test_the_explanation_gives_the_exact_commands(sandbox: SandboxHandle) -> Non
     crates = sandbox.env["COCKPIT_CRATES_URL"]
     assert (f"curl -s -A cockpit {crates}/api/v1/crates/acme-widgets/1.2.0 | jq "
             "'.version | {num, yanked}'") in kind.explain()
+
+
+async def test_a_yanked_version_is_failed(sandbox: SandboxHandle) -> None:
+    assert cargo_publish(sandbox, "acme-yanked", "0.1.0").status_code == 200
+    with sandbox.sandbox.world.lock:
+        sandbox.sandbox.world.data["crates"]["acme-yanked"]["versions"]["0.1.0"]["yanked"] = True
+    report = await on_crates("acme-yanked", "0.1.0")()
+    assert "acme-yanked 0.1.0 is on crates.io but yanked" in report.actions[0].reason

@@ -155,3 +155,17 @@ def test_the_manual_commands_see_what_the_check_sees(sandbox: SandboxHandle) -> 
     assert printed[0] == ["200"]
     assert '"sdist"' in printed[1] and '"bdist_wheel"' in printed[1]
     assert any("acme_widgets" in word for word in printed[2])
+
+
+async def test_a_server_that_does_not_answer_is_failed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    monkeypatch.setenv("COCKPIT_HTTP_RETRY_BASE_SECONDS", "0.05")
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    report = await check(url=f"http://127.0.0.1:{port}/health", attempts=2)()
+    assert report.outcome is not Outcome.DONE
+    assert f"http://127.0.0.1:{port}/health did not answer: " in report.actions[0].reason
+    assert "failed after 2 attempts" in report.actions[0].reason

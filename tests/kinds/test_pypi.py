@@ -93,3 +93,13 @@ def test_the_explanation_names_the_exact_manual_commands(sandbox: SandboxHandle)
             "(.urls[] | .packagetype + \" \" + .filename)'") in text
     assert (f"python -m pip download --no-deps --dest /tmp/acme-widgets --index-url "
             f"{pypi}/simple/ 'acme-widgets==1.2.0rc1'") in text
+
+
+async def test_a_yanked_release_is_failed(sandbox: SandboxHandle) -> None:
+    """PyPI yanks from its web pages only (no API): the test yanks in the world."""
+    release(sandbox, "acme-yanked", "0.1.0")
+    with sandbox.sandbox.world.lock:
+        entry = sandbox.sandbox.world.data["pypi"]["acme-yanked"]["releases"]["0.1.0"]
+        entry.update(yanked=True, yanked_reason="broken wheel")
+    report = await on_pypi("0.1.0", package="acme-yanked")()
+    assert "acme-yanked 0.1.0 is on PyPI but yanked: broken wheel" in report.actions[0].reason
