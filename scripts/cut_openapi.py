@@ -115,6 +115,17 @@ OPERATIONS: list[tuple[str, str]] = [
     ("get", "/app/hook/deliveries"),
     ("get", "/app/hook/deliveries/{delivery_id}"),
     ("post", "/app/hook/deliveries/{delivery_id}/attempts"),
+    # accounts, repository creation and the resources of issue 15 (owners.py,
+    # repo_creation.py and the modules named beside each)
+    ("get", "/users/{username}"),
+    ("get", "/users/{username}/repos"),
+    ("get", "/user/orgs"),
+    ("get", "/user/repos"),
+    ("post", "/user/repos"),
+    ("get", "/orgs/{org}"),
+    ("get", "/orgs/{org}/repos"),
+    ("post", "/orgs/{org}/repos"),
+    ("delete", "/repos/{owner}/{repo}"),
 ]
 
 

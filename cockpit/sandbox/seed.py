@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 
 from cockpit.sandbox.gitstore import BareRepo, init_bare
-from cockpit.sandbox.world import REPOS_DIR, Json, World, empty_world
+from cockpit.sandbox.world import REPOS_DIR, Json, World, empty_world, repo_record
 
 KUBO = "ipfs/kubo"
 DISTRIBUTIONS = "ipfs/distributions"
@@ -55,6 +55,11 @@ REPOS: dict[str, tuple[str, str]] = {
     COMPANION: ("main", "Browser extension that simplifies access to IPFS resources"),
     INFRA_REPO: ("main", "Infrastructure requests and staging"),
 }
+
+ORGS = {"ipfs": "An open system to manage data without a central server"}
+"""The organizations that own the seeded repositories (GitHub types them Organization)."""
+ORG_MEMBERS = [ADMIN_LOGIN, REVIEWER_LOGIN, DESKTOP_MAINTAINER]
+"""Who belongs to them: the release driver and the second maintainer (``GET /user/orgs``)."""
 
 
 def version_go(version: str) -> bytes:
@@ -489,15 +494,11 @@ def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None
     for login in (ADMIN_LOGIN, READONLY_LOGIN, REVIEWER_LOGIN, DESKTOP_MAINTAINER, "alice", "bob",
                   "github-actions[bot]"):
         w.user(login)
+    for owner in sorted({full.split("/")[0] for full in REPOS}):
+        w.organization(owner, ORGS.get(owner, ""), ORG_MEMBERS)
     for i, (full, (branch, desc)) in enumerate(sorted(REPOS.items())):
-        owner, name = full.split("/")
-        data["repos"][full] = {
-            "id": 10_000_000 + i, "owner": owner, "name": name, "full_name": full,
-            "description": desc, "default_branch": branch,
-            "created_at": "2014-03-01T10:00:00Z", "next_number": 1,
-            "issues": [], "comments": [], "releases": [], "milestones": [],
-            "workflows": {}, "runs": [],
-        }
+        data["repos"][full] = repo_record(10_000_000 + i, full, desc, branch,
+                                          "2014-03-01T10:00:00Z")
     k = data["repos"][KUBO]
     old_issue = {
         "number": k["next_number"], "id": w.new_id(), "title": f"Release v{PREVIOUS}",

@@ -22,9 +22,11 @@ from cockpit.sandbox.github import (
     hooks,
     issues,
     meta,
+    owners,
     pulls,
     refs,
     releases,
+    repo_creation,
     repos,
 )
 from cockpit.sandbox.github.api import ApiRoute, as_endpoint
@@ -43,6 +45,8 @@ ROUTES: list[ApiRoute] = [
     *releases.ROUTES,
     *actions.ROUTES,
     *hooks.ROUTES,
+    *owners.ROUTES,
+    *repo_creation.ROUTES,
 ]
 
 
