@@ -126,6 +126,10 @@ OPERATIONS: list[tuple[str, str]] = [
     ("get", "/orgs/{org}/repos"),
     ("post", "/orgs/{org}/repos"),
     ("delete", "/repos/{owner}/{repo}"),
+    ("post", "/repos/{owner}/{repo}/statuses/{sha}"),
+    ("get", "/repos/{owner}/{repo}/commits/{ref}/statuses"),
+    ("get", "/repos/{owner}/{repo}/commits/{ref}/check-suites"),
+    ("get", "/repos/{owner}/{repo}/check-suites/{check_suite_id}"),
 ]
 
 
