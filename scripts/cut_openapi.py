@@ -130,6 +130,21 @@ OPERATIONS: list[tuple[str, str]] = [
     ("get", "/repos/{owner}/{repo}/commits/{ref}/statuses"),
     ("get", "/repos/{owner}/{repo}/commits/{ref}/check-suites"),
     ("get", "/repos/{owner}/{repo}/check-suites/{check_suite_id}"),
+    ("get", "/repos/{owner}/{repo}/pulls/{pull_number}/files"),
+    ("get", "/repos/{owner}/{repo}/issues/{issue_number}/events"),
+    ("get", "/repos/{owner}/{repo}/issues/comments"),
+    ("get", "/repos/{owner}/{repo}/issues/{issue_number}/reactions"),
+    ("post", "/repos/{owner}/{repo}/issues/{issue_number}/reactions"),
+    ("get", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"),
+    ("post", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"),
+    ("put", "/repos/{owner}/{repo}/issues/{issue_number}/lock"),
+    ("delete", "/repos/{owner}/{repo}/issues/{issue_number}/lock"),
+    ("get", "/repos/{owner}/{repo}/collaborators"),
+    ("get", "/repos/{owner}/{repo}/collaborators/{username}"),
+    ("get", "/repos/{owner}/{repo}/collaborators/{username}/permission"),
+    ("get", "/repos/{owner}/{repo}/topics"),
+    ("put", "/repos/{owner}/{repo}/topics"),
+    ("post", "/repos/{owner}/{repo}/releases/generate-notes"),
 ]
 
 

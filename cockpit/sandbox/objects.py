@@ -30,6 +30,9 @@ def iso(date: str) -> str:
     return date.replace("+00:00", "Z")
 
 
+REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
+"""The reactions GitHub offers, in its roll-up's order."""
+
 MIT: Json = {"key": "mit", "name": "MIT License", "spdx_id": "MIT",
              "node_id": "MDc6TGljZW5zZTEz"}
 """The seeded repositories' license (a created repository has none until it adds one)."""
@@ -372,10 +375,11 @@ class Shapes:
             "assignee": self.user(i["assignees"][0]) if i["assignees"] else None,
             "assignees": [self.user(a) for a in i["assignees"]],
             "milestone": self.milestone(r, i["milestone"]), "locked": i["locked"],
-            "active_lock_reason": None, "comments": comments,
+            "active_lock_reason": i.get("active_lock_reason"), "comments": comments,
             "closed_at": i["closed_at"], "created_at": i["created_at"],
-            "updated_at": i["updated_at"], "closed_by": None,
+            "updated_at": i["updated_at"], "closed_by": self.user(self._closer(r, i)),
             "author_association": "MEMBER",
+            "reactions": self.reactions(r, "issue", i["number"], f"{api}/reactions"),
         }
         if i.get("state_reason"):
             out["state_reason"] = i["state_reason"]
@@ -390,17 +394,36 @@ class Shapes:
             }
         return out
 
+    @staticmethod
+    def _closer(r: Json, i: Json) -> str | None:
+        """Who closed the issue last (its ``closed`` events), None while it is open."""
+        if i["state"] != "closed":
+            return None
+        closers = [e["actor"] for e in r.get("events", [])
+                   if e["issue_number"] == i["number"] and e["event"] == "closed"]
+        return closers[-1] if closers else None
+
+    def reactions(self, r: Json, subject: str, ident: int, url: str) -> Json:
+        """The reaction roll-up an issue or comment carries."""
+        counts = dict.fromkeys(REACTIONS, 0)
+        for x in r.get("reactions", []):
+            if x["subject"] == subject and x["subject_id"] == ident:
+                counts[x["content"]] += 1
+        return {"url": url, "total_count": sum(counts.values()), **counts}
+
     def comment(self, r: Json, c: Json) -> Json:
         full = r["full_name"]
+        api = f"{self.api}/repos/{full}/issues/comments/{c['id']}"
         return {
             "id": c["id"], "node_id": node_id("IC", c["id"]),
-            "url": f"{self.api}/repos/{full}/issues/comments/{c['id']}",
+            "url": api,
             "html_url": f"{self.html}/{full}/issues/{c['issue_number']}"
                         f"#issuecomment-{c['id']}",
             "issue_url": f"{self.api}/repos/{full}/issues/{c['issue_number']}",
             "body": c["body"], "user": self.user(c["user"]),
             "created_at": c["created_at"], "updated_at": c["updated_at"],
             "author_association": "MEMBER",
+            "reactions": self.reactions(r, "comment", c["id"], f"{api}/reactions"),
         }
 
     def pull(self, r: Json, i: Json, git: BareRepo, simple: bool = False) -> Json:
@@ -429,7 +452,7 @@ class Shapes:
             "title": i["title"], "user": self.simple_user(i["user"]), "body": i["body"],
             "labels": [self.label(full, n) for n in i["labels"]],
             "milestone": self.milestone(r, i["milestone"]),
-            "active_lock_reason": None, "created_at": i["created_at"],
+            "active_lock_reason": i.get("active_lock_reason"), "created_at": i["created_at"],
             "updated_at": i["updated_at"], "closed_at": i["closed_at"],
             "merged_at": p["merged_at"], "merge_commit_sha": p["merge_commit_sha"],
             "assignee": self.user(i["assignees"][0]) if i["assignees"] else None,

@@ -494,8 +494,6 @@ def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None
     for login in (ADMIN_LOGIN, READONLY_LOGIN, REVIEWER_LOGIN, DESKTOP_MAINTAINER, "alice", "bob",
                   "github-actions[bot]"):
         w.user(login)
-    for owner in sorted({full.split("/")[0] for full in REPOS}):
-        w.organization(owner, ORGS.get(owner, ""), ORG_MEMBERS)
     for i, (full, (branch, desc)) in enumerate(sorted(REPOS.items())):
         data["repos"][full] = repo_record(10_000_000 + i, full, desc, branch,
                                           "2014-03-01T10:00:00Z")
@@ -546,6 +544,18 @@ def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None
         data["npm"][pkg] = {"versions": dict(npm_versions), "dist-tags": {"latest": PREVIOUS}}
     data["dist"] = {"kubo": list(DIST_VERSIONS), "go-ipfs": list(DIST_VERSIONS)}
     data["matrix"]["rooms"][CHATTER_ROOM] = {"alias": CHATTER_ALIAS, "events": []}
+    for full, r in data["repos"].items():
+        r["collaborators"] = {ADMIN_LOGIN: "admin"}
+        if full != INFRA_REPO:
+            r["collaborators"][REVIEWER_LOGIN] = "maintain"
+        if full == DESKTOP:
+            r["collaborators"][DESKTOP_MAINTAINER] = "write"
+    # Last, so the ids above stay what they were before these existed.
+    for owner in sorted({full.split("/")[0] for full in REPOS}):
+        w.organization(owner, ORGS.get(owner, ""), ORG_MEMBERS)
+    k["events"] = [{"id": w.new_id(), "issue_number": i["number"], "event": "closed",
+                    "actor": ADMIN_LOGIN, "commit_id": None, "created_at": i["closed_at"],
+                    "state_reason": "completed"} for i in k["issues"] if i["state"] == "closed"]
 
 
 def build_seed(dest: Path) -> None:

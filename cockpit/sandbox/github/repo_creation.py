@@ -91,6 +91,7 @@ def create_repository(ctx: Ctx, owner: str, body: Json) -> Json:
         private = bool(body.get("private")) or body.get("visibility") in ("private", "internal")
         record.update(private=private, homepage=body.get("homepage"), language=None,
                       stars=0, forks=0, license=None, topics=[],
+                      collaborators={ctx.actor(): "admin"},
                       **{k: bool(body.get(k, v)) for k, v in SETTINGS.items()})
         git = init_bare(sb.data_dir / REPOS_DIR / f"{full}.git", DEFAULT_BRANCH)
         if body.get("auto_init"):

@@ -21,17 +21,25 @@ from starlette.routing import BaseRoute, Route
 from cockpit.sandbox.github import (
     actions,
     check_suites,
+    collaborators,
+    events,
     gpg_keys,
     hooks,
     issues,
+    locks,
     meta,
+    notes,
     owners,
+    pull_files,
     pulls,
+    reactions,
     refs,
     releases,
+    repo_comments,
     repo_creation,
     repos,
     statuses,
+    topics,
 )
 from cockpit.sandbox.github.api import ApiRoute, as_endpoint
 
@@ -53,6 +61,14 @@ ROUTES: list[ApiRoute] = [
     *hooks.ROUTES,
     *owners.ROUTES,
     *repo_creation.ROUTES,
+    *events.ROUTES,
+    *reactions.ROUTES,
+    *locks.ROUTES,
+    *repo_comments.ROUTES,
+    *collaborators.ROUTES,
+    *topics.ROUTES,
+    *notes.ROUTES,
+    *pull_files.ROUTES,
 ]
 
 
