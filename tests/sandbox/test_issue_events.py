@@ -40,10 +40,12 @@ def test_merge_is_merged_then_closed(gh: httpx.Client) -> None:
     files = gh.get(f"{K}/pulls/{n}/files").json()
     assert [(f["filename"], f["status"], f["additions"]) for f in files] == [
         ("a.txt", "added", 1)]
+    gh.post(f"{K}/pulls/{n}/requested_reviewers", json={"reviewers": ["release-reviewer"]})
     merge = gh.put(f"{K}/pulls/{n}/merge", json={"merge_method": "squash"}).json()["sha"]
     events = gh.get(f"{K}/issues/{n}/events").json()
-    assert [(e["event"], e["commit_id"]) for e in events] == [("merged", merge),
-                                                               ("closed", merge)]
+    assert [(e["event"], e["commit_id"]) for e in events] == [
+        ("review_requested", None), ("merged", merge), ("closed", merge)]
+    assert events[0]["requested_reviewer"]["login"] == "release-reviewer"
     assert gh.get(f"{K}/issues/{n}").json()["closed_by"]["login"] == "release-driver"
     assert [f["filename"] for f in gh.get(f"{K}/pulls/{n}/files").json()] == ["a.txt"]
 

@@ -77,6 +77,9 @@ def shape(shapes: Shapes, r: Json, e: Json) -> Json:
     if "assignee" in e:
         out.update(assignee=shapes.simple_user(e["assignee"]),
                    assigner=shapes.simple_user(e["actor"]))
+    if "requested_reviewer" in e:
+        out.update(review_requester=shapes.simple_user(e["actor"]),
+                   requested_reviewer=shapes.simple_user(e["requested_reviewer"]))
     if "milestone" in e:
         m = next((m for m in r["milestones"] if m["number"] == e["milestone"]), None)
         out["milestone"] = {"title": m["title"] if m else ""}

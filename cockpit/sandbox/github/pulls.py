@@ -192,6 +192,8 @@ async def request_reviewers(ctx: Ctx) -> Response:
             if u not in i["pull"]["requested_reviewers"]:
                 ctx.sb.world.user(str(u))
                 i["pull"]["requested_reviewers"].append(str(u))
+                events.record(ctx, r, i["number"], "review_requested",
+                              requested_reviewer=str(u))
     ctx.sb.world.save()
     return json_response(ctx.shapes.pull(r, i, git, simple=True), 201)
 
