@@ -558,6 +558,16 @@ def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None
                     "state_reason": "completed"} for i in k["issues"] if i["state"] == "closed"]
 
 
+def upgrade(world: World) -> None:
+    """Bring a data directory written before the seed had organizations up to date: its
+    owners were Users made on first sight, and stay the accounts they were (same id)."""
+    with world.lock:
+        for owner, description in ORGS.items():
+            account = world.data["users"].get(owner)
+            if account is not None and account["type"] != "Organization":
+                world.organization(owner, description, ORG_MEMBERS)
+
+
 def build_seed(dest: Path) -> None:
     """Create the seeded world (bare repos + world.json) in an empty directory."""
     repos: dict[str, BareRepo] = {}

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import httpx
 
+from cockpit.sandbox.core import Sandbox, SandboxOptions
 from cockpit.sandbox.testing import SandboxHandle
 from tests.sandbox.conftest import validating_client
 from tests.sandbox.contract import Contract
@@ -36,3 +40,18 @@ def test_users_and_memberships(gh: httpx.Client, sandbox: SandboxHandle,
         assert anon.get("/orgs/ipfs").json()["login"] == "ipfs"
     with validating_client(sandbox, contract, sandbox.readonly_token) as watcher:
         assert watcher.get("/user/orgs").json() == []
+
+
+def test_a_data_directory_from_before_organizations_is_upgraded(tmp_path: Path) -> None:
+    """``ipfs`` used to be a User made on first sight; a sandbox restarted on such a data
+    directory types it Organization, keeping its id."""
+    data = tmp_path / "old"
+    Sandbox(SandboxOptions(data_dir=data))
+    world = json.loads((data / "world.json").read_text())
+    world["users"]["ipfs"] = {k: v for k, v in world["users"]["ipfs"].items()
+                              if k in ("login", "id", "name", "created_at")} | {"type": "User"}
+    (data / "world.json").write_text(json.dumps(world))
+    again = Sandbox(SandboxOptions(data_dir=data))
+    ipfs = again.world.data["users"]["ipfs"]
+    assert ipfs["type"] == "Organization" and ipfs["id"] == world["users"]["ipfs"]["id"]
+    assert again.world.orgs_of("release-driver") == ["ipfs"]
