@@ -564,7 +564,8 @@ def upgrade(world: World) -> None:
     with world.lock:
         for owner, description in ORGS.items():
             account = world.data["users"].get(owner)
-            if account is not None and account["type"] != "Organization":
+            owns = any(r["owner"] == owner for r in world.data["repos"].values())
+            if owns and (account is None or account["type"] != "Organization"):
                 world.organization(owner, description, ORG_MEMBERS)
 
 
