@@ -115,6 +115,17 @@ OPERATIONS: list[tuple[str, str]] = [
     ("get", "/app/hook/deliveries"),
     ("get", "/app/hook/deliveries/{delivery_id}"),
     ("post", "/app/hook/deliveries/{delivery_id}/attempts"),
+    # the API root, meta, release assets (uploads under /api/uploads), run logs & artifacts
+    ("get", "/"),
+    ("get", "/meta"),
+    ("post", "/repos/{owner}/{repo}/releases/{release_id}/assets"),
+    ("get", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("patch", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("delete", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/logs"),
+    ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"),
+    ("get", "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}"),
+    ("get", "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"),
 ]
 
 

@@ -34,7 +34,9 @@ more it hits the timeout and, like GitHub, concludes ``cancelled``). Labels come
 from __future__ import annotations
 
 import fnmatch
+import io
 import time
+import zipfile
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +57,16 @@ NOMINAL_SECONDS = {
     "deploy.yml": 180.0,
 }
 BOT = "github-actions[bot]"
+
+
+ARTIFACT_RETENTION_DAYS = 90
+"""GitHub's default retention for a public repository's artifacts and logs."""
+
+
+def _file_name(name: str) -> str:
+    """A job or step name as a file name in the log archive (GitHub drops ``/`` and
+    ``:``)."""
+    return name.replace("/", "").replace(":", "")
 
 
 def _stamp(ts: float) -> str:
@@ -103,6 +115,21 @@ def timeout_minutes(spec: Any) -> int:
     except (TypeError, ValueError):  # an expression: GitHub evaluates it; we cannot
         return DEFAULT_TIMEOUT_MINUTES
     return minutes if minutes > 0 else DEFAULT_TIMEOUT_MINUTES
+
+
+def _uploads(steps: Any) -> list[Json]:
+    """The artifacts a job's steps upload (``uses: actions/upload-artifact@…``): name (the
+    action's default ``artifact``) and path, as the action's ``with`` gives them."""
+    out: list[Json] = []
+    for step in steps if isinstance(steps, list) else []:
+        if not isinstance(step, dict) or not str(step.get("uses", "")).startswith(
+                "actions/upload-artifact"):
+            continue
+        given = step.get("with")
+        given = given if isinstance(given, dict) else {}
+        out.append({"name": str(given.get("name") or "artifact"),
+                    "path": str(given.get("path") or "")})
+    return out
 
 
 def _matches(patterns: list[str] | None, name: str) -> bool:
@@ -256,13 +283,15 @@ class Simulator:
             for name, spec in wf["jobs"].items():
                 steps = spec.get("steps") if isinstance(spec, dict) else None
                 labels, self_hosted, group = runner_labels(spec)
+                artifacts = [{"id": world.new_id() + 30_000_000_000, **upload}
+                             for upload in _uploads(steps)]
                 run["jobs"].append({
                     "id": world.new_id() + 20_000_000_000, "key": str(name),
                     "name": (spec.get("name") if isinstance(spec, dict) else None) or name,
                     "steps": [s.get("name") or s.get("run") or s.get("uses") or "step"
                               for s in (steps or []) if isinstance(s, dict)],
                     "labels": labels, "self_hosted": self_hosted, "runner_group": group,
-                    "timeout_minutes": timeout_minutes(spec),
+                    "timeout_minutes": timeout_minutes(spec), "artifacts": artifacts,
                 })
             self._plan(full, run)
             r["runs"].append(run)
@@ -675,6 +704,67 @@ class Simulator:
                     "events": ["check_run", "push"]},
             "pull_requests": [],
         }
+
+    def step_logs(self, run: Json, job: Json) -> list[tuple[int, str, str]]:
+        """A completed job's log cut by step, as GitHub's log archive holds it: (number,
+        step name, text). "Set up job" has the run's header; the job's last own step (the
+        one that fails, in ``job_json``) has the rest; the others logged nothing."""
+        lines = str(run["log"]).splitlines(keepends=True)
+        cut = next((i + 1 for i, line in enumerate(lines) if "##[endgroup]" in line), 0)
+        names = ["Set up job", *job["steps"], "Complete job"]
+        worker = len(names) - 1 if len(names) > 2 else 1
+        texts = {1: "".join(lines[:cut])}
+        texts[worker] = texts.get(worker, "") + "".join(lines[cut:])
+        return [(n, name, texts.get(n, "")) for n, name in enumerate(names, start=1)]
+
+    def log_archive(self, run: Json) -> bytes | None:
+        """``GET …/runs/{id}/logs``: a zip with ``{i}_{job}.txt`` per job and
+        ``{job}/{n}_{step}.txt`` per step (what ``gh run view --log`` reads); None until
+        the run completes."""
+        if run["status"] != "completed":
+            return None
+        buffer = io.BytesIO()
+        stamp = time.gmtime(run["created_ts"] + run["duration"])[:6]
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for i, job in enumerate(run["jobs"]):
+                folder = _file_name(job["name"])
+                archive.writestr(zipfile.ZipInfo(f"{i}_{folder}.txt", stamp), str(run["log"]))
+                for n, step, text in self.step_logs(run, job):
+                    archive.writestr(zipfile.ZipInfo(f"{folder}/{n}_{_file_name(step)}.txt",
+                                                     stamp), text)
+        return buffer.getvalue()
+
+    def artifacts(self, run: Json) -> list[tuple[Json, Json]]:
+        """(job, artifact) for what a run uploaded: its jobs' ``upload-artifact`` steps,
+        once the run has succeeded."""
+        if run["status"] != "completed" or run["conclusion"] != "success":
+            return []
+        return [(job, a) for job in run["jobs"] for a in job.get("artifacts", [])]
+
+    def artifact_json(self, r: Json, run: Json, artifact: Json) -> Json:
+        full = r["full_name"]
+        api = f"{self.sb.api_url}/repos/{full}/actions/artifacts/{artifact['id']}"
+        done = run["created_ts"] + run["duration"]
+        return {
+            "id": artifact["id"], "node_id": node_id("A", artifact["id"]),
+            "name": artifact["name"], "size_in_bytes": len(self.artifact_zip(artifact)),
+            "url": api, "archive_download_url": f"{api}/zip", "expired": False,
+            "created_at": _stamp(done), "updated_at": _stamp(done),
+            "expires_at": _stamp(done + ARTIFACT_RETENTION_DAYS * 86400), "digest": None,
+            "workflow_run": {"id": run["id"], "repository_id": r["id"],
+                             "head_repository_id": r["id"], "head_branch": run["head_branch"],
+                             "head_sha": run["head_sha"]},
+        }
+
+    @staticmethod
+    def artifact_zip(artifact: Json) -> bytes:
+        """The archive of a simulated upload: no job ran, so it holds a note naming what
+        the workflow uploads (its ``path``), not the files themselves."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr(zipfile.ZipInfo("UPLOADED-PATHS.txt", (2024, 1, 1, 0, 0, 0)),
+                             f"{artifact.get('path', '')}\n")
+        return buffer.getvalue()
 
     def job_log(self, job_id: int) -> str | None:
         for r in self.sb.world.data["repos"].values():
