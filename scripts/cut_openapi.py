@@ -192,8 +192,16 @@ def _errata(node: Any, where: str, notes: list[str]) -> None:
     The run listings' ``created`` parameter is typed ``format: date-time``, yet its own
     description (and the API) take GitHub's search syntax (``>=2026-11-30``, ``A..B``):
     the format is dropped, the string type kept.
+
+    A release asset's upload body is described as ``application/octet-stream`` only,
+    while the description itself asks for the asset's own media type in ``Content-Type``
+    (``application/zip``, say): the body's media type becomes ``*/*``.
     """
     if isinstance(node, dict):
+        if where.endswith("/releases/{release_id}/assets/post/requestBody/content") and \
+                list(node) == ["application/octet-stream"]:
+            node["*/*"] = node.pop("application/octet-stream")
+            notes.append(f"{where}: the asset's own media type is accepted (*/*)")
         if where == "#/components/parameters/created/schema" and \
                 node.get("format") == "date-time":
             del node["format"]
