@@ -123,6 +123,7 @@ OPERATIONS: list[tuple[str, str]] = [
     ("patch", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
     ("delete", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
     ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/logs"),
+    ("post", "/repos/{owner}/{repo}/actions/runs/{run_id}/cancel"),
     ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"),
     ("get", "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}"),
     ("get", "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"),

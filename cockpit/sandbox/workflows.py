@@ -355,6 +355,20 @@ class Simulator:
             self._plan(full, run)
         self.sb.world.save()
 
+    def cancel(self, run: Json) -> None:
+        """``POST …/cancel``: what has not finished stops now and concludes ``cancelled``
+        (jobs that finished keep their conclusion); the next tick completes the run."""
+        with self.sb.world.lock:
+            elapsed = max(0.0, time.time() - run["created_ts"])
+            for job in run["jobs"]:
+                start, end = self.job_window(run, job)
+                if end > elapsed:
+                    queue = min(start, elapsed)
+                    job.update(queue_s=queue, run_s=elapsed - queue, planned="cancelled")
+            run.update(planned="cancelled", duration=elapsed,
+                       start_s=min(self.run_start(run), elapsed))
+        self.sb.world.save()
+
     def _plan(self, full: str, run: Json) -> None:
         """Fix each job's queue and run time (offsets from the run's creation), then the
         run's own window: in progress when its first job starts, done when its last ends."""
@@ -421,6 +435,8 @@ class Simulator:
                         run["status"] = "completed"
                         run["conclusion"] = run["planned"]
                         lines = self._effects(full, run) if run["planned"] == "success" \
+                            else ["##[error]The operation was canceled."] \
+                            if run["planned"] == "cancelled" \
                             else ["##[error]Process completed with exit code 1."]
                         run["log"] = self._log(run, lines)
                         changed = True

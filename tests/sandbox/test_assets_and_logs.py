@@ -175,3 +175,23 @@ def test_the_upload_host_is_github_to_the_request_log(sandbox: SandboxHandle,
                    content_type="text/plain").status_code == 201
     (entry,) = sandbox.requests()
     assert (entry["service"], entry["mutating"], entry["auth"]) == ("github", True, "write")
+
+
+def test_cancel_stops_what_runs_and_only_that(sandbox: SandboxHandle, gh: httpx.Client
+                                              ) -> None:
+    sandbox.sandbox.sim.set_queue_spike("ipfs/kubo", 100)  # its jobs wait ~6 s for a runner
+    gh.post(K + "/actions/workflows/docker.yml/dispatches",
+            json={"ref": "master"}).raise_for_status()
+    run_id = gh.get(K + "/actions/workflows/docker.yml/runs").json()["workflow_runs"][0]["id"]
+    cancelled = gh.post(f"{K}/actions/runs/{run_id}/cancel")
+    assert (cancelled.status_code, cancelled.json()) == (202, {})
+    run = _completed(gh, run_id)
+    assert run["conclusion"] == "cancelled"
+    jobs = gh.get(f"{K}/actions/runs/{run_id}/jobs").json()["jobs"]
+    assert {job["conclusion"] for job in jobs} == {"cancelled"}
+    redirect = gh.get(f"{K}/actions/jobs/{jobs[0]['id']}/logs")
+    assert httpx.get(redirect.headers["location"]).text.rstrip().endswith(
+        "##[error]The operation was canceled.")
+    again = gh.post(f"{K}/actions/runs/{run_id}/cancel")
+    assert again.status_code == 409
+    assert again.json()["message"] == "Cannot cancel a workflow run that is completed."

@@ -1,5 +1,5 @@
 """GitHub Actions: workflows (list, get, dispatch), their runs (filtered as GitHub
-filters them, rerun), jobs, logs (a job's text, a run's zip archive) and artifacts.
+filters them, rerun, cancel), jobs, logs (a job's text, a run's zip archive) and artifacts.
 
 Logs and artifact archives are answered as GitHub answers them: a 302 to a short-lived
 blob URL (``blob_routes``, served at the root beside git), which is what ``gh run view
@@ -145,6 +145,15 @@ async def rerun(ctx: Ctx) -> Response:
     return json_response({}, 201)
 
 
+async def cancel(ctx: Ctx) -> Response:
+    r, _ = ctx.repo()
+    run = _run(r, int(ctx.p["run_id"]))
+    if run["status"] == "completed":
+        raise ApiError(409, "Cannot cancel a workflow run that is completed.")
+    ctx.sb.sim.cancel(run)
+    return json_response({}, 202)
+
+
 async def run_jobs(ctx: Ctx) -> Response:
     r, _ = ctx.repo()
     run = _run(r, int(ctx.p["run_id"]))
@@ -272,6 +281,7 @@ ROUTES: list[ApiRoute] = [
     ("GET", REPO + "/actions/runs", repo_runs),
     ("GET", REPO + "/actions/runs/{run_id:int}", get_run),
     ("POST", REPO + "/actions/runs/{run_id:int}/rerun", rerun),
+    ("POST", REPO + "/actions/runs/{run_id:int}/cancel", cancel),
     ("GET", REPO + "/actions/runs/{run_id:int}/jobs", run_jobs),
     ("GET", REPO + "/actions/jobs/{job_id:int}", get_job),
     ("GET", REPO + "/actions/jobs/{job_id:int}/logs", job_logs),
