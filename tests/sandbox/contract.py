@@ -101,7 +101,8 @@ class Contract:
         # An operation with servers of its own (uploads.github.com) is served there.
         servers = self.spec["paths"][template][method.lower()].get("servers") or [{}]
         request = _Request(
-            host_url=servers[0].get("url", HOST), path=path, path_pattern=template, method=method.lower(),
+            host_url=servers[0].get("url", HOST), path=path, path_pattern=template,
+            method=method.lower(),
             parameters=RequestParameters(
                 query=ImmutableMultiDict(parse_qsl(query, keep_blank_values=True)),
                 header=h, path=params),
