@@ -706,7 +706,9 @@ class Simulator:
             "details_url": f"{self.sb.base_url}/{full}/actions/runs/{run['id']}",
             "status": run["status"], "conclusion": run["conclusion"],
             "started_at": started, "completed_at": done,
-            "output": {"title": None, "summary": None, "text": None, "annotations_count": 0,
+            "output": {"title": None, "summary": None, "text": None,
+                       "annotations_count": len(self.annotations(r, run, job))
+                       if run["jobs"] else 0,
                        "annotations_url": f"{self.sb.api_url}/repos/{full}/check-runs/"
                                           f"{job['id']}/annotations"},
             "name": job["name"], "check_suite": {"id": run["id"] + 1},
@@ -781,6 +783,22 @@ class Simulator:
             archive.writestr(zipfile.ZipInfo("UPLOADED-PATHS.txt", (2024, 1, 1, 0, 0, 0)),
                              f"{artifact.get('path', '')}\n")
         return buffer.getvalue()
+
+    def annotations(self, r: Json, run: Json, job: Json) -> list[Json]:
+        """The check run's annotations: a finished job that did not succeed carries the
+        runner's one-line reason, as GitHub Actions writes it (``gh run view`` shows it)."""
+        if self.job_phase(run, job, time.time()) != "completed":
+            return []
+        message = {"failure": "Process completed with exit code 1.",
+                   "cancelled": "The operation was canceled."}.get(
+            str(job.get("planned", run["planned"])))
+        if message is None:
+            return []
+        return [{"path": ".github", "start_line": 1, "end_line": 1, "start_column": None,
+                 "end_column": None, "annotation_level": "failure", "title": "",
+                 "message": message, "raw_details": "",
+                 "blob_href": f"{self.sb.base_url}/{r['full_name']}/blob/{run['head_sha']}"
+                              "/.github"}]
 
     def job_log(self, job_id: int) -> str | None:
         for r in self.sb.world.data["repos"].values():

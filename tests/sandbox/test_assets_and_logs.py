@@ -136,9 +136,6 @@ def test_run_log_archive_and_artifacts(sandbox: SandboxHandle, gh: httpx.Client)
     gh.post(K + "/actions/workflows/build.yml/dispatches",
             json={"ref": "master"}).raise_for_status()
     run_id = gh.get(K + "/actions/workflows/build.yml/runs").json()["workflow_runs"][0]["id"]
-    assert gh.get(f"{K}/actions/runs/{run_id}/logs").status_code == 404  # not done yet
-    assert gh.get(f"{K}/actions/runs/{run_id}/artifacts").json() == {
-        "total_count": 0, "artifacts": []}
     run = _completed(gh, run_id)
 
     redirect = gh.get(run["logs_url"])
@@ -164,6 +161,8 @@ def test_run_log_archive_and_artifacts(sandbox: SandboxHandle, gh: httpx.Client)
     assert len(content) == artifact["size_in_bytes"]
     assert zipfile.ZipFile(io.BytesIO(content)).read("UPLOADED-PATHS.txt") == b"cmd/ipfs/ipfs\n"
     assert gh.get(artifact["url"].replace(str(artifact["id"]), "1")).status_code == 404
+    jobs = gh.get(f"{K}/actions/runs/{run_id}/jobs").json()["jobs"]
+    assert gh.get(f"{K}/check-runs/{jobs[0]['id']}/annotations").json() == []  # it passed
 
 
 def test_the_upload_host_is_github_to_the_request_log(sandbox: SandboxHandle,
@@ -183,6 +182,9 @@ def test_cancel_stops_what_runs_and_only_that(sandbox: SandboxHandle, gh: httpx.
     gh.post(K + "/actions/workflows/docker.yml/dispatches",
             json={"ref": "master"}).raise_for_status()
     run_id = gh.get(K + "/actions/workflows/docker.yml/runs").json()["workflow_runs"][0]["id"]
+    assert gh.get(f"{K}/actions/runs/{run_id}/logs").status_code == 404  # not done yet
+    assert gh.get(f"{K}/actions/runs/{run_id}/artifacts").json() == {
+        "total_count": 0, "artifacts": []}
     cancelled = gh.post(f"{K}/actions/runs/{run_id}/cancel")
     assert (cancelled.status_code, cancelled.json()) == (202, {})
     run = _completed(gh, run_id)
@@ -192,6 +194,9 @@ def test_cancel_stops_what_runs_and_only_that(sandbox: SandboxHandle, gh: httpx.
     redirect = gh.get(f"{K}/actions/jobs/{jobs[0]['id']}/logs")
     assert httpx.get(redirect.headers["location"]).text.rstrip().endswith(
         "##[error]The operation was canceled.")
+    (note,) = gh.get(f"{K}/check-runs/{jobs[0]['id']}/annotations").json()
+    assert (note["annotation_level"], note["message"]) == (
+        "failure", "The operation was canceled.")
     again = gh.post(f"{K}/actions/runs/{run_id}/cancel")
     assert again.status_code == 409
     assert again.json()["message"] == "Cannot cancel a workflow run that is completed."

@@ -174,6 +174,9 @@ def test_run_view_of_a_failed_run(tls_sandbox: SandboxHandle, build_workflow: st
     assert f"X main Build binaries · {run_id}" in view
     assert f"To see what failed, try: gh run view {run_id} --log-failed" in view
     assert "ARTIFACTS" not in view  # the upload step did not succeed
+    annotations = view.index("ANNOTATIONS")
+    assert view[annotations + 1:annotations + 3] == [
+        "X Process completed with exit code 1.", "Build (linux): .github#1"]
     failed = run_gh(tls_sandbox, "run", "view", run_id, "-R", DESKTOP, "--log-failed").stdout
     (line,) = failed.splitlines()
     assert line.startswith("Build (linux)\tactions/upload-artifact@v4\t")

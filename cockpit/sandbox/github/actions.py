@@ -191,6 +191,13 @@ async def job_logs(ctx: Ctx) -> Response:
     return _blob_redirect(ctx, f"actions-logs/{job['id']}.txt")
 
 
+async def check_run_annotations(ctx: Ctx) -> Response:
+    """A job's check run (same id) and its annotations."""
+    r, _ = ctx.repo()
+    run, job = _job(r, int(ctx.p["check_run_id"]))
+    return paginate(ctx, ctx.sb.sim.annotations(r, run, job))
+
+
 async def run_logs(ctx: Ctx) -> Response:
     """The run's log archive (a zip); 404 until the run completes, as on GitHub."""
     r, _ = ctx.repo()
@@ -287,6 +294,8 @@ ROUTES: list[ApiRoute] = [
     ("GET", REPO + "/actions/jobs/{job_id:int}/logs", job_logs),
     ("GET", REPO + "/actions/runs/{run_id:int}/logs", run_logs),
     ("GET", REPO + "/actions/runs/{run_id:int}/artifacts", run_artifacts),
+    ("GET", REPO + "/check-runs/{check_run_id:int}/annotations",
+     check_run_annotations),
     ("GET", REPO + "/actions/artifacts/{artifact_id:int}", get_artifact),
     ("GET", REPO + "/actions/artifacts/{artifact_id:int}/{archive_format}", download_artifact),
 ]
