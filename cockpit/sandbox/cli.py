@@ -107,13 +107,13 @@ def main(args: argparse.Namespace) -> int:
         secret = os.environ.get("COCKPIT_SANDBOX_WEBHOOK_SECRET", "")
     try:
         sb = Sandbox(SandboxOptions(
-            data_dir=args.data, port=args.port, faults=args.faults,
+            data_dir=args.data, port=args.port, tls=args.tls, faults=args.faults,
             latency_ms=args.latency_ms, workflow_seconds=args.workflow_seconds,
             time_scale=args.time_scale, fail_workflows=list(args.fail_workflow),
             webhook_url=args.webhook_url, webhook_secret=secret, queue_spike=spikes,
             creep=creep, drop_deliveries=args.drop_deliveries,
             drop_fraction=args.drop_fraction, drop_seed=args.drop_seed,
-            drop_visible=not args.drop_silently, tls=args.tls))
+            drop_visible=not args.drop_silently))
     except ValueError as err:
         print(f"cockpit sandbox: {err}", file=sys.stderr)
         return 2
