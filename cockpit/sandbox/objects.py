@@ -429,7 +429,7 @@ class Shapes:
             "id": a["id"], "node_id": node_id("RA", a["id"]), "name": a["name"],
             "label": a.get("label", ""), "state": "uploaded",
             "content_type": a.get("content_type", "application/octet-stream"),
-            "size": a["size"], "digest": None, "download_count": 0,
+            "size": a["size"], "digest": None, "download_count": a.get("download_count", 0),
             "created_at": a["created_at"], "updated_at": a["created_at"],
             "uploader": self.user(a.get("uploader", "github-actions[bot]")),
         }

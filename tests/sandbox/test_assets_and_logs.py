@@ -79,12 +79,15 @@ def test_assets_upload_to_the_upload_url_and_download_byte_for_byte(
     assert gh.get(f"{K}/releases/assets/{asset['id']}").json()["size"] == len(data)
     raw = gh.get(f"{K}/releases/assets/{asset['id']}",
                  headers={"Accept": "application/octet-stream"})
-    assert raw.status_code == 302 and raw.headers["location"] == asset["browser_download_url"]
+    assert raw.status_code == 302  # a draft's asset, to whoever may read the release
+    assert httpx.get(raw.headers["location"]).content == data
+    assert httpx.get(asset["browser_download_url"]).status_code == 404  # no link: a draft
 
     gh.patch(f"{K}/releases/{release['id']}", json={"draft": False}).raise_for_status()
     downloaded = httpx.get(asset["browser_download_url"])  # public: no token, as on GitHub
     assert downloaded.content == data
     assert downloaded.headers["content-type"] == "application/octet-stream"
+    assert gh.get(f"{K}/releases/assets/{asset['id']}").json()["download_count"] == 2
 
     renamed = gh.patch(f"{K}/releases/assets/{asset['id']}",
                        json={"name": "kubo linux.tar.gz", "label": "Linux"}).json()

@@ -5,8 +5,9 @@ Assets are uploaded as GitHub Enterprise takes them: ``POST
 release's ``upload_url`` points there; ``UPLOAD_ROUTES`` is served under
 ``/api/uploads``). Their bytes are kept in ``DATA/assets/{id}``. They come back from
 ``browser_download_url`` (``/{owner}/{repo}/releases/download/{tag}/{name}``, served by
-``download_routes``) or from the asset's API URL with ``Accept:
-application/octet-stream``, which redirects there as GitHub does. A seeded asset was never
+``download_routes``; published releases only) or from the asset's API URL with ``Accept:
+application/octet-stream``, which redirects to a short-lived blob URL as GitHub does (a
+draft's assets too). Each download is counted (``download_count``). A seeded asset was never
 uploaded: its bytes are a stand-in of its recorded size, the same on every download.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -195,10 +197,14 @@ async def get_asset(ctx: Ctx) -> Response:
     """The asset's JSON, or with ``Accept: application/octet-stream`` a 302 to its bytes."""
     r, _ = ctx.repo()
     rel, asset = _asset(r, int(ctx.p["asset_id"]))
-    shaped = ctx.shapes.asset(r["full_name"], rel, asset)
     if "application/octet-stream" in ctx.request.headers.get("accept", ""):
-        return RedirectResponse(shaped["browser_download_url"], status_code=302)
-    return json_response(shaped)
+        # A short-lived URL of the bytes themselves (a draft's too, for whoever may read
+        # the release), as GitHub redirects to its object store.
+        expires = int(time.time()) + 300
+        sig = hashlib.sha256(f"{asset['id']}:{expires}".encode()).hexdigest()[:16]
+        return RedirectResponse(f"{ctx.sb.base_url}/_blobs/release-assets/{asset['id']}"
+                                f"?se={expires}&sig={sig}", status_code=302)
+    return json_response(ctx.shapes.asset(r["full_name"], rel, asset))
 
 
 async def update_asset(ctx: Ctx) -> Response:
@@ -244,9 +250,23 @@ def _file(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
+def _bytes(sb: Sandbox, asset: Json | None) -> Response:
+    """An asset's bytes, as an attachment; each download counted, as GitHub counts them."""
+    if asset is None:
+        return Response("Not Found", 404, media_type="text/plain")
+    with sb.world.lock:
+        asset["download_count"] = int(asset.get("download_count", 0)) + 1
+    sb.world.save()
+    path = _blob(sb.data_dir, asset["id"])
+    chunks = _file(path) if path.exists() else _stand_in(asset)
+    return StreamingResponse(chunks, media_type="application/octet-stream", headers={
+        "content-length": str(path.stat().st_size if path.exists() else asset["size"]),
+        "content-disposition": f"attachment; filename={asset['name']}"})
+
+
 async def download(request: Request) -> Response:
-    """``browser_download_url``: the bytes, as an attachment (public repositories need no
-    token, as on GitHub)."""
+    """``browser_download_url``: a published release's asset (public repositories need no
+    token, as on GitHub; a draft's assets have no such link)."""
     sb: Sandbox = request.app.state.sandbox
     p = request.path_params
     r = sb.world.repo(f"{p['owner']}/{p['repo']}")
@@ -255,19 +275,23 @@ async def download(request: Request) -> Response:
         found = next((a for rel in r["releases"] if rel["tag_name"] == p["tag"]
                       and not rel["draft"] for a in rel["assets"] if a["name"] == p["name"]),
                      None)
-    if found is None:
-        return Response("Not Found", 404, media_type="text/plain")
-    path = _blob(sb.data_dir, found["id"])
-    chunks = _file(path) if path.exists() else _stand_in(found)
-    return StreamingResponse(chunks, media_type="application/octet-stream", headers={
-        "content-length": str(path.stat().st_size if path.exists() else found["size"]),
-        "content-disposition": f"attachment; filename={found['name']}"})
+    return _bytes(sb, found)
+
+
+async def asset_blob(request: Request) -> Response:
+    """Where the API's ``Accept: application/octet-stream`` redirects."""
+    sb: Sandbox = request.app.state.sandbox
+    wanted = int(request.path_params["asset_id"])
+    found = next((a for r in sb.world.data["repos"].values() for rel in r["releases"]
+                  for a in rel["assets"] if a["id"] == wanted), None)
+    return _bytes(sb, found)
 
 
 def download_routes() -> list[BaseRoute]:
-    """Served at the root, beside git: the web's download links."""
+    """Served at the root, beside git: the web's download links and the API's blobs."""
     return [Route("/{owner}/{repo}/releases/download/{tag}/{name}", download,
-                  methods=["GET"])]
+                  methods=["GET"]),
+            Route("/_blobs/release-assets/{asset_id:int}", asset_blob, methods=["GET"])]
 
 
 UPLOAD_ROUTES: list[ApiRoute] = [
