@@ -122,6 +122,8 @@ OPERATIONS: list[tuple[str, str]] = [
     ("get", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
     ("patch", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
     ("delete", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("put", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"),
+    ("put", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"),
     ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/logs"),
     ("post", "/repos/{owner}/{repo}/actions/runs/{run_id}/cancel"),
     ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"),

@@ -236,8 +236,16 @@ class Simulator:
             out.append({"id": meta["id"], "path": e.path,
                         "name": (doc.get("name") if isinstance(doc, dict) else None) or e.path,
                         "triggers": _triggers(doc), "jobs": jobs if isinstance(jobs, dict)
-                        else {"build": {}}, "created_at": meta["created_at"]})
+                        else {"build": {}}, "created_at": meta["created_at"],
+                        "state": meta.get("state", "active")})
         return out
+
+    def set_state(self, full: str, wf: Json, state: str) -> None:
+        """``active`` or ``disabled_manually`` (``PUT …/enable``, ``…/disable``): a disabled
+        workflow starts no runs, on any event."""
+        with self.sb.world.lock:
+            self.sb.world.data["repos"][full]["workflows"][wf["path"]]["state"] = state
+        self.sb.world.save()
 
     def find_workflow(self, full: str, ident: str) -> Json | None:
         for wf in self.workflows(full):
@@ -249,7 +257,7 @@ class Simulator:
         full = r["full_name"]
         return {
             "id": wf["id"], "node_id": node_id("W", wf["id"]), "name": wf["name"],
-            "path": wf["path"], "state": "active", "created_at": wf["created_at"],
+            "path": wf["path"], "state": wf["state"], "created_at": wf["created_at"],
             "updated_at": wf["created_at"],
             "url": f"{self.sb.api_url}/repos/{full}/actions/workflows/{wf['id']}",
             "html_url": f"{self.sb.base_url}/{full}/blob/{r['default_branch']}/{wf['path']}",
@@ -314,7 +322,7 @@ class Simulator:
                 continue
             for wf in wfs:
                 push = wf["triggers"].get("push")
-                if push is None:
+                if push is None or wf["state"] != "active":
                     continue
                 push = push if isinstance(push, dict) else {}
                 has_filters = "tags" in push or "branches" in push
@@ -338,7 +346,7 @@ class Simulator:
 
     def on_pull_request(self, full: str, issue: Json) -> None:
         for wf in self.workflows(full):
-            if "pull_request" in wf["triggers"]:
+            if "pull_request" in wf["triggers"] and wf["state"] == "active":
                 self.start(full, wf, "pull_request", issue["pull"]["head"],
                            issue["pull"]["head_sha"], {}, issue["user"], issue["title"],
                            pull=issue["number"])

@@ -80,6 +80,24 @@ def build_workflow(tls_sandbox: SandboxHandle) -> str:
     return "build.yml"
 
 
+def test_workflow_disable_and_enable(tls_sandbox: SandboxHandle) -> None:
+    run_gh(tls_sandbox, "workflow", "disable", "gotest.yml", "-R", "ipfs/kubo")
+    try:
+        shown = run_gh(tls_sandbox, "workflow", "list", "-R", "ipfs/kubo").stdout
+        assert "Go Test\t" not in shown  # gh lists disabled workflows only with --all
+        every = run_gh(tls_sandbox, "workflow", "list", "-R", "ipfs/kubo", "--all").stdout
+        assert "Go Test\tdisabled_manually\t" in every
+        refused = run_gh(tls_sandbox, "workflow", "run", "gotest.yml", "-R", "ipfs/kubo",
+                         "--ref", "master", check=False)
+        assert refused.returncode == 1
+        assert "HTTP 422: Cannot trigger a 'workflow_dispatch' on a disabled workflow" in \
+            refused.stderr
+    finally:
+        run_gh(tls_sandbox, "workflow", "enable", "gotest.yml", "-R", "ipfs/kubo")
+    shown = run_gh(tls_sandbox, "workflow", "list", "-R", "ipfs/kubo").stdout
+    assert "Go Test\tactive\t" in shown
+
+
 def _dispatched_run(sb: SandboxHandle, workflow: str) -> str:
     """Start ``workflow`` on main with ``gh workflow run`` and wait until its run is done;
     its id."""

@@ -1,4 +1,4 @@
-"""GitHub Actions: workflows (list, get, dispatch), their runs (filtered as GitHub
+"""GitHub Actions: workflows (list, get, dispatch, disable/enable), their runs (filtered as GitHub
 filters them, rerun, cancel), jobs, logs (a job's text, a run's zip archive) and artifacts.
 
 Logs and artifact archives are answered as GitHub answers them: a 302 to a short-lived
@@ -51,6 +51,8 @@ async def dispatch(ctx: Ctx) -> Response:
     body = await json_body(ctx.request)
     need(body, "ref")
     wf = _workflow(ctx, r)
+    if wf["state"] != "active":
+        raise ApiError(422, "Cannot trigger a 'workflow_dispatch' on a disabled workflow")
     if "workflow_dispatch" not in wf["triggers"]:
         raise ApiError(422, "Workflow does not have 'workflow_dispatch' trigger")
     ref = str(body["ref"]).removeprefix("refs/heads/").removeprefix("refs/tags/")
@@ -62,6 +64,18 @@ async def dispatch(ctx: Ctx) -> Response:
         raise ApiError(422, "inputs must be an object")
     ctx.sb.sim.start(r["full_name"], wf, "workflow_dispatch", ref, sha,
                      {str(k): str(v) for k, v in inputs.items()}, ctx.actor())
+    return Response(status_code=204)
+
+
+async def disable(ctx: Ctx) -> Response:
+    r, _ = ctx.repo()
+    ctx.sb.sim.set_state(r["full_name"], _workflow(ctx, r), "disabled_manually")
+    return Response(status_code=204)
+
+
+async def enable(ctx: Ctx) -> Response:
+    r, _ = ctx.repo()
+    ctx.sb.sim.set_state(r["full_name"], _workflow(ctx, r), "active")
     return Response(status_code=204)
 
 
@@ -285,6 +299,8 @@ ROUTES: list[ApiRoute] = [
     ("GET", REPO + "/actions/workflows/{workflow_id}", get_workflow),
     ("POST", REPO + "/actions/workflows/{workflow_id}/dispatches", dispatch),
     ("GET", REPO + "/actions/workflows/{workflow_id}/runs", workflow_runs),
+    ("PUT", REPO + "/actions/workflows/{workflow_id}/disable", disable),
+    ("PUT", REPO + "/actions/workflows/{workflow_id}/enable", enable),
     ("GET", REPO + "/actions/runs", repo_runs),
     ("GET", REPO + "/actions/runs/{run_id:int}", get_run),
     ("POST", REPO + "/actions/runs/{run_id:int}/rerun", rerun),

@@ -1,5 +1,6 @@
-"""The API root, release assets (upload, list, get, rename, delete, download) and a run's
-log archive and artifacts, each exchange validated against GitHub's OpenAPI description."""
+"""The API root, release assets (upload, list, get, rename, delete, download), a run's log
+archive, artifacts, cancellation and annotations, and disabled workflows, each exchange
+validated against GitHub's OpenAPI description."""
 
 from __future__ import annotations
 
@@ -203,3 +204,27 @@ def test_cancel_stops_what_runs_and_only_that(sandbox: SandboxHandle, gh: httpx.
     again = gh.post(f"{K}/actions/runs/{run_id}/cancel")
     assert again.status_code == 409
     assert again.json()["message"] == "Cannot cancel a workflow run that is completed."
+
+
+def test_a_disabled_workflow_starts_nothing(gh: httpx.Client) -> None:
+    runs = K + "/actions/workflows/gotest.yml/runs"
+    assert gh.put(K + "/actions/workflows/gotest.yml/disable").status_code == 204
+    assert gh.get(K + "/actions/workflows/gotest.yml").json()["state"] == "disabled_manually"
+    before = gh.get(runs).json()["total_count"]
+    master = gh.get(K + "/git/ref/heads/master").json()["object"]["sha"]
+    gh.post(K + "/git/refs", json={"ref": "refs/heads/feat/quiet", "sha": master}
+            ).raise_for_status()
+    gh.put(K + "/contents/QUIET.md", json={
+        "message": "docs: quiet", "branch": "feat/quiet",
+        "content": base64.b64encode(b"quiet\n").decode()}).raise_for_status()
+    gh.post(K + "/pulls", json={"title": "feat: quiet", "head": "feat/quiet",
+                                "base": "master"}).raise_for_status()
+    assert gh.get(runs).json()["total_count"] == before  # no push, no pull_request run
+    refused = gh.post(K + "/actions/workflows/docker.yml/dispatches", json={"ref": "master"})
+    assert refused.status_code == 204  # another workflow is not affected
+    assert gh.put(K + "/actions/workflows/docker.yml/disable").status_code == 204
+    refused = gh.post(K + "/actions/workflows/docker.yml/dispatches", json={"ref": "master"})
+    assert (refused.status_code, refused.json()["message"]) == (
+        422, "Cannot trigger a 'workflow_dispatch' on a disabled workflow")
+    assert gh.put(K + "/actions/workflows/gotest.yml/enable").status_code == 204
+    assert gh.get(K + "/actions/workflows/gotest.yml").json()["state"] == "active"
