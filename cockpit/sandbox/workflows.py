@@ -257,7 +257,9 @@ class Simulator:
         full = r["full_name"]
         return {
             "id": wf["id"], "node_id": node_id("W", wf["id"]), "name": wf["name"],
-            "path": wf["path"], "state": wf["state"], "created_at": wf["created_at"],
+            "path": wf["path"],
+            "state": r["workflows"].get(wf["path"], {}).get("state", "active"),
+            "created_at": wf["created_at"],
             "updated_at": wf["created_at"],
             "url": f"{self.sb.api_url}/repos/{full}/actions/workflows/{wf['id']}",
             "html_url": f"{self.sb.base_url}/{full}/blob/{r['default_branch']}/{wf['path']}",
