@@ -236,8 +236,9 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
         return _init(args)
     if args.verb == "demo" and args.release_version is None:
         args.release_version = DEMO_RELEASE
-    version = Version.parse(args.release_version) if args.release_version else None
     playbook = load_playbook(getattr(args, "playbook", None))
+    # The playbook says how its versions are written (semver or PEP 440, which tag).
+    version = playbook.parse_version(args.release_version) if args.release_version else None
     # Names are checked here, before any request: a typo costs no network round trip.
     if args.verb == "explain" and args.target:
         _check_target(playbook, args.target)
@@ -707,7 +708,8 @@ def _attach(mode: str, playbook_path: Path | None, launchers: Launchers | None) 
 
     record = running_demo()  # NoDemoRunning is bad input
     path = playbook_path or (Path(record.playbook) if record.playbook else None)
-    playbook, version = load_playbook(path), Version.parse(record.release)
+    playbook = load_playbook(path)
+    version = playbook.parse_version(record.release)
     _say(f"attached to the demo of {version} (pid {record.pid}) at {record.base_url}")
     with attached(record):
         if mode == "status":

@@ -31,7 +31,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from cockpit.actions import REGISTRY, load_kinds
 from cockpit.errors import BadInput
-from cockpit.model import Condition, Reversibility, Version, applies
+from cockpit.model import Condition, Reversibility, Version, VersionFormat, applies
 from cockpit.settings import Settings
 from cockpit.validated import passed_before, remember_pass
 
@@ -100,6 +100,8 @@ class Playbook(BaseModel):
     description: str = ""
     vars: dict[str, str] = {}
     """Template values usable in parameters as ``{name}``; may themselves use ``{version.*}``."""
+    versions: VersionFormat = VersionFormat()
+    """The ``[versions]`` table: scheme (semver, pep440), tag template, pre-release kinds."""
     stages: list[StageSpec]
 
     @field_validator("stages")
@@ -112,6 +114,10 @@ class Playbook(BaseModel):
 
     def stage(self, stage_id: str) -> StageSpec | None:
         return next((s for s in self.stages if s.id == stage_id), None)
+
+    def parse_version(self, text: str) -> Version:
+        """``--release TEXT`` in this playbook's scheme and tag (exit 2 naming both)."""
+        return self.versions.parse(text)
 
     @property
     def action_count(self) -> int:
@@ -241,12 +247,16 @@ def _check_ids(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookProbl
     return problems
 
 
-_SAMPLES = {
-    "an RC": Version(major=1, minor=2, patch=0, rc=1),
-    "a final release": Version(major=1, minor=2, patch=0),
-    "a patch release": Version(major=1, minor=2, patch=3),
-}
-"""One version of each kind: every template is rendered with each, as a release would."""
+def _samples(raw: Any) -> dict[str, Version]:
+    """One version of each kind the playbook's ``[versions]`` accepts (an RC, a final and a
+    patch release for Kubo's): every template is rendered with each, as a release would. A
+    malformed ``[versions]`` table falls back to the default (the model reports it)."""
+    table = raw.get("versions") if isinstance(raw, dict) else None
+    try:
+        form = VersionFormat.model_validate(table if isinstance(table, dict) else {})
+    except ValidationError:
+        form = VersionFormat()
+    return form.samples()
 
 
 def _applies(raw_when: Any, version: Version) -> bool:
@@ -265,7 +275,7 @@ def _check_templates(raw: Any, filename: str, lines: _LineIndex) -> list[Playboo
     reported: set[tuple[Any, ...]] = set()
     raw_vars = raw.get("vars") if isinstance(raw, dict) else None
     raw_vars = raw_vars if isinstance(raw_vars, dict) else {}
-    for label, version in _SAMPLES.items():
+    for label, version in _samples(raw).items():
         values: dict[str, Any] = {"version": version, "settings": Settings.model_construct()}
         for name, value in raw_vars.items():
             loc = ("vars", name)
@@ -428,7 +438,7 @@ def _sample_values(raw: Any) -> list[dict[str, Any]]:
     """Template values for each sample version; a var that does not fill is left out."""
     raw_vars = raw.get("vars") if isinstance(raw, dict) else None
     samples = []
-    for version in _SAMPLES.values():
+    for version in _samples(raw).values():
         values: dict[str, Any] = {"version": version, "settings": Settings.model_construct()}
         for name, value in (raw_vars if isinstance(raw_vars, dict) else {}).items():
             with contextlib.suppress(TemplateError):
@@ -522,7 +532,8 @@ def _problem(filename: str, lines: _LineIndex, raw: dict[str, Any], loc: tuple[A
 
 
 _MODEL_AT: dict[tuple[str, ...], type[BaseModel]] = {
-    (): Playbook, ("stages",): StageSpec, ("stages", "actions"): ActionSpec}
+    (): Playbook, ("stages",): StageSpec, ("stages", "actions"): ActionSpec,
+    ("versions",): VersionFormat}
 """Which model a key belongs to, by its location: the keys a typo is compared with."""
 
 
