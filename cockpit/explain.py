@@ -15,7 +15,7 @@ from cockpit.actions.base import Verify
 from cockpit.actions.catalog import kind_test_file
 from cockpit.engine import Engine
 from cockpit.model import Reversibility, Version
-from cockpit.playbook import ActionSpec, StageSpec, TemplateError
+from cockpit.playbook import ActionSpec, Playbook, StageSpec, TemplateError
 from cockpit.prompts import fill_notation
 
 NOT_IMPLEMENTED = "not implemented yet"
@@ -157,8 +157,32 @@ def plan_text(engine: Engine) -> str:
             lines.append(f"      - {spec.id}: {spec.title}{note}")
     lines += ["", f"{counts['run'] + counts['missing']} actions apply "
                   f"({counts['missing']} {NOT_IMPLEMENTED}); {counts['skip']} do not apply.",
-              "", *_points_of_no_return_text(engine)]
+              "", *kinds_table(engine.playbook, version), "",
+              *_points_of_no_return_text(engine)]
     return "\n".join(lines)
+
+
+def kinds_table(playbook: Playbook, current: Version) -> list[str]:
+    """How many actions of each stage every kind of release the playbook's ``[versions]``
+    accepts runs (an RC, a final, a patch release...): what another kind would do
+    differently, without a second ``plan``. The column of this release is marked ``*``."""
+    samples = playbook.versions.samples()
+    heads = [sample.kind.value + ("*" if sample.kind is current.kind else "")
+             for sample in samples.values()]
+    width = max(len(stage.id) for stage in playbook.stages)
+    form = playbook.versions
+    lines = [f"Actions per kind of release ({form.scheme.words}, tags {form.tag}; samples "
+             + ", ".join(f"{label} {sample.tag}" for label, sample in samples.items()) + "):",
+             "  " + "stage".ljust(width) + "".join(f"{head:>8}" for head in heads)]
+    totals = [0] * len(samples)
+    for stage in playbook.stages:
+        counts = [sum(1 for spec in stage.actions if spec.applies_to(sample))
+                  if stage.applies_to(sample) else 0 for sample in samples.values()]
+        totals = [total + count for total, count in zip(totals, counts, strict=True)]
+        lines.append("  " + stage.id.ljust(width)
+                     + "".join(f"{count or '-':>8}" for count in counts))
+    lines.append("  " + "total".ljust(width) + "".join(f"{total:>8}" for total in totals))
+    return lines
 
 
 def _points_of_no_return_text(engine: Engine) -> list[str]:

@@ -173,8 +173,9 @@ class VersionFormat(BaseModel):
                                            f"([versions] pre_releases: {shipped})")
         return pre
 
-    def _example(self, pre: PreKind | None = None, patch: int = 0,
+    def example(self, pre: PreKind | None = None, patch: int = 0,
                  post: int | None = None) -> Version:
+        """A version of this format for a help text: ``v0.30.0-rc1``, ``1.2.0rc1``."""
         major, minor = (0, 30) if self.scheme is VersionScheme.SEMVER else (1, 2)
         return Version(major=major, minor=minor, patch=patch, pre=pre,
                        pre_number=1 if pre else None, post=post, format=self)
@@ -182,14 +183,14 @@ class VersionFormat(BaseModel):
     def accepted_forms(self) -> str:
         """Each accepted form with an example: the help and the errors name them."""
         symbolic = self._symbolic
-        forms = [f"{symbolic('')} (a final or patch release, e.g. {self._example().tag} or "
-                 f"{self._example(patch=1).tag})"]
+        forms = [f"{symbolic('')} (a final or patch release, e.g. {self.example().tag} or "
+                 f"{self.example(patch=1).tag})"]
         for pre in sorted(self.pre_releases, key=_PRE_ORDER.index, reverse=True):
             forms.append(f"{symbolic(self._pre_text(pre, 'N'))} ({pre.described}, "
-                         f"e.g. {self._example(pre).tag})")
+                         f"e.g. {self.example(pre).tag})")
         if self.scheme is VersionScheme.PEP440:
             forms.append(f"{symbolic('.postN')} (a post release, e.g. "
-                         f"{self._example(post=1).tag})")
+                         f"{self.example(post=1).tag})")
         return ", ".join(forms[:-1]) + " or " + forms[-1] if len(forms) > 1 else forms[0]
 
     def _symbolic(self, suffix: str) -> str:
