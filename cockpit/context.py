@@ -3,7 +3,7 @@
 One ``Session`` is built per cockpit process (it owns the service clients and
 their connections); each action gets a light ``ActionContext`` view of it. The
 session is where a service client is made (``github()``, ``discourse()``,
-``matrix()``, ``reddit()``, ``docker_hub()``, ``npm()``, ``dist_site()``): one
+``matrix()``, ``reddit()``, ``docker_hub()``, ``npm()``, ``dist_site()``, ``pypi()``): one
 shared, logged, redacted HTTP client per service.
 """
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from cockpit.services.http import HttpClient, RequestRecord
     from cockpit.services.lookups import DistSite, DockerHub, Npm
     from cockpit.services.matrix import MatrixClient
+    from cockpit.services.pypi import PyPI
     from cockpit.services.reddit import RedditClient
 
 __all__ = ["CURRENT_ACTION", "ActionContext", "ReadOnlyViolation", "Session", "SymbolicVersion",
@@ -183,6 +184,12 @@ class Session:
 
         return DistSite.from_http(self.http_client("dist", self.settings.dist_url))
 
+    def pypi(self) -> PyPI:
+        """The Python Package Index's JSON API, anonymous."""
+        from cockpit.services.pypi import PyPI
+
+        return PyPI.from_http(self.http_client("pypi", self.settings.pypi_url))
+
     async def aclose(self) -> None:
         for client in self._http.values():
             await client.aclose()
@@ -281,6 +288,10 @@ class ActionContext:
     def dist_site(self) -> DistSite:
         """The session's distribution-site client."""
         return self.session.dist_site()
+
+    def pypi(self) -> PyPI:
+        """The session's PyPI client."""
+        return self.session.pypi()
 
     def guard_write(self, what: str) -> None:
         if self.read_only:

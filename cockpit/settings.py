@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     docker_registry_url: str = "https://hub.docker.com"
     npm_registry_url: str = "https://registry.npmjs.org"
     dist_url: str = "https://dist.ipfs.tech"
+    pypi_url: str = "https://pypi.org"
+    """The Python Package Index: its JSON API (``/pypi/{name}/{version}/json``), simple
+    index (``/simple/``) and project pages (``{settings.pypi_url}`` in a playbook)."""
     blog_url: str = "https://blog.ipfs.tech"
     state_dir: Path = Field(default_factory=_state_dir)
     """The local journal lives here, one JSONL file per release."""

@@ -22,6 +22,9 @@ from __future__ import annotations
 
 BUILT_IN: dict[str, str] = {
     "blog.release-entry": "blog",
+    "command.run": "command",
+    "http.check": "http_check",
+    "pypi.release": "pypi",
     **dict.fromkeys(("changelog.check", "changelog.fill", "changelog.index-link",
                      "changelog.next", "staging.outcome"), "changelog"),
     **dict.fromkeys(("discourse.category-writable", "discourse.pin", "discourse.topic",

@@ -33,6 +33,7 @@ API_PREFIX = "/api/v3"
 SERVICE_PREFIXES = {
     "discourse": "/discourse", "discord": "/discord", "reddit": "/reddit",
     "matrix": "/matrix", "docker": "/docker", "npm": "/npm", "dist": "/dist",
+    "pypi": "/pypi",
 }
 
 WEB_PREFIXES = {"slack": "/slack", "npmjs": "/npmjs"}
@@ -181,6 +182,7 @@ class Sandbox:
             "COCKPIT_DOCKER_REGISTRY_URL": b + SERVICE_PREFIXES["docker"],
             "COCKPIT_NPM_REGISTRY_URL": b + SERVICE_PREFIXES["npm"],
             "COCKPIT_DIST_URL": b + SERVICE_PREFIXES["dist"],
+            "COCKPIT_PYPI_URL": b + SERVICE_PREFIXES["pypi"],
             # Where links point (web pages, not APIs): all on this sandbox.
             "COCKPIT_DISCORD_URL": b + SERVICE_PREFIXES["discord"],
             "COCKPIT_REDDIT_WEB_URL": b + SERVICE_PREFIXES["reddit"],

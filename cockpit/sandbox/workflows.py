@@ -14,7 +14,9 @@ then verify" checks see the world change for the right reason:
 - ipfs/kubo "sync-release-assets" → releases whose version is on dist get assets;
 - ipfs/ipfs-docs "update-on-new-ipfs-tag" → a PR bumping the docs' Kubo version;
 - ipfs/ipfs-blog "Deploy" (push to main) → the blog's release-notes page lists the
-  entries of the deployed commit (``cockpit.sandbox.blog``).
+  entries of the deployed commit (``cockpit.sandbox.blog``);
+- any Python project's workflow that publishes to PyPI → the sandbox's PyPI gets the
+  sdist and wheel of ``pyproject.toml``'s version (``cockpit.sandbox.pypi``).
 
 Outcomes are configurable per workflow (``set_outcome``): a failing run
 completes with ``failure``, a failing job log, and no effect.
@@ -40,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from cockpit.sandbox import blog
+from cockpit.sandbox import blog, pypi
 from cockpit.sandbox.gitstore import CommitInfo
 from cockpit.sandbox.objects import iso, node_id
 from cockpit.sandbox.seed import BLOG, DISTRIBUTIONS, DOCS, KUBO, NPM_GO_IPFS
@@ -483,6 +485,8 @@ class Simulator:
             return self._docs_pr(run)
         if full == BLOG and wf == "deploy.yml" and run["head_branch"] == "main":
             return blog.deploy(self.sb, run)
+        if (published := pypi.publish_from_workflow(self.sb, full, run)) is not None:
+            return published
         return [f"Job {j['name']} succeeded" for j in run["jobs"]]
 
     def _docs_pr(self, run: Json) -> list[str]:
