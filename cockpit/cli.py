@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 import cockpit
 from cockpit.errors import BadInput, CockpitError
 from cockpit.model import Outcome, Release, Version
-from cockpit.playbook import Playbook, load_playbook
+from cockpit.playbook import Playbook, built_in_playbooks, load_playbook
 from cockpit.prompts import AnswersPrompter, Prompter, TerminalPrompter
 from cockpit.startup import resume_collection
 
@@ -64,6 +64,9 @@ class Launchers:
     """The second maintainer's screen (``screens.launch.launch_review``)."""
 
 
+PLAYBOOK_HELP = ("a playbook TOML file, or a built-in playbook's name: "
+                 + ", ".join(built_in_playbooks()) + " (default: kubo)")
+
 def _need_tui(launchers: Launchers | None) -> Launchers:
     if launchers is None:
         raise BadInput("this entry point is headless: the TUI starts from the `cockpit` "
@@ -77,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Drive a many-service release as stages of explained, rerun-safe actions.",
     )
     parser.add_argument("--version", action="version", version=f"cockpit {cockpit.__version__}")
-    parser.add_argument("--playbook", type=Path, help="a playbook TOML file (default: Kubo)")
+    parser.add_argument("--playbook", type=Path, help=PLAYBOOK_HELP)
     parser.add_argument("--release", dest="release_version", metavar="V",
                         help="the release to drive, e.g. v0.30.0-rc1")
     mode = parser.add_mutually_exclusive_group()
@@ -167,7 +170,7 @@ def _parser() -> argparse.ArgumentParser:
     add_ci_verb(verbs)
     for sub in (explain, plan, export, status, run, review, demo, login, doctor):
         sub.add_argument("--playbook", type=Path, default=argparse.SUPPRESS,
-                         help="a playbook TOML file (default: Kubo)")
+                         help=PLAYBOOK_HELP)
     return parser
 
 

@@ -148,15 +148,31 @@ class TemplateError(BadInput, ValueError):
     """A ``{name}`` in a parameter that the playbook's values do not define."""
 
 
-def load_playbook(path: Path | None = None) -> Playbook:
-    """Load and validate a playbook file; the built-in Kubo playbook when ``path`` is None."""
-    if path is None:
-        source = resources.files("cockpit.playbooks").joinpath("kubo.toml")
-        return parse_playbook(source.read_text(encoding="utf-8"), "kubo.toml (built-in)")
+DEFAULT_PLAYBOOK = "kubo"
+
+
+def built_in_playbooks() -> list[str]:
+    """The names ``--playbook`` takes besides a file: the TOML files shipped in
+    ``cockpit/playbooks/`` (an answers file for the demo is not a playbook)."""
+    return sorted(entry.name.removesuffix(".toml")
+                  for entry in resources.files("cockpit.playbooks").iterdir()
+                  if entry.name.endswith(".toml") and not entry.name.endswith("-answers.toml"))
+
+
+def load_playbook(path: Path | str | None = None) -> Playbook:
+    """Load and validate a playbook file, or a built-in one by name (``widgets``); the
+    built-in Kubo playbook when ``path`` is None. A file wins over a built-in's name."""
+    name = DEFAULT_PLAYBOOK if path is None else str(path)
+    if path is None or (not Path(path).exists() and name in built_in_playbooks()):
+        source = resources.files("cockpit.playbooks").joinpath(f"{name}.toml")
+        return parse_playbook(source.read_text(encoding="utf-8"), f"{name}.toml (built-in)")
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise PlaybookError([PlaybookProblem(str(path), None, "", f"cannot read: {exc.strerror}")]) from exc
+        hint = (f" (a built-in playbook is named: {', '.join(built_in_playbooks())})"
+                if isinstance(exc, FileNotFoundError) else "")
+        raise PlaybookError([PlaybookProblem(str(path), None, "",
+                                             f"cannot read: {exc.strerror}{hint}")]) from exc
     return parse_playbook(text, str(path))
 
 
