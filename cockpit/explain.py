@@ -169,7 +169,7 @@ def kinds_table(playbook: Playbook, current: Version) -> list[str]:
     samples = playbook.versions.samples()
     heads = [sample.kind.value + ("*" if sample.kind is current.kind else "")
              for sample in samples.values()]
-    width = max(len(stage.id) for stage in playbook.stages)
+    width = max(len("stage"), *(len(stage.id) for stage in playbook.stages))
     form = playbook.versions
     lines = [f"Actions per kind of release ({form.scheme.words}, tags {form.tag}; samples "
              + ", ".join(f"{label} {sample.tag}" for label, sample in samples.items()) + "):",

@@ -118,7 +118,14 @@ class VersionFormat(BaseModel):
         prefix, suffix = prefix.replace("{{", "{"), suffix.replace("}}", "}")
         if (stripped.startswith(prefix) and stripped.endswith(suffix)
                 and len(stripped) > len(prefix) + len(suffix)):
-            return self._number(text, stripped[len(prefix):len(stripped) - len(suffix)])
+            number = stripped[len(prefix):len(stripped) - len(suffix)]
+            if number[:1] not in ("v", "V"):
+                return self._number(text, number)
+            try:  # v1.2.0 where the tags are 1.2.0
+                bare = self._number(text, number[1:])
+            except VersionError:
+                raise VersionError(text, self) from None
+            raise VersionError(text, self, f"its tags have no 'v', write {bare.tag}")
         try:
             bare = self._number(text, stripped)
         except VersionError:
@@ -143,8 +150,6 @@ class VersionFormat(BaseModel):
                        pre_dot=bool(match["dot"]), format=self)
 
     def _pep440(self, text: str, number: str) -> Version:
-        if number[:1] in ("v", "V"):
-            raise VersionError(text, self, "its tag has no 'v'")
         try:
             parsed = packaging.version.Version(number)
         except packaging.version.InvalidVersion:
