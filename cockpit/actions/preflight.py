@@ -23,7 +23,7 @@ from cockpit.services.gpg import git_config, git_identity, run_gpg, secret_finge
 from cockpit.services.http import HttpError
 
 if TYPE_CHECKING:
-    from cockpit.context import ActionContext
+    from cockpit.context import Session
 
 TOKEN_HELP = {
     "github": "a classic token with the `repo` and `workflow` scopes "
@@ -431,7 +431,7 @@ class VersionValid(Verify[VersionValidParams]):
     summary = "Check that the version has Kubo's vX.Y.Z[-rcN] form"
 
     def fix(self) -> str:
-        form = version_format(self.ctx)
+        form = version_format(self.ctx.session)
         return (f"start the release again with a version such as {form.example(PreKind.RC).tag}"
                 f" or {form.example().tag}")
 
@@ -447,17 +447,18 @@ class VersionValid(Verify[VersionValidParams]):
         if re.search(p.pattern, p.version) is None:
             return CheckResult.failed(f"{p.version!r} does not match {p.pattern}: {self.fix()}")
         try:
-            version_format(self.ctx).parse(p.version)
+            version_format(self.ctx.session).parse(p.version)
         except VersionError as exc:
             return CheckResult.failed(str(exc))
         return CheckResult.done(f"{p.version} is a valid version")
 
 
-def version_format(ctx: ActionContext) -> VersionFormat:
-    """The release's own version format (its playbook's ``[versions]``); Kubo's default
-    while explaining without a version."""
-    version = ctx.session.version
-    return version.format if isinstance(version, Version) else VersionFormat()
+def version_format(session: Session) -> VersionFormat:
+    """The release's own version format (its playbook's ``[versions]``), also while
+    explaining without a version."""
+    version = session.version
+    return version.format if isinstance(version, Version) else (
+        session.version_format or VersionFormat())
 
 
 def version_key(v: Version) -> tuple[int, ...]:
@@ -493,11 +494,11 @@ class VersionNewer(Verify[VersionNewerParams]):
                 + ". Releasing an older number, or one already tagged, is always a mistake.\n\n"
                 + code_block(f"gh release list -R {p.repo} --limit 20",
                              f"git ls-remote --tags {self.ctx.settings.clone_url(p.repo)} "
-                             f"'{version_format(self.ctx).tag_glob}'"))
+                             f"'{version_format(self.ctx.session).tag_glob}'"))
 
     async def check(self) -> CheckResult:
         p = self.params
-        form = version_format(self.ctx)
+        form = version_format(self.ctx.session)
         try:
             mine = form.parse(p.version)
         except VersionError as exc:
