@@ -30,8 +30,17 @@ from cockpit.events import (
     StageStarted,
     Waiting,
 )
-from cockpit.model import CheckResult, Outcome, Reversibility, Status, Version
-from cockpit.playbook import ActionSpec, Playbook, StageSpec, TemplateError, render, template_values
+from cockpit.model import CheckResult, Condition, Outcome, Reversibility, Status, Version
+from cockpit.playbook import (
+    ActionSpec,
+    Playbook,
+    StageSpec,
+    TemplateError,
+    expressions,
+    holds,
+    render,
+    template_values,
+)
 from cockpit.prompts import (
     FAILURE_CHOICES,
     Choose,
@@ -115,15 +124,19 @@ class _EventPrompter:
         self.inner = inner
         self.stage = ""
         self.action = ""
+        self._one_at_a_time = asyncio.Lock()
 
     async def ask(self, prompt: Prompt) -> PromptAnswer:
         key = self.engine.release_key
         # Whose question: the asking task's action (a check asks too), not the last run's.
         stage, action = CURRENT_ACTION.get()
         stage, action = stage or self.stage, action or self.action
-        self.engine.bus.publish(PromptAsked(release=key, stage=stage, action=action,
-                                            prompt=prompt))
-        answer: PromptAnswer = await self.inner.ask(prompt)  # type: ignore[attr-defined]
+        # Stages side by side may both ask: one question at a time, each asked (and
+        # journalled as asked) only when it is on the screen, never two modals at once.
+        async with self._one_at_a_time:
+            self.engine.bus.publish(PromptAsked(release=key, stage=stage, action=action,
+                                                prompt=prompt))
+            answer: PromptAnswer = await self.inner.ask(prompt)  # type: ignore[attr-defined]
         self.engine.bus.publish(PromptAnswered(release=key, stage=stage, action=action,
                                                prompt_id=prompt.id, answer=answer))
         return answer
@@ -174,8 +187,17 @@ class Engine:
         ctx = ActionContext(self.session, stage.id, spec.id, self.values, self._title(spec))
         return info.implementation(params, ctx)
 
-    def not_applicable_reason(self) -> str:
+    def not_applicable_reason(self, stage: StageSpec | None = None,
+                              spec: ActionSpec | None = None) -> str:
+        """Why a stage or action is left out: its release kind, or (``when = "..."``) the
+        condition that is false, "skipped by condition" (neither done nor failed)."""
         version = self.session.version
+        for item in (spec, stage):
+            if item is not None and isinstance(version, Version) \
+                    and not item.applies_to(version, self.values) and expressions(item.when) \
+                    and holds([c for c in item.when if isinstance(c, Condition)], version):
+                false = [e for e in expressions(item.when) if not holds([e], version, self.values)]
+                return f"skipped by condition: {' and '.join(false)} is false for {version}"
         kind = version.kind.value if isinstance(version, Version) else "this"
         return f"does not apply to a {kind} release"
 
@@ -183,14 +205,15 @@ class Engine:
         version = self.session.version
         if not isinstance(version, Version):
             return True
-        return stage.applies_to(version) and (spec is None or spec.applies_to(version))
+        return stage.applies_to(version, self.values) and (
+            spec is None or spec.applies_to(version, self.values))
 
     # -- checks only -------------------------------------------------------------------
 
     async def check_action(self, stage: StageSpec, spec: ActionSpec) -> CheckResult:
         """One read-only check, as a result (errors and missing kinds become results)."""
         if not self.applies(stage, spec):  # callers skip these; never "failed" for them
-            return CheckResult.done(self.not_applicable_reason())
+            return CheckResult.done(self.not_applicable_reason(stage, spec))
         token = CURRENT_ACTION.set((stage.id, spec.id))  # this check's lines are its own
         try:
             action = self.build(stage, spec)
@@ -217,7 +240,7 @@ class Engine:
         outcome, reason = Outcome.DONE, "every action is done"
         try:
             if not self.applies(stage):
-                outcome, reason = Outcome.NOT_APPLICABLE, self.not_applicable_reason()
+                outcome, reason = Outcome.NOT_APPLICABLE, self.not_applicable_reason(stage)
             else:
                 for spec in stage.actions:
                     report = await self._run_action(stage, spec)
@@ -250,7 +273,7 @@ class Engine:
         self._prompter.stage, self._prompter.action = stage.id, spec.id
         if not self.applies(stage, spec):
             return self._finish(stage, spec, Outcome.NOT_APPLICABLE,
-                                self.not_applicable_reason())
+                                self.not_applicable_reason(stage, spec))
         try:
             action = self.build(stage, spec)
         except TemplateError as exc:

@@ -261,6 +261,8 @@ class Outcome(StrEnum):
     AWAITING_REVIEW = "awaiting_review"
     """A step marked ``review = "required"`` stopped before its point of no return: a second
     maintainer has not approved its facts yet (``cockpit review``); rerun to resume."""
+    BLOCKED = "blocked"
+    """Never started: a stage it needs did not end done in this run (named in the reason)."""
 
 
 class Release(BaseModel):

@@ -100,6 +100,7 @@ OUTCOME_STATES: dict[Outcome, State] = {
     Outcome.NEEDS_HUMAN: State.NEEDS_YOU,
     Outcome.CANCELLED: State.CANCELLED,
     Outcome.AWAITING_REVIEW: State.REVIEW,
+    Outcome.BLOCKED: State.BLOCKED,
 }
 
 CHECK_STATES: dict[Status, State] = {
