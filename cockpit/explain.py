@@ -10,12 +10,13 @@ import inspect
 from pathlib import Path
 
 import cockpit
+from cockpit import stage_order
 from cockpit.actions import REGISTRY, reversibility_of
 from cockpit.actions.base import Verify
 from cockpit.actions.catalog import kind_test_file
 from cockpit.engine import Engine
 from cockpit.model import Reversibility, Version
-from cockpit.playbook import ActionSpec, StageSpec, TemplateError
+from cockpit.playbook import ActionSpec, StageSpec, TemplateError, expressions
 from cockpit.prompts import fill_notation
 
 NOT_IMPLEMENTED = "not implemented yet"
@@ -143,22 +144,45 @@ def plan_text(engine: Engine) -> str:
     lines = [f"Plan for {engine.playbook.title} {version.tag} ({version.kind}):", ""]
     counts = {"run": 0, "skip": 0, "missing": 0}
     for number, stage in enumerate(engine.playbook.stages, 1):
-        if not stage.applies_to(version):
+        if not engine.applies(stage):
             lines.append(f"{number:2}. {stage.id}: skipped (only{_when(list(stage.when))})")
             counts["skip"] += len(stage.actions)
             continue
         lines.append(f"{number:2}. {stage.id} — {stage.title}")
         for spec in stage.actions:
-            if not spec.applies_to(version):
+            if not engine.applies(stage, spec):
                 counts["skip"] += 1
+                if spec.applies_to(version) or expressions(spec.when) == []:
+                    continue
+                lines.append(f"      - {spec.id}: {spec.title}   "
+                             f"({engine.not_applicable_reason(stage, spec)})")
                 continue
             note = "" if implemented(spec) else f"   ({NOT_IMPLEMENTED}: by hand)"
             counts["run" if implemented(spec) else "missing"] += 1
             lines.append(f"      - {spec.id}: {spec.title}{note}")
     lines += ["", f"{counts['run'] + counts['missing']} actions apply "
                   f"({counts['missing']} {NOT_IMPLEMENTED}); {counts['skip']} do not apply.",
-              "", *_points_of_no_return_text(engine)]
+              "", *_order_text(engine), *_points_of_no_return_text(engine)]
     return "\n".join(lines)
+
+
+def _order_text(engine: Engine) -> list[str]:
+    """The stages in dependency order, those that may overlap on one line; only for a
+    playbook that declares ``needs`` (without, the order is the file's: nothing to say)."""
+    playbook = engine.playbook
+    if all(stage.needs is None for stage in playbook.stages):
+        return []
+    lines = ["Order (stages on one line may run side by side):"]
+    for number, wave in enumerate(stage_order.waves(playbook.needs), 1):
+        needs = {tuple(playbook.needs[s]) for s in wave}
+        why = ""
+        if len(needs) == 1 and (shared := next(iter(needs))):
+            why = f" ({'each needs' if len(wave) > 1 else 'needs'} {', '.join(shared)})"
+        elif len(needs) > 1:
+            why = " (" + "; ".join(f"{s} needs {', '.join(playbook.needs[s]) or 'nothing'}"
+                                   for s in wave) + ")"
+        lines.append(f"  {number}. {' ∥ '.join(wave)}{why}")
+    return [*lines, ""]
 
 
 def _points_of_no_return_text(engine: Engine) -> list[str]:

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from cockpit import stage_order
 from cockpit.engine import StageReport
 from cockpit.model import Outcome
+from cockpit.states import outcome_words
 
 RunOne = Callable[[str], Awaitable[StageReport]]
 Note = Callable[[str, str], None]
@@ -124,4 +125,4 @@ async def _stopped(end: asyncio.Future[StageReport]) -> str | None:
         return f"stopped: {exc}"
     if report.outcome in GOOD_ENDS:
         return None
-    return f"ended {report.outcome.value.replace('_', ' ')}: {report.reason}"
+    return f"did not end done ({outcome_words(report.outcome)})"
