@@ -4,6 +4,7 @@ as their needs allow (overlap proven by the journal's timestamps)."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,7 @@ def test_a_stage_needing_itself_is_a_cycle() -> None:
 def test_without_needs_each_stage_needs_the_one_before_it() -> None:
     kubo = load_playbook()
     ids = [s.id for s in kubo.stages]
-    assert kubo.needs == {ids[0]: [], **{b: [a] for a, b in zip(ids, ids[1:], strict=False)}}
+    assert kubo.needs == {ids[0]: [], **{b: [a] for a, b in itertools.pairwise(ids)}}
     assert stage_order.waves(kubo.needs) == [[i] for i in ids]
 
 
