@@ -30,15 +30,14 @@ from cockpit.events import (
     StageStarted,
     Waiting,
 )
-from cockpit.model import CheckResult, Condition, Outcome, Reversibility, Status, Version
+from cockpit.model import CheckResult, Outcome, Reversibility, Status, Version
 from cockpit.playbook import (
     ActionSpec,
     Playbook,
     StageSpec,
     TemplateError,
-    expressions,
-    holds,
     render,
+    skipped_by_condition,
     template_values,
 )
 from cockpit.prompts import (
@@ -191,13 +190,21 @@ class Engine:
                               spec: ActionSpec | None = None) -> str:
         """Why a stage or action is left out: its release kind, or (``when = "..."``) the
         condition that is false, "skipped by condition" (neither done nor failed)."""
+        return self.skipped_by_condition(stage, spec) or self._kind_reason()
+
+    def skipped_by_condition(self, stage: StageSpec | None,
+                             spec: ActionSpec | None = None) -> str:
+        """"skipped by condition: … is false for v1.2.0" when a ``when`` expression leaves
+        the stage (or the action) out; empty when it applies or its kind leaves it out."""
         version = self.session.version
-        for item in (spec, stage):
+        for item in (stage, spec):
             if item is not None and isinstance(version, Version) \
-                    and not item.applies_to(version, self.values) and expressions(item.when) \
-                    and holds([c for c in item.when if isinstance(c, Condition)], version):
-                false = [e for e in expressions(item.when) if not holds([e], version, self.values)]
-                return f"skipped by condition: {' and '.join(false)} is false for {version}"
+                    and not item.applies_to(version, self.values):
+                return skipped_by_condition(item.when, version, self.values) or ""
+        return ""
+
+    def _kind_reason(self) -> str:
+        version = self.session.version
         kind = version.kind.value if isinstance(version, Version) else "this"
         return f"does not apply to a {kind} release"
 

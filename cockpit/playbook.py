@@ -78,6 +78,17 @@ def condition_values(values: Mapping[str, Any]) -> dict[str, Any]:
     return {**values, "vars": plain}
 
 
+def skipped_by_condition(when: list[Condition | str], version: Version,
+                         values: Mapping[str, Any] | None = None) -> str | None:
+    """``skipped by condition: vars.channel == 'beta' is false for v1.2.0`` when the
+    release-kind words of a ``when`` hold but an expression of it is false (None else:
+    it applies, or its kind alone leaves it out, which is said as before)."""
+    if not applies([c for c in when if isinstance(c, Condition)], version):
+        return None
+    false = [e for e in expressions(when) if not holds([e], version, values)]
+    return f"skipped by condition: {' and '.join(false)} is false for {version}" if false else None
+
+
 def expressions(when: list[Condition | str]) -> list[str]:
     """The condition expressions of a ``when`` (not the release-kind words)."""
     return [c for c in when if not isinstance(c, Condition)]
