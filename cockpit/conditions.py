@@ -42,7 +42,7 @@ def _compiled(expression: str) -> Any:
 def syntax_error(expression: str) -> str | None:
     """Why ``expression`` does not parse (None: it does)."""
     try:
-        _ENV.parse("{{ " + expression + " }}")
+        _compiled(expression)
     except jinja2.TemplateSyntaxError as exc:
         return f"syntax error in condition {expression!r}: {exc.message}"
     return None
@@ -116,7 +116,7 @@ def evaluate(expression: str, values: Mapping[str, Any]) -> bool:
     (``vars.channel`` alone is a string, and any non-empty string would be "true")."""
     try:
         result = _compiled(expression)(**values)
-    except jinja2.TemplateError as exc:
+    except Exception as exc:  # any error of the expression (None > 0) is the playbook's
         raise ConditionError(f"condition {expression!r}: {exc}") from None
     if isinstance(result, bool):
         return result

@@ -16,7 +16,7 @@ from cockpit.actions.base import Verify
 from cockpit.actions.catalog import kind_test_file
 from cockpit.engine import Engine
 from cockpit.model import Reversibility, Version
-from cockpit.playbook import ActionSpec, StageSpec, TemplateError, expressions
+from cockpit.playbook import ActionSpec, StageSpec, TemplateError
 from cockpit.prompts import fill_notation
 
 NOT_IMPLEMENTED = "not implemented yet"
@@ -152,10 +152,9 @@ def plan_text(engine: Engine) -> str:
         for spec in stage.actions:
             if not engine.applies(stage, spec):
                 counts["skip"] += 1
-                if spec.applies_to(version) or expressions(spec.when) == []:
-                    continue
-                lines.append(f"      - {spec.id}: {spec.title}   "
-                             f"({engine.not_applicable_reason(stage, spec)})")
+                skipped = engine.skipped_by_condition(stage, spec)
+                if skipped:  # a condition's verdict is worth a line; a kind's is not
+                    lines.append(f"      - {spec.id}: {spec.title}   ({skipped})")
                 continue
             note = "" if implemented(spec) else f"   ({NOT_IMPLEMENTED}: by hand)"
             counts["run" if implemented(spec) else "missing"] += 1

@@ -577,7 +577,7 @@ def _check_conditions(raw: Any, filename: str, lines: _LineIndex) -> list[Playbo
 
 def _kind_word_problem(item: str) -> str | None:
     """``"FINALE"``: a misspelt release-kind word, not an expression naming ``FINALE``."""
-    close = difflib.get_close_matches(item, list(Condition._value2member_map_), n=3)
+    close = difflib.get_close_matches(item, list(Condition._value2member_map_), n=1)
     if not close or not re.fullmatch(r"(not )?[A-Za-z]+", item):
         return None
     return (f"unknown release kind {item!r}; did you mean " + " or ".join(map(repr, close))
