@@ -55,8 +55,9 @@ class StageScheduler:
         return {stage for stage, end in self._ends.items() if not end.done()}
 
     def dependants_under_way(self, stage_id: str) -> list[str]:
-        """Queued stages that need ``stage_id``: it must not run under them."""
-        return [s for s in self.queued if stage_id in stage_order.ancestors(self.needs, s)]
+        """Running stages that need ``stage_id``: it must not run under them. (One that
+        waits is fine: it waits for ``stage_id`` too, once queued.)"""
+        return sorted(s for s in self.running if stage_id in stage_order.ancestors(self.needs, s))
 
     def _register(self, stage_id: str) -> asyncio.Future[StageReport]:
         end = self._ends.get(stage_id)
@@ -91,18 +92,25 @@ class StageScheduler:
         return report
 
     async def _wait_then_run(self, stage_id: str) -> StageReport:
+        wanted = stage_order.ancestors(self.needs, stage_id)
         order = list(self.needs)
-        ahead = sorted(((s, self._ends[s]) for s in stage_order.ancestors(self.needs, stage_id)
-                        if s in self._ends), key=lambda pair: order.index(pair[0]))
-        pending = [s for s, end in ahead if not end.done()]
-        if pending:
-            self.note(stage_id, f"waiting for {', '.join(pending)}")
-        for need, end in ahead:
-            stopped = await _stopped(end)
-            if stopped is not None:
-                reason = f"not started: it needs {need}, which {stopped}"
-                self.note(stage_id, reason)
-                return StageReport(stage_id, Outcome.BLOCKED, reason, ())
+        seen: set[str] = set()
+        while True:  # a need queued while this one waits is waited for too
+            ahead = sorted(((s, end) for s, end in self._ends.items()
+                            if s in wanted and s not in seen),
+                           key=lambda pair: order.index(pair[0]))
+            if not ahead:
+                break
+            pending = [s for s, end in ahead if not end.done()]
+            if pending:
+                self.note(stage_id, f"waiting for {', '.join(pending)}")
+            for need, end in ahead:
+                seen.add(need)
+                stopped = await _stopped(end)
+                if stopped is not None:
+                    reason = f"not started: it needs {need}, which {stopped}"
+                    self.note(stage_id, reason)
+                    return StageReport(stage_id, Outcome.BLOCKED, reason, ())
         if self._slots.locked():
             self.note(stage_id, f"waiting for a free slot ({self.limit} stages run at once)")
         async with self._slots:
