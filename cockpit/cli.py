@@ -29,7 +29,7 @@ from cockpit.startup import resume_collection
 
 if TYPE_CHECKING:
     from cockpit.ci.cli import CiLauncher
-    from cockpit.engine import Engine
+    from cockpit.engine import Engine, StageReport
     from cockpit.sandbox.inprocess import SandboxHandle
     from cockpit.sync.records import StageRecord
     from cockpit.sync.review import Reviewer
@@ -125,8 +125,12 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--interval", type=float, metavar="S",
                         help="seconds between polls with --watch (default: settings)")
 
-    run = verbs.add_parser("run", help="run one stage")
-    run.add_argument("stage")
+    run = verbs.add_parser("run", help="run stages (side by side where their needs allow)")
+    run.add_argument("stage", nargs="+",
+                     help="stage ids; each starts once the stages it needs (of those given) "
+                          "are done")
+    run.add_argument("--parallel", type=int, metavar="N",
+                     help="at most N stages at once (default: settings, 2)")
     _release_flag(run, "the release, e.g. v0.30.0-rc1 (required)")
     run.add_argument("--yes", action="store_true",
                      help="answer every confirmation yes (and every prompt the answers file has not)")
@@ -246,7 +250,10 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
     if args.verb == "explain" and args.target:
         _check_target(playbook, args.target)
     if args.verb == "run":
-        _check_target(playbook, args.stage, actions=False)
+        for stage_id in args.stage:
+            _check_target(playbook, stage_id, actions=False)
+        if args.parallel is not None and args.parallel < 1:
+            raise BadInput(f"--parallel takes a number of stages, 1 or more, not {args.parallel}")
     if args.verb == "review" and args.approve:
         _check_target(playbook, args.approve)
         if "/" not in args.approve:
@@ -286,8 +293,9 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
         return asyncio.run(_status(playbook, version, as_json=args.json))
     if args.verb == "run":
         prompter = _prompter(args)
-        return asyncio.run(_run(playbook, version, [args.stage], prompter, steal=args.steal,
-                                playbook_path=getattr(args, "playbook", None), solo=args.solo))
+        return asyncio.run(_run(playbook, version, args.stage, prompter, steal=args.steal,
+                                playbook_path=getattr(args, "playbook", None), solo=args.solo,
+                                parallel=args.parallel))
     if args.verb == "review":
         screen = None if args.approve or args.list or launchers is None else launchers.review
         return asyncio.run(_review(playbook, version, args.approve, _prompter(
@@ -463,10 +471,31 @@ def _print_summary_if_complete(engine: Engine, records: dict[str, StageRecord]) 
     print("\n" + "\n".join(render(f"{playbook.title} {version}", rows)))
 
 
+def _stopped(reports: list[StageReport], version: Version, playbook_path: Path | None,
+             said: set[str]) -> bool:
+    """Say how each stage that did not end well stopped (but those ``said`` already);
+    whether any did."""
+    blocked = [r.stage for r in reports if r.outcome is Outcome.BLOCKED]
+    for report in reports:
+        if report.outcome in (Outcome.DONE, Outcome.NOT_APPLICABLE, Outcome.BLOCKED) \
+                or report.stage in said:
+            continue
+        print(f"\nstage {report.stage} stopped: {report.reason}\n"
+              f"Fix it, then rerun `{rerun_command(report.stage, version, playbook_path)}`: "
+              "finished actions are checked, not redone.", file=sys.stderr)
+    if blocked:
+        print(f"not started, as a stage they need stopped: {', '.join(blocked)}",
+              file=sys.stderr)
+    return any(r.outcome not in (Outcome.DONE, Outcome.NOT_APPLICABLE) for r in reports)
+
+
 async def _run(playbook: Playbook, version: Version, stages: list[str],
                prompter: Prompter, *, steal: bool = False,
-               playbook_path: Path | None = None, solo: bool = False) -> int:
+               playbook_path: Path | None = None, solo: bool = False,
+               parallel: int | None = None) -> int:
+    from cockpit.engine import StageReport
     from cockpit.local_journal import Journal
+    from cockpit.schedule import StageScheduler
     from cockpit.services.http import ServiceError
     from cockpit.sync.driver import LeaseLost, NoTrackingIssue, StageHeld, SyncedRun
     from cockpit.sync.records import records_from_events
@@ -491,23 +520,29 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
             return EXIT_NEEDS_HUMAN
         if sync is not None:
             await sync.reconcile(journal)
-        for stage_id in stages:
+        opened, said = sync, set()
+
+        async def run_one(stage_id: str) -> StageReport:
+            nonlocal current
             current = stage_id
             try:
-                report = await (sync.run_stage(stage_id, steal=steal) if sync is not None
-                                else engine.run_stage(stage_id))
+                return await (opened.run_stage(stage_id, steal=steal) if opened is not None
+                              else engine.run_stage(stage_id))
             except LookupError as exc:
                 raise BadInput(str(exc)) from None
             except (StageHeld, LeaseLost) as exc:
                 again = rerun_command(stage_id, version, playbook_path)
                 print(f"cockpit: {exc}\nrerun later: `{again}`, or take it over: "
                       f"`{again} --steal`", file=sys.stderr)
-                return EXIT_NEEDS_HUMAN
-            if report.outcome not in (Outcome.DONE, Outcome.NOT_APPLICABLE):
-                print(f"\nstage {stage_id} stopped: {report.reason}\n"
-                      f"Fix it, then rerun `{rerun_command(stage_id, version, playbook_path)}`: "
-                      "finished actions are checked, not redone.", file=sys.stderr)
-                return EXIT_NEEDS_HUMAN
+                said.add(stage_id)
+                return StageReport(stage_id, Outcome.NEEDS_HUMAN, str(exc), ())
+
+        limit = parallel or engine.session.settings.stages_side_by_side
+        scheduler = StageScheduler(playbook.needs, run_one, limit=limit,
+                                   note=lambda stage, line: _say(f"{stage}: {line}"))
+        reports = await scheduler.run_all(stages)
+        if _stopped(reports, version, playbook_path, said):
+            return EXIT_NEEDS_HUMAN
         records = (sync.journal.builder.records if sync is not None
                    else records_from_events(engine.release_key, journal.events()))
         if sync is not None:  # "done" only once the journal on the tracking issue says so

@@ -287,7 +287,7 @@ class Version(BaseModel):
         return self.pre is PreKind.RC
 
     @property
-    def is_pre(self) -> bool:
+    def is_prerelease(self) -> bool:
         """Any pre-release: alpha, beta or release candidate."""
         return self.pre is not None
 
@@ -499,6 +499,8 @@ class Outcome(StrEnum):
     AWAITING_REVIEW = "awaiting_review"
     """A step marked ``review = "required"`` stopped before its point of no return: a second
     maintainer has not approved its facts yet (``cockpit review``); rerun to resume."""
+    BLOCKED = "blocked"
+    """Never started: a stage it needs did not end done in this run (named in the reason)."""
 
 
 class Release(BaseModel):

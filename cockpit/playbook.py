@@ -19,16 +19,17 @@ import difflib
 import re
 import string
 import tomllib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from cockpit import conditions, stage_order
 from cockpit.actions import REGISTRY, load_kinds
 from cockpit.errors import BadInput
 from cockpit.model import Condition, Reversibility, Version, VersionFormat, applies
@@ -48,6 +49,51 @@ def _repeated(ids: Iterable[str]) -> str | None:
     return None
 
 
+When = list[Annotated[Condition | str, Field(union_mode="left_to_right")]]
+"""A ``when``: release-kind words (``Condition``) and condition expressions, all must hold."""
+
+
+def _as_list(when: Any) -> Any:
+    """``when = "expr"`` is a list of one: the two spellings are one model."""
+    return [when] if isinstance(when, str) else when
+
+
+def holds(when: list[Condition | str], version: Version,
+          values: Mapping[str, Any] | None = None) -> bool:
+    """Whether every condition of a ``when`` holds for this release. ``values`` are the
+    template values (``template_values``); without them an expression sees ``version``."""
+    kinds = [c for c in when if isinstance(c, Condition)]
+    if not applies(kinds, version):
+        return False
+    expressions = [c for c in when if not isinstance(c, Condition)]
+    if not expressions:
+        return True
+    scope = condition_values(values or {"version": version})
+    return all(conditions.evaluate(e, scope) for e in expressions)
+
+
+def condition_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A condition's names: the template values plus ``vars``, every var in one mapping."""
+    plain = {k: v for k, v in values.items() if k not in ("version", "settings")}
+    return {**values, "vars": plain}
+
+
+def skipped_by_condition(when: list[Condition | str], version: Version,
+                         values: Mapping[str, Any] | None = None) -> str | None:
+    """``skipped by condition: vars.channel == 'beta' is false for v1.2.0`` when the
+    release-kind words of a ``when`` hold but an expression of it is false (None else:
+    it applies, or its kind alone leaves it out, which is said as before)."""
+    if not applies([c for c in when if isinstance(c, Condition)], version):
+        return None
+    false = [e for e in expressions(when) if not holds([e], version, values)]
+    return f"skipped by condition: {' and '.join(false)} is false for {version}" if false else None
+
+
+def expressions(when: list[Condition | str]) -> list[str]:
+    """The condition expressions of a ``when`` (not the release-kind words)."""
+    return [c for c in when if not isinstance(c, Condition)]
+
+
 class ActionSpec(BaseModel):
     """One step of a stage: a registered kind plus its parameters."""
 
@@ -59,13 +105,21 @@ class ActionSpec(BaseModel):
     review: Literal["none", "required"] = "none"
     """``required``: a second maintainer approves the facts of this step (``cockpit review``)
     before it is applied; the driver's run waits for the approval."""
-    when: list[Condition] = []
+    when: When = []
+    """Conditions that must all hold: release kinds (``["RC"]``, ``["not PATCH"]``) or an
+    expression over the template values (``"version.is_rc or vars.channel == 'beta'"``,
+    ``cockpit.conditions``). False: the action is skipped by condition, never failed."""
     params: dict[str, Any] = {}
     reversibility: Reversibility | None = None
     """Overrides the kind's own class (``cockpit.model.Reversibility``) for this action."""
 
-    def applies_to(self, version: Version) -> bool:
-        return applies(self.when, version)
+    def applies_to(self, version: Version, values: Mapping[str, Any] | None = None) -> bool:
+        return holds(self.when, version, values)
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _one_expression(cls, when: Any) -> Any:
+        return _as_list(when)
 
 
 class StageSpec(BaseModel):
@@ -74,8 +128,16 @@ class StageSpec(BaseModel):
     id: str = Field(pattern=_ID)
     title: str
     summary: str
-    when: list[Condition] = []
+    when: When = []
+    needs: list[str] | None = None
+    """The stages that must be complete before this one starts (``[]``: none); without it,
+    the stage before this one. Stages whose needs are met may run side by side."""
     actions: list[ActionSpec]
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _one_expression(cls, when: Any) -> Any:
+        return _as_list(when)
 
     @field_validator("actions")
     @classmethod
@@ -88,8 +150,8 @@ class StageSpec(BaseModel):
     def action(self, action_id: str) -> ActionSpec | None:
         return next((a for a in self.actions if a.id == action_id), None)
 
-    def applies_to(self, version: Version) -> bool:
-        return applies(self.when, version)
+    def applies_to(self, version: Version, values: Mapping[str, Any] | None = None) -> bool:
+        return holds(self.when, version, values)
 
 
 class Playbook(BaseModel):
@@ -118,6 +180,11 @@ class Playbook(BaseModel):
     def parse_version(self, text: str) -> Version:
         """``--release TEXT`` in this playbook's scheme and tag (exit 2 naming both)."""
         return self.versions.parse(text)
+
+    @cached_property
+    def needs(self) -> dict[str, list[str]]:
+        """Each stage's direct needs (declared, else the stage before it)."""
+        return stage_order.resolve([(s.id, s.needs) for s in self.stages])
 
     @property
     def action_count(self) -> int:
@@ -202,6 +269,8 @@ def parse_playbook(text: str, filename: str) -> Playbook:
     if not checked:
         problems += _check_kinds(raw, filename, lines)
     problems += _check_templates(raw, filename, lines)
+    problems += _check_needs(raw, filename, lines)
+    problems += _check_conditions(raw, filename, lines)
     if problems or playbook is None:
         raise PlaybookError(sorted(problems, key=lambda p: p.line or 0))
     if not checked:
@@ -275,10 +344,12 @@ def _samples(raw: Any) -> dict[str, Version]:
     return form.samples()
 
 
-def _applies(raw_when: Any, version: Version) -> bool:
-    """A raw ``when`` list's verdict; a malformed one applies (it is reported elsewhere)."""
+def _applies(raw_when: Any, version: Version, values: Mapping[str, Any] | None = None) -> bool:
+    """A raw ``when``'s verdict; a malformed one applies (it is reported elsewhere)."""
     try:
-        return applies([Condition(c) for c in raw_when], version) if raw_when else True
+        items = _as_list(raw_when) or []
+        return holds([Condition(c) if c in Condition._value2member_map_ else str(c)
+                      for c in items], version, values)
     except (TypeError, ValueError):
         return True
 
@@ -311,7 +382,8 @@ def _check_templates(raw: Any, filename: str, lines: _LineIndex) -> list[Playboo
                                                     f"field 'vars.{name}': {exc}"))
                     reported.add(loc)
         for s, stage, a, action in _raw_actions(raw):
-            if not (_applies(stage.get("when"), version) and _applies(action.get("when"), version)):
+            if not (_applies(stage.get("when"), version, values)
+                    and _applies(action.get("when"), version, values)):
                 continue
             params = action.get("params")
             for loc, field, value in _strings(params, ("stages", s, "actions", a, "params"),
@@ -461,6 +533,82 @@ def _sample_values(raw: Any) -> list[dict[str, Any]]:
                 values[name] = render(value, values)
         samples.append(values)
     return samples
+
+
+def _raw_stage_ids(raw: Any) -> list[tuple[int, dict[str, Any], str]]:
+    return [(s, stage, stage["id"]) for s, stage in enumerate(_list(raw, "stages"))
+            if isinstance(stage, dict) and isinstance(stage.get("id"), str)]
+
+
+def _check_needs(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookProblem]:
+    """Every ``needs`` names a stage of this playbook, and no stage needs itself, directly
+    or through others: the cycle is named, with the line of each stage in it."""
+    problems: list[PlaybookProblem] = []
+    stages = _raw_stage_ids(raw)
+    known = [stage_id for _, _, stage_id in stages]
+    declared: dict[str, list[str] | None] = {}
+    line_of: dict[str, int | None] = {}
+    for s, stage, stage_id in stages:
+        needs = stage.get("needs")
+        loc = ("stages", s, "needs") if "needs" in stage else ("stages", s, "id")
+        line_of.setdefault(stage_id, lines.find(loc))
+        if not isinstance(needs, list):
+            declared.setdefault(stage_id, None)
+            continue  # absent, or not a list (the model reports that)
+        good = []
+        for need in needs:
+            if isinstance(need, str) and need not in known:
+                problems.append(PlaybookProblem(
+                    filename, lines.find(loc), _where(stage, s),
+                    f"field 'needs': unknown stage {need!r}" + (
+                        _suggest(need, known) or f" (the stages are: {', '.join(known)})")))
+            elif isinstance(need, str):
+                good.append(need)
+        declared.setdefault(stage_id, good)
+    cycle = stage_order.find_cycle(stage_order.resolve(list(declared.items())))
+    if cycle:
+        where = ", ".join(f"{stage_id}: line {line_of[stage_id]}" for stage_id in cycle[:-1])
+        implied = [f"{b} needs {a} by file order (it has no needs of its own)"
+                   for a, b in zip(cycle[1:], cycle, strict=False) if declared.get(b) is None]
+        problems.append(PlaybookProblem(
+            filename, line_of[cycle[0]], "",
+            f"field 'needs': cycle: {' → '.join(cycle)} ({where}"
+            + "".join(f"; {note}" for note in implied)
+            + "): a stage cannot need itself, directly or through others; remove one of "
+              "these needs"))
+    return problems
+
+
+def _check_conditions(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookProblem]:
+    """Every ``when`` expression parses, names only known values, and gives true or false
+    for a sample of every kind of release the ``[versions]`` accepts (RC, final, patch...):
+    a broken one never reaches a run."""
+    samples = {label: condition_values(values)
+               for label, values in zip(_samples(raw), _sample_values(raw), strict=True)}
+    problems: list[PlaybookProblem] = []
+    places: list[tuple[tuple[Any, ...], str, Any]] = [
+        (("stages", s), _where(stage, s), stage.get("when"))
+        for s, stage in enumerate(_list(raw, "stages")) if isinstance(stage, dict)]
+    places += [(("stages", s, "actions", a), _where(stage, s, action, a), action.get("when"))
+               for s, stage, a, action in _raw_actions(raw)]
+    for loc, where, when in places:
+        for item in _as_list(when) or []:
+            if not isinstance(item, str) or item in Condition._value2member_map_:
+                continue  # a release-kind word, or not a string (the model reports it)
+            problem = _kind_word_problem(item) or conditions.problem(item, samples)
+            if problem:
+                problems.append(PlaybookProblem(filename, lines.find((*loc, "when")), where,
+                                                f"field 'when': {problem}"))
+    return problems
+
+
+def _kind_word_problem(item: str) -> str | None:
+    """``"FINALE"``: a misspelt release-kind word, not an expression naming ``FINALE``."""
+    close = difflib.get_close_matches(item, list(Condition._value2member_map_), n=1)
+    if not close or not re.fullmatch(r"(not )?[A-Za-z]+", item):
+        return None
+    return (f"unknown release kind {item!r}; did you mean " + " or ".join(map(repr, close))
+            + "? (or an expression such as 'version.is_final and not version.is_patch')")
 
 
 def _check_kinds(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookProblem]:

@@ -514,7 +514,7 @@ class VersionNewer(Verify[VersionNewerParams]):
                 v = form.parse(name)
             except VersionError:
                 continue
-            if v.is_pre and not p.include_prereleases:
+            if v.is_prerelease and not p.include_prereleases:
                 continue
             if p.same_minor_series_only and (v.major, v.minor) != (mine.major, mine.minor):
                 continue
