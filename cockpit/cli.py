@@ -278,7 +278,7 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
     if args.verb is None:
         return _tui(args, playbook, version, _need_tui(launchers))
     if version is None:
-        raise BadInput("--release is required: pass --release vX.Y.Z[-rcN]")
+        raise BadInput(f"--release is required: pass --release {playbook.versions.notation}")
     if args.verb == "plan":
         return _plan(playbook, version)
     if args.verb == "status" and args.watch:
@@ -637,7 +637,8 @@ def _say(line: str) -> None:
 def _tui(args: argparse.Namespace, playbook: Playbook, version: Version | None,
          launchers: Launchers) -> int:
     if version is None:
-        raise BadInput("which release? pass --release vX.Y.Z[-rcN] (or try `cockpit demo`)")
+        raise BadInput(f"which release? pass --release {playbook.versions.notation} (or try "
+                       "`cockpit demo`)")
     mode = "shadow" if args.shadow else "walkthrough" if args.walkthrough else "drive"
     if args.solo and mode != "drive":
         raise BadInput(f"--solo is for driving a release; --{mode} changes nothing, so it "

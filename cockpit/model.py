@@ -107,6 +107,13 @@ class VersionFormat(BaseModel):
         return self.tag.format(version=number)
 
     @property
+    def notation(self) -> str:
+        """Every release of this format in one word, as help texts write it:
+        ``vX.Y.Z[-rcN]`` (Kubo's), ``X.Y.Z[rcN]`` (PEP 440 tagged ``{version}``)."""
+        return self.tag_of("X.Y.Z[rcN]" if self.scheme is VersionScheme.PEP440
+                           else "X.Y.Z[-rcN]")
+
+    @property
     def tag_glob(self) -> str:
         """The tags of this playbook's versions, for ``git tag -l``: ``v*`` or ``*``."""
         return self.tag_of("*")

@@ -236,6 +236,10 @@ def test_release_is_parsed_in_the_playbooks_scheme() -> None:
                            "have no 'v', write 1.2.0): use X.Y.Z")
     code, said = cockpit("plan", "--release", "1.2.0rc1")  # Kubo's: semver, v
     assert code == 2 and "(semver" in said and "vX.Y.Z-rcN" in said
+    assert cockpit("plan", "--playbook", "widgets") == (
+        2, "cockpit: --release is required: pass --release X.Y.Z[rcN]\n")
+    assert cockpit("plan") == (2, "cockpit: --release is required: pass --release "
+                                  "vX.Y.Z[-rcN]\n")
 
 
 def test_plan_shows_what_each_kind_of_release_runs(tmp_path: Path) -> None:
