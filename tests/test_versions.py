@@ -263,3 +263,11 @@ def test_titles_name_the_release_in_its_own_scheme() -> None:
     assert fill_notation("Tag X.Y.Z[rcN] on main", PEP440.parse("1.2.0")) == "Tag 1.2.0 on main"
     assert fill_notation("Tag vX.Y.Z-rcN on release-vX.Y.Z", Version.parse("v0.30.0-rc1")) \
         == "Tag v0.30.0-rc1 on release-v0.30.0"
+
+
+def test_explaining_without_a_release_writes_the_playbooks_notation() -> None:
+    code, said = cockpit("explain", "tag/tag", "--playbook", "widgets")
+    assert code == 0, said
+    assert "git tag -a -m 'Release X.Y.Z[rcN]' X.Y.Z[rcN] origin/main" in said
+    code, said = cockpit("explain", "preflight/version-newer", "--playbook", "widgets")
+    assert code == 0 and "git ls-remote --tags " in said and ".git '*'" in said

@@ -222,3 +222,17 @@ def test_the_world_is_a_released_python_library(widgets: Released) -> None:
     assert publish_runs == ["1.1.0", "1.2.0", "1.2.0rc1"]
     assert [t["title"] for t in state["discourse"]["topics"]] == \
         [f"acme-widgets {v} released" for v in RELEASES]
+
+
+def test_status_reads_the_last_release_as_complete(widgets: Released) -> None:
+    """The read-only status of 1.2.0 in the world after it: every stage done. (1.2.0rc1's
+    is not any more, truthfully: its version is no longer the newest, and main has moved
+    past its version bump.)"""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = main(["status", "--playbook", "widgets", "--release", RELEASES[-1]])
+    assert code == 0, out.getvalue()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = main(["status", "--playbook", "widgets", "--release", RELEASES[0]])
+    assert code == 1 and "1.2.0 is newer" in out.getvalue()
