@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     pypi_url: str = "https://pypi.org"
     """The Python Package Index: its JSON API (``/pypi/{name}/{version}/json``), simple
     index (``/simple/``) and project pages (``{settings.pypi_url}`` in a playbook)."""
+    crates_url: str = "https://crates.io"
+    """The Rust crate registry: its API (``/api/v1/crates/{name}/{version}``) and pages."""
     blog_url: str = "https://blog.ipfs.tech"
     state_dir: Path = Field(default_factory=_state_dir)
     """The local journal lives here, one JSONL file per release."""

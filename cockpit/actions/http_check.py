@@ -46,7 +46,8 @@ class HttpCheckParams(Params):
     url: str
     """The address to GET (anonymous: no token is sent)."""
     status: int = Field(200, ge=100, le=599)
-    """The status it must answer."""
+    """The status it must answer. Redirects are not followed (nor by the manual ``curl``):
+    a moved page answers 301, so give its final URL."""
     json_path: str | None = None
     """An RFC 9535 JSONPath into the JSON body (``$.info.version``): it must select
     something (and, with ``equals``, that value)."""
@@ -153,7 +154,8 @@ class HttpCheck(Verify[HttpCheckParams]):
         p = self.params
         settings = self.ctx.settings
         http = self.ctx.session.http_client(
-            f"http {p.timeout_seconds:g}s x{p.attempts}", "", timeout=p.timeout_seconds,
+            f"http ({p.timeout_seconds:g} s, {p.attempts} attempts)", "",
+            timeout=p.timeout_seconds,
             retry=RetryPolicy(max_attempts=p.attempts,
                               base_delay=settings.http_retry_base_seconds))
         try:

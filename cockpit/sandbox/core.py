@@ -33,7 +33,7 @@ API_PREFIX = "/api/v3"
 SERVICE_PREFIXES = {
     "discourse": "/discourse", "discord": "/discord", "reddit": "/reddit",
     "matrix": "/matrix", "docker": "/docker", "npm": "/npm", "dist": "/dist",
-    "pypi": "/pypi",
+    "pypi": "/pypi", "crates": "/crates",
 }
 
 WEB_PREFIXES = {"slack": "/slack", "npmjs": "/npmjs"}
@@ -183,6 +183,7 @@ class Sandbox:
             "COCKPIT_NPM_REGISTRY_URL": b + SERVICE_PREFIXES["npm"],
             "COCKPIT_DIST_URL": b + SERVICE_PREFIXES["dist"],
             "COCKPIT_PYPI_URL": b + SERVICE_PREFIXES["pypi"],
+            "COCKPIT_CRATES_URL": b + SERVICE_PREFIXES["crates"],
             # Where links point (web pages, not APIs): all on this sandbox.
             "COCKPIT_DISCORD_URL": b + SERVICE_PREFIXES["discord"],
             "COCKPIT_REDDIT_WEB_URL": b + SERVICE_PREFIXES["reddit"],

@@ -31,6 +31,7 @@ them. State lives in the world document under ``pypi``, the files under ``DATA/p
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import html
 import io
@@ -391,7 +392,8 @@ def _dist_name(name: str) -> str:
     return canonicalize_name(name).replace("-", "_")
 
 
-def _metadata(name: str, version: str, summary: str, requires_python: str | None) -> bytes:
+def core_metadata(name: str, version: str, summary: str, requires_python: str | None) -> bytes:
+    """The core metadata (``PKG-INFO``, ``METADATA``) of a built distribution."""
     lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}",
              f"Summary: {summary}"]
     if requires_python:
@@ -400,16 +402,18 @@ def _metadata(name: str, version: str, summary: str, requires_python: str | None
 
 
 def build_sdist(name: str, version: str, pyproject: bytes, metadata: bytes) -> tuple[str, bytes]:
-    """A small real sdist: ``{name}-{version}/PKG-INFO`` and ``pyproject.toml``."""
+    """A small real sdist: ``{name}-{version}/PKG-INFO`` and ``pyproject.toml``, the same
+    bytes for the same input (no time in the tar or the gzip header), as a reproducible
+    build gives: a rerun of a release finds the very file it would upload."""
     filename = f"{_dist_name(name)}-{version}.tar.gz"
     root = filename.removesuffix(".tar.gz")
     out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for member, data in (("PKG-INFO", metadata), ("pyproject.toml", pyproject)):
             info = tarfile.TarInfo(f"{root}/{member}")
             info.size, info.mtime = len(data), 0
             tar.addfile(info, io.BytesIO(data))
-    return filename, out.getvalue()
+    return filename, gzip.compress(out.getvalue(), mtime=0)
 
 
 def build_wheel(name: str, version: str, metadata: bytes) -> tuple[str, bytes]:
@@ -450,8 +454,10 @@ def publish_from_workflow(sb: Sandbox, full: str, run: Json) -> list[str] | None
         return [f"##[error]pyproject.toml does not parse: {exc}"]
     name = project.get("name")
     raw = project.get("version")
-    if raw is None and "version" in (project.get("dynamic") or []) and run["event"] == "push":
-        raw = str(run["head_branch"]).removeprefix("v")  # from the tag, as setuptools-scm
+    tag = str(run["head_branch"])
+    if raw is None and "version" in (project.get("dynamic") or []) and \
+            git.resolve(f"refs/tags/{tag}") is not None:
+        raw = tag.removeprefix("v")  # from the tag, as setuptools-scm does
     if not isinstance(name, str) or not isinstance(raw, str):
         return ["##[error]pyproject.toml names no [project] name and version"]
     try:
@@ -461,7 +467,7 @@ def publish_from_workflow(sb: Sandbox, full: str, run: Json) -> list[str] | None
     summary = str(project.get("description") or "")
     requires = project.get("requires-python")
     requires_python = requires if isinstance(requires, str) else None
-    metadata = _metadata(name, version, summary, requires_python)
+    metadata = core_metadata(name, version, summary, requires_python)
     lines = [f"Building {name} {version} from pyproject.toml"]
     for filename, content in (build_sdist(name, version, pyproject[1], metadata),
                               build_wheel(name, version, metadata)):
@@ -491,4 +497,4 @@ def routes() -> list[BaseRoute]:
 
 
 __all__ = ["PUBLISHERS", "UPLOAD_TOKEN", "UPLOAD_USER", "Refused", "add_file", "build_sdist",
-           "build_wheel", "publish_from_workflow", "publishes", "routes"]
+           "build_wheel", "core_metadata", "publish_from_workflow", "publishes", "routes"]

@@ -5,6 +5,7 @@ reached: nothing here makes a request)."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import Any
@@ -129,3 +130,24 @@ def test_a_command_without_a_check_does_not_load(params: str, message: str) -> N
     with pytest.raises(PlaybookError) as caught:
         parse_playbook(text, "p.toml")
     assert "p.toml:11" in str(caught.value) and message in str(caught.value), caught.value
+
+
+async def test_a_cancelled_stage_ends_the_running_command(tmp_path: Path) -> None:
+    import asyncio
+    import os
+
+    plan = inline([("cmd", "command.run", {"run": "echo $$ > pid; sleep 30",
+                                           "check": "test -e built", "cwd": str(tmp_path)})])
+    engine, _ = make_engine(plan)
+    task = asyncio.create_task(engine.run_stage("s"))
+    for _ in range(200):
+        if (tmp_path / "pid").exists() and (tmp_path / "pid").read_text().strip():
+            break
+        await asyncio.sleep(0.02)
+    pid = int((tmp_path / "pid").read_text())
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await engine.session.aclose()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

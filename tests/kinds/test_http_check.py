@@ -78,7 +78,9 @@ async def test_an_answer_not_as_expected_is_failed_with_why(
     assert reason in report.actions[0].reason, report.actions[0].reason
 
 
-async def test_a_failing_server_is_retried_within_the_attempts(sandbox: SandboxHandle) -> None:
+async def test_a_failing_server_is_retried_within_the_attempts(
+        sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCKPIT_HTTP_RETRY_BASE_SECONDS", "0.05")
     url = f"{sandbox.env['COCKPIT_DIST_URL']}/kubo/versions"
     sandbox.set_faults("503:req=1+2")
     report = await check(url=url, contains="v0.29.0", attempts=3)()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from cockpit.sandbox.pypi import build_sdist, core_metadata
 from cockpit.sandbox.seed import INFRA_REPO
 from cockpit.sandbox.testing import SandboxHandle
 from tests.pypi_setup import release, upload
@@ -135,8 +136,40 @@ def test_a_publish_workflow_uploads_pyprojects_version(sandbox: SandboxHandle) -
     with zipfile.ZipFile(io.BytesIO(httpx.get(wheel["url"]).content)) as whl:
         metadata = whl.read("acme_widgets-2.0.0.dist-info/METADATA").decode()
     assert "Version: 2.0.0" in metadata
+    # Reproducible: the same input builds the very same bytes (no time in them).
+    sdist = next(f for f in doc["urls"] if f["packagetype"] == "sdist")
+    rebuilt = build_sdist("Acme.Widgets", "2.0.0", PYPROJECT.format(version="2.0.0").encode(),
+                          core_metadata("Acme.Widgets", "2.0.0", "Widgets for tests", ">=3.11"))
+    assert hashlib.sha256(rebuilt[1]).hexdigest() == sdist["digests"]["sha256"]
     # A tag pushed before the version bump publishes what pyproject.toml says: the old
     # version, which is already there, so nothing new reaches PyPI.
     log = _tag_and_wait(sandbox, "2.0.1", head)
     assert "Skipping acme_widgets-2.0.0.tar.gz: File already exists" in log, log
     assert httpx.get(f"{pypi}/pypi/acme-widgets/2.0.1/json").status_code == 404
+
+
+def test_a_release_published_runs_a_workflow_that_publishes_the_tags_version(
+        sandbox: SandboxHandle) -> None:
+    """``on: release`` and a ``dynamic`` version (setuptools-scm): the draft starts
+    nothing; publishing it runs the workflow on the tag, which names the version."""
+    pypi = sandbox.env["COCKPIT_PYPI_URL"]
+    _commit(sandbox, ".github/workflows/publish.yml", PUBLISH.replace(
+        b'push:\n    tags: ["*"]', b"release:\n    types: [published]"))
+    _commit(sandbox, "pyproject.toml", b'[project]\nname = "acme-widgets"\n'
+                                       b'dynamic = ["version"]\n')
+    headers = {"Authorization": f"Bearer {sandbox.admin_token}"}
+    api = f"{sandbox.api_url}/repos/{INFRA_REPO}/releases"
+    draft = httpx.post(api, headers=headers, json={"tag_name": "v3.0.0rc1", "draft": True,
+                                                   "prerelease": True}).json()
+    assert not sandbox.state()["repos"][INFRA_REPO]["runs"]
+    assert httpx.patch(f"{api}/{draft['id']}", headers=headers,
+                       json={"draft": False}).status_code == 200
+    for _ in range(100):
+        sandbox.tick()
+        runs = sandbox.state()["repos"][INFRA_REPO]["runs"]
+        if runs and runs[0]["status"] == "completed":
+            break
+        time.sleep(0.05)
+    assert [(r["event"], r["head_branch"]) for r in runs] == [("release", "v3.0.0rc1")]
+    assert "Uploading acme_widgets-3.0.0rc1-py3-none-any.whl" in runs[0]["log"]
+    assert httpx.get(f"{pypi}/pypi/acme-widgets/3.0.0rc1/json").status_code == 200
