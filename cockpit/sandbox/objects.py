@@ -170,16 +170,18 @@ class Shapes:
         issues = [i for i in r["issues"] if i["state"] == "open"]
         stars, forks = r.get("stars", 100), r.get("forks", 10)
         pushed = r["created_at"]
+        empty = False
         if git is not None:
             head = git.commit(r["default_branch"])
             if head:
                 pushed = iso(head.committer.date)
+            empty = head is None
         out.update({
             "created_at": r["created_at"], "updated_at": pushed, "pushed_at": pushed,
             "git_url": f"git://127.0.0.1/{name}.git",
             "ssh_url": f"git@127.0.0.1:{name}.git",
             "clone_url": f"{self.html}/{name}.git", "svn_url": f"{self.html}/{name}",
-            "homepage": r.get("homepage"), "size": 1024 if pushed != r["created_at"] else 0,
+            "homepage": r.get("homepage"), "size": 0 if empty else 1024,
             "stargazers_count": stars, "watchers_count": stars,
             "language": r.get("language", "Go"),
             **{k: r.get(k, v) for k, v in REPO_SETTINGS.items()},

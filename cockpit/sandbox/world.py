@@ -122,6 +122,19 @@ class World:
         org.update(type="Organization", description=description, members=sorted(members))
         return org
 
+    def may_read(self, login: str | None, full_name: str) -> bool:
+        """Whether ``login`` (None: anonymous) may see the repository: anyone a public
+        one; a private one its owner, the owner organization's members, its
+        collaborators."""
+        r = self.repo(full_name)
+        if r is None:
+            return False
+        if not r.get("private"):
+            return True
+        owner = self.data["users"].get(r["owner"], {})
+        return login is not None and (login == r["owner"] or login in owner.get("members", [])
+                                      or login in r.get("collaborators", {}))
+
     def orgs_of(self, login: str) -> list[str]:
         """The organizations ``login`` is a member of, by login."""
         users: dict[str, Json] = self.data["users"]

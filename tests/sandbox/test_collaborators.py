@@ -20,6 +20,7 @@ def test_roles_and_permissions(gh: httpx.Client, sandbox: SandboxHandle,
         "pull": True, "triage": True, "push": True, "maintain": True, "admin": False}
     admins = gh.get(K + "/collaborators", params={"permission": "admin"}).json()
     assert [c["login"] for c in admins] == ["release-driver"]
+    assert gh.get(K + "/collaborators", params={"affiliation": "outside"}).json() == []
     assert gh.get(K + "/collaborators/release-reviewer").status_code == 204
     assert gh.get(K + "/collaborators/desktop-maintainer").status_code == 404
     assert gh.get("/repos/ipfs/ipfs-desktop/collaborators/desktop-maintainer").status_code == 204

@@ -96,3 +96,23 @@ def test_who_may_create_and_delete(gh: httpx.Client, sandbox: SandboxHandle,
     assert not (sandbox.data_dir / "repos" / "release-driver" / "scratch.git").exists()
     assert httpx.get(sandbox.clone_url("release-driver/scratch") + "/info/refs",
                      params={"service": "git-upload-pack"}).status_code == 404
+
+
+def test_a_private_repository_is_hidden_from_others(gh: httpx.Client, sandbox: SandboxHandle,
+                                                    contract: Contract) -> None:
+    gh.post("/orgs/ipfs/repos", json={"name": "secret", "private": True, "auto_init": True})
+    assert gh.get("/repos/ipfs/secret").json()["visibility"] == "private"
+    with validating_client(sandbox, contract, sandbox.reviewer_token) as member:
+        assert member.get("/repos/ipfs/secret").status_code == 200  # an ipfs member
+    with validating_client(sandbox, contract, sandbox.readonly_token) as outsider, \
+            validating_client(sandbox, contract, None) as anon:
+        assert outsider.get("/repos/ipfs/secret").status_code == 404
+        assert anon.get("/repos/ipfs/secret").status_code == 404
+        assert "ipfs/secret" not in [r["full_name"] for r in anon.get("/orgs/ipfs/repos",
+                                                                      params={"per_page": 100}).json()]
+    refs = sandbox.clone_url("ipfs/secret") + "/info/refs"
+    assert httpx.get(refs, params={"service": "git-upload-pack"}).status_code == 401
+    assert httpx.get(refs, params={"service": "git-upload-pack"}, headers={
+        "Authorization": f"Bearer {sandbox.readonly_token}"}).status_code == 404
+    assert httpx.get(refs, params={"service": "git-upload-pack"}, headers={
+        "Authorization": f"Bearer {sandbox.admin_token}"}).status_code == 200

@@ -6,32 +6,44 @@ import httpx
 import pytest
 
 from cockpit.sandbox.testing import SandboxHandle
+from tests.sandbox.conftest import validating_client
+from tests.sandbox.contract import Contract
 
 K = "/repos/ipfs/kubo"
 
 
-@pytest.mark.parametrize(("posted", "combined"), [
+CASES = [
     ([], "pending"),
     ([("ci", "pending")], "pending"),
     ([("ci", "pending"), ("ci", "success")], "success"),
     ([("ci", "success"), ("lint", "pending")], "pending"),
     ([("ci", "success"), ("lint", "error"), ("docs", "pending")], "failure"),
     ([("ci", "failure"), ("ci", "success")], "success"),
-], ids=["none", "pending", "latest-per-context-wins", "one-pending", "error-fails",
-        "failure-then-fixed"])
-def test_combined_status(gh: httpx.Client, posted: list[tuple[str, str]],
-                         combined: str) -> None:
-    sha = gh.get(K + "/branches/master").json()["commit"]["sha"]
-    for context, state in posted:
-        made = gh.post(f"{K}/statuses/{sha}", json={
-            "state": state, "context": context, "target_url": "http://ci.example/1",
-            "description": f"{context} says {state}"})
-        assert made.status_code == 201 and made.json()["creator"]["login"] == "release-driver"
-    status = gh.get(K + "/commits/master/status").json()
-    assert status["state"] == combined and status["sha"] == sha
-    assert status["total_count"] == len({c for c, _ in posted})
-    listed = gh.get(K + "/commits/master/statuses").json()
-    assert [(s["context"], s["state"]) for s in listed] == list(reversed(posted))
+]
+
+
+@pytest.mark.parametrize(("case", "posted", "combined"),
+                         [(n, *case) for n, case in enumerate(CASES)],
+                         ids=["none", "pending", "latest-per-context-wins", "one-pending",
+                              "error-fails", "failure-then-fixed"])
+def test_combined_status(module_sandbox: SandboxHandle, contract: Contract, case: int,
+                         posted: list[tuple[str, str]], combined: str) -> None:
+    """Each case on a commit of its own, so the cases share one sandbox."""
+    with validating_client(module_sandbox, contract, module_sandbox.admin_token) as gh:
+        sha = gh.get(K + "/commits", params={"sha": "master"}).json()[case]["sha"]
+        for context, state in posted:
+            made = gh.post(f"{K}/statuses/{sha}", json={
+                "state": state, "context": context, "target_url": "http://ci.example/1",
+                "description": f"{context} says {state}"})
+            assert made.status_code == 201
+            assert made.json()["creator"]["login"] == "release-driver"
+        status = gh.get(f"{K}/commits/{sha}/status").json()
+        assert status["state"] == combined and status["sha"] == sha
+        assert status["total_count"] == len({c for c, _ in posted})
+        listed = gh.get(f"{K}/commits/{sha}/statuses").json()
+        assert [(s["context"], s["state"]) for s in listed] == list(reversed(posted))
+        if case == 0:  # a branch name reads the statuses of the commit it points at
+            assert gh.get(K + "/commits/master/status").json()["sha"] == sha
 
 
 def test_status_rules(gh: httpx.Client, sandbox: SandboxHandle) -> None:

@@ -63,7 +63,14 @@ async def list_collaborators(ctx: Ctx) -> Response:
     if wanted is not None and wanted not in GRANTS:
         raise ApiError(422, "Validation Failed", [
             {"resource": "Collaborator", "field": "permission", "code": "invalid"}])
+    affiliation = ctx.q.get("affiliation", "all")
+    if affiliation not in ("outside", "direct", "all"):
+        raise ApiError(422, "Validation Failed", [
+            {"resource": "Collaborator", "field": "affiliation", "code": "invalid"}])
     people = sorted(roles(ctx, r).items())
+    if affiliation == "outside":  # not members of the owning organization
+        members = ctx.sb.world.user(r["owner"]).get("members", [])
+        people = [(login, role) for login, role in people if login not in members]
     if wanted:
         people = [(login, role) for login, role in people if _permissions(role)[wanted]]
     return paginate(ctx, people, lambda page: [_collaborator(ctx, u, role) for u, role in page])

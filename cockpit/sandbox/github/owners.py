@@ -66,17 +66,10 @@ def _repo_list(ctx: Ctx, repos: list[Json], default_sort: str) -> Response:
         ctx.shapes.repo(r, full=True, git=ctx.sb.repos[r["full_name"]]) for r in page])
 
 
-def _visible(ctx: Ctx, r: Json) -> bool:
-    """A private repository shows only to its owner and the owner organization's members."""
-    if not r.get("private"):
-        return True
-    return ctx.login is not None and (
-        r["owner"] == ctx.login or ctx.login in ctx.sb.world.user(r["owner"]).get("members", []))
-
-
 def _owned_by(ctx: Ctx, login: str) -> list[Json]:
-    return [r for r in ctx.sb.world.data["repos"].values()
-            if r["owner"] == login and _visible(ctx, r)]
+    """``login``'s repositories that the caller may see."""
+    return [r for full, r in ctx.sb.world.data["repos"].items()
+            if r["owner"] == login and ctx.sb.world.may_read(ctx.login, full)]
 
 
 async def org_repos(ctx: Ctx) -> Response:
