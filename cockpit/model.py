@@ -529,5 +529,6 @@ class Release(BaseModel):
     @cached_property
     def key(self) -> str:
         """A file-name-safe identity: one journal file per release (cached: every event
-        carries it, a log line included)."""
-        return f"{self.playbook}-{self.version.tag}"
+        carries it, a log line included). A tag template may hold a ``/`` (``widgets/v{version}``
+        in a monorepo): it becomes ``-`` here."""
+        return f"{self.playbook}-{self.version.tag.replace('/', '-')}"

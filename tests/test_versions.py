@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from cockpit.cli import main
 from cockpit.model import (
     Condition,
     PreKind,
+    Release,
     ReleaseKind,
     Version,
     VersionError,
@@ -271,3 +273,13 @@ def test_explaining_without_a_release_writes_the_playbooks_notation() -> None:
     assert "git tag -a -m 'Release X.Y.Z[rcN]' X.Y.Z[rcN] origin/main" in said
     code, said = cockpit("explain", "preflight/version-newer", "--playbook", "widgets")
     assert code == 0 and "git ls-remote --tags " in said and ".git '*'" in said
+
+
+def test_a_tag_with_a_slash_still_names_one_journal_file() -> None:
+    monorepo = VersionFormat(tag="widgets/v{version}")
+    version = monorepo.parse("widgets/v1.2.0-rc1")
+    assert (version.tag, version.number) == ("widgets/v1.2.0-rc1", "1.2.0-rc1")
+    release = Release(playbook="acme", version=version, driver="me", host="here")
+    assert release.key == "acme-widgets-v1.2.0-rc1"
+    with pytest.raises(VersionError, match=re.escape("write it as its tag, widgets/v1.2.0")):
+        monorepo.parse("1.2.0")
