@@ -99,7 +99,10 @@ def _parser() -> argparse.ArgumentParser:
     _release_flag(explain, "fill in a concrete release, e.g. v0.30.0-rc1")
 
     plan = verbs.add_parser("plan", help="list what a release of version V will do")
-    _release_flag(plan, "the release, e.g. v0.30.0-rc1 (required)")
+    _release_flag(plan, "the release, e.g. v0.30.0-rc1 (required, but for --kinds)")
+    plan.add_argument("--kinds", action="store_true",
+                      help="which actions every kind of release runs (RC, final, patch, and "
+                           "beta, alpha, post where the playbook has them): no release needed")
 
     export = verbs.add_parser("export", help="the playbook as a checklist document")
     export.add_argument("--markdown", action="store_true", required=True,
@@ -277,6 +280,11 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
         return code
     if args.verb is None:
         return _tui(args, playbook, version, _need_tui(launchers))
+    if args.verb == "plan" and args.kinds:
+        from cockpit.explain import kinds_matrix
+
+        print(kinds_matrix(_engine(playbook, version, read_only=True)))
+        return EXIT_OK
     if version is None:
         raise BadInput(f"--release is required: pass --release {playbook.versions.notation}")
     if args.verb == "plan":

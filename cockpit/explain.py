@@ -189,7 +189,33 @@ def kinds_table(engine: Engine, current: Version) -> list[str]:
         lines.append("  " + stage.id.ljust(width)
                      + "".join(f"{count or '-':>8}" for count in counts))
     lines.append("  " + "total".ljust(width) + "".join(f"{total:>8}" for total in totals))
-    return lines
+    return [*lines, "`cockpit plan --kinds` names the actions of each kind."]
+
+
+def kinds_matrix(engine: Engine) -> str:
+    """``cockpit plan --kinds``: every action, and which kinds of release run it (a sample
+    of each kind the playbook's ``[versions]`` accepts), so a playbook's ``when`` can be
+    read for all releases at once instead of one ``plan`` per version."""
+    playbook = engine.playbook
+    samples = playbook.versions.samples()
+    values = [_sample_values(engine, sample) for sample in samples.values()]
+    heads = [sample.kind.value for sample in samples.values()]
+    width = max(len(f"{stage.id}/{spec.id}") for stage in playbook.stages
+                for spec in stage.actions)
+    form = playbook.versions
+    lines = [f"Which kinds of release run each action of {playbook.title} ({form.scheme.words}, "
+             f"tags {form.tag}; samples "
+             + ", ".join(f"{label} {sample.tag}" for label, sample in samples.items()) + "):",
+             "", "  " + "".ljust(width) + "".join(f"{head:>7}" for head in heads)]
+    for stage in playbook.stages:
+        for spec in stage.actions:
+            runs = [stage.applies_to(sample, given) and spec.applies_to(sample, given)
+                    for sample, given in zip(samples.values(), values, strict=True)]
+            lines.append("  " + f"{stage.id}/{spec.id}".ljust(width)
+                         + "".join(f"{'✓' if run else '·':>7}" for run in runs))
+    lines += ["", "✓ runs, · does not apply; `cockpit plan --release V` lists one release's "
+                  "actions in order."]
+    return "\n".join(lines)
 
 
 def _sample_values(engine: Engine, sample: Version) -> dict[str, object] | None:

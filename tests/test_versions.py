@@ -256,7 +256,19 @@ def test_plan_shows_what_each_kind_of_release_runs(tmp_path: Path) -> None:
         "1.2.0, a patch release 1.2.3, a post release 1.2.0.post1):",
         "  stage      RC    BETA   FINAL   PATCH   POST*",
         "  tag         1       1       1       1       2",
-        "  total       1       1       1       1       2"]
+        "  total       1       1       1       1       2",
+        "`cockpit plan --kinds` names the actions of each kind."]
+
+
+def test_plan_kinds_says_which_actions_every_kind_runs_without_a_release() -> None:
+    code, said = cockpit("plan", "--kinds", "--playbook", "widgets")
+    assert code == 0, said
+    rows = {line.split()[0]: line.split()[1:] for line in said.splitlines()
+            if line.startswith("  ") and "/" in line}
+    assert said.splitlines()[2].split() == ["RC", "BETA", "ALPHA", "FINAL", "PATCH", "POST"]
+    assert rows["github-release/release-pre"] == ["✓", "✓", "✓", "·", "·", "·"]
+    assert rows["github-release/release-final"] == ["·", "·", "·", "✓", "✓", "✓"]
+    assert len(rows) == load_playbook("widgets").action_count
 
 
 def test_titles_name_the_release_in_its_own_scheme() -> None:
