@@ -180,9 +180,9 @@ class VersionFormat(BaseModel):
 
     def _shipped(self, text: str, pre: PreKind) -> PreKind:
         if pre not in self.pre_releases:
-            shipped = ", ".join(kind.value for kind in self.pre_releases) or "none"
-            raise VersionError(text, self, f"this playbook ships no {pre.value} pre-releases "
-                                           f"([versions] pre_releases: {shipped})")
+            raise VersionError(text, self, f"this playbook ships no {pre.value} pre-releases; "
+                                           f"to ship one, add \"{pre.value}\" to [versions] "
+                                           "pre_releases")
         return pre
 
     def example(self, pre: PreKind | None = None, patch: int = 0,

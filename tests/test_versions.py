@@ -85,8 +85,9 @@ def test_pep440_versions_sort_as_pypi_does() -> None:
          "release candidate, e.g. v0.30.0-rc1)"),
         (KUBO, "v0.30.0-beta1",
          "'v0.30.0-beta1' is not a release version (semver; this playbook ships no beta "
-         "pre-releases ([versions] pre_releases: rc)): use vX.Y.Z (a final or patch release, "
-         "e.g. v0.30.0 or v0.30.1) or vX.Y.Z-rcN (a release candidate, e.g. v0.30.0-rc1)"),
+         "pre-releases; to ship one, add \"beta\" to [versions] pre_releases): use vX.Y.Z (a "
+         "final or patch release, e.g. v0.30.0 or v0.30.1) or vX.Y.Z-rcN (a release "
+         "candidate, e.g. v0.30.0-rc1)"),
         (SEMVER_NO_V, "1.2.0-pre1",
          "'1.2.0-pre1' is not a release version (semver; 'pre' is not a pre-release kind "
          "(alpha, beta or rc)): use X.Y.Z (a final or patch release, e.g. 0.30.0 or 0.30.1), "
