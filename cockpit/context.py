@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import ReadOnlyViolation
-from cockpit.model import Release, Version
+from cockpit.model import Release, Version, VersionFormat, VersionScheme
 from cockpit.prompts import Prompt, PromptAnswer, Prompter
 from cockpit.secrets import SERVICES, Redactor, find_token
 from cockpit.settings import Settings
@@ -58,14 +58,19 @@ def acting(stage: str, action: str | None) -> Iterator[None]:
 
 
 class SymbolicVersion:
-    """Stands in for a version when explaining a playbook without one: ``vX.Y.Z[-rcN]``."""
+    """Stands in for a version when explaining a playbook without one, in its scheme:
+    ``vX.Y.Z[-rcN]`` (Kubo's semver), ``X.Y.Z[rcN]`` (PEP 440 tagged ``{version}``)."""
 
     major, minor, patch, rc = "X", "Y", "Z", "N"
     base = "X.Y.Z"
-    number = "X.Y.Z[-rcN]"
-    tag = "vX.Y.Z[-rcN]"
     minor_series = "X.Y"
-    next_dev = "X.(Y+1).0-dev"
+
+    def __init__(self, form: VersionFormat | None = None) -> None:
+        self.format = form or VersionFormat()
+        pep440 = self.format.scheme is VersionScheme.PEP440
+        self.number = "X.Y.Z[rcN]" if pep440 else "X.Y.Z[-rcN]"
+        self.tag = self.format.tag_of(self.number)
+        self.next_dev = "X.(Y+1).0.dev0" if pep440 else "X.(Y+1).0-dev"
 
     def __str__(self) -> str:
         return self.tag
@@ -95,6 +100,9 @@ class Session:
     ``discourse_topic_url``, ``run_url:STAGE/ACTION`` (refilled by every rerun's checks)."""
     skipped: dict[tuple[str, str], str] = field(default_factory=dict)
     """(stage, action) a human skipped before, with the reason (restored from the journal)."""
+    version_format: VersionFormat | None = None
+    """The playbook's ``[versions]`` (the engine sets it): how ``version`` is written while
+    explaining without a release."""
     _git: GitWorkspace | None = None
     _http: dict[str, HttpClient] = field(default_factory=dict)
     _etag_store: DiskEtagStore | None = None
@@ -222,7 +230,7 @@ class Session:
 
     @property
     def version(self) -> Version | SymbolicVersion:
-        return self.release.version if self.release else SymbolicVersion()
+        return self.release.version if self.release else SymbolicVersion(self.version_format)
 
     def git(self) -> GitWorkspace:
         """The session's clones, shared by every action (each logs under its own action)."""

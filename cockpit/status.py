@@ -166,7 +166,8 @@ async def _checked(engine: Engine, journal: Journal, standing: Standing | None,
         record = records.get(stage.id)
         for spec in stage.actions:
             each = facts[(stage.id, spec.id)] = ActionFacts(
-                applicable=engine.applies(stage, spec))
+                applicable=engine.applies(stage, spec),
+                skipped_by=engine.skipped_by_condition(stage, spec))
             result = record.result(spec.id) if record else None
             if record is not None and result is not None:
                 each.saw_outcome(result.outcome, result.reason, result.link, by=record.by,
