@@ -1,0 +1,198 @@
+"""GitHub's GraphQL mutations, each carried out by the REST handler that does the same.
+
+``createIssue`` is ``POST /issues``, ``mergePullRequest`` is ``PUT /pulls/{n}/merge``
+and so on: the mutation turns its input's node ids into the REST path and body and
+calls the handler through ``api.as_endpoint``, with the caller's own token. So one rule
+(validation, protection, the simulator's reaction to a new pull request, a real merge
+in git) holds for both APIs, and a REST refusal becomes a GraphQL error with GitHub's
+``type``. ``markPullRequestReadyForReview`` is the one mutation REST cannot do.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+
+from cockpit.sandbox.github import issues, pulls
+from cockpit.sandbox.github.api import Handler, as_endpoint
+from cockpit.sandbox.github.graphql_nodes import find_node, node_or_fail
+from cockpit.sandbox.github.graphql_objects import (
+    Actor,
+    GraphQLFault,
+    Info,
+    Issue,
+    IssueComment,
+    Label,
+    Milestone,
+    PullRequest,
+    Q,
+    Repository,
+)
+from cockpit.sandbox.world import Json, now_iso
+
+if TYPE_CHECKING:
+    from cockpit.sandbox.core import Sandbox
+
+_TYPES = {401: "FORBIDDEN", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "UNPROCESSABLE",
+          405: "UNPROCESSABLE", 422: "UNPROCESSABLE"}
+
+
+async def _rest(info: Info, handler: Handler, method: str, path: str, params: Json,
+                body: Json) -> Json:
+    """Call one REST handler as the GraphQL caller; its JSON, or a GraphQLFault."""
+    q: Q = info.context["q"]
+    raw = json.dumps(body).encode()
+    scope = {"type": "http", "method": method, "path": "/api/v3" + path, "raw_path":
+             ("/api/v3" + path).encode(), "root_path": "", "path_params": params,
+             "query_string": b"", "headers": [
+                 (b"authorization", info.context["authorization"].encode()),
+                 (b"content-type", b"application/json"),
+                 (b"content-length", str(len(raw)).encode())],
+             "client": ("127.0.0.1", 0), "server": ("127.0.0.1", 0), "scheme": "http",
+             "app": info.context["app"]}
+    sent = False
+
+    async def receive() -> Json:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    response = await as_endpoint(q.sb, handler, write=True)(Request(scope, receive))
+    data: Json = json.loads(bytes(response.body)) if response.body else {}
+    if response.status_code >= 400:
+        details = [e.get("message") if isinstance(e, dict) else str(e)
+                   for e in data.get("errors") or []]
+        message = "; ".join(m for m in details if m) or str(data.get("message"))
+        raise GraphQLFault(_TYPES.get(response.status_code, "UNPROCESSABLE"), message)
+    return data
+
+
+def _repo_of(q: Q, ident: str) -> Repository:
+    return node_or_fail(q, ident, Repository)
+
+
+def _issue_path(target: Issue) -> tuple[str, Json]:
+    owner, name = target._repo.full.split("/")
+    return f"/repos/{owner}/{name}/issues/{target.number}", {
+        "owner": owner, "repo": name, "issue_number": target.number}
+
+
+def _reload(repo: Repository, number: int) -> Issue:
+    i = repo._issue(number, None)
+    assert i is not None
+    return PullRequest(repo, i) if i["pull"] else Issue(repo, i)
+
+
+async def create_issue(_root: object, info: Info, input: Json) -> Json:
+    q: Q = info.context["q"]
+    repo = _repo_of(q, str(input["repositoryId"]))
+    owner, name = repo.full.split("/")
+    body: Json = {"title": input["title"], "body": input.get("body")}
+    if input.get("labelIds"):
+        body["labels"] = [node_or_fail(q, x, Label).name for x in input["labelIds"]]
+    if input.get("assigneeIds"):
+        body["assignees"] = [node_or_fail(q, x, Actor).login for x in input["assigneeIds"]]
+    if input.get("milestoneId"):
+        body["milestone"] = node_or_fail(q, input["milestoneId"], Milestone).number
+    made = await _rest(info, issues.create_issue, "POST", f"/repos/{owner}/{name}/issues",
+                       {"owner": owner, "repo": name}, body)
+    return {"clientMutationId": input.get("clientMutationId"),
+            "issue": _reload(repo, int(made["number"]))}
+
+
+async def add_comment(_root: object, info: Info, input: Json) -> Json:
+    q: Q = info.context["q"]
+    subject = node_or_fail(q, str(input["subjectId"]), Issue)
+    path, params = _issue_path(subject)
+    made = await _rest(info, issues.create_comment, "POST", path + "/comments", params,
+                       {"body": input["body"]})
+    stored = next(c for c in subject._repo.r["comments"] if c["id"] == made["id"])
+    comment = IssueComment(subject._repo, stored)
+    edge = {"cursor": comment.id, "node": comment}
+    return {"clientMutationId": input.get("clientMutationId"), "commentEdge": edge,
+            "timelineEdge": edge, "subject": _reload(subject._repo, subject.number)}
+
+
+async def _set_state(info: Info, input: Json, key: str, state: str) -> Json:
+    q: Q = info.context["q"]
+    target = node_or_fail(q, str(input[key]), Issue)
+    path, params = _issue_path(target)
+    body: Json = {"state": state}
+    if input.get("stateReason"):
+        body["state_reason"] = str(input["stateReason"]).lower()
+    await _rest(info, issues.update_issue, "PATCH", path, params, body)
+    return {"clientMutationId": input.get("clientMutationId"),
+            "issue": _reload(target._repo, target.number)}
+
+
+async def close_issue(_root: object, info: Info, input: Json) -> Json:
+    return await _set_state(info, input, "issueId", "closed")
+
+
+async def reopen_issue(_root: object, info: Info, input: Json) -> Json:
+    return await _set_state(info, input, "issueId", "open")
+
+
+async def create_pull_request(_root: object, info: Info, input: Json) -> Json:
+    q: Q = info.context["q"]
+    repo = _repo_of(q, str(input["repositoryId"]))
+    owner, name = repo.full.split("/")
+    body = {"title": input["title"], "body": input.get("body"),
+            "head": input["headRefName"], "base": input["baseRefName"],
+            "draft": bool(input.get("draft"))}
+    made = await _rest(info, pulls.create_pull, "POST", f"/repos/{owner}/{name}/pulls",
+                       {"owner": owner, "repo": name}, body)
+    return {"clientMutationId": input.get("clientMutationId"),
+            "pullRequest": _reload(repo, int(made["number"]))}
+
+
+async def merge_pull_request(_root: object, info: Info, input: Json) -> Json:
+    q: Q = info.context["q"]
+    pr = node_or_fail(q, str(input["pullRequestId"]), PullRequest)
+    owner, name = pr._repo.full.split("/")
+    body: Json = {"merge_method": str(input.get("mergeMethod") or "MERGE").lower()}
+    if input.get("commitHeadline") is not None:
+        body["commit_title"] = input["commitHeadline"]
+    if input.get("commitBody") is not None:
+        body["commit_message"] = input["commitBody"]
+    if input.get("expectedHeadOid"):
+        body["sha"] = input["expectedHeadOid"]
+    await _rest(info, pulls.merge_pull, "PUT", f"/repos/{owner}/{name}/pulls/{pr.number}/merge",
+                {"owner": owner, "repo": name, "pull_number": pr.number}, body)
+    return {"clientMutationId": input.get("clientMutationId"), "actor": None,
+            "pullRequest": _reload(pr._repo, pr.number)}
+
+
+def mark_ready(_root: object, info: Info, input: Json) -> Json:
+    q: Q = info.context["q"]
+    sb: Sandbox = q.sb
+    pr = find_node(q, str(input["pullRequestId"]))
+    if not isinstance(pr, PullRequest):
+        raise GraphQLFault("NOT_FOUND", "Could not resolve to a node with the global id of "
+                                        f"'{input['pullRequestId']}'")
+    with sb.world.lock:
+        if pr.i["state"] != "open":
+            raise GraphQLFault("UNPROCESSABLE", "Pull request is closed")
+        if pr.p["draft"]:
+            pr.p.update(draft=False, ready_since=time.time())
+            pr.i["updated_at"] = now_iso()
+    sb.world.save()
+    return {"clientMutationId": input.get("clientMutationId"),
+            "pullRequest": _reload(pr._repo, pr.number)}
+
+
+MUTATIONS: dict[str, Any] = {
+    "addComment": add_comment,
+    "closeIssue": close_issue,
+    "createIssue": create_issue,
+    "createPullRequest": create_pull_request,
+    "markPullRequestReadyForReview": mark_ready,
+    "mergePullRequest": merge_pull_request,
+    "reopenIssue": reopen_issue,
+}
+"""Mutation field → resolver; ``graphql.schema()`` attaches them."""
