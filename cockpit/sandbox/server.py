@@ -1,4 +1,5 @@
 """The ASGI front door and the uvicorn runners (in-process thread, or foreground CLI).
+With ``SandboxOptions.tls`` the same app is served over HTTPS (``cockpit.sandbox.tls``).
 
 One app serves everything on one port: the GitHub API under ``/api/v3``, git
 smart HTTP at ``/{owner}/{name}.git``, the announcement services under their
@@ -429,9 +430,12 @@ class _Server(uvicorn.Server):
 
 def make_server(sb: Sandbox, sock: socket.socket) -> uvicorn.Server:
     host, port = sock.getsockname()[:2]
-    sb.bind(f"http://{host}:{port}")
+    sb.bind(host, port)
+    tls: dict[str, Any] = {}
+    if sb.tls is not None:
+        tls = {"ssl_certfile": str(sb.tls.cert), "ssl_keyfile": str(sb.tls.key)}
     config = uvicorn.Config(SandboxApp(sb), log_level="warning", lifespan="on",
-                            timeout_graceful_shutdown=1, access_log=False)
+                            timeout_graceful_shutdown=1, access_log=False, **tls)
     return _Server(config)
 
 
