@@ -233,12 +233,12 @@ async def remove_issue_label(ctx: Ctx) -> Response:
 ROUTES: list[ApiRoute] = [
     ("GET", REPO + "/labels", list_labels),
     ("POST", REPO + "/labels", create_label),
-    ("GET", REPO + "/labels/{name}", get_label),
-    ("PATCH", REPO + "/labels/{name}", update_label),
-    ("DELETE", REPO + "/labels/{name}", delete_label),
+    ("GET", REPO + "/labels/{name:path}", get_label),
+    ("PATCH", REPO + "/labels/{name:path}", update_label),
+    ("DELETE", REPO + "/labels/{name:path}", delete_label),
     ("GET", REPO + "/issues/{issue_number:int}/labels", list_issue_labels),
     ("POST", REPO + "/issues/{issue_number:int}/labels", add_issue_labels),
     ("PUT", REPO + "/issues/{issue_number:int}/labels", set_issue_labels),
     ("DELETE", REPO + "/issues/{issue_number:int}/labels", clear_issue_labels),
-    ("DELETE", REPO + "/issues/{issue_number:int}/labels/{name}", remove_issue_label),
+    ("DELETE", REPO + "/issues/{issue_number:int}/labels/{name:path}", remove_issue_label),
 ]
