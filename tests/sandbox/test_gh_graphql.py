@@ -1,0 +1,173 @@
+"""The real GitHub CLI (Debian's gh 2.23) against the sandbox over HTTPS: the issue, pr,
+repo, release and label commands whose reads and writes are GraphQL, each with the
+output a real GitHub gives and its effect visible through REST and git.
+
+The session's ``tls_sandbox`` is shared with other modules: every test here makes
+names of its own and looks only at what it made (or at the seeded world)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import ssl
+import time
+from typing import Any
+
+import httpx
+
+from cockpit.sandbox.testing import SandboxHandle
+from tests.gh_setup import needs_gh, run_gh
+
+pytestmark = needs_gh
+K = "/repos/ipfs/kubo"
+
+
+def repo_arg(sb: SandboxHandle) -> list[str]:
+    host = httpx.URL(sb.base_url).netloc.decode()
+    return ["-R", f"{host}/ipfs/kubo"]
+
+
+def gh(sb: SandboxHandle, *args: str) -> str:
+    return run_gh(sb, *args, *repo_arg(sb)).stdout
+
+
+def rest(sb: SandboxHandle, method: str, path: str, **kwargs: Any) -> Any:
+    answer = httpx.request(method, sb.api_url + path, timeout=30,
+                           verify=ssl.create_default_context(
+                               cafile=sb.sandbox.client_env()["SSL_CERT_FILE"]),
+                           headers={"Authorization": f"Bearer {sb.admin_token}"}, **kwargs)
+    assert answer.status_code < 300, answer.text
+    return answer.json() if answer.content else None
+
+
+def _branch_with_a_commit(sb: SandboxHandle, branch: str) -> str:
+    master = rest(sb, "GET", K + "/commits/master")["sha"]
+    rest(sb, "POST", K + "/git/refs", json={"ref": f"refs/heads/{branch}", "sha": master})
+    rest(sb, "PUT", K + f"/contents/{branch}.md", json={
+        "message": f"{branch}: the change", "branch": branch,
+        "content": base64.b64encode(f"{branch}\n".encode()).decode()})
+    return str(master)
+
+
+def test_issue_create_list_view_and_comment(tls_sandbox: SandboxHandle) -> None:
+    sb = tls_sandbox
+    url = gh(sb, "issue", "create", "--title", "gh: the daemon crashes",
+             "--body", "Steps to reproduce.", "--label", "kind/bug").strip()
+    number = int(url.rsplit("/", 1)[1])
+    made = rest(sb, "GET", K + f"/issues/{number}")
+    assert url == made["html_url"]
+    assert (made["title"], made["body"], made["user"]["login"]) == (
+        "gh: the daemon crashes", "Steps to reproduce.", "release-driver")
+    assert [x["name"] for x in made["labels"]] == ["kind/bug"]
+
+    rows = gh(sb, "issue", "list").splitlines()
+    row = next(r for r in rows if r.startswith(f"{number}\t"))
+    assert row.split("\t")[:4] == [str(number), "OPEN", "gh: the daemon crashes", "kind/bug"]
+
+    assert gh(sb, "issue", "view", str(number)) == (
+        "title:\tgh: the daemon crashes\nstate:\tOPEN\nauthor:\trelease-driver\n"
+        "labels:\tkind/bug\ncomments:\t0\nassignees:\t\nprojects:\t\nmilestone:\t\n"
+        f"number:\t{number}\n--\nSteps to reproduce.\n")
+
+    comment_url = gh(sb, "issue", "comment", str(number), "--body", "Seen here too.").strip()
+    comments = rest(sb, "GET", K + f"/issues/{number}/comments")
+    assert [(c["body"], c["html_url"]) for c in comments] == [("Seen here too.", comment_url)]
+    viewed = json.loads(gh(sb, "issue", "view", str(number), "--json",
+                           "comments,state,number,labels,url"))
+    assert viewed["comments"][0]["body"] == "Seen here too."
+    assert viewed["comments"][0]["author"]["login"] == "release-driver"
+    assert (viewed["state"], viewed["number"], viewed["url"]) == ("OPEN", number, url)
+
+
+def _wait_for_checks(sb: SandboxHandle, number: int) -> str:
+    deadline = time.monotonic() + 30
+    while True:
+        done = run_gh(sb, "pr", "checks", str(number), *repo_arg(sb), check=False)
+        if done.returncode != 8 or time.monotonic() > deadline:  # 8: checks pending
+            assert done.returncode == 0, done.stderr + done.stdout
+            return done.stdout
+        time.sleep(0.3)
+
+
+def test_pr_create_list_view_checks_and_merge(tls_sandbox: SandboxHandle) -> None:
+    sb = tls_sandbox
+    base = _branch_with_a_commit(sb, "gh-pr-flow")
+    url = gh(sb, "pr", "create", "--head", "gh-pr-flow", "--base", "master",
+             "--title", "gh: a pull request", "--body", "Made by gh.").strip()
+    number = int(url.rsplit("/", 1)[1])
+    pull = rest(sb, "GET", K + f"/pulls/{number}")
+    assert (pull["html_url"], pull["title"], pull["body"], pull["head"]["ref"]) == (
+        url, "gh: a pull request", "Made by gh.", "gh-pr-flow")
+
+    rows = gh(sb, "pr", "list").splitlines()
+    row = next(r for r in rows if r.startswith(f"{number}\t"))
+    assert row.split("\t")[:4] == [str(number), "gh: a pull request", "gh-pr-flow", "OPEN"]
+
+    viewed = json.loads(gh(sb, "pr", "view", str(number), "--json",
+                           "number,title,state,isDraft,headRefName,baseRefName,headRefOid,"
+                           "mergeable,author,files,commits,url,additions,changedFiles"))
+    assert {k: viewed[k] for k in ("number", "title", "state", "isDraft", "headRefName",
+                                   "baseRefName", "headRefOid", "mergeable", "url")} == {
+        "number": number, "title": "gh: a pull request", "state": "OPEN", "isDraft": False,
+        "headRefName": "gh-pr-flow", "baseRefName": "master",
+        "headRefOid": pull["head"]["sha"], "mergeable": "MERGEABLE", "url": url}
+    assert viewed["author"]["login"] == "release-driver"
+    assert viewed["files"] == [{"path": "gh-pr-flow.md", "additions": 1, "deletions": 0}]
+    assert [c["messageHeadline"] for c in viewed["commits"]] == ["gh-pr-flow: the change"]
+    assert (viewed["additions"], viewed["changedFiles"]) == (1, 1)
+    view = gh(sb, "pr", "view", str(number))
+    assert view.startswith("title:\tgh: a pull request\nstate:\tOPEN\n"
+                           "author:\trelease-driver\n")
+    assert f"number:\t{number}\nurl:\t{url}\nadditions:\t1\ndeletions:\t0\n--\nMade by gh.\n" \
+        in view
+
+    runs = [r for r in rest(sb, "GET", K + f"/commits/{pull['head']['sha']}/check-runs")
+            ["check_runs"]]
+    checks = _wait_for_checks(sb, number)
+    assert sorted(line.split("\t")[0] for line in checks.splitlines()) == \
+        sorted(r["name"] for r in runs)
+    assert all(line.split("\t")[1] == "pass" for line in checks.splitlines())
+
+    gh(sb, "pr", "merge", str(number), "--merge")
+    merged = rest(sb, "GET", K + f"/pulls/{number}")
+    assert merged["merged"] is True
+    master = rest(sb, "GET", K + "/commits/master")
+    assert master["sha"] == merged["merge_commit_sha"]
+    assert [p["sha"] for p in master["parents"]][1] == pull["head"]["sha"]
+    assert master["commit"]["message"].startswith(
+        f"Merge pull request #{number} from ipfs/gh-pr-flow")
+    assert base in [p["sha"] for p in rest(sb, "GET", K + "/commits?sha=master")]
+    state = json.loads(gh(sb, "pr", "view", str(number), "--json", "state,mergeCommit"))
+    assert state == {"state": "MERGED", "mergeCommit": {"oid": master["sha"]}}
+
+
+def test_repo_view(tls_sandbox: SandboxHandle) -> None:
+    sb = tls_sandbox
+    host = httpx.URL(sb.base_url).netloc.decode()
+    out = run_gh(sb, "repo", "view", f"{host}/ipfs/kubo").stdout
+    description = rest(sb, "GET", K)["description"]
+    assert out.startswith(f"name:\tipfs/kubo\ndescription:\t{description}\n")
+    viewed = json.loads(run_gh(sb, "repo", "view", f"{host}/ipfs/kubo", "--json",
+                               "name,owner,defaultBranchRef,url,isPrivate").stdout)
+    assert viewed == {"name": "kubo", "owner": {"id": rest(sb, "GET", K)["owner"]["node_id"],
+                                                "login": "ipfs"},
+                      "defaultBranchRef": {"name": "master"}, "isPrivate": False,
+                      "url": f"{sb.base_url}/ipfs/kubo"}
+
+
+def test_release_list(tls_sandbox: SandboxHandle) -> None:
+    sb = tls_sandbox
+    rows = gh(sb, "release", "list").splitlines()
+    seeded = rest(sb, "GET", K + "/releases/tags/v0.29.0")
+    assert f"v0.29.0\tLatest\tv0.29.0\t{seeded['published_at']}" in rows
+
+
+def test_label_list(tls_sandbox: SandboxHandle) -> None:
+    sb = tls_sandbox
+    name = "gh-area/graphql"
+    rest(sb, "POST", K + "/labels", json={"name": name, "color": "1d76db",
+                                          "description": "Labels read by gh"})
+    rows = gh(sb, "label", "list", "--limit", "100").splitlines()
+    assert f"{name}\tLabels read by gh\t#1d76db" in rows
+    assert "kind/bug\t\t#ededed" in rows
+    assert len(rows) == len(rest(sb, "GET", K + "/labels?per_page=100"))
