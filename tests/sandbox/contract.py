@@ -32,7 +32,7 @@ from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "cockpit" / "sandbox" / "github" / "openapi" / "github-subset.json"
-SLASHY = {"ref", "path", "basehead", "branch", "tag"}
+SLASHY = {"ref", "path", "basehead", "branch", "tag", "name"}
 HOST = "https://api.github.com"
 
 
