@@ -43,7 +43,7 @@ _CONNECTION = ["nodes", "pageInfo", "totalCount"]
 # `gh repo view`, `gh release list`, `gh label list` (their default output and their
 # common `--json` fields), and the repository reads the cockpit batches.
 KEEP: dict[str, list[str]] = {
-    "Query": ["id", "node", "nodes", "repository", "viewer"],
+    "Query": ["id", "node", "nodes", "repository", "search", "viewer"],
     "Mutation": ["addComment", "closeIssue", "createIssue", "createPullRequest",
                  "markPullRequestReadyForReview", "mergePullRequest", "reopenIssue"],
     # -- interfaces -------------------------------------------------------------
@@ -82,6 +82,7 @@ KEEP: dict[str, list[str]] = {
             "target"],
     "GitActor": ["date", "email", "name", "user"],
     "GitActorConnection": _CONNECTION,
+    "SearchResultItemConnection": ["issueCount", "nodes", "pageInfo"],
     "PageInfo": ["endCursor", "hasNextPage", "hasPreviousPage", "startCursor"],
     # -- issues and pull requests -----------------------------------------------
     "Issue": ["assignees", "author", "body", "closed", "closedAt", "comments", "createdAt",

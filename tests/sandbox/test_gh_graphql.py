@@ -63,6 +63,9 @@ def test_issue_create_list_view_and_comment(tls_sandbox: SandboxHandle) -> None:
     rows = gh(sb, "issue", "list").splitlines()
     row = next(r for r in rows if r.startswith(f"{number}\t"))
     assert row.split("\t")[:4] == [str(number), "OPEN", "gh: the daemon crashes", "kind/bug"]
+    labelled = gh(sb, "issue", "list", "--label", "kind/bug", "--state", "all")  # a search
+    assert row in labelled.splitlines()
+    assert all("kind/bug" in r.split("\t")[3] for r in labelled.splitlines())
 
     assert gh(sb, "issue", "view", str(number)) == (
         "title:\tgh: the daemon crashes\nstate:\tOPEN\nauthor:\trelease-driver\n"
@@ -139,6 +142,9 @@ def test_pr_create_list_view_checks_and_merge(tls_sandbox: SandboxHandle) -> Non
     assert base in [p["sha"] for p in rest(sb, "GET", K + "/commits?sha=master")]
     state = json.loads(gh(sb, "pr", "view", str(number), "--json", "state,mergeCommit"))
     assert state == {"state": "MERGED", "mergeCommit": {"oid": master["sha"]}}
+    merged_rows = gh(sb, "pr", "list", "--state", "merged", "--author", "release-driver")
+    assert f"{number}\tgh: a pull request\tgh-pr-flow\tMERGED" in [
+        "\t".join(r.split("\t")[:4]) for r in merged_rows.splitlines()]
 
 
 def test_repo_view(tls_sandbox: SandboxHandle) -> None:

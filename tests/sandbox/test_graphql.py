@@ -319,6 +319,30 @@ def test_create_and_merge_a_pull_request_merges_in_git(sb: SandboxHandle) -> Non
                                 "html_url": head["parents"][0]["html_url"]}]
 
 
+def test_search_reads_githubs_qualifiers(sb: SandboxHandle) -> None:
+    query = """query($q: String!) { search(query: $q, type: ISSUE, first: 20) {
+        issueCount nodes { __typename ... on Issue { number } ... on PullRequest {
+        number } } } }"""
+
+    def numbers(q: str) -> list[tuple[str, int]]:
+        found = gql(sb, query, q=q)["search"]
+        assert found["issueCount"] == len(found["nodes"])
+        return [(n["__typename"], n["number"]) for n in found["nodes"]]
+
+    bugs = numbers('repo:ipfs/kubo is:issue label:"kind/bug" state:closed')
+    assert ("Issue", 2) in bugs and ("Issue", 1) not in bugs
+    assert all("kind/bug" in [x["name"] for x in rest(sb, "GET", K + f"/issues/{n}")["labels"]]
+               for _, n in bugs)
+    assert numbers("repo:ipfs/kubo is:issue -label:kind/bug sort:created-asc")[0] == \
+        ("Issue", 1)
+    assert numbers("repo:ipfs/kubo connection limits in:title") == [("Issue", 2)]
+    made = _open_pull(sb, "gql-search")
+    assert ("PullRequest", made["number"]) in numbers(
+        "repo:ipfs/kubo type:pr head:gql-search author:release-driver draft:false")
+    body = post(sb, '{ search(query: "x", type: REPOSITORY, first: 1) { issueCount } }').json()
+    assert body["errors"][0]["type"] == "UNPROCESSABLE"
+
+
 # -- the cockpit's batched read (#18) -----------------------------------------------------
 
 def test_one_query_reads_what_the_checks_need_across_repositories(sb: SandboxHandle) -> None:

@@ -50,6 +50,7 @@ def schema() -> GraphQLSchema:
 
     from cockpit.sandbox.github.graphql_mutations import MUTATIONS
     from cockpit.sandbox.github.graphql_nodes import find_node
+    from cockpit.sandbox.github.graphql_search import search
 
     # GitHub's schema breaks one of graphql-core's schema rules (deprecated ``id`` fields
     # on classic projects implement the undeprecated ``Node.id``): take it as GitHub
@@ -67,6 +68,7 @@ def schema() -> GraphQLSchema:
     query.fields["viewer"].resolve = lambda _root, info: _viewer(info)
     query.fields["id"].resolve = lambda _root, _info: "MDU6UXVlcnk="  # GitHub's own
     query.fields["repository"].resolve = _repository
+    query.fields["search"].resolve = search
     query.fields["node"].resolve = lambda _root, info, id: find_node(_q(info), id)
     query.fields["nodes"].resolve = lambda _root, info, ids: [
         find_node(_q(info), i) for i in ids]
