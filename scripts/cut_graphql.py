@@ -43,9 +43,11 @@ _CONNECTION = ["nodes", "pageInfo", "totalCount"]
 # `gh repo view`, `gh release list`, `gh label list` (their default output and their
 # common `--json` fields), and the repository reads the cockpit batches.
 KEEP: dict[str, list[str]] = {
-    "Query": ["id", "node", "nodes", "repository", "search", "viewer"],
-    "Mutation": ["addComment", "closeIssue", "createIssue", "createPullRequest",
-                 "markPullRequestReadyForReview", "mergePullRequest", "reopenIssue"],
+    "Query": ["id", "node", "nodes", "organization", "repository", "search", "user",
+              "viewer"],
+    "Mutation": ["addComment", "addPullRequestReview", "closeIssue", "createIssue",
+                 "createPullRequest", "markPullRequestReadyForReview", "mergePullRequest",
+                 "reopenIssue", "requestReviews", "updatePullRequest"],
     # -- interfaces -------------------------------------------------------------
     "Node": ["id"],
     "Actor": _ACTOR,
@@ -150,6 +152,9 @@ KEEP: dict[str, list[str]] = {
     "CreatePullRequestPayload": ["clientMutationId", "pullRequest"],
     "MergePullRequestPayload": ["actor", "clientMutationId", "pullRequest"],
     "MarkPullRequestReadyForReviewPayload": ["clientMutationId", "pullRequest"],
+    "UpdatePullRequestPayload": ["actor", "clientMutationId", "pullRequest"],
+    "RequestReviewsPayload": ["actor", "clientMutationId", "pullRequest"],
+    "AddPullRequestReviewPayload": ["clientMutationId", "pullRequestReview"],
 }
 
 

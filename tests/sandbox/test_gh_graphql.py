@@ -177,3 +177,37 @@ def test_label_list(tls_sandbox: SandboxHandle) -> None:
     assert f"{name}\tLabels read by gh\t#1d76db" in rows
     assert "kind/bug\t\t#ededed" in rows
     assert len(rows) == len(rest(sb, "GET", K + "/labels?per_page=100"))
+
+
+def test_pr_create_with_metadata_ready_and_review(tls_sandbox: SandboxHandle) -> None:
+    """What a release pull request goes through: a draft with a label, an assignee, a
+    milestone and a reviewer, made ready, approved by the second maintainer."""
+    sb = tls_sandbox
+    _branch_with_a_commit(sb, "gh-pr-review")
+    url = gh(sb, "pr", "create", "--head", "gh-pr-review", "--base", "master", "--draft",
+             "--title", "gh: reviewed", "--body", "Please review.", "--label", "kind/bug",
+             "--assignee", "release-driver", "--milestone", "v0.30.0",
+             "--reviewer", "release-reviewer").strip()
+    number = str(int(url.rsplit("/", 1)[1]))
+    view = gh(sb, "pr", "view", number)
+    assert view.startswith("title:\tgh: reviewed\nstate:\tDRAFT\nauthor:\trelease-driver\n"
+                           "labels:\tkind/bug\nassignees:\trelease-driver\n"
+                           "reviewers:\trelease-reviewer (Requested)\nprojects:\t\n"
+                           "milestone:\tv0.30.0\n")
+    gh(sb, "pr", "ready", number)
+    assert rest(sb, "GET", K + f"/pulls/{number}")["draft"] is False
+    own = run_gh(sb, "pr", "review", number, "--approve", *repo_arg(sb), check=False)
+    assert own.returncode == 1
+    assert "Review Can not approve your own pull request" in own.stderr
+    run_gh(sb, "pr", "review", number, "--approve", "--body", "LGTM", *repo_arg(sb),
+           token=sb.reviewer_token)
+    viewed = json.loads(gh(sb, "pr", "view", number, "--json",
+                           "isDraft,reviewDecision,latestReviews,labels,milestone"))
+    assert (viewed["isDraft"], viewed["reviewDecision"]) == (False, "APPROVED")
+    assert [(r["author"]["login"], r["state"], r["body"]) for r in viewed["latestReviews"]] \
+        == [("release-reviewer", "APPROVED", "LGTM")]
+    assert [x["name"] for x in viewed["labels"]] == ["kind/bug"]
+    assert viewed["milestone"]["title"] == "v0.30.0"
+    reviews = rest(sb, "GET", K + f"/pulls/{number}/reviews")
+    assert [(r["user"]["login"], r["state"]) for r in reviews] == [
+        ("release-reviewer", "APPROVED")]

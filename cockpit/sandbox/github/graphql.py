@@ -69,6 +69,9 @@ def schema() -> GraphQLSchema:
     query.fields["id"].resolve = lambda _root, _info: "MDU6UXVlcnk="  # GitHub's own
     query.fields["repository"].resolve = _repository
     query.fields["search"].resolve = search
+    query.fields["user"].resolve = lambda _root, info, login: _account(info, login, "User")
+    query.fields["organization"].resolve = (
+        lambda _root, info, login: _account(info, login, "Organization"))
     query.fields["node"].resolve = lambda _root, info, id: find_node(_q(info), id)
     query.fields["nodes"].resolve = lambda _root, info, ids: [
         find_node(_q(info), i) for i in ids]
@@ -108,6 +111,19 @@ def _viewer(info: Any) -> Any:
 
     q = _q(info)
     return actor(q, q.login)
+
+
+def _account(info: Any, login: str, kind: str) -> Any:
+    """A user (or bot) or an organization the sandbox knows, by login."""
+    from cockpit.sandbox.github.graphql_objects import actor
+
+    q = _q(info)
+    users = q.sb.world.data["users"]
+    known = next((u for u in users.values() if u["login"].lower() == login.lower()), None)
+    if known is None or (known["type"] == "Organization") != (kind == "Organization"):
+        article = "an" if kind == "Organization" else "a"
+        raise NotFound(f"Could not resolve to {article} {kind} with the login of '{login}'.")
+    return actor(q, known["login"])
 
 
 def _repository(_root: object, info: Any, owner: str, name: str,

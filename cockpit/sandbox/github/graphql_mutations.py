@@ -168,6 +168,77 @@ async def merge_pull_request(_root: object, info: Info, input: Json) -> Json:
             "pullRequest": _reload(pr._repo, pr.number)}
 
 
+def _pull_path(pr: PullRequest, tail: str = "") -> tuple[str, Json]:
+    owner, name = pr._repo.full.split("/")
+    return f"/repos/{owner}/{name}/pulls/{pr.number}{tail}", {
+        "owner": owner, "repo": name, "pull_number": pr.number}
+
+
+async def update_pull_request(_root: object, info: Info, input: Json) -> Json:
+    """``PATCH /pulls/{n}`` for what a pull request holds, ``PATCH /issues/{n}`` for what
+    it holds as an issue (labels, assignees, milestone)."""
+    q: Q = info.context["q"]
+    pr = node_or_fail(q, str(input["pullRequestId"]), PullRequest)
+    pull: Json = {k: input[k] for k in ("title", "body") if k in input}
+    if "baseRefName" in input:
+        pull["base"] = input["baseRefName"]
+    if "state" in input:
+        pull["state"] = str(input["state"]).lower()
+    if pull:
+        path, params = _pull_path(pr)
+        await _rest(info, pulls.update_pull, "PATCH", path, params, pull)
+    issue: Json = {}
+    if "labelIds" in input:
+        issue["labels"] = [node_or_fail(q, x, Label).name for x in input["labelIds"] or []]
+    if "assigneeIds" in input:
+        issue["assignees"] = [node_or_fail(q, x, Actor).login
+                              for x in input["assigneeIds"] or []]
+    if "milestoneId" in input:
+        milestone = input["milestoneId"]
+        issue["milestone"] = milestone and node_or_fail(q, milestone, Milestone).number
+    if issue:
+        path, params = _issue_path(pr)
+        await _rest(info, issues.update_issue, "PATCH", path, params, issue)
+    return {"clientMutationId": input.get("clientMutationId"), "actor": None,
+            "pullRequest": _reload(pr._repo, pr.number)}
+
+
+async def request_reviews(_root: object, info: Info, input: Json) -> Json:
+    """``POST /pulls/{n}/requested_reviewers``. The sandbox has no teams, and REST here
+    only adds reviewers: a request that would drop some (``union: false``) is refused."""
+    q: Q = info.context["q"]
+    pr = node_or_fail(q, str(input["pullRequestId"]), PullRequest)
+    if input.get("teamIds"):
+        raise GraphQLFault("NOT_FOUND", "Could not resolve to a node with the global id of "
+                                        f"'{input['teamIds'][0]}'")
+    logins = [node_or_fail(q, x, Actor).login for x in input.get("userIds") or []]
+    dropped = set(pr.p["requested_reviewers"]) - set(logins)
+    if not input.get("union") and dropped:
+        raise GraphQLFault("UNPROCESSABLE", "The sandbox cannot remove requested reviewers "
+                                            f"({', '.join(sorted(dropped))})")
+    path, params = _pull_path(pr, "/requested_reviewers")
+    await _rest(info, pulls.request_reviewers, "POST", path, params, {"reviewers": logins})
+    return {"clientMutationId": input.get("clientMutationId"), "actor": None,
+            "pullRequest": _reload(pr._repo, pr.number)}
+
+
+async def add_pull_request_review(_root: object, info: Info, input: Json) -> Json:
+    """``POST /pulls/{n}/reviews`` (``gh pr review --approve``)."""
+    q: Q = info.context["q"]
+    pr = node_or_fail(q, str(input["pullRequestId"]), PullRequest)
+    body: Json = {"body": input.get("body") or ""}
+    if input.get("event"):
+        body["event"] = input["event"]
+    if input.get("commitOID"):
+        body["commit_id"] = input["commitOID"]
+    path, params = _pull_path(pr, "/reviews")
+    made = await _rest(info, pulls.create_review, "POST", path, params, body)
+    again = _reload(pr._repo, pr.number)
+    assert isinstance(again, PullRequest)
+    review = next(x for x in again._reviews() if x.review["id"] == made["id"])
+    return {"clientMutationId": input.get("clientMutationId"), "pullRequestReview": review}
+
+
 def mark_ready(_root: object, info: Info, input: Json) -> Json:
     q: Q = info.context["q"]
     sb: Sandbox = q.sb
@@ -188,11 +259,14 @@ def mark_ready(_root: object, info: Info, input: Json) -> Json:
 
 MUTATIONS: dict[str, Any] = {
     "addComment": add_comment,
+    "addPullRequestReview": add_pull_request_review,
     "closeIssue": close_issue,
     "createIssue": create_issue,
     "createPullRequest": create_pull_request,
     "markPullRequestReadyForReview": mark_ready,
     "mergePullRequest": merge_pull_request,
     "reopenIssue": reopen_issue,
+    "requestReviews": request_reviews,
+    "updatePullRequest": update_pull_request,
 }
 """Mutation field → resolver; ``graphql.schema()`` attaches them."""
