@@ -43,8 +43,9 @@ _CONNECTION = ["nodes", "pageInfo", "totalCount"]
 # `gh repo view`, `gh release list`, `gh label list` (their default output and their
 # common `--json` fields), and the repository reads the cockpit batches.
 KEEP: dict[str, list[str]] = {
-    "Query": ["id", "node", "nodes", "organization", "repository", "search", "user",
-              "viewer"],
+    "Query": ["id", "node", "nodes", "organization", "rateLimit", "repository", "search",
+              "user", "viewer"],
+    "RateLimit": ["cost", "limit", "nodeCount", "remaining", "resetAt", "used"],
     "Mutation": ["addComment", "addPullRequestReview", "closeIssue", "createIssue",
                  "createPullRequest", "markPullRequestReadyForReview", "mergePullRequest",
                  "reopenIssue", "requestReviews", "updatePullRequest"],

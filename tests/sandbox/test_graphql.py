@@ -399,3 +399,28 @@ def test_labels_read_like_gh_label_list(sb: SandboxHandle) -> None:
     assert {"name": "gql-area", "color": "00ff00",
             "description": "Made for the GraphQL test"} in data["nodes"]
     assert data["totalCount"] == len(rest(sb, "GET", K + "/labels?per_page=100"))
+
+
+def test_a_query_costs_what_github_charges(sb: SandboxHandle) -> None:
+    """100 issues with 10 labels each: 1 + 100 connections, /100 → 1 point, 1,100 nodes;
+    1 point more on the next query, said by rateLimit and the headers alike."""
+    query = """{ rateLimit { cost nodeCount used remaining limit resetAt }
+        repository(owner: "ipfs", name: "kubo") { issues(first: 100) { nodes {
+        labels(first: 10) { nodes { name } } } } } }"""
+    answer = post(sb, query)
+    limit = answer.json()["data"]["rateLimit"]
+    assert (limit["cost"], limit["nodeCount"], limit["limit"]) == (1, 1100, 5000)
+    assert limit["remaining"] == 5000 - limit["used"]
+    assert answer.headers["x-ratelimit-resource"] == "graphql"
+    assert answer.headers["x-ratelimit-used"] == str(limit["used"])
+    again = post(sb, query).json()["data"]["rateLimit"]
+    assert again["used"] == limit["used"] + 1
+    deep = """{ repository(owner: "ipfs", name: "kubo") { issues(first: 100) { nodes {
+        labels(first: 100) { nodes { name } } comments(first: 100) { totalCount } } } } }"""
+    assert post(sb, deep).headers["x-ratelimit-used"] == str(again["used"] + 2)
+    huge = """{ repository(owner: "ipfs", name: "kubo") { refs(refPrefix: "refs/heads/",
+        first: 100) { nodes { associatedPullRequests(first: 100) { nodes {
+        labels(first: 100) { totalCount } } } } } } }"""
+    body = post(sb, huge).json()
+    assert body["errors"][0]["type"] == "MAX_NODE_LIMIT_EXCEEDED"
+    assert "data" not in body

@@ -28,6 +28,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from cockpit.sandbox import reviews
+from cockpit.sandbox.github import graphql_cost
 from cockpit.sandbox.github.api import identity
 from cockpit.sandbox.github.graphql_objects import GraphQLFault, NotFound, Q
 from cockpit.sandbox.http import ApiError, json_body, json_response
@@ -69,6 +70,7 @@ def schema() -> GraphQLSchema:
     query.fields["id"].resolve = lambda _root, _info: "MDU6UXVlcnk="  # GitHub's own
     query.fields["repository"].resolve = _repository
     query.fields["search"].resolve = search
+    query.fields["rateLimit"].resolve = lambda _root, info, dryRun=False: info.context["cost"]
     query.fields["user"].resolve = lambda _root, info, login: _account(info, login, "User")
     query.fields["organization"].resolve = (
         lambda _root, info, login: _account(info, login, "Organization"))
@@ -181,19 +183,32 @@ async def endpoint(request: Request) -> Response:
         return json_response({"data": None, "errors": [{
             "type": "FORBIDDEN", "message": "Resource not accessible by personal access token",
             "path": [], "locations": []}]})
+    given = body.get("variables")
+    variables: Json = given if isinstance(given, dict) else {}
+    points, nodes = graphql_cost.cost(document, operation, variables) if operation else (1, 0)
+    if nodes > graphql_cost.MAX_NODES:
+        return json_response({"errors": [{
+            "type": "MAX_NODE_LIMIT_EXCEEDED", "message": f"This query requests up to "
+            f"{nodes:,} possible nodes which exceeds the maximum of "
+            f"{graphql_cost.MAX_NODES:,}."}]})
+    spent = graphql_cost.charge(sb, login, points)
+    if spent["used"] > graphql_cost.LIMIT:
+        return json_response({"errors": [{"type": "RATE_LIMITED", "message":
+                                          "API rate limit exceeded for user "
+                                          f"{login}."}]}, headers=graphql_cost.headers(spent))
     sb.sim.tick()
     reviews.tick(sb)
-    variables = body.get("variables")
-    result = execute(schema(), document, variable_values=variables if isinstance(
-        variables, dict) else None, operation_name=body.get("operationName"),
-        context_value={"q": Q(sb, login), "app": request.app,
-                       "authorization": request.headers.get("authorization", "")})
+    result = execute(schema(), document, variable_values=variables,
+                     operation_name=body.get("operationName"),
+                     context_value={"q": Q(sb, login), "app": request.app,
+                                    "authorization": request.headers.get("authorization", ""),
+                                    "cost": {**spent, "cost": points, "nodeCount": nodes}})
     if inspect.isawaitable(result):
         result = await result
     out: Json = {"data": result.data}
     if result.errors:
         out["errors"] = _errors(list(result.errors))
-    return json_response(out)
+    return json_response(out, headers=graphql_cost.headers(spent))
 
 
 def routes() -> list[BaseRoute]:
