@@ -187,7 +187,7 @@ def test_node_ids_are_rests_and_resolve_back(sb: SandboxHandle) -> None:
     data = gql(sb, """{ repository(owner: "ipfs", name: "kubo") {
         id owner { id login } issue(number: 1) { id author { ... on User { id } } }
         label(name: "kind/bug") { id } milestone(number: 1) { id }
-        release(tagName: "v0.29.0") { id } } }""")["repository"]
+        release(tagName: "v0.29.0") { id databaseId isDraft } } }""")["repository"]
     assert data["id"] == rest(sb, "GET", K)["node_id"]
     assert data["owner"]["id"] == rest(sb, "GET", K)["owner"]["node_id"]
     issue = rest(sb, "GET", K + "/issues/1")
@@ -195,7 +195,9 @@ def test_node_ids_are_rests_and_resolve_back(sb: SandboxHandle) -> None:
     assert data["issue"]["author"]["id"] == issue["user"]["node_id"]
     assert data["label"]["id"] == rest(sb, "GET", K + "/labels/kind%2Fbug")["node_id"]
     assert data["milestone"]["id"] == rest(sb, "GET", K + "/milestones/1")["node_id"]
-    assert data["release"]["id"] == rest(sb, "GET", K + "/releases/tags/v0.29.0")["node_id"]
+    release = rest(sb, "GET", K + "/releases/tags/v0.29.0")
+    assert data["release"] == {"id": release["node_id"], "databaseId": release["id"],
+                               "isDraft": False}  # what gh release view asks first
     ids = [data["id"], data["issue"]["id"], data["label"]["id"], data["release"]["id"]]
     nodes = gql(sb, "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }", ids=ids)
     assert [(n["__typename"], n["id"]) for n in nodes["nodes"]] == [

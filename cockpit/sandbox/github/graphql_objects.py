@@ -92,6 +92,7 @@ class Actor:
         self.login = login
         self._rest = q.sb.shapes.simple_user(login)
         self.id = self._rest["node_id"]
+        self.databaseId = self._rest["id"]
         self.avatarUrl = self._rest["avatar_url"]
         self.url = self._rest["html_url"]
         self.name = q.sb.world.user(login)["name"]
@@ -130,6 +131,7 @@ class Repository:
         self.full = str(r["full_name"])
         self.git: BareRepo = q.sb.repos[self.full]
         self.id = node_id("R", r["id"])
+        self.databaseId = r["id"]
         self.name = r["name"]
         self.nameWithOwner = self.full
         self.description = r["description"]
@@ -462,6 +464,7 @@ class CheckRun:
         self._repo = repo
         rest = repo.q.sb.sim.check_run(repo.r, run)
         self.id = rest["node_id"]
+        self.databaseId = rest["id"]
         self.name = rest["name"]
         self.status = str(rest["status"]).upper()
         self.conclusion = str(rest["conclusion"]).upper() if rest["conclusion"] else None
@@ -567,6 +570,7 @@ class Release:
         self._repo = repo
         self.rel = rel
         self.id = node_id("RE", rel["id"])
+        self.databaseId = rel["id"]
         self.name = rel["name"]
         self.tagName = rel["tag_name"]
         self.description = rel["body"]
@@ -612,6 +616,7 @@ class IssueComment:
         self._repo = repo
         self.c = c
         self.id = node_id("IC", c["id"])
+        self.databaseId = c["id"]
         self.body = c["body"]
         self.createdAt = c["created_at"]
         self.includesCreatedEdit = c["updated_at"] != c["created_at"]
@@ -636,6 +641,7 @@ class Issue:
         self._repo = repo
         self.i = i
         self.id = node_id("PR" if i["pull"] else "I", i["id"])
+        self.databaseId = i["id"]
         self.number = i["number"]
         self.title = i["title"]
         self.body = i["body"] or ""
@@ -687,6 +693,7 @@ class PullRequestReview:
         self._pr = pr
         self.review = review
         self.id = node_id("PRR", review["id"])
+        self.databaseId = review["id"]
         self.body = review["body"]
         self.state = review["state"]
         self.submittedAt = review["submitted_at"]
