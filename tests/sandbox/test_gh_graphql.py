@@ -11,6 +11,7 @@ import base64
 import json
 import ssl
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -211,3 +212,44 @@ def test_pr_create_with_metadata_ready_and_review(tls_sandbox: SandboxHandle) ->
     reviews = rest(sb, "GET", K + f"/pulls/{number}/reviews")
     assert [(r["user"]["login"], r["state"]) for r in reviews] == [
         ("release-reviewer", "APPROVED")]
+
+
+def test_the_manual_equivalents_cockpit_explain_prints(tls_sandbox: SandboxHandle,
+                                                       tmp_path: Path) -> None:
+    """The gh commands the release's explanations print (find, edit, watch, merge by
+    head branch; edit an issue's body), run as printed."""
+    sb = tls_sandbox
+    _branch_with_a_commit(sb, "gh-manual")
+    gh(sb, "pr", "create", "--head", "gh-manual", "--base", "master", "--title",
+       "gh: manual path", "--body", "draft body")
+    found = gh(sb, "pr", "list", "--head", "gh-manual", "--base", "master", "--state", "all")
+    [row] = found.splitlines()
+    number = row.split("\t")[0]
+    ident = json.loads(gh(sb, "pr", "view", "gh-manual", "--json", "number,isDraft,id"))
+    assert ident == {"number": int(number), "isDraft": False,
+                     "id": rest(sb, "GET", K + f"/pulls/{number}")["node_id"]}
+    body = tmp_path / "body.md"
+    body.write_text("The commits not included:\n- abc\n")
+    gh(sb, "pr", "edit", "gh-manual", "--body-file", str(body), "--add-label", "kind/bug")
+    pull = rest(sb, "GET", K + f"/pulls/{number}")
+    assert pull["body"] == body.read_text()
+    assert [x["name"] for x in pull["labels"]] == ["kind/bug"]
+
+    issue = rest(sb, "POST", K + "/issues", json={"title": "gh: manual tracking issue",
+                                                  "body": "old", "labels": ["kind/bug"]})
+    gh(sb, "issue", "edit", str(issue["number"]), "--body-file", str(body),
+       "--remove-label", "kind/bug")
+    assert gh(sb, "issue", "view", str(issue["number"]), "--json", "body", "--jq",
+              ".body") == body.read_text() + "\n"
+    assert rest(sb, "GET", K + f"/issues/{issue['number']}")["labels"] == []
+    searched = gh(sb, "issue", "list", "-s", "all", "--search",
+                  '"gh: manual tracking issue" in:title')
+    assert [r.split("\t")[0] for r in searched.splitlines()] == [str(issue["number"])]
+
+    watched = run_gh(sb, "pr", "checks", "gh-manual", "--watch", "--interval", "1",
+                     *repo_arg(sb), timeout=60)
+    assert "pass" in watched.stdout
+    gh(sb, "pr", "merge", "gh-manual", "--squash")
+    merged = rest(sb, "GET", K + f"/pulls/{number}")
+    assert merged["merged"] is True
+    assert rest(sb, "GET", K + "/commits/master")["sha"] == merged["merge_commit_sha"]

@@ -79,9 +79,9 @@ def test_the_only_rule_githubs_schema_breaks_is_a_deprecated_node_id() -> None:
 
 
 def test_the_cut_is_small() -> None:
-    """What a process pays to serve GraphQL is the schema's size: the cut builds in
-    ~40 ms on this machine, the full schema (1,624 types) in ~0.7 s."""
-    assert len(schema().type_map) < 150
+    """What a process pays to serve GraphQL is the schema's size: the cut (~150 types)
+    builds ~15 times faster than the full schema (1,624 types, ~0.7 s here)."""
+    assert len(schema().type_map) < 200
 
 
 def _objects(sb: SandboxHandle) -> dict[str, Any]:

@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 
-from cockpit.sandbox.github import issues, pulls
+from cockpit.sandbox.github import issues, labels, pulls
 from cockpit.sandbox.github.api import Handler, as_endpoint
 from cockpit.sandbox.github.graphql_nodes import find_node, node_or_fail
 from cockpit.sandbox.github.graphql_objects import (
@@ -130,6 +131,61 @@ async def _set_state(info: Info, input: Json, key: str, state: str) -> Json:
             "issue": _reload(target._repo, target.number)}
 
 
+async def update_issue(_root: object, info: Info, input: Json) -> Json:
+    """``PATCH /issues/{n}`` (``gh issue edit``)."""
+    q: Q = info.context["q"]
+    target = node_or_fail(q, str(input["id"]), Issue)
+    body: Json = {k: input[k] for k in ("title", "body") if k in input}
+    if "state" in input:
+        body["state"] = str(input["state"]).lower()
+    body.update(_issue_fields(q, input))
+    path, params = _issue_path(target)
+    await _rest(info, issues.update_issue, "PATCH", path, params, body)
+    return {"clientMutationId": input.get("clientMutationId"), "actor": None,
+            "issue": _reload(target._repo, target.number)}
+
+
+def _issue_fields(q: Q, input: Json) -> Json:
+    """Labels, assignees and milestone of an issue or pull request, from node ids to the
+    names and numbers REST takes."""
+    out: Json = {}
+    if "labelIds" in input:
+        out["labels"] = [node_or_fail(q, x, Label).name for x in input["labelIds"] or []]
+    if "assigneeIds" in input:
+        out["assignees"] = [node_or_fail(q, x, Actor).login
+                            for x in input["assigneeIds"] or []]
+    if "milestoneId" in input:
+        milestone = input["milestoneId"]
+        out["milestone"] = milestone and node_or_fail(q, milestone, Milestone).number
+    return out
+
+
+async def add_labels(_root: object, info: Info, input: Json) -> Json:
+    """``POST /issues/{n}/labels``."""
+    q: Q = info.context["q"]
+    target = node_or_fail(q, str(input["labelableId"]), Issue)
+    names = [node_or_fail(q, x, Label).name for x in input["labelIds"]]
+    path, params = _issue_path(target)
+    await _rest(info, labels.add_issue_labels, "POST", path + "/labels", params,
+                {"labels": names})
+    return {"clientMutationId": input.get("clientMutationId"),
+            "labelable": _reload(target._repo, target.number)}
+
+
+async def remove_labels(_root: object, info: Info, input: Json) -> Json:
+    """``DELETE /issues/{n}/labels/{name}`` for each label the issue has."""
+    q: Q = info.context["q"]
+    target = node_or_fail(q, str(input["labelableId"]), Issue)
+    path, params = _issue_path(target)
+    for x in input["labelIds"]:
+        name = node_or_fail(q, x, Label).name
+        if name in target.i["labels"]:
+            await _rest(info, labels.remove_issue_label, "DELETE",
+                        f"{path}/labels/{quote(name, safe='')}", {**params, "name": name}, {})
+    return {"clientMutationId": input.get("clientMutationId"),
+            "labelable": _reload(target._repo, target.number)}
+
+
 async def close_issue(_root: object, info: Info, input: Json) -> Json:
     return await _set_state(info, input, "issueId", "closed")
 
@@ -187,20 +243,29 @@ async def update_pull_request(_root: object, info: Info, input: Json) -> Json:
     if pull:
         path, params = _pull_path(pr)
         await _rest(info, pulls.update_pull, "PATCH", path, params, pull)
-    issue: Json = {}
-    if "labelIds" in input:
-        issue["labels"] = [node_or_fail(q, x, Label).name for x in input["labelIds"] or []]
-    if "assigneeIds" in input:
-        issue["assignees"] = [node_or_fail(q, x, Actor).login
-                              for x in input["assigneeIds"] or []]
-    if "milestoneId" in input:
-        milestone = input["milestoneId"]
-        issue["milestone"] = milestone and node_or_fail(q, milestone, Milestone).number
+    issue = _issue_fields(q, input)
     if issue:
         path, params = _issue_path(pr)
         await _rest(info, issues.update_issue, "PATCH", path, params, issue)
     return {"clientMutationId": input.get("clientMutationId"), "actor": None,
             "pullRequest": _reload(pr._repo, pr.number)}
+
+
+async def _set_pull_state(info: Info, input: Json, state: str) -> Json:
+    q: Q = info.context["q"]
+    pr = node_or_fail(q, str(input["pullRequestId"]), PullRequest)
+    path, params = _pull_path(pr)
+    await _rest(info, pulls.update_pull, "PATCH", path, params, {"state": state})
+    return {"clientMutationId": input.get("clientMutationId"),
+            "pullRequest": _reload(pr._repo, pr.number)}
+
+
+async def close_pull_request(_root: object, info: Info, input: Json) -> Json:
+    return await _set_pull_state(info, input, "closed")
+
+
+async def reopen_pull_request(_root: object, info: Info, input: Json) -> Json:
+    return await _set_pull_state(info, input, "open")
 
 
 async def request_reviews(_root: object, info: Info, input: Json) -> Json:
@@ -259,14 +324,19 @@ def mark_ready(_root: object, info: Info, input: Json) -> Json:
 
 MUTATIONS: dict[str, Any] = {
     "addComment": add_comment,
+    "addLabelsToLabelable": add_labels,
     "addPullRequestReview": add_pull_request_review,
     "closeIssue": close_issue,
+    "closePullRequest": close_pull_request,
     "createIssue": create_issue,
     "createPullRequest": create_pull_request,
     "markPullRequestReadyForReview": mark_ready,
     "mergePullRequest": merge_pull_request,
+    "removeLabelsFromLabelable": remove_labels,
     "reopenIssue": reopen_issue,
+    "reopenPullRequest": reopen_pull_request,
     "requestReviews": request_reviews,
+    "updateIssue": update_issue,
     "updatePullRequest": update_pull_request,
 }
 """Mutation field → resolver; ``graphql.schema()`` attaches them."""

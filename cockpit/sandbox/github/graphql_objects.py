@@ -117,9 +117,10 @@ def actor(q: Q, login: str | None) -> Actor | None:
     return {"Bot": Bot, "Organization": Organization}.get(kind, User)(q, login)
 
 
-UNINHABITED = frozenset({"Team", "Project", "ProjectCard", "ProjectColumn"})
-"""Types of GitHub's schema the sandbox has no instances of (no teams, no classic
-projects): kept so that clients' queries that mention them validate, never resolved."""
+UNINHABITED = frozenset({"Team", "Project", "ProjectCard", "ProjectColumn", "ProjectV2",
+                         "ProjectV2Item"})
+"""Types of GitHub's schema the sandbox has no instances of (no teams, no projects):
+kept so that clients' queries that mention them validate, never resolved."""
 
 
 # -- repositories ------------------------------------------------------------------------
@@ -685,6 +686,9 @@ class Issue:
         return reaction_groups(self.i)
 
     def projectCards(self, _info: Info, **page: Any) -> Json:
+        return connection([], **page)
+
+    def projectItems(self, _info: Info, includeArchived: bool = True, **page: Any) -> Json:
         return connection([], **page)
 
 

@@ -26,6 +26,9 @@ from cockpit.sandbox.github.graphql_objects import (
 )
 from cockpit.sandbox.world import Json
 
+QUALIFIERS = frozenset({"repo", "is", "type", "state", "label", "author", "assignee",
+                        "mentions", "milestone", "base", "head", "draft", "in", "sort"})
+"""What is read as a qualifier; any other word (``gh: crash``) is text to find."""
 _SORTS = {"created": "created_at", "updated": "updated_at", "comments": "number"}
 
 
@@ -38,7 +41,8 @@ def _terms(query: str) -> list[tuple[str, str]]:
     out = []
     for word in words:
         key, sep, value = word.partition(":")
-        out.append((key.lower(), value) if sep and value else ("", word))
+        known = key.lower().removeprefix("-") in QUALIFIERS
+        out.append((key.lower(), value) if sep and value and known else ("", word))
     return out
 
 
