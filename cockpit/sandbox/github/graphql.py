@@ -9,11 +9,12 @@ The schema is GitHub's own, cut to the fields the sandbox resolves
 (``graphql_schema.graphql``, made by ``scripts/cut_graphql.py`` from
 ``@octokit/graphql-schema``): its ~150 types build ~15 times faster than the whole
 schema's 1,624 (about 50 ms against 0.7 s on this machine, idle), once per process.
-Every request is parsed, validated and executed by graphql-core against it, so a
-query GitHub would reject for its shape is rejected here too, with GitHub's answer format: HTTP 200 with ``errors`` (each with GitHub's ``type``, e.g.
-``NOT_FOUND``, ``FORBIDDEN``), HTTP 401 without a token. The objects are
-``graphql_objects``, the mutations ``graphql_mutations``; both work on the same world
-as REST. graphql-core is imported on first use, so a sandbox without it still serves REST.
+Every request is parsed, validated and executed by graphql-core against it, so a query
+GitHub would reject for its shape is rejected here too, with GitHub's answer format:
+HTTP 200 with ``errors`` (each with GitHub's ``type``, e.g. ``NOT_FOUND``,
+``FORBIDDEN``), HTTP 401 without a token. The objects are ``graphql_objects``, the
+mutations ``graphql_mutations``; both work on the same world as REST. graphql-core is
+imported on first use, so a sandbox without it still serves REST.
 """
 
 from __future__ import annotations
