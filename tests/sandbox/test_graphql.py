@@ -84,6 +84,12 @@ def test_the_cut_is_small() -> None:
     assert len(schema().type_map) < 200
 
 
+STATUS = {"id": 1, "sha": "0" * 40, "state": "failure", "description": "lint failed",
+          "target_url": "https://ci.example/1", "context": "ci/lint", "creator": "alice",
+          "created_at": "2024-06-01T00:00:00Z"}
+"""A commit status as ``POST /statuses/{sha}`` stores it (``statuses`` of a repository)."""
+
+
 def _objects(sb: SandboxHandle) -> dict[str, Any]:
     """One instance of every class that serves a type, from the seeded world."""
     q = graphql_objects.Q(sb.sandbox, "release-driver")
@@ -113,7 +119,7 @@ def _objects(sb: SandboxHandle) -> dict[str, Any]:
         "Release": graphql_objects.Release(repo, r["releases"][0]),
         "IssueComment": graphql_objects.IssueComment(repo, r["comments"][0]),
         "CheckRun": graphql_objects.CheckRun(repo, run),
-        "StatusContext": graphql_objects.StatusContext(repo, {"context": "ci/x"}),
+        "StatusContext": graphql_objects.StatusContext(repo, STATUS),
         "StatusCheckRollup": graphql_objects.StatusCheckRollup(
             graphql_objects.Commit(repo, head), []),
     }
@@ -248,6 +254,33 @@ def test_a_pull_request_reads_as_rest_describes_it(sb: SandboxHandle) -> None:
     commits = data["commits"]["nodes"]
     assert [c["commit"]["messageHeadline"] for c in commits] == ["gql-read: add a file"]
     assert commits[0]["commit"]["messageBody"] == "with a body"
+
+
+def test_the_rollup_holds_check_runs_and_the_latest_status_per_context(
+        sb: SandboxHandle) -> None:
+    made = _open_pull(sb, "gql-rollup")
+    sha = made["head"]["sha"]
+    world = sb.sandbox.world
+    with world.lock:
+        r = world.repo("ipfs/kubo")
+        assert r is not None
+        r.setdefault("statuses", []).extend([
+            {**STATUS, "id": world.new_id(), "sha": sha, "state": "pending"},
+            {**STATUS, "id": world.new_id(), "sha": sha}])
+    rollup = gql(sb, """query($n: Int!) { repository(owner: "ipfs", name: "kubo") {
+        pullRequest(number: $n) { commits(last: 1) { nodes { commit { statusCheckRollup {
+        state contexts(first: 10) { nodes { __typename ... on StatusContext { context state
+        description targetUrl } ... on CheckRun { name } } } } } } } } } }""",
+                 n=made["number"])["repository"]["pullRequest"]["commits"]["nodes"][0][
+        "commit"]["statusCheckRollup"]
+    assert rollup["state"] == "FAILURE"
+    statuses = [c for c in rollup["contexts"]["nodes"] if c["__typename"] == "StatusContext"]
+    assert statuses == [{"__typename": "StatusContext", "context": "ci/lint",
+                         "state": "FAILURE", "description": "lint failed",
+                         "targetUrl": "https://ci.example/1"}]
+    runs = rest(sb, "GET", K + f"/commits/{sha}/check-runs")["check_runs"]
+    assert sorted(c["name"] for c in rollup["contexts"]["nodes"] if "name" in c) == \
+        sorted(r["name"] for r in runs)
 
 
 # -- mutations ---------------------------------------------------------------------------

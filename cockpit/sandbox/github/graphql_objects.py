@@ -404,10 +404,18 @@ class Commit(GitObject):
                             "user": actor(self._repo.q, login)}], **page)
 
     def statusCheckRollup(self, _info: Info) -> StatusCheckRollup | None:
-        runs = [run for run in self._repo.r["runs"] if run["head_sha"] == self.oid]
-        if not runs:
-            return None
-        return StatusCheckRollup(self, [CheckRun(self._repo, run) for run in runs])
+        """The commit's check runs and the latest status of each context (``statuses``
+        in the repository's world entry, as ``POST /statuses/{sha}`` keeps them); null
+        when there is neither, as on GitHub."""
+        r = self._repo.r
+        runs = [CheckRun(self._repo, run) for run in r["runs"] if run["head_sha"] == self.oid]
+        latest: dict[str, Json] = {}
+        for status in sorted((x for x in r.get("statuses", []) if x["sha"] == self.oid),
+                             key=lambda x: x["id"]):
+            latest[status["context"]] = status
+        contexts: list[CheckRun | StatusContext] = [
+            *runs, *(StatusContext(self._repo, x) for x in latest.values())]
+        return StatusCheckRollup(self, contexts) if contexts else None
 
 
 class Blob(GitObject):
@@ -485,23 +493,27 @@ class CheckRun:
                    pullRequestNumber: int | None = None) -> bool:
         return self.name in required_checks(self._repo, pullRequestId, pullRequestNumber)
 
-    def state(self) -> str:
+    def rollup_state(self) -> str:
         if self.status != "COMPLETED":
             return "PENDING"
         return "SUCCESS" if self.conclusion in ("SUCCESS", "NEUTRAL", "SKIPPED") else "FAILURE"
 
 
 class StatusContext:
-    """Commit statuses (``POST /statuses``); the rollup includes those stored."""
+    """A commit status, as ``POST /statuses/{sha}`` stores it in the repository's world
+    entry (``{id, sha, state, description, target_url, context, creator, created_at}``)."""
 
     def __init__(self, repo: Repository, status: Json) -> None:
         self._repo = repo
-        self.id = node_id("SC", status.get("id", status.get("context")))
-        self.context = status.get("context", "default")
-        self.state = str(status.get("state", "pending")).upper()
-        self.description = status.get("description")
-        self.targetUrl = status.get("target_url")
-        self.createdAt = status.get("created_at")
+        self.id = node_id("SC", status["id"])
+        self.context = status["context"]
+        self.state = str(status["state"]).upper()
+        self.description = status["description"]
+        self.targetUrl = status["target_url"]
+        self.createdAt = status["created_at"]
+
+    def rollup_state(self) -> str:
+        return {"ERROR": "FAILURE", "EXPECTED": "PENDING"}.get(self.state, self.state)
 
     def isRequired(self, _info: Info, pullRequestId: str | None = None,
                    pullRequestNumber: int | None = None) -> bool:
@@ -526,10 +538,10 @@ def required_checks(repo: Repository, pull_id: str | None, number: int | None) -
 
 
 class StatusCheckRollup:
-    def __init__(self, commit: Commit, checks: list[CheckRun]) -> None:
+    def __init__(self, commit: Commit, checks: list[CheckRun | StatusContext]) -> None:
         self.id = node_id("SCR", commit.oid)
         self._checks = checks
-        states = {c.state() for c in checks}
+        states = {c.rollup_state() for c in checks}
         self.state = ("FAILURE" if "FAILURE" in states else
                       "PENDING" if "PENDING" in states else "SUCCESS")
 
