@@ -283,6 +283,44 @@ def test_the_rollup_holds_check_runs_and_the_latest_status_per_context(
         sorted(r["name"] for r in runs)
 
 
+def test_reactions_count_as_rest_keeps_them(sb: SandboxHandle) -> None:
+    world = sb.sandbox.world
+    with world.lock:
+        r = world.repo("ipfs/kubo")
+        assert r is not None
+        r.setdefault("reactions", []).extend([
+            {"id": world.new_id(), "subject": "issue", "subject_id": 2, "user": user,
+             "content": content, "created_at": "2024-06-01T00:00:00Z"}
+            for user, content in [("alice", "+1"), ("bob", "+1"), ("alice", "rocket")]])
+    groups = gql(sb, """{ repository(owner: "ipfs", name: "kubo") { issue(number: 2) {
+        reactionGroups { content users { totalCount } } } } }""")["repository"]["issue"][
+        "reactionGroups"]
+    counts = {g["content"]: g["users"]["totalCount"] for g in groups}
+    assert counts == {"THUMBS_UP": 2, "THUMBS_DOWN": 0, "LAUGH": 0, "HOORAY": 0,
+                      "CONFUSED": 0, "HEART": 0, "ROCKET": 1, "EYES": 0}
+
+
+def test_a_private_repository_is_hidden_from_who_may_not_read_it(sb: SandboxHandle) -> None:
+    world = sb.sandbox.world
+    r = world.repo("ipfs/infra")
+    assert r is not None
+    query = '{ repository(owner: "ipfs", name: "infra") { id name } }'
+    with world.lock:
+        r.update(private=True, collaborators={"release-driver": "admin"})
+    try:
+        seen = gql(sb, query)["repository"]
+        hidden = post(sb, query, token=sb.reviewer_token).json()
+        assert hidden["data"] == {"repository": None}
+        assert hidden["errors"][0]["type"] == "NOT_FOUND"
+        by_id = post(sb, "query($id: ID!) { node(id: $id) { id } }", {"id": seen["id"]},
+                     token=sb.reviewer_token).json()
+        assert by_id["data"] == {"node": None}
+    finally:
+        with world.lock:
+            r.pop("private")
+            r.pop("collaborators")
+
+
 # -- mutations ---------------------------------------------------------------------------
 
 def test_create_issue_and_comment_land_in_rest(sb: SandboxHandle) -> None:

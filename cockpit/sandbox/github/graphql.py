@@ -131,11 +131,11 @@ def _account(info: Any, login: str, kind: str) -> Any:
 
 def _repository(_root: object, info: Any, owner: str, name: str,
                 followRenames: bool = True) -> Any:
-    from cockpit.sandbox.github.graphql_objects import Repository
+    from cockpit.sandbox.github.graphql_objects import Repository, readable
 
     q = _q(info)
     r = q.sb.world.repo(f"{owner}/{name}")
-    if r is None:
+    if r is None or not readable(q, r):
         raise NotFound(f"Could not resolve to a Repository with the name '{owner}/{name}'.")
     return Repository(q, r)
 

@@ -21,6 +21,7 @@ from cockpit.sandbox.github.graphql_objects import (
     Release,
     Repository,
     actor,
+    readable,
 )
 from cockpit.sandbox.objects import node_id
 
@@ -29,6 +30,8 @@ T = TypeVar("T")
 
 def _in_repos(q: Q, kind: str, ident: str) -> Any:
     for r in q.sb.world.data["repos"].values():
+        if not readable(q, r):
+            continue
         if kind == "R" and node_id("R", r["id"]) == ident:
             return Repository(q, r)
         found = _in_repo(Repository(q, r), kind, ident)

@@ -125,6 +125,17 @@ kept so that clients' queries that mention them validate, never resolved."""
 
 # -- repositories ------------------------------------------------------------------------
 
+def readable(q: Q, r: Json) -> bool:
+    """Whether the caller may see the repository: a public one, anyone; a private one
+    (``private`` in its world entry) its owner, the owner organization's members and its
+    collaborators, the rule REST applies."""
+    if not r.get("private"):
+        return True
+    owner = q.sb.world.data["users"].get(r["owner"], {})
+    return q.login == r["owner"] or q.login in owner.get("members", []) or \
+        q.login in r.get("collaborators", {})
+
+
 class Repository:
     def __init__(self, q: Q, r: Json) -> None:
         self.q = q
@@ -616,12 +627,13 @@ _REST_REACTIONS = {"THUMBS_UP": "+1", "THUMBS_DOWN": "-1", "LAUGH": "laugh",
                    "ROCKET": "rocket", "EYES": "eyes"}
 
 
-def reaction_groups(subject: Json) -> list[Json]:
-    """Every reaction content with its count (the sandbox stores ``reactions`` as REST's
-    ``{content, user}`` list where it keeps them)."""
-    stored = subject.get("reactions") or []
+def reaction_groups(r: Json, subject: str, ident: int) -> list[Json]:
+    """Every reaction content with its count, from the repository's ``reactions`` (REST's
+    ``{subject: "issue"|"comment", subject_id, user, content}``, where it keeps them)."""
+    stored = [x for x in r.get("reactions", [])
+              if x["subject"] == subject and x["subject_id"] == ident]
     return [{"content": c, "users": {"totalCount": sum(
-        1 for x in stored if x.get("content") == _REST_REACTIONS[c])}} for c in REACTIONS]
+        1 for x in stored if x["content"] == _REST_REACTIONS[c])}} for c in REACTIONS]
 
 
 class IssueComment:
@@ -644,7 +656,7 @@ class IssueComment:
         return actor(self._repo.q, self.c["user"])
 
     def reactionGroups(self, _info: Info) -> list[Json]:
-        return reaction_groups(self.c)
+        return reaction_groups(self._repo.r, "comment", self.c["id"])
 
 
 class Issue:
@@ -695,7 +707,7 @@ class Issue:
         return connection(items, **page)
 
     def reactionGroups(self, _info: Info) -> list[Json]:
-        return reaction_groups(self.i)
+        return reaction_groups(self._repo.r, "issue", self.number)
 
     def projectCards(self, _info: Info, **page: Any) -> Json:
         return connection([], **page)
@@ -722,7 +734,7 @@ class PullRequestReview:
         return commit(self._pr._repo, self.review.get("commit_id"))
 
     def reactionGroups(self, _info: Info) -> list[Json]:
-        return reaction_groups(self.review)
+        return reaction_groups(self._pr._repo.r, "review", self.review["id"])
 
 
 class PullRequest(Issue):

@@ -23,6 +23,7 @@ from cockpit.sandbox.github.graphql_objects import (
     Q,
     Repository,
     connection,
+    readable,
 )
 from cockpit.sandbox.world import Json
 
@@ -97,7 +98,7 @@ def search(_root: object, info: Info, query: str, type: str, **page: Any) -> Jso
     field, _, direction = sort.partition("-")
     found: list[Issue] = []
     for full, r in q.sb.world.data["repos"].items():
-        if repos and full not in repos:
+        if (repos and full not in repos) or not readable(q, r):
             continue
         repo = Repository(q, r)
         for i in r["issues"]:
