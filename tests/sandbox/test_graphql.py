@@ -305,6 +305,7 @@ def test_a_private_repository_is_hidden_from_who_may_not_read_it(sb: SandboxHand
     r = world.repo("ipfs/infra")
     assert r is not None
     query = '{ repository(owner: "ipfs", name: "infra") { id name } }'
+    before = {k: r[k] for k in ("private", "collaborators") if k in r}
     with world.lock:
         r.update(private=True, collaborators={"release-driver": "admin"})
     try:
@@ -319,6 +320,7 @@ def test_a_private_repository_is_hidden_from_who_may_not_read_it(sb: SandboxHand
         with world.lock:
             r.pop("private")
             r.pop("collaborators")
+            r.update(before)
 
 
 # -- mutations ---------------------------------------------------------------------------
