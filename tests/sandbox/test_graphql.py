@@ -306,15 +306,16 @@ def test_a_private_repository_is_hidden_from_who_may_not_read_it(sb: SandboxHand
     assert r is not None
     query = '{ repository(owner: "ipfs", name: "infra") { id name } }'
     before = {k: r[k] for k in ("private", "collaborators") if k in r}
+    outsider = sb.sandbox.issue_token("read", "outsider")  # no member of ipfs
     with world.lock:
         r.update(private=True, collaborators={"release-driver": "admin"})
     try:
         seen = gql(sb, query)["repository"]
-        hidden = post(sb, query, token=sb.reviewer_token).json()
+        hidden = post(sb, query, token=outsider).json()
         assert hidden["data"] == {"repository": None}
         assert hidden["errors"][0]["type"] == "NOT_FOUND"
         by_id = post(sb, "query($id: ID!) { node(id: $id) { id } }", {"id": seen["id"]},
-                     token=sb.reviewer_token).json()
+                     token=outsider).json()
         assert by_id["data"] == {"node": None}
     finally:
         with world.lock:
