@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cockpit.sandbox.github import graphql_objects
+from cockpit.sandbox.github import graphql_issues, graphql_objects, graphql_repository
 from cockpit.sandbox.github.graphql import SCHEMA_FILE, schema
 from cockpit.sandbox.testing import SandboxHandle, running_sandbox
 
@@ -95,7 +95,7 @@ def _objects(sb: SandboxHandle) -> dict[str, Any]:
     q = graphql_objects.Q(sb.sandbox, "release-driver")
     r = sb.sandbox.world.repo("ipfs/kubo")
     assert r is not None
-    repo = graphql_objects.Repository(q, r)
+    repo = graphql_repository.Repository(q, r)
     git = repo.git
     head = git.commit("master")
     assert head is not None
@@ -103,21 +103,21 @@ def _objects(sb: SandboxHandle) -> dict[str, Any]:
     assert release_ref is not None
     pulls = [i for i in r["issues"] if i["pull"]]
     assert pulls, "the module made a pull request before this test"
-    pr = graphql_objects.PullRequest(repo, pulls[0])
+    pr = graphql_issues.PullRequest(repo, pulls[0])
     run = next(x for x in r["runs"])
     tag_sha = git.refs("refs/tags/v0.29.0")["refs/tags/v0.29.0"]
     found: dict[str, Any] = {
         "Repository": repo, "User": graphql_objects.actor(q, "release-driver"),
         "Bot": graphql_objects.Bot(q, "github-actions[bot]"),
         "Organization": graphql_objects.Organization(q, "ipfs"),
-        "Issue": graphql_objects.Issue(repo, next(i for i in r["issues"] if not i["pull"])),
+        "Issue": graphql_issues.Issue(repo, next(i for i in r["issues"] if not i["pull"])),
         "PullRequest": pr, "Ref": release_ref, "Commit": graphql_objects.Commit(repo, head),
         "Blob": graphql_objects.Blob(repo, git.git("rev-parse", "master:version.go").strip()),
         "Tree": graphql_objects.Tree(repo, head.tree),
         "Label": graphql_objects.Label(repo, "kind/bug"),
         "Milestone": graphql_objects.Milestone(repo, r["milestones"][0]),
         "Release": graphql_objects.Release(repo, r["releases"][0]),
-        "IssueComment": graphql_objects.IssueComment(repo, r["comments"][0]),
+        "IssueComment": graphql_issues.IssueComment(repo, r["comments"][0]),
         "CheckRun": graphql_objects.CheckRun(repo, run),
         "StatusContext": graphql_objects.StatusContext(repo, STATUS),
         "StatusCheckRollup": graphql_objects.StatusCheckRollup(
@@ -137,7 +137,8 @@ def test_every_field_of_a_served_type_has_a_resolver(sb: SandboxHandle) -> None:
         fields = schema().get_type(name).fields  # type: ignore[union-attr]
         missing += [f"{name}.{f}" for f in fields if not hasattr(obj, f)]
     assert missing == []
-    classes = {n for n in dir(graphql_objects) if isinstance(getattr(graphql_objects, n), type)}
+    classes = {n for m in (graphql_objects, graphql_issues, graphql_repository)
+               for n in dir(m) if isinstance(getattr(m, n), type)}
     served = {n for n, t in schema().type_map.items()
               if not n.startswith("__") and type(t).__name__ == "GraphQLObjectType"}
     uninhabited = served & graphql_objects.UNINHABITED

@@ -131,7 +131,7 @@ def _account(info: Any, login: str, kind: str) -> Any:
 
 def _repository(_root: object, info: Any, owner: str, name: str,
                 followRenames: bool = True) -> Any:
-    from cockpit.sandbox.github.graphql_objects import Repository, readable
+    from cockpit.sandbox.github.graphql_repository import Repository, readable
 
     q = _q(info)
     r = q.sb.world.repo(f"{owner}/{name}")

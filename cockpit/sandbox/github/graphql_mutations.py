@@ -19,19 +19,10 @@ from starlette.requests import Request
 
 from cockpit.sandbox.github import issues, labels, pulls
 from cockpit.sandbox.github.api import Handler, as_endpoint
+from cockpit.sandbox.github.graphql_issues import Issue, IssueComment, PullRequest
 from cockpit.sandbox.github.graphql_nodes import find_node, node_or_fail
-from cockpit.sandbox.github.graphql_objects import (
-    Actor,
-    GraphQLFault,
-    Info,
-    Issue,
-    IssueComment,
-    Label,
-    Milestone,
-    PullRequest,
-    Q,
-    Repository,
-)
+from cockpit.sandbox.github.graphql_objects import Actor, GraphQLFault, Info, Label, Milestone, Q
+from cockpit.sandbox.github.graphql_repository import Repository
 from cockpit.sandbox.world import Json, now_iso
 
 if TYPE_CHECKING:

@@ -10,19 +10,9 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from cockpit.sandbox.github.graphql_objects import (
-    GraphQLFault,
-    Issue,
-    IssueComment,
-    Label,
-    Milestone,
-    PullRequest,
-    Q,
-    Release,
-    Repository,
-    actor,
-    readable,
-)
+from cockpit.sandbox.github.graphql_issues import Issue, IssueComment, PullRequest
+from cockpit.sandbox.github.graphql_objects import GraphQLFault, Label, Milestone, Q, Release, actor
+from cockpit.sandbox.github.graphql_repository import Repository, readable
 from cockpit.sandbox.objects import node_id
 
 T = TypeVar("T")

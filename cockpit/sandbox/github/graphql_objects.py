@@ -2,11 +2,14 @@
 
 graphql-core's default resolver reads a field from an object by name: an attribute or
 property is the value, a method is called with the field's arguments (GitHub's own
-camelCase names). So each class here *is* its GraphQL type's field list, over the same
-world dicts and bare repositories that REST serves (``cockpit.sandbox.objects``), with
-the same node ids as REST's ``node_id``. ``tests/sandbox/test_graphql.py`` fails when a
-field of the cut schema (``graphql_schema.graphql``) has no attribute here.
+camelCase names). So each class *is* its GraphQL type's field list, over the same world
+dicts and bare repositories that REST serves (``cockpit.sandbox.objects``), with the
+same node ids as REST's ``node_id``. ``tests/sandbox/test_graphql.py`` fails when a
+field of the cut schema (``graphql_schema.graphql``) has no attribute in its class.
 
+This module holds what the others build on (the request ``Q``, paging, errors) and the
+types around a repository: accounts, git objects, checks, labels, milestones, releases;
+``graphql_issues`` has issues and pull requests, ``graphql_repository`` the repository.
 Connections (``first``/``after``/``last``/``before``) page with opaque cursors, as
 GitHub's do; ordering and filtering follow the arguments GitHub documents.
 """
@@ -16,14 +19,13 @@ from __future__ import annotations
 import base64
 from typing import TYPE_CHECKING, Any
 
-from cockpit.sandbox import reviews
-from cockpit.sandbox.github.repos import version_key
 from cockpit.sandbox.objects import iso, node_id
 from cockpit.sandbox.world import Json
 
 if TYPE_CHECKING:
     from cockpit.sandbox.core import Sandbox
-    from cockpit.sandbox.gitstore import BareRepo, CommitInfo
+    from cockpit.sandbox.github.graphql_repository import Repository
+    from cockpit.sandbox.gitstore import CommitInfo
 
 Info = Any
 """graphql-core's ``GraphQLResolveInfo`` (imported lazily with graphql-core)."""
@@ -74,7 +76,7 @@ def connection(items: list[Any], first: int | None = None, after: str | None = N
             "endCursor": _cursor(window[-1]) if window else None}}
 
 
-def _ordered(items: list[Json], order: Json | None, keys: dict[str, str],
+def ordered(items: list[Json], order: Json | None, keys: dict[str, str],
              default: tuple[str, str]) -> list[Json]:
     field, direction = (order["field"], order["direction"]) if order else default
     key = keys[field]
@@ -121,226 +123,6 @@ UNINHABITED = frozenset({"Team", "Project", "ProjectCard", "ProjectColumn", "Pro
                          "ProjectV2Item"})
 """Types of GitHub's schema the sandbox has no instances of (no teams, no projects):
 kept so that clients' queries that mention them validate, never resolved."""
-
-
-# -- repositories ------------------------------------------------------------------------
-
-def readable(q: Q, r: Json) -> bool:
-    """Whether the caller may see the repository: a public one, anyone; a private one
-    (``private`` in its world entry) its owner, the owner organization's members and its
-    collaborators, the rule REST applies."""
-    if not r.get("private"):
-        return True
-    owner = q.sb.world.data["users"].get(r["owner"], {})
-    return q.login == r["owner"] or q.login in owner.get("members", []) or \
-        q.login in r.get("collaborators", {})
-
-
-class Repository:
-    def __init__(self, q: Q, r: Json) -> None:
-        self.q = q
-        self.r = r
-        self.full = str(r["full_name"])
-        self.git: BareRepo = q.sb.repos[self.full]
-        self.id = node_id("R", r["id"])
-        self.databaseId = r["id"]
-        self.name = r["name"]
-        self.nameWithOwner = self.full
-        self.description = r["description"]
-        self.url = q.html(self.full)
-        self.sshUrl = f"git@127.0.0.1:{self.full}.git"
-        self.homepageUrl = None
-        self.createdAt = r["created_at"]
-        self.visibility = "PUBLIC"
-        self.viewerPermission = "ADMIN"
-
-    hasIssuesEnabled = hasProjectsEnabled = True
-    hasWikiEnabled = hasDiscussionsEnabled = False
-    isArchived = isFork = isPrivate = isTemplate = deleteBranchOnMerge = False
-    mergeCommitAllowed = squashMergeAllowed = rebaseMergeAllowed = True
-    forkCount = 10
-    stargazerCount = 100
-    parent = None
-    """Counts and settings are REST's (``Shapes.repo``)."""
-
-    def owner(self, _info: Info) -> Actor | None:
-        return actor(self.q, self.r["owner"])
-
-    def _pushed(self) -> str:
-        head = self.git.commit(self.r["default_branch"])
-        return iso(head.committer.date) if head else str(self.r["created_at"])
-
-    def pushedAt(self, _info: Info) -> str:
-        return self._pushed()
-
-    def updatedAt(self, _info: Info) -> str:
-        return self._pushed()
-
-    def isEmpty(self, _info: Info) -> bool:
-        return not self.git.branches()
-
-    def defaultBranchRef(self, _info: Info) -> Ref | None:
-        return self._ref(f"refs/heads/{self.r['default_branch']}")
-
-    # issues and pull requests
-    def _issue(self, number: int, pull: bool | None) -> Json | None:
-        for i in self.r["issues"]:
-            if i["number"] == number and (pull is None or bool(i["pull"]) == pull):
-                return i  # type: ignore[no-any-return]
-        return None
-
-    def issue(self, _info: Info, number: int) -> Issue | None:
-        i = self._issue(number, False)
-        if i is None:
-            raise NotFound(f"Could not resolve to an Issue with the number of {number}.")
-        return Issue(self, i)
-
-    def pullRequest(self, _info: Info, number: int) -> PullRequest | None:
-        i = self._issue(number, True)
-        if i is None:
-            raise NotFound(f"Could not resolve to a PullRequest with the number of {number}.")
-        return PullRequest(self, i)
-
-    def issueOrPullRequest(self, _info: Info, number: int) -> Issue | None:
-        i = self._issue(number, None)
-        if i is None:
-            raise NotFound(f"Could not resolve to an issue or pull request with the number "
-                           f"of {number}.")
-        return PullRequest(self, i) if i["pull"] else Issue(self, i)
-
-    _ISSUE_ORDER = {"CREATED_AT": "created_at", "UPDATED_AT": "updated_at",
-                    "COMMENTS": "number"}
-
-    def issues(self, _info: Info, states: list[str] | None = None,
-               labels: list[str] | None = None, orderBy: Json | None = None,
-               filterBy: Json | None = None, **page: Any) -> Json:
-        f = filterBy or {}
-        states = states or f.get("states")
-        items = [i for i in self.r["issues"] if not i["pull"]]
-        if states:
-            items = [i for i in items if i["state"].upper() in states]
-        wanted = labels or f.get("labels")
-        if wanted:  # GitHub: any of the labels
-            items = [i for i in items if set(wanted) & set(i["labels"])]
-        if f.get("assignee"):
-            items = [i for i in items if f["assignee"] in i["assignees"]]
-        if f.get("createdBy"):
-            items = [i for i in items if i["user"] == f["createdBy"]]
-        if f.get("mentioned"):
-            items = [i for i in items if f"@{f['mentioned']}" in (i["body"] or "")]
-        if f.get("milestoneNumber"):
-            items = [i for i in items if str(i["milestone"]) == f["milestoneNumber"]]
-        if f.get("since"):
-            items = [i for i in items if i["updated_at"] >= f["since"]]
-        items = _ordered(items, orderBy, self._ISSUE_ORDER, ("CREATED_AT", "ASC"))
-        return connection([Issue(self, i) for i in items], **page)
-
-    def pullRequests(self, _info: Info, states: list[str] | None = None,
-                     labels: list[str] | None = None, headRefName: str | None = None,
-                     baseRefName: str | None = None, orderBy: Json | None = None,
-                     **page: Any) -> Json:
-        items = [PullRequest(self, i) for i in self.r["issues"] if i["pull"]]
-        if states:
-            items = [p for p in items if p.state in states]
-        if labels:
-            items = [p for p in items if set(labels) & set(p.i["labels"])]
-        if headRefName is not None:
-            items = [p for p in items if p.headRefName == headRefName]
-        if baseRefName is not None:
-            items = [p for p in items if p.baseRefName == baseRefName]
-        key = self._ISSUE_ORDER[orderBy["field"]] if orderBy else "created_at"
-        descending = orderBy is not None and orderBy["direction"] == "DESC"
-        items.sort(key=lambda p: (p.i[key], p.i["number"]), reverse=descending)
-        return connection(items, **page)
-
-    # labels, milestones, releases
-    def _labels(self) -> list[Label]:
-        names = list(dict.fromkeys(
-            [x["name"] for x in self.r.get("labels", [])] +
-            [n for i in self.r["issues"] for n in i["labels"]]))
-        return [Label(self, n) for n in names]
-
-    def label(self, _info: Info, name: str) -> Label | None:
-        return next((x for x in self._labels() if x.name.lower() == name.lower()), None)
-
-    def labels(self, _info: Info, orderBy: Json | None = None, query: str | None = None,
-               **page: Any) -> Json:
-        items = self._labels()
-        if query:
-            items = [x for x in items if query.lower() in
-                     f"{x.name} {x.description or ''}".lower()]
-        elif orderBy:
-            field = orderBy["field"]
-            items.sort(key=lambda x: x.name.lower() if field == "NAME" else x.createdAt,
-                       reverse=orderBy["direction"] == "DESC")
-        return connection(items, **page)
-
-    def milestone(self, _info: Info, number: int) -> Milestone | None:
-        m = next((m for m in self.r["milestones"] if m["number"] == number), None)
-        return Milestone(self, m) if m else None
-
-    _MILESTONE_ORDER = {"NUMBER": "number", "DUE_DATE": "due_on", "CREATED_AT": "created_at",
-                        "UPDATED_AT": "updated_at"}
-
-    def milestones(self, _info: Info, states: list[str] | None = None,
-                   orderBy: Json | None = None, query: str | None = None,
-                   **page: Any) -> Json:
-        items = list(self.r["milestones"])
-        if states:
-            items = [m for m in items if m["state"].upper() in states]
-        if query:
-            items = [m for m in items if query.lower() in m["title"].lower()]
-        items = _ordered(items, orderBy, self._MILESTONE_ORDER, ("NUMBER", "ASC"))
-        return connection([Milestone(self, m) for m in items], **page)
-
-    def release(self, _info: Info, tagName: str) -> Release | None:
-        rel = next((x for x in self.r["releases"] if x["tag_name"] == tagName), None)
-        return Release(self, rel) if rel else None
-
-    def latestRelease(self, _info: Info) -> Release | None:
-        rels = [x for x in self.r["releases"] if not x["draft"] and not x["prerelease"]]
-        if not rels:
-            return None
-        return Release(self, max(rels, key=lambda x: version_key(x["tag_name"])))
-
-    def releases(self, _info: Info, orderBy: Json | None = None, **page: Any) -> Json:
-        keys = {"CREATED_AT": "created_at", "NAME": "name"}
-        items = _ordered(list(self.r["releases"]), orderBy, keys, ("CREATED_AT", "DESC"))
-        return connection([Release(self, x) for x in items], **page)
-
-    # git
-    def _ref(self, name: str) -> Ref | None:
-        sha = self.git.refs(name).get(name)
-        return Ref(self, name, sha) if sha else None
-
-    def ref(self, _info: Info, qualifiedName: str) -> Ref | None:
-        if qualifiedName.startswith("refs/"):
-            return self._ref(qualifiedName)
-        return (self._ref(f"refs/heads/{qualifiedName}") or
-                self._ref(f"refs/tags/{qualifiedName}"))
-
-    def refs(self, _info: Info, refPrefix: str, query: str | None = None,
-             orderBy: Json | None = None, direction: str | None = None,
-             **page: Any) -> Json:
-        if not refPrefix.endswith("/"):
-            raise GraphQLFault("UNPROCESSABLE", "refPrefix must end with a slash")
-        found = [Ref(self, n, s) for n, s in sorted(self.git.refs(refPrefix).items())
-                 if n.startswith(refPrefix)]
-        if query:
-            found = [x for x in found if query in x.name]
-        if orderBy and orderBy["field"] == "TAG_COMMIT_DATE":
-            found.sort(key=lambda x: x.commit_date())
-        if (orderBy and orderBy["direction"] == "DESC") or direction == "DESC":
-            found.reverse()
-        return connection(found, **page)
-
-    def object(self, _info: Info, expression: str | None = None,
-               oid: str | None = None) -> GitObject | None:
-        spec = oid or expression
-        if not spec or spec.startswith("-"):
-            return None
-        sha = self.git.git("rev-parse", "--verify", "-q", spec, check=False).strip()
-        return git_object(self, sha) if sha else None
 
 
 class NotFound(Exception):
@@ -531,7 +313,7 @@ class StatusContext:
         return self.context in required_checks(self._repo, pullRequestId, pullRequestNumber)
 
 
-def _protection(r: Json, branch: str) -> Json:
+def protection_rules(r: Json, branch: str) -> Json:
     """The branch's protection rules as the sandbox stores them (``protection`` in the
     repository's world entry, the REST resource's normalised body), or {}."""
     rules: Json = (r.get("protection") or {}).get(branch) or {}
@@ -544,7 +326,7 @@ def required_checks(repo: Repository, pull_id: str | None, number: int | None) -
         i["number"] == number or node_id("PR", i["id"]) == pull_id)), None)
     if i is None:
         return []
-    checks = _protection(repo.r, i["pull"]["base"]).get("required_status_checks") or {}
+    checks = protection_rules(repo.r, i["pull"]["base"]).get("required_status_checks") or {}
     return list(checks.get("contexts") or [])
 
 
@@ -616,220 +398,3 @@ class Release:
 
     def tagCommit(self, _info: Info) -> Commit | None:
         return commit(self._repo, self._repo.git.resolve(f"refs/tags/{self.tagName}"))
-
-
-# -- issues, pull requests, comments, reviews --------------------------------------------
-
-REACTIONS = ("THUMBS_UP", "THUMBS_DOWN", "LAUGH", "HOORAY", "CONFUSED", "HEART", "ROCKET",
-             "EYES")
-_REST_REACTIONS = {"THUMBS_UP": "+1", "THUMBS_DOWN": "-1", "LAUGH": "laugh",
-                   "HOORAY": "hooray", "CONFUSED": "confused", "HEART": "heart",
-                   "ROCKET": "rocket", "EYES": "eyes"}
-
-
-def reaction_groups(r: Json, subject: str, ident: int) -> list[Json]:
-    """Every reaction content with its count, from the repository's ``reactions`` (REST's
-    ``{subject: "issue"|"comment", subject_id, user, content}``, where it keeps them)."""
-    stored = [x for x in r.get("reactions", [])
-              if x["subject"] == subject and x["subject_id"] == ident]
-    return [{"content": c, "users": {"totalCount": sum(
-        1 for x in stored if x["content"] == _REST_REACTIONS[c])}} for c in REACTIONS]
-
-
-class IssueComment:
-    def __init__(self, repo: Repository, c: Json) -> None:
-        self._repo = repo
-        self.c = c
-        self.id = node_id("IC", c["id"])
-        self.databaseId = c["id"]
-        self.body = c["body"]
-        self.createdAt = c["created_at"]
-        self.includesCreatedEdit = c["updated_at"] != c["created_at"]
-        self.isMinimized = False
-        self.minimizedReason = None
-        self.authorAssociation = "MEMBER"
-        self.url = repo.q.html(f"{repo.full}/issues/{c['issue_number']}"
-                               f"#issuecomment-{c['id']}")
-        self.viewerDidAuthor = c["user"] == repo.q.login
-
-    def author(self, _info: Info) -> Actor | None:
-        return actor(self._repo.q, self.c["user"])
-
-    def reactionGroups(self, _info: Info) -> list[Json]:
-        return reaction_groups(self._repo.r, "comment", self.c["id"])
-
-
-class Issue:
-    """An issue (and, through ``PullRequest``, what pull requests share with it)."""
-
-    def __init__(self, repo: Repository, i: Json) -> None:
-        self._repo = repo
-        self.i = i
-        self.id = node_id("PR" if i["pull"] else "I", i["id"])
-        self.databaseId = i["id"]
-        self.number = i["number"]
-        self.title = i["title"]
-        self.body = i["body"] or ""
-        self.createdAt = i["created_at"]
-        self.updatedAt = i["updated_at"]
-        self.closedAt = i["closed_at"]
-        self.closed = i["state"] == "closed"
-        kind = "pull" if i["pull"] else "issues"
-        self.url = repo.q.html(f"{repo.full}/{kind}/{i['number']}")
-        self.state = str(i["state"]).upper()
-        reason = i.get("state_reason")
-        self.stateReason = str(reason).upper() if reason else None
-
-    def repository(self, _info: Info) -> Repository:
-        return self._repo
-
-    def author(self, _info: Info) -> Actor | None:
-        return actor(self._repo.q, self.i["user"])
-
-    def assignees(self, _info: Info, **page: Any) -> Json:
-        return connection([actor(self._repo.q, a) for a in self.i["assignees"]], **page)
-
-    def labels(self, _info: Info, orderBy: Json | None = None, **page: Any) -> Json:
-        items = [Label(self._repo, n) for n in self.i["labels"]]
-        if orderBy and orderBy["field"] == "NAME":
-            items.sort(key=lambda x: x.name.lower(), reverse=orderBy["direction"] == "DESC")
-        return connection(items, **page)
-
-    def milestone(self, info: Info) -> Milestone | None:
-        number = self.i["milestone"]
-        return None if number is None else self._repo.milestone(info, number)
-
-    def comments(self, _info: Info, orderBy: Json | None = None, **page: Any) -> Json:
-        items = [IssueComment(self._repo, c) for c in self._repo.r["comments"]
-                 if c["issue_number"] == self.number]
-        if orderBy and orderBy.get("direction") == "DESC":
-            items.reverse()
-        return connection(items, **page)
-
-    def reactionGroups(self, _info: Info) -> list[Json]:
-        return reaction_groups(self._repo.r, "issue", self.number)
-
-    def projectCards(self, _info: Info, **page: Any) -> Json:
-        return connection([], **page)
-
-    def projectItems(self, _info: Info, includeArchived: bool = True, **page: Any) -> Json:
-        return connection([], **page)
-
-
-class PullRequestReview:
-    def __init__(self, pr: PullRequest, review: Json) -> None:
-        self._pr = pr
-        self.review = review
-        self.id = node_id("PRR", review["id"])
-        self.databaseId = review["id"]
-        self.body = review["body"]
-        self.state = review["state"]
-        self.submittedAt = review["submitted_at"]
-        self.authorAssociation = "MEMBER"
-
-    def author(self, _info: Info) -> Actor | None:
-        return actor(self._pr._repo.q, self.review["user"])
-
-    def commit(self, _info: Info) -> Commit | None:
-        return commit(self._pr._repo, self.review.get("commit_id"))
-
-    def reactionGroups(self, _info: Info) -> list[Json]:
-        return reaction_groups(self._pr._repo.r, "review", self.review["id"])
-
-
-class PullRequest(Issue):
-    def __init__(self, repo: Repository, i: Json) -> None:
-        super().__init__(repo, i)
-        p = self.p = i["pull"]
-        self.merged = p["merged_at"] is not None
-        if self.merged:
-            self.state = "MERGED"
-        self.mergedAt = p["merged_at"]
-        self.isDraft = p["draft"]
-        self.headRefName = p["head"]
-        self.baseRefName = p["base"]
-        self.additions = p.get("additions", 0)
-        self.deletions = p.get("deletions", 0)
-        self.changedFiles = p.get("changed_files", 0)
-        self.isCrossRepository = False
-        self.maintainerCanModify = False
-        self.potentialMergeCommit = None
-        self.mergeable = "UNKNOWN" if self.merged or self.closed else "MERGEABLE"
-        self.mergeStateStatus = ("UNKNOWN" if self.merged or self.closed else
-                                 "DRAFT" if self.isDraft else "CLEAN")
-
-    @property
-    def headRefOid(self) -> str:
-        live = None if self.merged else self._repo.git.resolve(f"refs/heads/{self.p['head']}")
-        return str(live or self.p["head_sha"])
-
-    @property
-    def baseRefOid(self) -> str:
-        live = self._repo.git.resolve(f"refs/heads/{self.p['base']}")
-        return str(self.p["base_sha"] if self.merged or not live else live)
-
-    def headRepository(self, _info: Info) -> Repository:
-        return self._repo
-
-    def headRepositoryOwner(self, _info: Info) -> Actor | None:
-        return actor(self._repo.q, self._repo.r["owner"])
-
-    def mergedBy(self, _info: Info) -> Actor | None:
-        return actor(self._repo.q, self.p.get("merged_by"))
-
-    def mergeCommit(self, _info: Info) -> Commit | None:
-        return commit(self._repo, self.p["merge_commit_sha"])
-
-    def _commits(self) -> list[CommitInfo]:
-        git = self._repo.git
-        return git.log(f"{self.baseRefOid}..{self.headRefOid}", reverse=True)
-
-    def commits(self, _info: Info, **page: Any) -> Json:
-        items = [{"id": node_id("PURC", f"{self.number}:{c.sha}"),
-                  "url": f"{self.url}/commits/{c.sha}", "commit": Commit(self._repo, c)}
-                 for c in self._commits()]
-        return connection(items, **page)
-
-    def files(self, _info: Info, **page: Any) -> Json:
-        git = self._repo.git
-        base = git.merge_base(self.baseRefOid, self.headRefOid) or self.baseRefOid
-        kinds = {"A": "ADDED", "D": "DELETED", "M": "MODIFIED", "R": "RENAMED"}
-        return connection([{"path": path, "additions": add, "deletions": dele,
-                            "changeType": kinds.get(st[0], "CHANGED")}
-                           for st, path, add, dele in git.changed_files(base, self.headRefOid)],
-                          **page)
-
-    def _reviews(self) -> list[PullRequestReview]:
-        login = self._repo.q.login
-        return [PullRequestReview(self, x) for x in reviews.reviews(self.p)
-                if x["state"] != "PENDING" or x["user"] == login]
-
-    def reviews(self, _info: Info, states: list[str] | None = None, **page: Any) -> Json:
-        items = [x for x in self._reviews() if not states or x.state in states]
-        return connection(items, **page)
-
-    def _latest(self) -> list[PullRequestReview]:
-        latest: dict[str, PullRequestReview] = {}
-        for x in self._reviews():
-            if x.state != "PENDING" and (x.state != "COMMENTED" or
-                                         x.review["user"] not in latest):
-                latest[x.review["user"]] = x
-        return list(latest.values())
-
-    def latestReviews(self, _info: Info, **page: Any) -> Json:
-        return connection(self._latest(), **page)
-
-    def reviewDecision(self, _info: Info) -> str | None:
-        states = {x.state for x in self._latest()}
-        if "CHANGES_REQUESTED" in states:
-            return "CHANGES_REQUESTED"
-        if "APPROVED" in states:
-            return "APPROVED"
-        rules = _protection(self._repo.r, self.baseRefName)
-        return "REVIEW_REQUIRED" if rules.get("required_pull_request_reviews") else None
-
-    def reviewRequests(self, _info: Info, **page: Any) -> Json:
-        q = self._repo.q
-        return connection([{"id": node_id("RR", f"{self.id}:{u}"),
-                            "requestedReviewer": actor(q, u)}
-                           for u in self.p["requested_reviewers"]], **page)

@@ -15,16 +15,9 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from cockpit.sandbox.github.graphql_objects import (
-    GraphQLFault,
-    Info,
-    Issue,
-    PullRequest,
-    Q,
-    Repository,
-    connection,
-    readable,
-)
+from cockpit.sandbox.github.graphql_issues import Issue, PullRequest
+from cockpit.sandbox.github.graphql_objects import GraphQLFault, Info, Q, connection
+from cockpit.sandbox.github.graphql_repository import Repository, readable
 from cockpit.sandbox.world import Json
 
 QUALIFIERS = frozenset({"repo", "is", "type", "state", "label", "author", "assignee",
