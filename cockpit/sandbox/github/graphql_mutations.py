@@ -84,13 +84,9 @@ async def create_issue(_root: object, info: Info, input: Json) -> Json:
     q: Q = info.context["q"]
     repo = _repo_of(q, str(input["repositoryId"]))
     owner, name = repo.full.split("/")
-    body: Json = {"title": input["title"], "body": input.get("body")}
-    if input.get("labelIds"):
-        body["labels"] = [node_or_fail(q, x, Label).name for x in input["labelIds"]]
-    if input.get("assigneeIds"):
-        body["assignees"] = [node_or_fail(q, x, Actor).login for x in input["assigneeIds"]]
-    if input.get("milestoneId"):
-        body["milestone"] = node_or_fail(q, input["milestoneId"], Milestone).number
+    given: Json = {"title": input["title"], "body": input.get("body"),
+                   **_issue_fields(q, input)}
+    body = {k: v for k, v in given.items() if v is not None}  # what was given, no nulls
     made = await _rest(info, issues.create_issue, "POST", f"/repos/{owner}/{name}/issues",
                        {"owner": owner, "repo": name}, body)
     return {"clientMutationId": input.get("clientMutationId"),
@@ -189,9 +185,10 @@ async def create_pull_request(_root: object, info: Info, input: Json) -> Json:
     q: Q = info.context["q"]
     repo = _repo_of(q, str(input["repositoryId"]))
     owner, name = repo.full.split("/")
-    body = {"title": input["title"], "body": input.get("body"),
-            "head": input["headRefName"], "base": input["baseRefName"],
-            "draft": bool(input.get("draft"))}
+    body = {"title": input["title"], "head": input["headRefName"],
+            "base": input["baseRefName"], "draft": bool(input.get("draft"))}
+    if input.get("body") is not None:
+        body["body"] = input["body"]
     made = await _rest(info, pulls.create_pull, "POST", f"/repos/{owner}/{name}/pulls",
                        {"owner": owner, "repo": name}, body)
     return {"clientMutationId": input.get("clientMutationId"),
