@@ -121,6 +121,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="follow the release on its tracking issue (read-only) until ^C")
     status.add_argument("--interval", type=float, metavar="S",
                         help="seconds between polls with --watch (default: settings)")
+    status.add_argument("--one-at-a-time", action="store_true",
+                        help="check each action alone, with its own requests (slower: to "
+                             "compare with the default, which asks each question once)")
 
     run = verbs.add_parser("run", help="run one stage")
     run.add_argument("stage")
@@ -279,7 +282,8 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
         except KeyboardInterrupt:  # ^C is how a watch ends
             return EXIT_OK
     if args.verb == "status":
-        return asyncio.run(_status(playbook, version, as_json=args.json))
+        return asyncio.run(_status(playbook, version, as_json=args.json,
+                                   one_at_a_time=args.one_at_a_time))
     if args.verb == "run":
         prompter = _prompter(args)
         return asyncio.run(_run(playbook, version, [args.stage], prompter, steal=args.steal,
@@ -415,18 +419,22 @@ def _engine(playbook: Playbook, version: Version | None, *, read_only: bool,
 # -- status / run ------------------------------------------------------------------------
 
 
-async def _status(playbook: Playbook, version: Version, *, as_json: bool) -> int:
+async def _status(playbook: Playbook, version: Version, *, as_json: bool,
+                  one_at_a_time: bool = False) -> int:
     from cockpit.status import read_status
 
     engine = _engine(playbook, version, read_only=True)
     try:
-        report = await read_status(engine)
+        report = await read_status(engine, one_at_a_time=one_at_a_time)
     finally:
         await engine.session.aclose()
+    usage = engine.session.usage
     if as_json:
-        print(json.dumps([row.as_json() for row in report.rows], indent=2))
+        print(json.dumps({"actions": [row.as_json() for row in report.rows],
+                          "requests": usage.as_json()}, indent=2))
     else:
         print("\n".join(report.lines()))
+        print(f"(this status cost {usage.summary()})")
     return EXIT_OK if report.complete else EXIT_NEEDS_HUMAN
 
 

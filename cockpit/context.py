@@ -3,7 +3,7 @@
 One ``Session`` is built per cockpit process (it owns the service clients and
 their connections); each action gets a light ``ActionContext`` view of it. The
 session is where a service client is made (``github()``, ``discourse()``,
-``matrix()``, ``reddit()``, ``docker_hub()``, ``npm()``, ``dist_site()``): one
+``matrix()``, ``reddit()``, ``docker_hub()``, ``npm()``, ``dist_site()``, ``pypi()``): one
 shared, logged, redacted HTTP client per service.
 """
 
@@ -25,12 +25,15 @@ from cockpit.settings import Settings
 
 if TYPE_CHECKING:
     from cockpit.services.discourse import DiscourseClient
+    from cockpit.services.etag_store import DiskEtagStore
     from cockpit.services.git import GitRepo, GitWorkspace
     from cockpit.services.github import GitHubClient
     from cockpit.services.http import HttpClient, RequestRecord
     from cockpit.services.lookups import DistSite, DockerHub, Npm
     from cockpit.services.matrix import MatrixClient
+    from cockpit.services.pypi import PyPI
     from cockpit.services.reddit import RedditClient
+    from cockpit.services.usage import RequestUsage
 
 __all__ = ["CURRENT_ACTION", "ActionContext", "ReadOnlyViolation", "Session", "SymbolicVersion",
            "acting"]
@@ -68,6 +71,12 @@ class SymbolicVersion:
         return self.tag
 
 
+def _new_usage() -> RequestUsage:
+    from cockpit.services.usage import RequestUsage  # the services load on first use
+
+    return RequestUsage()
+
+
 @dataclass
 class Session:
     """Per-process shared state: settings, secrets, clients, and the human."""
@@ -88,6 +97,9 @@ class Session:
     """(stage, action) a human skipped before, with the reason (restored from the journal)."""
     _git: GitWorkspace | None = None
     _http: dict[str, HttpClient] = field(default_factory=dict)
+    _etag_store: DiskEtagStore | None = None
+    usage: RequestUsage = field(default_factory=lambda: _new_usage())
+    """What this session's requests cost (``cockpit status`` and the footer show it)."""
 
     def __post_init__(self) -> None:
         self.redact.defer(self._known_secrets)
@@ -99,6 +111,7 @@ class Session:
                 self.settings.discord_webhook_url.rsplit("/", 1)[-1] or None]
 
     def _on_request(self, record: RequestRecord) -> None:
+        self.usage.add(record)
         stage, action = CURRENT_ACTION.get()
         status = record.status if record.status is not None else record.error or "no answer"
         cached = " (cached)" if record.from_cache else ""
@@ -122,11 +135,21 @@ class Session:
 
             options.setdefault("timeout", self.settings.http_timeout_seconds)
             options.setdefault("retry", RetryPolicy(base_delay=self.settings.http_retry_base_seconds))
+            options.setdefault("etag_store", self.etag_store())
             self._http[service] = HttpClient(
                 base_url, service=service, token=token, redact=self.redact,
                 read_only=self.read_only, on_request=self._on_request, on_wait=self._on_wait,
                 **options)
         return self._http[service]
+
+    def etag_store(self) -> DiskEtagStore | None:
+        """The user's on-disk ETag cache, shared by every client of this session (and, on
+        disk, with the user's other cockpit processes); None when turned off."""
+        if self._etag_store is None and self.settings.http_disk_cache:
+            from cockpit.services.etag_store import DiskEtagStore
+
+            self._etag_store = DiskEtagStore(self.settings.http_cache_dir)
+        return self._etag_store
 
     def github(self) -> GitHubClient:
         from cockpit.services.github import API_VERSION, GitHubClient
@@ -183,10 +206,19 @@ class Session:
 
         return DistSite.from_http(self.http_client("dist", self.settings.dist_url))
 
+    def pypi(self) -> PyPI:
+        """The Python Package Index's JSON API, anonymous."""
+        from cockpit.services.pypi import PyPI
+
+        return PyPI.from_http(self.http_client("pypi", self.settings.pypi_url))
+
     async def aclose(self) -> None:
         for client in self._http.values():
             await client.aclose()
         self._http.clear()
+        if self._etag_store is not None:
+            self._etag_store.close()
+            self._etag_store = None
 
     @property
     def version(self) -> Version | SymbolicVersion:
@@ -281,6 +313,10 @@ class ActionContext:
     def dist_site(self) -> DistSite:
         """The session's distribution-site client."""
         return self.session.dist_site()
+
+    def pypi(self) -> PyPI:
+        """The session's PyPI client."""
+        return self.session.pypi()
 
     def guard_write(self, what: str) -> None:
         if self.read_only:

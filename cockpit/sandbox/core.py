@@ -21,7 +21,7 @@ from cockpit.sandbox.faults import FaultInjector, FaultSpec
 from cockpit.sandbox.gitstore import BareRepo
 from cockpit.sandbox.holds import RequestHold
 from cockpit.sandbox.objects import Shapes
-from cockpit.sandbox.seed import ADMIN_LOGIN, REVIEWER_LOGIN, copy_seed
+from cockpit.sandbox.seed import ADMIN_LOGIN, REVIEWER_LOGIN, copy_seed, upgrade
 from cockpit.sandbox.services import DISCORD_TOKEN
 from cockpit.sandbox.tls import TlsFiles, ensure_certificates
 from cockpit.sandbox.webhooks import Webhooks
@@ -34,6 +34,7 @@ API_PREFIX = "/api/v3"
 SERVICE_PREFIXES = {
     "discourse": "/discourse", "discord": "/discord", "reddit": "/reddit",
     "matrix": "/matrix", "docker": "/docker", "npm": "/npm", "dist": "/dist",
+    "pypi": "/pypi", "crates": "/crates",
 }
 
 WEB_PREFIXES = {"slack": "/slack", "npmjs": "/npmjs"}
@@ -99,6 +100,7 @@ class Sandbox:
         if not (self.data_dir / WORLD_FILE).exists():
             copy_seed(self.data_dir)
         self.world = World.load(self.data_dir)
+        upgrade(self.world)
         self.repos = {full: BareRepo(self.data_dir / REPOS_DIR / f"{full}.git")
                       for full in self.world.data["repos"]}
         spec = FaultSpec.parse(self.options.faults)
@@ -213,6 +215,8 @@ class Sandbox:
             "COCKPIT_DOCKER_REGISTRY_URL": b + SERVICE_PREFIXES["docker"],
             "COCKPIT_NPM_REGISTRY_URL": b + SERVICE_PREFIXES["npm"],
             "COCKPIT_DIST_URL": b + SERVICE_PREFIXES["dist"],
+            "COCKPIT_PYPI_URL": b + SERVICE_PREFIXES["pypi"],
+            "COCKPIT_CRATES_URL": b + SERVICE_PREFIXES["crates"],
             # Where links point (web pages, not APIs): all on this sandbox.
             "COCKPIT_DISCORD_URL": b + SERVICE_PREFIXES["discord"],
             "COCKPIT_REDDIT_WEB_URL": b + SERVICE_PREFIXES["reddit"],

@@ -14,7 +14,11 @@ then verify" checks see the world change for the right reason:
 - ipfs/kubo "sync-release-assets" → releases whose version is on dist get assets;
 - ipfs/ipfs-docs "update-on-new-ipfs-tag" → a PR bumping the docs' Kubo version;
 - ipfs/ipfs-blog "Deploy" (push to main) → the blog's release-notes page lists the
-  entries of the deployed commit (``cockpit.sandbox.blog``).
+  entries of the deployed commit (``cockpit.sandbox.blog``);
+- any Python project's workflow that publishes to PyPI (on a tag push, on a published
+  release: ``on_release``) → the sandbox's PyPI gets the sdist and wheel of
+  ``pyproject.toml``'s version (``cockpit.sandbox.pypi``); one that runs ``cargo
+  publish`` → the sandbox's crates.io gets ``Cargo.toml``'s version (``…sandbox.crates``).
 
 Outcomes are configurable per workflow (``set_outcome``): a failing run
 completes with ``failure``, a failing job log, and no effect.
@@ -40,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from cockpit.sandbox import blog
+from cockpit.sandbox import blog, crates, pypi
 from cockpit.sandbox.gitstore import CommitInfo
 from cockpit.sandbox.objects import iso, node_id
 from cockpit.sandbox.seed import BLOG, DISTRIBUTIONS, DOCS, KUBO, NPM_GO_IPFS
@@ -302,6 +306,23 @@ class Simulator:
                         self.on_pull_request(full, i)
         self.sb.world.save()
 
+    def on_release(self, full: str, release: Json) -> None:
+        """A release was published (created public, or a draft made public): start the
+        workflows ``on: release`` for ``published`` (GitHub also sends ``released`` or
+        ``prereleased``), on the tag's commit, as GitHub does."""
+        sha = self.sb.repos[full].resolve(f"refs/tags/{release['tag_name']}")
+        if sha is None:
+            return
+        kinds = {"published", "prereleased" if release["prerelease"] else "released"}
+        for wf in self.workflows(full):
+            spec = wf["triggers"].get("release")
+            if spec is None:
+                continue
+            types = spec.get("types") if isinstance(spec, dict) else None
+            if types is None or kinds & {str(t) for t in types}:
+                self.start(full, wf, "release", release["tag_name"], sha, {},
+                           str(release["author"]), release.get("name") or release["tag_name"])
+
     def _pusher(self) -> str:
         from cockpit.sandbox.seed import ADMIN_LOGIN
 
@@ -483,6 +504,10 @@ class Simulator:
             return self._docs_pr(run)
         if full == BLOG and wf == "deploy.yml" and run["head_branch"] == "main":
             return blog.deploy(self.sb, run)
+        if (published := pypi.publish_from_workflow(self.sb, full, run)) is not None:
+            return published
+        if (published := crates.publish_from_workflow(self.sb, full, run)) is not None:
+            return published
         return [f"Job {j['name']} succeeded" for j in run["jobs"]]
 
     def _docs_pr(self, run: Json) -> list[str]:

@@ -31,7 +31,8 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "cockpit" / "sandbox" / "github" / "openapi" / "github-subset.json"
+SPEC_PATH = (Path(__file__).resolve().parents[2] / "cockpit" / "sandbox" / "github" / "openapi"
+             / "github-subset.json")
 SLASHY = {"ref", "path", "basehead", "branch", "tag", "name"}
 HOST = "https://api.github.com"
 

@@ -47,6 +47,8 @@ async def create_release(ctx: Ctx) -> Response:
                "created_at": now, "published_at": now, "updated_at": now, "assets": []}
         r["releases"].append(rel)
     ctx.sb.world.save()
+    if not rel["draft"]:
+        ctx.sb.sim.on_release(r["full_name"], rel)  # workflows ``on: release``
     return json_response(ctx.shapes.release(r, rel), 201)
 
 
@@ -77,7 +79,8 @@ async def update_release(ctx: Ctx) -> Response:
     body = await json_body(ctx.request)
     with ctx.sb.world.lock:
         rel = _release(r, int(ctx.p["release_id"]))
-        if rel["draft"] and body.get("draft") is False:
+        published = rel["draft"] and body.get("draft") is False
+        if published:
             rel["published_at"] = now_iso()  # GitHub's publication time is the publish's
         for key in ("tag_name", "target_commitish", "name", "body", "prerelease", "draft",
                     "make_latest"):
@@ -89,6 +92,8 @@ async def update_release(ctx: Ctx) -> Response:
                 git.update_ref(f"refs/tags/{rel['tag_name']}", sha, ZERO_SHA)
         rel["updated_at"] = now_iso()
     ctx.sb.world.save()
+    if published:
+        ctx.sb.sim.on_release(r["full_name"], rel)  # workflows ``on: release``
     return json_response(ctx.shapes.release(r, rel))
 
 
