@@ -15,7 +15,7 @@ from cockpit.events import StageFinished, StageStarted
 from cockpit.local_journal import Journal
 from cockpit.playbook import PlaybookError, load_playbook, parse_playbook
 from tests import side_by_side
-from tests.side_by_side import Meetings
+from tests.side_by_side import Inside, Meetings
 
 
 @pytest.fixture(autouse=True)
@@ -158,3 +158,22 @@ def test_a_failing_need_blocks_its_dependants(tmp_path: Path, cockpit_home: Path
     assert "stage prepare stopped: ok: aborted by the driver: told to fail" in err
     assert "not started, as a stage they need stopped: docs, binaries, publish" in err
     assert "docs: not started: it needs prepare, which did not end done (aborted)" in err
+
+
+@pytest.mark.parametrize(("other_clone", "code"), [
+    pytest.param("acme/widgets", 0, id="one-clone-one-action-at-a-time"),
+    pytest.param("acme/gadgets", 1, id="two-clones-side-by-side"),
+])
+def test_a_clone_is_one_actions_at_a_time(tmp_path: Path, cockpit_home: Path, other_clone: str,
+                                          code: int) -> None:
+    """Stages side by side never work in one clone at once (``Session.hold``); in two
+    clones they do (which the kind reports as failed: the test can tell)."""
+    Inside.now.clear()
+    text = side_by_side.TWO_IN_ONE_CLONE
+    at = text.rindex("acme/widgets")
+    text = text[:at] + other_clone + text[at + len("acme/widgets"):]
+    assert _run(tmp_path, text, "one", "two") == code
+    seen = _journal(cockpit_home)
+    (one_start, one_end), (two_start, two_end) = seen["one"], seen["two"]
+    assert one_start and one_end and two_start and two_end
+    assert one_start.at < two_end.at and two_start.at < one_end.at  # the stages overlap
