@@ -13,7 +13,9 @@ from cockpit import stage_order
 from cockpit.cli import main
 from cockpit.events import StageFinished, StageStarted
 from cockpit.local_journal import Journal
+from cockpit.model import Outcome
 from cockpit.playbook import PlaybookError, load_playbook, parse_playbook
+from cockpit.states import ActionFacts, State, derive
 from tests import side_by_side
 from tests.side_by_side import Inside, Meetings
 
@@ -177,3 +179,19 @@ def test_a_clone_is_one_actions_at_a_time(tmp_path: Path, cockpit_home: Path, ot
     (one_start, one_end), (two_start, two_end) = seen["one"], seen["two"]
     assert one_start and one_end and two_start and two_end
     assert one_start.at < two_end.at and two_start.at < one_end.at  # the stages overlap
+
+
+def test_a_stage_is_blocked_only_by_what_it_needs() -> None:
+    """A failed docs stage blocks publish, not binaries (which needs prepare only)."""
+    playbook = parse_playbook(side_by_side.PLAYBOOK, "side.toml")
+    order = [(s.id, [a.id for a in s.actions]) for s in playbook.stages]
+    facts = {("prepare", "ok"): ActionFacts(), ("docs", "meet"): ActionFacts()}
+    facts[("prepare", "ok")].saw_outcome(Outcome.DONE, "as told")
+    facts[("docs", "meet")].saw_outcome(Outcome.FAILED, "no partner")
+    derived = derive(order, facts, needs=playbook.needs)
+    assert derived.stages["docs"].state is State.FAILED
+    assert derived.stages["binaries"].state is State.TO_DO
+    assert derived.stages["publish"].state is State.BLOCKED
+    assert derived.stages["publish"].blocked_by == "docs"
+    in_file_order = derive(order, facts)  # without needs: every earlier stage
+    assert in_file_order.stages["binaries"].blocked_by == "docs"
