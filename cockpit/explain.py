@@ -88,7 +88,8 @@ def stage_overview(engine: Engine, stage: StageSpec) -> str:
     for spec in stage.actions:
         notes = []
         if not engine.applies(stage, spec):
-            notes.append("does not apply to this release")
+            notes.append(engine.skipped_by_condition(stage, spec)
+                         or "does not apply to this release")
         if not implemented(spec):
             notes.append(f"**{NOT_IMPLEMENTED}**")
         extra = f" ({'; '.join(notes)})" if notes else ""
