@@ -95,6 +95,14 @@ def test_plan_shows_the_dependency_order(tmp_path: Path,
             "  3. publish (needs docs, binaries)\n") in out
 
 
+def test_explain_says_what_a_stage_needs(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "side.toml"
+    path.write_text(side_by_side.PLAYBOOK)
+    assert main(["explain", "publish", "--playbook", str(path)]) == 0
+    assert "# Publish (publish)\n\nNeeds both\n\nNeeds: docs, binaries.\n" in capsys.readouterr().out
+
+
 def _run(tmp_path: Path, text: str, *stages: str, parallel: int | None = None) -> int:
     path = tmp_path / "side.toml"
     path.write_text(text)
