@@ -151,6 +151,7 @@ class Engine:
         self._prompter = _EventPrompter(self, session.prompter)
         session.prompter = self._prompter
         session.emit_log = self._emit_log
+        session.version_format = playbook.versions  # explaining without a release
         self.values = template_values(playbook, session.version, session.settings)
         self.review_gate: ReviewGate | None = None
         """Where reviewed steps ask for approval; None: they stop, "waiting for review"."""

@@ -16,7 +16,7 @@ from cockpit.actions.base import Verify
 from cockpit.actions.catalog import kind_test_file
 from cockpit.engine import Engine
 from cockpit.model import Reversibility, Version
-from cockpit.playbook import ActionSpec, StageSpec, TemplateError
+from cockpit.playbook import ActionSpec, StageSpec, TemplateError, template_values
 from cockpit.prompts import fill_notation
 
 NOT_IMPLEMENTED = "not implemented yet"
@@ -169,8 +169,69 @@ def plan_text(engine: Engine) -> str:
             lines.append(f"      - {spec.id}: {spec.title}{note}")
     lines += ["", f"{counts['run'] + counts['missing']} actions apply "
                   f"({counts['missing']} {NOT_IMPLEMENTED}); {counts['skip']} do not apply.",
-              "", *_order_text(engine), *_points_of_no_return_text(engine)]
+              "", *kinds_table(engine, version), "", *_order_text(engine),
+              *_points_of_no_return_text(engine)]
     return "\n".join(lines)
+
+
+def kinds_table(engine: Engine, current: Version) -> list[str]:
+    """How many actions of each stage every kind of release the playbook's ``[versions]``
+    accepts runs (an RC, a final, a patch release...): what another kind would do
+    differently, without a second ``plan``. The column of this release is marked ``*``."""
+    playbook = engine.playbook
+    samples = playbook.versions.samples()
+    heads = [sample.kind.value + ("*" if sample.kind is current.kind else "")
+             for sample in samples.values()]
+    width = max(len("stage"), *(len(stage.id) for stage in playbook.stages))
+    form = playbook.versions
+    lines = [f"Actions per kind of release ({form.scheme.words}, tags {form.tag}; samples "
+             + ", ".join(f"{label} {sample.tag}" for label, sample in samples.items()) + "):",
+             "  " + "stage".ljust(width) + "".join(f"{head:>8}" for head in heads)]
+    totals = [0] * len(samples)
+    values = [_sample_values(engine, sample) for sample in samples.values()]
+    for stage in playbook.stages:
+        counts = [sum(1 for spec in stage.actions if spec.applies_to(sample, given))
+                  if stage.applies_to(sample, given) else 0
+                  for sample, given in zip(samples.values(), values, strict=True)]
+        totals = [total + count for total, count in zip(totals, counts, strict=True)]
+        lines.append("  " + stage.id.ljust(width)
+                     + "".join(f"{count or '-':>8}" for count in counts))
+    lines.append("  " + "total".ljust(width) + "".join(f"{total:>8}" for total in totals))
+    return [*lines, "`cockpit plan --kinds` names the actions of each kind."]
+
+
+def kinds_matrix(engine: Engine) -> str:
+    """``cockpit plan --kinds``: every action, and which kinds of release run it (a sample
+    of each kind the playbook's ``[versions]`` accepts), so a playbook's ``when`` can be
+    read for all releases at once instead of one ``plan`` per version."""
+    playbook = engine.playbook
+    samples = playbook.versions.samples()
+    values = [_sample_values(engine, sample) for sample in samples.values()]
+    heads = [sample.kind.value for sample in samples.values()]
+    width = max(len(f"{stage.id}/{spec.id}") for stage in playbook.stages
+                for spec in stage.actions)
+    form = playbook.versions
+    lines = [f"Which kinds of release run each action of {playbook.title} ({form.scheme.words}, "
+             f"tags {form.tag}; samples "
+             + ", ".join(f"{label} {sample.tag}" for label, sample in samples.items()) + "):",
+             "", "  " + "".ljust(width) + "".join(f"{head:>7}" for head in heads)]
+    for stage in playbook.stages:
+        for spec in stage.actions:
+            runs = [stage.applies_to(sample, given) and spec.applies_to(sample, given)
+                    for sample, given in zip(samples.values(), values, strict=True)]
+            lines.append("  " + f"{stage.id}/{spec.id}".ljust(width)
+                         + "".join(f"{'✓' if run else '·':>7}" for run in runs))
+    lines += ["", "✓ runs, · does not apply; `cockpit plan --release V` lists one release's "
+                  "actions in order."]
+    return "\n".join(lines)
+
+
+def _sample_values(engine: Engine, sample: Version) -> dict[str, object] | None:
+    """The template values a release of ``sample`` would have (its conditions see them)."""
+    try:
+        return template_values(engine.playbook, sample, engine.session.settings)
+    except TemplateError:
+        return None
 
 
 def _order_text(engine: Engine) -> list[str]:

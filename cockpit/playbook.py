@@ -32,7 +32,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from cockpit import conditions, stage_order
 from cockpit.actions import REGISTRY, load_kinds
 from cockpit.errors import BadInput
-from cockpit.model import Condition, Reversibility, Version, applies
+from cockpit.model import Condition, Reversibility, Version, VersionFormat, applies
 from cockpit.settings import Settings
 from cockpit.validated import passed_before, remember_pass
 
@@ -162,6 +162,8 @@ class Playbook(BaseModel):
     description: str = ""
     vars: dict[str, str] = {}
     """Template values usable in parameters as ``{name}``; may themselves use ``{version.*}``."""
+    versions: VersionFormat = VersionFormat()
+    """The ``[versions]`` table: scheme (semver, pep440), tag template, pre-release kinds."""
     stages: list[StageSpec]
 
     @field_validator("stages")
@@ -174,6 +176,10 @@ class Playbook(BaseModel):
 
     def stage(self, stage_id: str) -> StageSpec | None:
         return next((s for s in self.stages if s.id == stage_id), None)
+
+    def parse_version(self, text: str) -> Version:
+        """``--release TEXT`` in this playbook's scheme and tag (exit 2 naming both)."""
+        return self.versions.parse(text)
 
     @cached_property
     def needs(self) -> dict[str, list[str]]:
@@ -209,15 +215,31 @@ class TemplateError(BadInput, ValueError):
     """A ``{name}`` in a parameter that the playbook's values do not define."""
 
 
-def load_playbook(path: Path | None = None) -> Playbook:
-    """Load and validate a playbook file; the built-in Kubo playbook when ``path`` is None."""
-    if path is None:
-        source = resources.files("cockpit.playbooks").joinpath("kubo.toml")
-        return parse_playbook(source.read_text(encoding="utf-8"), "kubo.toml (built-in)")
+DEFAULT_PLAYBOOK = "kubo"
+
+
+def built_in_playbooks() -> list[str]:
+    """The names ``--playbook`` takes besides a file: the TOML files shipped in
+    ``cockpit/playbooks/`` (an answers file for the demo is not a playbook)."""
+    return sorted(entry.name.removesuffix(".toml")
+                  for entry in resources.files("cockpit.playbooks").iterdir()
+                  if entry.name.endswith(".toml") and not entry.name.endswith("-answers.toml"))
+
+
+def load_playbook(path: Path | str | None = None) -> Playbook:
+    """Load and validate a playbook file, or a built-in one by name (``widgets``); the
+    built-in Kubo playbook when ``path`` is None. A file wins over a built-in's name."""
+    name = DEFAULT_PLAYBOOK if path is None else str(path)
+    if path is None or (not Path(path).exists() and name in built_in_playbooks()):
+        source = resources.files("cockpit.playbooks").joinpath(f"{name}.toml")
+        return parse_playbook(source.read_text(encoding="utf-8"), f"{name}.toml (built-in)")
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise PlaybookError([PlaybookProblem(str(path), None, "", f"cannot read: {exc.strerror}")]) from exc
+        hint = (f" (a built-in playbook is named: {', '.join(built_in_playbooks())})"
+                if isinstance(exc, FileNotFoundError) else "")
+        raise PlaybookError([PlaybookProblem(str(path), None, "",
+                                             f"cannot read: {exc.strerror}{hint}")]) from exc
     return parse_playbook(text, str(path))
 
 
@@ -310,12 +332,16 @@ def _check_ids(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookProbl
     return problems
 
 
-_SAMPLES = {
-    "an RC": Version(major=1, minor=2, patch=0, rc=1),
-    "a final release": Version(major=1, minor=2, patch=0),
-    "a patch release": Version(major=1, minor=2, patch=3),
-}
-"""One version of each kind: every template is rendered with each, as a release would."""
+def _samples(raw: Any) -> dict[str, Version]:
+    """One version of each kind the playbook's ``[versions]`` accepts (an RC, a final and a
+    patch release for Kubo's): every template is rendered with each, as a release would. A
+    malformed ``[versions]`` table falls back to the default (the model reports it)."""
+    table = raw.get("versions") if isinstance(raw, dict) else None
+    try:
+        form = VersionFormat.model_validate(table if isinstance(table, dict) else {})
+    except ValidationError:
+        form = VersionFormat()
+    return form.samples()
 
 
 def _applies(raw_when: Any, version: Version, values: Mapping[str, Any] | None = None) -> bool:
@@ -336,7 +362,7 @@ def _check_templates(raw: Any, filename: str, lines: _LineIndex) -> list[Playboo
     reported: set[tuple[Any, ...]] = set()
     raw_vars = raw.get("vars") if isinstance(raw, dict) else None
     raw_vars = raw_vars if isinstance(raw_vars, dict) else {}
-    for label, version in _SAMPLES.items():
+    for label, version in _samples(raw).items():
         values: dict[str, Any] = {"version": version, "settings": Settings.model_construct()}
         for name, value in raw_vars.items():
             loc = ("vars", name)
@@ -500,7 +526,7 @@ def _sample_values(raw: Any) -> list[dict[str, Any]]:
     """Template values for each sample version; a var that does not fill is left out."""
     raw_vars = raw.get("vars") if isinstance(raw, dict) else None
     samples = []
-    for version in _SAMPLES.values():
+    for version in _samples(raw).values():
         values: dict[str, Any] = {"version": version, "settings": Settings.model_construct()}
         for name, value in (raw_vars if isinstance(raw_vars, dict) else {}).items():
             with contextlib.suppress(TemplateError):
@@ -555,9 +581,10 @@ def _check_needs(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookPro
 
 def _check_conditions(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookProblem]:
     """Every ``when`` expression parses, names only known values, and gives true or false
-    for a sample RC, final and patch release: a broken one never reaches a run."""
+    for a sample of every kind of release the ``[versions]`` accepts (RC, final, patch...):
+    a broken one never reaches a run."""
     samples = {label: condition_values(values)
-               for label, values in zip(_SAMPLES, _sample_values(raw), strict=True)}
+               for label, values in zip(_samples(raw), _sample_values(raw), strict=True)}
     problems: list[PlaybookProblem] = []
     places: list[tuple[tuple[Any, ...], str, Any]] = [
         (("stages", s), _where(stage, s), stage.get("when"))
@@ -669,7 +696,8 @@ def _problem(filename: str, lines: _LineIndex, raw: dict[str, Any], loc: tuple[A
 
 
 _MODEL_AT: dict[tuple[str, ...], type[BaseModel]] = {
-    (): Playbook, ("stages",): StageSpec, ("stages", "actions"): ActionSpec}
+    (): Playbook, ("stages",): StageSpec, ("stages", "actions"): ActionSpec,
+    ("versions",): VersionFormat}
 """Which model a key belongs to, by its location: the keys a typo is compared with."""
 
 

@@ -64,11 +64,19 @@ class Settings(BaseSettings):
     docker_registry_url: str = "https://hub.docker.com"
     npm_registry_url: str = "https://registry.npmjs.org"
     dist_url: str = "https://dist.ipfs.tech"
+    pypi_url: str = "https://pypi.org"
+    """The Python Package Index: its JSON API (``/pypi/{name}/{version}/json``), simple
+    index (``/simple/``) and project pages (``{settings.pypi_url}`` in a playbook)."""
+    crates_url: str = "https://crates.io"
+    """The Rust crate registry: its API (``/api/v1/crates/{name}/{version}``) and pages."""
     blog_url: str = "https://blog.ipfs.tech"
     state_dir: Path = Field(default_factory=_state_dir)
     """The local journal lives here, one JSONL file per release."""
     workspace_dir: Path = Field(default_factory=_cache_dir)
     """Working clones of the release's repositories."""
+    http_disk_cache: bool = True
+    """Keep GitHub's answers (with their ETags) on disk, shared by this user's cockpit
+    processes, so a repeated status revalidates with free 304s instead of paying again."""
     driver: str = ""
     """Who drives (shown to other maintainers); defaults to the git user name."""
     poll_initial_seconds: Seconds = 2.0
@@ -104,6 +112,11 @@ class Settings(BaseSettings):
     review_wait_seconds: float = 1800.0
     """How long a driver's run waits for a second maintainer's approval before it stops
     ("waiting for review"; rerun to wait again). 0: ask, then stop at once."""
+
+    @property
+    def http_cache_dir(self) -> Path:
+        """The on-disk ETag cache (``cockpit.services.etag_store``), beside the clones."""
+        return self.workspace_dir / ".http-cache"
 
     def clone_url(self, repo: str) -> str:
         return f"{self.github_url}/{repo}.git"

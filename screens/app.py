@@ -108,6 +108,8 @@ class CockpitApp(App[int]):
         self._sync_opened = False
         self._sync_opening = asyncio.Lock()
         self._summarized = False
+        self.last_check_cost = ""
+        """What the last check of everything cost (requests, 304s, GitHub points)."""
         """The summary opens by itself once, when a run here completes the release."""
         engine.bus.listen(self._bus_listener)
 
@@ -329,6 +331,8 @@ class CockpitApp(App[int]):
                     line = f"◐ {action.id}: waiting {left}s before checking again — {action.reason}"
             if not line and item.stage in self.running:
                 line = f"{stage.view.glyph} {item.stage} is {stage.status.value} (c cancels safely)"
+        if not line and self.last_check_cost:
+            line = f"last check of everything: {self.last_check_cost}"
         self.query_one("#status-line", Static).update(line)
 
     def _tick(self) -> None:
@@ -479,10 +483,17 @@ class CockpitApp(App[int]):
     async def _check_all(self) -> None:
         """Every check of every stage, as many at once as ``cockpit status`` runs: one
         after another, the ~100 requests of a whole release took seconds of waiting."""
+        from cockpit.services.snapshot import reading_snapshot
+
         limit = asyncio.Semaphore(MAX_CONCURRENT_CHECKS)
-        await asyncio.gather(*(self._check_stage(stage_id, limit)
-                               for stage_id in self.state.stages
-                               if stage_id not in self.running))
+        usage = self.engine.session.usage
+        before = usage.as_json()
+        with reading_snapshot():  # one request per question several checks ask
+            await asyncio.gather(*(self._check_stage(stage_id, limit)
+                                   for stage_id in self.state.stages
+                                   if stage_id not in self.running))
+        self.last_check_cost = usage.since(before)
+        self._update_status_line()
 
     def check_one(self, stage_id: str, action_id: str) -> None:
         async def check() -> CheckResult:
