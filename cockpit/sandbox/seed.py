@@ -477,6 +477,12 @@ jobs:
                                    "initial", ALICE, ALICE, date)
 
 
+def _protection(full: str) -> dict[str, Json]:
+    """Imported here: the rules live with the API, which importing this package avoids."""
+    from cockpit.sandbox.github.protection import seeded
+    return seeded(full)
+
+
 def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None:
     w = World(Path("."), data)
     data["tokens"] = {
@@ -497,6 +503,7 @@ def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None
             "created_at": "2014-03-01T10:00:00Z", "next_number": 1,
             "issues": [], "comments": [], "releases": [], "milestones": [],
             "workflows": {}, "runs": [],
+            "protection": _protection(full),
         }
     k = data["repos"][KUBO]
     old_issue = {

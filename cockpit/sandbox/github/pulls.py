@@ -10,6 +10,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from cockpit.sandbox import reviews
+from cockpit.sandbox.github import protection
 from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, paginate
 from cockpit.sandbox.github.issues import edit_issue, issue_or_404, new_issue
 from cockpit.sandbox.gitstore import BareRepo, GitError
@@ -139,6 +140,7 @@ async def merge_pull(ctx: Ctx) -> Response:
         head = git.resolve(f"refs/heads/{p['head']}") or p["head_sha"]
         if body.get("sha") and body["sha"] != head:
             raise ApiError(409, "Head branch was modified. Review and try the merge again.")
+        protection.merge_refusal(ctx.sb, r, i, head)
         base_ref = f"refs/heads/{p['base']}"
         base = git.resolve(base_ref)
         if base is None:

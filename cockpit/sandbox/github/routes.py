@@ -22,6 +22,7 @@ from cockpit.sandbox.github import (
     hooks,
     issues,
     meta,
+    protection,
     pulls,
     refs,
     releases,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 ROUTES: list[ApiRoute] = [
     *meta.ROUTES,
     *gpg_keys.ROUTES,
+    *protection.ROUTES,  # before repos': /branches/{branch:path} would swallow /protection
     *repos.ROUTES,
     *refs.ROUTES,
     *issues.ROUTES,

@@ -1,0 +1,230 @@
+"""Branch protection: the resource (``/branches/{branch}/protection``) and its enforcement.
+
+A repository's rules live in its world entry as ``protection: {branch: rules}`` (the
+``PUT`` body, normalised); the seeded repositories protect ``master``/``main``/``release``
+(``seeded``). The rules are enforced wherever GitHub enforces them:
+
+- ``git push`` (``githttp`` hands ``policy`` to the ``pre-receive`` hook),
+- the Git database API (``refs`` asks ``api_refusal``),
+- merging a pull request (``pulls`` asks ``merge_refusal``: required status checks green
+  on the head, required approving reviews given).
+
+The refusal texts are GitHub's; the decision itself is ``pre_receive.refusal``, one rule
+set for both git and the API.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.responses import Response
+
+from cockpit.sandbox import reviews
+from cockpit.sandbox.github import pre_receive
+from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx
+from cockpit.sandbox.gitstore import BareRepo
+from cockpit.sandbox.http import ApiError, json_body, json_response
+from cockpit.sandbox.world import Json
+
+if TYPE_CHECKING:
+    from cockpit.sandbox.core import Sandbox
+
+PROTECTED_NAMES = ("master", "main", "release")
+"""The branches the seeded world protects (what it showed as ``protected`` before the
+rules were enforced)."""
+
+_FLAGS = ("required_linear_history", "allow_force_pushes", "allow_deletions",
+          "block_creations", "required_conversation_resolution", "lock_branch",
+          "allow_fork_syncing")
+
+
+def seeded(full: str) -> dict[str, Json]:
+    """The seeded repositories' rules: no force-push, no deletion, for everyone; Kubo's
+    ``release`` takes changes only through an approved pull request whose Go tests
+    passed (the sandbox's simulated reviewer approves those, see ``reviews``)."""
+    base = normalise({"required_status_checks": None, "enforce_admins": True,
+                      "required_pull_request_reviews": None, "restrictions": None})
+    table = {name: dict(base) for name in PROTECTED_NAMES}
+    if full == "ipfs/kubo":
+        table["release"] = normalise({
+            "required_status_checks": {"strict": False, "contexts": ["go-test"]},
+            "enforce_admins": True, "restrictions": None,
+            "required_pull_request_reviews": {"required_approving_review_count": 1}})
+    return table
+
+
+def normalise(body: Json) -> Json:
+    """The stored form of a ``PUT`` body (validated against the schema beforehand)."""
+    checks = body.get("required_status_checks")
+    if checks is not None:
+        named = [c["context"] for c in checks.get("checks") or []]
+        contexts = list(dict.fromkeys([*(checks.get("contexts") or []), *named]))
+        checks = {"strict": bool(checks.get("strict")), "contexts": contexts}
+    pr = body.get("required_pull_request_reviews")
+    if pr is not None:
+        pr = {"dismiss_stale_reviews": bool(pr.get("dismiss_stale_reviews")),
+              "require_code_owner_reviews": bool(pr.get("require_code_owner_reviews")),
+              "required_approving_review_count":
+                  int(pr.get("required_approving_review_count", 1)),
+              "require_last_push_approval": bool(pr.get("require_last_push_approval"))}
+    return {"required_status_checks": checks, "enforce_admins": bool(body.get("enforce_admins")),
+            "required_pull_request_reviews": pr,
+            **{flag: bool(body.get(flag)) for flag in _FLAGS}}
+
+
+def rules_of(r: Json, branch: str) -> Json | None:
+    table: dict[str, Json] = r.get("protection") or {}
+    return table.get(branch)
+
+
+def is_protected(r: Json, branch: str) -> bool:
+    return rules_of(r, branch) is not None
+
+
+def check_states(sb: Sandbox, r: Json, sha: str) -> dict[str, str]:
+    """Each check's latest state on ``sha``: ``success``, ``failure`` (any other
+    conclusion) or ``pending``, from the workflow runs the simulator started (call
+    ``sb.sim.tick()`` first)."""
+    states: dict[str, str] = {}
+    for run in sorted((x for x in r["runs"] if x["head_sha"] == sha), key=lambda x: x["id"]):
+        state = ("pending" if run["status"] != "completed" else
+                 "success" if run["conclusion"] in ("success", "neutral", "skipped")
+                 else "failure")
+        for job in run["jobs"] or [{"name": run["workflow_name"]}]:
+            states[str(job["name"])] = state
+    return states
+
+
+def _green(sb: Sandbox, r: Json, contexts: list[str]) -> list[str]:
+    shas = {run["head_sha"] for run in r["runs"]}
+    return [sha for sha in shas
+            if all(check_states(sb, r, sha).get(c) == "success" for c in contexts)]
+
+
+def policy(sb: Sandbox, r: Json, bypass: bool) -> pre_receive.Policy:
+    """What the ``pre-receive`` hook enforces for this repository; ``bypass``: the pusher
+    is an administrator, who skips reviews and checks unless ``enforce_admins``."""
+    sb.sim.tick()
+    branches: dict[str, Json] = {}
+    for name, rules in (r.get("protection") or {}).items():
+        admin_free = bypass and not rules["enforce_admins"]
+        checks = rules["required_status_checks"]
+        contexts = [] if admin_free or checks is None else list(checks["contexts"])
+        pr = rules["required_pull_request_reviews"]
+        branches[name] = {
+            "force": rules["allow_force_pushes"], "delete": rules["allow_deletions"],
+            "reviews": 0 if admin_free or pr is None else pr["required_approving_review_count"],
+            "checks": contexts, "green": _green(sb, r, contexts) if contexts else []}
+    return {"default": r["default_branch"], "branches": branches}
+
+
+def api_refusal(sb: Sandbox, r: Json, git: BareRepo, ref: str, old: str | None,
+                new: str | None) -> None:
+    """422 with GitHub's text when the API would move or delete ``ref`` against the rules."""
+    lines = pre_receive.refusal(policy(sb, r, bypass=False), ref, old, new, git.is_ancestor)
+    if lines:
+        raise ApiError(422, lines[-1])
+
+
+def commit_refusal(sb: Sandbox, r: Json, branch: str) -> None:
+    """422 when a commit made by the API (the contents API) may not land on ``branch``:
+    its new commit has no checks yet and no pull request was reviewed."""
+    lines = pre_receive.refusal(policy(sb, r, bypass=False), f"refs/heads/{branch}",
+                                pre_receive.ZERO, "a new commit", lambda _old, _new: True)
+    if lines:
+        raise ApiError(409 if "review" in lines[-1] else 422, lines[-1])
+
+
+def merge_refusal(sb: Sandbox, r: Json, issue: Json, head: str) -> None:
+    """405 as GitHub answers a merge into a protected branch whose rules are not met."""
+    rules = rules_of(r, issue["pull"]["base"])
+    if rules is None:
+        return
+    pr = rules["required_pull_request_reviews"]
+    if pr is not None and pr["required_approving_review_count"]:
+        wanted = pr["required_approving_review_count"]
+        latest: dict[str, str] = {}
+        for review in reviews.reviews(issue["pull"]):
+            if review["state"] in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+                latest[review["user"]] = review["state"]
+        if "CHANGES_REQUESTED" in latest.values():
+            raise ApiError(405, "Changes were requested by reviewers with write access.")
+        if sum(1 for s in latest.values() if s == "APPROVED") < wanted:
+            plural = "s are" if wanted > 1 else " is"
+            raise ApiError(405, f"At least {wanted} approving review{plural} required by "
+                                "reviewers with write access.")
+    checks = rules["required_status_checks"]
+    if checks is not None and checks["contexts"]:
+        sb.sim.tick()
+        states = check_states(sb, r, head)
+        for context in checks["contexts"]:
+            state = states.get(context)
+            if state != "success":
+                verb = {"failure": "failing", "pending": "in progress"}.get(
+                    state or "", "expected")
+                raise ApiError(405, f'Required status check "{context}" is {verb}.')
+
+
+def as_json(sb: Sandbox, full: str, branch: str, rules: Json) -> Json:
+    """GitHub's ``branch-protection`` (GET) / ``protected-branch`` (PUT) body."""
+    url = f"{sb.api_url}/repos/{full}/branches/{branch}/protection"
+    out: Json = {"url": url,
+                 "required_signatures": {"url": f"{url}/required_signatures", "enabled": False},
+                 "enforce_admins": {"url": f"{url}/enforce_admins",
+                                    "enabled": rules["enforce_admins"]}}
+    checks = rules["required_status_checks"]
+    if checks is not None:
+        out["required_status_checks"] = {
+            "url": f"{url}/required_status_checks", "strict": checks["strict"],
+            "contexts": checks["contexts"],
+            "checks": [{"context": c, "app_id": None} for c in checks["contexts"]],
+            "contexts_url": f"{url}/required_status_checks/contexts"}
+    pr = rules["required_pull_request_reviews"]
+    if pr is not None:
+        out["required_pull_request_reviews"] = {
+            "url": f"{url}/required_pull_request_reviews", **pr}
+    for flag in _FLAGS:
+        out[flag] = {"enabled": rules[flag]}
+    return out
+
+
+def _branch(ctx: Ctx) -> tuple[Json, str]:
+    r, git = ctx.repo()
+    name = ctx.p["branch"]
+    if git.resolve(f"refs/heads/{name}") is None:
+        raise ApiError(404, "Branch not found")
+    return r, name
+
+
+async def get_protection(ctx: Ctx) -> Response:
+    r, name = _branch(ctx)
+    rules = rules_of(r, name)
+    if rules is None:
+        raise ApiError(404, "Branch not protected")
+    return json_response(as_json(ctx.sb, r["full_name"], name, rules))
+
+
+async def put_protection(ctx: Ctx) -> Response:
+    r, name = _branch(ctx)
+    body = await json_body(ctx.request)
+    rules = normalise(body)
+    with ctx.sb.world.lock:
+        r.setdefault("protection", {})[name] = rules
+    ctx.sb.world.save()
+    return json_response(as_json(ctx.sb, r["full_name"], name, rules))
+
+
+async def delete_protection(ctx: Ctx) -> Response:
+    r, name = _branch(ctx)
+    with ctx.sb.world.lock:
+        if (r.get("protection") or {}).pop(name, None) is None:
+            raise ApiError(404, "Branch not protected")
+    ctx.sb.world.save()
+    return Response(status_code=204)
+
+
+ROUTES: list[ApiRoute] = [
+    ("GET", REPO + "/branches/{branch:path}/protection", get_protection),
+    ("PUT", REPO + "/branches/{branch:path}/protection", put_protection),
+    ("DELETE", REPO + "/branches/{branch:path}/protection", delete_protection),
+]
