@@ -50,5 +50,6 @@ ROUTES: list[ApiRoute] = [
 
 def api_routes(sb: Sandbox) -> list[BaseRoute]:
     """The routes Starlette serves under ``/api/v3``."""
-    return [Route(path, as_endpoint(sb, fn, write=method != "GET"), methods=[method])
+    return [Route(path, as_endpoint(sb, fn, write=method != "GET", route=(method, path)),
+                  methods=[method])
             for method, path, fn in ROUTES]
