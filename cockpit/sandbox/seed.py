@@ -17,6 +17,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from cockpit.sandbox import branch_rules
 from cockpit.sandbox.gitstore import BareRepo, init_bare
 from cockpit.sandbox.world import REPOS_DIR, Json, World, empty_world
 
@@ -477,12 +478,6 @@ jobs:
                                    "initial", ALICE, ALICE, date)
 
 
-def _protection(full: str) -> dict[str, Json]:
-    """Imported here: the rules live with the API, which importing this package avoids."""
-    from cockpit.sandbox.github.protection import seeded
-    return seeded(full)
-
-
 def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None:
     w = World(Path("."), data)
     data["tokens"] = {
@@ -503,7 +498,7 @@ def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None
             "created_at": "2014-03-01T10:00:00Z", "next_number": 1,
             "issues": [], "comments": [], "releases": [], "milestones": [],
             "workflows": {}, "runs": [],
-            "protection": _protection(full),
+            "protection": branch_rules.seeded(full),
         }
     k = data["repos"][KUBO]
     old_issue = {

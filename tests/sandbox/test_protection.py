@@ -117,6 +117,7 @@ def _wait(predicate: object, seconds: float = 10.0) -> None:
 def test_merging_into_release_needs_green_checks_and_an_approval(
         sandbox: SandboxHandle, gh: httpx.Client) -> None:
     reviews.set_auto_reviewer(sandbox.sandbox, "ipfs/kubo", None)
+    sandbox.set_workflow_outcome("ipfs/kubo", "gotest.yml", "failure", times=1)
     release = gh.get(K + "/git/ref/heads/release").json()["object"]["sha"]
     gh.post(K + "/git/refs", json={"ref": "refs/heads/fix", "sha": release})
     gh.put(K + "/contents/fix.txt", json={
@@ -130,9 +131,13 @@ def test_merging_into_release_needs_green_checks_and_an_approval(
             "Authorization": f"Bearer {sandbox.reviewer_token}"}) as reviewer:
         assert reviewer.post(K + f"/pulls/{pr['number']}/reviews",
                              json={"event": "APPROVE"}).status_code == 200
-    checks = gh.put(merge, json={"merge_method": "merge"})
-    assert checks.status_code == 405
-    assert checks.json()["message"].startswith('Required status check "go-test" is ')
-    _wait(lambda: all(c["status"] == "completed" for c in gh.get(
-        K + f"/commits/{pr['head']['sha']}/check-runs").json()["check_runs"]))
+    runs = K + f"/commits/{pr['head']['sha']}/check-runs"
+    _wait(lambda: all(c["status"] == "completed" for c in gh.get(runs).json()["check_runs"]))
+    failing = gh.put(merge, json={"merge_method": "merge"})
+    assert (failing.status_code, failing.json()["message"]) == (
+        405, 'Required status check "go-test" is failing.')
+    run_id = gh.get(K + "/actions/runs", params={"head_sha": pr["head"]["sha"]}
+                    ).json()["workflow_runs"][0]["id"]
+    gh.post(K + f"/actions/runs/{run_id}/rerun")
+    _wait(lambda: [c["conclusion"] for c in gh.get(runs).json()["check_runs"]] == ["success"])
     assert gh.put(merge, json={"merge_method": "merge"}).json()["merged"] is True

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from starlette.responses import Response
 
 from cockpit.sandbox import reviews
+from cockpit.sandbox.branch_rules import FLAGS, normalise
 from cockpit.sandbox.github import pre_receive
 from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx
 from cockpit.sandbox.gitstore import BareRepo
@@ -28,49 +29,6 @@ from cockpit.sandbox.world import Json
 
 if TYPE_CHECKING:
     from cockpit.sandbox.core import Sandbox
-
-PROTECTED_NAMES = ("master", "main", "release")
-"""The branches the seeded world protects (what it showed as ``protected`` before the
-rules were enforced)."""
-
-_FLAGS = ("required_linear_history", "allow_force_pushes", "allow_deletions",
-          "block_creations", "required_conversation_resolution", "lock_branch",
-          "allow_fork_syncing")
-
-
-def seeded(full: str) -> dict[str, Json]:
-    """The seeded repositories' rules: no force-push, no deletion, for everyone; Kubo's
-    ``release`` takes changes only through an approved pull request whose Go tests
-    passed (the sandbox's simulated reviewer approves those, see ``reviews``)."""
-    base = normalise({"required_status_checks": None, "enforce_admins": True,
-                      "required_pull_request_reviews": None, "restrictions": None})
-    table = {name: dict(base) for name in PROTECTED_NAMES}
-    if full == "ipfs/kubo":
-        table["release"] = normalise({
-            "required_status_checks": {"strict": False, "contexts": ["go-test"]},
-            "enforce_admins": True, "restrictions": None,
-            "required_pull_request_reviews": {"required_approving_review_count": 1}})
-    return table
-
-
-def normalise(body: Json) -> Json:
-    """The stored form of a ``PUT`` body (validated against the schema beforehand)."""
-    checks = body.get("required_status_checks")
-    if checks is not None:
-        named = [c["context"] for c in checks.get("checks") or []]
-        contexts = list(dict.fromkeys([*(checks.get("contexts") or []), *named]))
-        checks = {"strict": bool(checks.get("strict")), "contexts": contexts}
-    pr = body.get("required_pull_request_reviews")
-    if pr is not None:
-        pr = {"dismiss_stale_reviews": bool(pr.get("dismiss_stale_reviews")),
-              "require_code_owner_reviews": bool(pr.get("require_code_owner_reviews")),
-              "required_approving_review_count":
-                  int(pr.get("required_approving_review_count", 1)),
-              "require_last_push_approval": bool(pr.get("require_last_push_approval"))}
-    return {"required_status_checks": checks, "enforce_admins": bool(body.get("enforce_admins")),
-            "required_pull_request_reviews": pr,
-            **{flag: bool(body.get(flag)) for flag in _FLAGS}}
-
 
 def rules_of(r: Json, branch: str) -> Json | None:
     table: dict[str, Json] = r.get("protection") or {}
@@ -183,7 +141,7 @@ def as_json(sb: Sandbox, full: str, branch: str, rules: Json) -> Json:
     if pr is not None:
         out["required_pull_request_reviews"] = {
             "url": f"{url}/required_pull_request_reviews", **pr}
-    for flag in _FLAGS:
+    for flag in FLAGS:
         out[flag] = {"enabled": rules[flag]}
     return out
 
