@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from starlette.types import Receive, Scope, Send
 
 from cockpit.sandbox.github import pre_receive, protection
-from cockpit.sandbox.world import may_write
+from cockpit.sandbox.world import Json, may_write
 
 if TYPE_CHECKING:
     from cockpit.sandbox.core import Sandbox
@@ -65,7 +65,7 @@ async def _plain(send: Send, status: int, text: str, extra: list[tuple[bytes, by
     await send({"type": "http.response.body", "body": body})
 
 
-def _protection_env(sb: Sandbox, full: str, token: dict[str, object]) -> dict[str, str]:
+def _protection_env(sb: Sandbox, full: str, token: Json) -> dict[str, str]:
     """Environment for ``receive-pack``: our ``pre-receive`` hook (through
     ``core.hooksPath``, so the repositories stay plain) and the branch rules it enforces.
     The hook runs inside git's quarantine, so it sees the pushed objects before any ref
@@ -77,9 +77,9 @@ def _protection_env(sb: Sandbox, full: str, token: dict[str, object]) -> dict[st
         hooks.mkdir(exist_ok=True)
         hook.write_text(script)
         hook.chmod(0o755)
-    admin = token.get("scope") == "write" and "repos" not in token
     with sb.world.lock:
-        rules = protection.policy(sb, sb.world.data["repos"][full], bypass=admin)
+        rules = protection.policy(sb, sb.world.data["repos"][full],
+                                  bypass=protection.administers(token))
     return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.hooksPath",
             "GIT_CONFIG_VALUE_0": str(hooks), pre_receive.ENV: json.dumps(rules)}
 

@@ -9,8 +9,10 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from cockpit.sandbox import reviews
+from cockpit.sandbox.github import pre_receive
 from cockpit.sandbox.testing import SandboxHandle
 
 K = "/repos/ipfs/kubo"
@@ -141,3 +143,51 @@ def test_merging_into_release_needs_green_checks_and_an_approval(
     gh.post(K + f"/actions/runs/{run_id}/rerun")
     _wait(lambda: [c["conclusion"] for c in gh.get(runs).json()["check_runs"]] == ["success"])
     assert gh.put(merge, json={"merge_method": "merge"}).json()["merged"] is True
+
+
+POLICY = {"default": "master", "branches": {
+    "master": {"force": False, "delete": False, "reviews": 0, "checks": [], "green": []},
+    "release": {"force": False, "delete": False, "reviews": 1, "checks": [], "green": []},
+    "ci": {"force": True, "delete": True, "reviews": 0, "checks": ["test"], "green": ["g"]}}}
+
+
+@pytest.mark.parametrize(("ref", "old", "new", "ff", "last"), [
+    ("refs/heads/master", "a", "b", True, None),
+    ("refs/heads/master", "a", "b", False, "Cannot force-push to this branch"),
+    ("refs/heads/master", "a", None, True,
+     "refusing to delete the current branch: refs/heads/master"),
+    ("refs/heads/release", "a", None, True, "Cannot delete this protected branch"),
+    ("refs/heads/release", "a", "b", True,
+     "At least 1 approving review is required by reviewers with write access."),
+    ("refs/heads/ci", "a", "b", False, 'Required status check "test" is expected.'),
+    ("refs/heads/ci", "a", "g", False, None),
+    ("refs/heads/ci", "a", None, True, None),
+    ("refs/heads/topic", "a", None, False, None),
+    ("refs/heads/release", None, "b", True, None),
+    ("refs/tags/v1", "a", "b", False, None),
+], ids=["fast-forward", "force", "default", "delete", "reviews", "checks-missing",
+        "checks-green", "deletable", "unprotected", "creation", "tag"])
+def test_refusal_rules(ref: str, old: str | None, new: str | None, ff: bool,
+                       last: str | None) -> None:
+    lines = pre_receive.refusal(POLICY, ref, old, new, lambda _o, _n: ff)
+    assert (lines[-1] if lines else None) == last
+    if last and "GH006" not in last and "current branch" not in last:
+        assert lines[0] == f"GH006: Protected branch update failed for {ref}."
+
+
+def test_admins_skip_reviews_unless_enforced(sandbox: SandboxHandle, git_env: dict[str, str],
+                                             tmp_path: Path) -> None:
+    clone, auth = _clone(sandbox, git_env, tmp_path)
+    with httpx.Client(base_url=sandbox.api_url, headers={
+            "Authorization": f"Bearer {sandbox.admin_token}"}) as gh:
+        gh.put(K + "/branches/release/protection", json={
+            "required_status_checks": None, "enforce_admins": False, "restrictions": None,
+            "required_pull_request_reviews": {"required_approving_review_count": 1}}
+               ).raise_for_status()
+    _git(git_env, "reset", "-q", "--hard", "origin/release", cwd=clone)
+    _git(git_env, "commit", "-q", "--allow-empty", "-m", "hotfix", cwd=clone)
+    reviewer = ["-c", f"http.extraHeader=Authorization: Bearer {sandbox.reviewer_token}"]
+    refused = _git(git_env, *reviewer, "push", "origin", "HEAD:release", cwd=clone,
+                   check=False)
+    assert "At least 1 approving review is required" in refused.stderr
+    _git(git_env, *auth, "push", "-q", "origin", "HEAD:release", cwd=clone)

@@ -39,24 +39,36 @@ def is_protected(r: Json, branch: str) -> bool:
     return rules_of(r, branch) is not None
 
 
-def check_states(sb: Sandbox, r: Json, sha: str) -> dict[str, str]:
-    """Each check's latest state on ``sha``: ``success``, ``failure`` (any other
+def check_states(r: Json, sha: str) -> dict[str, str]:
+    """Each check's latest state on ``sha`` (see ``all_check_states``)."""
+    return all_check_states(r).get(sha, {})
+
+
+def all_check_states(r: Json) -> dict[str, dict[str, str]]:
+    """Commit → each check's latest state there: ``success``, ``failure`` (any other
     conclusion) or ``pending``, from the workflow runs the simulator started (call
     ``sb.sim.tick()`` first)."""
-    states: dict[str, str] = {}
-    for run in sorted((x for x in r["runs"] if x["head_sha"] == sha), key=lambda x: x["id"]):
+    states: dict[str, dict[str, str]] = {}
+    for run in sorted(r["runs"], key=lambda x: x["id"]):
         state = ("pending" if run["status"] != "completed" else
                  "success" if run["conclusion"] in ("success", "neutral", "skipped")
                  else "failure")
+        on_sha = states.setdefault(run["head_sha"], {})
         for job in run["jobs"] or [{"name": run["workflow_name"]}]:
-            states[str(job["name"])] = state
+            on_sha[str(job["name"])] = state
     return states
 
 
-def _green(sb: Sandbox, r: Json, contexts: list[str]) -> list[str]:
-    shas = {run["head_sha"] for run in r["runs"]}
-    return [sha for sha in shas
-            if all(check_states(sb, r, sha).get(c) == "success" for c in contexts)]
+def _green(r: Json, contexts: list[str]) -> list[str]:
+    return [sha for sha, states in all_check_states(r).items()
+            if all(states.get(c) == "success" for c in contexts)]
+
+
+def administers(token: Json) -> bool:
+    """Whether a token is a repository administrator's (the sandbox's own write token, not
+    one limited to some repositories), who skips reviews and checks unless the rules
+    ``enforce_admins``. Force-pushes and deletions are refused to everyone."""
+    return token.get("scope") == "write" and "repos" not in token
 
 
 def policy(sb: Sandbox, r: Json, bypass: bool) -> pre_receive.Policy:
@@ -72,31 +84,40 @@ def policy(sb: Sandbox, r: Json, bypass: bool) -> pre_receive.Policy:
         branches[name] = {
             "force": rules["allow_force_pushes"], "delete": rules["allow_deletions"],
             "reviews": 0 if admin_free or pr is None else pr["required_approving_review_count"],
-            "checks": contexts, "green": _green(sb, r, contexts) if contexts else []}
+            "checks": contexts, "green": _green(r, contexts) if contexts else []}
     return {"default": r["default_branch"], "branches": branches}
 
 
-def api_refusal(sb: Sandbox, r: Json, git: BareRepo, ref: str, old: str | None,
+def api_refusal(ctx: Ctx, r: Json, git: BareRepo, ref: str, old: str | None,
                 new: str | None) -> None:
     """422 with GitHub's text when the API would move or delete ``ref`` against the rules."""
-    lines = pre_receive.refusal(policy(sb, r, bypass=False), ref, old, new, git.is_ancestor)
+    rules = policy(ctx.sb, r, bypass=administers(token_of(ctx)))
+    lines = pre_receive.refusal(rules, ref, old, new, git.is_ancestor)
     if lines:
         raise ApiError(422, lines[-1])
 
 
-def commit_refusal(sb: Sandbox, r: Json, branch: str) -> None:
-    """422 when a commit made by the API (the contents API) may not land on ``branch``:
-    its new commit has no checks yet and no pull request was reviewed."""
-    lines = pre_receive.refusal(policy(sb, r, bypass=False), f"refs/heads/{branch}",
-                                pre_receive.ZERO, "a new commit", lambda _old, _new: True)
+def token_of(ctx: Ctx) -> Json:
+    token = ctx.request.headers.get("authorization", "").partition(" ")[2].strip()
+    info: Json = ctx.sb.world.data["tokens"].get(token, {})
+    return info
+
+
+def commit_refusal(ctx: Ctx, r: Json, branch: str) -> None:
+    """409/422 when a commit made by the API (the contents API) may not land on
+    ``branch``: its new commit has no checks yet and no pull request was reviewed."""
+    rules = policy(ctx.sb, r, bypass=administers(token_of(ctx)))
+    lines = pre_receive.refusal(rules, f"refs/heads/{branch}", pre_receive.ZERO,
+                                "a new commit", lambda _old, _new: True)
     if lines:
         raise ApiError(409 if "review" in lines[-1] else 422, lines[-1])
 
 
-def merge_refusal(sb: Sandbox, r: Json, issue: Json, head: str) -> None:
+def merge_refusal(ctx: Ctx, r: Json, issue: Json, head: str) -> None:
     """405 as GitHub answers a merge into a protected branch whose rules are not met."""
+    sb = ctx.sb
     rules = rules_of(r, issue["pull"]["base"])
-    if rules is None:
+    if rules is None or (administers(token_of(ctx)) and not rules["enforce_admins"]):
         return
     pr = rules["required_pull_request_reviews"]
     if pr is not None and pr["required_approving_review_count"]:
@@ -114,7 +135,7 @@ def merge_refusal(sb: Sandbox, r: Json, issue: Json, head: str) -> None:
     checks = rules["required_status_checks"]
     if checks is not None and checks["contexts"]:
         sb.sim.tick()
-        states = check_states(sb, r, head)
+        states = check_states(r, head)
         for context in checks["contexts"]:
             state = states.get(context)
             if state != "success":

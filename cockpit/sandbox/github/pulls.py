@@ -140,7 +140,7 @@ async def merge_pull(ctx: Ctx) -> Response:
         head = git.resolve(f"refs/heads/{p['head']}") or p["head_sha"]
         if body.get("sha") and body["sha"] != head:
             raise ApiError(409, "Head branch was modified. Review and try the merge again.")
-        protection.merge_refusal(ctx.sb, r, i, head)
+        protection.merge_refusal(ctx, r, i, head)
         base_ref = f"refs/heads/{p['base']}"
         base = git.resolve(base_ref)
         if base is None:

@@ -66,7 +66,7 @@ async def update_ref(ctx: Ctx) -> Response:
             raise ApiError(422, "Object does not exist")
         if not body.get("force") and not git.is_ancestor(old, sha):
             raise ApiError(422, "Update is not a fast forward")
-        protection.api_refusal(ctx.sb, r, git, ref, old, sha)
+        protection.api_refusal(ctx, r, git, ref, old, sha)
         git.update_ref(ref, sha, old)
     ctx.sb.sim.on_push(r["full_name"], [(ref, old, sha)])
     return json_response(_ref_json(ctx, r["full_name"], git, ref, sha))
@@ -79,7 +79,7 @@ async def delete_ref(ctx: Ctx) -> Response:
         old = git.refs(ref).get(ref)
         if old is None:
             raise ApiError(422, "Reference does not exist")
-        protection.api_refusal(ctx.sb, r, git, ref, old, None)
+        protection.api_refusal(ctx, r, git, ref, old, None)
         git.delete_ref(ref)
     return Response(status_code=204)
 

@@ -158,7 +158,7 @@ async def put_contents(ctx: Ctx) -> Response:
         head = git.resolve(f"refs/heads/{branch}")
         if head is None:
             raise ApiError(404, f"Branch {branch} not found")
-        protection.commit_refusal(ctx.sb, r, branch)
+        protection.commit_refusal(ctx, r, branch)
         existing = git.blob_at(head, path)
         if existing is not None and body.get("sha") != existing[0]:
             raise ApiError(409, f"{path} does not match {body.get('sha') or 'nothing'}")
