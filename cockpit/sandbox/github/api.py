@@ -114,14 +114,14 @@ def as_endpoint(sb: Sandbox, fn: Handler, write: bool, route: tuple[str, str] | 
             if login is not None:
                 headers["x-oauth-scopes"] = "repo, workflow" if scope == "write" else ""
                 headers["x-accepted-oauth-scopes"] = "repo"
-            if route is not None:
-                await _validate(request, route)
             limited = counted and ratelimit.exhausted(sb, who)
             if limited and "if-none-match" not in request.headers:
                 raise ratelimit.primary_refusal(sb, who)
             if ratelimit.is_content_creating(request.method, request.url.path) and \
                     (burst := ratelimit.secondary_refusal(sb, who)) is not None:
                 raise burst
+            if route is not None:
+                await _validate(request, route)
             sb.sim.tick()
             reviews.tick(sb)
             response = await fn(Ctx(sb, request, login))
