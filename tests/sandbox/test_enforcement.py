@@ -106,3 +106,18 @@ def test_issue_search_pages(api: httpx.Client) -> None:
     last = api.get("/search/issues", params={"q": "repo:ipfs/kubo flaky", "per_page": 2,
                                             "page": 2})
     assert len(last.json()["items"]) == 1
+
+
+def test_reviews_are_requested_from_known_users_only(api: httpx.Client,
+                                                     sandbox: SandboxHandle) -> None:
+    master = api.get(K + "/git/ref/heads/master").json()["object"]["sha"]
+    api.post(K + "/git/refs", json={"ref": "refs/heads/topic", "sha": master})
+    api.put(K + "/contents/t.txt", json={"message": "t", "content": "dA==", "branch": "topic"})
+    number = api.post(K + "/pulls", json={"title": "t", "head": "topic", "base": "master"}
+                      ).json()["number"]
+    ghost = api.post(K + f"/pulls/{number}/requested_reviewers", json={"reviewers": ["ghost"]})
+    assert ghost.status_code == 422
+    assert ghost.json()["message"].startswith("Reviews may only be requested from collaborators")
+    assert "ghost" not in sandbox.sandbox.world.data["users"]
+    alice = api.post(K + f"/pulls/{number}/requested_reviewers", json={"reviewers": ["alice"]})
+    assert alice.status_code == 201

@@ -186,10 +186,14 @@ async def request_reviewers(ctx: Ctx) -> Response:
     body = await json_body(ctx.request)
     with ctx.sb.world.lock:
         i = issue_or_404(r, int(ctx.p["pull_number"]), True)
-        for u in body.get("reviewers") or []:
+        wanted = [str(u) for u in body.get("reviewers") or []]
+        if any(u not in ctx.sb.world.data["users"] for u in wanted):
+            raise ApiError(422, "Reviews may only be requested from collaborators. One or more "
+                                "of the users or teams you specified is not a collaborator of "
+                                f"the {r['full_name']} repository.")
+        for u in wanted:
             if u not in i["pull"]["requested_reviewers"]:
-                ctx.sb.world.user(str(u))
-                i["pull"]["requested_reviewers"].append(str(u))
+                i["pull"]["requested_reviewers"].append(u)
     ctx.sb.world.save()
     return json_response(ctx.shapes.pull(r, i, git, simple=True), 201)
 
