@@ -72,7 +72,7 @@ def _protection_env(sb: Sandbox, full: str, token: Json) -> dict[str, str]:
     moves, and its refusal reaches the client as GitHub's ``remote: error: GH006`` lines."""
     hooks = sb.data_dir / "hooks"
     hook = hooks / "pre-receive"
-    script = f"#!/bin/sh\nexec '{sys.executable}' -I '{pre_receive.__file__}'\n"
+    script = _HOOK.format(python=sys.executable, script=pre_receive.__file__)
     if not hook.exists() or hook.read_text() != script:
         hooks.mkdir(exist_ok=True)
         hook.write_text(script)
@@ -80,8 +80,23 @@ def _protection_env(sb: Sandbox, full: str, token: Json) -> dict[str, str]:
     with sb.world.lock:
         rules = protection.policy(sb, sb.world.data["repos"][full],
                                   bypass=protection.administers(token))
+    guarded = [rules["default"], *rules["branches"]]
     return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.hooksPath",
-            "GIT_CONFIG_VALUE_0": str(hooks), pre_receive.ENV: json.dumps(rules)}
+            "GIT_CONFIG_VALUE_0": str(hooks), pre_receive.ENV: json.dumps(rules),
+            "COCKPIT_GUARDED_REFS": " ".join(f"refs/heads/{b}" for b in guarded)}
+
+
+_HOOK = """#!/bin/sh
+# The sandbox's branch protection (cockpit/sandbox/github/pre_receive.py). Python starts
+# only when the push touches a protected or the default branch: other pushes stay fast.
+lines=$(cat)
+for ref in $(printf '%s\\n' "$lines" | cut -d' ' -f3); do
+  case " $COCKPIT_GUARDED_REFS " in
+    *" $ref "*) printf '%s\\n' "$lines" | '{python}' -I '{script}'; exit $? ;;
+  esac
+done
+exit 0
+"""
 
 
 async def serve(sb: Sandbox, scope: Scope, receive: Receive, send: Send) -> int:
