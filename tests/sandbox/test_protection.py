@@ -191,3 +191,25 @@ def test_admins_skip_reviews_unless_enforced(sandbox: SandboxHandle, git_env: di
                    check=False)
     assert "At least 1 approving review is required" in refused.stderr
     _git(git_env, *auth, "push", "-q", "origin", "HEAD:release", cwd=clone)
+
+
+def test_a_commit_status_satisfies_a_required_check(gh: httpx.Client) -> None:
+    master = gh.get(K + "/git/ref/heads/master").json()["object"]["sha"]
+    gh.post(K + "/git/refs", json={"ref": "refs/heads/stable", "sha": master})
+    gh.post(K + "/git/refs", json={"ref": "refs/heads/feature", "sha": master})
+    gh.put(K + "/contents/f.txt", json={
+        "message": "f", "content": base64.b64encode(b"f").decode(), "branch": "feature"})
+    gh.put(K + "/branches/stable/protection", json={
+        "required_status_checks": {"strict": False, "contexts": ["ci/external"]},
+        "enforce_admins": True, "required_pull_request_reviews": None, "restrictions": None})
+    pr = gh.post(K + "/pulls", json={"title": "F", "head": "feature", "base": "stable"}).json()
+    merge = K + f"/pulls/{pr['number']}/merge"
+    assert gh.put(merge, json={}).json()["message"] == \
+        'Required status check "ci/external" is expected.'
+    gh.post(K + f"/statuses/{pr['head']['sha']}", json={"state": "failure",
+                                                        "context": "ci/external"})
+    assert gh.put(merge, json={}).json()["message"] == \
+        'Required status check "ci/external" is failing.'
+    gh.post(K + f"/statuses/{pr['head']['sha']}", json={"state": "success",
+                                                        "context": "ci/external"})
+    assert gh.put(merge, json={}).json()["merged"] is True

@@ -45,9 +45,10 @@ def check_states(r: Json, sha: str) -> dict[str, str]:
 
 
 def all_check_states(r: Json) -> dict[str, dict[str, str]]:
-    """Commit → each check's latest state there: ``success``, ``failure`` (any other
-    conclusion) or ``pending``, from the workflow runs the simulator started (call
-    ``sb.sim.tick()`` first)."""
+    """Commit → each required-check context's latest state there: ``success``,
+    ``failure`` or ``pending``. A context is a check run's name (the jobs of the workflow
+    runs the simulator started; call ``sb.sim.tick()`` first) or a commit status's context
+    (``statuses``), as on GitHub, where either satisfies a required check."""
     states: dict[str, dict[str, str]] = {}
     for run in sorted(r["runs"], key=lambda x: x["id"]):
         state = ("pending" if run["status"] != "completed" else
@@ -56,6 +57,9 @@ def all_check_states(r: Json) -> dict[str, dict[str, str]]:
         on_sha = states.setdefault(run["head_sha"], {})
         for job in run["jobs"] or [{"name": run["workflow_name"]}]:
             on_sha[str(job["name"])] = state
+    for status in sorted(r.get("statuses", []), key=lambda x: x["id"]):
+        state = status["state"] if status["state"] in ("success", "pending") else "failure"
+        states.setdefault(status["sha"], {})[str(status["context"])] = state
     return states
 
 
