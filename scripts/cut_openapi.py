@@ -41,6 +41,10 @@ OPERATIONS: list[tuple[str, str]] = [
     ("get", "/repos/{owner}/{repo}"),
     ("get", "/repos/{owner}/{repo}/branches"),
     ("get", "/repos/{owner}/{repo}/branches/{branch}"),
+    # branch protection (cockpit/sandbox/github/protection.py)
+    ("get", "/repos/{owner}/{repo}/branches/{branch}/protection"),
+    ("put", "/repos/{owner}/{repo}/branches/{branch}/protection"),
+    ("delete", "/repos/{owner}/{repo}/branches/{branch}/protection"),
     ("get", "/repos/{owner}/{repo}/commits"),
     ("get", "/repos/{owner}/{repo}/commits/{ref}"),
     ("get", "/repos/{owner}/{repo}/commits/{ref}/status"),

@@ -10,6 +10,7 @@ rerun-safety they show is still the client's.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Any
 
@@ -64,3 +65,30 @@ def push_to_branch(sandbox: SandboxHandle, repo: str, path: str, text: str,
     put = httpx.put(url, headers=headers, json=body)
     assert put.status_code in (200, 201), put.text
     return str(put.json()["commit"]["sha"])
+
+
+def lift_protection(sandbox: SandboxHandle, repo: str, branch: str) -> None:
+    """Remove ``branch``'s protection, as a repository admin does before changing a
+    protected branch by hand (the sandbox, like GitHub, refuses direct pushes to
+    ``release``: it takes changes through approved pull requests)."""
+    answer = httpx.delete(f"{sandbox.api_url}/repos/{repo}/branches/{branch}/protection",
+                          headers={"Authorization": f"Bearer {sandbox.admin_token}"})
+    assert answer.status_code == 204, answer.text
+
+
+async def await_mergeable(gh: GitHubClient, repo: str, number: int, seconds: float = 20.0
+                          ) -> None:
+    """Until pull ``number``'s checks completed and it has an approval: what a protected
+    base (Kubo's ``release``) requires before GitHub merges it. The sandbox's simulated
+    reviewer approves pulls into ``release``; a test that turned it off approves itself."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        pull = (await gh.http.get(f"repos/{repo}/pulls/{number}")).json()
+        runs = (await gh.http.get(f"repos/{repo}/commits/{pull['head']['sha']}/check-runs")
+                ).json()["check_runs"]
+        reviews = (await gh.http.get(f"repos/{repo}/pulls/{number}/reviews")).json()
+        if runs and all(r["status"] == "completed" for r in runs) and \
+                any(r["state"] == "APPROVED" for r in reviews):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{repo}#{number}: checks or approval still missing")

@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="every workflow run takes this long")
     parser.add_argument("--time-scale", type=float, default=0.01,
                         help="else runs take their realistic duration times this")
+    parser.add_argument("--rate-limit", type=int, default=5000, metavar="N",
+                        help="GitHub API requests per hour per token (GitHub's primary "
+                             "limit; past it: 403 until the hour resets)")
     parser.add_argument("--fail-workflow", action="append", default=[],
                         metavar="OWNER/REPO:FILE.yml", help="runs of this workflow fail")
     hooks = parser.add_argument_group("webhooks (GitHub Actions events, signed)")
@@ -113,7 +116,7 @@ def main(args: argparse.Namespace) -> int:
             webhook_url=args.webhook_url, webhook_secret=secret, queue_spike=spikes,
             creep=creep, drop_deliveries=args.drop_deliveries,
             drop_fraction=args.drop_fraction, drop_seed=args.drop_seed,
-            drop_visible=not args.drop_silently))
+            drop_visible=not args.drop_silently, rate_limit=args.rate_limit))
     except ValueError as err:
         print(f"cockpit sandbox: {err}", file=sys.stderr)
         return 2

@@ -77,6 +77,12 @@ class SandboxOptions:
     drop_visible: bool = True
     """Dropped deliveries show as failed attempts in the deliveries API; False: no trace,
     like a webhook GitHub never sent."""
+    rate_limit: int = 5000
+    """Requests per hour per token, GitHub's primary limit (``github.ratelimit``); a
+    request past it gets GitHub's 403 until the hour resets."""
+    secondary_writes: int = 80
+    """Content-creating requests per minute per token before GitHub's secondary limit
+    (403 with ``retry-after``)."""
     tick_seconds: float = 0.25
     """How often the server's ticker advances the simulator and sends what is due."""
     tls: bool = False
@@ -113,6 +119,7 @@ class Sandbox:
         self.request_log: list[Json] = []
         self.rate_used: dict[str, int] = {}
         self.rate_reset = int(time.time()) + 3600
+        self.write_times: dict[str, list[float]] = {}
         self.base_url = ""
         self.sim = Simulator(self)
         for item in self.options.fail_workflows:

@@ -10,6 +10,9 @@ Auth mirrors GitHub: anyone may fetch a public repository; pushing
 the cockpit's git wrapper sends through ``http.extraHeader``) or Basic with the
 token as password. After a push, the ref changes go to the workflow simulator
 (a tag push starts "Publish docker image", a push to a PR branch re-runs checks).
+Branch protection is enforced by a ``pre-receive`` hook (``github.pre_receive``) with
+GitHub's refusals: no force-push or deletion of a protected branch, no direct push past
+required reviews or checks, never deleting the default branch.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import os
 import re
+import sys
 from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Scope, Send
 
-from cockpit.sandbox.world import may_write
+from cockpit.sandbox.github import pre_receive, protection
+from cockpit.sandbox.world import Json, may_write
 
 if TYPE_CHECKING:
     from cockpit.sandbox.core import Sandbox
@@ -57,6 +63,40 @@ async def _plain(send: Send, status: int, text: str, extra: list[tuple[bytes, by
                 "headers": [(b"content-type", b"text/plain"),
                             (b"content-length", str(len(body)).encode()), *(extra or [])]})
     await send({"type": "http.response.body", "body": body})
+
+
+def _protection_env(sb: Sandbox, full: str, token: Json) -> dict[str, str]:
+    """Environment for ``receive-pack``: our ``pre-receive`` hook (through
+    ``core.hooksPath``, so the repositories stay plain) and the branch rules it enforces.
+    The hook runs inside git's quarantine, so it sees the pushed objects before any ref
+    moves, and its refusal reaches the client as GitHub's ``remote: error: GH006`` lines."""
+    hooks = sb.data_dir / "hooks"
+    hook = hooks / "pre-receive"
+    script = _HOOK.format(python=sys.executable, script=pre_receive.__file__)
+    if not hook.exists() or hook.read_text() != script:
+        hooks.mkdir(exist_ok=True)
+        hook.write_text(script)
+        hook.chmod(0o755)
+    with sb.world.lock:
+        rules = protection.policy(sb, sb.world.data["repos"][full],
+                                  bypass=protection.administers(token))
+    guarded = [rules["default"], *rules["branches"]]
+    return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.hooksPath",
+            "GIT_CONFIG_VALUE_0": str(hooks), pre_receive.ENV: json.dumps(rules),
+            "COCKPIT_GUARDED_REFS": " ".join(f"refs/heads/{b}" for b in guarded)}
+
+
+_HOOK = """#!/bin/sh
+# The sandbox's branch protection (cockpit/sandbox/github/pre_receive.py). Python starts
+# only when the push touches a protected or the default branch: other pushes stay fast.
+lines=$(cat)
+for ref in $(printf '%s\\n' "$lines" | cut -d' ' -f3); do
+  case " $COCKPIT_GUARDED_REFS " in
+    *" $ref "*) printf '%s\\n' "$lines" | '{python}' -I '{script}'; exit $? ;;
+  esac
+done
+exit 0
+"""
 
 
 async def serve(sb: Sandbox, scope: Scope, receive: Receive, send: Send) -> int:
@@ -122,6 +162,8 @@ async def serve(sb: Sandbox, scope: Scope, receive: Receive, send: Send) -> int:
         env["HTTP_CONTENT_ENCODING"] = headers["content-encoding"]
     if "git-protocol" in headers:
         env["GIT_PROTOCOL"] = headers["git-protocol"]
+    if m["rest"] == "/git-receive-pack":
+        env.update(_protection_env(sb, full, sb.world.data["tokens"].get(token or "", {})))
 
     proc = await asyncio.create_subprocess_exec(
         "git", "http-backend", env=env, stdin=asyncio.subprocess.PIPE,

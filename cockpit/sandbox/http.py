@@ -21,9 +21,11 @@ class ApiError(Exception):
         self.message = message
         self.errors = errors
         self.headers = headers or {}
+        self.documentation_url = DOCS
 
     def response(self) -> Response:
-        body: dict[str, Any] = {"message": self.message, "documentation_url": DOCS,
+        body: dict[str, Any] = {"message": self.message,
+                                "documentation_url": self.documentation_url,
                                 "status": str(self.status)}
         if self.errors is not None:
             body["errors"] = self.errors

@@ -270,18 +270,30 @@ class Shapes:
 
     def branch(self, full: str, name: str, c: CommitInfo, detailed: bool) -> Json:
         api = f"{self.api}/repos/{full}/branches/{name}"
+        repo = self.world.repo(full) or {}
+        rules: Json | None = (repo.get("protection") or {}).get(name)
         if not detailed:
             return {"name": name, "commit": {"sha": c.sha,
                                              "url": f"{self.api}/repos/{full}/commits/{c.sha}"},
-                    "protected": name in ("master", "main", "release")}
+                    "protected": rules is not None}
         return {
             "name": name, "commit": self.commit(full, c),
             "_links": {"html": f"{self.html}/{full}/tree/{name}", "self": api},
-            "protected": name in ("master", "main", "release"),
-            "protection": {"enabled": False, "required_status_checks": {
-                "enforcement_level": "off", "contexts": [], "checks": []}},
+            "protected": rules is not None,
+            "protection": self._branch_protection(rules),
             "protection_url": f"{api}/protection",
         }
+
+    @staticmethod
+    def _branch_protection(rules: Json | None) -> Json:
+        """The summary a branch carries of its protection rules (``github.protection``)."""
+        checks = (rules or {}).get("required_status_checks")
+        contexts = list(checks["contexts"]) if checks else []
+        level = "off" if not checks else "everyone" if rules and rules["enforce_admins"] \
+            else "non_admins"
+        return {"enabled": rules is not None, "required_status_checks": {
+            "enforcement_level": level, "contexts": contexts,
+            "checks": [{"context": c, "app_id": None} for c in contexts]}}
 
     def ref(self, full: str, ref: str, sha: str, otype: str) -> Json:
         kind = "tags" if otype == "tag" else "commits"

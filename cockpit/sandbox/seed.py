@@ -17,6 +17,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from cockpit.sandbox import branch_rules
 from cockpit.sandbox.gitstore import BareRepo, init_bare
 from cockpit.sandbox.world import REPOS_DIR, Json, World, empty_world, repo_record
 
@@ -497,6 +498,7 @@ def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None
     for i, (full, (branch, desc)) in enumerate(sorted(REPOS.items())):
         data["repos"][full] = repo_record(10_000_000 + i, full, desc, branch,
                                           "2014-03-01T10:00:00Z")
+        data["repos"][full]["protection"] = branch_rules.seeded(full)
     k = data["repos"][KUBO]
     old_issue = {
         "number": k["next_number"], "id": w.new_id(), "title": f"Release v{PREVIOUS}",

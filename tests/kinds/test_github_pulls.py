@@ -13,7 +13,7 @@ from cockpit.model import Outcome, Status
 from cockpit.sandbox.reviews import set_auto_reviewer
 from cockpit.sandbox.testing import SandboxHandle
 from cockpit.services.github import GitHubClient
-from tests.github_setup import ensure_branch
+from tests.github_setup import await_mergeable, ensure_branch
 from tests.kinds.harness import (
     KUBO,
     Run,
@@ -116,6 +116,7 @@ async def test_merged_with_another_method_is_a_failure(sandbox: SandboxHandle) -
     await make_head(sandbox)
     async with api(sandbox) as gh:
         pr = await gh.create_pull(KUBO, title="x", head=HEAD, base="release")
+        await await_mergeable(gh, KUBO, pr.number)  # release is protected
         await gh.merge_pull(KUBO, pr.number, merge_method="squash")
     run = Run(MERGE)
     report = await run()

@@ -107,6 +107,21 @@ def _branch_with_change(gh: httpx.Client, name: str, base: str, path: str) -> No
         "content": base64.b64encode(name.encode()).decode()}).raise_for_status()
 
 
+def _await_checks_and_approval(gh: httpx.Client, number: int) -> None:
+    """Until the pull's checks completed and the simulated reviewer approved (the seeded
+    ``release`` requires both before a merge)."""
+    head = gh.get(f"{K}/pulls/{number}").json()["head"]["sha"]
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        runs = gh.get(f"{K}/commits/{head}/check-runs").json()["check_runs"]
+        approved = any(r["state"] == "APPROVED"
+                       for r in gh.get(f"{K}/pulls/{number}/reviews").json())
+        if runs and approved and all(r["status"] == "completed" for r in runs):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"pull #{number}: checks or approval still missing")
+
+
 @pytest.mark.parametrize("method", ["merge", "squash", "rebase"])
 def test_pull_request_merge_methods(gh: httpx.Client, sandbox: SandboxHandle,
                                     method: str) -> None:
@@ -125,6 +140,7 @@ def test_pull_request_merge_methods(gh: httpx.Client, sandbox: SandboxHandle,
     assert gh.post(f"{K}/pulls/{number}/requested_reviewers",
                    json={"reviewers": ["desktop-maintainer"]}).status_code == 201
     base_before = gh.get(K + "/git/ref/heads/release").json()["object"]["sha"]
+    _await_checks_and_approval(gh, number)  # release is protected, as on GitHub
     merged = gh.put(f"{K}/pulls/{number}/merge", json={"merge_method": method})
     assert merged.status_code == 200, merged.text
     sha = merged.json()["sha"]

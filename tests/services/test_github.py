@@ -15,7 +15,7 @@ from cockpit.sandbox.testing import SandboxHandle
 from cockpit.services.github import GitHubClient
 from cockpit.services.http import AmbiguousWriteError, HttpError, RequestRecord, RetryPolicy
 from cockpit.sync.thread import Thread, TrackingTarget
-from tests.github_setup import ensure_branch, ensure_pull, ensure_release
+from tests.github_setup import await_mergeable, ensure_branch, ensure_pull, ensure_release
 
 pytestmark = pytest.mark.sandbox(workflow_seconds=0.3)
 
@@ -107,6 +107,7 @@ async def test_release_branch_pull_and_merge_are_get_or_create(
     updated = await gh.update_pull(KUBO, pull.number, body="notes, updated")
     assert updated.body == "notes, updated"
     assert not await gh.is_merged(KUBO, pull.number)
+    await await_mergeable(gh, KUBO, pull.number)  # release is protected
     sha = await gh.merge_pull(KUBO, pull.number, merge_method="merge")
     assert await gh.is_merged(KUBO, pull.number)
     merged = await gh.find_pull(KUBO, "release-v0.30.0", "release")

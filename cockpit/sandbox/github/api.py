@@ -11,7 +11,6 @@ Link header. Resource modules (``repos``, ``issues``, ...) hold only handlers an
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cockpit.sandbox import reviews
+from cockpit.sandbox.github import ratelimit
 from cockpit.sandbox.gitstore import BareRepo, GitError
 from cockpit.sandbox.http import ApiError, json_response
 from cockpit.sandbox.world import Json, may_write
@@ -85,28 +85,24 @@ def _repo_of(request: Request) -> str | None:
 
 
 def rate_headers(sb: Sandbox, who: str, count: bool) -> dict[str, str]:
-    limit = 60 if who.startswith("anon") else 5000
-    now = int(time.time())
-    if now >= sb.rate_reset:
-        sb.rate_used.clear()
-        sb.rate_reset = now + 3600
-    if count:
-        sb.rate_used[who] = sb.rate_used.get(who, 0) + 1
-    used = sb.rate_used.get(who, 0)
-    return {"x-ratelimit-limit": str(limit), "x-ratelimit-remaining": str(max(0, limit - used)),
-            "x-ratelimit-reset": str(sb.rate_reset), "x-ratelimit-used": str(used),
-            "x-ratelimit-resource": "core"}
+    """The ``x-ratelimit-*`` headers (``ratelimit.headers``)."""
+    return ratelimit.headers(sb, who, count)
 
 
 def _etag(body: bytes) -> str:
     return 'W/"' + hashlib.sha256(body).hexdigest()[:40] + '"'
 
 
-def as_endpoint(sb: Sandbox, fn: Handler, write: bool) -> Callable[[Request], Awaitable[Response]]:
+def as_endpoint(sb: Sandbox, fn: Handler, write: bool, route: tuple[str, str] | None = None
+                ) -> Callable[[Request], Awaitable[Response]]:
+    """``route`` (method, path template) names the operation whose schema the request
+    must satisfy (``validation``)."""
     async def endpoint(request: Request) -> Response:
         headers = {"x-github-api-version-selected": "2022-11-28",
                    "x-github-media-type": "github.v3; format=json"}
         who = "anon:" + (request.client.host if request.client else "")
+        counted = request.url.path != "/api/v3/rate_limit"
+        limited = False
         try:
             login, scope = identity(sb, request)
             who = login or who
@@ -118,6 +114,14 @@ def as_endpoint(sb: Sandbox, fn: Handler, write: bool) -> Callable[[Request], Aw
             if login is not None:
                 headers["x-oauth-scopes"] = "repo, workflow" if scope == "write" else ""
                 headers["x-accepted-oauth-scopes"] = "repo"
+            limited = counted and ratelimit.exhausted(sb, who)
+            if limited and "if-none-match" not in request.headers:
+                raise ratelimit.primary_refusal(sb, who)
+            if ratelimit.is_content_creating(request.method, request.url.path) and \
+                    (burst := ratelimit.secondary_refusal(sb, who)) is not None:
+                raise burst
+            if route is not None:
+                await _validate(request, route)
             sb.sim.tick()
             reviews.tick(sb)
             response = await fn(Ctx(sb, request, login))
@@ -135,12 +139,25 @@ def as_endpoint(sb: Sandbox, fn: Handler, write: bool) -> Callable[[Request], Aw
                 for k, v in {**headers, **rate_headers(sb, who, count=False)}.items():
                     not_modified.headers[k] = v
                 return not_modified
-        counted = request.url.path != "/api/v3/rate_limit"
+        if limited:  # at 0 only a 304 (free) may still be served
+            response = ratelimit.primary_refusal(sb, who).response()
         for k, v in {**headers, **rate_headers(sb, who, counted)}.items():
             response.headers.setdefault(k, v)
         return response
 
     return endpoint
+
+
+async def _validate(request: Request, route: tuple[str, str]) -> None:
+    """GitHub's 422 for a request its OpenAPI description refuses (``validation``)."""
+    from cockpit.sandbox.github import validation  # jsonschema loads on the first API call
+
+    op = validation.operation(*route)
+    if op is None:
+        return
+    validation.check_query(op, request.query_params)
+    if request.method != "GET" and op.body is not None:  # (an upload's body stays a stream)
+        validation.check_body(op, await request.body())
 
 
 def paginate(ctx: Ctx, items: list[Any], wrap: Callable[[list[Any]], Any] | None = None

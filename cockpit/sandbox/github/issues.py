@@ -61,6 +61,26 @@ def new_issue(ctx: Ctx, r: Json, body: Json, pull: Json | None) -> Json:
     return issue
 
 
+def known_references(ctx: Ctx, r: Json, body: Json) -> None:
+    """GitHub's 422 ``Validation Failed`` for a milestone or assignee that does not exist
+    (rather than a silent null, or a user made up on the spot)."""
+    errors: list[Json] = []
+    milestone = body.get("milestone")
+    if milestone is not None and not any(str(m["number"]) == str(milestone)
+                                         for m in r["milestones"]):
+        errors.append({"value": milestone, "resource": "Issue", "field": "milestone",
+                       "code": "invalid"})
+    users = ctx.sb.world.data["users"]
+    logins = [*(body.get("assignees") or []), *([body["assignee"]] if body.get("assignee")
+                                                  else [])]
+    errors += [{"value": login, "resource": "Issue", "field": "assignees", "code": "invalid"}
+               for login in logins if str(login) not in users]
+    if errors:
+        raise ApiError(422, "Validation Failed", errors)
+    if milestone is not None:
+        body["milestone"] = int(milestone)
+
+
 async def create_issue(ctx: Ctx) -> Response:
     r, _ = ctx.repo()
     body = await json_body(ctx.request)
@@ -68,6 +88,7 @@ async def create_issue(ctx: Ctx) -> Response:
     if "labels" in body:
         body["labels"] = label_names(body["labels"])
     with ctx.sb.world.lock:
+        known_references(ctx, r, body)
         issue = new_issue(ctx, r, body, None)
         events.on_create(ctx, r, issue)
     ctx.sb.world.save()
@@ -98,6 +119,7 @@ async def update_issue(ctx: Ctx) -> Response:
         body["labels"] = label_names(body["labels"])
     with ctx.sb.world.lock:
         i = issue_or_404(r, int(ctx.p["issue_number"]))
+        known_references(ctx, r, body)
         before = dict(i)
         edit_issue(i, body)
         events.on_edit(ctx, r, before, i)
@@ -274,9 +296,9 @@ async def search_issues(ctx: Ctx) -> Response:
                     ok &= i["user"] == value
             if ok:
                 results.append((r, i))
-    items = [dict(ctx.shapes.issue(r, i), score=1.0) for r, i in results]
-    return json_response({"total_count": len(items), "incomplete_results": False,
-                          "search_type": "lexical", "items": items[:100]})
+    return paginate(ctx, results, lambda page: {
+        "total_count": len(results), "incomplete_results": False, "search_type": "lexical",
+        "items": [dict(ctx.shapes.issue(r, i), score=1.0) for r, i in page]})
 
 
 ROUTES: list[ApiRoute] = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from cockpit.sandbox import reviews
-from cockpit.sandbox.github import events
+from cockpit.sandbox.github import events, protection
 from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, paginate
 from cockpit.sandbox.github.issues import edit_issue, issue_or_404, new_issue
 from cockpit.sandbox.gitstore import BareRepo, GitError
@@ -142,6 +142,7 @@ async def merge_pull(ctx: Ctx) -> Response:
         head = git.resolve(f"refs/heads/{p['head']}") or p["head_sha"]
         if body.get("sha") and body["sha"] != head:
             raise ApiError(409, "Head branch was modified. Review and try the merge again.")
+        protection.merge_refusal(ctx, r, i, head)
         base_ref = f"refs/heads/{p['base']}"
         base = git.resolve(base_ref)
         if base is None:
@@ -188,12 +189,15 @@ async def request_reviewers(ctx: Ctx) -> Response:
     body = await json_body(ctx.request)
     with ctx.sb.world.lock:
         i = issue_or_404(r, int(ctx.p["pull_number"]), True)
-        for u in body.get("reviewers") or []:
+        wanted = [str(u) for u in body.get("reviewers") or []]
+        if any(u not in ctx.sb.world.data["users"] for u in wanted):
+            raise ApiError(422, "Reviews may only be requested from collaborators. One or more "
+                                "of the users or teams you specified is not a collaborator of "
+                                f"the {r['full_name']} repository.")
+        for u in wanted:
             if u not in i["pull"]["requested_reviewers"]:
-                ctx.sb.world.user(str(u))
-                i["pull"]["requested_reviewers"].append(str(u))
-                events.record(ctx, r, i["number"], "review_requested",
-                              requested_reviewer=str(u))
+                i["pull"]["requested_reviewers"].append(u)
+                events.record(ctx, r, i["number"], "review_requested", requested_reviewer=u)
     ctx.sb.world.save()
     return json_response(ctx.shapes.pull(r, i, git, simple=True), 201)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from cockpit.sandbox.github import protection
 from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx
 from cockpit.sandbox.github.repos import commit_or_404
 from cockpit.sandbox.gitstore import ZERO_SHA, BareRepo
@@ -65,17 +66,20 @@ async def update_ref(ctx: Ctx) -> Response:
             raise ApiError(422, "Object does not exist")
         if not body.get("force") and not git.is_ancestor(old, sha):
             raise ApiError(422, "Update is not a fast forward")
+        protection.api_refusal(ctx, r, git, ref, old, sha)
         git.update_ref(ref, sha, old)
     ctx.sb.sim.on_push(r["full_name"], [(ref, old, sha)])
     return json_response(_ref_json(ctx, r["full_name"], git, ref, sha))
 
 
 async def delete_ref(ctx: Ctx) -> Response:
-    _r, git = ctx.repo()
+    r, git = ctx.repo()
     ref = "refs/" + ctx.p["ref"].strip("/")
     with git.lock:
-        if ref not in git.refs(ref):
+        old = git.refs(ref).get(ref)
+        if old is None:
             raise ApiError(422, "Reference does not exist")
+        protection.api_refusal(ctx, r, git, ref, old, None)
         git.delete_ref(ref)
     return Response(status_code=204)
 

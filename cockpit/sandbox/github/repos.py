@@ -13,6 +13,7 @@ import re
 
 from starlette.responses import Response
 
+from cockpit.sandbox.github import protection
 from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, paginate
 from cockpit.sandbox.gitstore import WEB_FLOW, BareRepo, CommitInfo
 from cockpit.sandbox.http import ApiError, json_body, json_response, need
@@ -33,10 +34,13 @@ def commit_or_404(git: BareRepo, ref: str) -> CommitInfo:
 async def list_branches(ctx: Ctx) -> Response:
     r, git = ctx.repo()
     items = []
+    protected = r.get("protection") or {}
     for name, sha in sorted(git.branches().items()):
         items.append({"name": name, "commit": {
             "sha": sha, "url": f"{ctx.sb.api_url}/repos/{r['full_name']}/commits/{sha}"},
-            "protected": name in ("master", "main", "release")})
+            "protected": name in protected})
+    if (wanted := ctx.q.get("protected")) is not None:
+        items = [b for b in items if b["protected"] == (wanted == "true")]
     return paginate(ctx, items)
 
 
@@ -143,6 +147,7 @@ async def put_contents(ctx: Ctx) -> Response:
         head = git.resolve(f"refs/heads/{branch}")
         if head is None:
             raise ApiError(404, f"Branch {branch} not found")
+        protection.commit_refusal(ctx, r, branch)
         existing = git.blob_at(head, path)
         if existing is not None and body.get("sha") != existing[0]:
             raise ApiError(409, f"{path} does not match {body.get('sha') or 'nothing'}")

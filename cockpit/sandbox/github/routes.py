@@ -31,6 +31,7 @@ from cockpit.sandbox.github import (
     meta,
     notes,
     owners,
+    protection,
     pull_files,
     pulls,
     reactions,
@@ -53,6 +54,7 @@ ROUTES: list[ApiRoute] = [
     *gpg_keys.ROUTES,
     *statuses.ROUTES,
     *check_suites.ROUTES,
+    *protection.ROUTES,  # before repos': /branches/{branch:path} would swallow /protection
     *repos.ROUTES,
     *refs.ROUTES,
     *issues.ROUTES,
@@ -76,5 +78,6 @@ ROUTES: list[ApiRoute] = [
 
 def api_routes(sb: Sandbox) -> list[BaseRoute]:
     """The routes Starlette serves under ``/api/v3``."""
-    return [Route(path, as_endpoint(sb, fn, write=method != "GET"), methods=[method])
+    return [Route(path, as_endpoint(sb, fn, write=method != "GET", route=(method, path)),
+                  methods=[method])
             for method, path, fn in ROUTES]
