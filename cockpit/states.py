@@ -157,6 +157,8 @@ class ActionFacts:
         seen = CHECK_STATES[result.status]
         if self.seen is State.REVIEW and seen is State.TO_DO:
             return  # not done, and a review request is out: it waits for the reviewer
+        if self.seen is State.SKIPPED and seen is not State.DONE:
+            return  # a person skipped it, knowing it is not done: that decision stands
         if not (seen is State.DONE and self.seen is State.DONE):  # who did it still holds
             self.by = self.at = None
         self.seen, self.from_check = seen, True

@@ -13,7 +13,7 @@ from typing import Any
 
 from cockpit.engine import MAX_CONCURRENT_CHECKS, Engine
 from cockpit.local_journal import Journal
-from cockpit.model import CheckResult, Status
+from cockpit.model import CheckResult, Outcome, Status
 from cockpit.states import ActionFacts, Derived, StageFacts, State, View, derive, outcome_words
 from cockpit.sync.records import StageRecord
 
@@ -150,6 +150,7 @@ async def _checked(engine: Engine, journal: Journal, standing: Standing | None,
                 for key, event in journal.last_outcomes().items()}
     records = standing.records if standing else {}
     recorded.update(shared_outcomes(records))
+    skipped_here = journal.skipped()
     limit = asyncio.Semaphore(concurrency)
     pairs = [(stage, spec) for stage in engine.playbook.stages for spec in stage.actions
              if engine.applies(stage, spec)]
@@ -172,6 +173,8 @@ async def _checked(engine: Engine, journal: Journal, standing: Standing | None,
             if record is not None and result is not None:
                 each.saw_outcome(result.outcome, result.reason, result.link, by=record.by,
                                  at=record.finished or record.updated)
+            elif (stage.id, spec.id) in skipped_here:  # no shared journal: this machine's
+                each.saw_outcome(Outcome.SKIPPED, skipped_here[(stage.id, spec.id)])
             if (stage.id, spec.id) in results:
                 each.saw_check(results[(stage.id, spec.id)])
     holders = standing.holders if standing else {}

@@ -130,3 +130,20 @@ def test_waiting_for_review_is_its_own_state_in_every_view() -> None:
     # Once the tag is there (the reviewer approved, the driver pushed), it is done.
     waiting.saw_check(CheckResult.done("tag v0.30.0-rc1 is pushed"))
     assert derive(ORDER, facts, None, TITLES).actions[("two", "c")].state is State.DONE
+
+
+def test_a_skipped_step_stays_skipped_when_checked_again_and_blocks_nothing() -> None:
+    """A finished release whose driver skipped a check (go not installed) is finished: a
+    later check that still fails does not turn the skip into a failure that blocks every
+    later stage. A check that finds it done now says done."""
+    facts = checked(b=CheckResult.done("ok"), c=CheckResult.done("ok"),
+                    d=CheckResult.done("ok"), e=CheckResult.done("ok"))
+    facts[("one", "a")] = skipped = ActionFacts()
+    skipped.saw_outcome(Outcome.SKIPPED, "go is only needed by hand")
+    skipped.saw_check(CheckResult.failed("go is not on PATH"))
+    out = derive(ORDER, facts, titles=TITLES)
+    assert out.actions[("one", "a")].state is State.SKIPPED
+    assert out.actions[("one", "a")].reason == "go is only needed by hand"
+    assert {out.stages[s].state for s in ("two", "three")} == {State.DONE}
+    skipped.saw_check(CheckResult.done("go 1.23"))
+    assert derive(ORDER, facts, titles=TITLES).actions[("one", "a")].state is State.DONE
