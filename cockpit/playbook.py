@@ -51,7 +51,7 @@ def _repeated(ids: Iterable[str]) -> str | None:
 class ActionSpec(BaseModel):
     """One step of a stage: a registered kind plus its parameters."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     id: str = Field(pattern=_ID)
     kind: str
@@ -69,7 +69,7 @@ class ActionSpec(BaseModel):
 
 
 class StageSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     id: str = Field(pattern=_ID)
     title: str
@@ -93,7 +93,7 @@ class StageSpec(BaseModel):
 
 
 class Playbook(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     name: str = Field(pattern=_ID)
     title: str
