@@ -41,6 +41,21 @@ DESKTOP_MAINTAINER = "desktop-maintainer"
 CHATTER_ROOM = "!ipfs-chatter:sandbox.local"
 CHATTER_ALIAS = "#ipfs-chatter:ipfs.io"
 
+DISCOURSE_CATEGORIES = [
+    {"id": 1, "name": "Uncategorized", "slug": "uncategorized"},
+    {"id": 13, "name": "News", "slug": "news", "staff_only": True,
+     "description": "Announcements: releases, events. Staff post here."},
+    {"id": 14, "name": "Help", "slug": "help"},
+]
+"""The forum's categories: only staff may start topics in News, as on discuss.ipfs.tech."""
+DISCOURSE_USERS = {
+    "system": {"id": -1, "admin": True, "moderator": False, "trust_level": 4},
+    "releasebot": {"id": 2, "admin": False, "moderator": True, "trust_level": 4},
+    "newcomer": {"id": 3, "admin": False, "moderator": False, "trust_level": 1},
+}
+"""Who the API key may act as (``Api-Username``): staff may pin (``system`` is Discourse's
+own admin), a regular user may not."""
+
 ALICE = ("Alice Maintainer", "alice@example.org")
 BOB = ("Bob Contributor", "bob@example.org")
 CAROL = ("Carol Reviewer", "carol@example.org")
@@ -545,6 +560,8 @@ def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None
         data["npm"][pkg] = {"versions": dict(npm_versions), "dist-tags": {"latest": PREVIOUS}}
     data["dist"] = {"kubo": list(DIST_VERSIONS), "go-ipfs": list(DIST_VERSIONS)}
     data["matrix"]["rooms"][CHATTER_ROOM] = {"alias": CHATTER_ALIAS, "events": []}
+    data["discourse"]["categories"] = DISCOURSE_CATEGORIES
+    data["discourse"]["users"] = DISCOURSE_USERS
 
 
 def build_seed(dest: Path) -> None:
