@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     npm_registry_url: str = "https://registry.npmjs.org"
     dist_url: str = "https://dist.ipfs.tech"
     blog_url: str = "https://blog.ipfs.tech"
+    metrics_url: str = "https://probelab.io"
+    """The network-metrics dashboards a driver watches around a release (links only)."""
     state_dir: Path = Field(default_factory=_state_dir)
     """The local journal lives here, one JSONL file per release."""
     workspace_dir: Path = Field(default_factory=_cache_dir)

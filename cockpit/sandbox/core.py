@@ -35,7 +35,7 @@ SERVICE_PREFIXES = {
     "matrix": "/matrix", "docker": "/docker", "npm": "/npm", "dist": "/dist",
 }
 
-WEB_PREFIXES = {"slack": "/slack", "npmjs": "/npmjs"}
+WEB_PREFIXES = {"slack": "/slack", "npmjs": "/npmjs", "metrics": "/metrics"}
 """Web sites the cockpit only links to (no API): their pages are the sandbox's stand-in
 pages (see ``cockpit.sandbox.web``), so a link the demo shows stays on 127.0.0.1."""
 
@@ -186,6 +186,7 @@ class Sandbox:
             "COCKPIT_REDDIT_WEB_URL": b + SERVICE_PREFIXES["reddit"],
             "COCKPIT_SLACK_URL": b + WEB_PREFIXES["slack"],
             "COCKPIT_NPM_WEB_URL": b + WEB_PREFIXES["npmjs"],
+            "COCKPIT_METRICS_URL": b + WEB_PREFIXES["metrics"],
             "COCKPIT_BLOG_URL": b + "/blog",
         }
 

@@ -29,6 +29,11 @@ BLOG = "ipfs/ipfs-blog"
 COMPANION = "ipfs/ipfs-companion"
 INFRA_REPO = "ipfs/infra"
 """Where the staging stage files its issue for the infrastructure team."""
+BOXO = "ipfs/boxo"
+"""A Go module Kubo depends on (``github.com/ipfs/boxo``): the changelog's commit list walks
+it between the versions Kubo's go.mod names before and after the release."""
+GO_VERSION = "1.22"
+"""The Go of Kubo's go.mod; the distributions' and docs' builds use the same minor."""
 
 PREVIOUS = "0.29.0"
 NEXT_DEV = "0.30.0-dev"
@@ -70,6 +75,45 @@ REPOS: dict[str, tuple[str, str]] = {
     COMPANION: ("main", "Browser extension that simplifies access to IPFS resources"),
     INFRA_REPO: ("main", "Infrastructure requests and staging"),
 }
+
+
+def go_mod(boxo: str) -> bytes:
+    """Kubo's go.mod: its Go version and the dependency the changelog walks."""
+    return (f"module github.com/ipfs/kubo\n\ngo {GO_VERSION}\n\n"
+            f"require github.com/ipfs/boxo {boxo}\n").encode()
+
+
+BOXO_BEFORE, BOXO_AFTER = "v0.20.0", "v0.21.0"
+"""The boxo of Kubo v0.29.0, and the one master (so v0.30.0) moved to."""
+BOXO_PINNER = "pinner: stream recursive pins instead of loading them all"
+
+
+def _boxo(repo: BareRepo) -> None:
+    """ipfs/boxo's history around the two versions Kubo uses: tags on main."""
+    history = [
+        ("README.md", b"# boxo\n\nA library for building IPFS applications.\n",
+         "initial", "2024-04-01T10:00:00Z", None),
+        ("pinning/pinner/dspinner/pin.go", b"package dspinner\n",
+         "chore: release v0.20.0", "2024-05-01T10:00:00Z", BOXO_BEFORE),
+        ("pinning/pinner/dspinner/pin.go", b"package dspinner\n// stream recursive pins\n",
+         BOXO_PINNER, "2024-06-03T10:00:00Z", None),
+        ("bitswap/client.go", b"package bitswap\n// fewer wantlist rebroadcasts\n",
+         "bitswap: rebroadcast the wantlist less often", "2024-06-05T10:00:00Z", None),
+        ("version.json", b'{"version": "v0.21.0"}\n', "chore: release v0.21.0",
+         "2024-06-07T10:00:00Z", BOXO_AFTER),
+    ]
+    for path, text, message, date, tag in history:
+        sha = repo.commit_files("main", {path: text}, message, CAROL, CAROL, date)
+        if tag is not None:
+            repo.update_ref(f"refs/tags/{tag}",
+                            repo.make_tag(tag, sha, f"{tag}\n", CAROL, date))
+
+
+DEPENDENCIES: dict[str, tuple[str, str]] = {
+    BOXO: ("main", "A set of reusable libraries for building IPFS applications"),
+}
+"""Go modules of Kubo's, in the world beside the release's repositories (not one of them:
+no access is checked, no token is scoped to them; they are only read)."""
 
 
 def version_go(version: str) -> bytes:
@@ -250,7 +294,7 @@ def _kubo(repo: BareRepo) -> dict[str, str]:
     """History: v0.29 development, the release branch and tags, then v0.30 work on master."""
     base_files: dict[str, bytes | None] = {
         "README.md": b"# Kubo\n\nAn IPFS implementation in Go.\n",
-        "go.mod": b"module github.com/ipfs/kubo\n\ngo 1.22\n",
+        "go.mod": go_mod(BOXO_BEFORE),
         "version.go": version_go("0.29.0-dev"),
         "cmd/ipfs/main.go": b'package main\n\nfunc main() { println("ipfs") }\n',
         "CHANGELOG.md": changelog_index(["0.29"]),
@@ -295,7 +339,9 @@ def _kubo(repo: BareRepo) -> dict[str, str]:
                               "Merge pull request #2 from ipfs/merge-release-v0.29.0\n\n"
                               "Merge release v0.29.0\n", ALICE, ALICE, "2024-06-11T10:00:00Z")
     repo.update_ref("refs/heads/master", merged, master)
-    repo.commit_files("master", {"core/commands/pin.go": b"package commands\n// pin ls\n"},
+    # The fix is boxo's faster pinner: the commit moves go.mod to the boxo that has it.
+    repo.commit_files("master", {"core/commands/pin.go": b"package commands\n// pin ls\n",
+                                 "go.mod": go_mod(BOXO_AFTER)},
                       "fix(pin): faster `ipfs pin ls --type=recursive`", BOB, BOB,
                       "2024-06-14T10:00:00Z")
     # Like Kubo's feature pull requests, this one adds its highlight to the changelog.
@@ -322,6 +368,7 @@ def _dist_files() -> dict[str, bytes | None]:
         "dists/go-ipfs/current": f"v{PREVIOUS}\n".encode(),
         "dists/fs-repo-migrations/versions": b"v2.0.2\n",
         "dists/fs-repo-migrations/current": b"v2.0.2\n",
+        ".tool-versions": f"golang {GO_VERSION}.4\nnodejs 20.14.0\n".encode(),
         ".github/workflows/main.yml": b"""name: CI
 
 on:
@@ -335,8 +382,11 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
+      - uses: actions/setup-go@v5
+        with:
+          go-version: "%s.x"
       - run: make publish
-""",
+""" % GO_VERSION.encode(),
     }
 
 
@@ -449,8 +499,11 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
+      - uses: actions/setup-go@v5
+        with:
+          go-version: "%s.x"
       - run: ./scripts/update-kubo-version.sh
-""",
+""" % GO_VERSION.encode(),
     }, "docs: kubo v0.29.0", ALICE, ALICE, date)
     repos[BLOG].commit_files("main", {
         "src/_blog/releasenotes.md": BLOG_RELEASES,
@@ -513,6 +566,15 @@ def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None
             "issues": [], "comments": [], "releases": [], "milestones": [],
             "workflows": {}, "runs": [],
         }
+    for i, (full, (branch, desc)) in enumerate(sorted(DEPENDENCIES.items())):
+        owner, name = full.split("/")
+        data["repos"][full] = {
+            "id": 10_000_100 + i, "owner": owner, "name": name, "full_name": full,
+            "description": desc, "default_branch": branch,
+            "created_at": "2020-06-01T10:00:00Z", "next_number": 1,
+            "issues": [], "comments": [], "releases": [], "milestones": [],
+            "workflows": {}, "runs": [],
+        }
     k = data["repos"][KUBO]
     old_issue = {
         "number": k["next_number"], "id": w.new_id(), "title": f"Release v{PREVIOUS}",
@@ -569,6 +631,9 @@ def build_seed(dest: Path) -> None:
     repos: dict[str, BareRepo] = {}
     for full, (branch, _) in REPOS.items():
         repos[full] = init_bare(dest / REPOS_DIR / f"{full}.git", branch)
+    for full, (branch, _) in DEPENDENCIES.items():
+        repos[full] = init_bare(dest / REPOS_DIR / f"{full}.git", branch)
+    _boxo(repos[BOXO])
     kubo = _kubo(repos[KUBO])
     _others(repos)
     data = empty_world()
