@@ -63,6 +63,7 @@ class SymbolicVersion:
     tag = "vX.Y.Z[-rcN]"
     minor_series = "X.Y"
     next_dev = "X.(Y+1).0-dev"
+    next_minor = "X.(Y+1).0"
 
     def __str__(self) -> str:
         return self.tag

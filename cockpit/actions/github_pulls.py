@@ -118,7 +118,8 @@ class OpenPull(Step[PullParams]):
                 return CheckResult.incomplete(
                     f"PR #{pull.number} is not in milestone {p.milestone}", pull.html_url)
             state = "merged" if pull.is_merged else ("draft" if pull.draft else "open")
-            return CheckResult.done(f"PR #{pull.number} is {state}", pull.html_url)
+            where = f", in milestone {p.milestone}" if p.milestone else ""
+            return CheckResult.done(f"PR #{pull.number} is {state}{where}", pull.html_url)
         if await gh.get_branch(p.repo, p.head) is None:
             return CheckResult.failed(f"head branch {p.head} does not exist in {p.repo}")
         if await gh.get_branch(p.repo, p.base) is None:

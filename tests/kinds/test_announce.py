@@ -102,8 +102,8 @@ async def test_the_category_check_covers_pinning(sandbox: SandboxHandle,
                                              "cannot create topics in News")
     help_ = await Run(_check("Help", "globally"), abort=True)()
     assert help_.actions[0].reason.startswith(
-        "aborted by the driver: the key can post in Help (#14), but newcomer is neither admin nor moderator, and "
-        "only staff may pin globally")
+        "aborted by the driver: the key can post in Help (#14), but newcomer is neither "
+        "admin nor moderator, and only staff may pin globally")
     assert (await Run(_check("Help", "none"))()).outcome is Outcome.DONE
 
 
