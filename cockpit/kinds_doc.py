@@ -9,9 +9,11 @@ documentation cannot drift from what a playbook is checked against.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import types
 import typing
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
@@ -100,7 +102,7 @@ def _params_table(model: type[BaseModel] | None) -> list[str]:
         required = field.is_required()
         default = "" if required else _default(field.default, field.default_factory)
         rows.append((field_name, type_name(field.annotation), default,
-                     "yes" if required else "no", " ".join((field.description or "").split())))
+                     "yes" if required else "no", _prose(field.description or "")))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["Parameters:", ""]
     for row in rows:
@@ -109,14 +111,23 @@ def _params_table(model: type[BaseModel] | None) -> list[str]:
     return [line.rstrip() for line in lines]
 
 
+def _prose(docstring: str) -> str:
+    """A field's docstring on one line, its ````code```` as markdown's `code`."""
+    return re.sub(r"``(.+?)``", r"`\1`", " ".join(docstring.split()))
+
+
 def _default(value: Any, factory: Any) -> str:
+    """A default as it is written in the playbook's TOML (``"previous"``, ``false``, ``[]``)."""
     if value is PydanticUndefined and factory is not None:
         value = factory()
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
+    if value is None:
+        return ""
+    if isinstance(value, StrEnum):
+        value = value.value
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except TypeError:
+        return str(value)
 
 
 def type_name(annotation: Any) -> str:

@@ -115,7 +115,7 @@ def test_kinds_documents_one_kind_from_its_model() -> None:
     assert "Code: `cockpit/actions/manual.py:" in text and "(`ManualStep`)" in text
     assert "Test: `tests/kinds/test_manual.py`" in text
     row = next(line.split() for line in text.splitlines() if line.split()[:1] == ["copy_text"])
-    assert row[:4] == ["copy_text", "str", "''", "no"]
+    assert row[:4] == ["copy_text", "str", '""', "no"]
     assert " ".join(row[4:]) == "Text to paste verbatim (a post, a message)."
     required = next(line.split() for line in text.splitlines()
                     if line.split()[:1] == ["instructions"])
