@@ -1,12 +1,15 @@
 """Status probe: every check of every stage of a release, against a sandbox with latency.
 
-Side by side in one run, on one sandbox (100 ms added to every request), for the same
-release state: the checks one after another (concurrency 1) and with the bounded
-concurrency `cockpit status` uses; then the same two for the TUI's check of everything
-(`a`, drive mode, headless; clock stopped when the checklist has every result). Reports wall
-time and request count for each.
+Side by side in one run, on one sandbox, for the same release state, at each latency
+(100 and 300 ms added to every request): `cockpit status` checking each action alone
+with its own requests, one after another (the plain path, `--one-at-a-time`); the
+default, checks at once against one snapshot of the world (each GET question asked
+once) with a cold on-disk ETag cache (a fresh workspace); the same again with the cache
+warm (a second status by the same user: 304s cost no rate limit); then the TUI's check of
+everything (`a`, drive mode, headless; clock stopped when the checklist has every result).
+Reports wall time, checks, requests the sandbox saw and GitHub rate-limit points used.
 
-    python bench/status_probe.py [--markdown] [--quick] [--latency-ms 100]
+    python bench/status_probe.py [--markdown] [--latency-ms 100 300]
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -34,8 +38,8 @@ from cockpit.sandbox.testing import start_sandbox, stop_sandbox
 from cockpit.settings import Settings
 
 
-async def probe(concurrency: int, version: str) -> tuple[float, int]:
-    status_module.MAX_CONCURRENT_CHECKS = concurrency
+async def probe(version: str, *, one_at_a_time: bool) -> tuple[float, int, int]:
+    """One `cockpit status` in-process: seconds, checks, GitHub points."""
     playbook = load_playbook()
     release = Release(playbook="kubo", version=Version.parse(version), driver="bench", host="b")
     session = Session(settings=Settings(), prompter=AnswersPrompter(), release=release,
@@ -43,19 +47,18 @@ async def probe(concurrency: int, version: str) -> tuple[float, int]:
     engine = Engine(playbook, session)
     start = time.perf_counter()
     try:
-        rows = await status_module.release_status(engine, Journal(Settings().state_dir, "x"))
+        rows = await status_module.release_status(engine, Journal(Settings().state_dir, "x"),
+                                                  one_at_a_time=one_at_a_time)
     finally:
         await session.aclose()
-    return time.perf_counter() - start, len(rows.rows)
+    return time.perf_counter() - start, len(rows.rows), session.usage.github_points
 
 
-async def tui_probe(concurrency: int, version: str) -> tuple[float, int]:
+async def tui_probe(version: str) -> tuple[float, int, int]:
     """The TUI's `a` (check everything, drive mode): from the key to every action checked."""
-    import screens.app
     from cockpit.cli import make_release
     from screens.launch import build_app
 
-    screens.app.MAX_CONCURRENT_CHECKS = concurrency
     playbook = load_playbook()
     app = build_app(playbook, make_release(playbook, Version.parse(version), "bench"), "drive",
                     journal=False)
@@ -67,45 +70,58 @@ async def tui_probe(concurrency: int, version: str) -> tuple[float, int]:
         seconds = time.perf_counter() - start
     checked = sum(1 for stage in app.state.stages.values() for action in stage.actions.values()
                   if action.reason)
-    return seconds, checked
+    return seconds, checked, app.engine.session.usage.github_points
+
+
+ROWS: list[tuple[str, str, Callable[[str], Awaitable[tuple[float, int, int]]]]] = [
+    ("`cockpit status --one-at-a-time` (each check alone)", "cold",
+     lambda v: probe(v, one_at_a_time=True)),
+    ("`cockpit status` (shared reads)", "cold", lambda v: probe(v, one_at_a_time=False)),
+    ("`cockpit status` again (shared reads)", "warm", lambda v: probe(v, one_at_a_time=False)),
+    ("TUI `a`, check everything (shared reads)", "warm", tui_probe),
+]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--markdown", action="store_true")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--latency-ms", type=int, default=100)
+    parser.add_argument("--latency-ms", type=int, nargs="+", default=[100, 300])
     parser.add_argument("--version", default="v0.30.0-rc1")
     args = parser.parse_args()
+    results = []
     with tempfile.TemporaryDirectory() as home:
-        handle = start_sandbox(Path(home) / "sandbox", latency_ms=args.latency_ms)
-        os.environ.update(handle.env)
         os.environ["COCKPIT_STATE_DIR"] = str(Path(home) / "state")
-        os.environ["COCKPIT_WORKSPACE_DIR"] = str(Path(home) / "work")
-        try:
-            results = []
-            for label, concurrency, how in (
-                    ("`cockpit status`, one after another", 1, probe),
-                    ("`cockpit status`, bounded concurrency", 16, probe),
-                    ("TUI `a` (check everything), one after another", 1, tui_probe),
-                    ("TUI `a` (check everything), bounded concurrency", 16, tui_probe)):
-                before = len(handle.requests())
-                seconds, checks = asyncio.run(how(concurrency, args.version))
-                api_requests = len(handle.requests()) - before
-                results.append((label, concurrency, seconds, checks, api_requests))
-        finally:
-            stop_sandbox(handle)
+        for latency in args.latency_ms:
+            handle = start_sandbox(Path(home) / f"sandbox-{latency}", latency_ms=latency)
+            os.environ.update(handle.env)
+            try:
+                workspace = ""
+                for label, cache, how in ROWS:
+                    if cache == "cold":  # a new workspace: nothing on disk yet
+                        workspace = tempfile.mkdtemp(dir=home)
+                    os.environ["COCKPIT_WORKSPACE_DIR"] = workspace
+                    before = len(handle.requests())
+                    seconds, checks, points = asyncio.run(how(args.version))
+                    api_requests = len(handle.requests()) - before
+                    results.append((label, latency, cache, seconds, checks, api_requests, points))
+            finally:
+                stop_sandbox(handle)
     lines = [
         "### status_probe", "",
-        f"Release {args.version}, fresh sandbox world, {args.latency_ms} ms added per HTTP "
-        "request (git fetches go through the same server).", "",
-        "| checks run | concurrency | wall s | checks | sandbox requests |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        f"Release {args.version}, fresh sandbox world, each latency added to every HTTP "
+        "request (git fetches go through the same server). Cache: the user's on-disk ETag "
+        "cache, empty (cold) or filled by the row above (warm).", "",
+        "| checks run | latency ms | cache | wall s | checks | sandbox requests | GitHub points |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
     ]
-    for label, concurrency, seconds, checks, requests in results:
-        lines.append(f"| {label} | {concurrency} | {seconds:.2f} | {checks} | {requests} |")
-    ratio = results[0][2] / results[1][2]
-    lines += ["", f"Speed-up of bounded concurrency: {ratio:.1f}x. Target: under 1.5 s."]
+    for label, latency, cache, seconds, checks, requests, points in results:
+        lines.append(f"| {label} | {latency} | {cache} | {seconds:.2f} | {checks} | {requests} "
+                     f"| {points} |")
+    for latency in args.latency_ms:
+        rows = [r for r in results if r[1] == latency]
+        lines.append(f"\nAt {latency} ms: shared reads {rows[0][3] / rows[1][3]:.1f}x faster "
+                     f"than one check at a time ({rows[1][5]} vs {rows[0][5]} requests); "
+                     f"repeated, {rows[2][6]} GitHub points instead of {rows[1][6]}.")
     text = "\n".join(lines)
     print(machine_markdown() + "\n" + text if args.markdown else text)
     return 0

@@ -3,7 +3,7 @@
 One ``Session`` is built per cockpit process (it owns the service clients and
 their connections); each action gets a light ``ActionContext`` view of it. The
 session is where a service client is made (``github()``, ``discourse()``,
-``matrix()``, ``reddit()``, ``docker_hub()``, ``npm()``, ``dist_site()``): one
+``matrix()``, ``reddit()``, ``docker_hub()``, ``npm()``, ``dist_site()``, ``pypi()``): one
 shared, logged, redacted HTTP client per service.
 """
 
@@ -18,19 +18,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import ReadOnlyViolation
-from cockpit.model import Release, Version
+from cockpit.model import Release, Version, VersionFormat, VersionScheme
 from cockpit.prompts import Prompt, PromptAnswer, Prompter
 from cockpit.secrets import SERVICES, Redactor, find_token
 from cockpit.settings import Settings
 
 if TYPE_CHECKING:
     from cockpit.services.discourse import DiscourseClient
+    from cockpit.services.etag_store import DiskEtagStore
     from cockpit.services.git import GitRepo, GitWorkspace
     from cockpit.services.github import GitHubClient
     from cockpit.services.http import HttpClient, RequestRecord
     from cockpit.services.lookups import DistSite, DockerHub, Npm
     from cockpit.services.matrix import MatrixClient
+    from cockpit.services.pypi import PyPI
     from cockpit.services.reddit import RedditClient
+    from cockpit.services.usage import RequestUsage
 
 __all__ = ["CURRENT_ACTION", "ActionContext", "ReadOnlyViolation", "Session", "SymbolicVersion",
            "acting"]
@@ -55,18 +58,29 @@ def acting(stage: str, action: str | None) -> Iterator[None]:
 
 
 class SymbolicVersion:
-    """Stands in for a version when explaining a playbook without one: ``vX.Y.Z[-rcN]``."""
+    """Stands in for a version when explaining a playbook without one, in its scheme:
+    ``vX.Y.Z[-rcN]`` (Kubo's semver), ``X.Y.Z[rcN]`` (PEP 440 tagged ``{version}``)."""
 
     major, minor, patch, rc = "X", "Y", "Z", "N"
     base = "X.Y.Z"
-    number = "X.Y.Z[-rcN]"
-    tag = "vX.Y.Z[-rcN]"
     minor_series = "X.Y"
-    next_dev = "X.(Y+1).0-dev"
-    next_minor = "X.(Y+1).0"
+
+    def __init__(self, form: VersionFormat | None = None) -> None:
+        self.format = form or VersionFormat()
+        pep440 = self.format.scheme is VersionScheme.PEP440
+        self.number = "X.Y.Z[rcN]" if pep440 else "X.Y.Z[-rcN]"
+        self.tag = self.format.tag_of(self.number)
+        self.next_dev = "X.(Y+1).0.dev0" if pep440 else "X.(Y+1).0-dev"
+        self.next_minor = "X.(Y+1).0"
 
     def __str__(self) -> str:
         return self.tag
+
+
+def _new_usage() -> RequestUsage:
+    from cockpit.services.usage import RequestUsage  # the services load on first use
+
+    return RequestUsage()
 
 
 @dataclass
@@ -87,8 +101,14 @@ class Session:
     ``discourse_topic_url``, ``run_url:STAGE/ACTION`` (refilled by every rerun's checks)."""
     skipped: dict[tuple[str, str], str] = field(default_factory=dict)
     """(stage, action) a human skipped before, with the reason (restored from the journal)."""
+    version_format: VersionFormat | None = None
+    """The playbook's ``[versions]`` (the engine sets it): how ``version`` is written while
+    explaining without a release."""
     _git: GitWorkspace | None = None
     _http: dict[str, HttpClient] = field(default_factory=dict)
+    _etag_store: DiskEtagStore | None = None
+    usage: RequestUsage = field(default_factory=lambda: _new_usage())
+    """What this session's requests cost (``cockpit status`` and the footer show it)."""
 
     def __post_init__(self) -> None:
         self.redact.defer(self._known_secrets)
@@ -100,6 +120,7 @@ class Session:
                 self.settings.discord_webhook_url.rsplit("/", 1)[-1] or None]
 
     def _on_request(self, record: RequestRecord) -> None:
+        self.usage.add(record)
         stage, action = CURRENT_ACTION.get()
         status = record.status if record.status is not None else record.error or "no answer"
         cached = " (cached)" if record.from_cache else ""
@@ -123,11 +144,21 @@ class Session:
 
             options.setdefault("timeout", self.settings.http_timeout_seconds)
             options.setdefault("retry", RetryPolicy(base_delay=self.settings.http_retry_base_seconds))
+            options.setdefault("etag_store", self.etag_store())
             self._http[service] = HttpClient(
                 base_url, service=service, token=token, redact=self.redact,
                 read_only=self.read_only, on_request=self._on_request, on_wait=self._on_wait,
                 **options)
         return self._http[service]
+
+    def etag_store(self) -> DiskEtagStore | None:
+        """The user's on-disk ETag cache, shared by every client of this session (and, on
+        disk, with the user's other cockpit processes); None when turned off."""
+        if self._etag_store is None and self.settings.http_disk_cache:
+            from cockpit.services.etag_store import DiskEtagStore
+
+            self._etag_store = DiskEtagStore(self.settings.http_cache_dir)
+        return self._etag_store
 
     def github(self) -> GitHubClient:
         from cockpit.services.github import API_VERSION, GitHubClient
@@ -184,14 +215,23 @@ class Session:
 
         return DistSite.from_http(self.http_client("dist", self.settings.dist_url))
 
+    def pypi(self) -> PyPI:
+        """The Python Package Index's JSON API, anonymous."""
+        from cockpit.services.pypi import PyPI
+
+        return PyPI.from_http(self.http_client("pypi", self.settings.pypi_url))
+
     async def aclose(self) -> None:
         for client in self._http.values():
             await client.aclose()
         self._http.clear()
+        if self._etag_store is not None:
+            self._etag_store.close()
+            self._etag_store = None
 
     @property
     def version(self) -> Version | SymbolicVersion:
-        return self.release.version if self.release else SymbolicVersion()
+        return self.release.version if self.release else SymbolicVersion(self.version_format)
 
     def git(self) -> GitWorkspace:
         """The session's clones, shared by every action (each logs under its own action)."""
@@ -282,6 +322,10 @@ class ActionContext:
     def dist_site(self) -> DistSite:
         """The session's distribution-site client."""
         return self.session.dist_site()
+
+    def pypi(self) -> PyPI:
+        """The session's PyPI client."""
+        return self.session.pypi()
 
     def guard_write(self, what: str) -> None:
         if self.read_only:

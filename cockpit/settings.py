@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     docker_registry_url: str = "https://hub.docker.com"
     npm_registry_url: str = "https://registry.npmjs.org"
     dist_url: str = "https://dist.ipfs.tech"
+    pypi_url: str = "https://pypi.org"
+    """The Python Package Index: its JSON API (``/pypi/{name}/{version}/json``), simple
+    index (``/simple/``) and project pages (``{settings.pypi_url}`` in a playbook)."""
+    crates_url: str = "https://crates.io"
+    """The Rust crate registry: its API (``/api/v1/crates/{name}/{version}``) and pages."""
     blog_url: str = "https://blog.ipfs.tech"
     metrics_url: str = "https://probelab.io"
     """The network-metrics dashboards a driver watches around a release (links only)."""
@@ -71,6 +76,9 @@ class Settings(BaseSettings):
     """The local journal lives here, one JSONL file per release."""
     workspace_dir: Path = Field(default_factory=_cache_dir)
     """Working clones of the release's repositories."""
+    http_disk_cache: bool = True
+    """Keep GitHub's answers (with their ETags) on disk, shared by this user's cockpit
+    processes, so a repeated status revalidates with free 304s instead of paying again."""
     driver: str = ""
     """Who drives (shown to other maintainers); defaults to the git user name."""
     poll_initial_seconds: Seconds = 2.0
@@ -93,6 +101,9 @@ class Settings(BaseSettings):
     lock_renew_seconds: float = 60.0
     """How often a running stage renews its claim (well under the lease)."""
     lock_skew_seconds: float = 5.0
+    stages_side_by_side: int = Field(default=2, ge=1)
+    """How many stages whose needs are met may run at once (``cockpit run --parallel``, the
+    TUI). Small: each holds its own claim and may ask you something."""
     """Grace added before a lease counts as expired: clock and timestamp rounding."""
     journal_flush_seconds: float = 10.0
     """Batch window: finished actions reach the tracking issue at most this often."""
@@ -103,6 +114,11 @@ class Settings(BaseSettings):
     review_wait_seconds: float = 1800.0
     """How long a driver's run waits for a second maintainer's approval before it stops
     ("waiting for review"; rerun to wait again). 0: ask, then stop at once."""
+
+    @property
+    def http_cache_dir(self) -> Path:
+        """The on-disk ETag cache (``cockpit.services.etag_store``), beside the clones."""
+        return self.workspace_dir / ".http-cache"
 
     def clone_url(self, repo: str) -> str:
         return f"{self.github_url}/{repo}.git"

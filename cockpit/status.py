@@ -7,6 +7,7 @@ the slowest few checks, not their sum.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,15 +127,30 @@ def shared_outcomes(records: dict[str, StageRecord]) -> dict[tuple[str, str], st
             for stage, record in records.items() for a in record.actions}
 
 
-async def release_status(engine: Engine, journal: Journal,
-                         standing: Standing | None = None) -> StatusReport:
+async def release_status(engine: Engine, journal: Journal, standing: Standing | None = None,
+                         *, one_at_a_time: bool = False) -> StatusReport:
     """Every action that applies, checked read-only; the tracking issue's journal
-    (``standing``) wins over this machine's for who did what."""
+    (``standing``) wins over this machine's for who did what.
+
+    The checks run at once (bounded) against one snapshot of the world: a question
+    several checks ask is asked once (``cockpit.services.snapshot``). ``one_at_a_time``
+    is the plain path, each check alone with its own requests: the reference the shared
+    path must agree with (``tests/test_status_cost.py``) and the bench's baseline."""
+    from cockpit.services.snapshot import reading_snapshot
+
+    if one_at_a_time:
+        return await _checked(engine, journal, standing, 1)
+    with reading_snapshot():
+        return await _checked(engine, journal, standing, MAX_CONCURRENT_CHECKS)
+
+
+async def _checked(engine: Engine, journal: Journal, standing: Standing | None,
+                   concurrency: int) -> StatusReport:
     recorded = {key: outcome_words(event.outcome)
                 for key, event in journal.last_outcomes().items()}
     records = standing.records if standing else {}
     recorded.update(shared_outcomes(records))
-    limit = asyncio.Semaphore(MAX_CONCURRENT_CHECKS)
+    limit = asyncio.Semaphore(concurrency)
     pairs = [(stage, spec) for stage in engine.playbook.stages for spec in stage.actions
              if engine.applies(stage, spec)]
 
@@ -150,7 +166,8 @@ async def release_status(engine: Engine, journal: Journal,
         record = records.get(stage.id)
         for spec in stage.actions:
             each = facts[(stage.id, spec.id)] = ActionFacts(
-                applicable=engine.applies(stage, spec))
+                applicable=engine.applies(stage, spec),
+                skipped_by=engine.skipped_by_condition(stage, spec))
             result = record.result(spec.id) if record else None
             if record is not None and result is not None:
                 each.saw_outcome(result.outcome, result.reason, result.link, by=record.by,
@@ -168,14 +185,16 @@ async def release_status(engine: Engine, journal: Journal,
     return StatusReport(rows, derived, titles)
 
 
-async def read_status(engine: Engine) -> StatusReport:
+async def read_status(engine: Engine, *, one_at_a_time: bool = False) -> StatusReport:
     """`cockpit status` of ``engine``'s release, read-only: this machine's journal and the
     tracking issue's (the manual steps either remembers are checked as done), then every
-    check. The caller closes the session."""
+    check (see ``release_status``). The caller closes the session."""
+    from cockpit.services.snapshot import reading_snapshot
     from cockpit.sync.records import session_memory
 
     journal = Journal(engine.session.settings.state_dir, engine.release_key)
     engine.session.manual_confirmations |= journal.manual_confirmations()
-    standing = await shared_standing(engine)
-    engine.session.manual_confirmations |= session_memory(standing.records.values())[1]
-    return await release_status(engine, journal, standing)
+    with reading_snapshot() if not one_at_a_time else contextlib.nullcontext():
+        standing = await shared_standing(engine)
+        engine.session.manual_confirmations |= session_memory(standing.records.values())[1]
+        return await release_status(engine, journal, standing, one_at_a_time=one_at_a_time)

@@ -115,6 +115,51 @@ OPERATIONS: list[tuple[str, str]] = [
     ("get", "/app/hook/deliveries"),
     ("get", "/app/hook/deliveries/{delivery_id}"),
     ("post", "/app/hook/deliveries/{delivery_id}/attempts"),
+    # accounts, repository creation and the resources of issue 15 (owners.py,
+    # repo_creation.py and the modules named beside each)
+    ("get", "/users/{username}"),
+    ("get", "/users/{username}/repos"),
+    ("get", "/user/orgs"),
+    ("get", "/user/repos"),
+    ("post", "/user/repos"),
+    ("get", "/orgs/{org}"),
+    ("get", "/orgs/{org}/repos"),
+    ("post", "/orgs/{org}/repos"),
+    ("delete", "/repos/{owner}/{repo}"),
+    ("post", "/repos/{owner}/{repo}/statuses/{sha}"),
+    ("get", "/repos/{owner}/{repo}/commits/{ref}/statuses"),
+    ("get", "/repos/{owner}/{repo}/commits/{ref}/check-suites"),
+    ("get", "/repos/{owner}/{repo}/check-suites/{check_suite_id}"),
+    ("get", "/repos/{owner}/{repo}/pulls/{pull_number}/files"),
+    ("get", "/repos/{owner}/{repo}/issues/{issue_number}/events"),
+    ("get", "/repos/{owner}/{repo}/issues/comments"),
+    ("get", "/repos/{owner}/{repo}/issues/{issue_number}/reactions"),
+    ("post", "/repos/{owner}/{repo}/issues/{issue_number}/reactions"),
+    ("get", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"),
+    ("post", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"),
+    ("put", "/repos/{owner}/{repo}/issues/{issue_number}/lock"),
+    ("delete", "/repos/{owner}/{repo}/issues/{issue_number}/lock"),
+    ("get", "/repos/{owner}/{repo}/collaborators"),
+    ("get", "/repos/{owner}/{repo}/collaborators/{username}"),
+    ("get", "/repos/{owner}/{repo}/collaborators/{username}/permission"),
+    ("get", "/repos/{owner}/{repo}/topics"),
+    ("put", "/repos/{owner}/{repo}/topics"),
+    ("post", "/repos/{owner}/{repo}/releases/generate-notes"),
+    # the API root, meta, release assets (uploads under /api/uploads), run logs & artifacts
+    ("get", "/"),
+    ("get", "/meta"),
+    ("post", "/repos/{owner}/{repo}/releases/{release_id}/assets"),
+    ("get", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("patch", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("delete", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("put", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"),
+    ("put", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"),
+    ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/logs"),
+    ("post", "/repos/{owner}/{repo}/actions/runs/{run_id}/cancel"),
+    ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"),
+    ("get", "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}"),
+    ("get", "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"),
+    ("get", "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"),
 ]
 
 
@@ -181,8 +226,16 @@ def _errata(node: Any, where: str, notes: list[str]) -> None:
     The run listings' ``created`` parameter is typed ``format: date-time``, yet its own
     description (and the API) take GitHub's search syntax (``>=2026-11-30``, ``A..B``):
     the format is dropped, the string type kept.
+
+    A release asset's upload body is described as ``application/octet-stream`` only,
+    while the description itself asks for the asset's own media type in ``Content-Type``
+    (``application/zip``, say): the body's media type becomes ``*/*``.
     """
     if isinstance(node, dict):
+        if where.endswith("/releases/{release_id}/assets/post/requestBody/content") and \
+                list(node) == ["application/octet-stream"]:
+            node["*/*"] = node.pop("application/octet-stream")
+            notes.append(f"{where}: the asset's own media type is accepted (*/*)")
         if where == "#/components/parameters/created/schema" and \
                 node.get("format") == "date-time":
             del node["format"]

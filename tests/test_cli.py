@@ -114,7 +114,7 @@ def test_run_then_status_against_a_real_remote(tmp_path: Path) -> None:
     status = cockpit("status", "--playbook", SMALL, "--version", "v1.0.0-rc1", "--json",
                      env=env)
     assert status.returncode == 0, status.stdout + status.stderr
-    rows = json.loads(status.stdout)
+    rows = json.loads(status.stdout)["actions"]
     assert {(r["stage"], r["action"], r["state"], r["status"], r["journal"]) for r in rows} == {
         ("prepare-branch", "create-branch", "done", "done", "done"),
         ("prepare-branch", "set-version", "done", "done", "done"),

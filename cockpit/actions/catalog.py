@@ -1,7 +1,8 @@
 """The index of the built-in action kinds: which module implements each, and its test.
 
 Start here to find a kind. A kind's prefix does not always name its module
-(``registry.*``, ``dist.*`` and ``npm.*`` live in ``packages``; ``discourse.*``,
+(``registry.*``, ``dist.*`` and ``npm.*`` live in ``packages``; ``http.check`` in
+``http_check``, ``command.run`` in ``command``; ``discourse.*``,
 ``matrix.*``, ``reddit.*`` and ``web.*`` in ``announce``; ``staging.outcome`` in
 ``changelog``; ``preflight.ci-health`` in ``ci_health``; ``git.*`` is split between
 ``git``, which writes, and ``gitchecks``, which verifies), so this table is the one
@@ -22,6 +23,10 @@ from __future__ import annotations
 
 BUILT_IN: dict[str, str] = {
     "blog.release-entry": "blog",
+    "command.run": "command",
+    "crates.release": "crates",
+    "http.check": "http_check",
+    "pypi.release": "pypi",
     **dict.fromkeys(("changelog.check", "changelog.fill", "changelog.index-link",
                      "changelog.next", "staging.outcome"), "changelog"),
     **dict.fromkeys(("discourse.category-writable", "discourse.pin", "discourse.topic",

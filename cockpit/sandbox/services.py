@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from cockpit.sandbox import blog
+from cockpit.sandbox import blog, crates, pypi
 from cockpit.sandbox.github import graphql as github_graphql
 from cockpit.sandbox.http import json_response
 from cockpit.sandbox.seed import CHATTER_ROOM
@@ -664,4 +664,6 @@ def routes() -> list[BaseRoute]:
         Route("/_blobs/actions-logs/{job_id:int}.txt", job_log_blob, methods=["GET"]),
         *github_graphql.routes(),  # GitHub's GraphQL, at GitHub Enterprise's /api/graphql
         *blog.routes(),  # the blog's release-notes page, as its last deploy built it
+        *pypi.routes(),  # the Python Package Index under /pypi
+        *crates.routes(),  # crates.io under /crates
     ]

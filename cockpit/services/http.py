@@ -55,6 +55,7 @@ import httpx
 
 from cockpit.errors import CockpitError, ReadOnlyViolation
 from cockpit.secrets import TOKEN_ENV, Redactor
+from cockpit.services.etag_store import DiskEtagStore
 
 __all__ = [
     "CALL",
@@ -483,6 +484,7 @@ class HttpClient:
         rand: Callable[[], float] = random.random,
         client: httpx.AsyncClient | None = None,
         etag_cache_size: int = 512,
+        etag_store: DiskEtagStore | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.service = service
@@ -501,11 +503,11 @@ class HttpClient:
         self._owns_client = client is None
         self._client = client or httpx.AsyncClient(timeout=timeout)
         self._stack(retry or RetryPolicy(), read_only, on_request, max_concurrency,
-                    etag_cache_size)
+                    etag_cache_size, etag_store)
 
     def _stack(self, retry: RetryPolicy, read_only: bool,
                on_request: Callable[[RequestRecord], None] | None, max_concurrency: int,
-               etag_cache_size: int) -> None:
+               etag_cache_size: int, etag_store: DiskEtagStore | None) -> None:
         """Build the transports, innermost first (the order is the semantics; see there)."""
         from cockpit.services import transports as t  # it imports this module's errors
 
@@ -515,8 +517,9 @@ class HttpClient:
                                        clock=lambda: self.clock())
         self._retry = t.Retry(self._rate_limit, retry, pause=self._pause,
                               rand=lambda: self.rand())
-        cache = t.EtagCache(self._retry, size=etag_cache_size)
-        self._guard = t.ReadOnlyGuard(cache, enabled=read_only,
+        cache = t.EtagCache(self._retry, size=etag_cache_size, store=etag_store)
+        snapshot = t.SnapshotReads(cache)
+        self._guard = t.ReadOnlyGuard(snapshot, enabled=read_only,
                                       on_refused=self._recording.refused)
         self._transport: httpx.AsyncBaseTransport = self._guard
 

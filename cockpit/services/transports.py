@@ -7,9 +7,10 @@ policy is a transport that wraps the next one. Each class here is one promise, s
 enough to read at once and tested alone (``tests/services/test_transports.py``).
 ``HttpClient`` stacks them, outermost first::
 
-    ReadOnlyGuard → EtagCache → Retry → RateLimit → Recording → SharedPool → the network
+    ReadOnlyGuard → SnapshotReads → EtagCache → Retry → RateLimit → Recording → SharedPool → the network
 
-The order is the semantics: the guard refuses a write before anything else happens; the
+The order is the semantics: the guard refuses a write before anything else happens; while
+the release's state is read, one request answers every check asking the same thing; the
 cache revalidates once per call, however many attempts follow; each retry attempt first
 waits out a rate limit in force; every attempt, rate-limited or not, is recorded; the
 pool bounds how many requests of one client are in flight.
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 import httpx
 
 from cockpit.errors import ReadOnlyViolation
+from cockpit.services.etag_store import DiskEtagStore, StoredAnswer
 from cockpit.services.http import (
     SAFE_METHODS,
     AmbiguousWriteError,
@@ -47,6 +49,7 @@ from cockpit.services.http import (
     RetryPolicy,
     _excerpt,
 )
+from cockpit.services.snapshot import READ_SNAPSHOT
 
 __all__ = [
     "NEVER_SENT",
@@ -58,6 +61,7 @@ __all__ = [
     "Recording",
     "Retry",
     "SharedPool",
+    "SnapshotReads",
     "retry_after",
     "sleep_quietly",
 ]
@@ -120,14 +124,19 @@ class _Entry:
 class EtagCache(Layer):
     """Revalidates repeated GETs with ``If-None-Match``; a 304 gets the stored 200 back.
 
-    An LRU of ``size`` answers keyed by URL and credential. A 304 costs no GitHub rate
-    limit, which is how shadows poll. The stored response object itself is returned
-    (its body is already read; nothing mutates it).
+    An LRU of ``size`` answers keyed by URL and credential, backed by ``store`` (the
+    user's on-disk cache, ``cockpit.services.etag_store``) when one is given, so the
+    answers one process fetched revalidate in the next. A 304 costs no GitHub rate
+    limit, which is how shadows poll and why a repeated ``cockpit status`` is cheap. The
+    stored response object itself is returned (its body is already read; nothing
+    mutates it).
     """
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, *, size: int = 512) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, *, size: int = 512,
+                 store: DiskEtagStore | None = None) -> None:
         super().__init__(inner)
         self.size = size
+        self.store = store
         self.entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -135,8 +144,9 @@ class EtagCache(Layer):
         if request.method != "GET" or not call.etag:
             return await self.inner.handle_async_request(request)
         key = (call.url, hashlib.sha256(call.credential.encode()).hexdigest())
-        hit = self.entries.get(key)
+        hit = self.entries.get(key) or self._from_disk(key, request)
         if hit is not None:
+            self.entries[key] = hit
             self.entries.move_to_end(key)
             call.revalidating = True
             if "if-none-match" not in request.headers:
@@ -148,13 +158,59 @@ class EtagCache(Layer):
         etag = response.headers.get("etag")
         if response.status_code == 200 and etag:
             self._put(key, _Entry(etag, response))
+            if self.store is not None:
+                await response.aread()
+                self.store.put(*key, StoredAnswer(etag, list(response.headers.items()),
+                                                  response.content))
         return response
+
+    def _from_disk(self, key: tuple[str, str], request: httpx.Request) -> _Entry | None:
+        stored = self.store.get(*key) if self.store is not None else None
+        if stored is None:
+            return None
+        # The body is stored decoded: the encoding header would make httpx decode it again.
+        headers = [(k, v) for k, v in stored.headers
+                   if k.lower() not in ("content-encoding", "transfer-encoding", "content-length")]
+        return _Entry(stored.etag, httpx.Response(200, headers=headers, content=stored.body,
+                                                  request=request))
 
     def _put(self, key: tuple[str, str], entry: _Entry) -> None:
         self.entries[key] = entry
         self.entries.move_to_end(key)
         while len(self.entries) > self.size:
             self.entries.popitem(last=False)
+
+
+class SnapshotReads(Layer):
+    """Inside ``reading_snapshot()``, one request per GET question (URL and credential):
+    the others asking it wait for, and share, the first one's answer
+    (``cockpit.services.snapshot``). A failed request is not shared: each asker meets
+    its own error, as without a snapshot."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        answers = READ_SNAPSHOT.get()
+        call = Call.of(request)
+        if answers is None or request.method != "GET":
+            return await self.inner.handle_async_request(request)
+        key = (call.url, hashlib.sha256(call.credential.encode()).hexdigest())
+        shared = answers.get(key)
+        if shared is not None:
+            try:
+                return await asyncio.shield(shared)
+            except Exception:  # the first asker's failure: ask again, alone
+                return await self.inner.handle_async_request(request)
+        mine: asyncio.Future[httpx.Response] = asyncio.get_running_loop().create_future()
+        answers[key] = mine
+        try:
+            response = await self.inner.handle_async_request(request)
+            await response.aread()
+        except BaseException as error:
+            answers.pop(key, None)
+            mine.set_exception(error)
+            mine.exception()  # retrieved: nobody else may be waiting
+            raise
+        mine.set_result(response)
+        return response
 
 
 class Retry(Layer):

@@ -139,9 +139,10 @@ class SyncedRun:
                 raise StageHeld(stage_id, current)
         applies = engine.applies(engine.stage(stage_id))
         if not applies or (not steal and await self._all_done(stage_id)):
+            why_not = engine.not_applicable_reason(engine.stage(stage_id))
             self.say(f"{stage_id}: " + ("every action is already done (checked read-only): "
                                         "rerunning without a lock" if applies else
-                                        f"{engine.not_applicable_reason()}: nothing to run"))
+                                        f"{why_not}: nothing to run"))
             self.journal.quiet_until_changed.add(stage_id)
             report = await engine.run_stage(stage_id)
             await self.journal.flush()

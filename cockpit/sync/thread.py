@@ -55,10 +55,12 @@ class TrackingTarget:
 
 def sync_client(engine: Engine) -> GitHubClient:
     """A GitHub client of its own (read-only in a read-only session): the journal's and
-    the lock's calls stay out of the actions' logs and manual equivalents."""
+    the lock's calls stay out of the actions' logs and manual equivalents. They still
+    count in what the session's requests cost, and share the user's ETag cache on disk."""
     session = engine.session
     return GitHubClient(session.settings.github_api_url, find_token("github"),
-                        redact=session.redact, read_only=session.read_only)
+                        redact=session.redact, read_only=session.read_only,
+                        on_request=session.usage.add, etag_store=session.etag_store())
 
 
 def locate(engine: Engine) -> TrackingTarget | None:

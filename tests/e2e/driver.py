@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cockpit.cli import main
 from cockpit.playbook import load_playbook
@@ -136,6 +138,16 @@ class ReleaseDriver:
             if run.exit_code != 0:
                 break
         return done
+
+    def status(self, version: str, *flags: str) -> dict[str, Any]:
+        """``cockpit status --json`` of ``version`` in the driver's environment."""
+        out, err = io.StringIO(), io.StringIO()
+        with self._environment(), contextlib.redirect_stdout(out), \
+                contextlib.redirect_stderr(err):
+            code = main(["status", "--release", version, "--json", *flags])
+        assert code in (0, 1), err.getvalue()
+        report: dict[str, Any] = json.loads(out.getvalue())
+        return report
 
     def printed(self) -> str:
         """Everything every run wrote to stdout and stderr."""

@@ -58,7 +58,7 @@ def test_shadow_sees_every_transition_within_one_poll_and_never_writes(
     # A machine that never ran anything knows from the journal who did what.
     status = shadow.run("status", "--json", "--playbook", TRACKED, "--version", VERSION)
     assert status.returncode == 0, status.stderr
-    rows = json.loads(status.stdout)
+    rows = json.loads(status.stdout)["actions"]
     assert rows and all(row["status"] == "done" for row in rows)
     assert all(row["journal"].startswith("done by alice@") for row in rows), rows
 

@@ -11,8 +11,10 @@ whole is tested in ``test_http.py``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,6 +23,7 @@ from starlette.responses import Response
 
 from cockpit.errors import ReadOnlyViolation
 from cockpit.secrets import Redactor
+from cockpit.services.etag_store import DiskEtagStore
 from cockpit.services.http import (
     CALL,
     AmbiguousWriteError,
@@ -165,6 +168,41 @@ async def test_cache_forgets_the_least_recently_used() -> None:
     # "b" was evicted when "c" came in ("a" had been used more recently): no revalidation.
     assert sent == [("/a", None), ("/b", None), ("/a", '"e"'), ("/c", None), ("/a", '"e"'),
                     ("/b", None)]
+
+
+
+async def test_cache_on_disk_revalidates_what_another_process_fetched(
+        srv: ScriptedServer, pool: SharedPool, tmp_path: Path) -> None:
+    """Two caches over one store directory stand for two processes of one user: the
+    second's first GET revalidates the first's answer and gets its body back on a 304."""
+    srv.script.on("/issue", etagged)
+    url = f"{srv.base_url}/issue"
+    first_process = EtagCache(pool, store=DiskEtagStore(tmp_path))
+    await first_process.handle_async_request(request("GET", url))
+    second_process = EtagCache(pool, store=DiskEtagStore(tmp_path))
+    answer = await second_process.handle_async_request(req := request("GET", url))
+    assert answer.status_code == 200 and answer.json() == {"body": "journal"}
+    assert Call.of(req).from_cache
+    assert srv.script.hits("/issue")[1].headers["if-none-match"] == '"v1"'
+    other = request("GET", url, credential="token B")
+    await EtagCache(pool, store=DiskEtagStore(tmp_path)).handle_async_request(other)
+    assert not Call.of(other).revalidating  # never another credential's answer
+
+
+async def test_cache_on_disk_keeps_the_newest_answers_and_survives_a_bad_file(
+        tmp_path: Path) -> None:
+    inner, _ = mock(200, headers={"ETag": '"e"'}, json={})
+    store = DiskEtagStore(tmp_path, max_entries=2)
+    cache = EtagCache(inner, store=store)
+    for path in ("a", "b", "c"):
+        await cache.handle_async_request(request("GET", f"http://x/{path}"))
+    assert [store.get(f"http://x/{p}", hashlib.sha256(b"").hexdigest()) is not None
+            for p in "abc"] == [False, True, True]
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "etags.sqlite3").write_bytes(b"not a database")
+    unusable = EtagCache(inner, store=DiskEtagStore(tmp_path / "broken"))
+    answer = await unusable.handle_async_request(request("GET", "http://x/a"))
+    assert answer.status_code == 200  # a broken cache costs the cache, never the request
 
 
 # -- Retry -----------------------------------------------------------------------------------

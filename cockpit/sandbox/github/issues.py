@@ -11,6 +11,7 @@ import re
 
 from starlette.responses import Response
 
+from cockpit.sandbox.github import events
 from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, one, paginate
 from cockpit.sandbox.http import ApiError, json_body, json_response, need
 from cockpit.sandbox.world import Json, now_iso
@@ -65,6 +66,7 @@ async def create_issue(ctx: Ctx) -> Response:
     need(body, "title")
     with ctx.sb.world.lock:
         issue = new_issue(ctx, r, body, None)
+        events.on_create(ctx, r, issue)
     ctx.sb.world.save()
     return json_response(ctx.shapes.issue(r, issue), 201)
 
@@ -91,7 +93,9 @@ async def update_issue(ctx: Ctx) -> Response:
     body = await json_body(ctx.request)
     with ctx.sb.world.lock:
         i = issue_or_404(r, int(ctx.p["issue_number"]))
+        before = dict(i)
         edit_issue(i, body)
+        events.on_edit(ctx, r, before, i)
     ctx.sb.world.save()
     return json_response(ctx.shapes.issue(r, i))
 

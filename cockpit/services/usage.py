@@ -1,0 +1,66 @@
+"""What a session's requests cost: how many went out, how many were free 304s, and the
+GitHub rate-limit points they used.
+
+Why count: every driver, shadow and second machine pays for reading the release's
+state, and GitHub's 5,000 points an hour are shared by every tool on the account. A
+status that says what it cost lets a maintainer see the ETag cache working (a
+repeated status is mostly 304s, which GitHub does not count) and notice when a
+playbook grows expensive.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the first screen paints before httpx is imported
+    from cockpit.services.http import RequestRecord
+
+
+@dataclass
+class RequestUsage:
+    """Running totals over the ``RequestRecord``s a session hears (every attempt)."""
+
+    answered: Counter[str] = field(default_factory=Counter)
+    """Attempts that got an HTTP answer, by service."""
+    not_modified: Counter[str] = field(default_factory=Counter)
+    """Of those, the 304s that revalidated a cached answer (free on GitHub)."""
+    unanswered: Counter[str] = field(default_factory=Counter)
+    """Attempts that got no answer (refused before sending, timed out, dropped)."""
+
+    def add(self, record: RequestRecord) -> None:
+        if record.status is None:
+            self.unanswered[record.service] += 1
+            return
+        self.answered[record.service] += 1
+        if record.from_cache:
+            self.not_modified[record.service] += 1
+
+    @property
+    def github_points(self) -> int:
+        """GitHub's primary rate limit spent: every answered REST request but a 304."""
+        return self.answered["github"] - self.not_modified["github"]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"requests": sum(self.answered.values()),
+                "not_modified": sum(self.not_modified.values()),
+                "unanswered": sum(self.unanswered.values()),
+                "github_points": self.github_points,
+                "by_service": {service: {"requests": n, "not_modified": self.not_modified[service]}
+                               for service, n in sorted(self.answered.items())}}
+
+    def summary(self) -> str:
+        """One line for a footer or the end of ``cockpit status``."""
+        return _summary(self.as_json())
+
+    def since(self, before: dict[str, Any]) -> str:
+        """``summary()`` of what was spent after ``before`` (an earlier ``as_json()``)."""
+        now = self.as_json()
+        return _summary({key: now[key] - before[key]
+                         for key in ("requests", "not_modified", "github_points")})
+
+
+def _summary(counts: dict[str, Any]) -> str:
+    return (f"{counts['requests']} requests, {counts['not_modified']} answered from the cache "
+            f"(304), {counts['github_points']} GitHub rate-limit points")
