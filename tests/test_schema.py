@@ -50,8 +50,11 @@ def _action(playbook: dict[str, Any], kind: str) -> dict[str, Any]:
     return next(a for s in playbook["stages"] for a in s["actions"] if a["kind"] == kind)
 
 
-def test_the_built_in_playbook_is_valid(schema: dict[str, Any], kubo: dict[str, Any]) -> None:
-    assert _errors(schema, kubo) == []
+@pytest.mark.parametrize("name", ["kubo", "widgets"])
+def test_the_built_in_playbooks_are_valid(schema: dict[str, Any], name: str) -> None:
+    text = resources.files("cockpit.playbooks").joinpath(f"{name}.toml").read_text(
+        encoding="utf-8")
+    assert _errors(schema, json.loads(json.dumps(tomllib.loads(text)))) == []
 
 
 def test_a_typoed_key_is_rejected_where_it_is(schema: dict[str, Any],
