@@ -9,6 +9,7 @@ shared, logged, redacted HTTP client per service.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,6 +46,10 @@ CURRENT_ACTION: ContextVar[tuple[str, str | None]] = ContextVar("current_action"
 Whatever is shared by every action (HTTP clients, git clones) reads it when it logs, so
 a line is filed under the action of the task that caused it. Set it only with ``acting``:
 a bare ``set`` outlives the action in its task and in every task started from it."""
+
+
+ACTION_HOLDS: ContextVar[list[asyncio.Lock] | None] = ContextVar("action_holds", default=None)
+"""What the running action holds until it ends (``Session.hold``); None outside a run."""
 
 
 @contextmanager
@@ -109,6 +114,25 @@ class Session:
     _etag_store: DiskEtagStore | None = None
     usage: RequestUsage = field(default_factory=lambda: _new_usage())
     """What this session's requests cost (``cockpit status`` and the footer show it)."""
+    _exclusive: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    def exclusive(self, key: str) -> asyncio.Lock:
+        """One lock per shared thing of this process (``issue-body:owner/repo#12``): a
+        read-modify-write of it by one stage never interleaves with another stage's."""
+        return self._exclusive.setdefault(key, asyncio.Lock())
+
+    async def hold(self, key: str) -> None:
+        """Hold ``key`` (a clone: ``clone:owner/repo``) until the running action ends, so an
+        action of a stage running side by side waits rather than checking out a branch
+        under it. Outside a run (read-only checks) nothing is held. Two actions that each
+        hold one clone and want the other's would wait for each other: an action that
+        uses two clones should open them in name order."""
+        holds = ACTION_HOLDS.get()
+        lock = self.exclusive(key)
+        if holds is None or lock in holds:
+            return
+        await lock.acquire()
+        holds.append(lock)
 
     def __post_init__(self) -> None:
         self.redact.defer(self._known_secrets)
@@ -284,7 +308,9 @@ class ActionContext:
         self.session.emit_log(self.stage_id, self.action_id, "$ " + clean, clean)
 
     async def git(self, repo: str) -> GitRepo:
-        """A freshly fetched working clone of ``repo`` (``owner/name``)."""
+        """A freshly fetched working clone of ``repo`` (``owner/name``), this action's
+        alone until it ends (``Session.hold``)."""
+        await self.session.hold(f"clone:{repo}")
         with acting(self.stage_id, self.action_id):
             return await self.session.git().open(repo)
 

@@ -16,7 +16,7 @@ from typing import Protocol
 from cockpit.actions import REGISTRY, ActionKind, reversibility_of
 from cockpit.actions.base import Polling
 from cockpit.bus import EventBus
-from cockpit.context import CURRENT_ACTION, ActionContext, Session, acting
+from cockpit.context import ACTION_HOLDS, CURRENT_ACTION, ActionContext, Session, acting
 from cockpit.errors import BadInput, CockpitError, Declined, StageStopped
 from cockpit.events import (
     ActionApplying,
@@ -274,8 +274,15 @@ class Engine:
         return ActionReport(stage.id, spec.id, outcome, reason, link)
 
     async def _run_action(self, stage: StageSpec, spec: ActionSpec) -> ActionReport:
-        with acting(stage.id, spec.id):  # what runs for it logs under it, and only that
-            return await self._run_action_acting(stage, spec)
+        holds: list[asyncio.Lock] = []  # what it holds (a clone) is released when it ends
+        token = ACTION_HOLDS.set(holds)
+        try:
+            with acting(stage.id, spec.id):  # what runs for it logs under it, and only that
+                return await self._run_action_acting(stage, spec)
+        finally:
+            ACTION_HOLDS.reset(token)
+            for lock in reversed(holds):
+                lock.release()
 
     async def _run_action_acting(self, stage: StageSpec, spec: ActionSpec) -> ActionReport:
         self._prompter.stage, self._prompter.action = stage.id, spec.id

@@ -71,10 +71,17 @@ def explain_playbook(engine: Engine) -> str:
 
 def explain_stage(engine: Engine, stage: StageSpec) -> str:
     lines = [f"# {stage.title} ({stage.id}){_when(list(stage.when))}", "",
-             stage.summary.strip(), ""]
+             stage.summary.strip(), "", *_needs_line(stage)]
     for spec in stage.actions:
         lines += [explain_action(engine, stage, spec, heading="##", where=True), ""]
     return "\n".join(lines)
+
+
+def _needs_line(stage: StageSpec) -> list[str]:
+    """``Needs: docs, binaries.`` for a stage that declares its needs (none: file order)."""
+    if stage.needs is None:
+        return []
+    return [f"Needs: {', '.join(stage.needs)}." if stage.needs else "Needs: nothing.", ""]
 
 
 def stage_overview(engine: Engine, stage: StageSpec) -> str:
@@ -88,7 +95,8 @@ def stage_overview(engine: Engine, stage: StageSpec) -> str:
     for spec in stage.actions:
         notes = []
         if not engine.applies(stage, spec):
-            notes.append("does not apply to this release")
+            notes.append(engine.skipped_by_condition(stage, spec)
+                         or "does not apply to this release")
         if not implemented(spec):
             notes.append(f"**{NOT_IMPLEMENTED}**")
         extra = f" ({'; '.join(notes)})" if notes else ""

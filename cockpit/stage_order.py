@@ -65,11 +65,6 @@ def ancestors(needs: Needs, stage: str) -> set[str]:
     return seen
 
 
-def related(needs: Needs, a: str, b: str) -> bool:
-    """Whether one of the two stages needs the other (then they never overlap)."""
-    return a == b or a in ancestors(needs, b) or b in ancestors(needs, a)
-
-
 def waves(needs: Needs) -> list[list[str]]:
     """The stages in dependency order, grouped: each wave needs only earlier waves, so
     the stages of one wave may run side by side. Playbook order within a wave."""

@@ -332,7 +332,7 @@ class CockpitApp(App[int]):
             if not line and item.stage in self.running:
                 line = f"{stage.view.glyph} {item.stage} is {stage.status.value} (c cancels safely)"
         if not line and self.last_check_cost:
-            line = f"last check of everything: {self.last_check_cost}"
+            line = f"checked all: {self.last_check_cost}"
         self.query_one("#status-line", Static).update(line)
 
     def _tick(self) -> None:
@@ -492,7 +492,7 @@ class CockpitApp(App[int]):
             await asyncio.gather(*(self._check_stage(stage_id, limit)
                                    for stage_id in self.state.stages
                                    if stage_id not in self.running))
-        self.last_check_cost = usage.since(before)
+        self.last_check_cost = usage.since(before, short=True)
         self._update_status_line()
 
     def check_one(self, stage_id: str, action_id: str) -> None:

@@ -9,6 +9,7 @@ run proves the overlap by construction, and the journal's timestamps show it.
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
 from cockpit.actions.base import Params, Verify, Wait, register
@@ -64,6 +65,69 @@ class Told(Verify[ToldParams]):
         if self.params.done:
             return CheckResult.done("as told")
         return CheckResult.failed("told to fail")
+
+
+class AloneParams(Params):
+    clone: str
+    """The clone the action works in (held for the action, as ``ActionContext.git`` does)."""
+
+
+class Inside:
+    """Who is working in a clone right now."""
+
+    now: ClassVar[set[str]] = set()
+
+
+@register
+class Alone(Verify[AloneParams]):
+    """Works in a clone for a while (yielding to the loop as git commands do); fails if
+    another action is working at the same time."""
+
+    kind = "test.alone"
+    summary = "Works in a clone, and says whether it was alone there"
+
+    def explain(self) -> str:
+        return f"works in {self.params.clone}"
+
+    async def check(self) -> CheckResult:
+        await self.ctx.session.hold(f"clone:{self.params.clone}")
+        me = f"{self.ctx.stage_id}/{self.ctx.action_id}"
+        others = set(Inside.now)
+        Inside.now.add(me)
+        for _ in range(20):  # hand the loop over, as every awaited git command does
+            await asyncio.sleep(0)
+            others |= Inside.now - {me}
+        Inside.now.discard(me)
+        if others:
+            return CheckResult.failed(f"{', '.join(sorted(others))} worked there too")
+        return CheckResult.done("alone")
+
+
+TWO_IN_ONE_CLONE = '''
+name = "clones"
+title = "Two stages, one clone"
+[[stages]]
+id = "one"
+title = "One"
+summary = "s"
+needs = []
+[[stages.actions]]
+id = "work"
+kind = "test.alone"
+title = "Work"
+params = { clone = "acme/widgets" }
+[[stages]]
+id = "two"
+title = "Two"
+summary = "s"
+needs = []
+[[stages.actions]]
+id = "work"
+kind = "test.alone"
+title = "Work"
+params = { clone = "acme/widgets" }
+'''
+"""Two independent stages whose actions work in the same clone."""
 
 
 PLAYBOOK = '''

@@ -13,9 +13,11 @@ from cockpit import stage_order
 from cockpit.cli import main
 from cockpit.events import StageFinished, StageStarted
 from cockpit.local_journal import Journal
+from cockpit.model import Outcome
 from cockpit.playbook import PlaybookError, load_playbook, parse_playbook
+from cockpit.states import ActionFacts, State, derive
 from tests import side_by_side
-from tests.side_by_side import Meetings
+from tests.side_by_side import Inside, Meetings
 
 
 @pytest.fixture(autouse=True)
@@ -93,6 +95,14 @@ def test_plan_shows_the_dependency_order(tmp_path: Path,
             "  3. publish (needs docs, binaries)\n") in out
 
 
+def test_explain_says_what_a_stage_needs(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "side.toml"
+    path.write_text(side_by_side.PLAYBOOK)
+    assert main(["explain", "publish", "--playbook", str(path)]) == 0
+    assert "# Publish (publish)\n\nNeeds both\n\nNeeds: docs, binaries.\n" in capsys.readouterr().out
+
+
 def _run(tmp_path: Path, text: str, *stages: str, parallel: int | None = None) -> int:
     path = tmp_path / "side.toml"
     path.write_text(text)
@@ -158,3 +168,38 @@ def test_a_failing_need_blocks_its_dependants(tmp_path: Path, cockpit_home: Path
     assert "stage prepare stopped: ok: aborted by the driver: told to fail" in err
     assert "not started, as a stage they need stopped: docs, binaries, publish" in err
     assert "docs: not started: it needs prepare, which did not end done (aborted)" in err
+
+
+@pytest.mark.parametrize(("other_clone", "code"), [
+    pytest.param("acme/widgets", 0, id="one-clone-one-action-at-a-time"),
+    pytest.param("acme/gadgets", 1, id="two-clones-side-by-side"),
+])
+def test_a_clone_is_one_actions_at_a_time(tmp_path: Path, cockpit_home: Path, other_clone: str,
+                                          code: int) -> None:
+    """Stages side by side never work in one clone at once (``Session.hold``); in two
+    clones they do (which the kind reports as failed: the test can tell)."""
+    Inside.now.clear()
+    text = side_by_side.TWO_IN_ONE_CLONE
+    at = text.rindex("acme/widgets")
+    text = text[:at] + other_clone + text[at + len("acme/widgets"):]
+    assert _run(tmp_path, text, "one", "two") == code
+    seen = _journal(cockpit_home)
+    (one_start, one_end), (two_start, two_end) = seen["one"], seen["two"]
+    assert one_start and one_end and two_start and two_end
+    assert one_start.at < two_end.at and two_start.at < one_end.at  # the stages overlap
+
+
+def test_a_stage_is_blocked_only_by_what_it_needs() -> None:
+    """A failed docs stage blocks publish, not binaries (which needs prepare only)."""
+    playbook = parse_playbook(side_by_side.PLAYBOOK, "side.toml")
+    order = [(s.id, [a.id for a in s.actions]) for s in playbook.stages]
+    facts = {("prepare", "ok"): ActionFacts(), ("docs", "meet"): ActionFacts()}
+    facts[("prepare", "ok")].saw_outcome(Outcome.DONE, "as told")
+    facts[("docs", "meet")].saw_outcome(Outcome.FAILED, "no partner")
+    derived = derive(order, facts, needs=playbook.needs)
+    assert derived.stages["docs"].state is State.FAILED
+    assert derived.stages["binaries"].state is State.TO_DO
+    assert derived.stages["publish"].state is State.BLOCKED
+    assert derived.stages["publish"].blocked_by == "docs"
+    in_file_order = derive(order, facts)  # without needs: every earlier stage
+    assert in_file_order.stages["binaries"].blocked_by == "docs"

@@ -139,3 +139,12 @@ def test_plan_and_explain_refuse_a_broken_condition(tmp_path: Path,
     assert main(["plan", "--release", "v1.0.0", "--playbook", str(path)]) == 2
     assert main(["explain", "--playbook", str(path)]) == 2
     assert "did you mean 'version.is_rc'?" in capsys.readouterr().err
+
+
+def test_the_tui_stage_overview_says_skipped_by_condition() -> None:
+    from cockpit.explain import stage_overview
+
+    engine, _ = make_engine(parse_playbook(PLAYBOOK, "when.toml"))  # v1.0.0
+    text = stage_overview(engine, engine.stage("announce"))
+    assert ("- **say** [version.is_rc or channel == 'beta'] — Say it · `test.told` (skipped by "
+            "condition: version.is_rc or channel == 'beta' is false for v1.0.0)") in text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from typing import Any
+from urllib.parse import quote
 
 from cockpit.sandbox.gitstore import BareRepo, CommitInfo, Person, TagInfo
 from cockpit.sandbox.world import Json, World
@@ -334,10 +335,15 @@ class Shapes:
     # -- issues, pulls, comments, milestones ----------------------------------
 
     def label(self, full: str, name: str) -> Json:
-        return {"id": int(hashlib.sha1(name.encode()).hexdigest()[:8], 16),
-                "node_id": node_id("LA", name),
-                "url": f"{self.api}/repos/{full}/labels/{name}", "name": name,
-                "description": None, "color": "ededed", "default": False}
+        """A repository's label (``labels`` in its world entry); a name only issues carry
+        gets a stable id from the name and GitHub's grey."""
+        repo = self.world.repo(full) or {}
+        stored: Json = next((x for x in repo.get("labels", []) if x["name"] == name), {})
+        ident = stored.get("id", int(hashlib.sha1(name.encode()).hexdigest()[:8], 16))
+        return {"id": ident, "node_id": node_id("LA", f"{full}:{ident}"),
+                "url": f"{self.api}/repos/{full}/labels/{quote(name, safe='')}",
+                "name": name, "description": stored.get("description"),
+                "color": stored.get("color", "ededed"), "default": False}
 
     def milestone(self, r: Json, number: int | None) -> Json | None:
         if number is None:

@@ -70,7 +70,9 @@ class SyncedRun:
                                 snap.records, flush_seconds=engine.session.settings
                                 .journal_flush_seconds, redact=engine.session.redact, say=say,
                                 not_applicable=frozenset(s.id for s in engine.playbook.stages
-                                                         if not engine.applies(s)))
+                                                         if not engine.applies(s)),
+                                body_lock=engine.session.exclusive(
+                                    f"issue-body:{thread.repo}#{issue.number}"))
         skipped, manual = session_memory(snap.records_of(key).values())
         engine.session.skipped = {**skipped, **engine.session.skipped}
         engine.session.manual_confirmations |= manual
