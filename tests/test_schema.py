@@ -130,3 +130,12 @@ def test_an_unknown_kind_names_the_nearest(tmp_path: Path) -> None:
     assert found.returncode == 2 and found.stdout == ""
     assert found.stderr.strip() == ("cockpit: no kind 'discourse.pinn'; nearest: discourse.pin, "
                                     "discourse.unpin, discourse.topic")
+
+
+def test_when_is_a_list_or_one_expression(schema: dict[str, Any], kubo: dict[str, Any]) -> None:
+    playbook = copy.deepcopy(kubo)
+    _action(playbook, "discourse.pin")["when"] = "version.is_rc or vars.repo == 'ipfs/kubo'"
+    playbook["stages"][0]["when"] = ["not PATCH"]
+    assert _errors(schema, playbook) == []
+    _action(playbook, "discourse.pin")["when"] = 3
+    assert _errors(schema, playbook)
