@@ -120,6 +120,14 @@ def _parser() -> argparse.ArgumentParser:
                       help="where to write it (default: NAME.toml here)")
     init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
 
+    schema = verbs.add_parser("schema", help="the playbook format as a JSON Schema, for "
+                              "editors (taplo / Even Better TOML) to complete and check")
+    schema.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write it to FILE instead of standard output")
+    kinds = verbs.add_parser("kinds", help="list the action kinds, or document one kind's "
+                             "parameters")
+    kinds.add_argument("kind", nargs="?", metavar="KIND", help="e.g. github.pull")
+
     status = verbs.add_parser("status", help="check every action, read-only")
     _release_flag(status, "the release, e.g. v0.30.0-rc1 (required)")
     status.add_argument("--json", action="store_true", help="machine-readable output")
@@ -250,6 +258,13 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
         return run_ci(args, launchers.ci if launchers else None)
     if args.verb == "init":
         return _init(args)
+    if args.verb == "schema":
+        return _schema(args.output)
+    if args.verb == "kinds":
+        from cockpit.kinds_doc import kind_doc, kinds_list
+
+        print(kind_doc(args.kind) if args.kind else kinds_list())
+        return EXIT_OK
     if args.verb == "demo" and args.release_version is None:
         args.release_version = DEMO_RELEASE
     playbook = load_playbook(getattr(args, "playbook", None))
@@ -400,6 +415,22 @@ def _init(args: argparse.Namespace) -> int:
           f"next: cockpit explain --playbook {path}\n"
           f"      cockpit run {book.stages[0].id} --playbook {path} --release vX.Y.Z",
           file=sys.stderr)
+    return EXIT_OK
+
+
+def _schema(output: Path | None) -> int:
+    from cockpit.schema import schema_text
+
+    text = schema_text()
+    if output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"cannot write {output}: {exc.strerror}") from None
+    print(f"cockpit: wrote {output}; point your editor at it with `#:schema {output}` on "
+          "the playbook's first line (or a .taplo.toml rule: see the README)", file=sys.stderr)
     return EXIT_OK
 
 

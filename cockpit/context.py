@@ -76,6 +76,7 @@ class SymbolicVersion:
         self.number = "X.Y.Z[rcN]" if pep440 else "X.Y.Z[-rcN]"
         self.tag = self.format.tag_of(self.number)
         self.next_dev = "X.(Y+1).0.dev0" if pep440 else "X.(Y+1).0-dev"
+        self.next_minor = "X.(Y+1).0"
 
     def __str__(self) -> str:
         return self.tag

@@ -54,11 +54,13 @@ def stand_in_work(handle: SandboxHandle, version: Version) -> str | None:
     Done before the release's first stage: the playbook's manual steps then find the
     work pushed, as they would after a maintainer did it.
     """
-    from cockpit.sandbox.hands import land_patch_fix, update_dependencies
+    from cockpit.sandbox.hands import improve_release_process, land_patch_fix, update_dependencies
 
     if version.is_final and version.patch == 0:
         update_dependencies(handle, version.base)
+        improve_release_process(handle, version.base)
         return (f"pushed the dependency update (branch update-deps-after-v{version.base}) "
+                f"and the release-process notes (release-process-after-v{version.base}) "
                 "that prepare-next asks the driver for")
     if version.patch > 0 and version.rc in (None, 1):
         land_patch_fix(handle, f"v{version.base}")

@@ -377,6 +377,11 @@ class Version(BaseModel):
     def __str__(self) -> str:
         return self.tag
 
+    @property
+    def next_minor(self) -> str:
+        """``X.(Y+1).0``: the next minor release (its milestone: ``v{version.next_minor}``)."""
+        return f"{self.major}.{self.minor + 1}.0"
+
 
 class Condition(StrEnum):
     """A playbook `when` condition; all conditions in a list must hold."""

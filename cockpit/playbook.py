@@ -97,7 +97,7 @@ def expressions(when: list[Condition | str]) -> list[str]:
 class ActionSpec(BaseModel):
     """One step of a stage: a registered kind plus its parameters."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     id: str = Field(pattern=_ID)
     kind: str
@@ -123,7 +123,7 @@ class ActionSpec(BaseModel):
 
 
 class StageSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     id: str = Field(pattern=_ID)
     title: str
@@ -155,7 +155,7 @@ class StageSpec(BaseModel):
 
 
 class Playbook(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     name: str = Field(pattern=_ID)
     title: str

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     crates_url: str = "https://crates.io"
     """The Rust crate registry: its API (``/api/v1/crates/{name}/{version}``) and pages."""
     blog_url: str = "https://blog.ipfs.tech"
+    metrics_url: str = "https://probelab.io"
+    """The network-metrics dashboards a driver watches around a release (links only)."""
     state_dir: Path = Field(default_factory=_state_dir)
     """The local journal lives here, one JSONL file per release."""
     workspace_dir: Path = Field(default_factory=_cache_dir)

@@ -10,7 +10,7 @@ each is logged with its manual (curl) equivalent and every secret is redacted.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
@@ -29,10 +29,7 @@ def _require(service: str) -> None:
 
 async def _category_id(client: DiscourseClient, name: str) -> tuple[int | None, dict[str, Any]]:
     """(id, raw category) of a category by name, or (None, {}) if the site does not say."""
-    response = await client.http.get("categories.json", ok=(404,))
-    if response.status == 404:
-        return None, {}
-    for category in response.json().get("category_list", {}).get("categories", []):
+    for category in await client.categories() or []:
         if category.get("name") == name or category.get("slug") == name.lower():
             return int(category["id"]), category
     return None, {}
@@ -105,9 +102,14 @@ class DiscourseTopicKind(Step[TopicParams]):
 
 class PinParams(Params):
     url: str
+    """The public site (links, explanation); API calls go to COCKPIT_DISCOURSE_URL."""
     title: str
+    """The topic's exact title."""
     globally: bool = False
+    """Pin on top of every page of the forum (staff only), not only of its category."""
     until_days: int = 14
+    """Days until Discourse unpins it by itself; 0: until it is unpinned (Kubo's next
+    announcement unpins the previous one: ``discourse.unpin``)."""
 
 
 async def _topic_state(action: ActionKind, topic_id: int) -> dict[str, Any]:
@@ -124,13 +126,16 @@ class DiscoursePin(Step[PinParams]):
         p = self.params
         where = "globally" if p.globally else "in its category"
         status = "pinned_globally" if p.globally else "pinned"
-        return (f"Pins the topic **{p.title}** {where} for {p.until_days} days, so the "
-                "announcement stays on top of the forum while people upgrade. Pinning again "
-                "changes nothing.\n\n"
+        until = f" -d until=<date in {p.until_days} days>" if p.until_days else ""
+        span = (f"for {p.until_days} days" if p.until_days
+                else "until the next announcement unpins it")
+        return (f"Pins the topic **{p.title}** {where} {span}, so the announcement stays on "
+                "top of the forum while people upgrade. Pinning again changes nothing."
+                + (" Discourse lets only staff (admin or moderator) pin globally: preflight "
+                   "checks the key's user may." if p.globally else "") + "\n\n"
                 + code_block(f"curl -X PUT {p.url}/t/<topic id>/status.json "
                              "-H \"Api-Key: $COCKPIT_DISCOURSE_TOKEN\" -H 'Api-Username: system' "
-                             f"-d status={status} -d enabled=true -d until=<date in "
-                             f"{p.until_days} days>"))
+                             f"-d status={status} -d enabled=true{until}"))
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -143,7 +148,7 @@ class DiscoursePin(Step[PinParams]):
         link = client.topic_url(found)
         if state.get(key):
             return CheckResult.done(f"topic #{found.id} is {key.replace('_', ' ')}", link)
-        return CheckResult.incomplete(f"topic #{found.id} is not pinned", link)
+        return CheckResult.incomplete(f"topic #{found.id} is not {key.replace('_', ' ')}", link)
 
     async def apply(self) -> None:
         p = self.params
@@ -153,7 +158,8 @@ class DiscoursePin(Step[PinParams]):
         found = await client.find_topic(p.title)
         if found is None:
             raise CannotFix(f"no topic titled {p.title!r}: post it first")
-        until = (datetime.now(UTC) + timedelta(days=p.until_days)).date().isoformat()
+        until = ((datetime.now(UTC) + timedelta(days=p.until_days)).date().isoformat()
+                 if p.until_days else None)
         await client.pin(found.id, globally=p.globally, until=until)
 
 
@@ -204,45 +210,101 @@ class DiscourseUnpin(Step[UnpinParams]):
 
 class CategoryParams(Params):
     url: str
+    """The public site (links, explanation); API calls go to COCKPIT_DISCOURSE_URL."""
     category: str
+    """The category the announcement is posted in, by name or slug."""
     tags: list[str] = []
+    """The tags the topic carries (shown; Discourse checks them when posting)."""
+    pin: Literal["none", "category", "globally"] = "none"
+    """Also check that the key's user may pin the topic: in its category, or globally (on
+    top of every page of the forum, which Discourse allows staff only)."""
 
 
 @register
 class CategoryWritable(Verify[CategoryParams]):
     kind = "discourse.category-writable"
-    summary = "Check that the Discourse key can post in a category"
+    summary = "Check that the Discourse key can post in a category (and pin there or globally)"
 
     def explain(self) -> str:
         p = self.params
+        pin = {"none": "",
+               "category": " and that its user may pin the topic in that category (staff: "
+                           "admin or moderator)",
+               "globally": " and that its user may pin the topic **globally**, which "
+                           "Discourse allows staff (admin or moderator) only"}[p.pin]
+        commands = [f"curl -s {p.url}/categories.json -H \"Api-Key: $COCKPIT_DISCOURSE_TOKEN\" "
+                    "-H \"Api-Username: ${COCKPIT_DISCOURSE_USERNAME:-system}\" | "
+                    f"jq '.category_list.categories[] | select(.name==\"{p.category}\") "
+                    "| .permission'   # 1 = can create topics"]
+        if p.pin != "none":
+            commands.append(f"curl -s {p.url}/u/${{COCKPIT_DISCOURSE_USERNAME:-system}}.json "
+                            "-H \"Api-Key: $COCKPIT_DISCOURSE_TOKEN\" "
+                            "-H \"Api-Username: ${COCKPIT_DISCOURSE_USERNAME:-system}\" | "
+                            "jq '.user | {admin, moderator}'   # either true = can pin")
         return (f"Checks, without posting, that the Discourse API key may create topics in "
-                f"**{p.category}** on <{p.url}> (tags: {', '.join(p.tags) or 'none'}), "
-                "so the announcement does not fail on release day.\n\n"
-                + code_block(f"curl -s {p.url}/categories.json -H \"Api-Key: "
-                             "$COCKPIT_DISCOURSE_TOKEN\" -H 'Api-Username: system' | "
-                             f"jq '.category_list.categories[] | select(.name==\"{p.category}\") "
-                             "| .permission'   # 1 = can create topics"))
+                f"**{p.category}** on <{p.url}> (tags: {', '.join(p.tags) or 'none'}){pin}, "
+                "so the announcement does not fail on release day. Where the site does not "
+                "say, the check says **unknown** and fails with what to check by hand: it "
+                "never passes on a guess.\n\n" + code_block(*commands))
 
     async def check(self) -> CheckResult:
         p = self.params
         if not find_token("discourse"):
             return CheckResult.failed(f"no Discourse key: {how_to_set('discourse')}")
         client = self.ctx.discourse()
-        response = await client.http.get("categories.json", ok=(404,))
-        if response.status == 404:
-            return CheckResult.done("Discourse key is set (this site does not list "
-                                    "categories: permission not verified)")
+        categories = await client.categories()
+        if categories is None:
+            return CheckResult.failed(f"unknown: {p.url} does not list its categories, so "
+                                      f"whether the key may post in {p.category} cannot be "
+                                      "checked; " + self._by_hand())
         cat_id, category = await _category_id(client, p.category)
         if cat_id is None:
             return CheckResult.failed(f"no category {p.category!r} on {p.url}")
-        if category.get("permission") not in (1, None):
-            return CheckResult.failed(f"the key's user cannot create topics in {p.category}: "
-                                      "ask a Discourse admin for access")
-        return CheckResult.done(f"the key can post in {p.category} (#{cat_id})")
+        permission = category.get("permission")
+        if permission is None:
+            return CheckResult.failed(f"unknown: {p.url} does not say what the key's user may "
+                                      f"do in {p.category}; " + self._by_hand())
+        if permission != 1:
+            return CheckResult.failed(f"the key's user {client.username} cannot create topics "
+                                      f"in {p.category}: ask a Discourse admin for access")
+        posting = f"the key can post in {p.category} (#{cat_id})"
+        if p.pin == "none":
+            return CheckResult.done(posting)
+        return await self._pin_right(client, posting)
+
+    async def _pin_right(self, client: DiscourseClient, posting: str) -> CheckResult:
+        p = self.params
+        where = "globally" if p.pin == "globally" else f"in {p.category}"
+        user = await client.user()
+        if user is None:
+            return CheckResult.failed(f"no Discourse user {client.username!r} (the key's "
+                                      "COCKPIT_DISCOURSE_USERNAME): set the user the key "
+                                      "belongs to")
+        if "admin" not in user and "moderator" not in user:
+            return CheckResult.failed(f"unknown: {posting}, but {p.url} does not say whether "
+                                      f"{client.username} is staff, so pinning {where} cannot "
+                                      "be checked; " + self._by_hand())
+        if user.get("admin") or user.get("moderator"):
+            role = "admin" if user.get("admin") else "moderator"
+            return CheckResult.done(f"{posting} and pin {where} ({client.username} is {role})")
+        if p.pin == "globally":
+            return CheckResult.failed(f"{posting}, but {client.username} is neither admin nor "
+                                      "moderator, and only staff may pin globally: ask a "
+                                      "Discourse admin to make it a moderator")
+        return CheckResult.failed(f"unknown: {posting}, but {client.username} is not staff; "
+                                  f"it may pin {where} only as a category moderator, which "
+                                  "the API does not show; " + self._by_hand())
+
+    def _by_hand(self) -> str:
+        return ("check by hand: sign in to the forum as the key's user and look for "
+                f"\"New Topic\" in {self.params.category}"
+                + ("" if self.params.pin == "none" else " and \"Pin Topic\" in a topic's "
+                   "admin menu") + ", then skip this check")
 
     def fix(self) -> str:
-        return (f"ask a Discourse admin to let the API user post in "
-                f"{self.params.category}, or {how_to_set('discourse')}")
+        return (f"ask a Discourse admin to let the API user post in {self.params.category}"
+                + ("" if self.params.pin == "none" else " and pin topics")
+                + f", or {how_to_set('discourse')}")
 
 
 # -- Matrix --------------------------------------------------------------------------------

@@ -47,9 +47,10 @@ the playbook compiles it at load time (``cockpit.playbook``), naming the field i
 
 
 class Params(BaseModel):
-    """Base for every kind's parameters: unknown fields are typos, and are rejected."""
+    """Base for every kind's parameters: unknown fields are typos, and are rejected. A
+    field's docstring is its description (``cockpit kinds KIND``, ``cockpit schema``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 P = TypeVar("P", bound=Params, covariant=True, default=Params)

@@ -52,7 +52,7 @@ BUILT_IN: dict[str, str] = {
                      "github.release-publish", "github.tag-exists"), "github_releases"),
     "manual": "manual",
     "preflight.ci-health": "ci_health",
-    **dict.fromkeys(("preflight.git-identity", "preflight.repo-access",
+    **dict.fromkeys(("preflight.git-identity", "preflight.go-version", "preflight.repo-access",
                      "preflight.signing-key", "preflight.token", "preflight.tool",
                      "preflight.version-newer", "preflight.version-valid",
                      "preflight.workflow"), "preflight"),

@@ -49,6 +49,54 @@ class FillParams(Params):
     """A tag, or ``previous``: the newest earlier release tag reachable from ``until_ref``."""
     until_ref: str
     message: str
+    dependency_orgs: list[str] = []
+    """``mkreleaselog``: also list the commits of the Go modules under these owners
+    (``github.com/ipfs``) whose version ``go.mod`` changed since the previous release,
+    each from its own repository, as Kubo's release tool does."""
+
+
+_REQUIRE_LINE = re.compile(r"^(\S+)\s+(v\S+)$")
+_PSEUDO = re.compile(r"\d{14}-([0-9a-f]{12})$")
+
+
+def go_requirements(go_mod: str) -> dict[str, str]:
+    """module → version of a go.mod's ``require`` lines (single and in blocks)."""
+    found: dict[str, str] = {}
+    block = False
+    for raw in go_mod.splitlines():
+        line = raw.split("//", 1)[0].strip()
+        if block and line == ")":
+            block = False
+        elif line.startswith("require ("):
+            block = True
+        elif block or line.startswith("require "):
+            match = _REQUIRE_LINE.match(line.removeprefix("require ").strip())
+            if match:
+                found[match.group(1)] = match.group(2)
+    return found
+
+
+def module_repo(module: str, orgs: list[str]) -> tuple[str, str] | None:
+    """(``owner/name``, the module's directory in it) of a module under one of ``orgs``:
+    ``github.com/ipfs/boxo`` → (``ipfs/boxo``, ``""``), ``…/go-libp2p/core/v2`` →
+    (``libp2p/go-libp2p``, ``core``); None for any other module."""
+    for org in orgs:
+        prefix = org.rstrip("/") + "/"
+        if module.startswith(prefix):
+            name, *rest = module.removeprefix(prefix).split("/")
+            inside = [part for part in rest if not re.fullmatch(r"v\d+", part)]
+            return f"{prefix.rstrip('/').rsplit('/', 1)[-1]}/{name}", "/".join(inside)
+    return None
+
+
+def module_rev(version: str, directory: str) -> str:
+    """The git revision of a module version: a pseudo-version's commit, else its tag (a
+    module in a subdirectory is tagged ``dir/vX.Y.Z``)."""
+    version = version.removesuffix("+incompatible")
+    pseudo = _PSEUDO.search(version)
+    if pseudo:
+        return pseudo.group(1)
+    return f"refs/tags/{directory}/{version}" if directory else f"refs/tags/{version}"
 
 
 @register
@@ -73,8 +121,19 @@ class ChangelogFill(Step[FillParams]):
                  if p.generator == "mkreleaselog" else
                  f"git log --no-merges --numstat --format='@%aN' $PREV..origin/{p.until_ref}"
                  "   # sum per author"),
+                *self._walk_commands(),
                 f"$EDITOR {p.path}   # paste under ### {p.section}",
                 f"git commit -am '{p.message}' && git push origin {p.branch}"))
+
+    def _walk_commands(self) -> list[str]:
+        p = self.params
+        if p.generator != "mkreleaselog" or not p.dependency_orgs:
+            return []
+        return [f"git diff $PREV origin/{p.until_ref} -- go.mod   # modules whose version "
+                f"changed, under {', '.join(p.dependency_orgs)}",
+                "git -C <module's repository> log --no-merges --format='  - %s' OLD..NEW"
+                "   # each one: tags (dir/vX.Y.Z in a subdirectory) or a pseudo-version's "
+                "commit"]
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -104,8 +163,9 @@ class ChangelogFill(Step[FillParams]):
         if p.generator == "mkreleaselog":
             subjects = (await repo.run("log", "--no-merges", "--format=%s", span)).splitlines()
             lines = "".join(f"  - {s}\n" for s in subjects if s.strip())
+            modules = await self._dependencies(repo, since, f"origin/{p.until_ref}")
             return (f"<details><summary>Full Changelog</summary>\n\n- github.com/{p.repo}:\n"
-                    f"{lines}\n</details>\n\n")
+                    f"{lines}{modules}\n</details>\n\n")
         if p.generator == "contributors-table":
             out = await repo.run("log", "--no-merges", "--numstat", "--format=@%aN", span)
             commits: dict[str, int] = defaultdict(int)
@@ -130,6 +190,32 @@ class ChangelogFill(Step[FillParams]):
             return table + "\n"
         raise CannotFix(f"unknown changelog generator {p.generator!r}: fill "
                         f"'### {p.section}' by hand")
+
+    async def _dependencies(self, repo: GitRepo, since: str, until: str) -> str:
+        """The commit list of each dependency whose version go.mod changed in the span."""
+        p = self.params
+        if not p.dependency_orgs:
+            return ""
+        before = go_requirements(await repo.show_file(since, "go.mod") or "")
+        after = go_requirements(await repo.show_file(until, "go.mod") or "")
+        out = ""
+        for module, new in sorted(after.items()):
+            old = before.get(module)
+            source = module_repo(module, p.dependency_orgs)
+            if old is None or old == new or source is None:
+                continue
+            name, directory = source
+            span = f"{module_rev(old, directory)}..{module_rev(new, directory)}"
+            try:
+                log = await (await self.ctx.git(name)).run(
+                    "log", "--no-merges", "--format=%s", span, "--", directory or ".")
+            except Exception as exc:  # a module we cannot read: say which, fill by hand
+                raise CannotFix(f"cannot list the commits of {module} {old} -> {new} in "
+                                f"{name} ({exc}): fill '### {p.section}' by hand") from exc
+            lines = "".join(f"  - {s}\n" for s in log.splitlines() if s.strip())
+            out += f"- {module} ({old} -> {new}):\n{lines}"
+            self.ctx.log(f"{module} {old} -> {new}: {len(log.splitlines())} commits from {name}")
+        return out
 
     async def apply(self) -> None:
         p = self.params

@@ -26,6 +26,7 @@ from cockpit.actions.base import (
     history_note,
     register,
 )
+from cockpit.errors import CannotFix
 from cockpit.model import CheckResult, Reversibility
 from cockpit.services.github import GitHubClient, Pull
 
@@ -70,6 +71,8 @@ class PullParams(PullRef):
     """Review requested right after opening."""
     include_merged: bool = False
     """A merged PR head→base also counts as done (otherwise only an open one does)."""
+    milestone: str = ""
+    """The title of a milestone the PR must be in (it must exist)."""
 
 
 @register
@@ -83,7 +86,8 @@ class OpenPull(Step[PullParams]):
                f"--title {_q(p.title)} --body-file body.md"
                + (" --draft" if p.draft else "")
                + "".join(f" --label {_q(label)}" for label in p.labels)
-               + "".join(f" --reviewer {r}" for r in p.reviewers))
+               + "".join(f" --reviewer {r}" for r in p.reviewers)
+               + (f" --milestone {_q(p.milestone)}" if p.milestone else ""))
         merged = ("A PR that was already merged also counts, so rerunning after the merge "
                   "does not open a new one. " if p.include_merged else "")
         return (
@@ -96,6 +100,7 @@ class OpenPull(Step[PullParams]):
             + (f" ({', '.join(p.labels)})" if p.labels else "")
             + " are added if missing"
             + (f"; review is requested from {', '.join(p.reviewers)}" if p.reviewers else "")
+            + (f"; it is put in the milestone {p.milestone}" if p.milestone else "")
             + ".\n\n" + code_block(_pulls_query(p.repo, p.head, p.base), cmd)
             + "\n\nBody:\n\n" + code_block(p.body, lang="markdown")
         )
@@ -109,8 +114,12 @@ class OpenPull(Step[PullParams]):
             if missing and pull.state == "open":
                 return CheckResult.incomplete(
                     f"PR #{pull.number} lacks labels {', '.join(missing)}", pull.html_url)
+            if p.milestone and await self._milestone_of(gh, pull.number) != p.milestone:
+                return CheckResult.incomplete(
+                    f"PR #{pull.number} is not in milestone {p.milestone}", pull.html_url)
             state = "merged" if pull.is_merged else ("draft" if pull.draft else "open")
-            return CheckResult.done(f"PR #{pull.number} is {state}", pull.html_url)
+            where = f", in milestone {p.milestone}" if p.milestone else ""
+            return CheckResult.done(f"PR #{pull.number} is {state}{where}", pull.html_url)
         if await gh.get_branch(p.repo, p.head) is None:
             return CheckResult.failed(f"head branch {p.head} does not exist in {p.repo}")
         if await gh.get_branch(p.repo, p.base) is None:
@@ -129,6 +138,20 @@ class OpenPull(Step[PullParams]):
         have = {label.name for label in issue.labels}
         return [label for label in self.params.labels if label not in have]
 
+    async def _milestone_of(self, gh: GitHubClient, number: int) -> str | None:
+        issue = await gh.get_issue(self.params.repo, number)
+        return issue.milestone.title if issue.milestone else None
+
+    async def _set_milestone(self, gh: GitHubClient, number: int) -> None:
+        p = self.params
+        if not p.milestone or await self._milestone_of(gh, number) == p.milestone:
+            return
+        milestone = await gh.find_milestone(p.repo, p.milestone)
+        if milestone is None:
+            raise CannotFix(f"no milestone {p.milestone} in {p.repo}: create it, then retry")
+        await gh.update_issue(p.repo, number, milestone=milestone.number)
+        self.ctx.log(f"PR #{number} is now in milestone {p.milestone}")
+
     async def apply(self) -> None:
         p = self.params
         gh = self.ctx.github()
@@ -144,6 +167,7 @@ class OpenPull(Step[PullParams]):
             issue = await gh.get_issue(p.repo, pull.number)
             labels = [label.name for label in issue.labels] + missing
             await gh.update_issue(p.repo, pull.number, labels=labels)
+        await self._set_milestone(gh, pull.number)
         if created and p.reviewers:
             await gh.request_reviewers(p.repo, pull.number, p.reviewers)
 

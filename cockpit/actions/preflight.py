@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shlex
 import shutil
 import subprocess
 from typing import TYPE_CHECKING, Literal
@@ -535,3 +536,93 @@ class VersionNewer(Verify[VersionNewerParams]):
         if latest is None:
             return CheckResult.done(f"{p.version} is the first release considered in {p.repo}")
         return CheckResult.done(f"{p.version} is newer than {latest.tag}")
+
+
+# -- the Go version downstream -------------------------------------------------------------
+
+_GO_DIRECTIVE = re.compile(r"^go\s+(\d+\.\d+(?:\.\d+)?)\s*$", re.MULTILINE)
+_TOOLCHAIN = re.compile(r"^toolchain\s+go(\d+\.\d+(?:\.\d+)?)\S*\s*$", re.MULTILINE)
+
+
+def go_mod_version(go_mod: str) -> str | None:
+    """The Go a go.mod builds with: its ``toolchain`` line, else its ``go`` directive."""
+    found = _TOOLCHAIN.search(go_mod) or _GO_DIRECTIVE.search(go_mod)
+    return found.group(1) if found else None
+
+
+def go_minor(version: str) -> str | None:
+    """``1.22`` of ``1.22.5``, ``"1.22.x"``, ``^1.22``, ``go1.22.3``; None if it is none."""
+    found = re.search(r"(\d+)\.(\d+)", version)
+    return f"{found.group(1)}.{found.group(2)}" if found else None
+
+
+class GoVersionParams(Params):
+    go_mod_repo: str
+    """The repository whose go.mod says which Go the release is built with (Kubo)."""
+    go_mod_ref: str
+    """The branch or tag of that go.mod."""
+    go_mod_path: str = "go.mod"
+    """Where the go.mod is in that repository."""
+    repo: str
+    """The repository that must build with the same Go (minor version)."""
+    ref: str
+    """Its branch."""
+    path: str
+    """The file in it that sets its Go: ``.tool-versions``, a CI workflow."""
+    pattern: str = Field(json_schema_extra=REGEX)
+    """A regular expression whose first group is the Go version in that file, e.g.
+    ``golang (\\S+)`` or ``go-version: ['"]?([^'"\\s]+)``; every match must agree."""
+
+
+@register
+class GoVersionMatches(Verify[GoVersionParams]):
+    kind = "preflight.go-version"
+    summary = "Check that a repository builds with the Go minor version of a go.mod"
+
+    def explain(self) -> str:
+        p = self.params
+        return (f"Checks that `{p.path}` of **{p.repo}** (`{p.ref}`) uses the same Go minor "
+                f"version as `{p.go_mod_path}` of **{p.go_mod_repo}** (`{p.go_mod_ref}`): the "
+                "binaries and the docs are built downstream, and a Go older than the go.mod "
+                "asks for fails that build, or silently builds with another toolchain. Only "
+                "the minor version (1.22) must agree; the patch level may differ.\n\n"
+                + code_block(f"gh api 'repos/{p.go_mod_repo}/contents/{p.go_mod_path}?ref="
+                             f"{p.go_mod_ref}' --jq .content | base64 -d | grep -E "
+                             "'^(go|toolchain) '",
+                             f"gh api 'repos/{p.repo}/contents/{p.path}?ref={p.ref}' --jq "
+                             f".content | base64 -d | grep -E {shlex.quote(p.pattern)}"))
+
+    async def _text(self, repo: str, path: str, ref: str) -> str | CheckResult:
+        found = await self.ctx.github().get_contents(repo, path, ref)
+        if found is None or found.type != "file":
+            return CheckResult.failed(f"no {path} on {ref} of {repo}")
+        return found.text
+
+    async def check(self) -> CheckResult:
+        p = self.params
+        go_mod = await self._text(p.go_mod_repo, p.go_mod_path, p.go_mod_ref)
+        if isinstance(go_mod, CheckResult):
+            return go_mod
+        wanted = go_mod_version(go_mod)
+        if wanted is None:
+            return CheckResult.failed(f"{p.go_mod_path} of {p.go_mod_repo} has no `go` line")
+        text = await self._text(p.repo, p.path, p.ref)
+        if isinstance(text, CheckResult):
+            return text
+        found = [m.group(1) for m in re.finditer(p.pattern, text, re.MULTILINE)]
+        if not found:
+            return CheckResult.failed(f"{p.path} of {p.repo} names no Go version (nothing "
+                                      f"matches {p.pattern!r}): {self.fix()}")
+        wrong = sorted({v for v in found if go_minor(v) != go_minor(wanted)})
+        if wrong:
+            return CheckResult.failed(
+                f"{p.path} of {p.repo} uses Go {', '.join(wrong)} but {p.go_mod_repo}'s "
+                f"{p.go_mod_path} says {wanted}: {self.fix(wanted)}")
+        return CheckResult.done(f"{p.repo} {p.path}: Go {', '.join(sorted(set(found)))}, as "
+                                f"{p.go_mod_repo}'s {p.go_mod_path} ({wanted})")
+
+    def fix(self, wanted: str | None = None) -> str:
+        p = self.params
+        go = f"Go {go_minor(wanted)}" if wanted else f"the Go of {p.go_mod_repo}'s {p.go_mod_path}"
+        return (f"open a pull request on {p.repo} setting {p.path} to {go} and merge it, "
+                "then retry")

@@ -37,7 +37,7 @@ SERVICE_PREFIXES = {
     "pypi": "/pypi", "crates": "/crates",
 }
 
-WEB_PREFIXES = {"slack": "/slack", "npmjs": "/npmjs"}
+WEB_PREFIXES = {"slack": "/slack", "npmjs": "/npmjs", "metrics": "/metrics"}
 """Web sites the cockpit only links to (no API): their pages are the sandbox's stand-in
 pages (see ``cockpit.sandbox.web``), so a link the demo shows stays on 127.0.0.1."""
 
@@ -229,6 +229,7 @@ class Sandbox:
             "COCKPIT_REDDIT_WEB_URL": b + SERVICE_PREFIXES["reddit"],
             "COCKPIT_SLACK_URL": b + WEB_PREFIXES["slack"],
             "COCKPIT_NPM_WEB_URL": b + WEB_PREFIXES["npmjs"],
+            "COCKPIT_METRICS_URL": b + WEB_PREFIXES["metrics"],
             "COCKPIT_BLOG_URL": b + "/blog",
         }
 

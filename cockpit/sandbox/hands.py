@@ -71,6 +71,20 @@ def update_dependencies(handle: SandboxHandle, base: str) -> None:
         clone.git("push", "-q", "origin", f"HEAD:refs/heads/{branch}")
 
 
+def improve_release_process(handle: SandboxHandle, base: str) -> None:
+    """Prepare-next's by-hand notes on the release process, pushed to their branch."""
+    branch = f"release-process-after-v{base}"
+    with working_clone(handle, KUBO) as clone:
+        exists = clone.git("ls-remote", "--heads", "origin", branch).strip()
+        clone.git("checkout", "-q", "-B", branch, f"origin/{branch}" if exists else "origin/master")
+        checklist = clone.path / "docs/RELEASE_CHECKLIST.md"
+        clone.commit({"docs/RELEASE_CHECKLIST.md": checklist.read_text() + (
+            f"\n## Learned in v{base}\n\n- Check the Go version of the downstream builds "
+            "before the release branch is cut.\n")},
+            f"docs: improve the release process after v{base}")
+        clone.git("push", "-q", "origin", f"HEAD:refs/heads/{branch}")
+
+
 def _with_patch_section(changelog: str, version: str, highlight: str) -> str:
     """Kubo's layout for a patch: a ``## vX.Y.Z`` section (listed at the top) above the
     previous release's, its Changelog and Contributors left for the cockpit to fill."""

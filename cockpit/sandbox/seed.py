@@ -30,6 +30,11 @@ BLOG = "ipfs/ipfs-blog"
 COMPANION = "ipfs/ipfs-companion"
 INFRA_REPO = "ipfs/infra"
 """Where the staging stage files its issue for the infrastructure team."""
+BOXO = "ipfs/boxo"
+"""A Go module Kubo depends on (``github.com/ipfs/boxo``): the changelog's commit list walks
+it between the versions Kubo's go.mod names before and after the release."""
+GO_VERSION = "1.22"
+"""The Go of Kubo's go.mod; the distributions' and docs' builds use the same minor."""
 
 PREVIOUS = "0.29.0"
 NEXT_DEV = "0.30.0-dev"
@@ -41,6 +46,21 @@ its own, which may write to the release repositories only."""
 DESKTOP_MAINTAINER = "desktop-maintainer"
 CHATTER_ROOM = "!ipfs-chatter:sandbox.local"
 CHATTER_ALIAS = "#ipfs-chatter:ipfs.io"
+
+DISCOURSE_CATEGORIES = [
+    {"id": 1, "name": "Uncategorized", "slug": "uncategorized"},
+    {"id": 13, "name": "News", "slug": "news", "staff_only": True,
+     "description": "Announcements: releases, events. Staff post here."},
+    {"id": 14, "name": "Help", "slug": "help"},
+]
+"""The forum's categories: only staff may start topics in News, as on discuss.ipfs.tech."""
+DISCOURSE_USERS = {
+    "system": {"id": -1, "admin": True, "moderator": False, "trust_level": 4},
+    "releasebot": {"id": 2, "admin": False, "moderator": True, "trust_level": 4},
+    "newcomer": {"id": 3, "admin": False, "moderator": False, "trust_level": 1},
+}
+"""Who the API key may act as (``Api-Username``): staff may pin (``system`` is Discourse's
+own admin), a regular user may not."""
 
 ALICE = ("Alice Maintainer", "alice@example.org")
 BOB = ("Bob Contributor", "bob@example.org")
@@ -61,6 +81,45 @@ ORGS = {"ipfs": "An open system to manage data without a central server"}
 """The organizations that own the seeded repositories (GitHub types them Organization)."""
 ORG_MEMBERS = [ADMIN_LOGIN, REVIEWER_LOGIN, DESKTOP_MAINTAINER]
 """Who belongs to them: the release driver and the second maintainer (``GET /user/orgs``)."""
+
+
+def go_mod(boxo: str) -> bytes:
+    """Kubo's go.mod: its Go version and the dependency the changelog walks."""
+    return (f"module github.com/ipfs/kubo\n\ngo {GO_VERSION}\n\n"
+            f"require github.com/ipfs/boxo {boxo}\n").encode()
+
+
+BOXO_BEFORE, BOXO_AFTER = "v0.20.0", "v0.21.0"
+"""The boxo of Kubo v0.29.0, and the one master (so v0.30.0) moved to."""
+BOXO_PINNER = "pinner: stream recursive pins instead of loading them all"
+
+
+def _boxo(repo: BareRepo) -> None:
+    """ipfs/boxo's history around the two versions Kubo uses: tags on main."""
+    history = [
+        ("README.md", b"# boxo\n\nA library for building IPFS applications.\n",
+         "initial", "2024-04-01T10:00:00Z", None),
+        ("pinning/pinner/dspinner/pin.go", b"package dspinner\n",
+         "chore: release v0.20.0", "2024-05-01T10:00:00Z", BOXO_BEFORE),
+        ("pinning/pinner/dspinner/pin.go", b"package dspinner\n// stream recursive pins\n",
+         BOXO_PINNER, "2024-06-03T10:00:00Z", None),
+        ("bitswap/client.go", b"package bitswap\n// fewer wantlist rebroadcasts\n",
+         "bitswap: rebroadcast the wantlist less often", "2024-06-05T10:00:00Z", None),
+        ("version.json", b'{"version": "v0.21.0"}\n', "chore: release v0.21.0",
+         "2024-06-07T10:00:00Z", BOXO_AFTER),
+    ]
+    for path, text, message, date, tag in history:
+        sha = repo.commit_files("main", {path: text}, message, CAROL, CAROL, date)
+        if tag is not None:
+            repo.update_ref(f"refs/tags/{tag}",
+                            repo.make_tag(tag, sha, f"{tag}\n", CAROL, date))
+
+
+DEPENDENCIES: dict[str, tuple[str, str]] = {
+    BOXO: ("main", "A set of reusable libraries for building IPFS applications"),
+}
+"""Go modules of Kubo's, in the world beside the release's repositories (not one of them:
+no access is checked, no token is scoped to them; they are only read)."""
 
 
 def version_go(version: str) -> bytes:
@@ -241,7 +300,7 @@ def _kubo(repo: BareRepo) -> dict[str, str]:
     """History: v0.29 development, the release branch and tags, then v0.30 work on master."""
     base_files: dict[str, bytes | None] = {
         "README.md": b"# Kubo\n\nAn IPFS implementation in Go.\n",
-        "go.mod": b"module github.com/ipfs/kubo\n\ngo 1.22\n",
+        "go.mod": go_mod(BOXO_BEFORE),
         "version.go": version_go("0.29.0-dev"),
         "cmd/ipfs/main.go": b'package main\n\nfunc main() { println("ipfs") }\n',
         "CHANGELOG.md": changelog_index(["0.29"]),
@@ -286,7 +345,9 @@ def _kubo(repo: BareRepo) -> dict[str, str]:
                               "Merge pull request #2 from ipfs/merge-release-v0.29.0\n\n"
                               "Merge release v0.29.0\n", ALICE, ALICE, "2024-06-11T10:00:00Z")
     repo.update_ref("refs/heads/master", merged, master)
-    repo.commit_files("master", {"core/commands/pin.go": b"package commands\n// pin ls\n"},
+    # The fix is boxo's faster pinner: the commit moves go.mod to the boxo that has it.
+    repo.commit_files("master", {"core/commands/pin.go": b"package commands\n// pin ls\n",
+                                 "go.mod": go_mod(BOXO_AFTER)},
                       "fix(pin): faster `ipfs pin ls --type=recursive`", BOB, BOB,
                       "2024-06-14T10:00:00Z")
     # Like Kubo's feature pull requests, this one adds its highlight to the changelog.
@@ -313,6 +374,7 @@ def _dist_files() -> dict[str, bytes | None]:
         "dists/go-ipfs/current": f"v{PREVIOUS}\n".encode(),
         "dists/fs-repo-migrations/versions": b"v2.0.2\n",
         "dists/fs-repo-migrations/current": b"v2.0.2\n",
+        ".tool-versions": f"golang {GO_VERSION}.4\nnodejs 20.14.0\n".encode(),
         ".github/workflows/main.yml": b"""name: CI
 
 on:
@@ -326,8 +388,11 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
+      - uses: actions/setup-go@v5
+        with:
+          go-version: "%s.x"
       - run: make publish
-""",
+""" % GO_VERSION.encode(),
     }
 
 
@@ -440,8 +505,11 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
+      - uses: actions/setup-go@v5
+        with:
+          go-version: "%s.x"
       - run: ./scripts/update-kubo-version.sh
-""",
+""" % GO_VERSION.encode(),
     }, "docs: kubo v0.29.0", ALICE, ALICE, date)
     repos[BLOG].commit_files("main", {
         "src/_blog/releasenotes.md": BLOG_RELEASES,
@@ -499,6 +567,10 @@ def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None
         data["repos"][full] = repo_record(10_000_000 + i, full, desc, branch,
                                           "2014-03-01T10:00:00Z")
         data["repos"][full]["protection"] = branch_rules.seeded(full)
+    for i, (full, (branch, desc)) in enumerate(sorted(DEPENDENCIES.items())):
+        data["repos"][full] = repo_record(10_000_100 + i, full, desc, branch,
+                                          "2020-06-01T10:00:00Z")
+        data["repos"][full]["protection"] = branch_rules.seeded(full)
     k = data["repos"][KUBO]
     old_issue = {
         "number": k["next_number"], "id": w.new_id(), "title": f"Release v{PREVIOUS}",
@@ -546,6 +618,8 @@ def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None
         data["npm"][pkg] = {"versions": dict(npm_versions), "dist-tags": {"latest": PREVIOUS}}
     data["dist"] = {"kubo": list(DIST_VERSIONS), "go-ipfs": list(DIST_VERSIONS)}
     data["matrix"]["rooms"][CHATTER_ROOM] = {"alias": CHATTER_ALIAS, "events": []}
+    data["discourse"]["categories"] = DISCOURSE_CATEGORIES
+    data["discourse"]["users"] = DISCOURSE_USERS
     for full, r in data["repos"].items():
         r["collaborators"] = {ADMIN_LOGIN: "admin"}
         if full != INFRA_REPO:
@@ -576,6 +650,9 @@ def build_seed(dest: Path) -> None:
     repos: dict[str, BareRepo] = {}
     for full, (branch, _) in REPOS.items():
         repos[full] = init_bare(dest / REPOS_DIR / f"{full}.git", branch)
+    for full, (branch, _) in DEPENDENCIES.items():
+        repos[full] = init_bare(dest / REPOS_DIR / f"{full}.git", branch)
+    _boxo(repos[BOXO])
     kubo = _kubo(repos[KUBO])
     _others(repos)
     data = empty_world()

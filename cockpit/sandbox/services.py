@@ -93,6 +93,57 @@ def _discourse_auth(request: Request) -> Response | None:
     return None
 
 
+def _discourse_user(sb: Sandbox, request: Request) -> Json | None:
+    """The seeded forum user the request acts as (``Api-Username``), or None."""
+    users: Json = sb.world.data["discourse"].get("users", {})
+    return users.get(request.headers.get("api-username", "system"))
+
+
+def _staff(user: Json | None) -> bool:
+    """Admins and moderators: the only users Discourse lets pin a topic globally (and, but
+    for category moderators, in a category)."""
+    return bool(user and (user.get("admin") or user.get("moderator")))
+
+
+def _refused() -> Response:
+    return json_response({"errors": ["You are not permitted to view the requested resource."],
+                          "error_type": "invalid_access"}, 403)
+
+
+@_guarded(_discourse_auth)
+async def discourse_categories(request: Request) -> Response:
+    """``GET /categories.json`` as the API user sees it: ``permission`` 1 (create topics)
+    everywhere but in a staff-only category (3, read), unless the user is staff."""
+    sb: Sandbox = request.app.state.sandbox
+    staff = _staff(_discourse_user(sb, request))
+    categories = [
+        {"id": c["id"], "name": c["name"], "slug": c["slug"], "color": "0088CC",
+         "text_color": "FFFFFF", "description": c.get("description", ""),
+         "topic_count": sum(1 for t in sb.world.data["discourse"]["topics"]
+                            if t["category"] == c["id"]),
+         "post_count": 0, "position": i, "read_restricted": False,
+         "permission": 1 if staff or not c.get("staff_only") else 3}
+        for i, c in enumerate(sb.world.data["discourse"].get("categories", []))]
+    return json_response({"category_list": {"can_create_category": staff,
+                                            "can_create_topic": True,
+                                            "categories": categories}})
+
+
+async def discourse_user(request: Request) -> Response:
+    """``GET /u/{username}.json``: the public profile, with ``admin`` and ``moderator``."""
+    sb: Sandbox = request.app.state.sandbox
+    name = request.path_params["username"]
+    user = sb.world.data["discourse"].get("users", {}).get(name)
+    if user is None:
+        return json_response({"errors": ["The requested URL or resource could not be found."],
+                              "error_type": "not_found"}, 404)
+    return json_response({"user_badges": [], "user": {
+        "id": user["id"], "username": name, "name": user.get("name", name),
+        "avatar_template": "/letter_avatar_proxy/v4/letter/r/{size}.png",
+        "trust_level": user.get("trust_level", 1), "admin": bool(user.get("admin")),
+        "moderator": bool(user.get("moderator")), "created_at": "2020-01-01T00:00:00Z"}})
+
+
 def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "topic"
 
@@ -127,7 +178,7 @@ def _topic_json(sb: Sandbox, t: Json) -> Json:
         "last_posted_at": t["created_at"], "views": 1, "reply_count": 0,
         "like_count": 0, "visible": True, "closed": False, "archived": False,
         "pinned": t["pinned"], "pinned_globally": t.get("pinned_globally", False),
-        "pinned_at": t.get("pinned_at"), "pinned_until": None,
+        "pinned_at": t.get("pinned_at"), "pinned_until": t.get("pinned_until"),
         "category_id": t["category"], "tags": t["tags"], "archetype": "regular",
         "user_id": 1, "highest_post_number": len(posts),
         "post_stream": {"posts": [_post_json(sb, p, t) for p in posts],
@@ -211,10 +262,15 @@ async def discourse_status(request: Request) -> Response:
     if status not in ("closed", "pinned", "pinned_globally", "archived", "visible"):
         return json_response({"errors": ["invalid status"], "error_type": "invalid_parameters"},
                              400)
+    if status in ("pinned", "pinned_globally") and not _staff(_discourse_user(sb, request)):
+        return _refused()
     with sb.world.lock:
         if status in ("pinned", "pinned_globally"):
-            t[status] = enabled
+            # Discourse keeps one pin per topic: pinned_at, and whether it is global.
+            t["pinned"] = enabled
+            t["pinned_globally"] = enabled and status == "pinned_globally"
             t["pinned_at"] = now_iso() if enabled else None
+            t["pinned_until"] = body.get("until") if enabled else None
         else:
             t[status] = enabled
     sb.world.save()
@@ -567,6 +623,8 @@ def routes() -> list[BaseRoute]:
             Route("/t/{id:int}.json", discourse_topic, methods=["GET"]),
             Route("/t/{slug}/{id:int}.json", discourse_topic, methods=["GET"]),
             Route("/t/{id:int}/status.json", discourse_status, methods=["PUT"]),
+            Route("/categories.json", discourse_categories, methods=["GET"]),
+            Route("/u/{username}.json", discourse_user, methods=["GET"]),
             Route("/search.json", discourse_search, methods=["GET"]),
             Route("/latest.json", discourse_latest, methods=["GET"]),
         ]),

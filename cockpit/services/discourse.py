@@ -111,6 +111,35 @@ class DiscourseClient(ServiceClient):
                                    tags=tags or [])
         return topic, True
 
+    @property
+    def username(self) -> str:
+        """The API user every call acts as (the ``Api-Username`` header)."""
+        return self.http.headers.get("Api-Username", "system")
+
+    async def categories(self) -> list[dict[str, Any]] | None:
+        """The site's categories as this user sees them (``GET /categories.json``; each has
+        ``permission``: 1 create topics, 2 reply, 3 read), or None if the site does not
+        list them.
+
+        ``curl -s $SITE/categories.json -H "Api-Key: $KEY" -H "Api-Username: $USER"``"""
+        response = await self.http.get("categories.json", ok=(404,))
+        if response.status == 404:
+            return None
+        categories = response.json().get("category_list", {}).get("categories", [])
+        return [c for c in categories if isinstance(c, dict)]
+
+    async def user(self, username: str | None = None) -> dict[str, Any] | None:
+        """A user's public record (``GET /u/{username}.json``; ``admin`` and ``moderator``
+        say whether it is staff, who alone may pin globally), or None if there is none.
+
+        ``curl -s $SITE/u/$USER.json -H "Api-Key: $KEY" -H "Api-Username: $USER"``"""
+        name = username or self.username
+        response = await self.http.get(f"u/{name}.json", ok=(404,))
+        if response.status == 404:
+            return None
+        found = response.json().get("user")
+        return found if isinstance(found, dict) else None
+
     async def pin(self, topic_id: int, *, globally: bool = False, until: str | None = None,
                   enabled: bool = True) -> None:
         """Pin (or unpin) a topic; ``until`` is an ISO date for a timed pin."""

@@ -916,9 +916,12 @@ class GitHubClient(ServiceClient):
     async def update_issue(self, repo: str, number: int, *, title: str | None = None,
                            body: str | None = None, state: str | None = None,
                            state_reason: str | None = None,
-                           labels: list[str] | None = None) -> Issue:
+                           labels: list[str] | None = None,
+                           milestone: int | None = None) -> Issue:
+        """``milestone``: its number (``gh issue edit N --milestone TITLE``)."""
         return await self._send("PATCH", Issue, f"repos/{repo}/issues/{number}", _fields(
-            title=title, body=body, state=state, state_reason=state_reason, labels=labels))
+            title=title, body=body, state=state, state_reason=state_reason, labels=labels,
+            milestone=milestone))
 
     async def list_comments(self, repo: str, number: int) -> list[Comment]:
         return (await self.read_comments(repo, number)).value

@@ -124,6 +124,9 @@ def release_problems(handle: SandboxHandle, tag: str) -> list[str]:
     title = f"Kubo {v.tag} is out!"
     topics = [t for t in state["discourse"]["topics"] if t["title"] == title]
     facts.expect(len(topics) == 1, "one Discourse topic")
+    facts.expect(bool(topics) and topics[0].get("pinned_globally") is True
+                 and topics[0].get("pinned_until") is None,
+                 "the topic is pinned globally until the next one unpins it")
     tracking = _issues(kubo, f"Release v{v.base}", pulls=False)
     facts.expect(len(tracking) == 1, "one tracking issue")
     if tracking:
@@ -165,8 +168,16 @@ def release_problems(handle: SandboxHandle, tag: str) -> list[str]:
                      "CHANGELOG.md links the next changelog")
         facts.expect(len(_issues(kubo, f"Release v{nxt}.0", pulls=False)) == 1,
                      f"one next tracking issue Release v{nxt}.0")
-        facts.expect(len(_issues(kubo, f"chore: update dependencies after v{v.base}",
-                                 pulls=True)) == 1, "one dependency-update PR")
+        deps = _issues(kubo, f"chore: update dependencies after v{v.base}", pulls=True)
+        facts.expect(len(deps) == 1, "one dependency-update PR")
+        numbers = {m["number"]: m["title"] for m in kubo["milestones"]}
+        facts.expect(bool(deps) and numbers.get(deps[0]["milestone"]) == f"v{nxt}.0",
+                     "the dependency-update PR is in the next milestone")
+        facts.expect(len(_issues(kubo, f"docs: improve the release process after v{v.base}",
+                                 pulls=True)) == 1, "one 'improve the release process' PR")
+        notes = _file(git, f"refs/tags/{v.tag}", f"docs/changelogs/v{v.minor_series}.md")
+        facts.expect("- github.com/ipfs/boxo (v0.20.0 -> v0.21.0):" in notes,
+                     "the changelog lists the commits of the dependency go.mod moved")
         milestones = {m["title"]: m["state"] for m in kubo["milestones"]}
         facts.expect(milestones.get(f"v{v.base}") == "closed", "this milestone is closed")
         facts.expect(milestones.get(f"v{nxt}.0") == "open", "the next milestone is open")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from cockpit.model import Outcome
 from cockpit.sandbox.testing import SandboxHandle
 from tests.kinds.harness import Run, built_in, outcomes
@@ -30,6 +32,8 @@ async def test_promote_once_then_rerun_changes_nothing(sandbox: SandboxHandle) -
     assert report.outcome is Outcome.DONE, report
     topics = _topics(sandbox, TITLE)
     assert len(topics) == 1 and topics[0]["pinned"] and topics[0]["tags"] == ["kubo", "go-ipfs"]
+    # Pinned globally, as Kubo's template says, with no end date: the next one unpins it.
+    assert topics[0]["pinned_globally"] and topics[0]["pinned_until"] is None
     [post] = _posts(sandbox, TITLE)
     assert post["url"].endswith("/ipfs/kubo/releases/tag/v0.30.0")
     assert first.applied == ["discourse-topic", "discourse-pin", "reddit"]
@@ -40,7 +44,8 @@ async def test_promote_once_then_rerun_changes_nothing(sandbox: SandboxHandle) -
     assert (await second()).outcome is Outcome.DONE
     assert second.applied == ["discourse-topic", "discourse-pin", "discourse-unpin-previous"]
     assert not _topics(sandbox, TITLE)[0]["pinned"]
-    assert _topics(sandbox, nxt)[0]["pinned"]
+    assert not _topics(sandbox, TITLE)[0]["pinned_globally"]
+    assert _topics(sandbox, nxt)[0]["pinned_globally"]
 
     sandbox.clear_requests()
     third = Run(PROMOTE, "v0.30.1")
@@ -75,3 +80,49 @@ async def test_page_contains(sandbox: SandboxHandle) -> None:
     report = await Run(manifest, "v9.9.9", abort=True)()
     assert report.outcome is Outcome.ABORTED
     assert "v9.9.9" in report.actions[0].reason
+
+
+def _check(category: str, pin: str) -> list[tuple[str, str, dict[str, Any]]]:
+    return [("can-post", "discourse.category-writable",
+             {"url": "{discourse_url}", "category": category, "pin": pin})]
+
+
+async def test_the_category_check_covers_pinning(sandbox: SandboxHandle,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Preflight's check says what the key's user may do: post in News and pin globally
+    (staff), post in Help but not pin globally (a regular user), nothing in News."""
+    staff = await Run(built_in("preflight/discourse-category"))()
+    assert staff.outcome is Outcome.DONE, staff
+    assert staff.actions[0].reason == ("the key can post in News (#13) and pin globally "
+                                       "(system is admin)")
+    monkeypatch.setenv("COCKPIT_DISCOURSE_USERNAME", "newcomer")
+    news = await Run(built_in("preflight/discourse-category"), abort=True)()
+    assert news.outcome is Outcome.ABORTED
+    assert news.actions[0].reason.startswith("aborted by the driver: the key's user newcomer "
+                                             "cannot create topics in News")
+    help_ = await Run(_check("Help", "globally"), abort=True)()
+    assert help_.actions[0].reason.startswith(
+        "aborted by the driver: the key can post in Help (#14), but newcomer is neither "
+        "admin nor moderator, and only staff may pin globally")
+    assert (await Run(_check("Help", "none"))()).outcome is Outcome.DONE
+
+
+async def test_the_sandbox_refuses_a_pin_by_a_regular_user(
+        sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the check foresees is what happens: the pin itself is refused (403)."""
+    assert (await Run(built_in("promote/discourse-topic"))()).outcome is Outcome.DONE
+    monkeypatch.setenv("COCKPIT_DISCOURSE_USERNAME", "newcomer")
+    pin = await Run(built_in("promote/discourse-pin"), abort=True)()
+    assert pin.outcome is Outcome.ABORTED and "403" in pin.actions[0].reason
+    assert not _topics(sandbox, TITLE)[0]["pinned"]
+
+
+async def test_unknown_is_said_and_never_passes(sandbox: SandboxHandle,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A site that does not list its categories: the check cannot know, says so, fails."""
+    monkeypatch.setenv("COCKPIT_DISCOURSE_URL", sandbox.base_url + "/no-forum-here")
+    report = await Run(built_in("preflight/discourse-category"), abort=True)()
+    assert report.outcome is Outcome.ABORTED
+    reason = report.actions[0].reason
+    assert reason.startswith("aborted by the driver: unknown: ") and "check by hand" in reason, reason
+    assert "Pin Topic" in reason

@@ -102,3 +102,38 @@ async def test_next_changelog_and_index_link_once(sandbox: SandboxHandle) -> Non
     assert second.applied == []
     assert not mutations_since(sandbox, since)
     assert sandbox.state()["repos"][KUBO]["branches"][NEXT_BRANCH] == head  # no new commit
+
+
+async def test_the_commit_list_walks_go_mod_dependencies(sandbox: SandboxHandle) -> None:
+    """As Kubo's mkreleaselog: boxo moved v0.20.0 -> v0.21.0 since v0.29.0, so its commits
+    in that span are listed under its module path, after Kubo's own."""
+    report = await Run(built_in("prepare-branch/create-version-branch",
+                                "prepare-branch/changelog-changes"), "v0.30.0")()
+    assert report.outcome is Outcome.DONE, report
+    text = _file(sandbox, "docs/changelogs/v0.30.md", BRANCH)
+    section = text[text.index("- github.com/ipfs/kubo:"):text.index("</details>")]
+    assert section.split("- github.com/ipfs/boxo (v0.20.0 -> v0.21.0):\n")[1] == (
+        "  - chore: release v0.21.0\n"
+        "  - bitswap: rebroadcast the wantlist less often\n"
+        "  - pinner: stream recursive pins instead of loading them all\n\n")
+    assert "initial" not in section and "chore: release v0.20.0" not in section
+
+
+def test_go_mod_modules_and_their_revisions() -> None:
+    from cockpit.actions.changelog import go_requirements, module_repo, module_rev
+
+    go_mod = ("module github.com/ipfs/kubo\n\ngo 1.22\n\nrequire github.com/ipfs/boxo v0.21.0\n"
+              "require (\n\tgithub.com/libp2p/go-libp2p/core/v2 v2.1.0 // indirect\n"
+              "\tgithub.com/ipfs/go-cid v0.4.2-0.20240601120000-0123456789ab\n"
+              "\tgolang.org/x/sys v0.20.0\n)\n")
+    found = go_requirements(go_mod)
+    assert found == {"github.com/ipfs/boxo": "v0.21.0",
+                     "github.com/libp2p/go-libp2p/core/v2": "v2.1.0",
+                     "github.com/ipfs/go-cid": "v0.4.2-0.20240601120000-0123456789ab",
+                     "golang.org/x/sys": "v0.20.0"}
+    orgs = ["github.com/ipfs", "github.com/libp2p"]
+    assert module_repo("github.com/libp2p/go-libp2p/core/v2", orgs) == ("libp2p/go-libp2p",
+                                                                        "core")
+    assert module_repo("golang.org/x/sys", orgs) is None
+    assert module_rev("v2.1.0", "core") == "refs/tags/core/v2.1.0"
+    assert module_rev(found["github.com/ipfs/go-cid"], "") == "0123456789ab"

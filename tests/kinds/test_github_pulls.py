@@ -6,6 +6,7 @@ import asyncio
 import time
 from typing import Any
 
+import httpx
 import pytest
 
 from cockpit.events import ActionChecked
@@ -240,3 +241,39 @@ async def test_checks_of_a_tag_on_the_head_are_not_the_pull_requests(
     result = await engine.check_action(stage, stage.actions[2])
     await engine.session.aclose()
     assert result.status is Status.DONE, result
+
+
+async def test_the_dependency_update_lands_in_the_next_milestone(sandbox: SandboxHandle) -> None:
+    """Prepare-next opens the dependency-update PR in the next minor's milestone (v0.31.0);
+    a PR taken out of it by hand is put back; a rerun changes nothing."""
+    from cockpit.sandbox.hands import update_dependencies
+
+    update_dependencies(sandbox, "0.30.0")
+    deps = built_in("prepare-next/next-milestone", "prepare-next/deps-pr")
+    first = Run(deps)
+    assert (await first()).outcome is Outcome.DONE
+    assert first.applied == ["next-milestone", "deps-pr"]
+    [pr] = pulls(sandbox, "update-deps-after-v0.30.0")
+    milestones = {m["number"]: m["title"] for m in sandbox.state()["repos"][KUBO]["milestones"]}
+    assert milestones[pr["milestone"]] == "v0.31.0"
+
+    httpx.patch(f"{sandbox.api_url}/repos/{KUBO}/issues/{pr['number']}",
+                json={"milestone": None},
+                headers={"Authorization": f"Bearer {sandbox.admin_token}"}).raise_for_status()
+    assert pulls(sandbox, "update-deps-after-v0.30.0")[0]["milestone"] is None
+    again = Run(deps)
+    assert (await again()).outcome is Outcome.DONE and again.applied == ["deps-pr"]
+    assert "PR #" in again.log_text() and "is now in milestone v0.31.0" in again.log_text()
+    before = len(sandbox.requests(mutating=True))
+    third = Run(deps)
+    assert (await third()).outcome is Outcome.DONE and third.applied == []
+    assert len(sandbox.requests(mutating=True)) == before
+
+
+async def test_a_missing_milestone_is_said(sandbox: SandboxHandle) -> None:
+    await make_head(sandbox)
+    run = Run([("pr", "github.pull", {"repo": KUBO, "head": HEAD, "base": "master",
+                                      "title": "t", "milestone": "v9.9.9"})], abort=True)
+    report = await run()
+    assert report.outcome is Outcome.ABORTED
+    assert "no milestone v9.9.9 in ipfs/kubo: create it, then retry" in report.actions[0].reason

@@ -9,7 +9,7 @@ import pytest
 
 from cockpit.model import Outcome
 from cockpit.sandbox.testing import SandboxHandle
-from tests.kinds.harness import KUBO, Run, outcomes
+from tests.kinds.harness import KUBO, Run, api, built_in, outcomes
 
 
 async def test_preflight_passes_on_the_sandbox(sandbox: SandboxHandle) -> None:
@@ -134,3 +134,38 @@ async def test_signing_key_must_be_registered_on_github(sandbox: SandboxHandle,
         registered = await Run([("k", "preflight.signing-key", params)], "v0.30.0")()
     assert outcomes(registered) == {"k": Outcome.DONE}, registered
     assert "registered on GitHub for release-driver" in registered.actions[0].reason
+
+
+GO_CHECKS = built_in("preflight/go-dist-tool-versions", "preflight/go-dist-ci",
+                     "preflight/go-docs-ci")
+
+
+async def test_downstream_go_versions_match_kubos_go_mod(sandbox: SandboxHandle) -> None:
+    run = Run(GO_CHECKS, "v0.30.0")
+    report = await run()
+    assert report.outcome is Outcome.DONE, report
+    assert [a.reason for a in report.actions] == [
+        "ipfs/distributions .tool-versions: Go 1.22.4, as ipfs/kubo's go.mod (1.22)",
+        "ipfs/distributions .github/workflows/main.yml: Go 1.22.x, as ipfs/kubo's go.mod (1.22)",
+        "ipfs/ipfs-docs .github/workflows/update-on-new-ipfs-tag.yml: Go 1.22.x, as "
+        "ipfs/kubo's go.mod (1.22)"]
+    assert not sandbox.requests(mutating=True)
+
+
+async def test_a_go_version_behind_go_mod_fails_with_the_fix(sandbox: SandboxHandle) -> None:
+    """Kubo moves to Go 1.23 (a toolchain line): the distributions, still on 1.22, fail."""
+    async with api(sandbox) as gh:
+        go_mod = await gh.get_contents(KUBO, "go.mod", ref="master")
+        assert go_mod is not None
+        await gh.put_contents(KUBO, "go.mod", go_mod.text + "\ntoolchain go1.23.2\n",
+                              "chore: go 1.23", "master", sha=go_mod.sha)
+    report = await Run(built_in("preflight/go-dist-tool-versions"), abort=True)()
+    assert report.outcome is Outcome.ABORTED
+    assert report.actions[0].reason == (
+        "aborted by the driver: .tool-versions of ipfs/distributions uses Go 1.22.4 but "
+        "ipfs/kubo's go.mod says 1.23.2: open a pull request on ipfs/distributions setting "
+        ".tool-versions to Go 1.23 and merge it, then retry")
+    nothing = await Run([("go", "preflight.go-version", {
+        "go_mod_repo": KUBO, "go_mod_ref": "master", "repo": "ipfs/distributions",
+        "ref": "master", "path": ".tool-versions", "pattern": r"^rust\s+(\S+)"})], abort=True)()
+    assert "names no Go version (nothing matches" in nothing.actions[0].reason

@@ -16,14 +16,15 @@ from tests.sandbox.contract import Contract
 def test_ipfs_is_an_organization_everywhere(gh: httpx.Client) -> None:
     org = gh.get("/orgs/ipfs").json()
     assert org["login"] == "ipfs" and org["type"] == "Organization"
-    assert org["public_repos"] == 8 and org["node_id"].startswith("O_")
+    # The release's eight repositories and boxo, the Go module Kubo's changelog walks.
+    assert org["public_repos"] == 9 and org["node_id"].startswith("O_")
     assert gh.get("/users/ipfs").json()["type"] == "Organization"
     repo = gh.get("/repos/ipfs/kubo").json()
     assert repo["owner"]["type"] == "Organization" and repo["owner"]["id"] == org["id"]
     pulls = gh.get("/repos/ipfs/kubo/pulls", params={"state": "all"}).json()
     assert all(p["base"]["user"]["type"] == "Organization" for p in pulls)
     listed = gh.get("/orgs/ipfs/repos", params={"sort": "full_name", "per_page": 3})
-    assert [r["name"] for r in listed.json()] == ["distributions", "infra", "ipfs-blog"]
+    assert [r["name"] for r in listed.json()] == ["boxo", "distributions", "infra"]
     assert 'rel="next"' in listed.headers["link"]
 
 

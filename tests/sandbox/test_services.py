@@ -96,3 +96,39 @@ def test_state_survives_restart(tmp_path: Path) -> None:
         assert sb2.admin_token == token
         titles = [i["title"] for i in sb2.state()["repos"]["ipfs/kubo"]["issues"]]
         assert titles.count("Release v0.30.0") == 1
+
+
+def test_discourse_pins_only_for_staff_and_says_who_is(sandbox: SandboxHandle) -> None:
+    """Categories as the API user sees them (News: staff only), users' staff flags, and a
+    pin refused to a regular user, as Discourse does."""
+    d = sandbox.env["COCKPIT_DISCOURSE_URL"]
+    key = sandbox.env["COCKPIT_DISCOURSE_TOKEN"]
+
+    def as_user(name: str) -> dict[str, str]:
+        return {"Api-Key": key, "Api-Username": name}
+
+    def news(name: str) -> int:
+        cats = httpx.get(d + "/categories.json", headers=as_user(name)).json()
+        return next(c["permission"] for c in cats["category_list"]["categories"]
+                    if c["name"] == "News")
+
+    assert (news("system"), news("newcomer")) == (1, 3)
+    assert httpx.get(d + "/categories.json").status_code == 403
+    admin = httpx.get(d + "/u/system.json", headers=as_user("system")).json()["user"]
+    regular = httpx.get(d + "/u/newcomer.json", headers=as_user("system")).json()["user"]
+    assert (admin["admin"], regular["admin"], regular["moderator"]) == (True, False, False)
+    assert httpx.get(d + "/u/nobody.json", headers=as_user("system")).status_code == 404
+    tid = httpx.post(d + "/posts.json", headers=as_user("newcomer"), json={
+        "title": "A question about pins", "raw": "How do I pin a topic?", "category": 14}
+                     ).json()["topic_id"]
+    refused = httpx.put(f"{d}/t/{tid}/status.json", headers=as_user("newcomer"),
+                        data={"status": "pinned_globally", "enabled": "true"})
+    assert refused.status_code == 403 and refused.json()["error_type"] == "invalid_access"
+    assert httpx.put(f"{d}/t/{tid}/status.json", headers=as_user("system"),
+                     data={"status": "pinned_globally", "enabled": "true"}).status_code == 200
+    topic = httpx.get(f"{d}/t/{tid}.json").json()
+    assert topic["pinned"] and topic["pinned_globally"] and topic["pinned_until"] is None
+    httpx.put(f"{d}/t/{tid}/status.json", headers=as_user("system"),
+              data={"status": "pinned", "enabled": "false"})
+    topic = httpx.get(f"{d}/t/{tid}.json").json()
+    assert not topic["pinned"] and not topic["pinned_globally"]
