@@ -159,6 +159,9 @@ def _parser() -> argparse.ArgumentParser:
                   "follows first, headless, in the same sandbox")
     demo.add_argument("--yes", action="store_true", help="answer every confirmation yes")
     demo.add_argument("--answers", type=Path, help="TOML/JSON file: prompt id → answer")
+    demo.add_argument("--tls", action="store_true",
+                      help="serve the sandbox over HTTPS, so the GitHub CLI (gh) can be "
+                           "pointed at it: the export lines to paste are printed at start")
     demo.add_argument("--attach", choices=("shadow", "walkthrough", "status", "ci", "review"),
                       help="from a second terminal, follow the running demo's sandbox: a live "
                            "read-only shadow, a walkthrough, its `cockpit status` once, "
@@ -627,7 +630,7 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version,
           launchers: Launchers | None) -> int:
     import tempfile
 
-    from cockpit.demo import demo_environment, recorded
+    from cockpit.demo import demo_environment, gh_exports, recorded
     from cockpit.demo_history import releases_before
 
     if args.attach:
@@ -642,11 +645,13 @@ def _demo(args: argparse.Namespace, playbook: Playbook, version: Version,
         # terminal and keeps the process alive once the cleanup has run.
         _end_on_hangup()
     with tempfile.TemporaryDirectory(prefix="cockpit-demo-") as home, \
-            demo_environment(Path(home)) as demo, \
+            demo_environment(Path(home), tls=args.tls) as demo, \
             recorded(demo, version.tag, getattr(args, "playbook", None)) as record:
         print(f"sandbox: {demo.base_url} (a local world; nothing leaves this machine)\n"
               "follow it from another terminal: cockpit demo --attach shadow "
               "(or --attach walkthrough, --attach status)", file=sys.stderr)
+        if args.tls:
+            print("\n".join(gh_exports(demo)), file=sys.stderr)
         with _demo_reviewer(playbook, [*before, version], Path(home), headless=args.headless):
             return _demo_releases(args, playbook, before, version, demo, Path(home), record,
                                   launchers)

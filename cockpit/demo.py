@@ -130,6 +130,16 @@ def demo_environment(home: Path, **sandbox_options: Any) -> Iterator[SandboxHand
         os.environ.update(saved)
 
 
+def gh_exports(handle: SandboxHandle) -> list[str]:
+    """With ``--tls``: the lines that point ``gh`` (and curl, git) at the demo's sandbox
+    from another terminal: its CA, ``GH_HOST`` and the driver's token (the sandbox's own,
+    worthless outside it)."""
+    import shlex
+
+    return ["# point gh at the demo's sandbox (another terminal):",
+            *(f"export {k}={shlex.quote(v)}" for k, v in handle.sandbox.client_env().items())]
+
+
 @dataclass
 class DemoCI:
     """The demo's CI health: a receiver on an SQLite file in its home, and its alert loop."""

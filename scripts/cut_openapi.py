@@ -115,6 +115,21 @@ OPERATIONS: list[tuple[str, str]] = [
     ("get", "/app/hook/deliveries"),
     ("get", "/app/hook/deliveries/{delivery_id}"),
     ("post", "/app/hook/deliveries/{delivery_id}/attempts"),
+    # the API root, meta, release assets (uploads under /api/uploads), run logs & artifacts
+    ("get", "/"),
+    ("get", "/meta"),
+    ("post", "/repos/{owner}/{repo}/releases/{release_id}/assets"),
+    ("get", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("patch", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("delete", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("put", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"),
+    ("put", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"),
+    ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/logs"),
+    ("post", "/repos/{owner}/{repo}/actions/runs/{run_id}/cancel"),
+    ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"),
+    ("get", "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}"),
+    ("get", "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"),
+    ("get", "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"),
 ]
 
 
@@ -181,8 +196,16 @@ def _errata(node: Any, where: str, notes: list[str]) -> None:
     The run listings' ``created`` parameter is typed ``format: date-time``, yet its own
     description (and the API) take GitHub's search syntax (``>=2026-11-30``, ``A..B``):
     the format is dropped, the string type kept.
+
+    A release asset's upload body is described as ``application/octet-stream`` only,
+    while the description itself asks for the asset's own media type in ``Content-Type``
+    (``application/zip``, say): the body's media type becomes ``*/*``.
     """
     if isinstance(node, dict):
+        if where.endswith("/releases/{release_id}/assets/post/requestBody/content") and \
+                list(node) == ["application/octet-stream"]:
+            node["*/*"] = node.pop("application/octet-stream")
+            notes.append(f"{where}: the asset's own media type is accepted (*/*)")
         if where == "#/components/parameters/created/schema" and \
                 node.get("format") == "date-time":
             del node["format"]

@@ -1,5 +1,6 @@
 """Shared fixtures: an isolated cockpit home (state, workspace), a git identity, and the
-``sandbox`` (one seeded sandbox per test) with ``module_sandbox`` (one per module).
+``sandbox`` (one seeded sandbox per test) with ``module_sandbox`` (one per module) and
+``tls_sandbox`` (one over HTTPS per session, for the GitHub CLI: ``tests/gh_setup.py``).
 
 The sandbox is defined here once; a directory's conftest says how its tests want it
 (``sandbox_setup``), a module may set its options (``pytest.mark.sandbox``).
@@ -74,4 +75,16 @@ def module_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
     from cockpit.sandbox.testing import running_sandbox
 
     with running_sandbox(tmp_path_factory.mktemp("sandbox")) as handle:
+        yield handle
+
+
+@pytest.fixture(scope="session")
+def tls_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    """One seeded sandbox served over HTTPS for the whole session, for tests that drive the
+    real ``gh`` (``tests.gh_setup.run_gh``); tests share it, so each uses names of its own.
+    Its workflow runs take half a second."""
+    from cockpit.sandbox.testing import running_sandbox
+
+    with running_sandbox(tmp_path_factory.mktemp("tls-sandbox"), tls=True,
+                         workflow_seconds=0.5) as handle:
         yield handle

@@ -1,7 +1,9 @@
 """``cockpit sandbox``: serve the sandbox in the foreground until SIGINT/SIGTERM.
 
 It binds first, then prints the base URL and ``export`` lines, so a script can
-start it in the background, read a few lines, and point a cockpit at it.
+start it in the background, read a few lines, and point a cockpit at it. With ``--tls``
+it serves HTTPS and the exports also point ``gh``, git, curl and Python at it (the CA to
+trust, ``GH_HOST``, ``GH_ENTERPRISE_TOKEN``).
 
 ``--webhook-url`` makes it send GitHub Actions webhooks there (the App hook of
 ``cockpit.sandbox.webhooks``), signed with ``--webhook-secret`` or
@@ -26,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=None,
                         help="data directory (bare repos + world.json); reused if present. "
                              "Default: a temporary directory removed on exit")
+    parser.add_argument("--tls", action="store_true",
+                        help="serve HTTPS with a local CA kept in the data directory (what "
+                             "`gh` needs); the export lines name the CA to trust")
     parser.add_argument("--latency-ms", type=int, default=0, help="added to every request")
     parser.add_argument("--faults", default="",
                         help="fault SPEC, e.g. '5xx:0.1,timeout:req=7,ratelimit:req=20,seed=1'")
@@ -102,7 +107,7 @@ def main(args: argparse.Namespace) -> int:
         secret = os.environ.get("COCKPIT_SANDBOX_WEBHOOK_SECRET", "")
     try:
         sb = Sandbox(SandboxOptions(
-            data_dir=args.data, port=args.port, faults=args.faults,
+            data_dir=args.data, port=args.port, tls=args.tls, faults=args.faults,
             latency_ms=args.latency_ms, workflow_seconds=args.workflow_seconds,
             time_scale=args.time_scale, fail_workflows=list(args.fail_workflow),
             webhook_url=args.webhook_url, webhook_secret=secret, queue_spike=spikes,
@@ -127,6 +132,9 @@ def main(args: argparse.Namespace) -> int:
     print(f"cockpit sandbox serving on {sb.base_url}")
     print(f"# data: {sb.data_dir}   inspect: {sb.base_url}/_sandbox/state")
     print(f"# read-only token: {sb.readonly_token}")
+    if sb.tls is not None:
+        print(f"# TLS: trust the sandbox's CA {sb.tls.ca_cert} (the exports below do; "
+              "gh: GH_HOST, GH_ENTERPRISE_TOKEN)")
     if args.webhook_url:
         print(f"# webhooks: workflow_run, workflow_job -> {args.webhook_url}"
               f" ({'signed' if secret else 'unsigned'})")

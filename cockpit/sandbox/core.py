@@ -23,6 +23,7 @@ from cockpit.sandbox.holds import RequestHold
 from cockpit.sandbox.objects import Shapes
 from cockpit.sandbox.seed import ADMIN_LOGIN, REVIEWER_LOGIN, copy_seed
 from cockpit.sandbox.services import DISCORD_TOKEN
+from cockpit.sandbox.tls import TlsFiles, ensure_certificates
 from cockpit.sandbox.webhooks import Webhooks
 from cockpit.sandbox.workflows import Simulator
 from cockpit.sandbox.world import REPOS_DIR, WORLD_FILE, Json, World
@@ -78,6 +79,9 @@ class SandboxOptions:
     like a webhook GitHub never sent."""
     tick_seconds: float = 0.25
     """How often the server's ticker advances the simulator and sends what is due."""
+    tls: bool = False
+    """Serve HTTPS with a CA and certificate kept in ``DATA/tls`` (``cockpit.sandbox.tls``):
+    what the GitHub CLI needs for a host other than github.com."""
 
 
 class Sandbox:
@@ -90,6 +94,9 @@ class Sandbox:
             self.data_dir = self.options.data_dir
             self.owns_data = False
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.tls: TlsFiles | None = ensure_certificates(self.data_dir) \
+            if self.options.tls else None
+        """The CA and server certificate when serving HTTPS, else None."""
         if not (self.data_dir / WORLD_FILE).exists():
             copy_seed(self.data_dir)
         self.world = World.load(self.data_dir)
@@ -118,8 +125,15 @@ class Sandbox:
 
     # -- addresses --------------------------------------------------------------
 
-    def bind(self, base_url: str) -> None:
-        self.base_url = base_url.rstrip("/")
+    def bind(self, host: str, port: int) -> None:
+        """Where the server listens: the URLs every shape and ``env`` are built from."""
+        scheme = "https" if self.tls else "http"
+        self.base_url = f"{scheme}://{host}:{port}"
+
+    @property
+    def host(self) -> str:
+        """``127.0.0.1:PORT``: the GitHub host a client names (``GH_HOST``)."""
+        return self.base_url.partition("://")[2]
 
     @property
     def api_url(self) -> str:
@@ -161,7 +175,25 @@ class Sandbox:
         return token
 
     def env(self) -> dict[str, str]:
-        """The ``COCKPIT_*`` environment a cockpit needs to talk to this sandbox."""
+        """The ``COCKPIT_*`` environment a cockpit needs to talk to this sandbox, and over
+        HTTPS what every other client needs too (``client_env``)."""
+        return {**self._cockpit_env(), **self.client_env()}
+
+    def client_env(self) -> dict[str, str]:
+        """Over HTTPS: what makes ``gh``, git, curl and Python trust the sandbox's CA and
+        name it as GitHub host (empty over plain HTTP, which ``gh`` refuses to use).
+
+        ``SSL_CERT_FILE`` is read by OpenSSL (curl, Python, httpx: the cockpit itself) and
+        by Go (``gh``); ``REQUESTS_CA_BUNDLE`` by requests; ``CURL_CA_BUNDLE`` by curl (built with a CA path
+        of its own); ``GIT_SSL_CAINFO`` by git."""
+        if self.tls is None:
+            return {}
+        ca = str(self.tls.ca_cert)
+        return {"SSL_CERT_FILE": ca, "REQUESTS_CA_BUNDLE": ca, "CURL_CA_BUNDLE": ca,
+                "GIT_SSL_CAINFO": ca,
+                "GH_HOST": self.host, "GH_ENTERPRISE_TOKEN": self.admin_token}
+
+    def _cockpit_env(self) -> dict[str, str]:
         b = self.base_url
         discord = self.world.data["discord"]
         return {
@@ -229,4 +261,5 @@ class Sandbox:
     def describe(self) -> dict[str, Any]:
         return {"base_url": self.base_url, "api_url": self.api_url,
                 "git_base_url": self.git_base_url, "data_dir": str(self.data_dir),
-                "faults": str(self.faults.spec)}
+                "faults": str(self.faults.spec),
+                "ca_cert": str(self.tls.ca_cert) if self.tls else None}

@@ -427,10 +427,11 @@ class Shapes:
             "browser_download_url":
                 f"{self.html}/{full}/releases/download/{rel['tag_name']}/{a['name']}",
             "id": a["id"], "node_id": node_id("RA", a["id"]), "name": a["name"],
-            "label": "", "state": "uploaded", "content_type": "application/octet-stream",
-            "size": a["size"], "digest": None, "download_count": 0,
+            "label": a.get("label", ""), "state": "uploaded",
+            "content_type": a.get("content_type", "application/octet-stream"),
+            "size": a["size"], "digest": None, "download_count": a.get("download_count", 0),
             "created_at": a["created_at"], "updated_at": a["created_at"],
-            "uploader": self.user("github-actions[bot]"),
+            "uploader": self.user(a.get("uploader", "github-actions[bot]")),
         }
 
     def release(self, r: Json, rel: Json) -> Json:
@@ -440,7 +441,7 @@ class Shapes:
         return {
             "url": api, "html_url": f"{self.html}/{full}/releases/tag/{tag}",
             "assets_url": f"{api}/assets",
-            "upload_url": f"{self.html}/uploads/repos/{full}/releases/{rel['id']}"
+            "upload_url": f"{self.html}/api/uploads/repos/{full}/releases/{rel['id']}"
                           "/assets{?name,label}",
             "tarball_url": f"{self.api}/repos/{full}/tarball/{tag}",
             "zipball_url": f"{self.api}/repos/{full}/zipball/{tag}",

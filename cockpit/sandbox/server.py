@@ -1,4 +1,5 @@
 """The ASGI front door and the uvicorn runners (in-process thread, or foreground CLI).
+With ``SandboxOptions.tls`` the same app is served over HTTPS (``cockpit.sandbox.tls``).
 
 One app serves everything on one port: the GitHub API under ``/api/v3``, git
 smart HTTP at ``/{owner}/{name}.git``, the announcement services under their
@@ -36,7 +37,8 @@ from starlette.types import Message, Receive, Scope, Send
 from cockpit.sandbox import githttp, services, web
 from cockpit.sandbox.core import API_PREFIX, SERVICE_PREFIXES, Sandbox
 from cockpit.sandbox.faults import FaultSpec, FaultSpecError
-from cockpit.sandbox.github.api import rate_headers
+from cockpit.sandbox.github import actions, releases
+from cockpit.sandbox.github.api import as_endpoint, rate_headers
 from cockpit.sandbox.github.routes import api_routes
 from cockpit.sandbox.http import ApiError, json_response
 
@@ -168,7 +170,8 @@ INSPECTION = [
 # -- the front door -------------------------------------------------------------------------
 
 def _service(path: str) -> str:
-    if path.startswith(API_PREFIX + "/") or path == API_PREFIX:
+    if path.startswith((API_PREFIX + "/", releases.UPLOADS_PREFIX + "/")) or \
+            path == API_PREFIX:
         return "github"
     for name, prefix in SERVICE_PREFIXES.items():
         if path.startswith(prefix + "/"):
@@ -224,13 +227,20 @@ class SandboxApp:
 
         api = Starlette(routes=api_routes(sb),
                         exception_handlers={404: api_not_found, 405: api_not_found})
+        uploads = Starlette(routes=[
+            Route(path, as_endpoint(sb, fn, write=True), methods=[method])
+            for method, path, fn in releases.UPLOAD_ROUTES],
+            exception_handlers={404: api_not_found, 405: api_not_found})
         self.app = Starlette(routes=[
             Mount(API_PREFIX, app=api),
+            Mount(releases.UPLOADS_PREFIX, app=uploads),
             Mount("/_sandbox", routes=INSPECTION),
+            *releases.download_routes(),
+            *actions.blob_routes(),
             *services.routes(),
         ], exception_handlers={404: web.not_found}, lifespan=lifespan)
-        self.app.state.sandbox = sb
-        api.state.sandbox = sb
+        for app in (self.app, api, uploads):
+            app.state.sandbox = sb
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -429,9 +439,12 @@ class _Server(uvicorn.Server):
 
 def make_server(sb: Sandbox, sock: socket.socket) -> uvicorn.Server:
     host, port = sock.getsockname()[:2]
-    sb.bind(f"http://{host}:{port}")
+    sb.bind(host, port)
+    tls: dict[str, Any] = {}
+    if sb.tls is not None:
+        tls = {"ssl_certfile": str(sb.tls.cert), "ssl_keyfile": str(sb.tls.key)}
     config = uvicorn.Config(SandboxApp(sb), log_level="warning", lifespan="on",
-                            timeout_graceful_shutdown=1, access_log=False)
+                            timeout_graceful_shutdown=1, access_log=False, **tls)
     return _Server(config)
 
 

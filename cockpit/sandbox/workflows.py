@@ -38,7 +38,9 @@ more it hits the timeout and, like GitHub, concludes ``cancelled``). Labels come
 from __future__ import annotations
 
 import fnmatch
+import io
 import time
+import zipfile
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +61,16 @@ NOMINAL_SECONDS = {
     "deploy.yml": 180.0,
 }
 BOT = "github-actions[bot]"
+
+
+ARTIFACT_RETENTION_DAYS = 90
+"""GitHub's default retention for a public repository's artifacts and logs."""
+
+
+def _file_name(name: str) -> str:
+    """A job or step name as a file name in the log archive (GitHub drops ``/`` and
+    ``:``)."""
+    return name.replace("/", "").replace(":", "")
 
 
 def _stamp(ts: float) -> str:
@@ -107,6 +119,21 @@ def timeout_minutes(spec: Any) -> int:
     except (TypeError, ValueError):  # an expression: GitHub evaluates it; we cannot
         return DEFAULT_TIMEOUT_MINUTES
     return minutes if minutes > 0 else DEFAULT_TIMEOUT_MINUTES
+
+
+def _uploads(steps: Any) -> list[Json]:
+    """The artifacts a job's steps upload (``uses: actions/upload-artifact@…``): name (the
+    action's default ``artifact``) and path, as the action's ``with`` gives them."""
+    out: list[Json] = []
+    for step in steps if isinstance(steps, list) else []:
+        if not isinstance(step, dict) or not str(step.get("uses", "")).startswith(
+                "actions/upload-artifact"):
+            continue
+        given = step.get("with")
+        given = given if isinstance(given, dict) else {}
+        out.append({"name": str(given.get("name") or "artifact"),
+                    "path": str(given.get("path") or "")})
+    return out
 
 
 def _matches(patterns: list[str] | None, name: str) -> bool:
@@ -213,8 +240,16 @@ class Simulator:
             out.append({"id": meta["id"], "path": e.path,
                         "name": (doc.get("name") if isinstance(doc, dict) else None) or e.path,
                         "triggers": _triggers(doc), "jobs": jobs if isinstance(jobs, dict)
-                        else {"build": {}}, "created_at": meta["created_at"]})
+                        else {"build": {}}, "created_at": meta["created_at"],
+                        "state": meta.get("state", "active")})
         return out
+
+    def set_state(self, full: str, wf: Json, state: str) -> None:
+        """``active`` or ``disabled_manually`` (``PUT …/enable``, ``…/disable``): a disabled
+        workflow starts no runs, on any event."""
+        with self.sb.world.lock:
+            self.sb.world.data["repos"][full]["workflows"][wf["path"]]["state"] = state
+        self.sb.world.save()
 
     def find_workflow(self, full: str, ident: str) -> Json | None:
         for wf in self.workflows(full):
@@ -226,7 +261,9 @@ class Simulator:
         full = r["full_name"]
         return {
             "id": wf["id"], "node_id": node_id("W", wf["id"]), "name": wf["name"],
-            "path": wf["path"], "state": "active", "created_at": wf["created_at"],
+            "path": wf["path"],
+            "state": r["workflows"].get(wf["path"], {}).get("state", "active"),
+            "created_at": wf["created_at"],
             "updated_at": wf["created_at"],
             "url": f"{self.sb.api_url}/repos/{full}/actions/workflows/{wf['id']}",
             "html_url": f"{self.sb.base_url}/{full}/blob/{r['default_branch']}/{wf['path']}",
@@ -260,13 +297,15 @@ class Simulator:
             for name, spec in wf["jobs"].items():
                 steps = spec.get("steps") if isinstance(spec, dict) else None
                 labels, self_hosted, group = runner_labels(spec)
+                artifacts = [{"id": world.new_id() + 30_000_000_000, **upload}
+                             for upload in _uploads(steps)]
                 run["jobs"].append({
                     "id": world.new_id() + 20_000_000_000, "key": str(name),
                     "name": (spec.get("name") if isinstance(spec, dict) else None) or name,
                     "steps": [s.get("name") or s.get("run") or s.get("uses") or "step"
                               for s in (steps or []) if isinstance(s, dict)],
                     "labels": labels, "self_hosted": self_hosted, "runner_group": group,
-                    "timeout_minutes": timeout_minutes(spec),
+                    "timeout_minutes": timeout_minutes(spec), "artifacts": artifacts,
                 })
             self._plan(full, run)
             r["runs"].append(run)
@@ -289,7 +328,7 @@ class Simulator:
                 continue
             for wf in wfs:
                 push = wf["triggers"].get("push")
-                if push is None:
+                if push is None or wf["state"] != "active":
                     continue
                 push = push if isinstance(push, dict) else {}
                 has_filters = "tags" in push or "branches" in push
@@ -330,7 +369,7 @@ class Simulator:
 
     def on_pull_request(self, full: str, issue: Json) -> None:
         for wf in self.workflows(full):
-            if "pull_request" in wf["triggers"]:
+            if "pull_request" in wf["triggers"] and wf["state"] == "active":
                 self.start(full, wf, "pull_request", issue["pull"]["head"],
                            issue["pull"]["head_sha"], {}, issue["user"], issue["title"],
                            pull=issue["number"])
@@ -345,6 +384,20 @@ class Simulator:
             for job in run["jobs"]:
                 job["id"] = self.sb.world.new_id() + 20_000_000_000
             self._plan(full, run)
+        self.sb.world.save()
+
+    def cancel(self, run: Json) -> None:
+        """``POST …/cancel``: what has not finished stops now and concludes ``cancelled``
+        (jobs that finished keep their conclusion); the next tick completes the run."""
+        with self.sb.world.lock:
+            elapsed = max(0.0, time.time() - run["created_ts"])
+            for job in run["jobs"]:
+                start, end = self.job_window(run, job)
+                if end > elapsed:
+                    queue = min(start, elapsed)
+                    job.update(queue_s=queue, run_s=elapsed - queue, planned="cancelled")
+            run.update(planned="cancelled", duration=elapsed,
+                       start_s=min(self.run_start(run), elapsed))
         self.sb.world.save()
 
     def _plan(self, full: str, run: Json) -> None:
@@ -413,6 +466,8 @@ class Simulator:
                         run["status"] = "completed"
                         run["conclusion"] = run["planned"]
                         lines = self._effects(full, run) if run["planned"] == "success" \
+                            else ["##[error]The operation was canceled."] \
+                            if run["planned"] == "cancelled" \
                             else ["##[error]Process completed with exit code 1."]
                         run["log"] = self._log(run, lines)
                         changed = True
@@ -686,7 +741,9 @@ class Simulator:
             "details_url": f"{self.sb.base_url}/{full}/actions/runs/{run['id']}",
             "status": run["status"], "conclusion": run["conclusion"],
             "started_at": started, "completed_at": done,
-            "output": {"title": None, "summary": None, "text": None, "annotations_count": 0,
+            "output": {"title": None, "summary": None, "text": None,
+                       "annotations_count": len(self.annotations(r, run, job))
+                       if run["jobs"] else 0,
                        "annotations_url": f"{self.sb.api_url}/repos/{full}/check-runs/"
                                           f"{job['id']}/annotations"},
             "name": job["name"], "check_suite": {"id": run["id"] + 1},
@@ -700,6 +757,83 @@ class Simulator:
                     "events": ["check_run", "push"]},
             "pull_requests": [],
         }
+
+    def step_logs(self, run: Json, job: Json) -> list[tuple[int, str, str]]:
+        """A completed job's log cut by step, as GitHub's log archive holds it: (number,
+        step name, text). "Set up job" has the run's header; the job's last own step (the
+        one that fails, in ``job_json``) has the rest; the others logged nothing."""
+        lines = str(run["log"]).splitlines(keepends=True)
+        cut = next((i + 1 for i, line in enumerate(lines) if "##[endgroup]" in line), 0)
+        names = ["Set up job", *job["steps"], "Complete job"]
+        worker = len(names) - 1 if len(names) > 2 else 1
+        texts = {1: "".join(lines[:cut])}
+        texts[worker] = texts.get(worker, "") + "".join(lines[cut:])
+        return [(n, name, texts.get(n, "")) for n, name in enumerate(names, start=1)]
+
+    def log_archive(self, run: Json) -> bytes | None:
+        """``GET …/runs/{id}/logs``: a zip with ``{i}_{job}.txt`` per job and
+        ``{job}/{n}_{step}.txt`` per step (what ``gh run view --log`` reads); None until
+        the run completes."""
+        if run["status"] != "completed":
+            return None
+        buffer = io.BytesIO()
+        stamp = time.gmtime(run["created_ts"] + run["duration"])[:6]
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for i, job in enumerate(run["jobs"]):
+                folder = _file_name(job["name"])
+                archive.writestr(zipfile.ZipInfo(f"{i}_{folder}.txt", stamp), str(run["log"]))
+                for n, step, text in self.step_logs(run, job):
+                    archive.writestr(zipfile.ZipInfo(f"{folder}/{n}_{_file_name(step)}.txt",
+                                                     stamp), text)
+        return buffer.getvalue()
+
+    def artifacts(self, run: Json) -> list[tuple[Json, Json]]:
+        """(job, artifact) for what a run uploaded: its jobs' ``upload-artifact`` steps,
+        once the run has succeeded."""
+        if run["status"] != "completed" or run["conclusion"] != "success":
+            return []
+        return [(job, a) for job in run["jobs"] for a in job.get("artifacts", [])]
+
+    def artifact_json(self, r: Json, run: Json, artifact: Json) -> Json:
+        full = r["full_name"]
+        api = f"{self.sb.api_url}/repos/{full}/actions/artifacts/{artifact['id']}"
+        done = run["created_ts"] + run["duration"]
+        return {
+            "id": artifact["id"], "node_id": node_id("A", artifact["id"]),
+            "name": artifact["name"], "size_in_bytes": len(self.artifact_zip(artifact)),
+            "url": api, "archive_download_url": f"{api}/zip", "expired": False,
+            "created_at": _stamp(done), "updated_at": _stamp(done),
+            "expires_at": _stamp(done + ARTIFACT_RETENTION_DAYS * 86400), "digest": None,
+            "workflow_run": {"id": run["id"], "repository_id": r["id"],
+                             "head_repository_id": r["id"], "head_branch": run["head_branch"],
+                             "head_sha": run["head_sha"]},
+        }
+
+    @staticmethod
+    def artifact_zip(artifact: Json) -> bytes:
+        """The archive of a simulated upload: no job ran, so it holds a note naming what
+        the workflow uploads (its ``path``), not the files themselves."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr(zipfile.ZipInfo("UPLOADED-PATHS.txt", (2024, 1, 1, 0, 0, 0)),
+                             f"{artifact.get('path', '')}\n")
+        return buffer.getvalue()
+
+    def annotations(self, r: Json, run: Json, job: Json) -> list[Json]:
+        """The check run's annotations: a finished job that did not succeed carries the
+        runner's one-line reason, as GitHub Actions writes it (``gh run view`` shows it)."""
+        if self.job_phase(run, job, time.time()) != "completed":
+            return []
+        message = {"failure": "Process completed with exit code 1.",
+                   "cancelled": "The operation was canceled."}.get(
+            str(job.get("planned", run["planned"])))
+        if message is None:
+            return []
+        return [{"path": ".github", "start_line": 1, "end_line": 1, "start_column": None,
+                 "end_column": None, "annotation_level": "failure", "title": "",
+                 "message": message, "raw_details": "",
+                 "blob_href": f"{self.sb.base_url}/{r['full_name']}/blob/{run['head_sha']}"
+                              "/.github"}]
 
     def job_log(self, job_id: int) -> str | None:
         for r in self.sb.world.data["repos"].values():

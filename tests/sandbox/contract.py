@@ -99,8 +99,11 @@ class Contract:
             raise ContractError(f"{method} {path}: not an operation of the GitHub subset")
         template, params = found
         h = Headers(list(req_headers.items()))
+        # An operation with servers of its own (uploads.github.com) is served there.
+        servers = self.spec["paths"][template][method.lower()].get("servers") or [{}]
         request = _Request(
-            host_url=HOST, path=path, path_pattern=template, method=method.lower(),
+            host_url=servers[0].get("url", HOST), path=path, path_pattern=template,
+            method=method.lower(),
             parameters=RequestParameters(
                 query=ImmutableMultiDict(parse_qsl(query, keep_blank_values=True)),
                 header=h, path=params),
