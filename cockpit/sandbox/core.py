@@ -21,7 +21,7 @@ from cockpit.sandbox.faults import FaultInjector, FaultSpec
 from cockpit.sandbox.gitstore import BareRepo
 from cockpit.sandbox.holds import RequestHold
 from cockpit.sandbox.objects import Shapes
-from cockpit.sandbox.seed import ADMIN_LOGIN, REVIEWER_LOGIN, copy_seed
+from cockpit.sandbox.seed import ADMIN_LOGIN, REVIEWER_LOGIN, copy_seed, upgrade
 from cockpit.sandbox.services import DISCORD_TOKEN
 from cockpit.sandbox.tls import TlsFiles, ensure_certificates
 from cockpit.sandbox.webhooks import Webhooks
@@ -100,6 +100,7 @@ class Sandbox:
         if not (self.data_dir / WORLD_FILE).exists():
             copy_seed(self.data_dir)
         self.world = World.load(self.data_dir)
+        upgrade(self.world)
         self.repos = {full: BareRepo(self.data_dir / REPOS_DIR / f"{full}.git")
                       for full in self.world.data["repos"]}
         spec = FaultSpec.parse(self.options.faults)

@@ -82,6 +82,16 @@ async def serve(sb: Sandbox, scope: Scope, receive: Receive, send: Send) -> int:
         if pushing and scope_name == "write" and not may_write(info, full):
             await _plain(send, 403, f"Permission to push to {full} denied to this token.")
             return 403
+    # A private repository (created with ``private: true``): anonymous git is asked for
+    # credentials, an account without access is told it does not exist, as on GitHub.
+    reader = sb.world.data["tokens"][token]["login"] if token is not None else None
+    if not sb.world.may_read(reader, full):
+        if token is None:
+            await _plain(send, 401, "Authentication required.",
+                         [(b"www-authenticate", b'Basic realm="GitHub"')])
+            return 401
+        await _plain(send, 404, "Repository not found.")
+        return 404
     if pushing:
         if token is None:
             await _plain(send, 401, "Authentication required to push.",

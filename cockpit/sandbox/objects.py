@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from typing import Any
+from urllib.parse import quote
 
 from cockpit.sandbox.gitstore import BareRepo, CommitInfo, Person, TagInfo
 from cockpit.sandbox.world import Json, World
@@ -30,6 +31,21 @@ def iso(date: str) -> str:
     return date.replace("+00:00", "Z")
 
 
+REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
+"""The reactions GitHub offers, in its roll-up's order."""
+
+MIT: Json = {"key": "mit", "name": "MIT License", "spdx_id": "MIT",
+             "node_id": "MDc6TGljZW5zZTEz"}
+"""The seeded repositories' license (a created repository has none until it adds one)."""
+
+REPO_SETTINGS: Json = {
+    "has_issues": True, "has_projects": True, "has_downloads": True, "has_wiki": False,
+    "is_template": False,
+}
+"""A repository's switches and their defaults: the seeded ones keep these, a created
+one keeps what its creator asked for."""
+
+
 class Shapes:
     def __init__(self, api: str, html: str, world: World) -> None:
         self.api = api.rstrip("/")
@@ -44,7 +60,8 @@ class Shapes:
         u = self.world.user(login)
         api = f"{self.api}/users/{login}"
         return {
-            "login": login, "id": u["id"], "node_id": node_id("U", u["id"]),
+            "login": login, "id": u["id"],
+            "node_id": node_id("O" if u["type"] == "Organization" else "U", u["id"]),
             "avatar_url": f"{self.html}/avatars/{login}", "gravatar_id": "",
             "url": api, "html_url": f"{self.html}/{login}",
             "followers_url": f"{api}/followers",
@@ -63,18 +80,57 @@ class Shapes:
         assert u is not None
         return u
 
-    def private_user(self, login: str) -> Json:
+    def _owned(self, login: str, private: bool) -> int:
+        return sum(1 for r in self.world.data["repos"].values()
+                   if r["owner"] == login and bool(r.get("private")) == private)
+
+    def public_user(self, login: str) -> Json:
+        """``GET /users/{username}``: anyone's profile (an organization's too)."""
         u = self.world.user(login)
+        org = u["type"] == "Organization"
         return {
             **self.simple_user(login),
             "name": u["name"], "company": None, "blog": "", "location": None,
-            "email": f"{login}@example.org", "hireable": None, "bio": None,
-            "twitter_username": None, "public_repos": 3, "public_gists": 0,
-            "followers": 10, "following": 1, "created_at": u["created_at"],
-            "updated_at": u["created_at"], "private_gists": 0, "total_private_repos": 0,
-            "owned_private_repos": 0, "disk_usage": 100, "collaborators": 0,
+            "email": None if org else f"{login}@example.org", "hireable": None,
+            "bio": u.get("description"), "twitter_username": None,
+            "public_repos": self._owned(login, private=False), "public_gists": 0,
+            "followers": 10, "following": 0 if org else 1, "created_at": u["created_at"],
+            "updated_at": u["created_at"],
+        }
+
+    def private_user(self, login: str) -> Json:
+        """``GET /user``: the caller's own profile, with its private counts."""
+        private = self._owned(login, private=True)
+        return {
+            **self.public_user(login),
+            "private_gists": 0, "total_private_repos": private,
+            "owned_private_repos": private, "disk_usage": 100, "collaborators": 0,
             "two_factor_authentication": True, "user_view_type": "private",
         }
+
+    def organization(self, login: str, full: bool = False) -> Json:
+        """An organization: ``organization-simple`` (``GET /user/orgs``), or with ``full``
+        ``organization-full`` (``GET /orgs/{org}``)."""
+        u = self.world.user(login)
+        api = f"{self.api}/orgs/{login}"
+        out: Json = {
+            "login": login, "id": u["id"], "node_id": node_id("O", u["id"]), "url": api,
+            "repos_url": f"{api}/repos", "events_url": f"{api}/events",
+            "hooks_url": f"{api}/hooks", "issues_url": f"{api}/issues",
+            "members_url": f"{api}/members{{/member}}",
+            "public_members_url": f"{api}/public_members{{/member}}",
+            "avatar_url": f"{self.html}/avatars/{login}", "description": u.get("description"),
+        }
+        if full:
+            out.update({
+                "name": u["name"], "blog": "", "twitter_username": None, "is_verified": True,
+                "has_organization_projects": True, "has_repository_projects": True,
+                "public_repos": self._owned(login, private=False), "public_gists": 0,
+                "followers": 10, "following": 0, "html_url": f"{self.html}/{login}",
+                "type": "Organization", "created_at": u["created_at"],
+                "updated_at": u["created_at"], "archived_at": None,
+            })
+        return out
 
     # -- repositories ---------------------------------------------------------
 
@@ -104,7 +160,8 @@ class Shapes:
         }
         out: Json = {
             "id": r["id"], "node_id": node_id("R", r["id"]), "name": r["name"],
-            "full_name": name, "private": False, "owner": self.simple_user(r["owner"]),
+            "full_name": name, "private": bool(r.get("private")),
+            "owner": self.simple_user(r["owner"]),
             "html_url": f"{self.html}/{name}", "description": r["description"],
             "fork": False, "url": api,
             **{k: f"{api}/{v}" for k, v in urls.items()},
@@ -112,29 +169,34 @@ class Shapes:
         if not full:
             return out
         issues = [i for i in r["issues"] if i["state"] == "open"]
+        stars, forks = r.get("stars", 100), r.get("forks", 10)
         pushed = r["created_at"]
+        empty = False
         if git is not None:
             head = git.commit(r["default_branch"])
             if head:
                 pushed = iso(head.committer.date)
+            empty = head is None
         out.update({
             "created_at": r["created_at"], "updated_at": pushed, "pushed_at": pushed,
             "git_url": f"git://127.0.0.1/{name}.git",
             "ssh_url": f"git@127.0.0.1:{name}.git",
             "clone_url": f"{self.html}/{name}.git", "svn_url": f"{self.html}/{name}",
-            "homepage": None, "size": 1024, "stargazers_count": 100, "watchers_count": 100,
-            "language": "Go", "has_issues": True, "has_projects": True,
-            "has_downloads": True, "has_wiki": False, "has_pages": False,
-            "has_discussions": False, "forks_count": 10, "mirror_url": None,
-            "archived": False, "disabled": False, "open_issues_count": len(issues),
-            "license": {"key": "mit", "name": "MIT License", "spdx_id": "MIT",
-                        "url": f"{self.api}/licenses/mit", "node_id": "MDc6TGljZW5zZTEz"},
-            "allow_forking": True, "is_template": False, "topics": [],
-            "visibility": "public", "forks": 10, "open_issues": len(issues),
-            "watchers": 100, "default_branch": r["default_branch"],
+            "homepage": r.get("homepage"), "size": 0 if empty else 1024,
+            "stargazers_count": stars, "watchers_count": stars,
+            "language": r.get("language", "Go"),
+            **{k: r.get(k, v) for k, v in REPO_SETTINGS.items()},
+            "has_pages": False, "has_discussions": False, "forks_count": forks,
+            "mirror_url": None, "archived": False, "disabled": False,
+            "open_issues_count": len(issues),
+            "license": r.get("license", {**MIT, "url": f"{self.api}/licenses/mit"}),
+            "allow_forking": True, "topics": list(r.get("topics", [])),
+            "visibility": "private" if r.get("private") else "public", "forks": forks,
+            "open_issues": len(issues), "watchers": stars,
+            "default_branch": r["default_branch"],
             "permissions": {"admin": True, "maintain": True, "push": True, "triage": True,
                             "pull": True},
-            "network_count": 10, "subscribers_count": 20,
+            "network_count": forks, "subscribers_count": 20 if stars else 1,
         })
         return out
 
@@ -273,10 +335,15 @@ class Shapes:
     # -- issues, pulls, comments, milestones ----------------------------------
 
     def label(self, full: str, name: str) -> Json:
-        return {"id": int(hashlib.sha1(name.encode()).hexdigest()[:8], 16),
-                "node_id": node_id("LA", name),
-                "url": f"{self.api}/repos/{full}/labels/{name}", "name": name,
-                "description": None, "color": "ededed", "default": False}
+        """A repository's label (``labels`` in its world entry); a name only issues carry
+        gets a stable id from the name and GitHub's grey."""
+        repo = self.world.repo(full) or {}
+        stored: Json = next((x for x in repo.get("labels", []) if x["name"] == name), {})
+        ident = stored.get("id", int(hashlib.sha1(name.encode()).hexdigest()[:8], 16))
+        return {"id": ident, "node_id": node_id("LA", f"{full}:{ident}"),
+                "url": f"{self.api}/repos/{full}/labels/{quote(name, safe='')}",
+                "name": name, "description": stored.get("description"),
+                "color": stored.get("color", "ededed"), "default": False}
 
     def milestone(self, r: Json, number: int | None) -> Json | None:
         if number is None:
@@ -316,10 +383,11 @@ class Shapes:
             "assignee": self.user(i["assignees"][0]) if i["assignees"] else None,
             "assignees": [self.user(a) for a in i["assignees"]],
             "milestone": self.milestone(r, i["milestone"]), "locked": i["locked"],
-            "active_lock_reason": None, "comments": comments,
+            "active_lock_reason": i.get("active_lock_reason"), "comments": comments,
             "closed_at": i["closed_at"], "created_at": i["created_at"],
-            "updated_at": i["updated_at"], "closed_by": None,
+            "updated_at": i["updated_at"], "closed_by": self.user(self._closer(r, i)),
             "author_association": "MEMBER",
+            "reactions": self.reactions(r, "issue", i["number"], f"{api}/reactions"),
         }
         if i.get("state_reason"):
             out["state_reason"] = i["state_reason"]
@@ -334,17 +402,36 @@ class Shapes:
             }
         return out
 
+    @staticmethod
+    def _closer(r: Json, i: Json) -> str | None:
+        """Who closed the issue last (its ``closed`` events), None while it is open."""
+        if i["state"] != "closed":
+            return None
+        closers = [e["actor"] for e in r.get("events", [])
+                   if e["issue_number"] == i["number"] and e["event"] == "closed"]
+        return closers[-1] if closers else None
+
+    def reactions(self, r: Json, subject: str, ident: int, url: str) -> Json:
+        """The reaction roll-up an issue or comment carries."""
+        counts = dict.fromkeys(REACTIONS, 0)
+        for x in r.get("reactions", []):
+            if x["subject"] == subject and x["subject_id"] == ident:
+                counts[x["content"]] += 1
+        return {"url": url, "total_count": sum(counts.values()), **counts}
+
     def comment(self, r: Json, c: Json) -> Json:
         full = r["full_name"]
+        api = f"{self.api}/repos/{full}/issues/comments/{c['id']}"
         return {
             "id": c["id"], "node_id": node_id("IC", c["id"]),
-            "url": f"{self.api}/repos/{full}/issues/comments/{c['id']}",
+            "url": api,
             "html_url": f"{self.html}/{full}/issues/{c['issue_number']}"
                         f"#issuecomment-{c['id']}",
             "issue_url": f"{self.api}/repos/{full}/issues/{c['issue_number']}",
             "body": c["body"], "user": self.user(c["user"]),
             "created_at": c["created_at"], "updated_at": c["updated_at"],
             "author_association": "MEMBER",
+            "reactions": self.reactions(r, "comment", c["id"], f"{api}/reactions"),
         }
 
     def pull(self, r: Json, i: Json, git: BareRepo, simple: bool = False) -> Json:
@@ -373,7 +460,7 @@ class Shapes:
             "title": i["title"], "user": self.simple_user(i["user"]), "body": i["body"],
             "labels": [self.label(full, n) for n in i["labels"]],
             "milestone": self.milestone(r, i["milestone"]),
-            "active_lock_reason": None, "created_at": i["created_at"],
+            "active_lock_reason": i.get("active_lock_reason"), "created_at": i["created_at"],
             "updated_at": i["updated_at"], "closed_at": i["closed_at"],
             "merged_at": p["merged_at"], "merge_commit_sha": p["merge_commit_sha"],
             "assignee": self.user(i["assignees"][0]) if i["assignees"] else None,

@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 
 from cockpit.sandbox.gitstore import BareRepo, init_bare
-from cockpit.sandbox.world import REPOS_DIR, Json, World, empty_world
+from cockpit.sandbox.world import REPOS_DIR, Json, World, empty_world, repo_record
 
 KUBO = "ipfs/kubo"
 DISTRIBUTIONS = "ipfs/distributions"
@@ -55,6 +55,11 @@ REPOS: dict[str, tuple[str, str]] = {
     COMPANION: ("main", "Browser extension that simplifies access to IPFS resources"),
     INFRA_REPO: ("main", "Infrastructure requests and staging"),
 }
+
+ORGS = {"ipfs": "An open system to manage data without a central server"}
+"""The organizations that own the seeded repositories (GitHub types them Organization)."""
+ORG_MEMBERS = [ADMIN_LOGIN, REVIEWER_LOGIN, DESKTOP_MAINTAINER]
+"""Who belongs to them: the release driver and the second maintainer (``GET /user/orgs``)."""
 
 
 def version_go(version: str) -> bytes:
@@ -490,14 +495,8 @@ def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None
                   "github-actions[bot]"):
         w.user(login)
     for i, (full, (branch, desc)) in enumerate(sorted(REPOS.items())):
-        owner, name = full.split("/")
-        data["repos"][full] = {
-            "id": 10_000_000 + i, "owner": owner, "name": name, "full_name": full,
-            "description": desc, "default_branch": branch,
-            "created_at": "2014-03-01T10:00:00Z", "next_number": 1,
-            "issues": [], "comments": [], "releases": [], "milestones": [],
-            "workflows": {}, "runs": [],
-        }
+        data["repos"][full] = repo_record(10_000_000 + i, full, desc, branch,
+                                          "2014-03-01T10:00:00Z")
     k = data["repos"][KUBO]
     old_issue = {
         "number": k["next_number"], "id": w.new_id(), "title": f"Release v{PREVIOUS}",
@@ -545,6 +544,29 @@ def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None
         data["npm"][pkg] = {"versions": dict(npm_versions), "dist-tags": {"latest": PREVIOUS}}
     data["dist"] = {"kubo": list(DIST_VERSIONS), "go-ipfs": list(DIST_VERSIONS)}
     data["matrix"]["rooms"][CHATTER_ROOM] = {"alias": CHATTER_ALIAS, "events": []}
+    for full, r in data["repos"].items():
+        r["collaborators"] = {ADMIN_LOGIN: "admin"}
+        if full != INFRA_REPO:
+            r["collaborators"][REVIEWER_LOGIN] = "maintain"
+        if full == DESKTOP:
+            r["collaborators"][DESKTOP_MAINTAINER] = "write"
+    # Last, so the ids above stay what they were before these existed.
+    for owner in sorted({full.split("/")[0] for full in REPOS}):
+        w.organization(owner, ORGS.get(owner, ""), ORG_MEMBERS)
+    k["events"] = [{"id": w.new_id(), "issue_number": i["number"], "event": "closed",
+                    "actor": ADMIN_LOGIN, "commit_id": None, "created_at": i["closed_at"],
+                    "state_reason": "completed"} for i in k["issues"] if i["state"] == "closed"]
+
+
+def upgrade(world: World) -> None:
+    """Bring a data directory written before the seed had organizations up to date: its
+    owners were Users made on first sight, and stay the accounts they were (same id)."""
+    with world.lock:
+        for owner, description in ORGS.items():
+            account = world.data["users"].get(owner)
+            owns = any(r["owner"] == owner for r in world.data["repos"].values())
+            if owns and (account is None or account["type"] != "Organization"):
+                world.organization(owner, description, ORG_MEMBERS)
 
 
 def build_seed(dest: Path) -> None:

@@ -484,14 +484,8 @@ class Webhooks:
         return u
 
     def organization(self, login: str) -> Json:
-        api = f"{self.sb.api_url}/orgs/{login}"
-        ident = int(self.sb.world.user(login)["id"])
-        return {"login": login, "id": ident, "node_id": node_id("O", ident), "url": api,
-                "repos_url": f"{api}/repos", "events_url": f"{api}/events",
-                "hooks_url": f"{api}/hooks", "issues_url": f"{api}/issues",
-                "members_url": f"{api}/members{{/member}}",
-                "public_members_url": f"{api}/public_members{{/member}}",
-                "avatar_url": f"{self.sb.base_url}/avatars/{login}", "description": None}
+        """The REST ``organization-simple``, which is what payloads carry."""
+        return self.sb.shapes.organization(login)
 
     def repo_lite(self, r: Json) -> Json:
         out = self.sb.shapes.repo(r, full=False)

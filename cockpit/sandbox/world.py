@@ -97,6 +97,8 @@ class World:
             return int(repo["next_number"]) - 1
 
     def user(self, login: str) -> Json:
+        """The account ``login``, created as a User (or Bot) the first time it is named:
+        commit authors and assignees need no sign-up in the sandbox."""
         users: dict[str, Json] = self.data["users"]
         if login not in users:
             users[login] = {"login": login, "id": self.new_id(),
@@ -104,3 +106,50 @@ class World:
                             "type": "Bot" if login.endswith("[bot]") else "User",
                             "created_at": "2015-01-01T00:00:00Z"}
         return users[login]
+
+    def account(self, login: str) -> Json | None:
+        """The account ``login`` (User, Bot or Organization) if it exists; GitHub's logins
+        are case-insensitive, so ``IPFS`` finds ``ipfs``."""
+        users: dict[str, Json] = self.data["users"]
+        found = users.get(login)
+        if found is None:
+            found = next((u for name, u in users.items() if name.lower() == login.lower()), None)
+        return found
+
+    def organization(self, login: str, description: str, members: list[str]) -> Json:
+        """An Organization account (``ipfs``): owns repositories, has members, never logs in."""
+        org = self.user(login)
+        org.update(type="Organization", description=description, members=sorted(members))
+        return org
+
+    def may_read(self, login: str | None, full_name: str) -> bool:
+        """Whether ``login`` (None: anonymous) may see the repository: anyone a public
+        one; a private one its owner, the owner organization's members, its
+        collaborators."""
+        r = self.repo(full_name)
+        if r is None:
+            return False
+        if not r.get("private"):
+            return True
+        owner = self.data["users"].get(r["owner"], {})
+        return login is not None and (login == r["owner"] or login in owner.get("members", [])
+                                      or login in r.get("collaborators", {}))
+
+    def orgs_of(self, login: str) -> list[str]:
+        """The organizations ``login`` is a member of, by login."""
+        users: dict[str, Json] = self.data["users"]
+        return sorted(name for name, u in users.items()
+                      if u["type"] == "Organization" and login in u.get("members", []))
+
+
+def repo_record(ident: int, full_name: str, description: str | None, default_branch: str,
+                created_at: str) -> Json:
+    """A repository's entry in the world document (its git lives in ``repos/<full>.git``)."""
+    owner, name = full_name.split("/")
+    return {
+        "id": ident, "owner": owner, "name": name, "full_name": full_name,
+        "description": description, "default_branch": default_branch,
+        "created_at": created_at, "next_number": 1,
+        "issues": [], "comments": [], "releases": [], "milestones": [],
+        "workflows": {}, "runs": [],
+    }

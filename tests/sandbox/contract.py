@@ -33,7 +33,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 SPEC_PATH = (Path(__file__).resolve().parents[2] / "cockpit" / "sandbox" / "github" / "openapi"
              / "github-subset.json")
-SLASHY = {"ref", "path", "basehead", "branch", "tag"}
+SLASHY = {"ref", "path", "basehead", "branch", "tag", "name"}
 HOST = "https://api.github.com"
 
 

@@ -41,6 +41,10 @@ def test_spec_version_is_recorded(contract: Contract) -> None:
      "/repos/{owner}/{repo}/compare/{basehead}", {"basehead": "release...feat/x"}),
     ("/repos/ipfs/kubo/commits/feat/x/status",
      "/repos/{owner}/{repo}/commits/{ref}/status", {"ref": "feat/x"}),
+    ("/repos/ipfs/kubo/commits/feat/x/check-suites",
+     "/repos/{owner}/{repo}/commits/{ref}/check-suites", {"ref": "feat/x"}),
+    ("/repos/ipfs/kubo/commits/feat/x/statuses",
+     "/repos/{owner}/{repo}/commits/{ref}/statuses", {"ref": "feat/x"}),
     ("/repos/ipfs/kubo/branches/feat/x",
      "/repos/{owner}/{repo}/branches/{branch}", {"branch": "feat/x"}),
 ])

@@ -50,7 +50,7 @@ class Ctx:
     def repo(self) -> tuple[Json, BareRepo]:
         full = f"{self.p['owner']}/{self.p['repo']}"
         r = self.sb.world.repo(full)
-        if r is None:
+        if r is None or not self.sb.world.may_read(self.login, full):
             raise ApiError(404, "Not Found")
         return r, self.sb.repos[full]
 

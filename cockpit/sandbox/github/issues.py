@@ -11,7 +11,9 @@ import re
 
 from starlette.responses import Response
 
+from cockpit.sandbox.github import events
 from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, one, paginate
+from cockpit.sandbox.github.labels import label_names
 from cockpit.sandbox.http import ApiError, json_body, json_response, need
 from cockpit.sandbox.world import Json, now_iso
 
@@ -63,8 +65,11 @@ async def create_issue(ctx: Ctx) -> Response:
     r, _ = ctx.repo()
     body = await json_body(ctx.request)
     need(body, "title")
+    if "labels" in body:
+        body["labels"] = label_names(body["labels"])
     with ctx.sb.world.lock:
         issue = new_issue(ctx, r, body, None)
+        events.on_create(ctx, r, issue)
     ctx.sb.world.save()
     return json_response(ctx.shapes.issue(r, issue), 201)
 
@@ -89,9 +94,13 @@ def edit_issue(i: Json, body: Json) -> None:
 async def update_issue(ctx: Ctx) -> Response:
     r, _ = ctx.repo()
     body = await json_body(ctx.request)
+    if "labels" in body:
+        body["labels"] = label_names(body["labels"])
     with ctx.sb.world.lock:
         i = issue_or_404(r, int(ctx.p["issue_number"]))
+        before = dict(i)
         edit_issue(i, body)
+        events.on_edit(ctx, r, before, i)
     ctx.sb.world.save()
     return json_response(ctx.shapes.issue(r, i))
 

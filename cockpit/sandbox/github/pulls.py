@@ -10,6 +10,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from cockpit.sandbox import reviews
+from cockpit.sandbox.github import events
 from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, paginate
 from cockpit.sandbox.github.issues import edit_issue, issue_or_404, new_issue
 from cockpit.sandbox.gitstore import BareRepo, GitError
@@ -96,7 +97,9 @@ async def update_pull(ctx: Ctx) -> Response:
             raise ApiError(422, "Validation Failed", [{"resource": "PullRequest",
                                                        "code": "custom",
                                                        "message": "Pull request is merged"}])
+        before = dict(i)
         edit_issue(i, {k: v for k, v in body.items() if k in ("title", "body", "state")})
+        events.on_edit(ctx, r, before, i)
         if "base" in body:
             i["pull"]["base"] = str(body["base"])
     ctx.sb.world.save()
@@ -173,6 +176,7 @@ async def merge_pull(ctx: Ctx) -> Response:
         p.update(merged_at=now, merge_commit_sha=new, merged_by=merger, head_sha=head,
                  base_sha=base, commits=len(commits))
         i.update(state="closed", closed_at=now, updated_at=now)
+        events.on_merge(ctx, r, i, new)
     ctx.sb.world.save()
     ctx.sb.sim.on_push(r["full_name"], [(base_ref, base, new)])
     return json_response({"sha": new, "merged": True,
@@ -188,6 +192,8 @@ async def request_reviewers(ctx: Ctx) -> Response:
             if u not in i["pull"]["requested_reviewers"]:
                 ctx.sb.world.user(str(u))
                 i["pull"]["requested_reviewers"].append(str(u))
+                events.record(ctx, r, i["number"], "review_requested",
+                              requested_reviewer=str(u))
     ctx.sb.world.save()
     return json_response(ctx.shapes.pull(r, i, git, simple=True), 201)
 

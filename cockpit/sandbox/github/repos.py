@@ -1,5 +1,6 @@
-"""Repositories and what they hold at a ref: branches, commits (with their status and
-check runs), comparisons, file contents (read and write), tags.
+"""Repositories and what they hold at a ref: branches, commits (with their check runs),
+comparisons, file contents (read and write), tags. A commit's statuses and check suites
+are ``statuses`` and ``check_suites``.
 
 Served from the bare repositories (``cockpit.sandbox.gitstore``); a write through the
 contents API is a real commit, and starts the workflows a push would.
@@ -64,18 +65,6 @@ async def get_commit(ctx: Ctx) -> Response:
     base = c.parents[0] if c.parents else "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
     files = ctx.shapes.diff_entries(r["full_name"], c.sha, git.changed_files(base, c.sha))
     return json_response(ctx.shapes.commit(r["full_name"], c, files))
-
-
-async def commit_status(ctx: Ctx) -> Response:
-    r, git = ctx.repo()
-    c = commit_or_404(git, ctx.p["ref"])
-    full = r["full_name"]
-    return json_response({
-        "state": "pending", "sha": c.sha, "total_count": 0, "statuses": [],
-        "repository": ctx.shapes.repo(r, full=False),
-        "commit_url": f"{ctx.sb.api_url}/repos/{full}/commits/{c.sha}",
-        "url": f"{ctx.sb.api_url}/repos/{full}/commits/{c.sha}/status",
-    })
 
 
 async def check_runs(ctx: Ctx) -> Response:
@@ -199,7 +188,6 @@ ROUTES: list[ApiRoute] = [
     ("GET", REPO + "/branches", list_branches),
     ("GET", REPO + "/branches/{branch:path}", get_branch),
     ("GET", REPO + "/commits", list_commits),
-    ("GET", REPO + "/commits/{ref:path}/status", commit_status),
     ("GET", REPO + "/commits/{ref:path}/check-runs", check_runs),
     ("GET", REPO + "/commits/{ref:path}", get_commit),
     ("GET", REPO + "/compare/{basehead:path}", compare),
