@@ -8,6 +8,7 @@ an ambiguous POST propagates and the engine re-checks the world before anything 
 
 from __future__ import annotations
 
+import json
 import re
 from abc import abstractmethod
 from typing import TypeVar
@@ -23,6 +24,23 @@ def _q(text: str) -> str:
 
 def _find_cmd(repo: str, title: str) -> str:
     return f"gh issue list -R {repo} --state all --search {_q(f'in:title {title}')}"
+
+
+def _number_cmd(repo: str, title: str) -> str:
+    """Sets ``$number`` in a person's shell to the issue titled exactly ``title``, so the
+    commands after it can be pasted as they are."""
+    pick = f"map(select(.title == {_jq_string(title)})) | .[0].number"
+    return f"number=$({_find_cmd(repo, title)} --json number,title --jq {_q(pick)})"
+
+
+def _jq_string(text: str) -> str:
+    """``text`` as a jq (JSON) string literal."""
+    return json.dumps(text)
+
+
+def _sed_literal(text: str) -> str:
+    """``text`` matched literally in a sed basic regular expression (``/`` delimited)."""
+    return re.sub(r"([\\/.*\[\]^$])", r"\\\1", text)
 
 
 def _marker(marker: str) -> str:
@@ -406,10 +424,11 @@ class IssueChecklist(Step[ChecklistParams]):
             f"issue \"{p.issue_title}\" in **{p.repo}**, so anyone following the release sees "
             "how far it is. Only that item's box changes; the rest of the body is kept.\n\n"
             + code_block(
-                _find_cmd(p.repo, p.issue_title),
-                f"gh issue view -R {p.repo} <number> --json body --jq .body > body.md",
-                f"$EDITOR body.md   # - [{mark}] {p.item}",
-                f"gh issue edit -R {p.repo} <number> --body-file body.md")
+                _number_cmd(p.repo, p.issue_title),
+                f'gh issue view -R {p.repo} "$number" --json body --jq .body > body.md',
+                "sed -i " + _q(f"s/^\\([[:space:]]*[-*] \\[\\)[ xX]\\(\\] {_sed_literal(p.item)}\\)"
+                               f"/\\1{mark}\\2/") + f" body.md   # - [{mark}] {p.item}",
+                f'gh issue edit -R {p.repo} "$number" --body-file body.md')
         )
 
     async def check(self) -> CheckResult:
