@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from cockpit.sandbox.testing import SandboxHandle
 
 _HEADING = re.compile(r"^## (?P<stage>[\w-]+)/(?P<action>[\w-]+)\b", re.MULTILINE)
-_SH_BLOCK = re.compile(r"^```sh\n(?P<body>.*?)^```$", re.MULTILINE | re.DOTALL)
+_SH_BLOCK = re.compile(r"^(?P<fence>`{3,})sh\n(?P<body>.*?)^(?P=fence)$",
+                       re.MULTILINE | re.DOTALL)
 
 _TRAP = ("set -eE -o pipefail\n"
          "trap 'echo \"manual-path: failed: $BASH_COMMAND\" >&2' ERR\n")
@@ -50,7 +51,14 @@ class Block:
 
     stage: str
     action: str
+    kind: str
     script: str
+
+    @property
+    def by_hand(self) -> bool:
+        """A ``manual`` step's commands are instructions for a person's judgement (which
+        commits to cherry-pick), not a recipe: the stand-in maintainer does that work."""
+        return self.kind == "manual"
 
 
 @dataclass(frozen=True)
@@ -75,14 +83,15 @@ def explained(*args: str) -> str:
     return out.getvalue()
 
 
-def applicable(stage: str, version: str) -> list[str]:
-    """The ids of ``stage``'s actions that ``version``'s release applies, in order."""
+def applicable(stage: str, version: str) -> dict[str, str]:
+    """The ids of ``stage``'s actions that ``version``'s release applies, in order, and
+    their kinds."""
     v = Version.parse(version)
     spec = next(s for s in load_playbook().stages if s.id == stage)
-    return [a.id for a in spec.actions if spec.applies_to(v) and a.applies_to(v)]
+    return {a.id: a.kind for a in spec.actions if spec.applies_to(v) and a.applies_to(v)}
 
 
-def blocks(markdown: str, stage: str, actions: list[str]) -> list[Block]:
+def blocks(markdown: str, stage: str, actions: dict[str, str]) -> list[Block]:
     """The ``sh`` blocks of each of ``actions`` in a stage's explanation, in order."""
     headings = list(_HEADING.finditer(markdown))
     sections: dict[str, str] = {}
@@ -91,10 +100,10 @@ def blocks(markdown: str, stage: str, actions: list[str]) -> list[Block]:
         if here["stage"] == stage:
             sections[here["action"]] = markdown[here.end():end]
     found = []
-    for action in actions:
+    for action, kind in actions.items():
         scripts = [m["body"] for m in _SH_BLOCK.finditer(sections[action])]
         if scripts:
-            found.append(Block(stage, action, "".join(scripts)))
+            found.append(Block(stage, action, kind, "".join(scripts)))
     return found
 
 
@@ -151,5 +160,5 @@ class ManualPath:
 
     def run_stage(self, stage: str, version: str) -> list[Failure]:
         """Every applicable action's commands, in order; what failed."""
-        return [failure for block in self.blocks(stage, version)
+        return [failure for block in self.blocks(stage, version) if not block.by_hand
                 if (failure := self.run(block)) is not None]
