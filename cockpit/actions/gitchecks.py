@@ -23,8 +23,10 @@ def _quote(text: str) -> str:
 
 
 def _clone_cmd(action: ActionKind, repo: str) -> str:
-    return (f"git clone {action.ctx.settings.clone_url(repo)} && "
-            f"cd {repo.split('/')[-1]}")
+    """Into a clone of ``repo``, made if there is none here (as ``git.*`` do): each
+    action's commands run as pasted in a fresh terminal, or after another's."""
+    name = repo.split("/")[-1]
+    return f"test -d {name} || git clone {action.ctx.settings.clone_url(repo)}\ncd {name}"
 
 
 class FileContainsParams(Params):
