@@ -90,7 +90,6 @@ class DockerTag(Verify[DockerTagParams]):
         if p.same_as:
             cmds.append(f"curl -s {self.ctx.settings.docker_registry_url}/v2/repositories/"
                         f"{p.image}/tags/{p.same_as} | jq .digest   # must be equal")
-        cmds.append(f"docker buildx imagetools inspect {p.image}:{p.tag}")
         return (f"Verifies that `{p.image}:{p.tag}` exists on Docker Hub{same}. {why} "
                 "Read-only.\n\n" + code_block(*cmds))
 
@@ -132,8 +131,7 @@ class DockerPlatforms(Verify[DockerPlatformsParams]):
                 f"{', '.join(f'`{x}`' for x in p.platforms)}: a multi-arch build that lost a "
                 "platform still pushes a tag, and users on that platform would get an old or "
                 "no image. Read-only.\n\n"
-                + code_block(f"docker buildx imagetools inspect {p.image}:{p.tag}",
-                             f"curl -s {self.ctx.settings.docker_registry_url}/v2/repositories/"
+                + code_block(f"curl -s {self.ctx.settings.docker_registry_url}/v2/repositories/"
                              f"{p.image}/tags/{p.tag} | jq '.images[] | .os + \"/\" + "
                              ".architecture'"))
 

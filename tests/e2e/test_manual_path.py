@@ -31,7 +31,7 @@ from tests.reliability.release_runner import RUN_ENV, scoped_env
 
 VERSION = "v0.30.0-rc1"
 
-PROVED = ("preflight", "prepare-branch", "tag")
+PROVED = ("preflight", "prepare-branch", "tag", "publish-to-dockerhub", "publish-to-distributions", "publish-to-npm", "publish-to-github", "staging", "promote", "test-ipfs-companion")
 """The stages whose printed commands release them by hand, in the playbook's order.
 
 Not proved yet (their explanations have not been run; the next in order first): tag,
