@@ -123,6 +123,13 @@ def user_env(handle: SandboxHandle, home: Path) -> dict[str, str]:
         "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_TERMINAL_PROMPT": "0",
         "GH_PROMPT_DISABLED": "1", "GH_NO_UPDATE_NOTIFIER": "1", "GH_PAGER": "",
         "NO_COLOR": "1", "PAGER": "cat",
+        # Only the sandbox answers: a command that would reach a real service (a registry
+        # the explanation forgot to name) fails through a proxy that is not there.
+        **{name: "http://127.0.0.1:9" for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy",
+                                                   "http_proxy", "npm_config_proxy",
+                                                   "npm_config_https_proxy")},
+        "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+        "npm_config_update_notifier": "false",
         # `cockpit` itself, as the user installed it
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         **handle.sandbox.client_env(),

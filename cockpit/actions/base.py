@@ -306,6 +306,14 @@ def code_block(*commands: str, lang: str = "sh") -> str:
     return f"{fence}{lang}\n{text}\n{fence}"
 
 
+def into_clone(url: str, repo: str) -> str:
+    """The first commands of a git explanation: into a clone of ``repo`` (made if there is
+    none here), so each action's commands run as pasted in a fresh terminal, or after
+    another action's."""
+    name = repo.split("/")[-1]
+    return f"test -d {name} || git clone {url}\ncd {name}"
+
+
 def write_file(path: str, text: str) -> str:
     """The shell command that writes ``text`` to ``path`` (a quoted here-document, so
     nothing in it is expanded): how an explanation hands a body to the command that reads

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from cockpit.actions.base import REGEX, Params, Step, code_block, register
+from cockpit.actions.base import REGEX, Params, Step, code_block, into_clone, register
 from cockpit.errors import StageStopped
 from cockpit.model import CheckResult, Reversibility
 from cockpit.services.git import GitError, GitRepo
@@ -59,7 +59,7 @@ class CreateBranch(Step[BranchParams]):
             "and pushes it, so that the release work happens on its own branch and the base "
             "keeps moving independently. If the branch already exists it is left alone.\n\n"
             + code_block(
-                *_into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
+                into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
                 f"git fetch origin {p.base}",
                 f"git push origin origin/{p.base}:refs/heads/{p.branch}",
             )
@@ -133,7 +133,7 @@ class EditFile(Step[EditParams]):
             "commit. If the pattern is no longer found (the file was changed some other "
             "way), the check fails and asks you to look rather than guess.\n\n"
             + code_block(
-                *_into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
+                into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
                 f"git fetch origin {p.branch}",
                 f"git checkout -B {p.branch} origin/{p.branch}",
                 _edit_command(p.path, p.pattern, p.replacement),
@@ -218,7 +218,7 @@ class CreateTag(Step[TagParams]):
                "your GitHub account (`gh gpg-key list`)" if p.sign else "")
             + ".\n\n"
             + code_block(
-                *_into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
+                into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
                 f"git fetch origin {p.ref}",
                 f"git tag {flag} -m {_quote(p.message)} {p.tag} origin/{p.ref}",
                 f"git show {p.tag}   # check the commit",
@@ -334,13 +334,6 @@ SIGNING_KEY, ON_GITHUB = "signing key", "signing key on GitHub"
 """The signed tag's review facts: the driver's key (a claim), its registration (recomputed)."""
 NO_KEY = "(none found on the driver's machine)"
 _KEY = re.compile(r"[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}")
-
-
-def _into_clone(url: str, repo: str) -> tuple[str, str]:
-    """The first commands of a git explanation: into a clone of ``repo`` (made if there is
-    none here), so each action's commands run as pasted in a fresh terminal."""
-    name = repo.split("/")[-1]
-    return f"test -d {name} || git clone {url}", f"cd {name}"
 
 
 _EDIT = ("import pathlib, re, sys; f = pathlib.Path(sys.argv[1]); "
