@@ -213,8 +213,9 @@ class NpmDistTag(Verify[NpmDistTagParams]):
                 "candidate must be `next` and a final release `latest`. Read-only; if it is "
                 f"wrong, a maintainer fixes it by hand (`npm dist-tag add {p.package}@{v} "
                 f"{p.dist_tag} --registry {self.ctx.settings.npm_registry_url}`).\n\n"
-                + code_block(f"npm dist-tag ls {p.package} "
-                             f"--registry {self.ctx.settings.npm_registry_url}"))
+                + code_block(f"npm view {p.package} dist-tags.{p.dist_tag} "
+                             f"--registry {self.ctx.settings.npm_registry_url}"
+                             f"   # must print {v}"))
 
     async def check(self) -> CheckResult:
         p = self.params
