@@ -26,11 +26,16 @@ def _find_cmd(repo: str, title: str) -> str:
     return f"gh issue list -R {repo} --state all --search {_q(f'in:title {title}')}"
 
 
+def issue_lookup_cmd(repo: str, title: str, field: str = "number") -> str:
+    """Sets ``$number`` (or ``$url``…: the ``field`` of ``gh issue list --json``) in a
+    person's shell from the issue titled exactly ``title``, so the commands after it can be
+    pasted as they are."""
+    pick = f"map(select(.title == {_jq_string(title)})) | .[0].{field}"
+    return f"{field}=$({_find_cmd(repo, title)} --json {field},title --jq {_q(pick)})"
+
+
 def _number_cmd(repo: str, title: str) -> str:
-    """Sets ``$number`` in a person's shell to the issue titled exactly ``title``, so the
-    commands after it can be pasted as they are."""
-    pick = f"map(select(.title == {_jq_string(title)})) | .[0].number"
-    return f"number=$({_find_cmd(repo, title)} --json number,title --jq {_q(pick)})"
+    return issue_lookup_cmd(repo, title)
 
 
 def _jq_string(text: str) -> str:
