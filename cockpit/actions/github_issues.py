@@ -12,8 +12,9 @@ import json
 import re
 from abc import abstractmethod
 from typing import TypeVar
+from urllib.parse import quote
 
-from cockpit.actions.base import Params, Step, Verify, code_block, found, register
+from cockpit.actions.base import Params, Step, Verify, code_block, found, register, write_file
 from cockpit.model import CheckResult, Version
 from cockpit.services.github import GitHubClient, Issue
 
@@ -46,6 +47,13 @@ def _jq_string(text: str) -> str:
 def _sed_literal(text: str) -> str:
     """``text`` matched literally in a sed basic regular expression (``/`` delimited)."""
     return re.sub(r"([\\/.*\[\]^$])", r"\\\1", text)
+
+
+def _label_cmds(repo: str, labels: list[str]) -> list[str]:
+    """Each label made if the repository lacks it: GitHub's REST API (the cockpit's) makes
+    a missing label itself, ``gh issue create --label`` refuses one."""
+    return [f"gh api repos/{repo}/labels/{quote(label, safe='')} --silent 2>/dev/null || "
+            f"gh label create {_q(label)} -R {repo}" for label in labels]
 
 
 def _marker(marker: str) -> str:
@@ -157,9 +165,10 @@ class OpenIssue(_IssueBase[IssueParams]):
             + f". An {which} issue with exactly that title is reused, never duplicated "
             "(GitHub itself would happily make two).\n\n"
             + code_block(_find_cmd(p.repo, p.title),
+                         write_file("body.md", p.body),
+                         *_label_cmds(p.repo, p.labels),
                          f"gh issue create -R {p.repo} --title {_q(p.title)} --body-file body.md"
                          + "".join(f" --label {_q(label)}" for label in p.labels))
-            + "\n\nBody:\n\n" + code_block(p.body, lang="markdown")
         )
 
 
@@ -206,6 +215,7 @@ class _FromTemplate(_IssueBase[_TemplateP]):
             f"gh api repos/{p.repo}/contents/{p.template}"
             f"{'?ref=' + p.template_ref if p.template_ref else ''} "
             f"--jq .content | base64 -d{' | sed ' + sed if sed else ''} > body.md",
+            *_label_cmds(p.repo, p.labels),
             f"gh issue create -R {p.repo} --title {_q(self._title())} --body-file body.md"
             + "".join(f" --label {_q(label)}" for label in p.labels)
             + (" --assignee @me" if getattr(p, "assign_driver", False) else ""),
