@@ -24,7 +24,8 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -147,6 +148,9 @@ class ManualPath:
     handle: SandboxHandle
     home: Path
 
+    seconds: dict[str, float] = field(default_factory=dict)
+    """How long each action's commands took (the slow ones are the waits)."""
+
     def __post_init__(self) -> None:
         self.workdir = self.home / "work"
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -157,6 +161,13 @@ class ManualPath:
                       applicable(stage, version))
 
     def run(self, block: Block) -> Failure | None:
+        start = time.perf_counter()
+        try:
+            return self._run(block)
+        finally:
+            self.seconds[f"{block.stage}/{block.action}"] = time.perf_counter() - start
+
+    def _run(self, block: Block) -> Failure | None:
         done = subprocess.run(["bash", "-c", _TRAP + block.script], cwd=self.workdir,
                               env=self.env, capture_output=True, text=True, timeout=120,
                               check=False)

@@ -299,7 +299,8 @@ class PullChecksWait(Wait[ChecksWaitParams]):
             "are queued or running this step is \"in progress\" and is polled; one failed "
             "check fails it, with a link to the run. "
             "Nothing is changed. " + history_note("the slowest running workflow") + "\n\n"
-            + code_block(f"gh pr checks -R {p.repo} {p.head} --watch",
+            + code_block(f"gh pr checks -R {p.repo} {p.head} --watch --interval 3"
+                         "   # polled as often as gh run watch does",
                          f"sha=$(gh pr view -R {p.repo} {p.head} --json headRefOid "
                          "--jq .headRefOid)",
                          f'gh api "repos/{p.repo}/commits/$sha/check-runs" --jq '
