@@ -210,16 +210,15 @@ class _FromTemplate(_IssueBase[_TemplateP]):
     def _template_cmds(self, replace: dict[str, str]) -> list[str]:
         p = self.params
         sed = " ".join(f"-e {_q(f's/{re.escape(a)}/{b}/g')}" for a, b in replace.items())
-        return [
-            _find_cmd(p.repo, self._title()),
-            f"gh api repos/{p.repo}/contents/{p.template}"
-            f"{'?ref=' + p.template_ref if p.template_ref else ''} "
-            f"--jq .content | base64 -d{' | sed ' + sed if sed else ''} > body.md",
-            *_label_cmds(p.repo, p.labels),
-            f"gh issue create -R {p.repo} --title {_q(self._title())} --body-file body.md"
-            + "".join(f" --label {_q(label)}" for label in p.labels)
-            + (" --assignee @me" if getattr(p, "assign_driver", False) else ""),
-        ]
+        labels = self._labels()
+        fetch = (f"gh api repos/{p.repo}/contents/{p.template}"
+                 f"{'?ref=' + p.template_ref if p.template_ref else ''} "
+                 f"--jq .content | base64 -d{' | sed ' + sed if sed else ''} > body.md")
+        create = (f"gh issue create -R {p.repo} --title {_q(self._title())} --body-file body.md"
+                  + "".join(f" --label {_q(label)}" for label in labels)
+                  + (" --assignee @me" if getattr(p, "assign_driver", False) else ""))
+        made: list[str] = _label_cmds(p.repo, labels)
+        return [_find_cmd(p.repo, self._title()), fetch, *made, create]
 
 
 @register

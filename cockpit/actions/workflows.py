@@ -236,7 +236,7 @@ class WorkflowRunWait(Wait[RunWaitParams]):
             "run's link; if it fails, the end of the failing job's log is shown. "
             + history_note() + "\n\n"
             + code_block(
-                _run_id_cmd(p.repo, p.workflow, p.event, p.branch),
+                _run_id_cmd(p.repo, p.workflow, p.event, p.branch or ""),
                 f'gh run watch -R {p.repo} "$run" --exit-status || '
                 f'gh run view -R {p.repo} "$run" --log-failed',
             )
