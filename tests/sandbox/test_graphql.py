@@ -501,3 +501,26 @@ def test_a_query_costs_what_github_charges(sb: SandboxHandle) -> None:
     body = post(sb, huge).json()
     assert body["errors"][0]["type"] == "MAX_NODE_LIMIT_EXCEEDED"
     assert "data" not in body
+
+
+def test_update_pull_request_sets_and_clears_what_it_is_given(sb: SandboxHandle) -> None:
+    """``gh pr edit``: what the input names changes (a null milestone removes it), what it
+    leaves out stays."""
+    made = _open_pull(sb, "gql-edit")
+    ids = gql(sb, """{ repository(owner: "ipfs", name: "kubo") { milestone(number: 1) { id }
+        label(name: "kind/bug") { id } } }""")["repository"]
+    update = """mutation($input: UpdatePullRequestInput!) {
+        updatePullRequest(input: $input) { pullRequest { title body
+        milestone { number } labels(first: 5) { nodes { name } } } } }"""
+    first = gql(sb, update, input={
+        "pullRequestId": made["node_id"], "title": "gql-edit: retitled",
+        "milestoneId": ids["milestone"]["id"], "labelIds": [ids["label"]["id"]]})
+    assert first["updatePullRequest"]["pullRequest"] == {
+        "title": "gql-edit: retitled", "body": "why", "milestone": {"number": 1},
+        "labels": {"nodes": [{"name": "kind/bug"}]}}
+    cleared = gql(sb, update, input={
+        "pullRequestId": made["node_id"], "milestoneId": None})
+    assert cleared["updatePullRequest"]["pullRequest"]["milestone"] is None
+    pull = rest(sb, "GET", K + f"/pulls/{made['number']}")
+    assert (pull["title"], pull["milestone"], [x["name"] for x in pull["labels"]]) == (
+        "gql-edit: retitled", None, ["kind/bug"])
