@@ -92,6 +92,11 @@ def applicable(stage: str, version: str) -> dict[str, str]:
     return {a.id: a.kind for a in spec.actions if spec.applies_to(v) and a.applies_to(v)}
 
 
+def by_hand_steps(stage: str, version: str) -> set[str]:
+    """``stage``'s ``manual`` steps in ``version``'s release: a person's work and "Done"."""
+    return {action for action, kind in applicable(stage, version).items() if kind == "manual"}
+
+
 def blocks(markdown: str, stage: str, actions: dict[str, str]) -> list[Block]:
     """The ``sh`` blocks of each of ``actions`` in a stage's explanation, in order."""
     headings = list(_HEADING.finditer(markdown))

@@ -345,11 +345,12 @@ class IssueComment(Step[CommentParams]):
             f"carries the hidden marker `{_marker(self.marker)}`, and a comment with that "
             "marker already there counts as done, so a rerun never posts twice." + extra
             + "\n\n" + code_block(
-                _find_cmd(p.repo, p.issue_title),
-                f"gh api repos/{p.repo}/issues/<number>/comments --jq "
-                f"'.[] | select(.body | contains(\"{_marker(self.marker)}\")) | .html_url'",
-                f"gh issue comment -R {p.repo} <number> --body-file comment.md")
-            + "\n\nComment:\n\n" + code_block(p.body, lang="markdown")
+                _number_cmd(p.repo, p.issue_title),
+                f'gh api "repos/{p.repo}/issues/$number/comments" --jq '
+                f"'.[] | select(.body | contains(\"{_marker(self.marker)}\")) | .html_url'"
+                "   # already there? then stop",
+                write_file("comment.md", p.body.rstrip() + "\n\n" + _marker(self.marker)),
+                f'gh issue comment -R {p.repo} "$number" --body-file comment.md')
         )
 
     async def _text(self, gh: GitHubClient) -> str:

@@ -26,18 +26,19 @@ import pytest
 from tests.e2e.cycle import by_hand
 from tests.e2e.driver import ReleaseDriver
 from tests.gh_setup import needs_gh
-from tests.manual_path import ManualPath
+from tests.manual_path import ManualPath, by_hand_steps
 from tests.reliability.release_runner import RUN_ENV, scoped_env
 
 VERSION = "v0.30.0-rc1"
 
 PROVED = ("preflight", "prepare-branch", "tag", "publish-to-dockerhub",
-          "publish-to-distributions", "publish-to-npm", "publish-to-github")
-"""The stages whose printed commands release them by hand, in the playbook's order.
+          "publish-to-distributions", "publish-to-npm", "publish-to-github", "staging")
+"""The stages whose printed commands release v0.30.0-rc1 by hand, in the playbook's order.
 
-Not proved yet (their explanations have not been run; the next in order first): tag,
-publish-to-dockerhub, publish-to-distributions, publish-to-npm, publish-to-github,
-staging, promote, test-ipfs-companion."""
+Not proved yet (the next in order first): promote (its first block that does not run as
+printed: discourse-pin, `curl -X PUT …/t/<topic id>/status.json … until=<date in 14
+days>`), test-ipfs-companion (not reached). Stages the RC skips (update-ipfs-desktop,
+-docs, -blog, merge-branch, prepare-next) and the final's own actions are not run here."""
 
 _CHECKED_INCOMPLETE = re.compile(r"^\s+(\S+): check → incomplete", re.MULTILINE)
 """A ``cockpit run`` line for an action its run found left to do (and so applied)."""
@@ -90,9 +91,8 @@ def test_a_stage_released_by_hand_with_the_printed_commands(by_hand_world: ByHan
             failure = None if block.by_hand else world.path.run(block)
             assert failure is None, str(failure)
 
-    by_hand_steps = {block.action for block in blocks if block.by_hand}
     left = _rows(world.driver.status(VERSION), stage)
-    assert set(left) <= by_hand_steps, f"left to apply after the printed commands: {left}"
+    assert set(left) <= by_hand_steps(stage, VERSION), f"left to apply after the printed commands: {left}"
     assert all(row["status"] == "incomplete" for row in left.values()), left
 
     if left:  # Done, pressed for the steps only a person can settle
