@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Protocol
 import cockpit
 from cockpit.errors import BadInput, CockpitError
 from cockpit.model import Outcome, Release, Version
-from cockpit.playbook import Playbook, load_playbook
+from cockpit.playbook import Playbook, built_in_playbooks, load_playbook
 from cockpit.prompts import AnswersPrompter, Prompter, TerminalPrompter
 from cockpit.startup import resume_collection
 
 if TYPE_CHECKING:
     from cockpit.ci.cli import CiLauncher
-    from cockpit.engine import Engine
+    from cockpit.engine import Engine, StageReport
     from cockpit.sandbox.inprocess import SandboxHandle
     from cockpit.sync.records import StageRecord
     from cockpit.sync.review import Reviewer
@@ -64,6 +64,9 @@ class Launchers:
     """The second maintainer's screen (``screens.launch.launch_review``)."""
 
 
+PLAYBOOK_HELP = ("a playbook TOML file, or a built-in playbook's name: "
+                 + ", ".join(built_in_playbooks()) + " (default: kubo)")
+
 def _need_tui(launchers: Launchers | None) -> Launchers:
     if launchers is None:
         raise BadInput("this entry point is headless: the TUI starts from the `cockpit` "
@@ -77,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Drive a many-service release as stages of explained, rerun-safe actions.",
     )
     parser.add_argument("--version", action="version", version=f"cockpit {cockpit.__version__}")
-    parser.add_argument("--playbook", type=Path, help="a playbook TOML file (default: Kubo)")
+    parser.add_argument("--playbook", type=Path, help=PLAYBOOK_HELP)
     parser.add_argument("--release", dest="release_version", metavar="V",
                         help="the release to drive, e.g. v0.30.0-rc1")
     mode = parser.add_mutually_exclusive_group()
@@ -96,7 +99,10 @@ def _parser() -> argparse.ArgumentParser:
     _release_flag(explain, "fill in a concrete release, e.g. v0.30.0-rc1")
 
     plan = verbs.add_parser("plan", help="list what a release of version V will do")
-    _release_flag(plan, "the release, e.g. v0.30.0-rc1 (required)")
+    _release_flag(plan, "the release, e.g. v0.30.0-rc1 (required, but for --kinds)")
+    plan.add_argument("--kinds", action="store_true",
+                      help="which actions every kind of release runs (RC, final, patch, and "
+                           "beta, alpha, post where the playbook has them): no release needed")
 
     export = verbs.add_parser("export", help="the playbook as a checklist document")
     export.add_argument("--markdown", action="store_true", required=True,
@@ -125,8 +131,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="check each action alone, with its own requests (slower: to "
                              "compare with the default, which asks each question once)")
 
-    run = verbs.add_parser("run", help="run one stage")
-    run.add_argument("stage")
+    run = verbs.add_parser("run", help="run stages (side by side where their needs allow)")
+    run.add_argument("stage", nargs="+",
+                     help="stage ids; each starts once the stages it needs (of those given) "
+                          "are done")
+    run.add_argument("--parallel", type=int, metavar="N",
+                     help="at most N stages at once (default: settings, 2)")
     _release_flag(run, "the release, e.g. v0.30.0-rc1 (required)")
     run.add_argument("--yes", action="store_true",
                      help="answer every confirmation yes (and every prompt the answers file has not)")
@@ -173,7 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     add_ci_verb(verbs)
     for sub in (explain, plan, export, status, run, review, demo, login, doctor):
         sub.add_argument("--playbook", type=Path, default=argparse.SUPPRESS,
-                         help="a playbook TOML file (default: Kubo)")
+                         help=PLAYBOOK_HELP)
     return parser
 
 
@@ -242,13 +252,17 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
         return _init(args)
     if args.verb == "demo" and args.release_version is None:
         args.release_version = DEMO_RELEASE
-    version = Version.parse(args.release_version) if args.release_version else None
     playbook = load_playbook(getattr(args, "playbook", None))
+    # The playbook says how its versions are written (semver or PEP 440, which tag).
+    version = playbook.parse_version(args.release_version) if args.release_version else None
     # Names are checked here, before any request: a typo costs no network round trip.
     if args.verb == "explain" and args.target:
         _check_target(playbook, args.target)
     if args.verb == "run":
-        _check_target(playbook, args.stage, actions=False)
+        for stage_id in args.stage:
+            _check_target(playbook, stage_id, actions=False)
+        if args.parallel is not None and args.parallel < 1:
+            raise BadInput(f"--parallel takes a number of stages, 1 or more, not {args.parallel}")
     if args.verb == "review" and args.approve:
         _check_target(playbook, args.approve)
         if "/" not in args.approve:
@@ -272,8 +286,13 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
         return code
     if args.verb is None:
         return _tui(args, playbook, version, _need_tui(launchers))
+    if args.verb == "plan" and args.kinds:
+        from cockpit.explain import kinds_matrix
+
+        print(kinds_matrix(_engine(playbook, version, read_only=True)))
+        return EXIT_OK
     if version is None:
-        raise BadInput("--release is required: pass --release vX.Y.Z[-rcN]")
+        raise BadInput(f"--release is required: pass --release {playbook.versions.notation}")
     if args.verb == "plan":
         return _plan(playbook, version)
     if args.verb == "status" and args.watch:
@@ -289,8 +308,9 @@ def _dispatch(args: argparse.Namespace, launchers: Launchers | None) -> int:
                                    one_at_a_time=args.one_at_a_time))
     if args.verb == "run":
         prompter = _prompter(args)
-        return asyncio.run(_run(playbook, version, [args.stage], prompter, steal=args.steal,
-                                playbook_path=getattr(args, "playbook", None), solo=args.solo))
+        return asyncio.run(_run(playbook, version, args.stage, prompter, steal=args.steal,
+                                playbook_path=getattr(args, "playbook", None), solo=args.solo,
+                                parallel=args.parallel))
     if args.verb == "review":
         screen = None if args.approve or args.list or launchers is None else launchers.review
         return asyncio.run(_review(playbook, version, args.approve, _prompter(
@@ -470,10 +490,31 @@ def _print_summary_if_complete(engine: Engine, records: dict[str, StageRecord]) 
     print("\n" + "\n".join(render(f"{playbook.title} {version}", rows)))
 
 
+def _stopped(reports: list[StageReport], version: Version, playbook_path: Path | None,
+             said: set[str]) -> bool:
+    """Say how each stage that did not end well stopped (but those ``said`` already);
+    whether any did."""
+    blocked = [r.stage for r in reports if r.outcome is Outcome.BLOCKED]
+    for report in reports:
+        if report.outcome in (Outcome.DONE, Outcome.NOT_APPLICABLE, Outcome.BLOCKED) \
+                or report.stage in said:
+            continue
+        print(f"\nstage {report.stage} stopped: {report.reason}\n"
+              f"Fix it, then rerun `{rerun_command(report.stage, version, playbook_path)}`: "
+              "finished actions are checked, not redone.", file=sys.stderr)
+    if blocked:
+        print(f"not started, as a stage they need stopped: {', '.join(blocked)}",
+              file=sys.stderr)
+    return any(r.outcome not in (Outcome.DONE, Outcome.NOT_APPLICABLE) for r in reports)
+
+
 async def _run(playbook: Playbook, version: Version, stages: list[str],
                prompter: Prompter, *, steal: bool = False,
-               playbook_path: Path | None = None, solo: bool = False) -> int:
+               playbook_path: Path | None = None, solo: bool = False,
+               parallel: int | None = None) -> int:
+    from cockpit.engine import StageReport
     from cockpit.local_journal import Journal
+    from cockpit.schedule import StageScheduler
     from cockpit.services.http import ServiceError
     from cockpit.sync.driver import LeaseLost, NoTrackingIssue, StageHeld, SyncedRun
     from cockpit.sync.records import records_from_events
@@ -498,23 +539,29 @@ async def _run(playbook: Playbook, version: Version, stages: list[str],
             return EXIT_NEEDS_HUMAN
         if sync is not None:
             await sync.reconcile(journal)
-        for stage_id in stages:
+        opened, said = sync, set()
+
+        async def run_one(stage_id: str) -> StageReport:
+            nonlocal current
             current = stage_id
             try:
-                report = await (sync.run_stage(stage_id, steal=steal) if sync is not None
-                                else engine.run_stage(stage_id))
+                return await (opened.run_stage(stage_id, steal=steal) if opened is not None
+                              else engine.run_stage(stage_id))
             except LookupError as exc:
                 raise BadInput(str(exc)) from None
             except (StageHeld, LeaseLost) as exc:
                 again = rerun_command(stage_id, version, playbook_path)
                 print(f"cockpit: {exc}\nrerun later: `{again}`, or take it over: "
                       f"`{again} --steal`", file=sys.stderr)
-                return EXIT_NEEDS_HUMAN
-            if report.outcome not in (Outcome.DONE, Outcome.NOT_APPLICABLE):
-                print(f"\nstage {stage_id} stopped: {report.reason}\n"
-                      f"Fix it, then rerun `{rerun_command(stage_id, version, playbook_path)}`: "
-                      "finished actions are checked, not redone.", file=sys.stderr)
-                return EXIT_NEEDS_HUMAN
+                said.add(stage_id)
+                return StageReport(stage_id, Outcome.NEEDS_HUMAN, str(exc), ())
+
+        limit = parallel or engine.session.settings.stages_side_by_side
+        scheduler = StageScheduler(playbook.needs, run_one, limit=limit,
+                                   note=lambda stage, line: _say(f"{stage}: {line}"))
+        reports = await scheduler.run_all(stages)
+        if _stopped(reports, version, playbook_path, said):
+            return EXIT_NEEDS_HUMAN
         records = (sync.journal.builder.records if sync is not None
                    else records_from_events(engine.release_key, journal.events()))
         if sync is not None:  # "done" only once the journal on the tracking issue says so
@@ -609,7 +656,8 @@ def _say(line: str) -> None:
 def _tui(args: argparse.Namespace, playbook: Playbook, version: Version | None,
          launchers: Launchers) -> int:
     if version is None:
-        raise BadInput("which release? pass --release vX.Y.Z[-rcN] (or try `cockpit demo`)")
+        raise BadInput(f"which release? pass --release {playbook.versions.notation} (or try "
+                       "`cockpit demo`)")
     mode = "shadow" if args.shadow else "walkthrough" if args.walkthrough else "drive"
     if args.solo and mode != "drive":
         raise BadInput(f"--solo is for driving a release; --{mode} changes nothing, so it "
@@ -720,7 +768,8 @@ def _attach(mode: str, playbook_path: Path | None, launchers: Launchers | None) 
 
     record = running_demo()  # NoDemoRunning is bad input
     path = playbook_path or (Path(record.playbook) if record.playbook else None)
-    playbook, version = load_playbook(path), Version.parse(record.release)
+    playbook = load_playbook(path)
+    version = playbook.parse_version(record.release)
     _say(f"attached to the demo of {version} (pid {record.pid}) at {record.base_url}")
     with attached(record):
         if mode == "status":

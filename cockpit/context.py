@@ -9,6 +9,7 @@ shared, logged, redacted HTTP client per service.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import ReadOnlyViolation
-from cockpit.model import Release, Version
+from cockpit.model import Release, Version, VersionFormat, VersionScheme
 from cockpit.prompts import Prompt, PromptAnswer, Prompter
 from cockpit.secrets import SERVICES, Redactor, find_token
 from cockpit.settings import Settings
@@ -47,6 +48,10 @@ a line is filed under the action of the task that caused it. Set it only with ``
 a bare ``set`` outlives the action in its task and in every task started from it."""
 
 
+ACTION_HOLDS: ContextVar[list[asyncio.Lock] | None] = ContextVar("action_holds", default=None)
+"""What the running action holds until it ends (``Session.hold``); None outside a run."""
+
+
 @contextmanager
 def acting(stage: str, action: str | None) -> Iterator[None]:
     """Within this block, this task (and tasks and threads it starts) acts for ``action``."""
@@ -58,14 +63,19 @@ def acting(stage: str, action: str | None) -> Iterator[None]:
 
 
 class SymbolicVersion:
-    """Stands in for a version when explaining a playbook without one: ``vX.Y.Z[-rcN]``."""
+    """Stands in for a version when explaining a playbook without one, in its scheme:
+    ``vX.Y.Z[-rcN]`` (Kubo's semver), ``X.Y.Z[rcN]`` (PEP 440 tagged ``{version}``)."""
 
     major, minor, patch, rc = "X", "Y", "Z", "N"
     base = "X.Y.Z"
-    number = "X.Y.Z[-rcN]"
-    tag = "vX.Y.Z[-rcN]"
     minor_series = "X.Y"
-    next_dev = "X.(Y+1).0-dev"
+
+    def __init__(self, form: VersionFormat | None = None) -> None:
+        self.format = form or VersionFormat()
+        pep440 = self.format.scheme is VersionScheme.PEP440
+        self.number = "X.Y.Z[rcN]" if pep440 else "X.Y.Z[-rcN]"
+        self.tag = self.format.tag_of(self.number)
+        self.next_dev = "X.(Y+1).0.dev0" if pep440 else "X.(Y+1).0-dev"
 
     def __str__(self) -> str:
         return self.tag
@@ -95,11 +105,33 @@ class Session:
     ``discourse_topic_url``, ``run_url:STAGE/ACTION`` (refilled by every rerun's checks)."""
     skipped: dict[tuple[str, str], str] = field(default_factory=dict)
     """(stage, action) a human skipped before, with the reason (restored from the journal)."""
+    version_format: VersionFormat | None = None
+    """The playbook's ``[versions]`` (the engine sets it): how ``version`` is written while
+    explaining without a release."""
     _git: GitWorkspace | None = None
     _http: dict[str, HttpClient] = field(default_factory=dict)
     _etag_store: DiskEtagStore | None = None
     usage: RequestUsage = field(default_factory=lambda: _new_usage())
     """What this session's requests cost (``cockpit status`` and the footer show it)."""
+    _exclusive: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    def exclusive(self, key: str) -> asyncio.Lock:
+        """One lock per shared thing of this process (``issue-body:owner/repo#12``): a
+        read-modify-write of it by one stage never interleaves with another stage's."""
+        return self._exclusive.setdefault(key, asyncio.Lock())
+
+    async def hold(self, key: str) -> None:
+        """Hold ``key`` (a clone: ``clone:owner/repo``) until the running action ends, so an
+        action of a stage running side by side waits rather than checking out a branch
+        under it. Outside a run (read-only checks) nothing is held. Two actions that each
+        hold one clone and want the other's would wait for each other: an action that
+        uses two clones should open them in name order."""
+        holds = ACTION_HOLDS.get()
+        lock = self.exclusive(key)
+        if holds is None or lock in holds:
+            return
+        await lock.acquire()
+        holds.append(lock)
 
     def __post_init__(self) -> None:
         self.redact.defer(self._known_secrets)
@@ -222,7 +254,7 @@ class Session:
 
     @property
     def version(self) -> Version | SymbolicVersion:
-        return self.release.version if self.release else SymbolicVersion()
+        return self.release.version if self.release else SymbolicVersion(self.version_format)
 
     def git(self) -> GitWorkspace:
         """The session's clones, shared by every action (each logs under its own action)."""
@@ -275,7 +307,9 @@ class ActionContext:
         self.session.emit_log(self.stage_id, self.action_id, "$ " + clean, clean)
 
     async def git(self, repo: str) -> GitRepo:
-        """A freshly fetched working clone of ``repo`` (``owner/name``)."""
+        """A freshly fetched working clone of ``repo`` (``owner/name``), this action's
+        alone until it ends (``Session.hold``)."""
+        await self.session.hold(f"clone:{repo}")
         with acting(self.stage_id, self.action_id):
             return await self.session.git().open(repo)
 

@@ -16,7 +16,7 @@ from typing import Protocol
 from cockpit.actions import REGISTRY, ActionKind, reversibility_of
 from cockpit.actions.base import Polling
 from cockpit.bus import EventBus
-from cockpit.context import CURRENT_ACTION, ActionContext, Session, acting
+from cockpit.context import ACTION_HOLDS, CURRENT_ACTION, ActionContext, Session, acting
 from cockpit.errors import BadInput, CockpitError, Declined, StageStopped
 from cockpit.events import (
     ActionApplying,
@@ -31,7 +31,15 @@ from cockpit.events import (
     Waiting,
 )
 from cockpit.model import CheckResult, Outcome, Reversibility, Status, Version
-from cockpit.playbook import ActionSpec, Playbook, StageSpec, TemplateError, render, template_values
+from cockpit.playbook import (
+    ActionSpec,
+    Playbook,
+    StageSpec,
+    TemplateError,
+    render,
+    skipped_by_condition,
+    template_values,
+)
 from cockpit.prompts import (
     FAILURE_CHOICES,
     Choose,
@@ -115,15 +123,19 @@ class _EventPrompter:
         self.inner = inner
         self.stage = ""
         self.action = ""
+        self._one_at_a_time = asyncio.Lock()
 
     async def ask(self, prompt: Prompt) -> PromptAnswer:
         key = self.engine.release_key
         # Whose question: the asking task's action (a check asks too), not the last run's.
         stage, action = CURRENT_ACTION.get()
         stage, action = stage or self.stage, action or self.action
-        self.engine.bus.publish(PromptAsked(release=key, stage=stage, action=action,
-                                            prompt=prompt))
-        answer: PromptAnswer = await self.inner.ask(prompt)  # type: ignore[attr-defined]
+        # Stages side by side may both ask: one question at a time, each asked (and
+        # journalled as asked) only when it is on the screen, never two modals at once.
+        async with self._one_at_a_time:
+            self.engine.bus.publish(PromptAsked(release=key, stage=stage, action=action,
+                                                prompt=prompt))
+            answer: PromptAnswer = await self.inner.ask(prompt)  # type: ignore[attr-defined]
         self.engine.bus.publish(PromptAnswered(release=key, stage=stage, action=action,
                                                prompt_id=prompt.id, answer=answer))
         return answer
@@ -139,6 +151,7 @@ class Engine:
         self._prompter = _EventPrompter(self, session.prompter)
         session.prompter = self._prompter
         session.emit_log = self._emit_log
+        session.version_format = playbook.versions  # explaining without a release
         self.values = template_values(playbook, session.version, session.settings)
         self.review_gate: ReviewGate | None = None
         """Where reviewed steps ask for approval; None: they stop, "waiting for review"."""
@@ -174,7 +187,24 @@ class Engine:
         ctx = ActionContext(self.session, stage.id, spec.id, self.values, self._title(spec))
         return info.implementation(params, ctx)
 
-    def not_applicable_reason(self) -> str:
+    def not_applicable_reason(self, stage: StageSpec | None = None,
+                              spec: ActionSpec | None = None) -> str:
+        """Why a stage or action is left out: its release kind, or (``when = "..."``) the
+        condition that is false, "skipped by condition" (neither done nor failed)."""
+        return self.skipped_by_condition(stage, spec) or self._kind_reason()
+
+    def skipped_by_condition(self, stage: StageSpec | None,
+                             spec: ActionSpec | None = None) -> str:
+        """"skipped by condition: … is false for v1.2.0" when a ``when`` expression leaves
+        the stage (or the action) out; empty when it applies or its kind leaves it out."""
+        version = self.session.version
+        for item in (stage, spec):
+            if item is not None and isinstance(version, Version) \
+                    and not item.applies_to(version, self.values):
+                return skipped_by_condition(item.when, version, self.values) or ""
+        return ""
+
+    def _kind_reason(self) -> str:
         version = self.session.version
         kind = version.kind.value if isinstance(version, Version) else "this"
         return f"does not apply to a {kind} release"
@@ -183,14 +213,15 @@ class Engine:
         version = self.session.version
         if not isinstance(version, Version):
             return True
-        return stage.applies_to(version) and (spec is None or spec.applies_to(version))
+        return stage.applies_to(version, self.values) and (
+            spec is None or spec.applies_to(version, self.values))
 
     # -- checks only -------------------------------------------------------------------
 
     async def check_action(self, stage: StageSpec, spec: ActionSpec) -> CheckResult:
         """One read-only check, as a result (errors and missing kinds become results)."""
         if not self.applies(stage, spec):  # callers skip these; never "failed" for them
-            return CheckResult.done(self.not_applicable_reason())
+            return CheckResult.done(self.not_applicable_reason(stage, spec))
         token = CURRENT_ACTION.set((stage.id, spec.id))  # this check's lines are its own
         try:
             action = self.build(stage, spec)
@@ -217,7 +248,7 @@ class Engine:
         outcome, reason = Outcome.DONE, "every action is done"
         try:
             if not self.applies(stage):
-                outcome, reason = Outcome.NOT_APPLICABLE, self.not_applicable_reason()
+                outcome, reason = Outcome.NOT_APPLICABLE, self.not_applicable_reason(stage)
             else:
                 for spec in stage.actions:
                     report = await self._run_action(stage, spec)
@@ -243,14 +274,21 @@ class Engine:
         return ActionReport(stage.id, spec.id, outcome, reason, link)
 
     async def _run_action(self, stage: StageSpec, spec: ActionSpec) -> ActionReport:
-        with acting(stage.id, spec.id):  # what runs for it logs under it, and only that
-            return await self._run_action_acting(stage, spec)
+        holds: list[asyncio.Lock] = []  # what it holds (a clone) is released when it ends
+        token = ACTION_HOLDS.set(holds)
+        try:
+            with acting(stage.id, spec.id):  # what runs for it logs under it, and only that
+                return await self._run_action_acting(stage, spec)
+        finally:
+            ACTION_HOLDS.reset(token)
+            for lock in reversed(holds):
+                lock.release()
 
     async def _run_action_acting(self, stage: StageSpec, spec: ActionSpec) -> ActionReport:
         self._prompter.stage, self._prompter.action = stage.id, spec.id
         if not self.applies(stage, spec):
             return self._finish(stage, spec, Outcome.NOT_APPLICABLE,
-                                self.not_applicable_reason())
+                                self.not_applicable_reason(stage, spec))
         try:
             action = self.build(stage, spec)
         except TemplateError as exc:

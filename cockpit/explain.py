@@ -10,12 +10,13 @@ import inspect
 from pathlib import Path
 
 import cockpit
+from cockpit import stage_order
 from cockpit.actions import REGISTRY, reversibility_of
 from cockpit.actions.base import Verify
 from cockpit.actions.catalog import kind_test_file
 from cockpit.engine import Engine
 from cockpit.model import Reversibility, Version
-from cockpit.playbook import ActionSpec, StageSpec, TemplateError
+from cockpit.playbook import ActionSpec, StageSpec, TemplateError, template_values
 from cockpit.prompts import fill_notation
 
 NOT_IMPLEMENTED = "not implemented yet"
@@ -70,10 +71,17 @@ def explain_playbook(engine: Engine) -> str:
 
 def explain_stage(engine: Engine, stage: StageSpec) -> str:
     lines = [f"# {stage.title} ({stage.id}){_when(list(stage.when))}", "",
-             stage.summary.strip(), ""]
+             stage.summary.strip(), "", *_needs_line(stage)]
     for spec in stage.actions:
         lines += [explain_action(engine, stage, spec, heading="##", where=True), ""]
     return "\n".join(lines)
+
+
+def _needs_line(stage: StageSpec) -> list[str]:
+    """``Needs: docs, binaries.`` for a stage that declares its needs (none: file order)."""
+    if stage.needs is None:
+        return []
+    return [f"Needs: {', '.join(stage.needs)}." if stage.needs else "Needs: nothing.", ""]
 
 
 def stage_overview(engine: Engine, stage: StageSpec) -> str:
@@ -87,7 +95,8 @@ def stage_overview(engine: Engine, stage: StageSpec) -> str:
     for spec in stage.actions:
         notes = []
         if not engine.applies(stage, spec):
-            notes.append("does not apply to this release")
+            notes.append(engine.skipped_by_condition(stage, spec)
+                         or "does not apply to this release")
         if not implemented(spec):
             notes.append(f"**{NOT_IMPLEMENTED}**")
         extra = f" ({'; '.join(notes)})" if notes else ""
@@ -143,22 +152,105 @@ def plan_text(engine: Engine) -> str:
     lines = [f"Plan for {engine.playbook.title} {version.tag} ({version.kind}):", ""]
     counts = {"run": 0, "skip": 0, "missing": 0}
     for number, stage in enumerate(engine.playbook.stages, 1):
-        if not stage.applies_to(version):
+        if not engine.applies(stage):
             lines.append(f"{number:2}. {stage.id}: skipped (only{_when(list(stage.when))})")
             counts["skip"] += len(stage.actions)
             continue
         lines.append(f"{number:2}. {stage.id} — {stage.title}")
         for spec in stage.actions:
-            if not spec.applies_to(version):
+            if not engine.applies(stage, spec):
                 counts["skip"] += 1
+                skipped = engine.skipped_by_condition(stage, spec)
+                if skipped:  # a condition's verdict is worth a line; a kind's is not
+                    lines.append(f"      - {spec.id}: {spec.title}   ({skipped})")
                 continue
             note = "" if implemented(spec) else f"   ({NOT_IMPLEMENTED}: by hand)"
             counts["run" if implemented(spec) else "missing"] += 1
             lines.append(f"      - {spec.id}: {spec.title}{note}")
     lines += ["", f"{counts['run'] + counts['missing']} actions apply "
                   f"({counts['missing']} {NOT_IMPLEMENTED}); {counts['skip']} do not apply.",
-              "", *_points_of_no_return_text(engine)]
+              "", *kinds_table(engine, version), "", *_order_text(engine),
+              *_points_of_no_return_text(engine)]
     return "\n".join(lines)
+
+
+def kinds_table(engine: Engine, current: Version) -> list[str]:
+    """How many actions of each stage every kind of release the playbook's ``[versions]``
+    accepts runs (an RC, a final, a patch release...): what another kind would do
+    differently, without a second ``plan``. The column of this release is marked ``*``."""
+    playbook = engine.playbook
+    samples = playbook.versions.samples()
+    heads = [sample.kind.value + ("*" if sample.kind is current.kind else "")
+             for sample in samples.values()]
+    width = max(len("stage"), *(len(stage.id) for stage in playbook.stages))
+    form = playbook.versions
+    lines = [f"Actions per kind of release ({form.scheme.words}, tags {form.tag}; samples "
+             + ", ".join(f"{label} {sample.tag}" for label, sample in samples.items()) + "):",
+             "  " + "stage".ljust(width) + "".join(f"{head:>8}" for head in heads)]
+    totals = [0] * len(samples)
+    values = [_sample_values(engine, sample) for sample in samples.values()]
+    for stage in playbook.stages:
+        counts = [sum(1 for spec in stage.actions if spec.applies_to(sample, given))
+                  if stage.applies_to(sample, given) else 0
+                  for sample, given in zip(samples.values(), values, strict=True)]
+        totals = [total + count for total, count in zip(totals, counts, strict=True)]
+        lines.append("  " + stage.id.ljust(width)
+                     + "".join(f"{count or '-':>8}" for count in counts))
+    lines.append("  " + "total".ljust(width) + "".join(f"{total:>8}" for total in totals))
+    return [*lines, "`cockpit plan --kinds` names the actions of each kind."]
+
+
+def kinds_matrix(engine: Engine) -> str:
+    """``cockpit plan --kinds``: every action, and which kinds of release run it (a sample
+    of each kind the playbook's ``[versions]`` accepts), so a playbook's ``when`` can be
+    read for all releases at once instead of one ``plan`` per version."""
+    playbook = engine.playbook
+    samples = playbook.versions.samples()
+    values = [_sample_values(engine, sample) for sample in samples.values()]
+    heads = [sample.kind.value for sample in samples.values()]
+    width = max(len(f"{stage.id}/{spec.id}") for stage in playbook.stages
+                for spec in stage.actions)
+    form = playbook.versions
+    lines = [f"Which kinds of release run each action of {playbook.title} ({form.scheme.words}, "
+             f"tags {form.tag}; samples "
+             + ", ".join(f"{label} {sample.tag}" for label, sample in samples.items()) + "):",
+             "", "  " + "".ljust(width) + "".join(f"{head:>7}" for head in heads)]
+    for stage in playbook.stages:
+        for spec in stage.actions:
+            runs = [stage.applies_to(sample, given) and spec.applies_to(sample, given)
+                    for sample, given in zip(samples.values(), values, strict=True)]
+            lines.append("  " + f"{stage.id}/{spec.id}".ljust(width)
+                         + "".join(f"{'✓' if run else '·':>7}" for run in runs))
+    lines += ["", "✓ runs, · does not apply; `cockpit plan --release V` lists one release's "
+                  "actions in order."]
+    return "\n".join(lines)
+
+
+def _sample_values(engine: Engine, sample: Version) -> dict[str, object] | None:
+    """The template values a release of ``sample`` would have (its conditions see them)."""
+    try:
+        return template_values(engine.playbook, sample, engine.session.settings)
+    except TemplateError:
+        return None
+
+
+def _order_text(engine: Engine) -> list[str]:
+    """The stages in dependency order, those that may overlap on one line; only for a
+    playbook that declares ``needs`` (without, the order is the file's: nothing to say)."""
+    playbook = engine.playbook
+    if all(stage.needs is None for stage in playbook.stages):
+        return []
+    lines = ["Order (stages on one line may run side by side):"]
+    for number, wave in enumerate(stage_order.waves(playbook.needs), 1):
+        needs = {tuple(playbook.needs[s]) for s in wave}
+        why = ""
+        if len(needs) == 1 and (shared := next(iter(needs))):
+            why = f" ({'each needs' if len(wave) > 1 else 'needs'} {', '.join(shared)})"
+        elif len(needs) > 1:
+            why = " (" + "; ".join(f"{s} needs {', '.join(playbook.needs[s]) or 'nothing'}"
+                                   for s in wave) + ")"
+        lines.append(f"  {number}. {' ∥ '.join(wave)}{why}")
+    return [*lines, ""]
 
 
 def _points_of_no_return_text(engine: Engine) -> list[str]:

@@ -34,9 +34,10 @@ TICKED = frozenset({State.DONE, State.SKIPPED})
 _CODE = re.compile(r"```([a-z]*)\n(.*?)```", re.DOTALL)
 
 
-def marks(conditions: Iterable[Condition]) -> str:
-    """``**FINAL** **not PATCH** `` for an item's or a stage's ``when`` (empty without)."""
-    return "".join(f"**{condition.value}** " for condition in conditions)
+def marks(conditions: Iterable[Condition | str]) -> str:
+    """``**FINAL** **not PATCH** `` for an item's or a stage's ``when`` (empty without); a
+    condition expression is marked as written."""
+    return "".join(f"**{condition!s}** " for condition in conditions)
 
 
 def item_line(stage: StageSpec, spec: ActionSpec, title: str, *, ticked: bool = False,

@@ -19,19 +19,20 @@ import difflib
 import re
 import string
 import tomllib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from cockpit import conditions, stage_order
 from cockpit.actions import REGISTRY, load_kinds
 from cockpit.errors import BadInput
-from cockpit.model import Condition, Reversibility, Version, applies
+from cockpit.model import Condition, Reversibility, Version, VersionFormat, applies
 from cockpit.settings import Settings
 from cockpit.validated import passed_before, remember_pass
 
@@ -48,6 +49,51 @@ def _repeated(ids: Iterable[str]) -> str | None:
     return None
 
 
+When = list[Annotated[Condition | str, Field(union_mode="left_to_right")]]
+"""A ``when``: release-kind words (``Condition``) and condition expressions, all must hold."""
+
+
+def _as_list(when: Any) -> Any:
+    """``when = "expr"`` is a list of one: the two spellings are one model."""
+    return [when] if isinstance(when, str) else when
+
+
+def holds(when: list[Condition | str], version: Version,
+          values: Mapping[str, Any] | None = None) -> bool:
+    """Whether every condition of a ``when`` holds for this release. ``values`` are the
+    template values (``template_values``); without them an expression sees ``version``."""
+    kinds = [c for c in when if isinstance(c, Condition)]
+    if not applies(kinds, version):
+        return False
+    expressions = [c for c in when if not isinstance(c, Condition)]
+    if not expressions:
+        return True
+    scope = condition_values(values or {"version": version})
+    return all(conditions.evaluate(e, scope) for e in expressions)
+
+
+def condition_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A condition's names: the template values plus ``vars``, every var in one mapping."""
+    plain = {k: v for k, v in values.items() if k not in ("version", "settings")}
+    return {**values, "vars": plain}
+
+
+def skipped_by_condition(when: list[Condition | str], version: Version,
+                         values: Mapping[str, Any] | None = None) -> str | None:
+    """``skipped by condition: vars.channel == 'beta' is false for v1.2.0`` when the
+    release-kind words of a ``when`` hold but an expression of it is false (None else:
+    it applies, or its kind alone leaves it out, which is said as before)."""
+    if not applies([c for c in when if isinstance(c, Condition)], version):
+        return None
+    false = [e for e in expressions(when) if not holds([e], version, values)]
+    return f"skipped by condition: {' and '.join(false)} is false for {version}" if false else None
+
+
+def expressions(when: list[Condition | str]) -> list[str]:
+    """The condition expressions of a ``when`` (not the release-kind words)."""
+    return [c for c in when if not isinstance(c, Condition)]
+
+
 class ActionSpec(BaseModel):
     """One step of a stage: a registered kind plus its parameters."""
 
@@ -59,13 +105,21 @@ class ActionSpec(BaseModel):
     review: Literal["none", "required"] = "none"
     """``required``: a second maintainer approves the facts of this step (``cockpit review``)
     before it is applied; the driver's run waits for the approval."""
-    when: list[Condition] = []
+    when: When = []
+    """Conditions that must all hold: release kinds (``["RC"]``, ``["not PATCH"]``) or an
+    expression over the template values (``"version.is_rc or vars.channel == 'beta'"``,
+    ``cockpit.conditions``). False: the action is skipped by condition, never failed."""
     params: dict[str, Any] = {}
     reversibility: Reversibility | None = None
     """Overrides the kind's own class (``cockpit.model.Reversibility``) for this action."""
 
-    def applies_to(self, version: Version) -> bool:
-        return applies(self.when, version)
+    def applies_to(self, version: Version, values: Mapping[str, Any] | None = None) -> bool:
+        return holds(self.when, version, values)
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _one_expression(cls, when: Any) -> Any:
+        return _as_list(when)
 
 
 class StageSpec(BaseModel):
@@ -74,8 +128,16 @@ class StageSpec(BaseModel):
     id: str = Field(pattern=_ID)
     title: str
     summary: str
-    when: list[Condition] = []
+    when: When = []
+    needs: list[str] | None = None
+    """The stages that must be complete before this one starts (``[]``: none); without it,
+    the stage before this one. Stages whose needs are met may run side by side."""
     actions: list[ActionSpec]
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _one_expression(cls, when: Any) -> Any:
+        return _as_list(when)
 
     @field_validator("actions")
     @classmethod
@@ -88,8 +150,8 @@ class StageSpec(BaseModel):
     def action(self, action_id: str) -> ActionSpec | None:
         return next((a for a in self.actions if a.id == action_id), None)
 
-    def applies_to(self, version: Version) -> bool:
-        return applies(self.when, version)
+    def applies_to(self, version: Version, values: Mapping[str, Any] | None = None) -> bool:
+        return holds(self.when, version, values)
 
 
 class Playbook(BaseModel):
@@ -100,6 +162,8 @@ class Playbook(BaseModel):
     description: str = ""
     vars: dict[str, str] = {}
     """Template values usable in parameters as ``{name}``; may themselves use ``{version.*}``."""
+    versions: VersionFormat = VersionFormat()
+    """The ``[versions]`` table: scheme (semver, pep440), tag template, pre-release kinds."""
     stages: list[StageSpec]
 
     @field_validator("stages")
@@ -112,6 +176,15 @@ class Playbook(BaseModel):
 
     def stage(self, stage_id: str) -> StageSpec | None:
         return next((s for s in self.stages if s.id == stage_id), None)
+
+    def parse_version(self, text: str) -> Version:
+        """``--release TEXT`` in this playbook's scheme and tag (exit 2 naming both)."""
+        return self.versions.parse(text)
+
+    @cached_property
+    def needs(self) -> dict[str, list[str]]:
+        """Each stage's direct needs (declared, else the stage before it)."""
+        return stage_order.resolve([(s.id, s.needs) for s in self.stages])
 
     @property
     def action_count(self) -> int:
@@ -142,15 +215,31 @@ class TemplateError(BadInput, ValueError):
     """A ``{name}`` in a parameter that the playbook's values do not define."""
 
 
-def load_playbook(path: Path | None = None) -> Playbook:
-    """Load and validate a playbook file; the built-in Kubo playbook when ``path`` is None."""
-    if path is None:
-        source = resources.files("cockpit.playbooks").joinpath("kubo.toml")
-        return parse_playbook(source.read_text(encoding="utf-8"), "kubo.toml (built-in)")
+DEFAULT_PLAYBOOK = "kubo"
+
+
+def built_in_playbooks() -> list[str]:
+    """The names ``--playbook`` takes besides a file: the TOML files shipped in
+    ``cockpit/playbooks/`` (an answers file for the demo is not a playbook)."""
+    return sorted(entry.name.removesuffix(".toml")
+                  for entry in resources.files("cockpit.playbooks").iterdir()
+                  if entry.name.endswith(".toml") and not entry.name.endswith("-answers.toml"))
+
+
+def load_playbook(path: Path | str | None = None) -> Playbook:
+    """Load and validate a playbook file, or a built-in one by name (``widgets``); the
+    built-in Kubo playbook when ``path`` is None. A file wins over a built-in's name."""
+    name = DEFAULT_PLAYBOOK if path is None else str(path)
+    if path is None or (not Path(path).exists() and name in built_in_playbooks()):
+        source = resources.files("cockpit.playbooks").joinpath(f"{name}.toml")
+        return parse_playbook(source.read_text(encoding="utf-8"), f"{name}.toml (built-in)")
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise PlaybookError([PlaybookProblem(str(path), None, "", f"cannot read: {exc.strerror}")]) from exc
+        hint = (f" (a built-in playbook is named: {', '.join(built_in_playbooks())})"
+                if isinstance(exc, FileNotFoundError) else "")
+        raise PlaybookError([PlaybookProblem(str(path), None, "",
+                                             f"cannot read: {exc.strerror}{hint}")]) from exc
     return parse_playbook(text, str(path))
 
 
@@ -180,6 +269,8 @@ def parse_playbook(text: str, filename: str) -> Playbook:
     if not checked:
         problems += _check_kinds(raw, filename, lines)
     problems += _check_templates(raw, filename, lines)
+    problems += _check_needs(raw, filename, lines)
+    problems += _check_conditions(raw, filename, lines)
     if problems or playbook is None:
         raise PlaybookError(sorted(problems, key=lambda p: p.line or 0))
     if not checked:
@@ -241,18 +332,24 @@ def _check_ids(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookProbl
     return problems
 
 
-_SAMPLES = {
-    "an RC": Version(major=1, minor=2, patch=0, rc=1),
-    "a final release": Version(major=1, minor=2, patch=0),
-    "a patch release": Version(major=1, minor=2, patch=3),
-}
-"""One version of each kind: every template is rendered with each, as a release would."""
-
-
-def _applies(raw_when: Any, version: Version) -> bool:
-    """A raw ``when`` list's verdict; a malformed one applies (it is reported elsewhere)."""
+def _samples(raw: Any) -> dict[str, Version]:
+    """One version of each kind the playbook's ``[versions]`` accepts (an RC, a final and a
+    patch release for Kubo's): every template is rendered with each, as a release would. A
+    malformed ``[versions]`` table falls back to the default (the model reports it)."""
+    table = raw.get("versions") if isinstance(raw, dict) else None
     try:
-        return applies([Condition(c) for c in raw_when], version) if raw_when else True
+        form = VersionFormat.model_validate(table if isinstance(table, dict) else {})
+    except ValidationError:
+        form = VersionFormat()
+    return form.samples()
+
+
+def _applies(raw_when: Any, version: Version, values: Mapping[str, Any] | None = None) -> bool:
+    """A raw ``when``'s verdict; a malformed one applies (it is reported elsewhere)."""
+    try:
+        items = _as_list(raw_when) or []
+        return holds([Condition(c) if c in Condition._value2member_map_ else str(c)
+                      for c in items], version, values)
     except (TypeError, ValueError):
         return True
 
@@ -265,7 +362,7 @@ def _check_templates(raw: Any, filename: str, lines: _LineIndex) -> list[Playboo
     reported: set[tuple[Any, ...]] = set()
     raw_vars = raw.get("vars") if isinstance(raw, dict) else None
     raw_vars = raw_vars if isinstance(raw_vars, dict) else {}
-    for label, version in _SAMPLES.items():
+    for label, version in _samples(raw).items():
         values: dict[str, Any] = {"version": version, "settings": Settings.model_construct()}
         for name, value in raw_vars.items():
             loc = ("vars", name)
@@ -285,7 +382,8 @@ def _check_templates(raw: Any, filename: str, lines: _LineIndex) -> list[Playboo
                                                     f"field 'vars.{name}': {exc}"))
                     reported.add(loc)
         for s, stage, a, action in _raw_actions(raw):
-            if not (_applies(stage.get("when"), version) and _applies(action.get("when"), version)):
+            if not (_applies(stage.get("when"), version, values)
+                    and _applies(action.get("when"), version, values)):
                 continue
             params = action.get("params")
             for loc, field, value in _strings(params, ("stages", s, "actions", a, "params"),
@@ -428,13 +526,89 @@ def _sample_values(raw: Any) -> list[dict[str, Any]]:
     """Template values for each sample version; a var that does not fill is left out."""
     raw_vars = raw.get("vars") if isinstance(raw, dict) else None
     samples = []
-    for version in _SAMPLES.values():
+    for version in _samples(raw).values():
         values: dict[str, Any] = {"version": version, "settings": Settings.model_construct()}
         for name, value in (raw_vars if isinstance(raw_vars, dict) else {}).items():
             with contextlib.suppress(TemplateError):
                 values[name] = render(value, values)
         samples.append(values)
     return samples
+
+
+def _raw_stage_ids(raw: Any) -> list[tuple[int, dict[str, Any], str]]:
+    return [(s, stage, stage["id"]) for s, stage in enumerate(_list(raw, "stages"))
+            if isinstance(stage, dict) and isinstance(stage.get("id"), str)]
+
+
+def _check_needs(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookProblem]:
+    """Every ``needs`` names a stage of this playbook, and no stage needs itself, directly
+    or through others: the cycle is named, with the line of each stage in it."""
+    problems: list[PlaybookProblem] = []
+    stages = _raw_stage_ids(raw)
+    known = [stage_id for _, _, stage_id in stages]
+    declared: dict[str, list[str] | None] = {}
+    line_of: dict[str, int | None] = {}
+    for s, stage, stage_id in stages:
+        needs = stage.get("needs")
+        loc = ("stages", s, "needs") if "needs" in stage else ("stages", s, "id")
+        line_of.setdefault(stage_id, lines.find(loc))
+        if not isinstance(needs, list):
+            declared.setdefault(stage_id, None)
+            continue  # absent, or not a list (the model reports that)
+        good = []
+        for need in needs:
+            if isinstance(need, str) and need not in known:
+                problems.append(PlaybookProblem(
+                    filename, lines.find(loc), _where(stage, s),
+                    f"field 'needs': unknown stage {need!r}" + (
+                        _suggest(need, known) or f" (the stages are: {', '.join(known)})")))
+            elif isinstance(need, str):
+                good.append(need)
+        declared.setdefault(stage_id, good)
+    cycle = stage_order.find_cycle(stage_order.resolve(list(declared.items())))
+    if cycle:
+        where = ", ".join(f"{stage_id}: line {line_of[stage_id]}" for stage_id in cycle[:-1])
+        implied = [f"{b} needs {a} by file order (it has no needs of its own)"
+                   for a, b in zip(cycle[1:], cycle, strict=False) if declared.get(b) is None]
+        problems.append(PlaybookProblem(
+            filename, line_of[cycle[0]], "",
+            f"field 'needs': cycle: {' → '.join(cycle)} ({where}"
+            + "".join(f"; {note}" for note in implied)
+            + "): a stage cannot need itself, directly or through others; remove one of "
+              "these needs"))
+    return problems
+
+
+def _check_conditions(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookProblem]:
+    """Every ``when`` expression parses, names only known values, and gives true or false
+    for a sample of every kind of release the ``[versions]`` accepts (RC, final, patch...):
+    a broken one never reaches a run."""
+    samples = {label: condition_values(values)
+               for label, values in zip(_samples(raw), _sample_values(raw), strict=True)}
+    problems: list[PlaybookProblem] = []
+    places: list[tuple[tuple[Any, ...], str, Any]] = [
+        (("stages", s), _where(stage, s), stage.get("when"))
+        for s, stage in enumerate(_list(raw, "stages")) if isinstance(stage, dict)]
+    places += [(("stages", s, "actions", a), _where(stage, s, action, a), action.get("when"))
+               for s, stage, a, action in _raw_actions(raw)]
+    for loc, where, when in places:
+        for item in _as_list(when) or []:
+            if not isinstance(item, str) or item in Condition._value2member_map_:
+                continue  # a release-kind word, or not a string (the model reports it)
+            problem = _kind_word_problem(item) or conditions.problem(item, samples)
+            if problem:
+                problems.append(PlaybookProblem(filename, lines.find((*loc, "when")), where,
+                                                f"field 'when': {problem}"))
+    return problems
+
+
+def _kind_word_problem(item: str) -> str | None:
+    """``"FINALE"``: a misspelt release-kind word, not an expression naming ``FINALE``."""
+    close = difflib.get_close_matches(item, list(Condition._value2member_map_), n=1)
+    if not close or not re.fullmatch(r"(not )?[A-Za-z]+", item):
+        return None
+    return (f"unknown release kind {item!r}; did you mean " + " or ".join(map(repr, close))
+            + "? (or an expression such as 'version.is_final and not version.is_patch')")
 
 
 def _check_kinds(raw: Any, filename: str, lines: _LineIndex) -> list[PlaybookProblem]:
@@ -522,7 +696,8 @@ def _problem(filename: str, lines: _LineIndex, raw: dict[str, Any], loc: tuple[A
 
 
 _MODEL_AT: dict[tuple[str, ...], type[BaseModel]] = {
-    (): Playbook, ("stages",): StageSpec, ("stages", "actions"): ActionSpec}
+    (): Playbook, ("stages",): StageSpec, ("stages", "actions"): ActionSpec,
+    ("versions",): VersionFormat}
 """Which model a key belongs to, by its location: the keys a typo is compared with."""
 
 

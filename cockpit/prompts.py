@@ -65,7 +65,10 @@ class Manual(_Prompt):
 Prompt = Annotated[Confirm | Choose | TextInput | Manual, Field(discriminator="kind")]
 
 _NOTATION = re.compile(r"(?<!\w)(?P<v>v?)X\.(?P<y>\(Y\+1\)|Y)(?:\.(?P<z>Z|0))?"
-                       r"(?P<suffix>\[-rcN\]|-rcN|-dev)?(?!\w)")
+                       r"(?P<suffix>\[-rcN\]|-rcN|\[rcN\]|rcN|-dev)?(?!\w)")
+"""``vX.Y.Z[-rcN]`` (semver, Kubo's) and ``X.Y.Z[rcN]`` (PEP 440): the bracketed suffix is
+the release's own pre-release or post suffix (``-rc1``, ``rc1``, ``b2``, ``.post1``) or
+nothing."""
 
 
 def fill_notation(text: str, version: object) -> str:
@@ -84,11 +87,11 @@ def fill_notation(text: str, version: object) -> str:
         if match["z"] is not None:
             number += f".{version.patch if match['z'] == 'Z' else 0}"
         suffix = match["suffix"] or ""
-        rc = f"-rc{version.rc}" if version.rc is not None else None
-        if suffix == "[-rcN]":
-            suffix = rc or ""
-        elif suffix == "-rcN":
-            suffix = rc or suffix
+        own = version.number[len(version.base):]
+        if suffix in ("[-rcN]", "[rcN]"):
+            suffix = own
+        elif suffix in ("-rcN", "rcN"):
+            suffix = own or suffix
         return match["v"] + number + suffix
 
     return _NOTATION.sub(one, text)

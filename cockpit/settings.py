@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     lock_renew_seconds: float = 60.0
     """How often a running stage renews its claim (well under the lease)."""
     lock_skew_seconds: float = 5.0
+    stages_side_by_side: int = Field(default=2, ge=1)
+    """How many stages whose needs are met may run at once (``cockpit run --parallel``, the
+    TUI). Small: each holds its own claim and may ask you something."""
     """Grace added before a lease counts as expired: clock and timestamp rounding."""
     journal_flush_seconds: float = 10.0
     """Batch window: finished actions reach the tracking issue at most this often."""

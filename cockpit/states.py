@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from cockpit import stage_order
 from cockpit.model import CheckResult, Outcome, Status
 
 
@@ -69,7 +70,8 @@ POINT_OF_NO_RETURN_MEANING = ("a point of no return: irreversible once applied (
 STATE_MEANINGS: dict[State, str] = {
     State.TO_DO: "its turn has come; nothing of it is done yet",
     State.BLOCKED: "waits on an earlier stage or action (named beside it)",
-    State.NOT_APPLICABLE: "not part of this kind of release (RC, final, patch)",
+    State.NOT_APPLICABLE: "not part of this kind of release (RC, final, patch), or skipped "
+                          "by its condition",
     State.CHECKING: "a read-only check is under way",
     State.RUNNING: "being done now",
     State.WAITING: "waiting on something outside (a workflow run, CI), polled",
@@ -100,6 +102,7 @@ OUTCOME_STATES: dict[Outcome, State] = {
     Outcome.NEEDS_HUMAN: State.NEEDS_YOU,
     Outcome.CANCELLED: State.CANCELLED,
     Outcome.AWAITING_REVIEW: State.REVIEW,
+    Outcome.BLOCKED: State.BLOCKED,
 }
 
 CHECK_STATES: dict[Status, State] = {
@@ -134,6 +137,9 @@ class ActionFacts:
     """What is known of one action. Front ends set these; ``derive`` reads them."""
 
     applicable: bool = True
+    skipped_by: str = ""
+    """Why it does not apply, when a ``when`` expression says so ("skipped by condition:
+    …"); empty for the release-kind words, which say it as before."""
     seen: State | None = None
     """The latest word on it: a check's result or a run's outcome, whichever came last."""
     reason: str = ""
@@ -238,14 +244,19 @@ Order = Sequence[tuple[str, Sequence[str]]]
 
 def derive(order: Order, actions: Mapping[tuple[str, str], ActionFacts],
            stages: Mapping[str, StageFacts] | None = None,
-           titles: Mapping[str, str] | None = None) -> Derived:
-    """Every view, from the facts and the order. ``titles`` names stages in "waits on"."""
+           titles: Mapping[str, str] | None = None,
+           needs: stage_order.Needs | None = None) -> Derived:
+    """Every view, from the facts and the order. ``titles`` names stages in "waits on";
+    ``needs`` (the playbook's) says which earlier stages a stage waits on: without it,
+    every earlier one."""
     stages = stages or {}
     titles = titles or {}
     out = Derived()
-    open_stage: str | None = None
-    """The first earlier stage that is not complete: later steps wait on it."""
+    incomplete: list[str] = []
+    """Earlier stages that are not complete, in order."""
     for stage_id, action_ids in order:
+        open_stage = _open_need(stage_id, incomplete, needs)
+        """The first stage it needs that is not complete: its steps wait on it."""
         sfacts = stages.get(stage_id) or StageFacts()
         open_action: str | None = None
         views: list[tuple[str, View]] = []
@@ -258,15 +269,23 @@ def derive(order: Order, actions: Mapping[tuple[str, str], ActionFacts],
                 open_action = action_id
         view = _stage_view(sfacts, views, open_stage, titles)
         out.stages[stage_id] = view
-        if view.state not in COMPLETE and open_stage is None:
-            open_stage = stage_id
+        if view.state not in COMPLETE:
+            incomplete.append(stage_id)
     return out
+
+
+def _open_need(stage_id: str, incomplete: list[str], needs: stage_order.Needs | None
+               ) -> str | None:
+    if needs is None:
+        return incomplete[0] if incomplete else None
+    wanted = stage_order.ancestors(needs, stage_id)
+    return next((s for s in incomplete if s in wanted), None)
 
 
 def _action_view(facts: ActionFacts, open_stage: str | None, open_action: str | None,
                  titles: Mapping[str, str]) -> View:
     if not facts.applicable:
-        return View(State.NOT_APPLICABLE, "does not apply to this release")
+        return View(State.NOT_APPLICABLE, facts.skipped_by or "does not apply to this release")
     if facts.live is not None:
         return View(facts.live, facts.reason if facts.live is not State.CHECKING else "",
                     link=facts.link)

@@ -166,7 +166,8 @@ async def _checked(engine: Engine, journal: Journal, standing: Standing | None,
         record = records.get(stage.id)
         for spec in stage.actions:
             each = facts[(stage.id, spec.id)] = ActionFacts(
-                applicable=engine.applies(stage, spec))
+                applicable=engine.applies(stage, spec),
+                skipped_by=engine.skipped_by_condition(stage, spec))
             result = record.result(spec.id) if record else None
             if record is not None and result is not None:
                 each.saw_outcome(result.outcome, result.reason, result.link, by=record.by,
@@ -178,7 +179,7 @@ async def _checked(engine: Engine, journal: Journal, standing: Standing | None,
                    for s in engine.playbook.stages}
     titles = {s.id: f"{n}. {s.title}" for n, s in enumerate(engine.playbook.stages, 1)}
     order = [(s.id, [a.id for a in s.actions]) for s in engine.playbook.stages]
-    derived = derive(order, facts, stage_facts, titles)
+    derived = derive(order, facts, stage_facts, titles, engine.playbook.needs)
     rows = [StatusRow(stage, action, results.get((stage, action)), recorded.get((stage, action)),
                       view) for (stage, action), view in derived.actions.items()]
     return StatusReport(rows, derived, titles)

@@ -19,12 +19,14 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static, Tree
 from textual.worker import Worker, WorkerState
 
+from cockpit import stage_order
 from cockpit.engine import MAX_CONCURRENT_CHECKS, Engine, StageReport
 from cockpit.events import ActionChecked, Event, LogLine, StageFinished
 from cockpit.explain import explain_action, stage_overview
 from cockpit.local_journal import Journal
 from cockpit.model import CheckResult, Outcome, Version
 from cockpit.playbook import ActionSpec, StageSpec
+from cockpit.schedule import StageScheduler
 from cockpit.startup import resume_collection
 from screens.commands import CockpitCommands
 from screens.messages import EngineEvent
@@ -88,7 +90,13 @@ class CockpitApp(App[int]):
         "failed" for steps whose earlier stages have not run, which painted it red."""
         version = engine.session.version
         self.state = ReleaseState(engine.playbook, clock,
-                                  version if isinstance(version, Version) else None)
+                                  version if isinstance(version, Version) else None,
+                                  values=engine.values)
+        self.scheduler = StageScheduler(
+            engine.playbook.needs, self._drive_one, keep_ended=False, note=self._stage_note,
+            limit=engine.session.settings.stages_side_by_side)
+        """Stages side by side, each in its own worker, as their needs allow."""
+        self._steal: set[str] = set()
         self.running: dict[str, Worker[object]] = {}
         """Stage id → its worker, while a run (or a check pass) is under way."""
         self.reports: dict[str, StageReport] = {}
@@ -98,6 +106,7 @@ class CockpitApp(App[int]):
         self.sync: SyncedRun | None = None
         """Stage claims and the journal on the tracking issue, opened at the first run."""
         self._sync_opened = False
+        self._sync_opening = asyncio.Lock()
         self._summarized = False
         self.last_check_cost = ""
         """What the last check of everything cost (requests, 304s, GitHub points)."""
@@ -323,7 +332,7 @@ class CockpitApp(App[int]):
             if not line and item.stage in self.running:
                 line = f"{stage.view.glyph} {item.stage} is {stage.status.value} (c cancels safely)"
         if not line and self.last_check_cost:
-            line = f"last check of everything: {self.last_check_cost}"
+            line = f"checked all: {self.last_check_cost}"
         self.query_one("#status-line", Static).update(line)
 
     def _tick(self) -> None:
@@ -342,15 +351,23 @@ class CockpitApp(App[int]):
             self.notify(f"{stage_id} is already running", severity="warning")
             return
         if self.mode == "drive":
-            busy = [s for s in self.running if s != "*"]
-            if busy:
-                self.notify(f"wait for {', '.join(busy)} to finish, or cancel it (c): one "
-                            "stage runs at a time", severity="warning")
+            after = self.scheduler.dependants_under_way(stage_id)
+            if after:
+                self.notify(f"{', '.join(after)} need{'s' if len(after) == 1 else ''} "
+                            f"{stage_id} and {'is' if len(after) == 1 else 'are'} under way: "
+                            "let them finish, or cancel them (c)", severity="warning")
                 return
             if "*" in self.running:  # read-only checks: the run checks its stage itself
                 self.running.pop("*").cancel()
-            work: Coroutine[Any, Any, object] = self._drive_stage(stage_id, steal=steal)
-            self.state.set_live(stage_id, State.RUNNING, "claiming the stage")
+            if steal:
+                self._steal.add(stage_id)
+            work: Coroutine[Any, Any, object] = self._drive_stage(stage_id)
+            ahead = [s for s in self.scheduler.queued
+                     if s in stage_order.ancestors(self.engine.playbook.needs, stage_id)]
+            if ahead:
+                self.state.set_live(stage_id, State.BLOCKED, f"waiting for {', '.join(ahead)}")
+            else:
+                self.state.set_live(stage_id, State.RUNNING, "claiming the stage")
             self.redraw_changed()
         else:
             work = self._check_stage(stage_id)
@@ -364,22 +381,39 @@ class CockpitApp(App[int]):
         As with ``cockpit run``: each stage is claimed on the tracking issue before it runs
         (``StageHeld`` names the holder), its lease renewed, and the run journalled there.
         """
-        if not self._sync_opened:
-            from cockpit.sync.driver import SyncedRun
+        async with self._sync_opening:  # two stages starting at once open it once
+            if not self._sync_opened:
+                from cockpit.sync.driver import SyncedRun
 
-            self._sync_opened = True
-            self.sync = await SyncedRun.open(self.engine, self._say)
-            if self.sync is not None and self.local_journal is not None:
-                await self.sync.reconcile(self.local_journal)
+                self._sync_opened = True
+                self.sync = await SyncedRun.open(self.engine, self._say)
+                if self.sync is not None and self.local_journal is not None:
+                    await self.sync.reconcile(self.local_journal)
         return self.sync
 
     def _say(self, line: str) -> None:
         self.notify(self.engine.session.redact(line), timeout=8)
 
-    async def _drive_stage(self, stage_id: str, *, steal: bool = False) -> StageReport:
+    def _stage_note(self, stage_id: str, line: str) -> None:
+        """A queued stage waits for its needs (or a free slot), or will not start."""
+        if stage_id in self.state.stages:
+            blocked = line.startswith("not started")
+            self.state.set_live(stage_id, None if blocked else State.BLOCKED, line)
+            self.state.rederive()
+            self.redraw_changed()
+
+    async def _drive_one(self, stage_id: str) -> StageReport:
+        """Run one stage now (its needs are met): claimed, journalled, like ``cockpit run``."""
+        self.state.set_live(stage_id, State.RUNNING, "claiming the stage")
+        self.redraw_changed()
+        steal = stage_id in self._steal
+        self._steal.discard(stage_id)
         sync = await self._synced()
-        report = await (sync.run_stage(stage_id, steal=steal) if sync is not None
-                        else self.engine.run_stage(stage_id))
+        return await (sync.run_stage(stage_id, steal=steal) if sync is not None
+                      else self.engine.run_stage(stage_id))
+
+    async def _drive_stage(self, stage_id: str) -> StageReport:
+        report = await self.scheduler.run(stage_id)
         self.reports[stage_id] = report
         good = report.outcome in (Outcome.DONE, Outcome.NOT_APPLICABLE)
         self.notify(f"{stage_id}: {report.outcome.value} — {report.reason}",
@@ -458,7 +492,7 @@ class CockpitApp(App[int]):
             await asyncio.gather(*(self._check_stage(stage_id, limit)
                                    for stage_id in self.state.stages
                                    if stage_id not in self.running))
-        self.last_check_cost = usage.since(before)
+        self.last_check_cost = usage.since(before, short=True)
         self._update_status_line()
 
     def check_one(self, stage_id: str, action_id: str) -> None:

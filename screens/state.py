@@ -8,9 +8,10 @@ issue; this module only keeps the facts a screen learns, one event at a time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from cockpit.events import (
     ActionApplying,
@@ -24,7 +25,7 @@ from cockpit.events import (
     Waiting,
 )
 from cockpit.model import Outcome, Status, Version
-from cockpit.playbook import Playbook
+from cockpit.playbook import ActionSpec, Playbook, StageSpec, skipped_by_condition
 from cockpit.prompts import fill_notation
 from cockpit.states import (
     GLYPHS,
@@ -107,22 +108,36 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _skipped_by(stage: StageSpec, spec: ActionSpec, version: Version | None,
+                values: Mapping[str, Any] | None) -> str:
+    """"skipped by condition: …" for an action a ``when`` expression leaves out."""
+    if version is None:
+        return ""
+    if not stage.applies_to(version, values):
+        return skipped_by_condition(stage.when, version, values) or ""
+    return skipped_by_condition(spec.when, version, values) or ""
+
+
 class ReleaseState:
     """Every stage and action's facts, updated by ``apply(event)``; ``changed`` collects
     what must be redrawn, since one fact can change the views of every later step."""
 
     def __init__(self, playbook: Playbook, clock: Callable[[], float],
                  version: Version | None = None,
-                 wall: Callable[[], datetime] = _utc_now) -> None:
+                 wall: Callable[[], datetime] = _utc_now,
+                 values: Mapping[str, Any] | None = None) -> None:
         self.clock = clock
         """Monotonic seconds, for countdowns and the elapsed time of a live stage."""
         self.wall = wall
         """The time of day, to place an event's or journal record's time on ``clock``."""
         self.stages: dict[str, StageState] = {}
+        self.needs = playbook.needs
+        """Which stages each waits on (``needs``; by default the one before it)."""
         for s in playbook.stages:
-            stage_applies = version is None or s.applies_to(version)
+            stage_applies = version is None or s.applies_to(version, values)
             actions = {a.id: ActionState(a.id, fill_notation(a.title, version), ActionFacts(
-                applicable=stage_applies and (version is None or a.applies_to(version))))
+                applicable=stage_applies and (version is None or a.applies_to(version, values)),
+                skipped_by=_skipped_by(s, a, version, values)))
                 for a in s.actions}
             self.stages[s.id] = StageState(s.id, s.title, actions,
                                            StageFacts(applicable=stage_applies))
@@ -153,7 +168,7 @@ class ReleaseState:
         derived = derive(
             [(s.id, list(s.actions)) for s in self.stages.values()],
             {(s.id, a.id): a.facts for s in self.stages.values() for a in s.actions.values()},
-            {s.id: s.facts for s in self.stages.values()}, self.titles)
+            {s.id: s.facts for s in self.stages.values()}, self.titles, self.needs)
         for stage in self.stages.values():
             view = derived.stages[stage.id]
             if view != stage.view:

@@ -126,21 +126,6 @@ OPERATIONS: list[tuple[str, str]] = [
     ("get", "/app/hook/deliveries"),
     ("get", "/app/hook/deliveries/{delivery_id}"),
     ("post", "/app/hook/deliveries/{delivery_id}/attempts"),
-    # the API root, meta, release assets (uploads under /api/uploads), run logs & artifacts
-    ("get", "/"),
-    ("get", "/meta"),
-    ("post", "/repos/{owner}/{repo}/releases/{release_id}/assets"),
-    ("get", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
-    ("patch", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
-    ("delete", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
-    ("put", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"),
-    ("put", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"),
-    ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/logs"),
-    ("post", "/repos/{owner}/{repo}/actions/runs/{run_id}/cancel"),
-    ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"),
-    ("get", "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}"),
-    ("get", "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"),
-    ("get", "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"),
     # accounts, repository creation and the resources of issue 15 (owners.py,
     # repo_creation.py and the modules named beside each)
     ("get", "/users/{username}"),
@@ -171,6 +156,21 @@ OPERATIONS: list[tuple[str, str]] = [
     ("get", "/repos/{owner}/{repo}/topics"),
     ("put", "/repos/{owner}/{repo}/topics"),
     ("post", "/repos/{owner}/{repo}/releases/generate-notes"),
+    # the API root, meta, release assets (uploads under /api/uploads), run logs & artifacts
+    ("get", "/"),
+    ("get", "/meta"),
+    ("post", "/repos/{owner}/{repo}/releases/{release_id}/assets"),
+    ("get", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("patch", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("delete", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("put", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"),
+    ("put", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"),
+    ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/logs"),
+    ("post", "/repos/{owner}/{repo}/actions/runs/{run_id}/cancel"),
+    ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"),
+    ("get", "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}"),
+    ("get", "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"),
+    ("get", "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"),
 ]
 
 

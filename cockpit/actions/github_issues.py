@@ -467,12 +467,15 @@ class IssueChecklist(Step[ChecklistParams]):
         p = self.params
         gh = self.ctx.github()
         issue = found(await _find(gh, p.repo, p.issue_title))
-        fresh = await gh.get_issue(p.repo, issue.number)
-        mark = "x" if p.checked else " "
-        body = self._pattern().sub(lambda m: m.group(1) + mark + m.group(3), fresh.body or "",
-                                   count=1)
-        if body != (fresh.body or ""):
-            await gh.update_issue(p.repo, issue.number, body=body)
+        # Read-modify-write: the journal (ticking stages) and other stages running side by
+        # side edit this body too; in this process, one edit at a time.
+        async with self.ctx.session.exclusive(f"issue-body:{p.repo}#{issue.number}"):
+            fresh = await gh.get_issue(p.repo, issue.number)
+            mark = "x" if p.checked else " "
+            body = self._pattern().sub(lambda m: m.group(1) + mark + m.group(3),
+                                       fresh.body or "", count=1)
+            if body != (fresh.body or ""):
+                await gh.update_issue(p.repo, issue.number, body=body)
 
 
 # -- github.issue-close -----------------------------------------------------------------------

@@ -12,15 +12,18 @@ import asyncio
 import re
 import shutil
 import subprocess
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from cockpit.actions.base import REGEX, Params, Verify, code_block, register
-from cockpit.model import CheckResult, Version, VersionError
+from cockpit.model import CheckResult, PreKind, Version, VersionError, VersionFormat
 from cockpit.secrets import TOKEN_ENV, find_token
 from cockpit.services.gpg import git_config, git_identity, run_gpg, secret_fingerprint
 from cockpit.services.http import HttpError
+
+if TYPE_CHECKING:
+    from cockpit.context import Session
 
 TOKEN_HELP = {
     "github": "a classic token with the `repo` and `workflow` scopes "
@@ -429,7 +432,9 @@ class VersionValid(Verify[VersionValidParams]):
     summary = "Check that the version has Kubo's vX.Y.Z[-rcN] form"
 
     def fix(self) -> str:
-        return "start the release again with a version such as v0.30.0-rc1 or v0.30.0"
+        form = version_format(self.ctx.session)
+        return (f"start the release again with a version such as {form.example(PreKind.RC).tag}"
+                f" or {form.example().tag}")
 
     def explain(self) -> str:
         p = self.params
@@ -443,15 +448,23 @@ class VersionValid(Verify[VersionValidParams]):
         if re.search(p.pattern, p.version) is None:
             return CheckResult.failed(f"{p.version!r} does not match {p.pattern}: {self.fix()}")
         try:
-            Version.parse(p.version)
+            version_format(self.ctx.session).parse(p.version)
         except VersionError as exc:
             return CheckResult.failed(str(exc))
         return CheckResult.done(f"{p.version} is a valid version")
 
 
-def version_key(v: Version) -> tuple[int, int, int, int]:
-    """Orders versions; a final release sorts after its release candidates."""
-    return (v.major, v.minor, v.patch, v.rc if v.rc is not None else 1 << 30)
+def version_format(session: Session) -> VersionFormat:
+    """The release's own version format (its playbook's ``[versions]``), also while
+    explaining without a version."""
+    version = session.version
+    return version.format if isinstance(version, Version) else (
+        session.version_format or VersionFormat())
+
+
+def version_key(v: Version) -> tuple[int, ...]:
+    """Orders versions; a final release sorts after its pre-releases."""
+    return v.sort_key()
 
 
 class VersionNewerParams(Params):
@@ -482,26 +495,27 @@ class VersionNewer(Verify[VersionNewerParams]):
                 + ". Releasing an older number, or one already tagged, is always a mistake.\n\n"
                 + code_block(f"gh release list -R {p.repo} --limit 20",
                              f"git ls-remote --tags {self.ctx.settings.clone_url(p.repo)} "
-                             "'v*'"))
+                             f"'{version_format(self.ctx.session).tag_glob}'"))
 
     async def check(self) -> CheckResult:
         p = self.params
+        form = version_format(self.ctx.session)
         try:
-            mine = Version.parse(p.version)
+            mine = form.parse(p.version)
         except VersionError as exc:
             return CheckResult.failed(str(exc))
         repo = await self.ctx.git(p.repo)
-        tags = (await repo.run("tag", "-l", "v*", manual=False)).split()
+        tags = (await repo.run("tag", "-l", form.tag_glob, manual=False)).split()
         tagged = p.version in tags
         releases = await self.ctx.github().list_releases(p.repo, limit=100)
         names = (set(tags) | {r.tag_name for r in releases if not r.draft}) - {p.version}
         known: list[Version] = []
         for name in names:
             try:
-                v = Version.parse(name)
+                v = form.parse(name)
             except VersionError:
                 continue
-            if v.is_rc and not p.include_prereleases:
+            if v.is_prerelease and not p.include_prereleases:
                 continue
             if p.same_minor_series_only and (v.major, v.minor) != (mine.major, mine.minor):
                 continue

@@ -54,13 +54,17 @@ class RequestUsage:
         """One line for a footer or the end of ``cockpit status``."""
         return _summary(self.as_json())
 
-    def since(self, before: dict[str, Any]) -> str:
-        """``summary()`` of what was spent after ``before`` (an earlier ``as_json()``)."""
+    def since(self, before: dict[str, Any], *, short: bool = False) -> str:
+        """``summary()`` of what was spent after ``before`` (an earlier ``as_json()``);
+        ``short`` for a narrow status line."""
         now = self.as_json()
         return _summary({key: now[key] - before[key]
-                         for key in ("requests", "not_modified", "github_points")})
+                         for key in ("requests", "not_modified", "github_points")}, short=short)
 
 
-def _summary(counts: dict[str, Any]) -> str:
+def _summary(counts: dict[str, Any], *, short: bool = False) -> str:
+    if short:
+        return (f"{counts['requests']} req, {counts['not_modified']} cached, "
+                f"{counts['github_points']} GitHub pts")
     return (f"{counts['requests']} requests, {counts['not_modified']} answered from the cache "
             f"(304), {counts['github_points']} GitHub rate-limit points")

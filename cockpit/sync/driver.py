@@ -70,7 +70,9 @@ class SyncedRun:
                                 snap.records, flush_seconds=engine.session.settings
                                 .journal_flush_seconds, redact=engine.session.redact, say=say,
                                 not_applicable=frozenset(s.id for s in engine.playbook.stages
-                                                         if not engine.applies(s)))
+                                                         if not engine.applies(s)),
+                                body_lock=engine.session.exclusive(
+                                    f"issue-body:{thread.repo}#{issue.number}"))
         skipped, manual = session_memory(snap.records_of(key).values())
         engine.session.skipped = {**skipped, **engine.session.skipped}
         engine.session.manual_confirmations |= manual
@@ -139,9 +141,10 @@ class SyncedRun:
                 raise StageHeld(stage_id, current)
         applies = engine.applies(engine.stage(stage_id))
         if not applies or (not steal and await self._all_done(stage_id)):
+            why_not = engine.not_applicable_reason(engine.stage(stage_id))
             self.say(f"{stage_id}: " + ("every action is already done (checked read-only): "
                                         "rerunning without a lock" if applies else
-                                        f"{engine.not_applicable_reason()}: nothing to run"))
+                                        f"{why_not}: nothing to run"))
             self.journal.quiet_until_changed.add(stage_id)
             report = await engine.run_stage(stage_id)
             await self.journal.flush()

@@ -43,7 +43,8 @@ class RemoteJournal:
     def __init__(self, thread: Thread, release: str, title: str, stages: list[str],
                  known: dict[tuple[str, str], SeenRecord], *, flush_seconds: float,
                  redact: Callable[[str], str], say: Say,
-                 not_applicable: frozenset[str] = frozenset()) -> None:
+                 not_applicable: frozenset[str] = frozenset(),
+                 body_lock: asyncio.Lock | None = None) -> None:
         self.thread = thread
         self.release = release
         self.title = title
@@ -52,6 +53,10 @@ class RemoteJournal:
         """Stages this release's kind skips: the checklist says so, not "to do"."""
         self.flush_seconds = flush_seconds
         self.say = say
+        self.body_lock = body_lock or asyncio.Lock()
+        """Held while the body's checklist is read, merged and written: an action ticking
+        an item of the same body (``Session.exclusive``) waits, so neither undoes the
+        other's edit, whichever stages run side by side in this process."""
         self._ids = {stage: seen.comment_id for (rel, stage), seen in known.items()
                      if rel == release}
         self._written = {stage: seen.record for (rel, stage), seen in known.items()
@@ -173,12 +178,13 @@ class RemoteJournal:
             return seen.comment_id
 
     async def _write_checklist(self) -> None:
-        body = await self.thread.issue_body()
-        merged = merge_block(body, self.release, self.title, self.stages,
-                             self.builder.records, self.not_applicable)
-        if merged != body:
-            self.calls += 1
-            await self.thread.set_issue_body(merged)
+        async with self.body_lock:
+            body = await self.thread.issue_body()
+            merged = merge_block(body, self.release, self.title, self.stages,
+                                 self.builder.records, self.not_applicable)
+            if merged != body:
+                self.calls += 1
+                await self.thread.set_issue_body(merged)
 
     # -- offline ----------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from cockpit.states import GLYPHS, journal_state, outcome_words
 R = TypeVar("R", bound=BaseModel)
 
 StageStatus = Literal["running", "done", "skipped", "not_applicable", "failed", "aborted",
-                      "needs_human", "cancelled", "awaiting_review"]
+                      "needs_human", "cancelled", "awaiting_review", "blocked"]
 TERMINAL: frozenset[str] = frozenset({"done", "skipped", "not_applicable", "failed", "aborted",
                                       "needs_human", "cancelled", "awaiting_review"})
 """Statuses a stage rests in: nothing runs it (``awaiting_review``: its driver may still be

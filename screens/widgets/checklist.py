@@ -76,6 +76,8 @@ class Checklist(Tree[Item]):
         extra = [view.state.value]
         if view.blocked_by:
             extra.append(f"waits on {view.blocked_by.partition('. ')[0]}")
+        elif view.state is State.BLOCKED and view.reason:  # queued here: "waiting for docs"
+            extra.append(view.reason)
         if view.state is State.HELD and stage.facts.held_by:
             extra.append(stage.facts.held_by)
         waits = [a.waiting_until for a in stage.actions.values() if a.waiting_until is not None]

@@ -77,7 +77,7 @@ def test_the_cockpit_reads_a_release_over_https(tls_sandbox: SandboxHandle,
                            "--release", "v0.30.0-rc1"], env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 1, done.stderr  # read fine; the release is not done yet
-    rows = {row["stage"]: row for row in json.loads(done.stdout)}
+    rows = {row["stage"]: row for row in json.loads(done.stdout)["actions"]}
     assert rows["preflight"]["state"] != "failed", rows["preflight"]
     assert "CERTIFICATE" not in done.stdout + done.stderr
     assert [r for r in tls_sandbox.requests(service="github") if r["path"].startswith(

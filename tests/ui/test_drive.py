@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Static
 
 from cockpit.model import Outcome
 from cockpit.sandbox.testing import SandboxHandle
@@ -191,6 +191,10 @@ async def test_check_all_shows_a_stage_done_elsewhere_and_r_does_not_wait_for_it
         await wait_for(pilot, lambda: len(sandbox.requests()) > asked, what="a checks again")
         await wait_for(pilot, lambda: "*" not in app.running, what="the check ends")
         assert stage_status(app, "prepare-branch") is State.DONE
+        # What the check cost is on the status line (this playbook's checks read git,
+        # not the API: no request, no GitHub point; tests/test_status_cost.py counts them).
+        line = str(app.query_one("#status-line", Static).render())
+        assert line == "checked all: 0 req, 0 cached, 0 GitHub pts", line
     app = sandbox_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("down", "r")
