@@ -4,6 +4,7 @@ the engine polls by what the action says."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar, get_args
 
 from cockpit.actions import REGISTRY, load_kinds
@@ -96,3 +97,18 @@ async def test_the_engine_polls_a_wait_by_what_the_wait_says() -> None:
     waits = [e for e in events if isinstance(e, Waiting)]
     assert waits and all(e.seconds == 0.01 for e in waits)
     assert WaitProbe.checks == len(waits) + 1
+
+
+def test_a_body_is_written_by_a_here_document_bash_runs_as_printed(tmp_path: Path) -> None:
+    import subprocess
+
+    from cockpit.actions.base import code_block, manual_commands, write_file
+
+    body = "Title: `$HOME` and 'quotes'\nEOF\n```sh\nnot a fence of ours\n```\n"
+    block = code_block(write_file("body.md", body), "cat body.md")
+    assert block.startswith("````sh\n")  # a longer fence than the body's own
+    script = manual_commands(block)
+    assert "cat body.md" in script
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, check=True)
+    assert done.stdout == body

@@ -298,8 +298,31 @@ def register(cls: type[ActionKind]) -> type[ActionKind]:
 
 
 def code_block(*commands: str, lang: str = "sh") -> str:
-    """Render manual commands as a fenced block for explanations."""
-    return f"```{lang}\n" + "\n".join(commands) + "\n```"
+    """Render manual commands as a fenced block for explanations (fenced with more
+    backticks than any line of it starts with, so a body holding a code block stays in)."""
+    text = "\n".join(commands)
+    fence = "```"
+    while any(line.lstrip().startswith(fence) for line in text.splitlines()):
+        fence += "`"
+    return f"{fence}{lang}\n{text}\n{fence}"
+
+
+def into_clone(url: str, repo: str) -> str:
+    """The first commands of a git explanation: into a clone of ``repo`` (made if there is
+    none here), so each action's commands run as pasted in a fresh terminal, or after
+    another action's."""
+    name = repo.split("/")[-1]
+    return f"test -d {name} || git clone {url}\ncd {name}"
+
+
+def write_file(path: str, text: str) -> str:
+    """The shell command that writes ``text`` to ``path`` (a quoted here-document, so
+    nothing in it is expanded): how an explanation hands a body to the command that reads
+    it, pasteable as it is."""
+    end = "EOF"
+    while end in text.splitlines():
+        end += "_"
+    return f"cat > {path} <<'{end}'\n{text.rstrip(chr(10))}\n{end}"
 
 
 T = TypeVar("T")
@@ -320,11 +343,13 @@ def found(looked_up: T | CheckResult) -> T:
 def manual_commands(markdown: str) -> str:
     """The commands of an explanation's fenced blocks, one per line."""
     lines: list[str] = []
-    inside = False
+    fence = ""
     for line in markdown.splitlines():
-        if line.startswith("```"):
-            inside = not inside
-        elif inside:
+        if not fence and line.startswith("```"):
+            fence = line[:len(line) - len(line.lstrip("`"))]
+        elif fence and line == fence:
+            fence = ""
+        elif fence:
             lines.append(line)
     return "\n".join(lines)
 

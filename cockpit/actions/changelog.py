@@ -9,10 +9,12 @@ edit made in between) is left alone.
 from __future__ import annotations
 
 import re
+import shlex
 from collections import defaultdict
 
-from cockpit.actions.base import Params, Step, Verify, code_block, register
+from cockpit.actions.base import Params, Step, Verify, code_block, register, write_file
 from cockpit.actions.git import checkout_file, pushed_file
+from cockpit.actions.github_issues import issue_lookup_cmd
 from cockpit.errors import CannotFix
 from cockpit.model import CheckResult
 from cockpit.prompts import Choose, TextInput
@@ -301,9 +303,20 @@ class StagingOutcome(Step[StagingParams]):
                 f"the answer as a comment on the issue \"{p.issue_title}\" in **{p.repo}**, "
                 "so that everyone (and every rerun, on any machine) sees the outcome. "
                 f"\"{p.block_on}\" stops the release.\n\n"
-                + code_block(f"gh issue list -R {p.repo} --search '{p.issue_title} in:title'",
-                             f"gh issue comment <number> -R {p.repo} --body '<outcome and "
-                             "notes>'"))
+                + code_block(*self._commands()))
+
+    def _commands(self) -> list[str]:
+        """The outcome chosen in a shell variable, the comment as the cockpit posts it
+        (the marker included, which is how the check finds it)."""
+        p = self.params
+        others = " or ".join(shlex.quote(c) for c in p.choices[1:])
+        return [issue_lookup_cmd(p.repo, p.issue_title),
+                f"outcome={shlex.quote(p.choices[0])}" + (f"   # or {others}" if others else ""),
+                "notes=''   # links, numbers",
+                write_file("comment.md", p.comment),
+                "sed -i -e \"s|{outcome}|$outcome|\" -e \"s|{notes}|$notes|\" comment.md",
+                f"printf '\\n{MARKER}\\n' >> comment.md",
+                f'gh issue comment "$number" -R {p.repo} --body-file comment.md']
 
     async def _issue_and_outcome(self) -> tuple[int | None, str | None, str | None]:
         p = self.params

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from cockpit.actions.base import REGEX, Params, Step, code_block, register
+from cockpit.actions.base import REGEX, Params, Step, code_block, into_clone, register
 from cockpit.errors import StageStopped
 from cockpit.model import CheckResult, Reversibility
 from cockpit.services.git import GitError, GitRepo
@@ -59,7 +59,7 @@ class CreateBranch(Step[BranchParams]):
             "and pushes it, so that the release work happens on its own branch and the base "
             "keeps moving independently. If the branch already exists it is left alone.\n\n"
             + code_block(
-                f"git clone {self.ctx.settings.clone_url(p.repo)} && cd {p.repo.split('/')[-1]}",
+                into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
                 f"git fetch origin {p.base}",
                 f"git push origin origin/{p.base}:refs/heads/{p.branch}",
             )
@@ -133,8 +133,10 @@ class EditFile(Step[EditParams]):
             "commit. If the pattern is no longer found (the file was changed some other "
             "way), the check fails and asks you to look rather than guess.\n\n"
             + code_block(
+                into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
+                f"git fetch origin {p.branch}",
                 f"git checkout -B {p.branch} origin/{p.branch}",
-                f"$EDITOR {p.path}   # set: {replacement}",
+                _edit_command(p.path, p.pattern, p.replacement),
                 f"git commit -am {_quote(p.message)}",
                 f"git push origin {p.branch}",
             )
@@ -216,6 +218,7 @@ class CreateTag(Step[TagParams]):
                "your GitHub account (`gh gpg-key list`)" if p.sign else "")
             + ".\n\n"
             + code_block(
+                into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
                 f"git fetch origin {p.ref}",
                 f"git tag {flag} -m {_quote(p.message)} {p.tag} origin/{p.ref}",
                 f"git show {p.tag}   # check the commit",
@@ -331,6 +334,17 @@ SIGNING_KEY, ON_GITHUB = "signing key", "signing key on GitHub"
 """The signed tag's review facts: the driver's key (a claim), its registration (recomputed)."""
 NO_KEY = "(none found on the driver's machine)"
 _KEY = re.compile(r"[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}")
+
+
+_EDIT = ("import pathlib, re, sys; f = pathlib.Path(sys.argv[1]); "
+         "f.write_text(re.sub(sys.argv[2], sys.argv[3], f.read_text(), count=1, flags=re.M))")
+"""``git.edit``'s edit, as a command: the same Python regular expression, flags and
+replacement syntax, so the file ends exactly as the cockpit leaves it (a sed or an editor
+would only approximate a Python pattern)."""
+
+
+def _edit_command(path: str, pattern: str, replacement: str) -> str:
+    return f"python3 -c {_quote(_EDIT)} {path} {_quote(pattern)} {_quote(replacement)}"
 
 
 def _quote(text: str) -> str:

@@ -12,7 +12,16 @@ import re
 
 from pydantic import Field, model_validator
 
-from cockpit.actions.base import REGEX, ActionKind, Params, Step, Verify, code_block, register
+from cockpit.actions.base import (
+    REGEX,
+    ActionKind,
+    Params,
+    Step,
+    Verify,
+    code_block,
+    into_clone,
+    register,
+)
 from cockpit.errors import CannotFix
 from cockpit.model import CheckResult
 from cockpit.services.git import GitError, GitRepo
@@ -23,8 +32,7 @@ def _quote(text: str) -> str:
 
 
 def _clone_cmd(action: ActionKind, repo: str) -> str:
-    return (f"git clone {action.ctx.settings.clone_url(repo)} && "
-            f"cd {repo.split('/')[-1]}")
+    return into_clone(action.ctx.settings.clone_url(repo), repo)
 
 
 class FileContainsParams(Params):

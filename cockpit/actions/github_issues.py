@@ -8,11 +8,13 @@ an ambiguous POST propagates and the engine re-checks the world before anything 
 
 from __future__ import annotations
 
+import json
 import re
 from abc import abstractmethod
 from typing import TypeVar
+from urllib.parse import quote
 
-from cockpit.actions.base import Params, Step, Verify, code_block, found, register
+from cockpit.actions.base import Params, Step, Verify, code_block, found, register, write_file
 from cockpit.model import CheckResult, Version
 from cockpit.services.github import GitHubClient, Issue
 
@@ -23,6 +25,35 @@ def _q(text: str) -> str:
 
 def _find_cmd(repo: str, title: str) -> str:
     return f"gh issue list -R {repo} --state all --search {_q(f'in:title {title}')}"
+
+
+def issue_lookup_cmd(repo: str, title: str, field: str = "number") -> str:
+    """Sets ``$number`` (or ``$url``…: the ``field`` of ``gh issue list --json``) in a
+    person's shell from the issue titled exactly ``title``, so the commands after it can be
+    pasted as they are."""
+    pick = f"map(select(.title == {_jq_string(title)})) | .[0].{field}"
+    return f"{field}=$({_find_cmd(repo, title)} --json {field},title --jq {_q(pick)})"
+
+
+def _number_cmd(repo: str, title: str) -> str:
+    return issue_lookup_cmd(repo, title)
+
+
+def _jq_string(text: str) -> str:
+    """``text`` as a jq (JSON) string literal."""
+    return json.dumps(text)
+
+
+def _sed_literal(text: str) -> str:
+    """``text`` matched literally in a sed basic regular expression (``/`` delimited)."""
+    return re.sub(r"([\\/.*\[\]^$])", r"\\\1", text)
+
+
+def _label_cmds(repo: str, labels: list[str]) -> list[str]:
+    """Each label made if the repository lacks it: GitHub's REST API (the cockpit's) makes
+    a missing label itself, ``gh issue create --label`` refuses one."""
+    return [f"gh api repos/{repo}/labels/{quote(label, safe='')} --silent 2>/dev/null || "
+            f"gh label create {_q(label)} -R {repo}" for label in labels]
 
 
 def _marker(marker: str) -> str:
@@ -134,9 +165,10 @@ class OpenIssue(_IssueBase[IssueParams]):
             + f". An {which} issue with exactly that title is reused, never duplicated "
             "(GitHub itself would happily make two).\n\n"
             + code_block(_find_cmd(p.repo, p.title),
+                         write_file("body.md", p.body),
+                         *_label_cmds(p.repo, p.labels),
                          f"gh issue create -R {p.repo} --title {_q(p.title)} --body-file body.md"
                          + "".join(f" --label {_q(label)}" for label in p.labels))
-            + "\n\nBody:\n\n" + code_block(p.body, lang="markdown")
         )
 
 
@@ -178,15 +210,15 @@ class _FromTemplate(_IssueBase[_TemplateP]):
     def _template_cmds(self, replace: dict[str, str]) -> list[str]:
         p = self.params
         sed = " ".join(f"-e {_q(f's/{re.escape(a)}/{b}/g')}" for a, b in replace.items())
-        return [
-            _find_cmd(p.repo, self._title()),
-            f"gh api repos/{p.repo}/contents/{p.template}"
-            f"{'?ref=' + p.template_ref if p.template_ref else ''} "
-            f"--jq .content | base64 -d{' | sed ' + sed if sed else ''} > body.md",
-            f"gh issue create -R {p.repo} --title {_q(self._title())} --body-file body.md"
-            + "".join(f" --label {_q(label)}" for label in p.labels)
-            + (" --assignee @me" if getattr(p, "assign_driver", False) else ""),
-        ]
+        labels = self._labels()
+        fetch = (f"gh api repos/{p.repo}/contents/{p.template}"
+                 f"{'?ref=' + p.template_ref if p.template_ref else ''} "
+                 f"--jq .content | base64 -d{' | sed ' + sed if sed else ''} > body.md")
+        create = (f"gh issue create -R {p.repo} --title {_q(self._title())} --body-file body.md"
+                  + "".join(f" --label {_q(label)}" for label in labels)
+                  + (" --assignee @me" if getattr(p, "assign_driver", False) else ""))
+        made: list[str] = _label_cmds(p.repo, labels)
+        return [_find_cmd(p.repo, self._title()), fetch, *made, create]
 
 
 @register
@@ -313,11 +345,12 @@ class IssueComment(Step[CommentParams]):
             f"carries the hidden marker `{_marker(self.marker)}`, and a comment with that "
             "marker already there counts as done, so a rerun never posts twice." + extra
             + "\n\n" + code_block(
-                _find_cmd(p.repo, p.issue_title),
-                f"gh api repos/{p.repo}/issues/<number>/comments --jq "
-                f"'.[] | select(.body | contains(\"{_marker(self.marker)}\")) | .html_url'",
-                f"gh issue comment -R {p.repo} <number> --body-file comment.md")
-            + "\n\nComment:\n\n" + code_block(p.body, lang="markdown")
+                _number_cmd(p.repo, p.issue_title),
+                f'gh api "repos/{p.repo}/issues/$number/comments" --jq '
+                f"'.[] | select(.body | contains(\"{_marker(self.marker)}\")) | .html_url'"
+                "   # already there? then stop",
+                write_file("comment.md", p.body.rstrip() + "\n\n" + _marker(self.marker)),
+                f'gh issue comment -R {p.repo} "$number" --body-file comment.md')
         )
 
     async def _text(self, gh: GitHubClient) -> str:
@@ -406,10 +439,11 @@ class IssueChecklist(Step[ChecklistParams]):
             f"issue \"{p.issue_title}\" in **{p.repo}**, so anyone following the release sees "
             "how far it is. Only that item's box changes; the rest of the body is kept.\n\n"
             + code_block(
-                _find_cmd(p.repo, p.issue_title),
-                f"gh issue view -R {p.repo} <number> --json body --jq .body > body.md",
-                f"$EDITOR body.md   # - [{mark}] {p.item}",
-                f"gh issue edit -R {p.repo} <number> --body-file body.md")
+                _number_cmd(p.repo, p.issue_title),
+                f'gh issue view -R {p.repo} "$number" --json body --jq .body > body.md',
+                "sed -i " + _q(f"s/^\\([[:space:]]*[-*] \\[\\)[ xX]\\(\\] {_sed_literal(p.item)}\\)"
+                               f"/\\1{mark}\\2/") + f" body.md   # - [{mark}] {p.item}",
+                f'gh issue edit -R {p.repo} "$number" --body-file body.md')
         )
 
     async def check(self) -> CheckResult:

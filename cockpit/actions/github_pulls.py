@@ -8,6 +8,7 @@ ambiguous POST propagates and the engine re-checks the world before anything els
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from datetime import datetime
@@ -25,6 +26,7 @@ from cockpit.actions.base import (
     found,
     history_note,
     register,
+    write_file,
 )
 from cockpit.errors import CannotFix
 from cockpit.model import CheckResult, Reversibility
@@ -53,6 +55,11 @@ async def _find(gh: GitHubClient, p: PullRef, which: str = "", *,
 def _pulls_query(repo: str, head: str, base: str) -> str:
     owner = repo.split("/", 1)[0]
     return f"gh pr list -R {repo} --head {head} --base {base} --state all   # find it ({owner}:{head})"
+
+
+def _sed_literal(text: str) -> str:
+    """``text`` matched literally in a sed basic regular expression (``/`` delimited)."""
+    return re.sub(r"([\\/.*\[\]^$])", r"\\\1", text)
 
 
 def _q(text: str) -> str:
@@ -101,8 +108,8 @@ class OpenPull(Step[PullParams]):
             + " are added if missing"
             + (f"; review is requested from {', '.join(p.reviewers)}" if p.reviewers else "")
             + (f"; it is put in the milestone {p.milestone}" if p.milestone else "")
-            + ".\n\n" + code_block(_pulls_query(p.repo, p.head, p.base), cmd)
-            + "\n\nBody:\n\n" + code_block(p.body, lang="markdown")
+            + ".\n\n" + code_block(_pulls_query(p.repo, p.head, p.base),
+                                   write_file("body.md", p.body), cmd)
         )
 
     async def check(self) -> CheckResult:
@@ -203,11 +210,35 @@ class PullBodyCompare(Step[BodyCompareParams]):
             f"hidden `<!-- {p.marker}:start -->` / `<!-- {p.marker}:end -->` markers; the rest "
             "of the body is left as it is, and the section is only rewritten when the list "
             "changed.\n\n"
-            + code_block(
-                f"gh api repos/{p.repo}/compare/{p.head}...{p.compare_with} "
-                "--jq '.commits[] | [.sha[:7], (.commit.message | split(\"\\n\")[0])] | @tsv'",
-                f"gh pr edit -R {p.repo} {p.head} --body-file body.md   # paste the list")
+            + code_block(*self._commands())
         )
+
+    def _commands(self) -> list[str]:
+        """The section made by hand: the body, the cherry-picks the head holds, the list
+        (jq: the same filters, titles and wording), the old section replaced."""
+        p = self.params
+        start, end = f"<!-- {p.marker}:start -->", f"<!-- {p.marker}:end -->"
+        ignored = ", ".join(f"test({json.dumps(x)})" for x in p.ignore_patterns)
+        skip = f" | select([$t | ({ignored})] | any | not)" if ignored else ""
+        listing = (
+            "[.commits[] | select(.sha as $s | all($picked[]; . as $p | $s | startswith($p) "
+            "| not)) | (.commit.message | split(\"\\n\")[0]) as $t" + skip
+            + ' | "- [ ] \\(.sha[:7]) \\($t)"] + (if .total_commits > (.commits | length) '
+            'then ["- … and \\(.total_commits - (.commits | length)) more: \\(.html_url)"] '
+            'else [] end) | if length == 0 then "_None: every commit is included._" '
+            "else .[] end")
+        return [
+            f"gh pr view -R {p.repo} {p.head} --json body --jq .body > body.md",
+            f"picked=$(gh api repos/{p.repo}/compare/{p.compare_with}...{p.head} --jq "
+            + _q(r'[.commits[].commit.message | scan("\\(cherry picked from commit '
+                 r'([0-9a-f]{7,40})\\)")[0]]') + ")",
+            f"gh api repos/{p.repo}/compare/{p.head}...{p.compare_with} | "
+            f'jq -r --argjson picked "$picked" {_q(listing)} > list.md',
+            f"sed -i {_q(f'/{_sed_literal(start)}/,/{_sed_literal(end)}/d')} body.md",
+            f"{{ echo; echo {_q(start)}; echo {_q('### ' + p.section_title)}; echo; "
+            f"cat list.md; echo {_q(end)}; }} >> body.md",
+            f"gh pr edit -R {p.repo} {p.head} --body-file body.md",
+        ]
 
     async def _section(self, gh: GitHubClient) -> str:
         p = self.params
@@ -292,8 +323,12 @@ class PullChecksWait(Wait[ChecksWaitParams]):
             "are queued or running this step is \"in progress\" and is polled; one failed "
             "check fails it, with a link to the run. "
             "Nothing is changed. " + history_note("the slowest running workflow") + "\n\n"
-            + code_block(f"gh pr checks -R {p.repo} {p.head} --watch",
-                         f"gh api repos/{p.repo}/commits/<head-sha>/check-runs")
+            + code_block(f"gh pr checks -R {p.repo} {p.head} --watch --interval 3"
+                         "   # polled as often as gh run watch does",
+                         f"sha=$(gh pr view -R {p.repo} {p.head} --json headRefOid "
+                         "--jq .headRefOid)",
+                         f'gh api "repos/{p.repo}/commits/$sha/check-runs" --jq '
+                         "'.check_runs[] | [.name, .status, .conclusion] | @tsv'")
         )
 
     async def check(self) -> CheckResult:

@@ -16,7 +16,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, found, register
+from cockpit.actions.base import (
+    ActionKind,
+    Params,
+    Step,
+    Verify,
+    code_block,
+    found,
+    register,
+    write_file,
+)
+from cockpit.actions.github_issues import issue_lookup_cmd
 from cockpit.model import CheckResult, Reversibility
 from cockpit.services.github import GitHubClient, Issue, Release
 
@@ -152,11 +162,18 @@ class CreateRelease(Step[ReleaseParams]):
             flags.append("--draft")
         if p.make_latest:
             flags.append(f"--latest={p.make_latest}")
-        cmds = [f"gh release view {p.tag} -R {p.repo}   # already there? then stop"]
+        cmds = [f"gh release list -R {p.repo} --limit 100   # {p.tag} already there (a draft "
+                "included)? then stop"]
+        if p.body and not p.body_from_changelog:
+            cmds.append(write_file("body.md", p.body))
         if p.body_from_changelog:
             cmds.append(f"gh api repos/{p.repo}/contents/{p.body_from_changelog}"
                         f"?ref={p.body_from_ref or p.tag} --jq .content | base64 -d"
                         "   # copy the section into body.md")
+        if p.link_tracking_issue:
+            cmds += [issue_lookup_cmd(p.repo, p.link_tracking_issue, "url"),
+                     "grep -qF \"$url\" body.md || printf '\\nTracking issue: %s\\n' \"$url\" "
+                     ">> body.md"]
         cmds.append(f"gh release create {p.tag} -R {p.repo} " + " ".join(flags))
         what = (f"Creates the GitHub {kind} `{p.name}` of tag `{p.tag}` in **{p.repo}** as a "
                 "**draft**: only maintainers see it until it is published, once its assets "
@@ -166,8 +183,6 @@ class CreateRelease(Step[ReleaseParams]):
                 f"notes. {body}{link} If a release of this tag exists already (a draft "
                 "included), it is left alone (one release per tag, never two).\n\n"
                 + code_block(*cmds))
-        if p.body:
-            text += "\n\nbody.md:\n\n" + code_block(p.body, lang="markdown")
         return text
 
     async def _tracking_issue(self, gh: GitHubClient) -> Issue | None:
@@ -307,10 +322,9 @@ class ReleaseBodyContains(Verify[BodyContainsParams]):
         return (f"Verifies that the body of the release `{p.tag}` in **{p.repo}** links the "
                 f"issue \"{p.contains_issue_link}\", where users report problems with this "
                 "release. Read-only.\n\n"
-                + code_block(f"gh issue list -R {p.repo} -s all --search "
-                             f"{_quote(p.contains_issue_link + ' in:title')}",
+                + code_block(issue_lookup_cmd(p.repo, p.contains_issue_link, "url"),
                              f"gh release view {p.tag} -R {p.repo} --json body --jq .body | "
-                             f"grep -F '{self.ctx.settings.github_link(p.repo)}/issues/<number>'"))
+                             'grep -F "$url"'))
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -397,8 +411,10 @@ class ReleaseAssets(Step[AssetsParams]):
                  "(once per attempt) and waited for." if p.rerun_workflow else "")
         cmds = [f"gh release view {p.tag} -R {p.repo} --json assets --jq '.assets[].name'"]
         if p.rerun_workflow:
-            cmds += [f"gh run list -R {p.repo} -w {p.rerun_workflow} -L 1",
-                     f"gh run rerun -R {p.repo} <run-id>"]
+            cmds += [f"run=$(gh run list -R {p.repo} -w {p.rerun_workflow} -L 1 --json "
+                     "databaseId --jq '.[0].databaseId')",
+                     f'gh run view -R {p.repo} "$run"   # assets missing and it finished? '
+                     f'then: gh run rerun -R {p.repo} "$run"']
         return (f"Verifies that the release `{p.tag}` of **{p.repo}** carries the binaries "
                 + (f"and their `{p.with_checksums}` checksum files " if p.with_checksums
                    else "")

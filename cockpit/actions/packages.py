@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
+from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, into_clone, register
 from cockpit.model import CheckResult
 
 
@@ -90,7 +90,6 @@ class DockerTag(Verify[DockerTagParams]):
         if p.same_as:
             cmds.append(f"curl -s {self.ctx.settings.docker_registry_url}/v2/repositories/"
                         f"{p.image}/tags/{p.same_as} | jq .digest   # must be equal")
-        cmds.append(f"docker buildx imagetools inspect {p.image}:{p.tag}")
         return (f"Verifies that `{p.image}:{p.tag}` exists on Docker Hub{same}. {why} "
                 "Read-only.\n\n" + code_block(*cmds))
 
@@ -132,8 +131,7 @@ class DockerPlatforms(Verify[DockerPlatformsParams]):
                 f"{', '.join(f'`{x}`' for x in p.platforms)}: a multi-arch build that lost a "
                 "platform still pushes a tag, and users on that platform would get an old or "
                 "no image. Read-only.\n\n"
-                + code_block(f"docker buildx imagetools inspect {p.image}:{p.tag}",
-                             f"curl -s {self.ctx.settings.docker_registry_url}/v2/repositories/"
+                + code_block(f"curl -s {self.ctx.settings.docker_registry_url}/v2/repositories/"
                              f"{p.image}/tags/{p.tag} | jq '.images[] | .os + \"/\" + "
                              ".architecture'"))
 
@@ -177,7 +175,8 @@ class NpmVersion(Verify[NpmVersionParams]):
         return (f"Verifies that `{p.package}@{v}` is on the npm registry. The \"Release to "
                 "npm\" workflow publishes it from the version it finds on dist.ipfs.tech, so "
                 "this is the proof that it found the right one. Read-only.\n\n"
-                + code_block(f"npm view {p.package}@{v} version",
+                + code_block(f"npm view {p.package}@{v} version "
+                             f"--registry {self.ctx.settings.npm_registry_url}",
                              f"curl -s {self.ctx.settings.npm_registry_url}/{p.package} | "
                              f"jq '.versions | has(\"{v}\")'"))
 
@@ -212,10 +211,11 @@ class NpmDistTag(Verify[NpmDistTagParams]):
         return (f"Verifies that the dist-tag `{p.dist_tag}` of `{p.package}` points at `{v}`: "
                 f"`npm install {p.package}@{p.dist_tag}` is what users run, so a release "
                 "candidate must be `next` and a final release `latest`. Read-only; if it is "
-                "wrong, a maintainer fixes it by hand.\n\n"
-                + code_block(f"npm dist-tag ls {p.package}",
-                             f"npm dist-tag add {p.package}@{v} {p.dist_tag}   # the fix, by "
-                             "hand"))
+                f"wrong, a maintainer fixes it by hand (`npm dist-tag add {p.package}@{v} "
+                f"{p.dist_tag} --registry {self.ctx.settings.npm_registry_url}`).\n\n"
+                + code_block(f"npm view {p.package} dist-tags.{p.dist_tag} "
+                             f"--registry {self.ctx.settings.npm_registry_url}"
+                             f"   # must print {v}"))
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -294,7 +294,9 @@ class DistAddVersion(Step[AddVersionParams]):
                 "the binaries of that version on dist.ipfs.tech. If the line is already there "
                 "nothing is committed; the update names the file's current blob, so a "
                 "concurrent change is refused rather than overwritten.\n\n"
-                + code_block(f"git checkout {p.branch}",
+                + code_block(into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
+                             f"git fetch origin {p.branch}",
+                             f"git checkout -B {p.branch} origin/{p.branch}",
                              f"echo {p.version} >> {p.path}",
                              f"git commit -m '{p.message}' -- {p.path}",
                              f"git push origin {p.branch}"))
@@ -370,8 +372,11 @@ class NpmDependencyBump(Step[BumpParams]):
             f"commit \"{p.message}\". This is how the downstream app picks up the new Kubo. "
             "If the files already say so, nothing is committed.\n\n"
             + code_block(
+                into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
+                f"git fetch origin {p.branch}",
                 f"git checkout -B {p.branch} origin/{p.branch}",
-                f"npm install --save-exact {p.package}@{v}",
+                f"npm install --save-exact {p.package}@{v} "
+                f"--registry {self.ctx.settings.npm_registry_url}",
                 f"git commit -m '{p.message}' -- {' '.join(p.files)}",
                 f"git push origin {p.branch}",
             )

@@ -302,9 +302,10 @@ class SigningKey(Verify[SigningKeyParams]):
         p = self.params
         registered = (" It must also be registered on your GitHub account, or GitHub shows "
                       "the tag as unverified." if p.registered_on_github else "")
-        lines = ["git config --get user.signingkey",
-                 f"{p.program} --list-secret-keys <KEYID or email>",
-                 f"echo test | {p.program} --local-user <KEYID> --clearsign"]
+        email = " || git config --get user.email" if p.match_email else ""
+        lines = [f"key=$(git config --get user.signingkey{email})",
+                 f'{p.program} --list-secret-keys "$key"',
+                 f'echo test | {p.program} --local-user "$key" --clearsign']
         if p.registered_on_github:
             lines.append("gh gpg-key list   # the key id must be listed")
         return ("Checks that a GPG secret key is available for signing the release tag: "

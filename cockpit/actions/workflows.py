@@ -13,6 +13,7 @@ for a grace period instead of "incomplete".
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
@@ -32,6 +33,26 @@ from cockpit.services.github import GitHubClient, WorkflowRun
 
 if TYPE_CHECKING:
     from cockpit.context import ActionContext
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _runs_cmd(repo: str, workflow: str, event: str, branch: str) -> str:
+    """``gh run list`` of ``workflow``'s ``event`` runs (on ``branch``), newest first: the
+    event filtered with jq, as every gh has ``--json`` (``-e`` came after Debian's 2.23)."""
+    on = f" -b {branch}" if branch else ""
+    return (f"gh run list -R {repo} -w {workflow}{on} --json databaseId,event,status,"
+            f"conclusion,createdAt --jq {_q(f'map(select(.event == {json.dumps(event)}))')}")
+
+
+def _run_id_cmd(repo: str, workflow: str, event: str, branch: str) -> str:
+    """Sets ``$run`` to the newest such run, for the commands after it."""
+    on = f" -b {branch}" if branch else ""
+    pick = f"map(select(.event == {json.dumps(event)})) | .[0].databaseId"
+    return (f"run=$(gh run list -R {repo} -w {workflow}{on} --json databaseId,event "
+            f"--jq {_q(pick)})")
+
 
 def _parse_time(value: str) -> datetime:
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -133,8 +154,8 @@ class WorkflowDispatch(Step[DispatchParams]):
             "release's run (whoever started it), so a rerun never dispatches a second one."
             + skip + "\n\n"
             + code_block(
-                f"gh run list -R {p.repo} -w {p.workflow} -e workflow_dispatch -b {p.ref}"
-                "   # already dispatched since the tag?",
+                _runs_cmd(p.repo, p.workflow, "workflow_dispatch", p.ref)
+                + "   # already dispatched since the tag?",
                 f"gh workflow run {p.workflow} -R {p.repo} --ref {p.ref}"
                 + (f" {fields}" if fields else ""),
             )
@@ -215,10 +236,9 @@ class WorkflowRunWait(Wait[RunWaitParams]):
             "run's link; if it fails, the end of the failing job's log is shown. "
             + history_note() + "\n\n"
             + code_block(
-                f"gh run list -R {p.repo} -w {p.workflow} -e {p.event}"
-                + (f" -b {p.branch}" if p.branch else ""),
-                f"gh run watch -R {p.repo} <run-id> --exit-status",
-                f"gh run view -R {p.repo} <run-id> --log-failed   # if it failed",
+                _run_id_cmd(p.repo, p.workflow, p.event, p.branch or ""),
+                f'gh run watch -R {p.repo} "$run" --exit-status || '
+                f'gh run view -R {p.repo} "$run" --log-failed',
             )
         )
 
@@ -291,11 +311,10 @@ class JobLogContains(Step[JobLogParams]):
             "when the workflow decides by itself what to publish: its log says what it "
             f"actually did.{rerun}\n\n"
             + code_block(
-                f"gh run list -R {p.repo} -w {p.workflow} -e workflow_dispatch -L 1",
-                f"gh run view -R {p.repo} <run-id> --log | grep -F '{p.text}'",
-                f"gh api repos/{p.repo}/actions/jobs/<job-id>/logs   # 302 to the log",
+                _run_id_cmd(p.repo, p.workflow, "workflow_dispatch", ""),
+                f'gh run view -R {p.repo} "$run" --log | grep -F {_q(p.text)}',
             )
-            + ("\n\n" + code_block(f"gh run rerun -R {p.repo} <run-id>")
+            + ("\n\n" + code_block(f'gh run rerun -R {p.repo} "$run"')
                if p.on_missing == "rerun" else "")
         )
 

@@ -193,12 +193,13 @@ class Sandbox:
 
         ``SSL_CERT_FILE`` is read by OpenSSL (curl, Python, httpx: the cockpit itself) and
         by Go (``gh``); ``REQUESTS_CA_BUNDLE`` by requests; ``CURL_CA_BUNDLE`` by curl (built with a CA path
-        of its own); ``GIT_SSL_CAINFO`` by git."""
+        of its own); ``GIT_SSL_CAINFO`` by git; ``npm_config_cafile`` by npm (which ignores Node's
+        ``NODE_EXTRA_CA_CERTS``, given too for other Node clients)."""
         if self.tls is None:
             return {}
         ca = str(self.tls.ca_cert)
         return {"SSL_CERT_FILE": ca, "REQUESTS_CA_BUNDLE": ca, "CURL_CA_BUNDLE": ca,
-                "GIT_SSL_CAINFO": ca,
+                "GIT_SSL_CAINFO": ca, "NODE_EXTRA_CA_CERTS": ca, "npm_config_cafile": ca,
                 "GH_HOST": self.host, "GH_ENTERPRISE_TOKEN": self.admin_token}
 
     def _cockpit_env(self) -> dict[str, str]:
