@@ -318,21 +318,6 @@ async def discourse_latest(request: Request) -> Response:
         "topics": [_topic_list_item(t) for t in topics]}})
 
 
-@_guarded(_discourse_auth)
-async def discourse_categories(request: Request) -> Response:
-    """The site's categories as the key's user sees them (``permission`` 1: may create
-    topics), which the announcement's category check and its ``curl | jq`` read. The
-    sandbox has one, News, the category new topics land in."""
-    sb: Sandbox = request.app.state.sandbox
-    count = sum(1 for t in sb.world.data["discourse"]["topics"] if t["category"] == 1)
-    return json_response({"category_list": {
-        "can_create_category": False, "can_create_topic": True, "categories": [{
-            "id": 1, "name": "News", "slug": "news", "color": "0088CC",
-            "text_color": "FFFFFF", "description": "Announcements", "position": 0,
-            "topic_count": count, "post_count": count, "read_restricted": False,
-            "permission": 1}]}})
-
-
 # -- Discord -----------------------------------------------------------------------------
 
 def _discord_message(sb: Sandbox, content: str, username: str | None) -> Json:
@@ -642,7 +627,6 @@ def routes() -> list[BaseRoute]:
             Route("/u/{username}.json", discourse_user, methods=["GET"]),
             Route("/search.json", discourse_search, methods=["GET"]),
             Route("/latest.json", discourse_latest, methods=["GET"]),
-            Route("/categories.json", discourse_categories, methods=["GET"]),
         ]),
         Mount("/discord", routes=[
             Route("/api/webhooks/{webhook_id}/{token}", discord_execute, methods=["POST"]),
