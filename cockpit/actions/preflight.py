@@ -491,9 +491,10 @@ class VersionNewer(Verify[VersionNewerParams]):
                 f"**{p.repo}**"
                 + (" in the same minor series" if p.same_minor_series_only else "")
                 + (" (release candidates included)" if p.include_prereleases else "")
-                + (" and that its tag does not exist yet, unless nothing newer does (the "
-                   "release is under way)" if p.tag_must_not_exist else "")
-                + ". Releasing an older number, or one already tagged, is always a mistake.\n\n"
+                + (" and that its tag does not exist yet, unless it is this release's own "
+                   "(under way, or made before a newer one: its steps then find their work "
+                   "done)" if p.tag_must_not_exist else "")
+                + ". Releasing an older, untagged number is always a mistake.\n\n"
                 + code_block(f"gh release list -R {p.repo} --limit 20",
                              f"git ls-remote --tags {self.ctx.settings.clone_url(p.repo)} "
                              f"'{version_format(self.ctx.session).tag_glob}'"))
@@ -524,8 +525,12 @@ class VersionNewer(Verify[VersionNewerParams]):
         latest = max(known, key=version_key) if known else None
         if latest is not None and version_key(mine) <= version_key(latest):
             if tagged and p.tag_must_not_exist:
-                return CheckResult.failed(f"tag {p.version} already exists in {p.repo} and "
-                                          f"{latest.tag} is newer: {self.fix()}")
+                # Its own tag and something newer: this release was made before the newer
+                # one. Looking at it again (status, a shadow, the history) or rerunning it
+                # finds every step done; calling it failed would paint a finished release
+                # red. An untagged older version still fails below: that is the typo.
+                return CheckResult.done(f"{p.version} is already tagged in {p.repo} (made "
+                                        f"before {latest.tag}, which is newer)")
             return CheckResult.failed(f"{p.version} is not newer than {latest.tag} in "
                                       f"{p.repo}: {self.fix()}")
         if tagged and p.tag_must_not_exist:

@@ -40,8 +40,8 @@ async def test_preflight_passes_on_the_sandbox(sandbox: SandboxHandle) -> None:
 
 @pytest.mark.parametrize(("kind", "params", "reason"), [
     ("preflight.version-valid", {"version": "0.30"}, "does not match"),
-    ("preflight.version-newer", {"repo": KUBO, "version": "v0.29.0-rc1"},
-     "already exists in ipfs/kubo and v0.29.0 is newer"),
+    ("preflight.version-newer", {"repo": KUBO, "version": "v0.28.9-rc1"},
+     "not newer than v0.29.0"),
     ("preflight.version-newer", {"repo": KUBO, "version": "v0.28.5",
                                  "tag_must_not_exist": False}, "not newer than v0.29.0"),
     ("preflight.tool", {"tool": "no-such-tool-xyz"}, "not on PATH"),
@@ -66,6 +66,17 @@ async def test_version_newer_lets_a_tagged_release_resume(
     report = await run()
     assert outcomes(report) == {"newer": Outcome.DONE}, report
     assert "under way" in report.actions[0].reason
+
+
+async def test_version_newer_finds_an_earlier_finished_release_done(
+        sandbox: SandboxHandle) -> None:
+    """Its own tag and a newer release: made before the newer one. Looking at it later
+    (status, a shadow, the history) must not call its preflight failed."""
+    run = Run([("newer", "preflight.version-newer", {"repo": KUBO, "version": "v0.29.0-rc1"})],
+              "v0.29.0-rc1")
+    report = await run()
+    assert outcomes(report) == {"newer": Outcome.DONE}, report
+    assert "made before v0.29.0" in report.actions[0].reason
 
 
 async def test_missing_or_bad_token_says_how_to_set_it(sandbox: SandboxHandle,
