@@ -32,7 +32,8 @@ from tests.reliability.release_runner import RUN_ENV, scoped_env
 VERSION = "v0.30.0-rc1"
 
 PROVED = ("preflight", "prepare-branch", "tag", "publish-to-dockerhub",
-          "publish-to-distributions", "publish-to-npm", "publish-to-github", "staging")
+          "publish-to-distributions", "publish-to-npm", "publish-to-github", "staging", "promote",
+          "test-ipfs-companion")
 """The stages whose printed commands release v0.30.0-rc1 by hand, in the playbook's order.
 
 Not proved yet (the next in order first): promote (its first block that does not run as
