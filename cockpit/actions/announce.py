@@ -9,11 +9,13 @@ each is logged with its manual (curl) equivalent and every secret is redacted.
 
 from __future__ import annotations
 
+import json
+import shlex
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
-from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register
+from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register, write_file
 from cockpit.actions.preflight import how_to_set
 from cockpit.errors import CannotFix
 from cockpit.model import CheckResult, Reversibility
@@ -36,6 +38,32 @@ async def _category_id(client: DiscourseClient, name: str) -> tuple[int | None, 
 
 
 # -- Discourse -----------------------------------------------------------------------------
+
+_AUTH = ("-H \"Api-Key: $COCKPIT_DISCOURSE_TOKEN\" "
+         "-H \"Api-Username: ${COCKPIT_DISCOURSE_USERNAME:-system}\"")
+"""The headers every Discourse call of an explanation sends, as the cockpit's client does
+(the key's user: ``COCKPIT_DISCOURSE_USERNAME``, else ``system``)."""
+
+
+def _search_words(title: str) -> str:
+    """The search query ``DiscourseClient.find_topic`` sends for a title."""
+    return " ".join(w for w in title.replace("!", " ").split() if ":" not in w)
+
+
+def find_topic_cmd(url: str, title: str, var: str, value: str = ".id") -> str:
+    """The shell command that sets ``$var`` to ``value`` (a jq filter over the topic) of the
+    oldest topic titled exactly ``title``, as ``DiscourseClient.find_topic`` finds it, and
+    fails when there is none: how an explanation names the topic its next command needs.
+    ``value='"URL/t/\\(.slug)/\\(.id)"'`` gives the topic's link."""
+    return (f"{var}=$(curl -fsS -G {url}/search.json --data-urlencode "
+            f"{shlex.quote('q=' + _search_words(title))} | jq -r --arg t {shlex.quote(title)} "
+            "'[.topics[] | select(.title == $t)] | min_by(.id) "
+            f"// error(\"no topic titled \\($t)\") | {value}')")
+
+
+def topic_url_cmd(url: str, title: str) -> str:
+    """``find_topic_cmd`` for the topic's public link, into ``$discourse_topic_url``."""
+    return find_topic_cmd(url, title, "discourse_topic_url", f'"{url}/t/\\(.slug)/\\(.id)"')
 
 class TopicParams(Params):
     url: str
@@ -69,12 +97,18 @@ class DiscourseTopicKind(Step[TopicParams]):
             "Discord and Slack. A topic with exactly this title is looked up first, so a "
             "rerun never posts twice.\n\n"
             + code_block(
-                f"curl -s '{p.url}/search.json?q={quote(p.title)}'   # already there?",
-                f"curl -X POST {p.url}/posts.json -H \"Api-Key: $COCKPIT_DISCOURSE_TOKEN\" "
-                "-H 'Api-Username: system' -H 'Content-Type: application/json' "
-                f"-d '{{\"title\": \"{p.title}\", \"category\": <{p.category} id>, "
-                f"\"tags\": {list(p.tags)!r}, \"raw\": \"<the body below>\"}}'")
-            + "\n\nBody:\n\n```markdown\n" + p.body + "\n```")
+                f"curl -fsS -G {p.url}/search.json --data-urlencode "
+                f"{shlex.quote('q=' + _search_words(p.title))} | jq -r '.topics[].title'"
+                "   # already there? then stop",
+                f"category=$(curl -fsS {p.url}/categories.json {_AUTH} | jq -e --arg c "
+                f"{shlex.quote(p.category)} '.category_list.categories[] | "
+                "select(.name == $c or .slug == ($c | ascii_downcase)) | .id')",
+                write_file("topic.md", p.body),
+                f"jq -n --arg title {shlex.quote(p.title)} --argjson category \"$category\" "
+                f"--argjson tags {shlex.quote(json.dumps(list(p.tags)))} --rawfile raw topic.md "
+                "'{$title, $category, $tags, $raw}' | "
+                f"curl -fsS -X POST {p.url}/posts.json {_AUTH} "
+                "-H 'Content-Type: application/json' -d @-"))
 
     async def _find(self) -> DiscourseTopic | None:
         p = self.params
@@ -126,15 +160,15 @@ class DiscoursePin(Step[PinParams]):
         p = self.params
         where = "globally" if p.globally else "in its category"
         status = "pinned_globally" if p.globally else "pinned"
-        until = f" -d until=<date in {p.until_days} days>" if p.until_days else ""
+        until = f" -d until=$(date -u -d '+{p.until_days} days' +%F)" if p.until_days else ""
         span = (f"for {p.until_days} days" if p.until_days
                 else "until the next announcement unpins it")
         return (f"Pins the topic **{p.title}** {where} {span}, so the announcement stays on "
                 "top of the forum while people upgrade. Pinning again changes nothing."
                 + (" Discourse lets only staff (admin or moderator) pin globally: preflight "
                    "checks the key's user may." if p.globally else "") + "\n\n"
-                + code_block(f"curl -X PUT {p.url}/t/<topic id>/status.json "
-                             "-H \"Api-Key: $COCKPIT_DISCOURSE_TOKEN\" -H 'Api-Username: system' "
+                + code_block(find_topic_cmd(p.url, p.title, "topic"),
+                             f"curl -fsS -X PUT \"{p.url}/t/$topic/status.json\" {_AUTH} "
                              f"-d status={status} -d enabled=true{until}"))
 
     async def check(self) -> CheckResult:
@@ -180,12 +214,15 @@ class DiscourseUnpin(Step[UnpinParams]):
         return (f"Unpins every pinned topic whose title starts with `{p.title_prefix}` "
                 f"except **{p.keep_title}**: only the newest release announcement should "
                 "stay on top.\n\n"
-                + code_block(f"curl -s {p.url}/latest.json | jq '.topic_list.topics[] | "
-                             f"select(.pinned) | select(.title | startswith(\"{p.title_prefix}\"))"
-                             " | .id'",
-                             f"curl -X PUT {p.url}/t/<id>/status.json "
-                             "-H \"Api-Key: $COCKPIT_DISCOURSE_TOKEN\" -H 'Api-Username: system' "
-                             "-d status=pinned -d enabled=false   # for each"))
+                + code_block(f"for id in $(curl -fsS {p.url}/latest.json | jq --arg p "
+                             f"{shlex.quote(p.title_prefix)} --arg keep "
+                             f"{shlex.quote(p.keep_title)} '.topic_list.topics[] | "
+                             "select(.pinned and (.title | startswith($p)) and .title != $keep)"
+                             " | .id'); do",
+                             *(f"  curl -fsS -X PUT \"{p.url}/t/$id/status.json\" {_AUTH} "
+                               f"-d status={status} -d enabled=false"
+                               for status in ("pinned", "pinned_globally")),
+                             "done"))
 
     async def _stale(self) -> list[DiscourseTopic]:
         p = self.params
@@ -309,6 +346,18 @@ class CategoryWritable(Verify[CategoryParams]):
 
 # -- Matrix --------------------------------------------------------------------------------
 
+_BEARER = "-H \"Authorization: Bearer $COCKPIT_MATRIX_TOKEN\""
+
+
+def _room_id_cmd(base: str, room: str) -> str:
+    """The shell command that sets ``$room`` to the room's id, URL-encoded for a path
+    (an alias is resolved through the room directory, as ``MatrixClient.room_id`` does)."""
+    if not room.startswith("#"):
+        return f"room={shlex.quote(quote(room, safe=''))}"
+    return (f"room=$(curl -fsS {_BEARER} \"{base}/{CLIENT_API}/directory/room/"
+            f"{quote(room, safe='')}\" | jq -er '.room_id | @uri')")
+
+
 class RoomParams(Params):
     room: str
 
@@ -322,9 +371,11 @@ class RoomJoined(Verify[RoomParams]):
         p = self.params
         base = self.ctx.settings.matrix_url
         return (f"Checks that the Matrix account can read **{p.room}**, where the release "
-                "announcement must show up.\n\n"
-                + code_block(f"curl -H \"Authorization: Bearer $COCKPIT_MATRIX_TOKEN\" "
-                             f"{base}/{CLIENT_API}/joined_rooms"))
+                "announcement must show up: the room is among its joined rooms, or (where "
+                "the server does not list them) its latest message can be read.\n\n"
+                + code_block(_room_id_cmd(base, p.room),
+                             f"curl -fsS {_BEARER} \"{base}/{CLIENT_API}/rooms/$room/"
+                             "messages?dir=b&limit=1\" > /dev/null   # 403: not joined"))
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -362,13 +413,13 @@ class MessageSeen(Verify[SeenParams]):
 
     def explain(self) -> str:
         p = self.params
+        base = self.ctx.settings.matrix_url
         return (f"Verifies that a message containing \"{p.contains}\" reached **{p.room}** "
                 f"in the last {p.within_hours:g} hours: the forum bot mirrors the "
                 "announcement there, and this confirms it did.\n\n"
-                + code_block(f"curl -H \"Authorization: Bearer $COCKPIT_MATRIX_TOKEN\" "
-                             f"'{self.ctx.settings.matrix_url}/{CLIENT_API}/rooms/<room id>/"
-                             "messages?dir=b&limit=50' | grep -F "
-                             f"'{p.contains}'"))
+                + code_block(_room_id_cmd(base, p.room),
+                             f"curl -fsS {_BEARER} \"{base}/{CLIENT_API}/rooms/$room/"
+                             f"messages?dir=b&limit=50\" | grep -F {shlex.quote(p.contains)}"))
 
     async def check(self) -> CheckResult:
         p = self.params

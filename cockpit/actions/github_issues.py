@@ -14,6 +14,7 @@ from abc import abstractmethod
 from typing import TypeVar
 from urllib.parse import quote
 
+from cockpit.actions.announce import topic_url_cmd
 from cockpit.actions.base import Params, Step, Verify, code_block, found, register, write_file
 from cockpit.model import CheckResult, Version
 from cockpit.services.github import GitHubClient, Issue
@@ -318,6 +319,9 @@ class CommentParams(Params):
     run_of: str = ""
     """An earlier action (``stage/action`` or ``action`` in this stage) whose workflow run
     fills ``{run_url}``; its check must have passed earlier in this run."""
+    discourse_title: str = ""
+    """Title of the forum topic whose link fills ``{discourse_topic_url}`` when no earlier
+    check of this run found it (and in the explanation, which looks it up)."""
 
 
 _HANDLE = re.compile(r"(?<![\w/])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))")
@@ -340,6 +344,10 @@ class IssueComment(Step[CommentParams]):
         p = self.params
         extra = (f" `{{mentions}}` becomes the `@handles` listed in `{p.mentions_from}` (on "
                  f"{_branch(p.mentions_ref, '`')})." if p.mentions_from else "")
+        if p.discourse_title:
+            extra += (f" `{{discourse_topic_url}}` is the link of the forum topic "
+                      f"\"{p.discourse_title}\".")
+        lookups, fills = self._fill_cmds()
         return (
             f"Comments on the issue \"{p.issue_title}\" in **{p.repo}**, once: the comment "
             f"carries the hidden marker `{_marker(self.marker)}`, and a comment with that "
@@ -349,9 +357,34 @@ class IssueComment(Step[CommentParams]):
                 f'gh api "repos/{p.repo}/issues/$number/comments" --jq '
                 f"'.[] | select(.body | contains(\"{_marker(self.marker)}\")) | .html_url'"
                 "   # already there? then stop",
+                *lookups,
                 write_file("comment.md", p.body.rstrip() + "\n\n" + _marker(self.marker)),
+                *fills,
                 f'gh issue comment -R {p.repo} "$number" --body-file comment.md')
         )
+
+    def _fill_cmds(self) -> tuple[list[str], list[str]]:
+        """The commands that find the values of the body's placeholders into shell
+        variables, and the one that puts them into ``comment.md`` (bash's own
+        ``${body//…/…}``: the body is written as it is, so nothing in it is expanded)."""
+        p = self.params
+        names = set(_LEFT.findall(p.body))
+        lookups: list[str] = []
+        if "mentions" in names and p.mentions_from:
+            ref = f"?ref={p.mentions_ref}" if p.mentions_ref else ""
+            lookups.append(
+                f'mentions=$(gh api "repos/{p.repo}/contents/{p.mentions_from}{ref}" --jq '
+                ".content | base64 -d | grep -oE '(^|[^A-Za-z0-9_/])@[A-Za-z0-9][A-Za-z0-9-]"
+                "{0,38}' | grep -oE '@.+' | awk '!seen[$0]++' | paste -sd ' ')")
+        if "discourse_topic_url" in names and p.discourse_title:
+            lookups.append(topic_url_cmd(self.ctx.settings.discourse_url, p.discourse_title))
+        filled = [name for name in ("mentions", "discourse_topic_url") if name in names
+                  and (p.mentions_from if name == "mentions" else p.discourse_title)]
+        if not filled:
+            return lookups, []
+        return lookups, ["body=$(<comment.md)",
+                         *(f"body=${{body//'{{{name}}}'/\"${name}\"}}" for name in filled),
+                         "printf '%s\\n' \"$body\" > comment.md"]
 
     async def _text(self, gh: GitHubClient) -> str:
         p = self.params
@@ -368,7 +401,7 @@ class IssueComment(Step[CommentParams]):
                     if handle not in handles:
                         handles.append(handle)
             body = body.replace("{mentions}", " ".join(f"@{h}" for h in handles))
-        for name, value in self._facts().items():
+        for name, value in (await self._values()).items():
             body = body.replace("{" + name + "}", value)
         return body.rstrip() + "\n\n" + _marker(self.marker)
 
@@ -383,6 +416,19 @@ class IssueComment(Step[CommentParams]):
                 found["run_url"] = facts[f"run_url:{key}"]
         return found
 
+    async def _values(self) -> dict[str, str]:
+        """``_facts``, and the forum topic's link looked up by ``discourse_title`` when no
+        earlier check of this run found it."""
+        values = self._facts()
+        title = self.params.discourse_title
+        if title and "discourse_topic_url" not in values and \
+                "{discourse_topic_url}" in self.params.body:
+            client = self.ctx.discourse()
+            topic = await client.find_topic(title)
+            if topic is not None:
+                values["discourse_topic_url"] = client.topic_url(topic)
+        return values
+
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
@@ -393,7 +439,7 @@ class IssueComment(Step[CommentParams]):
         if comment is not None:
             return CheckResult.done(f"commented on #{issue.number}",
                                     comment.html_url or issue.html_url)
-        left = sorted(set(_LEFT.findall(p.body)) - {"mentions"} - set(self._facts()))
+        left = sorted(set(_LEFT.findall(p.body)) - {"mentions"} - set(await self._values()))
         if left:
             return CheckResult.failed(
                 "the comment needs " + ", ".join(_FACT_NAMES.get(x, x) for x in left)

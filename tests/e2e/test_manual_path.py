@@ -32,12 +32,10 @@ from tests.reliability.release_runner import RUN_ENV, scoped_env
 VERSION = "v0.30.0-rc1"
 
 PROVED = ("preflight", "prepare-branch", "tag", "publish-to-dockerhub",
-          "publish-to-distributions", "publish-to-npm", "publish-to-github", "staging")
-"""The stages whose printed commands release v0.30.0-rc1 by hand, in the playbook's order.
-
-Not proved yet (the next in order first): promote (its first block that does not run as
-printed: discourse-pin, `curl -X PUT …/t/<topic id>/status.json … until=<date in 14
-days>`), test-ipfs-companion (not reached). Stages the RC skips (update-ipfs-desktop,
+          "publish-to-distributions", "publish-to-npm", "publish-to-github", "staging",
+          "promote", "test-ipfs-companion")
+"""The stages whose printed commands release v0.30.0-rc1 by hand, in the playbook's order:
+every stage the RC runs. Stages the RC skips (update-ipfs-desktop,
 -docs, -blog, merge-branch, prepare-next) and the final's own actions are not run here."""
 
 _CHECKED_INCOMPLETE = re.compile(r"^\s+(\S+): check → incomplete", re.MULTILINE)

@@ -97,6 +97,20 @@ async def test_unfillable_placeholder_fails_without_posting(sandbox: SandboxHand
     assert comments(sandbox, tracking["number"]) == []
 
 
+async def test_forum_link_found_by_title_when_no_check_of_this_run_found_it(
+        sandbox: SandboxHandle) -> None:
+    """The topic was posted in an earlier run (or by hand): the ping looks its link up by
+    the topic's title (``discourse_title``) instead of failing."""
+    await run_until_done(built_in("preflight/tracking-issue"), "preflight", RC)
+    await run_until_done(built_in("promote/discourse-topic"), "promote", RC)
+    run = Run(built_in("promote/tracking-comment-rc"), RC)
+    assert (await run()).outcome is Outcome.DONE
+    assert run.applied == ["tracking-comment-rc"]
+    [tracking] = issues(sandbox, KUBO, TITLE)
+    [ping] = comments(sandbox, tracking["number"])
+    assert "/t/kubo-v0-30-0-rc1-is-out/" in ping["body"] and "{" not in ping["body"]
+
+
 async def test_faults_still_make_exactly_one_issue_and_comment(sandbox: SandboxHandle) -> None:
     sandbox.set_faults("5xx:0.3,seed=3")
     for stage in ISSUES.stages:
