@@ -20,8 +20,9 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -38,10 +39,13 @@ from cockpit.sandbox.testing import start_sandbox, stop_sandbox
 from cockpit.settings import Settings
 
 
-async def probe(version: str, *, one_at_a_time: bool) -> tuple[float, int, int]:
-    """One `cockpit status` in-process: seconds, checks, GitHub points."""
-    playbook = load_playbook()
-    release = Release(playbook="kubo", version=Version.parse(version), driver="bench", host="b")
+async def probe(version: str, *, one_at_a_time: bool,
+                playbook_path: Path | None = None) -> tuple[float, int, int]:
+    """One `cockpit status` in-process (the built-in playbook unless ``playbook_path``):
+    seconds, checks, GitHub points."""
+    playbook = load_playbook(playbook_path)
+    release = Release(playbook=playbook.name, version=playbook.parse_version(version),
+                      driver="bench", host="b")
     session = Session(settings=Settings(), prompter=AnswersPrompter(), release=release,
                       read_only=True)
     engine = Engine(playbook, session)
@@ -73,7 +77,7 @@ async def tui_probe(version: str) -> tuple[float, int, int]:
     return seconds, checked, app.engine.session.usage.github_points
 
 
-ROWS: list[tuple[str, str, Callable[[str], Awaitable[tuple[float, int, int]]]]] = [
+ROWS: list[tuple[str, str, Callable[[str], Coroutine[Any, Any, tuple[float, int, int]]]]] = [
     ("`cockpit status --one-at-a-time` (each check alone)", "cold",
      lambda v: probe(v, one_at_a_time=True)),
     ("`cockpit status` (shared reads)", "cold", lambda v: probe(v, one_at_a_time=False)),

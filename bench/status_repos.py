@@ -18,7 +18,6 @@ import asyncio
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -26,16 +25,9 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import machine_markdown
+from status_probe import probe
 
-from cockpit import status as status_module
-from cockpit.context import Session
-from cockpit.engine import Engine
-from cockpit.local_journal import Journal
-from cockpit.model import Release
-from cockpit.playbook import load_playbook
-from cockpit.prompts import AnswersPrompter
 from cockpit.sandbox.testing import start_sandbox, stop_sandbox
-from cockpit.settings import Settings
 
 STAGE = '''
 [[stages]]
@@ -119,22 +111,6 @@ def create_repos(api_url: str, token: str, count: int) -> None:
                 raise SystemExit(f"creating ipfs/lib-{n}: {answer.status_code} {answer.text}")
 
 
-async def probe(path: Path, *, one_at_a_time: bool) -> tuple[float, int, int]:
-    playbook = load_playbook(path)
-    release = Release(playbook=playbook.name, version=playbook.parse_version("v1.0.0"),
-                      driver="bench", host="b")
-    session = Session(settings=Settings(), prompter=AnswersPrompter(), release=release,
-                      read_only=True)
-    engine = Engine(playbook, session)
-    start = time.perf_counter()
-    try:
-        report = await status_module.release_status(
-            engine, Journal(Settings().state_dir, "x"), one_at_a_time=one_at_a_time)
-    finally:
-        await session.aclose()
-    return time.perf_counter() - start, len(report.rows), session.usage.github_points
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--markdown", action="store_true")
@@ -159,7 +135,8 @@ def main() -> int:
                         workspace = tempfile.mkdtemp(dir=home)
                     os.environ["COCKPIT_WORKSPACE_DIR"] = workspace
                     before = len(handle.requests())
-                    seconds, checks, points = asyncio.run(probe(path, one_at_a_time=one))
+                    seconds, checks, points = asyncio.run(
+                        probe("v1.0.0", one_at_a_time=one, playbook_path=path))
                     sent = len(handle.requests()) - before
                     results.append((count, label, cache, seconds, checks, sent, points))
         finally:
