@@ -79,3 +79,24 @@ def run_gh(sandbox: SandboxHandle, *args: str, token: str | None = None, tty: bo
         raise AssertionError(f"gh {' '.join(args)} exited {done.returncode}:\n"
                              f"{done.stderr}{done.stdout}")
     return done
+
+
+def artifact_workflow(artifact: str, path: str) -> str:
+    """A dispatchable workflow whose run builds and uploads ``artifact`` from ``path``: what
+    the sandbox's simulator turns into a run with a job log and an artifact."""
+    return f"""\
+name: Build binaries
+on: workflow_dispatch
+jobs:
+  build:
+    name: Build (linux)
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - name: Compile
+        run: make build
+      - uses: actions/upload-artifact@v4
+        with:
+          name: {artifact}
+          path: {path}
+"""

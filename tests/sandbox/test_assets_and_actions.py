@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from cockpit.sandbox.testing import SandboxHandle
+from tests.gh_setup import artifact_workflow
 from tests.sandbox.conftest import validating_client
 from tests.sandbox.contract import Contract
 
@@ -107,22 +108,7 @@ def test_a_seeded_asset_downloads_as_many_bytes_as_it_claims(gh: httpx.Client) -
         assert sum(len(chunk) for chunk in answer.iter_bytes()) == asset["size"]
 
 
-ARTIFACT_WORKFLOW = b"""\
-name: Build binaries
-on: workflow_dispatch
-jobs:
-  build:
-    name: Build (linux)
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - name: Compile
-        run: make build
-      - uses: actions/upload-artifact@v4
-        with:
-          name: kubo-linux
-          path: cmd/ipfs/ipfs
-"""
+ARTIFACT_WORKFLOW = artifact_workflow("kubo-linux", "cmd/ipfs/ipfs").encode()
 
 
 def _completed(gh: httpx.Client, run_id: int) -> dict[str, Any]:

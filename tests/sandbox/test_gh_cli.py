@@ -18,27 +18,12 @@ import httpx
 import pytest
 
 from cockpit.sandbox.testing import SandboxHandle
-from tests.gh_setup import needs_gh, run_gh
+from tests.gh_setup import artifact_workflow, needs_gh, run_gh
 
 pytestmark = needs_gh
 
 DESKTOP = "ipfs/ipfs-desktop"
-BUILD = """\
-name: Build binaries
-on: workflow_dispatch
-jobs:
-  build:
-    name: Build (linux)
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - name: Compile
-        run: make build
-      - uses: actions/upload-artifact@v4
-        with:
-          name: ipfs-desktop-linux
-          path: dist/
-"""
+BUILD = artifact_workflow("ipfs-desktop-linux", "dist/")
 
 
 def test_auth_status_calls_the_token_valid(tls_sandbox: SandboxHandle) -> None:
