@@ -112,7 +112,7 @@ class Session:
     _git: GitWorkspace | None = None
     _http: dict[str, HttpClient] = field(default_factory=dict)
     _etag_store: DiskEtagStore | None = None
-    usage: RequestUsage = field(default_factory=lambda: _new_usage())
+    usage: RequestUsage = field(default_factory=_new_usage)
     """What this session's requests cost (``cockpit status`` and the footer show it)."""
     _exclusive: dict[str, asyncio.Lock] = field(default_factory=dict)
 
