@@ -332,7 +332,7 @@ class CockpitApp(App[int]):
             if not line and item.stage in self.running:
                 line = f"{stage.view.glyph} {item.stage} is {stage.status.value} (c cancels safely)"
         if not line and self.last_check_cost:
-            line = f"checked all: {self.last_check_cost}"
+            line = f"checked: {self.last_check_cost}"
         self.query_one("#status-line", Static).update(line)
 
     def _tick(self) -> None:

@@ -194,7 +194,7 @@ async def test_check_all_shows_a_stage_done_elsewhere_and_r_does_not_wait_for_it
         # What the check cost is on the status line (this playbook's checks read git,
         # not the API: no request, no GitHub point; tests/test_status_cost.py counts them).
         line = str(app.query_one("#status-line", Static).render())
-        assert line == "checked all: 0 req, 0 cached, 0 GitHub pts", line
+        assert line == "checked: 0 req, 0 cached, 0 GitHub pts", line
     app = sandbox_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("down", "r")
