@@ -92,7 +92,8 @@ class Layer(httpx.AsyncBaseTransport):
 
 
 class ReadOnlyGuard(Layer):
-    """Refuses every method but GET/HEAD/OPTIONS while ``enabled``, before it is sent.
+    """Refuses every method but GET/HEAD/OPTIONS while ``enabled``, before it is sent, but
+    a call its maker declared ``reads_only`` (a GraphQL query, built as one).
 
     ``--shadow`` and ``--walkthrough`` rely on this: whatever the code above does, a
     write never leaves the process. ``on_refused`` hears of each refusal (the request log).
@@ -105,7 +106,8 @@ class ReadOnlyGuard(Layer):
         self.on_refused = on_refused
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.enabled and request.method not in SAFE_METHODS:
+        if self.enabled and request.method not in SAFE_METHODS \
+                and not Call.of(request).reads_only:
             if self.on_refused is not None:
                 self.on_refused(request)
             call = Call.of(request)
@@ -188,10 +190,11 @@ class SnapshotReads(Layer):
     its own error, as without a snapshot."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        answers = READ_SNAPSHOT.get()
+        snapshot = READ_SNAPSHOT.get()
         call = Call.of(request)
-        if answers is None or request.method != "GET":
+        if snapshot is None or request.method != "GET":
             return await self.inner.handle_async_request(request)
+        answers = snapshot.answers
         key = (call.url, hashlib.sha256(call.credential.encode()).hexdigest())
         shared = answers.get(key)
         if shared is not None:
