@@ -42,9 +42,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import json as jsonlib
+import os
 import random
 import re
 import shlex
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -261,6 +263,8 @@ class Call:
     redact: Redactor = field(default_factory=Redactor)
     repeatable: bool = False
     """Safe to send twice: a read, or a write the caller declared idempotent."""
+    reads_only: bool = False
+    """A POST that only reads (a GraphQL query): a read-only session may send it."""
     etag: bool = True
     """The ETag cache may revalidate and answer this call (GETs only)."""
     credential: str = ""
@@ -451,6 +455,24 @@ def hint_for(service: str, status: int, headers: httpx.Headers) -> str:
 # -- the client -----------------------------------------------------------------------------
 
 
+def trusted_roots() -> ssl.SSLContext:
+    """The TLS context every client of the process verifies servers with: the system's
+    roots, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` (the demo's ``--tls`` sandbox), as httpx
+    would read them.
+
+    Why shared: loading the roots costs ~27 ms a context on this machine, and a status
+    makes a client per service (seven for Kubo's playbook), all before its first request."""
+    cert_file = os.environ.get("SSL_CERT_FILE")
+    changed = os.stat(cert_file).st_mtime_ns if cert_file and os.path.isfile(cert_file) else 0
+    return _roots(cert_file, os.environ.get("SSL_CERT_DIR"), changed)
+
+
+@functools.lru_cache(maxsize=4)
+def _roots(cert_file: str | None, cert_dir: str | None, changed: int) -> ssl.SSLContext:
+    """One context per (file, directory, file's modification time): the cache key."""
+    return httpx.create_ssl_context()
+
+
 class HttpClient:
     """One service's endpoint: base URL, credentials, and the policies above.
 
@@ -501,9 +523,15 @@ class HttpClient:
         if token:
             self._auth[auth_header] = f"{auth_scheme} {token}" if auth_scheme else token
         self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=timeout)
+        self._client = client or httpx.AsyncClient(timeout=timeout, verify=trusted_roots())
         self._stack(retry or RetryPolicy(), read_only, on_request, max_concurrency,
                     etag_cache_size, etag_store)
+
+    @property
+    def credential(self) -> str:
+        """Whose view the answers are: the base URL and the credential headers. Only ever
+        digested (``read_batch.credential_id``), never shown."""
+        return self.base_url + "\n" + "".join(self._auth.values())
 
     def _stack(self, retry: RetryPolicy, read_only: bool,
                on_request: Callable[[RequestRecord], None] | None, max_concurrency: int,
@@ -622,19 +650,23 @@ class HttpClient:
         auth: bool = True,
         ok: Sequence[int] = (),
         etag: bool = True,
+        reads_only: bool = False,
     ) -> Response:
         """Send one call through the transports: guard, ETag cache, retries, rate limits.
 
         ``idempotent``: True for writes safe to repeat (a Matrix send with a txn id);
         default: only GET/HEAD/OPTIONS. ``auth=False`` drops credentials (a redirect to a
         pre-signed blob URL must not carry the token). Statuses ≥ 400 raise ``HttpError``
-        unless listed in ``ok`` (e.g. ``ok=(404,)`` for existence checks).
+        unless listed in ``ok`` (e.g. ``ok=(404,)`` for existence checks). ``reads_only``:
+        the call changes nothing although its method is not GET (a GraphQL query): a
+        read-only session sends it, and it is retried like a read.
         """
         method = method.upper()
         url = self._with_params(self.url(path), params)
         body, send_headers = self._encode(json, data, content, headers, auth)
         call = Call(self.service, url, self.redact,
-                    repeatable=method in SAFE_METHODS if idempotent is None else idempotent,
+                    repeatable=(method in SAFE_METHODS or reads_only) if idempotent is None
+                    else idempotent, reads_only=reads_only,
                     etag=etag, credential="".join(self._auth.values()) if auth else "",
                     render_manual=lambda: self._manual(method, url, send_headers, json, data,
                                                        body))
