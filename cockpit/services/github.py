@@ -29,7 +29,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, cast
 from urllib.parse import quote
 
 import httpx
@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cockpit.errors import CockpitError
 from cockpit.model import github_time
+from cockpit.services import read_batch
 from cockpit.services.client import ServiceClient
 from cockpit.services.http import (
     AmbiguousWriteError,
@@ -45,6 +46,18 @@ from cockpit.services.http import (
     MalformedResponseError,
     RequestRecord,
     Response,
+)
+from cockpit.services.read_batch import NOT_KNOWN
+from cockpit.services.reads import (
+    FileAt,
+    IssuesOf,
+    PullsFrom,
+    Read,
+    RefAt,
+    ReleaseOf,
+    ReleasesOf,
+    RepoInfo,
+    ref_at_branch,
 )
 
 T = TypeVar("T")
@@ -317,6 +330,9 @@ class Asset(_Model):
 
 
 class Release(_Model):
+    """A release, without its assets: ``list_release_assets`` lists those (every page;
+    the release's own answer carries the first ones only, and GraphQL none)."""
+
     id: int
     tag_name: str
     name: str | None = None
@@ -324,7 +340,6 @@ class Release(_Model):
     draft: bool = False
     prerelease: bool = False
     html_url: str = ""
-    assets: list[Asset] = Field(default_factory=list)
 
 
 class Label(_Model):
@@ -554,6 +569,11 @@ class GitHubClient(ServiceClient):
 
     # -- plumbing ---------------------------------------------------------------------------
 
+    async def _known(self, read: Read) -> Any:
+        """The read-ahead batch's answer to ``read``, or ``NOT_KNOWN``: then ask REST
+        (``cockpit.services.read_batch``)."""
+        return await read_batch.answer(self, read)
+
     async def _get(self, model: type[M], path: str, **params: Any) -> M:
         response = await self.http.get(path, params=_fields(**params))
         return _parse(model, response.json(), response.method, response.url)
@@ -638,13 +658,23 @@ class GitHubClient(ServiceClient):
     # -- repositories, branches, refs, contents ----------------------------------------------
 
     async def get_repo(self, repo: str) -> Repo:
+        known = await self._known(RepoInfo(repo))
+        if isinstance(known, Repo):
+            return known
         return await self._get(Repo, f"repos/{repo}")
 
     async def find_repo(self, repo: str) -> Repo | None:
         """None when the token cannot see it (GitHub answers 404 for private and absent)."""
+        known = await self._known(RepoInfo(repo))
+        if known is not NOT_KNOWN:
+            return cast(Repo | None, known)
         return await self._maybe(Repo, f"repos/{repo}")
 
     async def get_branch(self, repo: str, branch: str) -> Branch | None:
+        known = await self._known(ref_at_branch(repo, branch))
+        if known is not NOT_KNOWN:
+            return None if known is None else Branch(name=branch,
+                                                     commit=ShaRef(sha=known.object.sha))
         return await self._maybe(Branch, f"repos/{repo}/branches/{_p(branch)}")
 
     async def list_branches(self, repo: str) -> list[Branch]:
@@ -652,6 +682,9 @@ class GitHubClient(ServiceClient):
 
     async def get_ref(self, repo: str, ref: str) -> Ref | None:
         """``ref`` without ``refs/``: ``heads/master`` or ``tags/v0.30.0``."""
+        known = await self._known(RefAt(repo, ref))
+        if known is not NOT_KNOWN:
+            return cast(Ref | None, known)
         return await self._maybe(Ref, f"repos/{repo}/git/ref/{_p(ref)}")
 
     async def create_ref(self, repo: str, ref: str, sha: str) -> Ref:
@@ -693,6 +726,9 @@ class GitHubClient(ServiceClient):
 
     async def get_contents(self, repo: str, path: str, ref: str | None = None
                            ) -> Content | None:
+        known = await self._known(FileAt(repo, path, ref))
+        if known is not NOT_KNOWN:
+            return cast(Content | None, known)
         return await self._maybe(Content, f"repos/{repo}/contents/{_p(path)}", ref=ref)
 
     async def put_contents(self, repo: str, path: str, text: str, message: str, branch: str,
@@ -738,7 +774,11 @@ class GitHubClient(ServiceClient):
         counts. One listing (``state=all``), so a rerun anywhere finds what another made."""
         owner = repo.split("/", 1)[0]
         qualified = head if ":" in head else f"{owner}:{head}"
-        pulls = await self.list_pulls(repo, head=qualified, base=base, state="all")
+        head_owner, branch = qualified.split(":", 1)
+        known = (await self._known(PullsFrom(repo, branch, base))
+                 if head_owner.lower() == owner.lower() else NOT_KNOWN)
+        pulls = (cast(list[Pull], known) if known is not NOT_KNOWN else
+                 await self.list_pulls(repo, head=qualified, base=base, state="all"))
         open_ = [p for p in pulls if p.state == "open"]
         if open_:
             return max(open_, key=lambda p: p.number)
@@ -808,6 +848,21 @@ class GitHubClient(ServiceClient):
         data: dict[str, Any] = payload.get("data") or {}
         return data
 
+    async def graphql_partial(self, query: str, variables: dict[str, Any] | None = None
+                              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """One GraphQL query (never a mutation: a read-only session sends it): (``data``,
+        ``errors``). GitHub answers what it can and lists the rest in ``errors`` (a
+        repository not found nulls only its own block)."""
+        if not query.lstrip().startswith(("query", "{")) or "mutation" in query:
+            raise ValueError("graphql_partial sends queries only")
+        response = await self.http.request(
+            "POST", self.graphql_url, json=_fields(query=query, variables=variables),
+            reads_only=True, etag=False)
+        payload = response.json()
+        if not isinstance(payload, dict):
+            raise response.malformed(f"expected an object, got {type(payload).__name__}")
+        return dict(payload.get("data") or {}), list(payload.get("errors") or [])
+
     async def request_reviewers(self, repo: str, number: int, reviewers: list[str]) -> Pull:
         return await self._send("POST", Pull,
                                 f"repos/{repo}/pulls/{number}/requested_reviewers",
@@ -817,6 +872,9 @@ class GitHubClient(ServiceClient):
 
     async def get_release_by_tag(self, repo: str, tag: str) -> Release | None:
         """Published releases only: GitHub hides drafts from this lookup (use ``list``)."""
+        known = await self._known(ReleaseOf(repo, tag))
+        if known is not NOT_KNOWN:
+            return cast(Release | None, known)
         return await self._maybe(Release, f"repos/{repo}/releases/tags/{_p(tag)}")
 
     async def latest_release(self, repo: str) -> Release | None:
@@ -824,6 +882,10 @@ class GitHubClient(ServiceClient):
         return await self._maybe(Release, f"repos/{repo}/releases/latest")
 
     async def list_releases(self, repo: str, limit: int | None = None) -> list[Release]:
+        """Newest first, drafts included."""
+        known = await self._known(ReleasesOf(repo))
+        if known is not NOT_KNOWN:  # the batch has them all (one page, none after it)
+            return cast(list[Release], known)[:limit]
         return await self._list(Release, f"repos/{repo}/releases", limit=limit)
 
     async def find_release(self, repo: str, tag: str) -> Release | None:
@@ -882,8 +944,14 @@ class GitHubClient(ServiceClient):
 
         One listing (``state=all``) whatever the arguments, so every caller shares its
         ETag-cached pages."""
-        matches = [i for i in await self.list_issues(repo, state="all", labels=labels)
-                   if i.title == title]
+        known = await self._known(IssuesOf(repo))
+        if known is not NOT_KNOWN:
+            wanted = {name for name in (labels or "").split(",") if name}
+            listed = [i for i in cast(list[Issue], known)
+                      if wanted <= {label.name for label in i.labels}]
+        else:
+            listed = await self.list_issues(repo, state="all", labels=labels)
+        matches = [i for i in listed if i.title == title]
         open_ = [i for i in matches if i.state == "open"]
         if open_:
             return min(open_, key=lambda i: i.number)

@@ -18,6 +18,10 @@ if TYPE_CHECKING:  # the first screen paints before httpx is imported
     from cockpit.services.http import RequestRecord
 
 
+GRAPHQL = "github-graphql"
+"""The service GitHub's GraphQL calls are counted under (``by_service``)."""
+
+
 @dataclass
 class RequestUsage:
     """Running totals over the ``RequestRecord``s a session hears (every attempt)."""
@@ -28,25 +32,42 @@ class RequestUsage:
     """Of those, the 304s that revalidated a cached answer (free on GitHub)."""
     unanswered: Counter[str] = field(default_factory=Counter)
     """Attempts that got no answer (refused before sending, timed out, dropped)."""
+    graphql_points: int = 0
+    """GitHub's GraphQL points spent (its own budget of 5,000 an hour): each query's
+    ``rateLimit { cost }``, as the read-ahead batch reports it (``add_graphql_cost``)."""
 
     def add(self, record: RequestRecord) -> None:
+        service = record.service
+        if service == "github" and record.url.endswith("/graphql"):
+            service = GRAPHQL  # not a REST point: its cost is counted apart
         if record.status is None:
-            self.unanswered[record.service] += 1
+            self.unanswered[service] += 1
             return
-        self.answered[record.service] += 1
+        self.answered[service] += 1
         if record.from_cache:
-            self.not_modified[record.service] += 1
+            self.not_modified[service] += 1
+
+    def add_graphql_cost(self, points: int) -> None:
+        self.graphql_points += points
+
+    @property
+    def rest_points(self) -> int:
+        """GitHub's REST (core) rate limit spent: every answered REST request but a 304."""
+        return self.answered["github"] - self.not_modified["github"]
 
     @property
     def github_points(self) -> int:
-        """GitHub's primary rate limit spent: every answered REST request but a 304."""
-        return self.answered["github"] - self.not_modified["github"]
+        """GitHub's rate-limit points spent: REST's plus GraphQL's (two budgets of 5,000
+        an hour each; one number is what a driver compares)."""
+        return self.rest_points + self.graphql_points
 
     def as_json(self) -> dict[str, Any]:
         return {"requests": sum(self.answered.values()),
                 "not_modified": sum(self.not_modified.values()),
                 "unanswered": sum(self.unanswered.values()),
                 "github_points": self.github_points,
+                "github_rest_points": self.rest_points,
+                "github_graphql_points": self.graphql_points,
                 "by_service": {service: {"requests": n, "not_modified": self.not_modified[service]}
                                for service, n in sorted(self.answered.items())}}
 
