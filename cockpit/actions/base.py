@@ -39,6 +39,7 @@ from cockpit.model import CheckResult, Reversibility
 if TYPE_CHECKING:
     from cockpit.context import ActionContext
     from cockpit.services.github import WorkflowRun
+    from cockpit.services.reads import Read
 
 
 REGEX: dict[str, JsonValue] = {"format": "regex"}
@@ -105,6 +106,13 @@ class ActionKind(ABC, Generic[P]):
     @abstractmethod
     async def check(self) -> CheckResult:
         """Look at the world (never change it) and say how far this step is."""
+
+    def reads(self) -> list[Read]:
+        """What ``check`` will ask GitHub, said ahead: ``cockpit status`` and the TUI's
+        check-all fetch every check's reads in one batch (``cockpit.services.read_batch``)
+        and answer these questions from it. A read not declared costs its own request; one
+        declared and then not asked costs a field in the batch. Nothing by default."""
+        return []
 
     @abstractmethod
     async def apply(self) -> None:

@@ -19,6 +19,7 @@ from cockpit.errors import CannotFix
 from cockpit.model import CheckResult
 from cockpit.prompts import Choose, TextInput
 from cockpit.services.git import GitRepo
+from cockpit.services.reads import IssuesOf, Read
 
 
 def _section_span(text: str, heading: str, section: str) -> tuple[int, int] | None:
@@ -329,6 +330,9 @@ class StagingOutcome(Step[StagingParams]):
             return issue.number, None, None
         outcome = next((c for c in p.choices if f"**{c}**" in comment.body), "recorded")
         return issue.number, outcome, comment.html_url or None
+
+    def reads(self) -> list[Read]:
+        return [IssuesOf(self.params.repo)]
 
     async def check(self) -> CheckResult:
         p = self.params

@@ -18,6 +18,7 @@ from cockpit.actions.announce import topic_url_cmd
 from cockpit.actions.base import Params, Step, Verify, code_block, found, register, write_file
 from cockpit.model import CheckResult, Version
 from cockpit.services.github import GitHubClient, Issue
+from cockpit.services.reads import IssuesOf, Read
 
 
 def _q(text: str) -> str:
@@ -120,6 +121,9 @@ class _IssueBase(Step[_IssueP]):
     def _repo(self) -> str:
         repo: str = self.params.repo
         return repo
+
+    def reads(self) -> list[Read]:
+        return [IssuesOf(self._repo)]
 
     async def check(self) -> CheckResult:
         gh = self.ctx.github()
@@ -429,6 +433,9 @@ class IssueComment(Step[CommentParams]):
                 values["discourse_topic_url"] = client.topic_url(topic)
         return values
 
+    def reads(self) -> list[Read]:
+        return [IssuesOf(self.params.repo)]
+
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
@@ -491,6 +498,9 @@ class IssueChecklist(Step[ChecklistParams]):
                                f"/\\1{mark}\\2/") + f" body.md   # - [{mark}] {p.item}",
                 f'gh issue edit -R {p.repo} "$number" --body-file body.md')
         )
+
+    def reads(self) -> list[Read]:
+        return [IssuesOf(self.params.repo)]
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -555,6 +565,9 @@ class CloseIssue(Step[CloseParams]):
                 f"gh issue close -R {p.repo} <number> --reason {_q(p.state_reason)}"
                 + (f" --comment {_q(p.comment)}" if p.comment else ""))
         )
+
+    def reads(self) -> list[Read]:
+        return [IssuesOf(self.params.repo)]
 
     async def check(self) -> CheckResult:
         p = self.params

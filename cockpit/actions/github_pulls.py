@@ -31,6 +31,7 @@ from cockpit.actions.base import (
 from cockpit.errors import CannotFix
 from cockpit.model import CheckResult, Reversibility
 from cockpit.services.github import GitHubClient, Pull
+from cockpit.services.reads import PullsFrom, Read, ref_at_branch
 
 
 class PullRef(Params):
@@ -40,6 +41,10 @@ class PullRef(Params):
     """Head branch (same repository)."""
     base: str
     """Base branch the pull request merges into."""
+
+    def pulls(self) -> PullsFrom:
+        """The read that finds it (``find_pull``)."""
+        return PullsFrom(self.repo, self.head, self.base)
 
 
 async def _find(gh: GitHubClient, p: PullRef, which: str = "", *,
@@ -111,6 +116,10 @@ class OpenPull(Step[PullParams]):
             + ".\n\n" + code_block(_pulls_query(p.repo, p.head, p.base),
                                    write_file("body.md", p.body), cmd)
         )
+
+    def reads(self) -> list[Read]:
+        p = self.params
+        return [p.pulls(), ref_at_branch(p.repo, p.head), ref_at_branch(p.repo, p.base)]
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -270,6 +279,9 @@ class PullBodyCompare(Step[BodyCompareParams]):
             return pattern.sub(lambda _: section, body, count=1)
         return (body.rstrip() + "\n\n" + section) if body.strip() else section
 
+    def reads(self) -> list[Read]:
+        return [self.params.pulls()]
+
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
@@ -330,6 +342,9 @@ class PullChecksWait(Wait[ChecksWaitParams]):
                          f'gh api "repos/{p.repo}/commits/$sha/check-runs" --jq '
                          "'.check_runs[] | [.name, .status, .conclusion] | @tsv'")
         )
+
+    def reads(self) -> list[Read]:
+        return [self.params.pulls()]
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -425,6 +440,10 @@ class MergePull(Step[MergeParams]):
             "failure for a human to look at.\n\n" + code_block(cmd)
         )
 
+    def reads(self) -> list[Read]:
+        p = self.params
+        return [p.pulls(), *([ref_at_branch(p.repo, p.head)] if p.delete_branch else [])]
+
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
@@ -494,6 +513,9 @@ class PullReady(Step[PullRef]):
                 f"gh api graphql -f query={_q(_READY_MUTATION)} -f id=<id>")
         )
 
+    def reads(self) -> list[Read]:
+        return [self.params.pulls()]
+
     async def check(self) -> CheckResult:
         p = self.params
         pull = await self.ctx.github().find_pull(p.repo, p.head, p.base)
@@ -554,6 +576,9 @@ class PullReviewWait(Wait[ReviewWaitParams]):
                 f"gh api repos/{p.repo}/pulls/<number>/reviews "
                 "--jq '.[] | [.user.login, .state] | @tsv'")
         )
+
+    def reads(self) -> list[Read]:
+        return [self.params.pulls()]
 
     async def check(self) -> CheckResult:
         p = self.params

@@ -29,6 +29,7 @@ from cockpit.actions.base import (
 from cockpit.actions.github_issues import issue_lookup_cmd
 from cockpit.model import CheckResult, Reversibility
 from cockpit.services.github import GitHubClient, Issue, Release
+from cockpit.services.reads import FileAt, IssuesOf, Read, ref_at_tag, release_lookup
 
 
 def _quote(text: str) -> str:
@@ -98,6 +99,9 @@ class TagExists(Verify[TagExistsParams]):
                 "this confirms that the push really arrived there. Read-only.\n\n"
                 + code_block(f"gh api repos/{p.repo}/git/ref/tags/{p.tag} --jq .object.type"
                              + ("   # must be: tag" if p.annotated else "")))
+
+    def reads(self) -> list[Read]:
+        return [ref_at_tag(self.params.repo, self.params.tag)]
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -211,6 +215,15 @@ class CreateRelease(Step[ReleaseParams]):
                 body = body.rstrip() + f"\n\nTracking issue: {issue.html_url}\n"
         return body, ""
 
+    def reads(self) -> list[Read]:
+        p = self.params
+        out = [*release_lookup(p.repo, p.tag), ref_at_tag(p.repo, p.tag)]
+        if p.body_from_changelog:
+            out.append(FileAt(p.repo, p.body_from_changelog, p.body_from_ref or p.tag))
+        if p.link_tracking_issue:
+            out.append(IssuesOf(p.repo))
+        return out
+
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
@@ -271,6 +284,9 @@ class PublishRelease(Step[PublishParams]):
                              "--jq '{isDraft, assets: [.assets[].name]}'",
                              f"gh release edit {p.tag} -R {p.repo} --draft=false{latest}"))
 
+    def reads(self) -> list[Read]:
+        return release_lookup(self.params.repo, self.params.tag)
+
     async def check(self) -> CheckResult:
         p = self.params
         release = await self.ctx.github().find_release(p.repo, p.tag)
@@ -326,6 +342,9 @@ class ReleaseBodyContains(Verify[BodyContainsParams]):
                              f"gh release view {p.tag} -R {p.repo} --json body --jq .body | "
                              'grep -F "$url"'))
 
+    def reads(self) -> list[Read]:
+        return [*release_lookup(self.params.repo, self.params.tag), IssuesOf(self.params.repo)]
+
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
@@ -359,6 +378,9 @@ class ReleaseLatest(Step[LatestParams]):
                 "not, the release is marked latest.\n\n"
                 + code_block(f"gh api repos/{p.repo}/releases/latest --jq .tag_name",
                              f"gh release edit {p.tag} -R {p.repo} --latest"))
+
+    def reads(self) -> list[Read]:
+        return release_lookup(self.params.repo, self.params.tag)
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -421,6 +443,9 @@ class ReleaseAssets(Step[AssetsParams]):
                 + "that users download from the release page:\n\n"
                 + "\n".join(f"- `{x}`" for x in self._wanted()) + f"\n\n{rerun.strip()}\n\n"
                 + code_block(*cmds))
+
+    def reads(self) -> list[Read]:
+        return release_lookup(self.params.repo, self.params.tag)
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -494,6 +519,9 @@ class ReleaseBodyAppend(Step[BodyAppendParams]):
         client = self.ctx.discourse()
         topic = await client.find_topic(title)
         return client.topic_url(topic) if topic is not None else None
+
+    def reads(self) -> list[Read]:
+        return release_lookup(self.params.repo, self.params.tag)
 
     async def check(self) -> CheckResult:
         p = self.params

@@ -18,6 +18,7 @@ from typing import Any
 
 from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, into_clone, register
 from cockpit.model import CheckResult
+from cockpit.services.reads import FileAt, Read, ref_at_branch
 
 
 def _hub_page(kind: ActionKind, image: str) -> str:
@@ -300,6 +301,10 @@ class DistAddVersion(Step[AddVersionParams]):
                              f"echo {p.version} >> {p.path}",
                              f"git commit -m '{p.message}' -- {p.path}",
                              f"git push origin {p.branch}"))
+
+    def reads(self) -> list[Read]:
+        p = self.params
+        return [ref_at_branch(p.repo, p.branch), FileAt(p.repo, p.path, p.branch)]
 
     async def check(self) -> CheckResult:
         p = self.params

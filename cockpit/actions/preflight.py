@@ -22,6 +22,7 @@ from cockpit.model import CheckResult, PreKind, Version, VersionError, VersionFo
 from cockpit.secrets import TOKEN_ENV, find_token
 from cockpit.services.gpg import git_config, git_identity, run_gpg, secret_fingerprint
 from cockpit.services.http import HttpError
+from cockpit.services.reads import FileAt, Read, RepoInfo, ref_at_branch
 
 if TYPE_CHECKING:
     from cockpit.context import Session
@@ -171,6 +172,10 @@ class RepoAccess(Verify[RepoAccessParams]):
                 f"**{p.repo}**{branches}. The release pushes branches, opens issues and "
                 "dispatches workflows there; a missing permission found late leaves the "
                 "release half done.\n\n" + code_block(*lines))
+
+    def reads(self) -> list[Read]:
+        p = self.params
+        return [RepoInfo(p.repo), *(ref_at_branch(p.repo, b) for b in p.branches)]
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -603,6 +608,10 @@ class GoVersionMatches(Verify[GoVersionParams]):
         if found is None or found.type != "file":
             return CheckResult.failed(f"no {path} on {ref} of {repo}")
         return found.text
+
+    def reads(self) -> list[Read]:
+        p = self.params
+        return [FileAt(p.go_mod_repo, p.go_mod_path, p.go_mod_ref), FileAt(p.repo, p.path, p.ref)]
 
     async def check(self) -> CheckResult:
         p = self.params

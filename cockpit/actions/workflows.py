@@ -30,6 +30,7 @@ from cockpit.actions.base import (
 )
 from cockpit.model import CheckResult, Reversibility
 from cockpit.services.github import GitHubClient, WorkflowRun
+from cockpit.services.reads import PullsFrom, Read, RepoInfo, ref_at_branch, ref_at_tag
 
 if TYPE_CHECKING:
     from cockpit.context import ActionContext
@@ -81,6 +82,12 @@ async def release_marker(kind: ActionKind) -> tuple[str, str, datetime | None]:
     if ref.object.type == "tag":
         return repo, tag, (await gh.get_tag_object(repo, ref.object.sha)).tagger.when
     return repo, tag, (await gh.get_git_commit(repo, ref.object.sha)).committer.when
+
+
+def release_marker_reads(kind: ActionKind) -> list[Read]:
+    """What ``release_marker`` reads first: the release's tag."""
+    repo = str(kind.ctx.values.get("repo") or getattr(kind.params, "repo", ""))
+    return [ref_at_tag(repo, kind.ctx.release.version.tag)]
 
 
 async def release_dispatch_runs(gh: GitHubClient, repo: str, workflow: str,
@@ -161,6 +168,11 @@ class WorkflowDispatch(Step[DispatchParams]):
             )
             + f"\n\nor press \"Run workflow\" on {_runs_page(self, p.repo, p.workflow)}"
         )
+
+    def reads(self) -> list[Read]:
+        p = self.params
+        branch = [ref_at_branch(p.repo, p.skip_if_branch_exists)] if p.skip_if_branch_exists else []
+        return [*branch, *release_marker_reads(self)]
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -264,6 +276,15 @@ class WorkflowRunWait(Wait[RunWaitParams]):
         runs = [r for r in runs if p.branch is None or r.head_branch == p.branch]
         return (runs[0] if runs else None), f"no {p.event} run on {p.branch} yet"
 
+    def reads(self) -> list[Read]:
+        p = self.params
+        if p.dispatched_by:
+            return release_marker_reads(self)
+        if p.after_merge_of:
+            return ([PullsFrom(p.repo, p.after_merge_of, p.branch)] if p.branch
+                    else [RepoInfo(p.repo)])
+        return []
+
     async def check(self) -> CheckResult:
         p = self.params
         gh = self.ctx.github()
@@ -325,6 +346,9 @@ class JobLogContains(Step[JobLogParams]):
             return None
         runs = await release_dispatch_runs(gh, p.repo, p.workflow, None, since)
         return runs[0] if runs else None
+
+    def reads(self) -> list[Read]:
+        return release_marker_reads(self)
 
     async def check(self) -> CheckResult:
         p = self.params
