@@ -53,6 +53,13 @@ MAX_CONCURRENT_CHECKS = 16
 """Checks in flight at once when a whole release is checked (``cockpit status``, the TUI):
 the state of ~150 actions then costs about the slowest few checks, not their sum."""
 
+SNAPSHOT_CHECKS = 128
+"""The same inside a read snapshot (``cockpit.services.snapshot``), where most checks
+wait on an answer another check's request (or the read-ahead batch) is already getting:
+with 16, a check of the last stage queued behind those waiting ones for as many round
+trips as there are batches of 16 before it. Requests stay bounded by each service
+client's own limit (``HttpClient.max_concurrency``)."""
+
 
 class UnknownStage(BadInput, LookupError):
     """No stage of that name in the playbook."""
@@ -217,6 +224,40 @@ class Engine:
             spec is None or spec.applies_to(version, self.values))
 
     # -- checks only -------------------------------------------------------------------
+
+    def read_ahead(self) -> int:
+        """Start fetching what every applicable check declared it will read from GitHub
+        (``ActionKind.reads``) in one batch, for the checks that follow inside the current
+        read snapshot (``cockpit.services.read_batch``). Returns how many reads. Outside a
+        snapshot it does nothing: no check would be answered from the batch; nor when this
+        snapshot has one already (``cockpit status`` starts it before reading the tracking
+        issue, whose lookup it answers too)."""
+        from cockpit.services import read_batch
+        from cockpit.services.reads import Read
+        from cockpit.services.snapshot import READ_SNAPSHOT
+
+        snapshot = READ_SNAPSHOT.get()
+        gh = self.session.github()
+        if snapshot is None or snapshot.batches.get(read_batch.credential_id(gh)):
+            return 0
+        reads: set[Read] = set()
+        for stage in self.playbook.stages:
+            for spec in stage.actions:
+                if not self.applies(stage, spec):
+                    continue
+                try:
+                    action = self.build(stage, spec)
+                except Exception:  # its check reports the bad params itself
+                    continue
+                if action is not None:
+                    reads.update(action.reads())
+        if reads:
+            batch = read_batch.start(gh, reads)
+            if batch is not None:
+                usage = self.session.usage
+                batch.done.add_done_callback(
+                    lambda _: usage.add_graphql_cost(batch.cost or 0))
+        return len(reads)
 
     async def check_action(self, stage: StageSpec, spec: ActionSpec) -> CheckResult:
         """One read-only check, as a result (errors and missing kinds become results)."""

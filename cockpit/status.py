@@ -11,7 +11,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.engine import MAX_CONCURRENT_CHECKS, Engine
+from cockpit.engine import SNAPSHOT_CHECKS, Engine
 from cockpit.local_journal import Journal
 from cockpit.model import CheckResult, Outcome, Status
 from cockpit.states import ActionFacts, Derived, StageFacts, State, View, derive, outcome_words
@@ -141,7 +141,7 @@ async def release_status(engine: Engine, journal: Journal, standing: Standing | 
     if one_at_a_time:
         return await _checked(engine, journal, standing, 1)
     with reading_snapshot():
-        return await _checked(engine, journal, standing, MAX_CONCURRENT_CHECKS)
+        return await _checked(engine, journal, standing, SNAPSHOT_CHECKS)
 
 
 async def _checked(engine: Engine, journal: Journal, standing: Standing | None,
@@ -151,6 +151,7 @@ async def _checked(engine: Engine, journal: Journal, standing: Standing | None,
     records = standing.records if standing else {}
     recorded.update(shared_outcomes(records))
     skipped_here = journal.skipped()
+    engine.read_ahead()  # inside a read snapshot: GitHub's answers in one batch
     limit = asyncio.Semaphore(concurrency)
     pairs = [(stage, spec) for stage in engine.playbook.stages for spec in stage.actions
              if engine.applies(stage, spec)]
@@ -198,6 +199,7 @@ async def read_status(engine: Engine, *, one_at_a_time: bool = False) -> StatusR
     journal = Journal(engine.session.settings.state_dir, engine.release_key)
     engine.session.manual_confirmations |= journal.manual_confirmations()
     with reading_snapshot() if not one_at_a_time else contextlib.nullcontext():
+        engine.read_ahead()  # its batch answers the tracking issue's lookup too
         standing = await shared_standing(engine)
         engine.session.manual_confirmations |= session_memory(standing.records.values())[1]
         return await release_status(engine, journal, standing, one_at_a_time=one_at_a_time)

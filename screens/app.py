@@ -20,7 +20,7 @@ from textual.widgets import Footer, Static, Tree
 from textual.worker import Worker, WorkerState
 
 from cockpit import stage_order
-from cockpit.engine import MAX_CONCURRENT_CHECKS, Engine, StageReport
+from cockpit.engine import SNAPSHOT_CHECKS, Engine, StageReport
 from cockpit.events import ActionChecked, Event, LogLine, StageFinished
 from cockpit.explain import explain_action, stage_overview
 from cockpit.local_journal import Journal
@@ -485,10 +485,11 @@ class CockpitApp(App[int]):
         after another, the ~100 requests of a whole release took seconds of waiting."""
         from cockpit.services.snapshot import reading_snapshot
 
-        limit = asyncio.Semaphore(MAX_CONCURRENT_CHECKS)
+        limit = asyncio.Semaphore(SNAPSHOT_CHECKS)
         usage = self.engine.session.usage
         before = usage.as_json()
         with reading_snapshot():  # one request per question several checks ask
+            self.engine.read_ahead()  # and GitHub's answers in one batch
             await asyncio.gather(*(self._check_stage(stage_id, limit)
                                    for stage_id in self.state.stages
                                    if stage_id not in self.running))
