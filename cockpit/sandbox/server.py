@@ -277,6 +277,9 @@ class SandboxApp:
             entry["service"] = "git"
             entry["mutating"] = path.endswith("/git-receive-pack")
             entry["body"] = "<git pack data>" if method == "POST" else ""
+            latency = self.sb.faults.spec.latency_ms
+            if latency:  # a fetch over HTTPS pays each of its round trips too
+                await asyncio.sleep(latency / 1000)
             try:
                 await self._maybe_held(
                     entry, capture, lambda out: githttp.serve(self.sb, scope, receive, out))
