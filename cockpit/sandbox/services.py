@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -38,6 +39,9 @@ DISCORD_TOKEN = "sandbox-discord-webhook-token"
 (as plain "sandbox" it masked the word in every log line)."""
 REDDIT_TOKEN = "sandbox-reddit-token"
 MATRIX_TOKEN = "sandbox-matrix-token"
+NPM_TOKEN = "sandbox-npm-token"
+"""The npm registry's publish token: what ``//HOST/npm/:_authToken`` in an ``.npmrc`` gives
+``npm dist-tag add/rm`` (reads need none, as on the public registry)."""
 
 
 def _now_ms() -> int:
@@ -53,8 +57,6 @@ async def _form_or_json(request: Request) -> dict[str, Any]:
     raw = await request.body()
     ctype = request.headers.get("content-type", "")
     if "json" in ctype:
-        import json
-
         try:
             data = json.loads(raw or b"{}")
         except ValueError:
@@ -575,6 +577,68 @@ async def npm_version(request: Request) -> Response:
         "tarball": f"{sb.base_url}/npm/{pkg}/-/{pkg}-{version}.tgz"}})
 
 
+def _npm_auth(request: Request) -> Response | None:
+    if request.headers.get("authorization", "") != f"Bearer {NPM_TOKEN}":
+        return json_response({"error": "You must be logged in to change dist-tags."}, 401,
+                             headers={"www-authenticate": 'Bearer realm="npm"'})
+    return None
+
+
+def _npm_package(request: Request) -> tuple[Sandbox, str, Json | None]:
+    sb: Sandbox = request.app.state.sandbox
+    pkg = request.path_params["package"]
+    return sb, pkg, sb.world.data["npm"].get(pkg)
+
+
+async def npm_dist_tags(request: Request) -> Response:
+    """``GET /-/package/{pkg}/dist-tags``: the tag → version map (``npm dist-tag ls``, and
+    what ``add``/``rm`` read first)."""
+    _, _, npm = _npm_package(request)
+    if npm is None:
+        return json_response({"error": "Not found"}, 404)
+    return json_response(npm["dist-tags"])
+
+
+@_guarded(_npm_auth)
+async def npm_dist_tag_put(request: Request) -> Response:
+    """``PUT /-/package/{pkg}/dist-tags/{tag}``, the body a JSON string (the version), as
+    ``npm dist-tag add`` sends it. A tag points only at a published version: the registry
+    refuses others ("tag points to invalid version", 403), and npm does not check first."""
+    sb, _, npm = _npm_package(request)
+    if npm is None:
+        return json_response({"error": "Not found"}, 404)
+    try:
+        version = json.loads(await request.body() or b"null")
+    except ValueError:
+        version = None
+    if not isinstance(version, str) or not version:
+        return json_response({"error": "the body must be the version, as a JSON string"}, 400)
+    if version not in npm["versions"]:
+        return json_response({"error": "forbidden",
+                              "reason": f"tag points to invalid version: {version}"}, 403)
+    with sb.world.lock:
+        npm["dist-tags"][request.path_params["tag"]] = version
+    sb.world.save()
+    return json_response({"ok": "package tagged"}, 201)
+
+
+@_guarded(_npm_auth)
+async def npm_dist_tag_delete(request: Request) -> Response:
+    """``DELETE /-/package/{pkg}/dist-tags/{tag}`` (``npm dist-tag rm``). ``latest`` cannot
+    be removed: the public registry answers 400 (npm/cli#8490); move it with ``add``."""
+    sb, _, npm = _npm_package(request)
+    tag = request.path_params["tag"]
+    if npm is None or tag not in npm["dist-tags"]:
+        return json_response({"error": "Not found"}, 404)
+    if tag == "latest":
+        return json_response({"error": "the latest dist-tag cannot be removed; point it "
+                                       "at another version with npm dist-tag add"}, 400)
+    with sb.world.lock:
+        del npm["dist-tags"][tag]
+    sb.world.save()
+    return json_response({"ok": "tag removed"}, 201)
+
+
 async def dist_versions(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
     versions = sb.world.data["dist"].get(request.path_params["dist"])
@@ -653,6 +717,11 @@ def routes() -> list[BaseRoute]:
             Route("/v2/{ns}/{repo}/manifests/{tag}", docker_manifest, methods=["GET", "HEAD"]),
         ]),
         Mount("/npm", routes=[
+            Route("/-/package/{package:path}/dist-tags", npm_dist_tags, methods=["GET"]),
+            Route("/-/package/{package:path}/dist-tags/{tag}", npm_dist_tag_put,
+                  methods=["PUT"]),
+            Route("/-/package/{package:path}/dist-tags/{tag}", npm_dist_tag_delete,
+                  methods=["DELETE"]),
             Route("/{package}", npm_packument, methods=["GET"]),
             Route("/{package}/{version}", npm_version, methods=["GET"]),
         ]),
