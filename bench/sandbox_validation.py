@@ -5,7 +5,10 @@ The sandbox validates every API request against GitHub's OpenAPI description
 sandbox over real HTTP, typical requests (validation timed
 inside the server, beside the whole request's time), plus the description's one-time load.
 
-    python bench/sandbox_validation.py [--requests 200]
+    python bench/sandbox_validation.py [--requests 200] [--markdown] [--quick]
+
+``--markdown`` prints the section ``run_all.py`` collects (its machine lines come from
+``run_all.py``); ``--quick`` sends 50 requests of each kind.
 """
 
 from __future__ import annotations
@@ -58,7 +61,11 @@ def measure(client: httpx.Client, call: Callable[[], httpx.Response], n: int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--markdown", action="store_true", help="print a results section")
+    parser.add_argument("--quick", action="store_true", help="50 requests of each kind")
     args = parser.parse_args()
+    if args.quick:
+        args.requests = min(args.requests, 50)
     start = time.perf_counter()
     validation._spec()
     load = time.perf_counter() - start
@@ -78,8 +85,9 @@ def main() -> None:
                 rows.append((kind, *measure(client, call, args.requests)))
     finally:
         stop_sandbox(handle)
-    print(machine_markdown())
-    print(f"\none-time load and conversion of the description: {load * 1000:.0f} ms\n")
+    print("### sandbox_validation\n" if args.markdown else machine_markdown() + "\n")
+    print(f"{args.requests} requests of each kind, one after another.\n")
+    print(f"one-time load and conversion of the description: {load * 1000:.0f} ms\n")
     print("| request | whole request, median ms | validation in it, median ms |")
     print("| --- | ---: | ---: |")
     for kind, whole, inner in rows:

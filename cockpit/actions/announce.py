@@ -349,13 +349,14 @@ class CategoryWritable(Verify[CategoryParams]):
 _BEARER = "-H \"Authorization: Bearer $COCKPIT_MATRIX_TOKEN\""
 
 
-def _room_id_cmd(base: str, room: str) -> str:
+def _room_id_cmd(base: str, room: str, for_path: bool = True) -> str:
     """The shell command that sets ``$room`` to the room's id, URL-encoded for a path
-    (an alias is resolved through the room directory, as ``MatrixClient.room_id`` does)."""
+    unless ``for_path`` is false (an alias is resolved through the room directory, as
+    ``MatrixClient.room_id`` does)."""
     if not room.startswith("#"):
-        return f"room={shlex.quote(quote(room, safe=''))}"
+        return f"room={shlex.quote(quote(room, safe='') if for_path else room)}"
     return (f"room=$(curl -fsS {_BEARER} \"{base}/{CLIENT_API}/directory/room/"
-            f"{quote(room, safe='')}\" | jq -er '.room_id | @uri')")
+            f"{quote(room, safe='')}\" | jq -er '.room_id{' | @uri' if for_path else ''}')")
 
 
 class RoomParams(Params):
@@ -370,12 +371,14 @@ class RoomJoined(Verify[RoomParams]):
     def explain(self) -> str:
         p = self.params
         base = self.ctx.settings.matrix_url
-        return (f"Checks that the Matrix account can read **{p.room}**, where the release "
-                "announcement must show up: the room is among its joined rooms, or (where "
-                "the server does not list them) its latest message can be read.\n\n"
-                + code_block(_room_id_cmd(base, p.room),
-                             f"curl -fsS {_BEARER} \"{base}/{CLIENT_API}/rooms/$room/"
-                             "messages?dir=b&limit=1\" > /dev/null   # 403: not joined"))
+        return (f"Checks that the Matrix account has joined **{p.room}**, where the release "
+                "announcement must show up: the room is among its joined rooms (reading "
+                "proves nothing: an account that left still reads the history up to its "
+                "leave).\n\n"
+                + code_block(_room_id_cmd(base, p.room, for_path=False),
+                             f"curl -fsS {_BEARER} \"{base}/{CLIENT_API}/joined_rooms\" | "
+                             "jq -e --arg room \"$room\" '.joined_rooms | index($room)' "
+                             "> /dev/null   # fails: not joined"))
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -383,15 +386,8 @@ class RoomJoined(Verify[RoomParams]):
             return CheckResult.failed(f"no Matrix token: {how_to_set('matrix')}")
         client = self.ctx.matrix()
         room_id = await client.room_id(p.room)
-        joined = await client.http.get(f"{CLIENT_API}/joined_rooms", ok=(404,))
-        if joined.status == 200:
-            ok = room_id in joined.json().get("joined_rooms", [])
-        else:
-            probe = await client.http.get(f"{CLIENT_API}/rooms/{quote(room_id, safe='')}"
-                                          "/messages", params={"dir": "b", "limit": 1},
-                                          ok=(403,))
-            ok = probe.status == 200
-        if not ok:
+        joined = await client.http.get(f"{CLIENT_API}/joined_rooms")
+        if room_id not in joined.json().get("joined_rooms", []):
             return CheckResult.failed(f"the Matrix account has not joined {p.room}")
         return CheckResult.done(f"joined {p.room} ({room_id})")
 

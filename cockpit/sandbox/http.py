@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -57,3 +59,18 @@ def need(body: dict[str, Any], *fields: str) -> None:
     if missing:
         raise ApiError(422, "Invalid request.", [
             {"resource": "Request", "field": f, "code": "missing_field"} for f in missing])
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def guarded(auth: Callable[[Request], Response | None]) -> Callable[[Handler], Handler]:
+    """The handler, answered by ``auth``'s refusal instead when the credentials are wrong."""
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def guarded(request: Request) -> Response:
+            if (denied := auth(request)) is not None:
+                return denied
+            return await handler(request)
+        return guarded
+    return wrap

@@ -17,7 +17,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from cockpit.sandbox import branch_rules
+from cockpit.sandbox import branch_rules, matrix
 from cockpit.sandbox.gitstore import BareRepo, init_bare
 from cockpit.sandbox.world import REPOS_DIR, Json, World, empty_world, repo_record
 
@@ -617,7 +617,7 @@ def _world(data: Json, repos: dict[str, BareRepo], kubo: dict[str, str]) -> None
     for pkg in ("kubo", "go-ipfs"):
         data["npm"][pkg] = {"versions": dict(npm_versions), "dist-tags": {"latest": PREVIOUS}}
     data["dist"] = {"kubo": list(DIST_VERSIONS), "go-ipfs": list(DIST_VERSIONS)}
-    data["matrix"]["rooms"][CHATTER_ROOM] = {"alias": CHATTER_ALIAS, "events": []}
+    data["matrix"]["rooms"][CHATTER_ROOM] = matrix.new_room(CHATTER_ALIAS)
     data["discourse"]["categories"] = DISCOURSE_CATEGORIES
     data["discourse"]["users"] = DISCOURSE_USERS
     for full, r in data["repos"].items():

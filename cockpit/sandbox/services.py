@@ -1,8 +1,8 @@
 """The announcement services and registries, each under its own URL prefix.
 
 Only the calls the Kubo playbook makes, shaped after each service's published
-API (Discourse's and Discord's OpenAPI descriptions, Reddit's and Matrix's
-client APIs, Docker Hub, the npm registry, dist.ipfs.tech). Their state lives
+API (Discourse's and Discord's OpenAPI descriptions, Reddit's client API (Matrix's is
+``matrix.py``), Docker Hub, the npm registry, dist.ipfs.tech). Their state lives
 in the world document so tests can assert "exactly one post". Creating a
 Discourse topic tagged ``kubo`` is mirrored to Discord and Matrix #ipfs-chatter,
 as the real forum's integrations do, so "verify it was mirrored" is causal.
@@ -10,11 +10,10 @@ as the real forum's integrations do, so "verify it was mirrored" is causal.
 
 from __future__ import annotations
 
-import functools
 import hashlib
+import json
 import re
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -23,9 +22,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from cockpit.sandbox import blog, crates, pypi
+from cockpit.sandbox import blog, crates, matrix, pypi
 from cockpit.sandbox.github import graphql as github_graphql
-from cockpit.sandbox.http import json_response
+from cockpit.sandbox.http import guarded, json_response
 from cockpit.sandbox.seed import CHATTER_ROOM
 from cockpit.sandbox.world import Json, now_iso
 
@@ -37,7 +36,9 @@ DISCORD_TOKEN = "sandbox-discord-webhook-token"
 """The webhook token in the URL: distinctive, because the cockpit redacts it everywhere
 (as plain "sandbox" it masked the word in every log line)."""
 REDDIT_TOKEN = "sandbox-reddit-token"
-MATRIX_TOKEN = "sandbox-matrix-token"
+NPM_TOKEN = "sandbox-npm-token"
+"""The npm registry's publish token: what ``//HOST/npm/:_authToken`` in an ``.npmrc`` gives
+``npm dist-tag add/rm`` (reads need none, as on the public registry)."""
 
 
 def _now_ms() -> int:
@@ -53,8 +54,6 @@ async def _form_or_json(request: Request) -> dict[str, Any]:
     raw = await request.body()
     ctype = request.headers.get("content-type", "")
     if "json" in ctype:
-        import json
-
         try:
             data = json.loads(raw or b"{}")
         except ValueError:
@@ -66,21 +65,6 @@ async def _form_or_json(request: Request) -> dict[str, Any]:
         key = k.removesuffix("[]")
         out[key] = v if k.endswith("[]") else v[-1]
     return out
-
-
-_Handler = Callable[[Request], Awaitable[Response]]
-
-
-def _guarded(auth: Callable[[Request], Response | None]) -> Callable[[_Handler], _Handler]:
-    """The handler, answered by ``auth``'s refusal instead when the credentials are wrong."""
-    def wrap(handler: _Handler) -> _Handler:
-        @functools.wraps(handler)
-        async def guarded(request: Request) -> Response:
-            if (denied := auth(request)) is not None:
-                return denied
-            return await handler(request)
-        return guarded
-    return wrap
 
 
 # -- Discourse ---------------------------------------------------------------------
@@ -110,7 +94,7 @@ def _refused() -> Response:
                           "error_type": "invalid_access"}, 403)
 
 
-@_guarded(_discourse_auth)
+@guarded(_discourse_auth)
 async def discourse_categories(request: Request) -> Response:
     """``GET /categories.json`` as the API user sees it: ``permission`` 1 (create topics)
     everywhere but in a staff-only category (3, read), unless the user is staff."""
@@ -190,12 +174,10 @@ def _topic_json(sb: Sandbox, t: Json) -> Json:
 def _mirror(sb: Sandbox, text: str) -> None:
     data = sb.world.data
     data["discord"]["messages"].append(_discord_message(sb, text, "Discourse"))
-    room = data["matrix"]["rooms"].get(CHATTER_ROOM)
-    if room is not None:
-        room["events"].append(_matrix_event("@discourse-bot:ipfs.io", text, f"mirror{_now_ms()}"))
+    matrix.mirror(sb, CHATTER_ROOM, text, f"mirror{_now_ms()}")
 
 
-@_guarded(_discourse_auth)
+@guarded(_discourse_auth)
 async def discourse_create(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
     body = await _form_or_json(request)
@@ -250,7 +232,7 @@ async def discourse_topic(request: Request) -> Response:
     return json_response(_topic_json(sb, t))
 
 
-@_guarded(_discourse_auth)
+@guarded(_discourse_auth)
 async def discourse_status(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
     body = await _form_or_json(request)
@@ -340,7 +322,7 @@ def _discord_auth(request: Request) -> Response | None:
     return None
 
 
-@_guarded(_discord_auth)
+@guarded(_discord_auth)
 async def discord_execute(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
     body = await _form_or_json(request)
@@ -357,7 +339,7 @@ async def discord_execute(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@_guarded(_discord_auth)
+@guarded(_discord_auth)
 async def discord_get_message(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
     for m in sb.world.data["discord"]["messages"]:
@@ -381,7 +363,7 @@ def _reddit_auth(request: Request) -> Response | None:
     return None
 
 
-@_guarded(_reddit_auth)
+@guarded(_reddit_auth)
 async def reddit_submit(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
     body = await _form_or_json(request)
@@ -420,74 +402,9 @@ async def reddit_listing(request: Request) -> Response:
                      for p in posts]}})
 
 
-@_guarded(_reddit_auth)
+@guarded(_reddit_auth)
 async def reddit_me(request: Request) -> Response:
     return json_response({"name": "kubo-release-bot", "id": "sandbox1"})
-
-
-# -- Matrix --------------------------------------------------------------------------------
-
-def _matrix_event(sender: str, body: str, txn: str) -> Json:
-    eid = "$" + hashlib.sha256(f"{sender}{txn}{body}".encode()).hexdigest()[:43]
-    return {"type": "m.room.message", "event_id": eid, "sender": sender,
-            "origin_server_ts": _now_ms(), "content": {"msgtype": "m.text", "body": body},
-            "unsigned": {"transaction_id": txn}}
-
-
-def _matrix_error(status: int, code: str, error: str) -> Response:
-    return json_response({"errcode": code, "error": error}, status)
-
-
-def _matrix_auth(request: Request) -> Response | None:
-    if request.headers.get("authorization", "") != f"Bearer {MATRIX_TOKEN}":
-        return _matrix_error(401, "M_UNKNOWN_TOKEN", "Invalid access token passed.")
-    return None
-
-
-@_guarded(_matrix_auth)
-async def matrix_send(request: Request) -> Response:
-    sb: Sandbox = request.app.state.sandbox
-    room = sb.world.data["matrix"]["rooms"].get(request.path_params["room"])
-    if room is None:
-        return _matrix_error(403, "M_FORBIDDEN", "User not in room")
-    body = await _form_or_json(request)
-    txn = request.path_params["txn"]
-    for ev in room["events"]:
-        if ev["unsigned"].get("transaction_id") == txn:
-            return json_response({"event_id": ev["event_id"]})
-    event = _matrix_event("@kubo-release:ipfs.io", str(body.get("body", "")), txn)
-    event["content"] = {**body, "msgtype": body.get("msgtype", "m.text")}
-    with sb.world.lock:
-        room["events"].append(event)
-    sb.world.save()
-    return json_response({"event_id": event["event_id"]})
-
-
-@_guarded(_matrix_auth)
-async def matrix_messages(request: Request) -> Response:
-    sb: Sandbox = request.app.state.sandbox
-    room = sb.world.data["matrix"]["rooms"].get(request.path_params["room"])
-    if room is None:
-        return _matrix_error(403, "M_FORBIDDEN", "User not in room")
-    limit = int(request.query_params.get("limit", "10"))
-    events = list(room["events"])
-    if request.query_params.get("dir", "b") == "b":
-        events.reverse()
-    return json_response({"chunk": events[:limit], "start": "t0", "end": f"t{len(events)}"})
-
-
-async def matrix_alias(request: Request) -> Response:
-    sb: Sandbox = request.app.state.sandbox
-    alias = request.path_params["alias"]
-    for rid, room in sb.world.data["matrix"]["rooms"].items():
-        if room["alias"] == alias:
-            return json_response({"room_id": rid, "servers": ["ipfs.io"]})
-    return _matrix_error(404, "M_NOT_FOUND", f"Room alias {alias} not found")
-
-
-@_guarded(_matrix_auth)
-async def matrix_whoami(request: Request) -> Response:
-    return json_response({"user_id": "@kubo-release:ipfs.io", "is_guest": False})
 
 
 # -- registries -----------------------------------------------------------------------------
@@ -575,6 +492,68 @@ async def npm_version(request: Request) -> Response:
         "tarball": f"{sb.base_url}/npm/{pkg}/-/{pkg}-{version}.tgz"}})
 
 
+def _npm_auth(request: Request) -> Response | None:
+    if request.headers.get("authorization", "") != f"Bearer {NPM_TOKEN}":
+        return json_response({"error": "You must be logged in to change dist-tags."}, 401,
+                             headers={"www-authenticate": 'Bearer realm="npm"'})
+    return None
+
+
+def _npm_package(request: Request) -> tuple[Sandbox, str, Json | None]:
+    sb: Sandbox = request.app.state.sandbox
+    pkg = request.path_params["package"]
+    return sb, pkg, sb.world.data["npm"].get(pkg)
+
+
+async def npm_dist_tags(request: Request) -> Response:
+    """``GET /-/package/{pkg}/dist-tags``: the tag → version map (``npm dist-tag ls``, and
+    what ``add``/``rm`` read first)."""
+    _, _, npm = _npm_package(request)
+    if npm is None:
+        return json_response({"error": "Not found"}, 404)
+    return json_response(npm["dist-tags"])
+
+
+@guarded(_npm_auth)
+async def npm_dist_tag_put(request: Request) -> Response:
+    """``PUT /-/package/{pkg}/dist-tags/{tag}``, the body a JSON string (the version), as
+    ``npm dist-tag add`` sends it. A tag points only at a published version: the registry
+    refuses others ("tag points to invalid version", 403), and npm does not check first."""
+    sb, _, npm = _npm_package(request)
+    if npm is None:
+        return json_response({"error": "Not found"}, 404)
+    try:
+        version = json.loads(await request.body() or b"null")
+    except ValueError:
+        version = None
+    if not isinstance(version, str) or not version:
+        return json_response({"error": "the body must be the version, as a JSON string"}, 400)
+    if version not in npm["versions"]:
+        return json_response({"error": "forbidden",
+                              "reason": f"tag points to invalid version: {version}"}, 403)
+    with sb.world.lock:
+        npm["dist-tags"][request.path_params["tag"]] = version
+    sb.world.save()
+    return json_response({"ok": "package tagged"}, 201)
+
+
+@guarded(_npm_auth)
+async def npm_dist_tag_delete(request: Request) -> Response:
+    """``DELETE /-/package/{pkg}/dist-tags/{tag}`` (``npm dist-tag rm``). ``latest`` cannot
+    be removed: the public registry answers 400 (npm/cli#8490); move it with ``add``."""
+    sb, _, npm = _npm_package(request)
+    tag = request.path_params["tag"]
+    if npm is None or tag not in npm["dist-tags"]:
+        return json_response({"error": "Not found"}, 404)
+    if tag == "latest":
+        return json_response({"error": "the latest dist-tag cannot be removed; point it "
+                                       "at another version with npm dist-tag add"}, 400)
+    with sb.world.lock:
+        del npm["dist-tags"][tag]
+    sb.world.save()
+    return json_response({"ok": "tag removed"}, 201)
+
+
 async def dist_versions(request: Request) -> Response:
     sb: Sandbox = request.app.state.sandbox
     versions = sb.world.data["dist"].get(request.path_params["dist"])
@@ -616,7 +595,6 @@ async def job_log_blob(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    m = "/_matrix/client/v3"
     return [
         Mount("/discourse", routes=[
             Route("/posts.json", discourse_create, methods=["POST"]),
@@ -641,18 +619,18 @@ def routes() -> list[BaseRoute]:
             Route("/r/{sr}/new.json", reddit_listing, methods=["GET"]),
             Route("/r/{sr}/new", reddit_listing, methods=["GET"]),
         ]),
-        Mount("/matrix", routes=[
-            Route(m + "/rooms/{room}/send/m.room.message/{txn}", matrix_send, methods=["PUT"]),
-            Route(m + "/rooms/{room}/messages", matrix_messages, methods=["GET"]),
-            Route(m + "/directory/room/{alias}", matrix_alias, methods=["GET"]),
-            Route(m + "/account/whoami", matrix_whoami, methods=["GET"]),
-        ]),
+        matrix.routes(),
         Mount("/docker", routes=[
             Route("/v2/repositories/{ns}/{repo}/tags/{tag}", docker_tag, methods=["GET"]),
             Route("/v2/repositories/{ns}/{repo}/tags", docker_tags, methods=["GET"]),
             Route("/v2/{ns}/{repo}/manifests/{tag}", docker_manifest, methods=["GET", "HEAD"]),
         ]),
         Mount("/npm", routes=[
+            Route("/-/package/{package:path}/dist-tags", npm_dist_tags, methods=["GET"]),
+            Route("/-/package/{package:path}/dist-tags/{tag}", npm_dist_tag_put,
+                  methods=["PUT"]),
+            Route("/-/package/{package:path}/dist-tags/{tag}", npm_dist_tag_delete,
+                  methods=["DELETE"]),
             Route("/{package}", npm_packument, methods=["GET"]),
             Route("/{package}/{version}", npm_version, methods=["GET"]),
         ]),

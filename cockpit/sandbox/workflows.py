@@ -568,7 +568,7 @@ class Simulator:
     def _docs_pr(self, run: Json) -> list[str]:
         version = run["inputs"].get("version") or ""
         if not version:
-            from cockpit.sandbox.github.repos import version_key
+            from cockpit.sandbox.versions import version_key
 
             tags = [t for t in self.sb.repos[KUBO].tags() if "-" not in t]
             version = max(tags, key=version_key) if tags else "v0.0.0"

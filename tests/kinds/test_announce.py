@@ -4,10 +4,13 @@ built-in playbook's own actions (preflight's checks, the promote stage's announc
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
+import httpx
 import pytest
 
 from cockpit.model import Outcome
+from cockpit.sandbox.seed import CHATTER_ALIAS, CHATTER_ROOM
 from cockpit.sandbox.testing import SandboxHandle
 from tests.kinds.harness import Run, built_in, outcomes
 
@@ -126,3 +129,27 @@ async def test_unknown_is_said_and_never_passes(sandbox: SandboxHandle,
     reason = report.actions[0].reason
     assert reason.startswith("aborted by the driver: unknown: ") and "check by hand" in reason, reason
     assert "Pin Topic" in reason
+
+
+async def test_room_joined_says_whether_the_account_is_in_the_room(
+        sandbox: SandboxHandle) -> None:
+    """Read from the account's ``joined_rooms`` (one request, no fallback probe): joined
+    as seeded, not joined once it left (its history still reads, so reading is no proof),
+    joined again after ``/join``."""
+    check = built_in("preflight/matrix-room")
+    sandbox.clear_requests()
+    assert outcomes(await Run(check)()) == {"matrix-room": Outcome.DONE}
+    asked = [(r["path"].rsplit("/", 1)[-1], r["status"])
+             for r in sandbox.requests(service="matrix")]
+    assert ("joined_rooms", 200) in asked and not any(p == "messages" for p, _ in asked)
+
+    m = sandbox.env["COCKPIT_MATRIX_URL"] + "/_matrix/client/v3"
+    auth = {"Authorization": f"Bearer {sandbox.env['COCKPIT_MATRIX_TOKEN']}"}
+    room = quote(CHATTER_ROOM, safe="")
+    httpx.post(f"{m}/rooms/{room}/leave", headers=auth, json={}).raise_for_status()
+    left = await Run(check, abort=True)()
+    assert left.outcome is Outcome.ABORTED
+    assert left.actions[0].reason.endswith(f"has not joined {CHATTER_ALIAS}"), left
+    httpx.post(f"{m}/join/{quote(CHATTER_ALIAS, safe='')}", headers=auth,
+               json={}).raise_for_status()
+    assert outcomes(await Run(check)()) == {"matrix-room": Outcome.DONE}

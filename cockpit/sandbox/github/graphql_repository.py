@@ -26,8 +26,8 @@ from cockpit.sandbox.github.graphql_objects import (
     git_object,
     ordered,
 )
-from cockpit.sandbox.github.repos import version_key
 from cockpit.sandbox.objects import iso, node_id
+from cockpit.sandbox.versions import version_key
 from cockpit.sandbox.world import Json
 
 if TYPE_CHECKING:

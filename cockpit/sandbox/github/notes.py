@@ -14,9 +14,9 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx
-from cockpit.sandbox.github.repos import version_key
 from cockpit.sandbox.gitstore import BareRepo
 from cockpit.sandbox.http import ApiError, json_body, json_response, need
+from cockpit.sandbox.versions import version_key
 from cockpit.sandbox.world import Json
 
 

@@ -25,9 +25,9 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, one, paginate
-from cockpit.sandbox.github.repos import version_key
 from cockpit.sandbox.gitstore import ZERO_SHA
 from cockpit.sandbox.http import ApiError, json_body, json_response, need
+from cockpit.sandbox.versions import version_key
 from cockpit.sandbox.world import Json, now_iso
 
 if TYPE_CHECKING:

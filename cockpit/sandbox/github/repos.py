@@ -9,7 +9,6 @@ contents API is a real commit, and starts the workflows a push would.
 from __future__ import annotations
 
 import base64
-import re
 
 from starlette.responses import Response
 
@@ -17,6 +16,7 @@ from cockpit.sandbox.github import protection
 from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, paginate
 from cockpit.sandbox.gitstore import WEB_FLOW, BareRepo, CommitInfo
 from cockpit.sandbox.http import ApiError, json_body, json_response, need
+from cockpit.sandbox.versions import version_key
 
 
 async def get_repo(ctx: Ctx) -> Response:
@@ -179,13 +179,6 @@ async def list_tags(ctx: Ctx) -> Response:
                      "zipball_url": f"{ctx.sb.api_url}/repos/{full}/zipball/refs/tags/{name}",
                      "tarball_url": f"{ctx.sb.api_url}/repos/{full}/tarball/refs/tags/{name}"})
     return paginate(ctx, tags)
-
-
-def version_key(name: str) -> tuple[int, ...]:
-    """Tags and releases in version order; a pre-release (``-rc1``) before its final."""
-    nums = [int(n) for n in re.findall(r"\d+", name)]
-    final = 0 if "-" in name else 1
-    return (*nums[:3], final, *nums[3:])
 
 
 ROUTES: list[ApiRoute] = [
