@@ -24,10 +24,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _sandbox_process
 from _common import machine_markdown
 from status_probe import probe
-
-from cockpit.sandbox.testing import start_sandbox, stop_sandbox
 
 STAGE = '''
 [[stages]]
@@ -120,7 +119,7 @@ def main() -> int:
     results = []
     with tempfile.TemporaryDirectory() as home:
         os.environ["COCKPIT_STATE_DIR"] = str(Path(home) / "state")
-        handle = start_sandbox(Path(home) / "sandbox", latency_ms=args.latency_ms)
+        handle = _sandbox_process.start(Path(home) / "sandbox", latency_ms=args.latency_ms)
         os.environ.update(handle.env)
         workspace = ""
         try:
@@ -129,18 +128,18 @@ def main() -> int:
                 path = Path(home) / f"libs-{count}.toml"
                 path.write_text(playbook_text(count))
                 for label, cache, one in (("one check at a time", "cold", True),
-                                          ("shared reads", "cold", False),
-                                          ("shared reads again", "warm", False)):
+                                          ("read ahead, shared reads", "cold", False),
+                                          ("read ahead again", "warm", False)):
                     if cache == "cold":  # a new workspace: nothing on disk yet
                         workspace = tempfile.mkdtemp(dir=home)
                     os.environ["COCKPIT_WORKSPACE_DIR"] = workspace
-                    before = len(handle.requests())
+                    before = handle.requests()
                     seconds, checks, points = asyncio.run(
                         probe("v1.0.0", one_at_a_time=one, playbook_path=path))
-                    sent = len(handle.requests()) - before
+                    sent = handle.requests() - before
                     results.append((count, label, cache, seconds, checks, sent, points))
         finally:
-            stop_sandbox(handle)
+            handle.stop()
     lines = ["### status_repos", "",
              f"A generated playbook of one stage per repository (5 actions each), release "
              f"v1.0.0 not started, {args.latency_ms} ms added per request.", "",
