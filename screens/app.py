@@ -51,6 +51,10 @@ BANNERS = {
 }
 
 
+CHECKED_FRAME_SECONDS = 0.1
+"""How often the check-all shows what its checks found (each check's result is at most
+this late on screen; deriving and redrawing per result cost seconds for a release)."""
+
 class CockpitApp(App[int]):
     """Drive (or walk through, or shadow) one release of one playbook."""
 
@@ -249,8 +253,11 @@ class CockpitApp(App[int]):
         self.apply_event(message.event)
 
     def apply_event(self, event: Event) -> None:
-        """Update the state and whatever shows it."""
+        """Update the state and whatever shows it (at the next frame while every check
+        runs: ``_show_checked``)."""
         changed = self.state.apply(event)
+        if self.state.deferring:
+            return
         self.redraw_changed()
         if changed is None:
             return
@@ -449,7 +456,8 @@ class CockpitApp(App[int]):
                 state.set_checking(stage_id, spec.id, False)
             state.set_checking(stage_id, None, False)
             self.redraw_changed()
-        if self.selected_item and self.selected_item.stage == stage_id:
+        if not self.state.deferring and self.selected_item \
+                and self.selected_item.stage == stage_id:
             self.show_item(self.selected_item, keep_scroll=True)
 
     def _start_opening(self) -> None:
@@ -488,13 +496,32 @@ class CockpitApp(App[int]):
         limit = asyncio.Semaphore(SNAPSHOT_CHECKS)
         usage = self.engine.session.usage
         before = usage.as_json()
-        with reading_snapshot():  # one request per question several checks ask
-            self.engine.read_ahead()  # and GitHub's answers in one batch
-            await asyncio.gather(*(self._check_stage(stage_id, limit)
-                                   for stage_id in self.state.stages
-                                   if stage_id not in self.running))
+        self.state.deferring = True  # what the checks find is shown frame by frame
+        frames = self.set_interval(CHECKED_FRAME_SECONDS, self._show_checked)
+        try:
+            with reading_snapshot():  # one request per question several checks ask
+                self.engine.read_ahead()  # and GitHub's answers in one batch
+                await asyncio.gather(*(self._check_stage(stage_id, limit)
+                                       for stage_id in self.state.stages
+                                       if stage_id not in self.running))
+        finally:
+            frames.stop()
+            self.state.deferring = False
+            self._show_checked()
         self.last_check_cost = usage.since(before, short=True)
         self._update_status_line()
+
+    def _show_checked(self) -> None:
+        """One frame of the check-all: derive what the checks found since the last one,
+        relabel what changed, and refresh the explanation if its item changed."""
+        if not self.state.flush():
+            return
+        changed = self.state.changed.copy()
+        self.redraw_changed()
+        item = self.selected_item
+        if item is not None and ((item.stage, item.action) in changed
+                                 or (item.stage, None) in changed):
+            self.show_item(item, keep_scroll=True)
 
     def check_one(self, stage_id: str, action_id: str) -> None:
         async def check() -> CheckResult:

@@ -144,6 +144,11 @@ class ReleaseState:
         self.titles = {s.id: f"{n}. {s.title}" for n, s in enumerate(playbook.stages, 1)}
         self.derived = Derived()
         self.changed: set[tuple[str, str | None]] = set()
+        self.deferring = False
+        """While every check runs at once (the check-all), facts pile up and the views
+        are derived once per frame (``flush``), not once per fact: deriving the whole
+        release after each of ~300 facts cost more than the checks' own reading."""
+        self._stale = False
         self.rederive()
 
     def _age(self, at: datetime) -> float:
@@ -163,8 +168,23 @@ class ReleaseState:
 
     # -- derivation ---------------------------------------------------------------------
 
+    def flush(self) -> bool:
+        """Derive the views the facts gathered while ``deferring`` changed; True if any."""
+        if not self._stale:
+            return False
+        self._stale = False
+        self._derive()
+        return True
+
     def rederive(self) -> None:
-        """Recompute every view; remember those that changed."""
+        """Recompute every view (once per frame while ``deferring``); remember those that
+        changed."""
+        if self.deferring:
+            self._stale = True
+            return
+        self._derive()
+
+    def _derive(self) -> None:
         derived = derive(
             [(s.id, list(s.actions)) for s in self.stages.values()],
             {(s.id, a.id): a.facts for s in self.stages.values() for a in s.actions.values()},

@@ -25,6 +25,8 @@ class ExplanationPane(VerticalScroll):
         yield Static("", id="explanation-md")
 
     def show(self, text: str, manual: list[str], title: str) -> None:
+        if (text, manual, title) == (self._text, self._manual, self.border_title):
+            return  # the same again (a refresh that changed nothing): rendering it is costly
         self._text, self._manual = text, list(manual)
         self.border_title = title
         self._render_now()
