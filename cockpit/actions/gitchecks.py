@@ -85,9 +85,12 @@ class FileContains(Verify[FileContainsParams]):
 
     def explain(self) -> str:
         p = self.params
-        grep = (f"git show origin/{p.ref}:{p.path} | grep -F {_quote(p.text)}"
-                if p.text is not None else
-                f"git show origin/{p.ref}:{p.path} | grep -E {_quote(p.pattern or '')}")
+        show = (f"{{ git show refs/tags/{p.tag}:{p.path} 2>/dev/null || "
+                f"git show origin/{p.ref}:{p.path}; }}" if p.tag else
+                f"git show origin/{p.ref}:{p.path}")
+        grep = (f"{show} | grep -F {_quote(p.text)}" if p.text is not None else
+                f"{show} | grep -E {_quote(p.pattern or '')}")
+        fetch = f"git fetch --tags origin {p.ref}" if p.tag else f"git fetch origin {p.ref}"
         tagged = (f" Once the tag `{p.tag}` exists, the file is read at the tag "
                   f"(`git show {p.tag}:{p.path}`): a later release moves `{p.ref}`, never "
                   "the tag, so an older release still reads as done." if p.tag else "")
@@ -97,7 +100,7 @@ class FileContains(Verify[FileContainsParams]):
             f"Verifies that `{p.path}` on `{p.ref}` of **{p.repo}** contains {self._wanted()}. "
             "A release step that edits a file (the version, a dependency) is only trusted "
             f"once the pushed file really reads that way; this only reads.{tagged}{later}\n\n"
-            + code_block(_clone_cmd(self, p.repo), f"git fetch origin {p.ref}", grep))
+            + code_block(_clone_cmd(self, p.repo), fetch, grep))
 
     async def _read_at(self, repo: GitRepo) -> tuple[str, str] | None:
         """(the ref to read, how the reason names it): the release's tag once it exists,

@@ -61,7 +61,7 @@ async def later_tags(kind: ActionKind, repo: GitRepo, containing: str | None = N
 async def later_releases(kind: ActionKind, repo: str) -> list[Version]:
     """The published (not draft) GitHub releases of ``repo`` newer than this release,
     oldest first."""
-    if this_release(kind) is None:
+    if this_release(kind) is None or not repo:
         return []
     releases = await kind.ctx.github().list_releases(repo, limit=100)
     newer = [v for v in (later_version(kind, r.tag_name) for r in releases if not r.draft)
