@@ -22,7 +22,7 @@ from cockpit.actions.base import (
     into_clone,
     register,
 )
-from cockpit.actions.later import later_tags, later_version, this_release
+from cockpit.actions.later import as_version, later_tags, this_release
 from cockpit.errors import CannotFix
 from cockpit.model import CheckResult, Version
 from cockpit.services.git import GitError, GitRepo
@@ -134,14 +134,20 @@ class FileContains(Verify[FileContainsParams]):
         return CheckResult.failed(f"{p.path} {where} does not contain {self._wanted()}")
 
     def _later_version(self, text: str) -> Version | None:
-        """The newer version the file names (``later``'s first group), if it names one."""
-        if self.params.later is None:
+        """The version a later release left in the file: ``later``'s first group, where
+        every version it captures is newer than this release (the oldest of them). A
+        version this old or older anywhere in the file means it was not moved on from this
+        release, and an unrelated newer number on a page that missed this release does
+        not make it done."""
+        mine = this_release(self)
+        if self.params.later is None or mine is None:
             return None
-        for match in re.finditer(self.params.later, text, re.MULTILINE):
-            newer = later_version(self, match.group(1))
-            if newer is not None:
-                return newer
-        return None
+        named = [v for v in (as_version(self, match.group(1)) for match
+                             in re.finditer(self.params.later, text, re.MULTILINE))
+                 if v is not None]
+        if not named or any(v.sort_key() <= mine.sort_key() for v in named):
+            return None
+        return min(named, key=Version.sort_key)
 
     def fix(self) -> str:
         p = self.params
@@ -213,7 +219,9 @@ class TagVerify(Verify[TagVerifyParams]):
         p = self.params
         lines = [_clone_cmd(self, p.repo), "git fetch --tags origin",
                  f"git cat-file -t {p.tag}   # must print: tag",
-                 f"git rev-parse {p.tag}^{{commit}} origin/{p.ref}   # must be equal"]
+                 f"git rev-parse {p.tag}^{{commit}} origin/{p.ref}   # must be equal, or:",
+                 f"git merge-base --is-ancestor {p.tag} origin/{p.ref} && "
+                 f"git tag --contains {p.tag}   # {p.ref} moved on: a later release's tag"]
         if p.signed:
             lines.append(f"git verify-tag {p.tag}")
         return (

@@ -26,20 +26,28 @@ def this_release(kind: ActionKind) -> Version | None:
     return version.version if version is not None else None
 
 
-def later_version(kind: ActionKind, text: str) -> Version | None:
+def as_version(kind: ActionKind, text: str) -> Version | None:
     """``text`` (a tag, or a bare version number as npm writes it) as a version of this
-    playbook's format, if it is newer than the release being looked at; else None."""
+    playbook's format, or None if it is none."""
     mine = this_release(kind)
     if mine is None:
         return None
     form = mine.format
     for candidate in (text, form.tag_of(text.removeprefix("v"))):
         try:
-            found = form.parse(candidate)
+            return form.parse(candidate)
         except VersionError:
             continue
-        return found if found.sort_key() > mine.sort_key() else None
     return None
+
+
+def later_version(kind: ActionKind, text: str) -> Version | None:
+    """``text`` as a version (``as_version``) if it is newer than the release being looked
+    at; else None."""
+    mine, found = this_release(kind), as_version(kind, text)
+    if mine is None or found is None or found.sort_key() <= mine.sort_key():
+        return None
+    return found
 
 
 async def later_tags(kind: ActionKind, repo: GitRepo, containing: str | None = None

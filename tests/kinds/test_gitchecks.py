@@ -8,7 +8,7 @@ import pytest
 
 from cockpit.model import Outcome
 from cockpit.sandbox.testing import SandboxHandle
-from tests.github_setup import lift_protection
+from tests.github_setup import lift_protection, push_to_branch
 from tests.gitworld import git
 from tests.kinds.harness import KUBO, Action, Run, built_in
 
@@ -186,5 +186,21 @@ async def test_a_file_a_later_release_rewrites_elsewhere_names_the_newer_version
     """The docs' config names Kubo v0.29.0: for v0.28.0 a later release rewrote it."""
     report = await Run(built_in("update-ipfs-docs/docs-config-verify"), version,
                        abort=True)()
+    (action,) = report.actions
+    assert action.outcome is outcome and says in action.reason, action.reason
+
+
+@pytest.mark.parametrize(("page", "outcome", "says"), [
+    ("kubo v0.31.0, installed by ipfs-update v1.9.0", Outcome.DONE,
+     "names v0.31.0, newer than v0.30.0"),
+    ("kubo v0.29.0, installed by ipfs-update v1.9.0", Outcome.ABORTED, "does not contain"),
+], ids=["every-version-named-is-later", "an-older-one-is-still-there"])
+async def test_a_later_version_counts_only_where_the_page_moved_past_this_release(
+        sandbox: SandboxHandle, page: str, outcome: Outcome, says: str) -> None:
+    """The docs' install page missed v0.30.0 if it still names v0.29.0, whatever newer
+    number of another tool stands beside it; it was moved on if all it names is newer."""
+    push_to_branch(sandbox, "ipfs/ipfs-docs", "docs/install/command-line.md", page,
+                   branch="main")
+    report = await Run(built_in("update-ipfs-docs/docs-verify"), "v0.30.0", abort=True)()
     (action,) = report.actions
     assert action.outcome is outcome and says in action.reason, action.reason
