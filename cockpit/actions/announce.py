@@ -16,6 +16,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register, write_file
+from cockpit.actions.later import later_releases, tag_repository
 from cockpit.actions.preflight import how_to_set
 from cockpit.errors import CannotFix
 from cockpit.model import CheckResult, Reversibility
@@ -166,7 +167,10 @@ class DiscoursePin(Step[PinParams]):
         return (f"Pins the topic **{p.title}** {where} {span}, so the announcement stays on "
                 "top of the forum while people upgrade. Pinning again changes nothing."
                 + (" Discourse lets only staff (admin or moderator) pin globally: preflight "
-                   "checks the key's user may." if p.globally else "") + "\n\n"
+                   "checks the key's user may." if p.globally else "")
+                + (" Once a later release is out, its announcement has the pin: this one "
+                   "not being pinned any more is its turn ending, not a step undone."
+                   if not p.until_days else "") + "\n\n"
                 + code_block(find_topic_cmd(p.url, p.title, "topic"),
                              f"curl -fsS -X PUT \"{p.url}/t/$topic/status.json\" {_AUTH} "
                              f"-d status={status} -d enabled=true{until}"))
@@ -182,6 +186,12 @@ class DiscoursePin(Step[PinParams]):
         link = client.topic_url(found)
         if state.get(key):
             return CheckResult.done(f"topic #{found.id} is {key.replace('_', ' ')}", link)
+        later = await later_releases(self, tag_repository(self))
+        if later:
+            # A later release's announcement takes the pin (Kubo's discourse.unpin of the
+            # previous one): this release's turn on top is over, not undone.
+            return CheckResult.done(f"topic #{found.id} is not {key.replace('_', ' ')} any "
+                                    f"more: {later[0].tag} was released after", link)
         return CheckResult.incomplete(f"topic #{found.id} is not {key.replace('_', ' ')}", link)
 
     async def apply(self) -> None:
@@ -212,12 +222,14 @@ class DiscourseUnpin(Step[UnpinParams]):
     def explain(self) -> str:
         p = self.params
         return (f"Unpins every pinned topic whose title starts with `{p.title_prefix}` "
-                f"except **{p.keep_title}**: only the newest release announcement should "
-                "stay on top.\n\n"
-                + code_block(f"for id in $(curl -fsS {p.url}/latest.json | jq --arg p "
-                             f"{shlex.quote(p.title_prefix)} --arg keep "
-                             f"{shlex.quote(p.keep_title)} '.topic_list.topics[] | "
-                             "select(.pinned and (.title | startswith($p)) and .title != $keep)"
+                f"posted before **{p.keep_title}**: only the newest release announcement "
+                "should stay on top. One posted after it (a later release's) is not a "
+                "previous one and stays pinned.\n\n"
+                + code_block(find_topic_cmd(p.url, p.keep_title, "keep"),
+                             f"for id in $(curl -fsS {p.url}/latest.json | jq --arg p "
+                             f"{shlex.quote(p.title_prefix)} --argjson keep \"$keep\" "
+                             "'.topic_list.topics[] | "
+                             "select(.pinned and (.title | startswith($p)) and .id < $keep)"
                              " | .id'); do",
                              *(f"  curl -fsS -X PUT \"{p.url}/t/$id/status.json\" {_AUTH} "
                                f"-d status={status} -d enabled=false"
@@ -225,9 +237,14 @@ class DiscourseUnpin(Step[UnpinParams]):
                              "done"))
 
     async def _stale(self) -> list[DiscourseTopic]:
+        """The pinned announcements before this one: a topic posted after it (a later
+        release's, whose own unpin left it on top) is not "previous", and stays pinned."""
         p = self.params
-        return [t for t in await self.ctx.discourse().latest_topics()
-                if t.pinned and t.title.startswith(p.title_prefix) and t.title != p.keep_title]
+        client = self.ctx.discourse()
+        keep = await client.find_topic(p.keep_title)
+        return [t for t in await client.latest_topics()
+                if t.pinned and t.title.startswith(p.title_prefix) and t.title != p.keep_title
+                and (keep is None or t.id < keep.id)]
 
     async def check(self) -> CheckResult:
         stale = await self._stale()

@@ -92,6 +92,10 @@ class EditParams(Params):
     """Replacement text (``\\1`` refers to groups of the pattern)."""
     message: str
     """Commit message."""
+    tag: str | None = None
+    """The release's tag in this repository: once it exists, the edit is judged in the
+    tagged file, not on ``branch``, which a later release may edit again (Kubo's
+    release-vX.Y.Z carries each release candidate's version in turn)."""
 
 
 @register
@@ -131,7 +135,11 @@ class EditFile(Step[EditParams]):
             "edit leaves it (for an insertion: the inserted text is already there, around "
             "what the pattern matches), nothing is committed, so a rerun adds no second "
             "commit. If the pattern is no longer found (the file was changed some other "
-            "way), the check fails and asks you to look rather than guess.\n\n"
+            "way), the check fails and asks you to look rather than guess."
+            + (f" Once the tag `{p.tag}` exists, the edit is judged in the tagged file "
+               f"(`git show {p.tag}:{p.path}`): a later release may edit `{p.branch}` again, "
+               "never the tag." if p.tag else "")
+            + "\n\n"
             + code_block(
                 into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
                 f"git fetch origin {p.branch}",
@@ -166,7 +174,10 @@ class EditFile(Step[EditParams]):
 
     async def check(self) -> CheckResult:
         p = self.params
-        text = await pushed_file(await self.ctx.git(p.repo), p.repo, p.branch, p.path)
+        repo = await self.ctx.git(p.repo)
+        if p.tag is not None and await repo.remote_tag(p.tag) is not None:
+            return await self._check_tagged(repo, p.tag)
+        text = await pushed_file(repo, p.repo, p.branch, p.path)
         if isinstance(text, CheckResult):
             return text
         text += "\n"  # git show's output loses the file's last newline
@@ -175,6 +186,20 @@ class EditFile(Step[EditParams]):
         if self.already_edited(text):
             return CheckResult.done(f"{p.path} on {p.branch} already reads {p.replacement!r}")
         return CheckResult.incomplete(f"{p.path} on {p.branch} needs the change")
+
+    async def _check_tagged(self, repo: GitRepo, tag: str) -> CheckResult:
+        """The edit as released: the file at the release's tag. Editing the branch now
+        cannot change a tag (the cockpit never moves one), so a tag without the change
+        is a failure for a person, not something to apply."""
+        p = self.params
+        text = await repo.show_file(f"refs/tags/{tag}", p.path)
+        if text is None:
+            return CheckResult.failed(f"{p.path} does not exist at tag {tag}")
+        if self.already_edited(text + "\n"):
+            return CheckResult.done(f"{p.path} at tag {tag} reads {p.replacement!r}")
+        return CheckResult.failed(f"{p.path} at tag {tag} does not read {p.replacement!r}: "
+                                  f"{tag} was made without this change, and a pushed tag is "
+                                  "never moved")
 
     async def apply(self) -> None:
         p = self.params

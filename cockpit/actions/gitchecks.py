@@ -22,8 +22,9 @@ from cockpit.actions.base import (
     into_clone,
     register,
 )
+from cockpit.actions.later import as_version, later_tags, this_release
 from cockpit.errors import CannotFix
-from cockpit.model import CheckResult
+from cockpit.model import CheckResult, Version
 from cockpit.services.git import GitError, GitRepo
 
 
@@ -44,11 +45,22 @@ class FileContainsParams(Params):
     """Literal text the file must contain."""
     pattern: str | None = Field(default=None, json_schema_extra=REGEX)
     """Python regular expression the file must match (instead of ``text``)."""
+    tag: str | None = None
+    """The release's tag in this repository: once it exists, the file is read at the tag
+    instead of at ``ref``, which a later release moves (Kubo's ``release``: version.go
+    reads 0.30.1 after v0.30.1, and v0.30.0 was still released right)."""
+    later: str | None = Field(default=None, json_schema_extra=REGEX)
+    """A regular expression whose first group captures a version (``kuboVersion:
+    '([^']+)'``), for a file a later release rewrites in another repository, where this
+    release has no tag: when the file no longer holds what it must but names a version
+    newer than this release, a later release moved it, and the check is done."""
 
     @model_validator(mode="after")
     def _one_of(self) -> FileContainsParams:
         if (self.text is None) == (self.pattern is None):
             raise ValueError("give exactly one of text or pattern")
+        if self.later is not None and re.compile(self.later).groups < 1:
+            raise ValueError("later needs a group that captures the version")
         return self
 
 
@@ -73,31 +85,69 @@ class FileContains(Verify[FileContainsParams]):
 
     def explain(self) -> str:
         p = self.params
-        grep = (f"git show origin/{p.ref}:{p.path} | grep -F {_quote(p.text)}"
-                if p.text is not None else
-                f"git show origin/{p.ref}:{p.path} | grep -E {_quote(p.pattern or '')}")
+        show = (f"{{ git show refs/tags/{p.tag}:{p.path} 2>/dev/null || "
+                f"git show origin/{p.ref}:{p.path}; }}" if p.tag else
+                f"git show origin/{p.ref}:{p.path}")
+        grep = (f"{show} | grep -F {_quote(p.text)}" if p.text is not None else
+                f"{show} | grep -E {_quote(p.pattern or '')}")
+        fetch = f"git fetch --tags origin {p.ref}" if p.tag else f"git fetch origin {p.ref}"
+        tagged = (f" Once the tag `{p.tag}` exists, the file is read at the tag "
+                  f"(`git show {p.tag}:{p.path}`): a later release moves `{p.ref}`, never "
+                  "the tag, so an older release still reads as done." if p.tag else "")
+        later = (" If the file names a version newer than this release instead (a later "
+                 "release rewrote it), this release's part is done." if p.later else "")
         return (
             f"Verifies that `{p.path}` on `{p.ref}` of **{p.repo}** contains {self._wanted()}. "
             "A release step that edits a file (the version, a dependency) is only trusted "
-            "once the pushed file really reads that way; this only reads.\n\n"
-            + code_block(_clone_cmd(self, p.repo), f"git fetch origin {p.ref}", grep))
+            f"once the pushed file really reads that way; this only reads.{tagged}{later}\n\n"
+            + code_block(_clone_cmd(self, p.repo), fetch, grep))
+
+    async def _read_at(self, repo: GitRepo) -> tuple[str, str] | None:
+        """(the ref to read, how the reason names it): the release's tag once it exists,
+        else the branch (or tag) ``ref``; None if neither exists."""
+        p = self.params
+        if p.tag is not None and await repo.remote_tag(p.tag) is not None:
+            return f"refs/tags/{p.tag}", f"at tag {p.tag}"
+        ref = await _ref_exists(repo, p.ref)
+        return None if ref is None else (ref, f"on {p.ref}")
 
     async def check(self) -> CheckResult:
         p = self.params
         repo = await self.ctx.git(p.repo)
-        ref = await _ref_exists(repo, p.ref)
-        if ref is None:
+        read = await self._read_at(repo)
+        if read is None:
             return CheckResult.failed(f"{p.ref} does not exist in {p.repo}")
+        ref, where = read
         text = await repo.show_file(ref, p.path)
         if text is None:
-            return CheckResult.failed(f"{p.path} does not exist on {p.ref} in {p.repo}")
+            return CheckResult.failed(f"{p.path} does not exist {where} in {p.repo}")
         if p.text is not None:
             found = p.text in text
         else:
             found = re.search(p.pattern or "", text, re.MULTILINE) is not None
         if found:
-            return CheckResult.done(f"{p.path} on {p.ref} contains {self._wanted()}")
-        return CheckResult.failed(f"{p.path} on {p.ref} does not contain {self._wanted()}")
+            return CheckResult.done(f"{p.path} {where} contains {self._wanted()}")
+        newer = self._later_version(text)
+        if newer is not None:
+            return CheckResult.done(f"{p.path} {where} names {newer.tag}, newer than "
+                                    f"{this_release(self)}: a later release rewrote it")
+        return CheckResult.failed(f"{p.path} {where} does not contain {self._wanted()}")
+
+    def _later_version(self, text: str) -> Version | None:
+        """The version a later release left in the file: ``later``'s first group, where
+        every version it captures is newer than this release (the oldest of them). A
+        version this old or older anywhere in the file means it was not moved on from this
+        release, and an unrelated newer number on a page that missed this release does
+        not make it done."""
+        mine = this_release(self)
+        if self.params.later is None or mine is None:
+            return None
+        named = [v for v in (as_version(self, match.group(1)) for match
+                             in re.finditer(self.params.later, text, re.MULTILINE))
+                 if v is not None]
+        if not named or any(v.sort_key() <= mine.sort_key() for v in named):
+            return None
+        return min(named, key=Version.sort_key)
 
     def fix(self) -> str:
         p = self.params
@@ -169,7 +219,9 @@ class TagVerify(Verify[TagVerifyParams]):
         p = self.params
         lines = [_clone_cmd(self, p.repo), "git fetch --tags origin",
                  f"git cat-file -t {p.tag}   # must print: tag",
-                 f"git rev-parse {p.tag}^{{commit}} origin/{p.ref}   # must be equal"]
+                 f"git rev-parse {p.tag}^{{commit}} origin/{p.ref}   # must be equal, or:",
+                 f"git merge-base --is-ancestor {p.tag} origin/{p.ref} && "
+                 f"git tag --contains {p.tag}   # {p.ref} moved on: a later release's tag"]
         if p.signed:
             lines.append(f"git verify-tag {p.tag}")
         return (
@@ -178,7 +230,9 @@ class TagVerify(Verify[TagVerifyParams]):
             + (", its GPG signature is valid" if p.signed else "")
             + f", and it points at the head of `{p.ref}`. Everything downstream (Docker, "
             "dist, npm, the GitHub release) builds from this tag, so it is checked before "
-            "anything else starts.\n\n" + code_block(*lines))
+            "anything else starts. Once a later release is tagged on top of it, "
+            f"`{p.ref}` has moved on from the tag and that is no failure: the tag must then "
+            "be in its history.\n\n" + code_block(*lines))
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -192,9 +246,13 @@ class TagVerify(Verify[TagVerifyParams]):
         head = await repo.remote_branch_sha(p.ref)
         if head is None:
             return CheckResult.failed(f"branch {p.ref} does not exist in {p.repo}")
+        moved = ""
         if head != commit:
-            return CheckResult.failed(f"tag {p.tag} is on {commit[:12]} but {p.ref} is at "
-                                      f"{head[:12]}")
+            later = await self._moved_on(repo, commit, head)
+            if later is None:
+                return CheckResult.failed(f"tag {p.tag} is on {commit[:12]} but {p.ref} is "
+                                          f"at {head[:12]}")
+            moved = f"; {p.ref} has since moved on to {head[:12]} ({later.tag} was made after)"
         body = await repo.run("cat-file", "-p", obj, manual=False)
         message = body.split("\n\n", 1)[1] if "\n\n" in body else ""
         if p.message and message.strip().splitlines()[:1] != [p.message]:
@@ -210,7 +268,20 @@ class TagVerify(Verify[TagVerifyParams]):
             except GitError as exc:
                 return CheckResult.failed(f"signature of {p.tag} does not verify: {exc}")
         signed = ", signature valid" if p.signed else ""
-        return CheckResult.done(f"tag {p.tag} is annotated on {commit[:12]} ({p.ref}){signed}")
+        return CheckResult.done(f"tag {p.tag} is annotated on {commit[:12]} ({p.ref})"
+                                f"{signed}{moved}")
+
+    async def _moved_on(self, repo: GitRepo, commit: str, head: str) -> Version | None:
+        """The first later release tagged on top of ``commit`` when ``ref`` only moved on
+        from it (``commit`` is in its history): the tag was on the head when it was made,
+        and the next release moved the branch. None otherwise: a tag beside the branch,
+        or behind it with no later release, is on the wrong commit."""
+        try:
+            await repo.run("merge-base", "--is-ancestor", commit, head, manual=False)
+        except GitError:
+            return None
+        later = await later_tags(self, repo, containing=commit)
+        return later[0] if later else None
 
     def fix(self) -> str:
         p = self.params

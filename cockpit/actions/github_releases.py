@@ -27,6 +27,7 @@ from cockpit.actions.base import (
     write_file,
 )
 from cockpit.actions.github_issues import issue_lookup_cmd
+from cockpit.actions.later import later_version
 from cockpit.model import CheckResult, Reversibility
 from cockpit.services.github import GitHubClient, Issue, Release
 from cockpit.services.reads import FileAt, IssuesOf, Read, ref_at_tag, release_lookup
@@ -375,7 +376,8 @@ class ReleaseLatest(Step[LatestParams]):
         p = self.params
         return (f"Checks that GitHub shows `{p.tag}` as the **latest** release of **{p.repo}** "
                 "(what `releases/latest` links and install scripts resolve to). If it is "
-                "not, the release is marked latest.\n\n"
+                "not, the release is marked latest; once a later release is the latest, "
+                "this one's turn is over and nothing is changed.\n\n"
                 + code_block(f"gh api repos/{p.repo}/releases/latest --jq .tag_name",
                              f"gh release edit {p.tag} -R {p.repo} --latest"))
 
@@ -396,6 +398,9 @@ class ReleaseLatest(Step[LatestParams]):
             state = "draft" if release.draft else "pre-release"
             return CheckResult.failed(f"{p.tag} is a {state}: it cannot be the latest", link)
         current = latest.tag_name if latest else "none"
+        if latest is not None and later_version(self, latest.tag_name) is not None:
+            return CheckResult.done(f"the latest release is {current}, a later one: {p.tag} "
+                                    "was followed", latest.html_url or link)
         return CheckResult.incomplete(f"the latest release is {current}, not {p.tag}", link)
 
     async def apply(self) -> None:

@@ -17,7 +17,8 @@ import re
 from typing import Any
 
 from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, into_clone, register
-from cockpit.model import CheckResult
+from cockpit.actions.later import later_version
+from cockpit.model import CheckResult, Version
 from cockpit.services.reads import FileAt, Read, ref_at_branch
 
 
@@ -83,7 +84,8 @@ class DockerTag(Verify[DockerTagParams]):
         same = (f" and that it points at the same image (manifest digest) as `{p.same_as}`"
                 if p.same_as else "")
         why = ("`latest` and `release` are what most users pull, so after a final release "
-               "they must be the very image built from the tag." if p.same_as else
+               "they must be the very image built from the tag (or, once a later release "
+               "moved them on, a later version's image)." if p.same_as else
                "The tag push starts the \"Publish docker image\" workflow; this confirms "
                "its result is really on Docker Hub before the release is announced.")
         cmds = [f"curl -s {self.ctx.settings.docker_registry_url}/v2/repositories/"
@@ -109,9 +111,32 @@ class DockerTag(Verify[DockerTagParams]):
         if found.get("digest") and found.get("digest") == other.get("digest"):
             return CheckResult.done(f"{p.image}:{p.tag} is the same image as {p.same_as} "
                                     f"({str(found['digest'])[:19]})", link)
+        later = await self._later_image(str(found.get("digest") or ""), link)
+        if later is not None:
+            return CheckResult.done(f"{p.image}:{p.tag} is {later}'s image "
+                                    f"({str(found.get('digest'))[:19]}): a later release "
+                                    f"moved it on from {p.same_as}", link)
         return CheckResult.failed(
             f"{p.image}:{p.tag} ({str(found.get('digest'))[:19]}) is not the same image as "
             f"{p.same_as} ({str(other.get('digest'))[:19]})", link)
+
+
+    async def _later_image(self, digest: str, link: str) -> str | None:
+        """The tag of a release newer than this one whose image ``tag`` now is (``latest``
+        after the next release), newest first; None if it is no later release's image."""
+        if not digest:
+            return None
+        p = self.params
+        listed = await self.ctx.docker_hub().http.get(
+            f"v2/repositories/{p.image}/tags", params={"page_size": 100})
+        names = [str(t.get("name")) for t in listed.json().get("results") or []]
+        newer = sorted((v for v in (later_version(self, n) for n in names) if v is not None),
+                       key=Version.sort_key, reverse=True)
+        for version in newer:
+            record = await _docker_tag(self, p.image, version.tag, link)
+            if not isinstance(record, CheckResult) and record.get("digest") == digest:
+                return version.tag
+        return None
 
 
 class DockerPlatformsParams(Params):
@@ -211,7 +236,8 @@ class NpmDistTag(Verify[NpmDistTagParams]):
         v = p.version.removeprefix("v")
         return (f"Verifies that the dist-tag `{p.dist_tag}` of `{p.package}` points at `{v}`: "
                 f"`npm install {p.package}@{p.dist_tag}` is what users run, so a release "
-                "candidate must be `next` and a final release `latest`. Read-only; if it is "
+                "candidate must be `next` and a final release `latest` (until a later "
+                "release moves the dist-tag on, which is no failure). Read-only; if it is "
                 f"wrong, a maintainer fixes it by hand (`npm dist-tag add {p.package}@{v} "
                 f"{p.dist_tag} --registry {self.ctx.settings.npm_registry_url}`).\n\n"
                 + code_block(f"npm view {p.package} dist-tags.{p.dist_tag} "
@@ -231,6 +257,9 @@ class NpmDistTag(Verify[NpmDistTagParams]):
         if current is None:
             return CheckResult.failed(f"{p.package} has no dist-tag {p.dist_tag} yet (it "
                                       f"should point at {v})", link)
+        if v in (doc.get("versions") or {}) and later_version(self, current) is not None:
+            return CheckResult.done(f"{p.package}@{p.dist_tag} is {current}, a later release: "
+                                    f"it has moved on from {v}", link)
         return CheckResult.failed(f"{p.package}@{p.dist_tag} is {current}, not {v}", link)
 
 

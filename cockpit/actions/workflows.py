@@ -28,6 +28,7 @@ from cockpit.actions.base import (
     history_note,
     register,
 )
+from cockpit.actions.later import later_releases, tag_repository
 from cockpit.model import CheckResult, Reversibility
 from cockpit.services.github import GitHubClient, WorkflowRun
 from cockpit.services.reads import PullsFrom, Read, RepoInfo, ref_at_branch, ref_at_tag
@@ -74,14 +75,19 @@ async def release_marker(kind: ActionKind) -> tuple[str, str, datetime | None]:
     The tag lives in the playbook's main repository (the ``repo`` value, e.g. ipfs/kubo).
     """
     tag = kind.ctx.release.version.tag
-    repo = str(kind.ctx.values.get("repo") or getattr(kind.params, "repo", ""))
-    gh = kind.ctx.github()
+    repo = tag_repository(kind)
+    return repo, tag, await tag_date(kind.ctx.github(), repo, tag)
+
+
+async def tag_date(gh: GitHubClient, repo: str, tag: str) -> datetime | None:
+    """When ``tag`` was made (tagger date, or its commit's for a lightweight tag), or None
+    if there is no such tag."""
     ref = await gh.get_tag_ref(repo, tag)
     if ref is None:
-        return repo, tag, None
+        return None
     if ref.object.type == "tag":
-        return repo, tag, (await gh.get_tag_object(repo, ref.object.sha)).tagger.when
-    return repo, tag, (await gh.get_git_commit(repo, ref.object.sha)).committer.when
+        return (await gh.get_tag_object(repo, ref.object.sha)).tagger.when
+    return (await gh.get_git_commit(repo, ref.object.sha)).committer.when
 
 
 def release_marker_reads(kind: ActionKind) -> list[Read]:
@@ -330,7 +336,8 @@ class JobLogContains(Step[JobLogParams]):
             f"Reads the job logs of the run dispatched by `{p.run_of}` (`{p.workflow}` in "
             f"**{p.repo}**) and checks they contain \"{p.text}\". A green run is not enough "
             "when the workflow decides by itself what to publish: its log says what it "
-            f"actually did.{rerun}\n\n"
+            f"actually did.{rerun} Once a later release exists, the run read is the last "
+            "one before its tag (the later release dispatches the workflow again).\n\n"
             + code_block(
                 _run_id_cmd(p.repo, p.workflow, "workflow_dispatch", ""),
                 f'gh run view -R {p.repo} "$run" --log | grep -F {_q(p.text)}',
@@ -340,11 +347,18 @@ class JobLogContains(Step[JobLogParams]):
         )
 
     async def _run(self, gh: GitHubClient) -> WorkflowRun | None:
+        """The newest run dispatched since this release's tag and, once a later release
+        exists, before its tag: a later release dispatches the workflow again, and its run
+        logs its own version, not this one's."""
         p = self.params
-        _repo, _tag, since = await release_marker(self)
+        repo, _tag, since = await release_marker(self)
         if since is None:
             return None
         runs = await release_dispatch_runs(gh, p.repo, p.workflow, None, since)
+        later = await later_releases(self, repo)
+        until = await tag_date(gh, repo, later[0].tag) if later else None
+        if until is not None:
+            runs = [r for r in runs if r.created_at and _parse_time(r.created_at) < until]
         return runs[0] if runs else None
 
     def reads(self) -> list[Read]:

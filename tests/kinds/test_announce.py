@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from cockpit.model import Outcome
-from cockpit.sandbox.seed import CHATTER_ALIAS, CHATTER_ROOM
+from cockpit.sandbox.seed import CHATTER_ALIAS, CHATTER_ROOM, KUBO
 from cockpit.sandbox.testing import SandboxHandle
+from cockpit.services.github import GitHubClient
 from tests.kinds.harness import Run, built_in, outcomes
 
 TITLE = "Kubo v0.30.0 is out!"
@@ -60,6 +61,21 @@ async def test_promote_once_then_rerun_changes_nothing(sandbox: SandboxHandle) -
                    sandbox.admin_token):
         assert secret not in logs
     assert "$ curl" in logs
+
+    # v0.30.0 looked at again once v0.30.1 is released: its pin was taken over, not undone,
+    # and the later announcement is not a "previous" one to unpin.
+    async with GitHubClient(sandbox.api_url, sandbox.admin_token) as gh:
+        await gh.create_release(KUBO, tag="v0.30.1", name="v0.30.1", body="later",
+                                target_commitish="release")
+    sandbox.clear_requests()
+    older = Run(built_in("promote/discourse-pin", "promote/discourse-unpin-previous"),
+                "v0.30.0", abort=True)
+    report = await older()
+    assert report.outcome is Outcome.DONE and older.applied == [], report
+    assert report.actions[0].reason.endswith("any more: v0.30.1 was released after")
+    assert report.actions[1].reason == "no earlier announcement is pinned"
+    assert _topics(sandbox, nxt)[0]["pinned_globally"]
+    assert not sandbox.requests(mutating=True)
 
 
 async def test_faults_still_make_exactly_one_topic_and_one_post(

@@ -12,16 +12,16 @@ from cockpit.actions.git import EditFile, EditParams
 from cockpit.bus import EventBus
 from cockpit.context import Session
 from cockpit.engine import Engine, StageReport, Verdict
-from cockpit.events import ActionApplying, Event
+from cockpit.events import ActionApplying, ActionChecked, Event
 from cockpit.explain import explain_action
-from cockpit.model import Outcome, Release, Version
+from cockpit.model import Outcome, Release, Status, Version
 from cockpit.playbook import load_playbook
 from cockpit.prompts import AnswersPrompter
 from cockpit.sandbox.testing import SandboxHandle
 from cockpit.settings import Settings
 from tests.github_setup import push_to_branch
 from tests.gitworld import git, make_remote
-from tests.kinds.harness import make_engine
+from tests.kinds.harness import Run, inline, make_engine
 
 PLAYBOOK = load_playbook(Path(__file__).parents[1] / "data" / "insert-headings.toml")
 REVIEWED = load_playbook(Path(__file__).parents[1] / "multi" / "data" / "reviewed.toml")
@@ -151,3 +151,42 @@ async def test_the_tag_is_the_approved_commit_or_none(sandbox: SandboxHandle) ->
     again = await _tag_stage(sandbox, _MovingReviewer(sandbox, move_on=None))
     assert again.outcome is Outcome.DONE, again
     assert sandbox.state()["repos"]["ipfs/kubo"]["tags"]["v0.30.0-rc1"] == moving.moved_to
+
+
+@pytest.mark.parametrize(("version", "status", "says"), [
+    ("v0.29.0-rc1", Status.DONE,
+     "version.go at tag v0.29.0-rc1 reads 'const CurrentVersionNumber = \"0.29.0-rc1\"'"),
+    ("v0.29.0-rc2", Status.INCOMPLETE, "version.go on release needs the change"),
+], ids=["tagged-with-the-change", "untagged-reads-the-branch"])
+async def test_once_tagged_an_edit_is_judged_in_the_tagged_file(
+        sandbox: SandboxHandle, version: str, status: Status, says: str) -> None:
+    """Kubo's set-version for a release candidate whose version branch moved on (the
+    seeded ``release`` reads 0.29.0 since v0.29.0): its tag holds the edit, so it is done.
+    An untagged version reads the branch as before, where the edit is still to do."""
+    edit = {"repo": "ipfs/kubo", "branch": "release", "path": "version.go",
+            "pattern": 'const CurrentVersionNumber = "[^"]*"', "tag": version,
+            "replacement": f'const CurrentVersionNumber = "{version[1:]}"',
+            "message": f"chore: set version to {version[1:]}"}
+    engine, events = make_engine(inline([("set-version", "git.edit", edit)]), version,
+                                 read_only=True)
+    try:
+        await engine.run_stage("s")
+    finally:
+        await engine.session.aclose()
+    first = next(e.result for e in events if isinstance(e, ActionChecked))
+    assert (first.status, first.reason) == (status, says)
+    assert not sandbox.requests(mutating=True)
+
+
+async def test_a_tag_made_without_the_edit_fails_and_is_not_edited(
+        sandbox: SandboxHandle) -> None:
+    """v0.29.0's tag reads 0.29.0: an edit to 0.29.5 judged there cannot be applied (a
+    pushed tag never moves), so the check fails for a person instead of committing."""
+    edit = {"repo": "ipfs/kubo", "branch": "release", "path": "version.go",
+            "pattern": 'const CurrentVersionNumber = "[^"]*"', "tag": "v0.29.0",
+            "replacement": 'const CurrentVersionNumber = "0.29.5"', "message": "m"}
+    run = Run([("set-version", "git.edit", edit)], "v0.29.0", abort=True)
+    report = await run()
+    (action,) = report.actions
+    assert action.outcome is Outcome.ABORTED and run.applied == []
+    assert "v0.29.0 was made without this change" in action.reason, action.reason

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cockpit.model import Outcome
 from cockpit.sandbox.testing import SandboxHandle
-from tests.github_setup import lift_protection
+from tests.github_setup import lift_protection, push_to_branch
 from tests.gitworld import git
-from tests.kinds.harness import KUBO, Action, Run
+from tests.kinds.harness import KUBO, Action, Run, built_in
 
 
 async def test_checks_pass_on_the_seeded_world_and_fail_without_mutating(
@@ -128,3 +130,77 @@ async def test_merge_keeps_ours_and_is_done_once_the_branch_landed(
     assert again.applied == []
     assert "has landed in master" in report.actions[1].reason
     assert not sandbox.requests(mutating=True)
+
+
+RC1_VERSION_GO = 'const CurrentVersionNumber = "0.29.0-rc1"'
+
+
+async def _checked(actions: list[Action], version: str) -> dict[str, tuple[Outcome, str]]:
+    """Each action's outcome and reason, one stage run that aborts on a failure."""
+    run = Run(actions, version, abort=True)
+    report = await run()
+    assert run.applied == []
+    return {a.action: (a.outcome, a.reason) for a in report.actions}
+
+
+async def test_an_older_release_is_read_at_its_tag_once_a_later_one_moved_the_branch(
+        sandbox: SandboxHandle) -> None:
+    """The seeded release branch went on from v0.29.0-rc1 to v0.29.0: version.go on it
+    reads 0.29.0, at the tag v0.29.0-rc1 still 0.29.0-rc1, and the tag is no longer the
+    head. Judged for v0.29.0-rc1, both are done and say where they looked."""
+    version = {"repo": KUBO, "ref": "release", "path": "version.go", "text": RC1_VERSION_GO}
+    done = await _checked([
+        ("version", "git.file-contains", {**version, "tag": "v0.29.0-rc1"}),
+        ("tag", "git.tag-verify", {"repo": KUBO, "tag": "v0.29.0-rc1", "ref": "release",
+                                   "message": "Prerelease 0.29.0-rc1"}),
+    ], "v0.29.0-rc1")
+    assert done["version"] == (Outcome.DONE, f"version.go at tag v0.29.0-rc1 contains text "
+                                             f"{RC1_VERSION_GO!r}")
+    outcome, reason = done["tag"]
+    assert outcome is Outcome.DONE and reason.endswith("(v0.29.0 was made after)"), reason
+    # Without the tag to read, the branch is read as before: it has moved on.
+    branch = await _checked([("version", "git.file-contains", version)], "v0.29.0-rc1")
+    assert branch["version"][0] is Outcome.ABORTED
+    assert "version.go on release does not contain" in branch["version"][1]
+
+
+async def test_while_the_release_is_untagged_and_nothing_is_later_the_branch_decides(
+        sandbox: SandboxHandle) -> None:
+    """v0.30.0 is not tagged: its file is read on the branch, as the release needs; and a
+    tag behind the branch with no later release tagged on it stays a wrong commit."""
+    read = await _checked([("version", "git.file-contains", {
+        "repo": KUBO, "ref": "master", "path": "version.go", "tag": "v0.30.0",
+        "text": 'CurrentVersionNumber = "0.30.0-dev"'})], "v0.30.0")
+    assert read["version"][0] is Outcome.DONE and " on master contains" in read["version"][1]
+    behind = await _checked([("tag", "git.tag-verify", {
+        "repo": KUBO, "tag": "v0.29.0-rc1", "ref": "release"})], "v0.30.0")
+    assert behind["tag"][0] is Outcome.ABORTED and "but release is at" in behind["tag"][1]
+
+
+@pytest.mark.parametrize(("version", "outcome", "says"), [
+    ("v0.28.0", Outcome.DONE, "names v0.29.0, newer than v0.28.0: a later release rewrote it"),
+    ("v0.30.0", Outcome.ABORTED, "does not contain"),
+], ids=["a-later-release-rewrote-it", "an-older-version-is-no-excuse"])
+async def test_a_file_a_later_release_rewrites_elsewhere_names_the_newer_version(
+        sandbox: SandboxHandle, version: str, outcome: Outcome, says: str) -> None:
+    """The docs' config names Kubo v0.29.0: for v0.28.0 a later release rewrote it."""
+    report = await Run(built_in("update-ipfs-docs/docs-config-verify"), version,
+                       abort=True)()
+    (action,) = report.actions
+    assert action.outcome is outcome and says in action.reason, action.reason
+
+
+@pytest.mark.parametrize(("page", "outcome", "says"), [
+    ("kubo v0.31.0, installed by ipfs-update v1.9.0", Outcome.DONE,
+     "names v0.31.0, newer than v0.30.0"),
+    ("kubo v0.29.0, installed by ipfs-update v1.9.0", Outcome.ABORTED, "does not contain"),
+], ids=["every-version-named-is-later", "an-older-one-is-still-there"])
+async def test_a_later_version_counts_only_where_the_page_moved_past_this_release(
+        sandbox: SandboxHandle, page: str, outcome: Outcome, says: str) -> None:
+    """The docs' install page missed v0.30.0 if it still names v0.29.0, whatever newer
+    number of another tool stands beside it; it was moved on if all it names is newer."""
+    push_to_branch(sandbox, "ipfs/ipfs-docs", "docs/install/command-line.md", page,
+                   branch="main")
+    report = await Run(built_in("update-ipfs-docs/docs-verify"), "v0.30.0", abort=True)()
+    (action,) = report.actions
+    assert action.outcome is outcome and says in action.reason, action.reason

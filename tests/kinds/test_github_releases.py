@@ -152,3 +152,19 @@ async def test_publishing_is_the_point_of_no_return_and_a_no_publishes_nothing(
     assert again.applied == ["publish-rc"]
     (rel,) = _releases(sandbox, "v0.30.0-rc1")
     assert rel["draft"] is False
+
+
+async def test_an_older_release_s_turn_as_latest_is_over_once_a_later_one_is(
+        sandbox: SandboxHandle) -> None:
+    """v0.28.0, published after v0.29.0 without taking "latest" from it: for v0.28.0 the
+    latest release is a later one, which is no failure and nothing to change; for
+    v0.29.0 it is itself."""
+    async with GitHubClient(sandbox.api_url, sandbox.admin_token) as gh:
+        await gh.create_release(KUBO, tag="v0.28.0", name="v0.28.0", body="older",
+                                target_commitish="release", make_latest="false")
+    for version, says in [("v0.28.0", "the latest release is v0.29.0, a later one"),
+                          ("v0.29.0", "v0.29.0 is the latest release")]:
+        run = Run(built_in("publish-to-github/release-latest"), version, abort=True)
+        (action,) = (await run()).actions
+        assert action.outcome is Outcome.DONE and action.reason.startswith(says), action.reason
+        assert run.applied == []

@@ -91,3 +91,27 @@ async def test_npm_dependency_bump_one_commit_then_nothing(sandbox: SandboxHandl
     assert (await again()).outcome is Outcome.DONE
     assert again.applied == []
     assert git.resolve("refs/heads/kubo-v0.30.0") == head
+
+
+@pytest.mark.parametrize(("version", "outcome", "says"), [
+    ("v0.28.0", Outcome.DONE, "a later release"),
+    ("v0.29.0", Outcome.DONE, "is the same image as v0.29.0"),
+], ids=["moved-on-by-a-later-release", "its-own-release"])
+async def test_latest_moved_on_by_a_later_release_reads_as_done(
+        sandbox: SandboxHandle, version: str, outcome: Outcome, says: str) -> None:
+    """After v0.29.0's image went out as ``latest`` (as the sandbox's docker workflow
+    leaves it) and npm's ``latest`` is 0.29.0, v0.28.0's own steps are still done: a later
+    release moved both on. v0.29.0's are done as before."""
+    with sandbox.sandbox.world.lock:
+        images = sandbox.sandbox.world.data.setdefault("docker_images", {})
+        images.setdefault("ipfs/kubo", {})["latest"] = "v0.29.0"
+    (docker,) = (await Run(built_in("publish-to-dockerhub/docker-latest"), version,
+                           abort=True)()).actions
+    (npm,) = (await Run(built_in("publish-to-npm/npm-tag-latest"), version,
+                        abort=True)()).actions
+    assert docker.outcome is outcome and says in docker.reason, docker.reason
+    assert npm.outcome is Outcome.DONE, npm.reason
+    if version == "v0.28.0":
+        assert docker.reason.startswith("ipfs/kubo:latest is v0.29.0's image"), docker.reason
+        assert npm.reason.startswith("kubo@latest is 0.29.0, a later release"), npm.reason
+    assert not sandbox.requests(mutating=True)
