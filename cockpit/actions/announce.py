@@ -23,6 +23,7 @@ from cockpit.model import CheckResult, Reversibility
 from cockpit.secrets import find_token
 from cockpit.services.discourse import DiscourseClient, DiscourseTopic
 from cockpit.services.matrix import CLIENT_API
+from cockpit.services.reads import Read, ReleasesOf
 
 
 def _require(service: str) -> None:
@@ -174,6 +175,9 @@ class DiscoursePin(Step[PinParams]):
                 + code_block(find_topic_cmd(p.url, p.title, "topic"),
                              f"curl -fsS -X PUT \"{p.url}/t/$topic/status.json\" {_AUTH} "
                              f"-d status={status} -d enabled=true{until}"))
+
+    def reads(self) -> list[Read]:
+        return [ReleasesOf(tag_repository(self))]  # whether a later release took the pin
 
     async def check(self) -> CheckResult:
         p = self.params

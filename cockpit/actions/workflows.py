@@ -31,7 +31,14 @@ from cockpit.actions.base import (
 from cockpit.actions.later import later_releases, tag_repository
 from cockpit.model import CheckResult, Reversibility
 from cockpit.services.github import GitHubClient, WorkflowRun
-from cockpit.services.reads import PullsFrom, Read, RepoInfo, ref_at_branch, ref_at_tag
+from cockpit.services.reads import (
+    PullsFrom,
+    Read,
+    ReleasesOf,
+    RepoInfo,
+    ref_at_branch,
+    ref_at_tag,
+)
 
 if TYPE_CHECKING:
     from cockpit.context import ActionContext
@@ -92,8 +99,7 @@ async def tag_date(gh: GitHubClient, repo: str, tag: str) -> datetime | None:
 
 def release_marker_reads(kind: ActionKind) -> list[Read]:
     """What ``release_marker`` reads first: the release's tag."""
-    repo = str(kind.ctx.values.get("repo") or getattr(kind.params, "repo", ""))
-    return [ref_at_tag(repo, kind.ctx.release.version.tag)]
+    return [ref_at_tag(tag_repository(kind), kind.ctx.release.version.tag)]
 
 
 async def release_dispatch_runs(gh: GitHubClient, repo: str, workflow: str,
@@ -362,7 +368,7 @@ class JobLogContains(Step[JobLogParams]):
         return runs[0] if runs else None
 
     def reads(self) -> list[Read]:
-        return release_marker_reads(self)
+        return [*release_marker_reads(self), ReleasesOf(tag_repository(self))]
 
     async def check(self) -> CheckResult:
         p = self.params
