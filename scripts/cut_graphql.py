@@ -82,7 +82,7 @@ KEEP: dict[str, list[str]] = {
     "Blob": ["abbreviatedOid", "byteSize", "commitUrl", "id", "isBinary", "oid",
              "repository", "text"],
     "Tree": ["abbreviatedOid", "commitUrl", "id", "oid", "repository"],
-    "Tag": ["abbreviatedOid", "commitUrl", "id", "message", "name", "oid", "repository",
+    "Tag": ["abbreviatedOid", "commitUrl", "id", "message", "name", "oid", "repository", "tagger",
             "target"],
     "GitActor": ["date", "email", "name", "user"],
     "GitActorConnection": _CONNECTION,

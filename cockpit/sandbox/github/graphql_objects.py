@@ -239,6 +239,13 @@ class Tag(GitObject):
         self.name = info.tag
         self.message = info.message
         self._target = info.object_sha
+        self._tagger = info.tagger
+
+    def tagger(self, _info: Info) -> Json:
+        t = self._tagger
+        login = t.email.split("@")[0] if t.email.endswith("@example.org") else None
+        return {"name": t.name, "email": t.email, "date": iso(t.date),
+                "user": actor(self._repo.q, login)}
 
     def target(self, _info: Info) -> GitObject | None:
         return git_object(self._repo, self._target)
