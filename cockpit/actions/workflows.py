@@ -36,8 +36,8 @@ from cockpit.services.reads import (
     Read,
     ReleasesOf,
     RepoInfo,
+    TagMade,
     ref_at_branch,
-    ref_at_tag,
 )
 
 if TYPE_CHECKING:
@@ -83,23 +83,12 @@ async def release_marker(kind: ActionKind) -> tuple[str, str, datetime | None]:
     """
     tag = kind.ctx.release.version.tag
     repo = tag_repository(kind)
-    return repo, tag, await tag_date(kind.ctx.github(), repo, tag)
-
-
-async def tag_date(gh: GitHubClient, repo: str, tag: str) -> datetime | None:
-    """When ``tag`` was made (tagger date, or its commit's for a lightweight tag), or None
-    if there is no such tag."""
-    ref = await gh.get_tag_ref(repo, tag)
-    if ref is None:
-        return None
-    if ref.object.type == "tag":
-        return (await gh.get_tag_object(repo, ref.object.sha)).tagger.when
-    return (await gh.get_git_commit(repo, ref.object.sha)).committer.when
+    return repo, tag, await kind.ctx.github().tag_made(repo, tag)
 
 
 def release_marker_reads(kind: ActionKind) -> list[Read]:
-    """What ``release_marker`` reads first: the release's tag."""
-    return [ref_at_tag(tag_repository(kind), kind.ctx.release.version.tag)]
+    """What ``release_marker`` reads: when the release's tag was made."""
+    return [TagMade(tag_repository(kind), kind.ctx.release.version.tag)]
 
 
 async def release_dispatch_runs(gh: GitHubClient, repo: str, workflow: str,
@@ -362,7 +351,7 @@ class JobLogContains(Step[JobLogParams]):
             return None
         runs = await release_dispatch_runs(gh, p.repo, p.workflow, None, since)
         later = await later_releases(self, repo)
-        until = await tag_date(gh, repo, later[0].tag) if later else None
+        until = await gh.tag_made(repo, later[0].tag) if later else None
         if until is not None:
             runs = [r for r in runs if r.created_at and _parse_time(r.created_at) < until]
         return runs[0] if runs else None

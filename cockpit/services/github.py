@@ -57,6 +57,7 @@ from cockpit.services.reads import (
     ReleaseOf,
     ReleasesOf,
     RepoInfo,
+    TagMade,
     ref_at_branch,
 )
 
@@ -747,6 +748,19 @@ class GitHubClient(ServiceClient):
 
     async def get_tag_ref(self, repo: str, tag: str) -> Ref | None:
         return await self.get_ref(repo, f"tags/{tag}")
+
+    async def tag_made(self, repo: str, tag: str) -> datetime | None:
+        """When ``tag`` was made (its tagger's date, or its commit's for a lightweight
+        tag), or None if there is no such tag: the tag's ref, then its object."""
+        known = await self._known(TagMade(repo, tag))
+        if known is not NOT_KNOWN:
+            return cast(datetime | None, known)
+        ref = await self.get_tag_ref(repo, tag)
+        if ref is None:
+            return None
+        if ref.object.type == "tag":
+            return (await self.get_tag_object(repo, ref.object.sha)).tagger.when
+        return (await self.get_git_commit(repo, ref.object.sha)).committer.when
 
     async def get_tag_object(self, repo: str, sha: str) -> TagObject:
         return await self._get(TagObject, f"repos/{repo}/git/tags/{sha}")

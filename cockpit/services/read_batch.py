@@ -33,6 +33,7 @@ from cockpit.services.reads import (
     ReleaseOf,
     ReleasesOf,
     RepoInfo,
+    TagMade,
 )
 from cockpit.services.snapshot import READ_SNAPSHOT
 
@@ -147,7 +148,7 @@ _DRAFT: Final = object()
 """GraphQL's release of a tag is a draft: REST's by-tag lookup would not show it."""
 
 
-MAYBE = (RepoInfo, RefAt, FileAt, ReleaseOf)
+MAYBE = (RepoInfo, RefAt, FileAt, ReleaseOf, TagMade)
 """The reads whose REST method answers None for a 404 (the others raise)."""
 
 
@@ -216,6 +217,9 @@ def _selection(read: Read, query: Query) -> str:
                 "milestone { number title state url } } }")
     if isinstance(read, ReleaseOf):
         return f"release(tagName: {query.var(read.tag)}) {{ {_RELEASE_FIELDS} }}"
+    if isinstance(read, TagMade):
+        return (f"ref(qualifiedName: {query.var('refs/tags/' + read.tag)}) {{ target {{ "
+                "__typename ... on Tag { tagger { date } } ... on Commit { committedDate } } }")
     return ("releases(first: 100, orderBy: {field: CREATED_AT, direction: DESC}) "
             f"{{ pageInfo {{ hasNextPage }} nodes {{ {_RELEASE_FIELDS} }} }}")
 
@@ -228,7 +232,12 @@ def convert(read: Read, node: Any) -> Any:
     if isinstance(read, RepoInfo):
         return _repo(node, m)
     if node is None:
-        return None if isinstance(read, (RefAt, FileAt, ReleaseOf)) else NOT_KNOWN
+        return None if isinstance(read, (RefAt, FileAt, ReleaseOf, TagMade)) else NOT_KNOWN
+    if isinstance(read, TagMade):
+        target = node.get("target") or {}
+        stamp = ((target.get("tagger") or {}).get("date") if target.get("__typename") == "Tag"
+                 else target.get("committedDate"))
+        return NOT_KNOWN if not stamp else m.GitActor(date=stamp).when
     if isinstance(read, RefAt):
         target = node.get("target") or {}
         return m.Ref(ref=f"refs/{read.ref}",

@@ -75,7 +75,16 @@ class ReleasesOf:
     repo: str
 
 
-Read = RepoInfo | RefAt | FileAt | PullsFrom | IssuesOf | ReleaseOf | ReleasesOf
+@dataclass(frozen=True)
+class TagMade:
+    """``tag_made``: when a tag was made (its tagger's date, or its commit's for a
+    lightweight tag); REST needs the tag's ref, then its object."""
+
+    repo: str
+    tag: str
+
+
+Read = RepoInfo | RefAt | FileAt | PullsFrom | IssuesOf | ReleaseOf | ReleasesOf | TagMade
 """A question the batch can answer."""
 
 

@@ -10,6 +10,7 @@ it answered must send nothing.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from cockpit.services.reads import (
     ReleaseOf,
     ReleasesOf,
     RepoInfo,
+    TagMade,
     ref_at_branch,
     ref_at_tag,
 )
@@ -63,14 +65,19 @@ QUESTIONS: list[tuple[Read, Ask]] = [
     (ReleaseOf(KUBO, "v9.9.9"), lambda gh: gh.get_release_by_tag(KUBO, "v9.9.9")),
     (ReleasesOf(KUBO), lambda gh: gh.list_releases(KUBO, limit=100)),
     (ReleaseOf(KUBO, "v0.30.0-rc1"), lambda gh: gh.find_release(KUBO, "v0.30.0-rc1")),  # draft
+    (TagMade(KUBO, "v0.29.0"), lambda gh: gh.tag_made(KUBO, "v0.29.0")),  # annotated
+    (TagMade(KUBO, "lightweight"), lambda gh: gh.tag_made(KUBO, "lightweight")),
+    (TagMade(KUBO, "v9.9.9"), lambda gh: gh.tag_made(KUBO, "v9.9.9")),
 ]
 
 
 async def world(gh: GitHubClient) -> None:
     """What the questions look at: a release branch and its pull request, a labelled
-    tracking issue, a draft release."""
+    tracking issue, a draft release, a lightweight tag."""
     master = await gh.get_branch(KUBO, "master")
     assert master is not None
+    if await gh.get_tag_ref(KUBO, "lightweight") is None:
+        await gh.create_ref(KUBO, "refs/tags/lightweight", master.sha)
     await ensure_branch(gh, KUBO, "release-v0.30.0", master.sha)
     await ensure_pull(gh, KUBO, title="Release v0.30.0", head="release-v0.30.0",
                       base="release", body="")
@@ -87,6 +94,8 @@ def dump(value: Any) -> Any:
     GraphQL the text: ``Content.text`` is the same)."""
     if isinstance(value, list):
         return [dump(v) for v in value]
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
     if isinstance(value, Content):
         return {"path": value.path, "sha": value.sha, "type": value.type, "text": value.text}
     return value.model_dump() if value is not None else None
