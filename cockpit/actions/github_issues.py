@@ -551,9 +551,10 @@ class CloseIssue(Step[CloseParams]):
             + ". Closing the tracking issue is the visible end of the release. A closed "
             "issue counts as done.\n\n"
             + code_block(
-                _find_cmd(p.repo, p.title),
-                f"gh issue close -R {p.repo} <number> --reason {_q(p.state_reason)}"
-                + (f" --comment {_q(p.comment)}" if p.comment else ""))
+                _number_cmd(p.repo, p.title),
+                f'gh issue close -R {p.repo} "$number" --reason {_q(p.state_reason)}'
+                + (f" --comment {_q(p.comment)}" if p.comment else "")
+                + "   # already closed: says so")
         )
 
     async def check(self) -> CheckResult:
@@ -694,11 +695,21 @@ class MilestoneClose(Step[MilestoneParams]):
             "nothing is open in it any more: open issues or pull requests must first be "
             "closed or moved to the next milestone (a human decision). A closed milestone "
             "counts as done." + missing + "\n\n"
-            + code_block(
-                f"gh api repos/{p.repo}/milestones -X GET -f state=all --jq "
-                f"'.[] | select(.title == \"{p.milestone}\") | [.number, .state, .open_issues]'",
-                f"gh api -X PATCH repos/{p.repo}/milestones/<number> -f state=closed")
+            + code_block(*self._commands())
         )
+
+    def _commands(self) -> list[str]:
+        """The milestone's number looked up by title, then closed by it; with
+        ``missing_ok`` no number is nothing to close."""
+        p = self.params
+        milestones = f"gh api repos/{p.repo}/milestones -X GET -f state=all --jq "
+        pick = f".[] | select(.title == {_jq_string(p.milestone)})"
+        close = f'gh api -X PATCH "repos/{p.repo}/milestones/$number" -f state=closed'
+        return [milestones + _q(pick + " | [.number, .state, .open_issues]")
+                + "   # open_issues must be 0",
+                f"number=$({milestones}{_q(pick + ' | .number')})",
+                (f'[ -z "$number" ] || {close}   # no milestone: nothing to close'
+                 if p.missing_ok else close)]
 
     async def check(self) -> CheckResult:
         p = self.params

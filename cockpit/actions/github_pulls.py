@@ -467,9 +467,6 @@ class MergePull(Step[MergeParams]):
 
 # -- github.pull-ready ------------------------------------------------------------------------
 
-_READY_MUTATION = ("mutation($id: ID!) { markPullRequestReadyForReview(input: {pullRequestId: "
-                   "$id}) { pullRequest { number isDraft } } }")
-
 
 @register
 class PullReady(Step[PullRef]):
@@ -484,14 +481,14 @@ class PullReady(Step[PullRef]):
             "final release; as a draft it can be neither approved for the release nor "
             "merged. A PR that is already ready, or already merged, counts as done.\n\n"
             "GitHub's REST API cannot do this (`PATCH …/pulls/N` ignores `draft`): the "
-            "cockpit sends the GraphQL mutation `markPullRequestReadyForReview`, as "
-            "`gh pr ready` and the \"Ready for review\" button on the PR page do.\n\n"
+            "cockpit sends the GraphQL mutation `markPullRequestReadyForReview` with the "
+            "PR's node id (`gh pr view --json id`), as `gh pr ready` and the \"Ready for "
+            "review\" button on the PR page do.\n\n"
             + code_block(
                 _pulls_query(p.repo, p.head, p.base),
-                f"gh pr view -R {p.repo} {p.head} --json number,isDraft,id",
-                f"gh pr ready -R {p.repo} {p.head}",
-                "# or, with the id from above:",
-                f"gh api graphql -f query={_q(_READY_MUTATION)} -f id=<id>")
+                f"gh pr view -R {p.repo} {p.head} --json number,isDraft,state",
+                f"gh pr ready -R {p.repo} {p.head}   # already ready: says so; merged: "
+                "nothing to do")
         )
 
     async def check(self) -> CheckResult:
@@ -551,7 +548,8 @@ class PullReviewWait(Wait[ReviewWaitParams]):
             "own PR anyway). A merged PR counts as done.\n\n"
             + code_block(
                 f"gh pr view -R {p.repo} {p.head} --json reviewDecision,latestReviews",
-                f"gh api repos/{p.repo}/pulls/<number>/reviews "
+                f"number=$(gh pr view -R {p.repo} {p.head} --json number --jq .number)",
+                f'gh api "repos/{p.repo}/pulls/$number/reviews" '
                 "--jq '.[] | [.user.login, .state] | @tsv'")
         )
 
