@@ -24,16 +24,30 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def _find_cmd(repo: str, title: str) -> str:
-    return f"gh issue list -R {repo} --state all --search {_q(f'in:title {title}')}"
+def _find_cmd(repo: str, title: str, state: str = "all") -> str:
+    return f"gh issue list -R {repo} --state {state} --search {_q(f'in:title {title}')}"
 
 
-def issue_lookup_cmd(repo: str, title: str, field: str = "number") -> str:
+def issue_lookup_cmd(repo: str, title: str, field: str = "number", state: str = "all",
+                     *, required: bool = True) -> str:
     """Sets ``$number`` (or ``$url``…: the ``field`` of ``gh issue list --json``) in a
-    person's shell from the issue titled exactly ``title``, so the commands after it can be
-    pasted as they are."""
-    pick = f"map(select(.title == {_jq_string(title)})) | .[0].{field}"
-    return f"{field}=$({_find_cmd(repo, title)} --json {field},title --jq {_q(pick)})"
+    person's shell from the issue titled exactly ``title`` that ``find_issue`` finds (gh
+    lists the newest first: the oldest open one is the last open, else the newest closed),
+    so the commands after it can be pasted as they are. None: the command fails saying so
+    (``required``), or sets it empty."""
+    missing = (f"error({_jq_string(f'no issue titled {title}')})" if required else "empty")
+    pick = (f"map(select(.title == {_jq_string(title)})) | "
+            f'((map(select(.state == "OPEN")) | last) // .[0]) | .{field} // {missing}')
+    return (f"{field}=$({_find_cmd(repo, title, state)} --json {field},title,state "
+            f"--jq {_q(pick)})")
+
+
+def _unless_found(repo: str, title: str, include_closed: bool, create: str) -> list[str]:
+    """Get-or-create by title, as pasted: the issue looked up (open, or also closed), and
+    ``create`` run only when there is none."""
+    return [issue_lookup_cmd(repo, title, state="all" if include_closed else "open",
+                             required=False),
+            f'[ -n "$number" ] || {create}   # there: reused']
 
 
 def _number_cmd(repo: str, title: str) -> str:
@@ -165,11 +179,13 @@ class OpenIssue(_IssueBase[IssueParams]):
             + (f" with labels {', '.join(p.labels)}" if p.labels else "")
             + f". An {which} issue with exactly that title is reused, never duplicated "
             "(GitHub itself would happily make two).\n\n"
-            + code_block(_find_cmd(p.repo, p.title),
-                         write_file("body.md", p.body),
+            + code_block(write_file("body.md", p.body),
                          *_label_cmds(p.repo, p.labels),
-                         f"gh issue create -R {p.repo} --title {_q(p.title)} --body-file body.md"
-                         + "".join(f" --label {_q(label)}" for label in p.labels))
+                         *_unless_found(
+                             p.repo, p.title, p.include_closed,
+                             f"gh issue create -R {p.repo} --title {_q(p.title)} "
+                             "--body-file body.md"
+                             + "".join(f" --label {_q(label)}" for label in p.labels)))
         )
 
 
@@ -219,7 +235,8 @@ class _FromTemplate(_IssueBase[_TemplateP]):
                   + "".join(f" --label {_q(label)}" for label in labels)
                   + (" --assignee @me" if getattr(p, "assign_driver", False) else ""))
         made: list[str] = _label_cmds(p.repo, labels)
-        return [_find_cmd(p.repo, self._title()), fetch, *made, create]
+        return [fetch, *made, *_unless_found(p.repo, self._title(), self._include_closed(),
+                                             create)]
 
 
 @register
