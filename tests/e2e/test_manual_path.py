@@ -56,3 +56,29 @@ def test_a_stage_released_by_hand_with_the_printed_commands(world: ByHand, versi
     slow = sorted(world.path.seconds.items(), key=lambda kv: -kv[1])[:3]
     print(f"{version} {stage}: slowest commands "
           + ", ".join(f"{k} {v:.1f} s" for k, v in slow))
+
+
+@needs_gh
+def test_the_printed_reddit_post_fails_on_a_refusal_and_posts_once(world: ByHand) -> None:
+    """``promote/reddit`` of the final, by hand: Reddit refusing the token (a 401) fails
+    the printed command, and with the token it posts the link once and the check is done."""
+    if world.done != [f"{v} {s}" for v, s in PROVED]:
+        pytest.skip(f"the stages before were not released by hand ({world.done})")
+    block = next(b for b in world.path.blocks("promote", FINAL) if b.action == "reddit")
+    posts = world.path.handle.sandbox.world.data["reddit"]["posts"]
+    right = world.path.env["COCKPIT_REDDIT_TOKEN"]
+    world.path.env["COCKPIT_REDDIT_TOKEN"] = "not-the-token"
+    try:
+        refused = world.path.run(block)
+    finally:
+        world.path.env["COCKPIT_REDDIT_TOKEN"] = right
+    assert refused is not None, "a post Reddit refused passed for done"
+    assert "returned error: 401" in refused.output, refused.output  # curl's own words
+    assert not [p for p in posts if p["title"] == "Kubo v0.30.0 is out!"]
+
+    assert world.path.run(block) is None
+    assert len([p for p in posts if p["title"] == "Kubo v0.30.0 is out!"]) == 1
+    with world.driver._environment():
+        rows = world.driver.status(FINAL)["actions"]
+    row = next(r for r in rows if (r["stage"], r["action"]) == ("promote", "reddit"))
+    assert row["state"] == "done", row
