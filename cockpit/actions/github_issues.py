@@ -668,10 +668,11 @@ class NextMilestone(Step[NextMilestoneParams]):
             "A milestone with that title, open or closed, is reused: GitHub keeps milestone "
             "titles unique, and a closed one is a human decision to look at, not to undo.\n\n"
             + code_block(
-                f"gh api repos/{p.repo}/milestones -X GET -f state=all --jq "
-                f"'.[] | select(.title == \"{title}\") | .html_url'",
-                f"gh api repos/{p.repo}/milestones -f title={_q(title)}"
-                + (f" -f description={_q(description)}" if description else ""))
+                f"milestone=$(gh api repos/{p.repo}/milestones -X GET -f state=all --jq "
+                + _q(f".[] | select(.title == {_jq_string(title)}) | .html_url") + ")",
+                f'[ -n "$milestone" ] || gh api repos/{p.repo}/milestones -f title={_q(title)}'
+                + (f" -f description={_q(description)}" if description else "")
+                + "   # there: reused")
         )
 
     async def check(self) -> CheckResult:
