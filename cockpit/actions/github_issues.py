@@ -231,11 +231,13 @@ class _FromTemplate(_IssueBase[_TemplateP]):
         fetch = (f"gh api repos/{p.repo}/contents/{p.template}"
                  f"{'?ref=' + p.template_ref if p.template_ref else ''} "
                  f"--jq .content | base64 -d{' | sed ' + sed if sed else ''} > body.md")
-        create = (f"gh issue create -R {p.repo} --title {_q(self._title())} --body-file body.md"
-                  + "".join(f" --label {_q(label)}" for label in labels)
-                  + (" --assignee @me" if getattr(p, "assign_driver", False) else ""))
-        made: list[str] = _label_cmds(p.repo, labels)
-        return [fetch, *made, *_unless_found(p.repo, self._title(), self._include_closed(),
+        create: str = (f"gh issue create -R {p.repo} --title {_q(self._title())} "
+                       "--body-file body.md"
+                       + "".join(f" --label {_q(label)}" for label in labels)
+                       + (" --assignee @me" if getattr(p, "assign_driver", False) else ""))
+        repo: str = p.repo
+        made: list[str] = _label_cmds(repo, labels)
+        return [fetch, *made, *_unless_found(repo, self._title(), self._include_closed(),
                                              create)]
 
 
