@@ -25,13 +25,19 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cockpit.cli import main
 from cockpit.model import Version
 from cockpit.playbook import load_playbook
+from tests.e2e.cycle import by_hand
+from tests.e2e.driver import ReleaseDriver
+from tests.reliability.release_runner import RUN_ENV, scoped_env
 
 if TYPE_CHECKING:
     from cockpit.sandbox.testing import SandboxHandle
@@ -185,3 +191,93 @@ class ManualPath:
         """Every applicable action's commands, in order; what failed."""
         return [failure for block in self.blocks(stage, version) if not block.by_hand
                 if (failure := self.run(block)) is not None]
+
+
+# -- a whole release by hand, stage by stage ------------------------------------------------
+
+_CHECKED_INCOMPLETE = re.compile(r"^\s+(\S+): check → incomplete", re.MULTILINE)
+"""A ``cockpit run`` line for an action its run found left to do (and so applied)."""
+
+
+@dataclass
+class ByHand:
+    """The demo's world, the user who releases in it by hand, and how far they got."""
+
+    path: ManualPath
+    driver: ReleaseDriver
+    done: list[str] = field(default_factory=list)
+    """``version stage`` of every stage released by hand, in order."""
+
+
+@contextlib.contextmanager
+def by_hand_world(home: Path) -> Iterator[ByHand]:
+    """The demo's world over TLS (what ``gh`` needs), its driver (for ``cockpit status``
+    and the Done runs) and its user, with everything under ``home``."""
+    from cockpit.demo import demo_environment
+
+    answers = resources.files("cockpit.playbooks").joinpath("kubo-demo-answers.toml")
+    with demo_environment(home, tls=True, workflow_seconds=0.4) as handle, \
+            resources.as_file(answers) as answers_file, scoped_env(RUN_ENV):
+        driver = ReleaseDriver(dict(os.environ), answers_file)
+        with driver._environment():
+            path = ManualPath(handle, home / "user")
+        yield ByHand(path, driver)
+
+
+def stages_of(version: str) -> list[str]:
+    """The stages ``version``'s release runs, in the playbook's order."""
+    return [stage.id for stage in load_playbook().stages if applicable(stage.id, version)]
+
+
+def _unsettled(report: dict[str, Any], stage: str) -> dict[str, dict[str, Any]]:
+    """The stage's actions that are not settled (done, not applicable, or skipped by the
+    driver), by id."""
+    return {row["action"]: row for row in report["actions"]
+            if row["stage"] == stage
+            and row["state"] not in ("done", "not applicable", "skipped")}
+
+
+def skipped_by_answers(world: ByHand, stage: str) -> set[str]:
+    """``stage``'s actions the demo's driver skips when their check fails (its answers
+    file: Go, needed only for the by-hand dependency update, is not on this machine). Their
+    blocks may fail here; the driver's Done run skips them, as in ``cockpit demo``."""
+    answers = tomllib.loads(world.driver.answers.read_text(encoding="utf-8"))
+    return {key.split("/")[1] for key, answer in answers.items()
+            if key.startswith(f"{stage}/") and key.endswith("/failed")
+            and isinstance(answer, dict) and answer.get("value") == "skip"}
+
+
+def release_stage(world: ByHand, stage: str, version: str) -> str | None:
+    """``stage`` of ``version`` released by hand; what went wrong, or None.
+
+    The demo's stand-in maintainer does the driver's own work before the release's first
+    stage (``tests.e2e.cycle.by_hand``); every applicable action's ``sh`` block runs as
+    printed, stopping at the first command that fails; then ``cockpit status`` must find
+    nothing left to apply but the ``manual`` steps, which the driver's Done (``cockpit run
+    STAGE``) settles without applying anything else."""
+    hands = by_hand(world.path.handle, version)
+    skipped = skipped_by_answers(world, stage)
+    with world.driver._environment():
+        if stage in hands:  # in the demo's environment: its git trusts the sandbox's CA
+            hands[stage]()
+        for block in world.path.blocks(stage, version):
+            failure = None if block.by_hand else world.path.run(block)
+            if failure is not None and block.action not in skipped:
+                return str(failure)
+    left = _unsettled(world.driver.status(version), stage)
+    manual = by_hand_steps(stage, version)
+    if not set(left) <= manual | skipped:
+        return f"left to apply after the printed commands: {left}"
+    if any(row["status"] != "incomplete" for action, row in left.items() if action in manual):
+        return f"manual steps not merely incomplete: {left}"
+    if left:  # Done, pressed for the steps only a person can settle
+        run = world.driver.run_stage(stage, version)
+        if run.exit_code != 0:
+            return f"the Done run failed:\n{run.stdout}{run.stderr}"
+        applied = set(_CHECKED_INCOMPLETE.findall(run.stdout))
+        if applied != set(left) - skipped:
+            return f"the Done run applied {applied}, not only {set(left) - skipped}"
+        if still := _unsettled(world.driver.status(version), stage):
+            return f"not settled after the Done run: {still}"
+    world.done.append(f"{version} {stage}")
+    return None

@@ -484,12 +484,21 @@ class RedditPostKind(Step[RedditParams]):
         return (f"Submits the link <{p.url}> titled **{p.title}** to r/{p.subreddit}, "
                 "unless a post of that link is already among the subreddit's new posts, so "
                 f"a rerun never posts twice.{flair}\n\n"
-                + code_block(f"curl -s -H \"Authorization: Bearer $COCKPIT_REDDIT_TOKEN\" "
-                             f"'{base}/r/{p.subreddit}/new?limit=100' | grep -F '{p.url}'",
-                             f"curl -X POST -H \"Authorization: Bearer $COCKPIT_REDDIT_TOKEN\" "
-                             f"{base}/api/submit -d sr={p.subreddit} -d kind=link "
-                             f"--data-urlencode 'title={p.title}' --data-urlencode "
-                             f"'url={p.url}' -d api_type=json"))
+                + code_block(*self._commands(base)))
+
+    def _commands(self, base: str) -> list[str]:
+        """The new posts' links (the one to post among them: stop), then the submission,
+        which fails on an HTTP error (``--fail-with-body``, Reddit's reason shown) and on
+        the 200 Reddit answers a refusal with (its reasons in ``json.errors``)."""
+        p = self.params
+        auth = '-H "Authorization: Bearer $COCKPIT_REDDIT_TOKEN"'
+        return [f"curl -fsS {auth} '{base}/r/{p.subreddit}/new?limit=100' | jq -r "
+                f"'.data.children[].data.url'   # {p.url} listed? then stop",
+                f"curl --fail-with-body -sS -X POST {auth} {base}/api/submit "
+                f"-d sr={p.subreddit} -d kind=link -d resubmit=false "
+                f"--data-urlencode {shlex.quote('title=' + p.title)} "
+                f"--data-urlencode {shlex.quote('url=' + p.url)} -d api_type=json "
+                "| jq -e '.json.errors == []'   # a refusal is a 200 with json.errors"]
 
     async def check(self) -> CheckResult:
         p = self.params

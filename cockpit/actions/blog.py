@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from cockpit.actions.base import Params, Step, code_block, register
+from cockpit.actions.base import Params, Step, code_block, into_clone, register, write_file
 from cockpit.actions.git import checkout_file
 from cockpit.errors import CockpitError
 from cockpit.model import CheckResult
@@ -138,7 +138,6 @@ class BlogReleaseEntry(Step[BlogEntryParams]):
     def explain(self) -> str:
         p = self.params
         when = "today's date (UTC)" if p.date == "today" else p.date
-        sample = "\n".join(entry_lines("  ", p.entry_title, date(2000, 1, 1), p.url, p.tags))
         return (
             f"Adds the entry \"{p.entry_title}\" with {when}, linking {p.url}, at the top of "
             f"the `data:` list in the front matter of `{p.path}` on `{p.branch}` of "
@@ -147,13 +146,30 @@ class BlogReleaseEntry(Step[BlogEntryParams]):
             "the release. An entry with that title or URL already there (on the branch, or "
             "already merged into the default branch) counts as done, so a rerun commits "
             "nothing, even on another day.\n\n"
-            + code_block(
-                f"git checkout -B {p.branch} origin/{p.branch}",
-                f"$EDITOR {p.path}   # right below `data:`, add the entry shown below",
-                f"git commit -m {_q(p.message)} -- {p.path}",
-                f"git push origin {p.branch}")
-            + "\n\nEntry (with the real date):\n\n" + code_block(sample, lang="yaml")
+            + code_block(*self._commands())
         )
+
+    def _commands(self) -> list[str]:
+        """The entry written with its date, then put right below ``data:`` (indented as
+        the blog's entries are: two spaces), as ``with_entry`` does."""
+        p = self.params
+        today = p.date == "today"
+        day = date(2000, 1, 1) if today else entry_date(p.date)
+        entry = "\n".join(entry_lines("  ", p.entry_title, day, p.url, p.tags))
+        if today:
+            entry = entry.replace(day.isoformat(), "TODAY")
+        insert = ("NR == FNR {entry = entry $0 \"\\n\"; next} {print} "
+                  "/^data:[[:space:]]*$/ && !done {printf \"%s\", entry; done = 1}")
+        return [into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
+                f"git fetch origin {p.branch}",
+                f"git checkout -B {p.branch} origin/{p.branch}",
+                f"grep -F {_q(p.url)} {p.path} || echo 'not listed yet'   # listed? then stop",
+                write_file("../entry.yml", entry),
+                *(['sed -i "s/TODAY/$(date -u +%F)/" ../entry.yml'] if today else []),
+                f"awk {_q(insert)} ../entry.yml {p.path} > ../notes.md && "
+                f"mv ../notes.md {p.path}",
+                f"git commit -m {_q(p.message)} -- {p.path}",
+                f"git push origin {p.branch}"]
 
     async def check(self) -> CheckResult:
         p = self.params

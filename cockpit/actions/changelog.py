@@ -12,7 +12,15 @@ import re
 import shlex
 from collections import defaultdict
 
-from cockpit.actions.base import Params, Step, Verify, code_block, register, write_file
+from cockpit.actions.base import (
+    Params,
+    Step,
+    Verify,
+    code_block,
+    into_clone,
+    register,
+    write_file,
+)
 from cockpit.actions.git import checkout_file, pushed_file
 from cockpit.actions.github_issues import issue_lookup_cmd
 from cockpit.errors import CannotFix
@@ -102,6 +110,18 @@ def module_rev(version: str, directory: str) -> str:
     return f"refs/tags/{directory}/{version}" if directory else f"refs/tags/{version}"
 
 
+_CONTRIBUTORS_CMD = (
+    "{ echo '| Contributor | Commits | Lines ± | Files Changed |'; "
+    "echo '|-------------|---------|---------|---------------|'; "
+    "git log --no-merges --numstat --format='@%aN' SPAN | awk -F'\\t' "
+    "'/^@/ {a = substr($0, 2); c[a]++; next} NF == 3 {p[a] += $1; m[a] += $2; "
+    "if (!((a, $3) in f)) {f[a, $3] = 1; n[a]++}} "
+    "END {for (a in c) printf \"| %s | %d | +%d/-%d | %d |\\n\", a, c[a], p[a], m[a], n[a]}' "
+    "| sort -t'|' -k3,3nr -k2,2; } > ../section.md")
+"""The contributors table as ``_generate`` makes it (most commits first, then by name),
+from the same ``git log``; ``SPAN`` is the revision range."""
+
+
 @register
 class ChangelogFill(Step[FillParams]):
     kind = "changelog.fill"
@@ -115,28 +135,67 @@ class ChangelogFill(Step[FillParams]):
             f"Fills the empty **{p.section}** section of `{p.path}` (release {p.release_heading}) "
             f"on `{p.branch}` of **{p.repo}** with {what} since the previous release, commits "
             f"it as \"{p.message}\" and pushes. A section that already has content is never "
-            "regenerated, so hand edits survive and a rerun commits nothing.\n\n"
-            + code_block(
-                f"git checkout -B {p.branch} origin/{p.branch}",
-                f"PREV=$(git describe --tags --abbrev=0 --match 'v*' --exclude "
-                f"'{p.release_heading}*' origin/{p.until_ref})",
-                (f"git log --no-merges --format='  - %s' $PREV..origin/{p.until_ref}"
-                 if p.generator == "mkreleaselog" else
-                 f"git log --no-merges --numstat --format='@%aN' $PREV..origin/{p.until_ref}"
-                 "   # sum per author"),
-                *self._walk_commands(),
-                f"$EDITOR {p.path}   # paste under ### {p.section}",
-                f"git commit -am '{p.message}' && git push origin {p.branch}"))
+            "regenerated, so hand edits survive and a rerun commits nothing: look at the "
+            "section first, and run the commands only if it is empty.\n\n"
+            + code_block(*self._commands()))
 
-    def _walk_commands(self) -> list[str]:
+    def _commands(self) -> list[str]:
+        """Into the branch, the previous release's tag, the section written to
+        ``../section.md`` as the cockpit writes it, then put under its heading."""
+        p = self.params
+        until = f"origin/{p.until_ref}"
+        since = (f"PREV=$(git describe --tags --abbrev=0 --match 'v*' --exclude "
+                 f"{shlex.quote(p.release_heading + '*')} {until})"
+                 if p.since_tag == "previous" else f"PREV={shlex.quote(p.since_tag)}")
+        if p.generator == "mkreleaselog":
+            section = [f"{{ printf '<details><summary>Full Changelog</summary>\\n\\n- "
+                       f"github.com/{p.repo}:\\n'; git log --no-merges --format='  - %s' "
+                       f'"$PREV..{until}"; }} > ../section.md',
+                       *self._walk_commands(until),
+                       "printf '\\n</details>\\n' >> ../section.md"]
+        else:
+            section = [_CONTRIBUTORS_CMD.replace("SPAN", f'"$PREV..{until}"')]
+        insert = ("NR == FNR {body = body $0 \"\\n\"; next} {print} /^## / {here = ($0 == rel)} "
+                  "here && $0 == sec && !done {printf \"\\n%s\", body; done = 1}")
+        return [into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
+                f"git fetch --tags origin {' '.join(dict.fromkeys((p.branch, p.until_ref)))}",
+                f"git checkout -B {p.branch} origin/{p.branch}",
+                since, *section,
+                f"awk -v rel={shlex.quote('## ' + p.release_heading)} "
+                f"-v sec={shlex.quote('### ' + p.section)} {shlex.quote(insert)} "
+                f"../section.md {p.path} > ../changelog.md && mv ../changelog.md {p.path}"
+                f"   # under ### {p.section}",
+                f"git commit -m {shlex.quote(p.message)} -- {p.path} && "
+                f"git push origin {p.branch}"]
+
+    def _walk_commands(self, until: str) -> list[str]:
+        """Each Go module under ``dependency_orgs`` whose version go.mod moved since
+        ``$PREV``: its commits between the two versions, from a clone of its repository
+        beside this one (``module_repo``, ``module_rev`` in shell)."""
         p = self.params
         if p.generator != "mkreleaselog" or not p.dependency_orgs:
             return []
-        return [f"git diff $PREV origin/{p.until_ref} -- go.mod   # modules whose version "
-                f"changed, under {', '.join(p.dependency_orgs)}",
-                "git -C <module's repository> log --no-merges --format='  - %s' OLD..NEW"
-                "   # each one: tags (dir/vX.Y.Z in a subdirectory) or a pseudo-version's "
-                "commit"]
+        orgs = "|".join(f"{org.rstrip('/')}/*" for org in p.dependency_orgs)
+        base = self.ctx.settings.github_url
+        return [
+            "requires() { git show \"$1:go.mod\" | sed -nE "
+            "'s#^[[:space:]]*(require[[:space:]]+)?([^[:space:]()]+)[[:space:]]+"
+            "(v[^[:space:]]+).*#\\2 \\3#p'; }",
+            "rev() { local v=${1%+incompatible}; if [[ $v =~ [0-9]{14}-([0-9a-f]{12})$ ]]; "
+            "then echo \"${BASH_REMATCH[1]}\"; else echo \"refs/tags/${dir:+$dir/}$v\"; fi; }",
+            f"requires {until} | while read -r module new; do",
+            f"  case $module in {orgs}) ;; *) continue ;; esac",
+            "  old=$(requires \"$PREV\" | awk -v m=\"$module\" '$1 == m {print $2}')",
+            "  [ -n \"$old\" ] && [ \"$old\" != \"$new\" ] || continue",
+            "  path=${module#*/}; name=$(cut -d/ -f2 <<<\"$path\")",
+            "  dir=$(awk -F/ '{for (i = 3; i <= NF; i++) if ($i !~ /^v[0-9]+$/) "
+            "printf \"%s%s\", (n++ ? \"/\" : \"\"), $i}' <<<\"$path\")",
+            f"  test -d \"../$name\" || git clone -q \"{base}/${{path%%/*}}/$name.git\" "
+            "\"../$name\"",
+            "  echo \"- $module ($old -> $new):\"",
+            "  git -C \"../$name\" log --no-merges --format='  - %s' "
+            "\"$(rev \"$old\")..$(rev \"$new\")\" -- \"${dir:-.}\"",
+            "done >> ../section.md"]
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -253,7 +312,20 @@ class ChangelogCheck(Verify[CheckParams]):
         return (f"Verifies that the sections {', '.join(p.nonempty_sections)} of "
                 f"{p.release_heading} in `{p.path}` on `{p.branch}` are written: these are "
                 "the human-written parts of the release notes, which no tool can fill.\n\n"
-                + code_block(f"git show origin/{p.branch}:{p.path} | less"))
+                + code_block(*self._commands()))
+
+    def _commands(self) -> list[str]:
+        """Each section's body printed from the pushed file; one that is empty fails
+        (``_section_span`` in awk: up to the next ``## `` or ``### `` heading)."""
+        p = self.params
+        body = ("/^###? / {if (/^## /) here = ($0 == rel); inside = here && $0 == sec; next} "
+                "inside && NF {found = 1; print} END {exit !found}")
+        return [into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
+                f"git fetch origin {p.branch}",
+                *(f"git show origin/{p.branch}:{p.path} | awk "
+                  f"-v rel={shlex.quote('## ' + p.release_heading)} "
+                  f"-v sec={shlex.quote('### ' + section)} {shlex.quote(body)}"
+                  "   # empty: write it" for section in p.nonempty_sections)]
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -461,11 +533,32 @@ class ChangelogNext(Step[NextParams]):
             "finished notes. If the file already exists on the branch it is left alone, so a "
             "rerun commits nothing.\n\n"
             + code_block(
+                into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
+                f"git fetch origin {p.branch}",
                 f"git checkout -B {p.branch} origin/{p.branch}",
-                f"sed 's/v{current}/v{nxt}/g' {p.template_from} > {self._path}",
-                f"$EDITOR {self._path}   # keep the headings, empty every section",
-                f"git add {self._path} && git commit -m '{p.message}'",
+                f"test -e {self._path} || awk {self._layout_args(current, nxt)} "
+                f"{p.template_from} > {self._path}   # exists: leave it",
+                f"git add {self._path} && git commit -m {shlex.quote(p.message)} -- "
+                f"{self._path}",
                 f"git push origin {p.branch}"))
+
+    @staticmethod
+    def _layout_args(current: str, nxt: str) -> str:
+        """``next_changelog`` in awk: the header renamed, its list of releases down to
+        the new one, then the ``## vCURRENT.0`` section's contents list and ``### ``
+        headings, every section empty."""
+        heading = f"v{nxt}.0"
+        script = (
+            "/^## / {here = ($0 == cur); if (here) printf \"## %s\\n\\n\", heading; "
+            "body = 1; next} "
+            "!body && /^- \\[[^]]*\\]\\(#v[0-9]/ {if (!listed++) "
+            "printf \"- [%s](#%s)\\n\", heading, anchor; next} "
+            "!body {gsub(old, new); print; next} "
+            "here && /^### / {printf \"\\n%s\\n\", $0; next} "
+            "here && /^- \\[[^]]*\\]\\(#[^)]*\\)[[:space:]]*$/ {print}")
+        return (f"-v cur={shlex.quote(f'## v{current}.0')} -v heading={heading} "
+                f"-v anchor={_anchor(heading)} -v old={shlex.quote(f'v{current}'.replace('.', '[.]'))} "
+                f"-v new=v{nxt} {shlex.quote(script)}")
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -529,9 +622,14 @@ class ChangelogIndexLink(Step[IndexLinkParams]):
             "release driver) to the next release's notes. Done as soon as the index links "
             f"`{target}`, so a rerun commits nothing.\n\n"
             + code_block(
+                into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
+                f"git fetch origin {p.branch}",
                 f"git checkout -B {p.branch} origin/{p.branch}",
-                f"$EDITOR {p.path}   # add, newest first: {line}",
-                f"git commit -m '{p.message}' -- {p.path}",
+                f"grep -qF '({target})' {p.path} || {{ awk -v line={shlex.quote(line)} "
+                "'!done && /^- \\[v[0-9]/ {print line; done = 1} {print} "
+                "END {if (!done) printf \"\\n%s\\n\", line}' "
+                f"{p.path} > ../index.md && mv ../index.md {p.path}; }}   # newest first",
+                f"git commit -m {shlex.quote(p.message)} -- {p.path}",
                 f"git push origin {p.branch}"))
 
     @staticmethod

@@ -61,7 +61,8 @@ class CreateBranch(Step[BranchParams]):
             + code_block(
                 into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
                 f"git fetch origin {p.base}",
-                f"git push origin origin/{p.base}:refs/heads/{p.branch}",
+                f"git ls-remote --exit-code --heads origin {p.branch} || "
+                f"git push origin origin/{p.base}:refs/heads/{p.branch}   # exists: leave it",
             )
         )
 

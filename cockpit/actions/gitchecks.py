@@ -314,15 +314,16 @@ class Merge(Step[MergeParams]):
 
     def explain(self) -> str:
         p = self.params
-        lines = [_clone_cmd(self, p.repo), f"git checkout -B {p.branch} origin/{p.branch}",
-                 f"git merge --no-ff -m {_quote(p.message)} origin/{p.merge}"]
-        lines += [f"git checkout --theirs -- {path} && git add {path}   # on conflict"
-                  for path in p.keep_theirs]
-        lines += [f"git checkout --ours -- {path} && git add {path}   # on conflict"
-                  for path in p.keep_ours]
-        if p.keep_theirs or p.keep_ours:
-            lines.append("git commit --no-edit   # if there was a conflict")
-        lines.append(f"git push origin {p.branch}")
+        merge = f"git merge --no-ff -m {_quote(p.message)} origin/{p.merge}"
+        keeps = ([f"git checkout --theirs -- {path} && git add {path}" for path in p.keep_theirs]
+                 + [f"git checkout --ours -- {path} && git add {path}" for path in p.keep_ours])
+        if keeps:  # on a conflict, resolved as the cockpit resolves it; any other stops
+            merge += (" || {   # a conflict: these paths resolved, any other stops the commit\n"
+                      + "".join(f"  {keep} &&\n" for keep in keeps)
+                      + "  git commit --no-edit\n}")
+        lines = [_clone_cmd(self, p.repo), f"git fetch origin {p.branch} {p.merge}",
+                 f"git checkout -B {p.branch} origin/{p.branch}", merge,
+                 f"git push origin {p.branch}"]
         keep = (f" Conflicts in {', '.join(p.keep_theirs)} are resolved by taking "
                 f"`{p.merge}`'s version." if p.keep_theirs else "")
         keep += (f" Conflicts in {', '.join(p.keep_ours)} are resolved by keeping "

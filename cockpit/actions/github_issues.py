@@ -25,16 +25,30 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def _find_cmd(repo: str, title: str) -> str:
-    return f"gh issue list -R {repo} --state all --search {_q(f'in:title {title}')}"
+def _find_cmd(repo: str, title: str, state: str = "all") -> str:
+    return f"gh issue list -R {repo} --state {state} --search {_q(f'in:title {title}')}"
 
 
-def issue_lookup_cmd(repo: str, title: str, field: str = "number") -> str:
+def issue_lookup_cmd(repo: str, title: str, field: str = "number", state: str = "all",
+                     *, required: bool = True) -> str:
     """Sets ``$number`` (or ``$url``…: the ``field`` of ``gh issue list --json``) in a
-    person's shell from the issue titled exactly ``title``, so the commands after it can be
-    pasted as they are."""
-    pick = f"map(select(.title == {_jq_string(title)})) | .[0].{field}"
-    return f"{field}=$({_find_cmd(repo, title)} --json {field},title --jq {_q(pick)})"
+    person's shell from the issue titled exactly ``title`` that ``find_issue`` finds (gh
+    lists the newest first: the oldest open one is the last open, else the newest closed),
+    so the commands after it can be pasted as they are. None: the command fails saying so
+    (``required``), or sets it empty."""
+    missing = (f"error({_jq_string(f'no issue titled {title}')})" if required else "empty")
+    pick = (f"map(select(.title == {_jq_string(title)})) | "
+            f'((map(select(.state == "OPEN")) | last) // .[0]) | .{field} // {missing}')
+    return (f"{field}=$({_find_cmd(repo, title, state)} --json {field},title,state "
+            f"--jq {_q(pick)})")
+
+
+def _unless_found(repo: str, title: str, include_closed: bool, create: str) -> list[str]:
+    """Get-or-create by title, as pasted: the issue looked up (open, or also closed), and
+    ``create`` run only when there is none."""
+    return [issue_lookup_cmd(repo, title, state="all" if include_closed else "open",
+                             required=False),
+            f'[ -n "$number" ] || {create}   # there: reused']
 
 
 def _number_cmd(repo: str, title: str) -> str:
@@ -169,11 +183,13 @@ class OpenIssue(_IssueBase[IssueParams]):
             + (f" with labels {', '.join(p.labels)}" if p.labels else "")
             + f". An {which} issue with exactly that title is reused, never duplicated "
             "(GitHub itself would happily make two).\n\n"
-            + code_block(_find_cmd(p.repo, p.title),
-                         write_file("body.md", p.body),
+            + code_block(write_file("body.md", p.body),
                          *_label_cmds(p.repo, p.labels),
-                         f"gh issue create -R {p.repo} --title {_q(p.title)} --body-file body.md"
-                         + "".join(f" --label {_q(label)}" for label in p.labels))
+                         *_unless_found(
+                             p.repo, p.title, p.include_closed,
+                             f"gh issue create -R {p.repo} --title {_q(p.title)} "
+                             "--body-file body.md"
+                             + "".join(f" --label {_q(label)}" for label in p.labels)))
         )
 
 
@@ -219,11 +235,14 @@ class _FromTemplate(_IssueBase[_TemplateP]):
         fetch = (f"gh api repos/{p.repo}/contents/{p.template}"
                  f"{'?ref=' + p.template_ref if p.template_ref else ''} "
                  f"--jq .content | base64 -d{' | sed ' + sed if sed else ''} > body.md")
-        create = (f"gh issue create -R {p.repo} --title {_q(self._title())} --body-file body.md"
-                  + "".join(f" --label {_q(label)}" for label in labels)
-                  + (" --assignee @me" if getattr(p, "assign_driver", False) else ""))
-        made: list[str] = _label_cmds(p.repo, labels)
-        return [_find_cmd(p.repo, self._title()), fetch, *made, create]
+        create: str = (f"gh issue create -R {p.repo} --title {_q(self._title())} "
+                       "--body-file body.md"
+                       + "".join(f" --label {_q(label)}" for label in labels)
+                       + (" --assignee @me" if getattr(p, "assign_driver", False) else ""))
+        repo: str = p.repo
+        made: list[str] = _label_cmds(repo, labels)
+        return [fetch, *made, *_unless_found(repo, self._title(), self._include_closed(),
+                                             create)]
 
 
 @register
@@ -561,9 +580,10 @@ class CloseIssue(Step[CloseParams]):
             + ". Closing the tracking issue is the visible end of the release. A closed "
             "issue counts as done.\n\n"
             + code_block(
-                _find_cmd(p.repo, p.title),
-                f"gh issue close -R {p.repo} <number> --reason {_q(p.state_reason)}"
-                + (f" --comment {_q(p.comment)}" if p.comment else ""))
+                _number_cmd(p.repo, p.title),
+                f'gh issue close -R {p.repo} "$number" --reason {_q(p.state_reason)}'
+                + (f" --comment {_q(p.comment)}" if p.comment else "")
+                + "   # already closed: says so")
         )
 
     def reads(self) -> list[Read]:
@@ -663,10 +683,11 @@ class NextMilestone(Step[NextMilestoneParams]):
             "A milestone with that title, open or closed, is reused: GitHub keeps milestone "
             "titles unique, and a closed one is a human decision to look at, not to undo.\n\n"
             + code_block(
-                f"gh api repos/{p.repo}/milestones -X GET -f state=all --jq "
-                f"'.[] | select(.title == \"{title}\") | .html_url'",
-                f"gh api repos/{p.repo}/milestones -f title={_q(title)}"
-                + (f" -f description={_q(description)}" if description else ""))
+                f"milestone=$(gh api repos/{p.repo}/milestones -X GET -f state=all --jq "
+                + _q(f".[] | select(.title == {_jq_string(title)}) | .html_url") + ")",
+                f'[ -n "$milestone" ] || gh api repos/{p.repo}/milestones -f title={_q(title)}'
+                + (f" -f description={_q(description)}" if description else "")
+                + "   # there: reused")
         )
 
     async def check(self) -> CheckResult:
@@ -707,11 +728,21 @@ class MilestoneClose(Step[MilestoneParams]):
             "nothing is open in it any more: open issues or pull requests must first be "
             "closed or moved to the next milestone (a human decision). A closed milestone "
             "counts as done." + missing + "\n\n"
-            + code_block(
-                f"gh api repos/{p.repo}/milestones -X GET -f state=all --jq "
-                f"'.[] | select(.title == \"{p.milestone}\") | [.number, .state, .open_issues]'",
-                f"gh api -X PATCH repos/{p.repo}/milestones/<number> -f state=closed")
+            + code_block(*self._commands())
         )
+
+    def _commands(self) -> list[str]:
+        """The milestone's number looked up by title, then closed by it; with
+        ``missing_ok`` no number is nothing to close."""
+        p = self.params
+        milestones = f"gh api repos/{p.repo}/milestones -X GET -f state=all --jq "
+        pick = f".[] | select(.title == {_jq_string(p.milestone)})"
+        close = f'gh api -X PATCH "repos/{p.repo}/milestones/$number" -f state=closed'
+        return [milestones + _q(pick + " | [.number, .state, .open_issues]")
+                + "   # open_issues must be 0",
+                f"number=$({milestones}{_q(pick + ' | .number')})",
+                (f'[ -z "$number" ] || {close}   # no milestone: nothing to close'
+                 if p.missing_ok else close)]
 
     async def check(self) -> CheckResult:
         p = self.params

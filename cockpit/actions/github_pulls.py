@@ -113,13 +113,27 @@ class OpenPull(Step[PullParams]):
             + " are added if missing"
             + (f"; review is requested from {', '.join(p.reviewers)}" if p.reviewers else "")
             + (f"; it is put in the milestone {p.milestone}" if p.milestone else "")
-            + ".\n\n" + code_block(_pulls_query(p.repo, p.head, p.base),
-                                   write_file("body.md", p.body), cmd)
+            + ".\n\n" + code_block(*self._commands(cmd))
         )
 
     def reads(self) -> list[Read]:
         p = self.params
         return [p.pulls(), ref_at_branch(p.repo, p.head), ref_at_branch(p.repo, p.base)]
+
+    def _commands(self, create: str) -> list[str]:
+        """The pull request looked up as the check does (open, or merged when that
+        counts); created only when there is none."""
+        p = self.params
+        which = ("--state all --json number,state --jq "
+                 + _q('.[] | select(.state == "OPEN" or .state == "MERGED") | .number')
+                 if p.include_merged else "--state open --json number --jq '.[].number'")
+        labels = "".join(f" --add-label {_q(label)}" for label in p.labels)
+        return [_pulls_query(p.repo, p.head, p.base),
+                f"number=$(gh pr list -R {p.repo} --head {p.head} --base {p.base} {which})",
+                write_file("body.md", p.body),
+                f'[ -n "$number" ] || {create}   # there: reused',
+                *([f'[ -z "$number" ] || gh pr edit -R {p.repo} "$number"{labels}'
+                   "   # reused: with its labels"] if labels else [])]
 
     async def check(self) -> CheckResult:
         p = self.params
@@ -486,9 +500,6 @@ class MergePull(Step[MergeParams]):
 
 # -- github.pull-ready ------------------------------------------------------------------------
 
-_READY_MUTATION = ("mutation($id: ID!) { markPullRequestReadyForReview(input: {pullRequestId: "
-                   "$id}) { pullRequest { number isDraft } } }")
-
 
 @register
 class PullReady(Step[PullRef]):
@@ -503,14 +514,14 @@ class PullReady(Step[PullRef]):
             "final release; as a draft it can be neither approved for the release nor "
             "merged. A PR that is already ready, or already merged, counts as done.\n\n"
             "GitHub's REST API cannot do this (`PATCH …/pulls/N` ignores `draft`): the "
-            "cockpit sends the GraphQL mutation `markPullRequestReadyForReview`, as "
-            "`gh pr ready` and the \"Ready for review\" button on the PR page do.\n\n"
+            "cockpit sends the GraphQL mutation `markPullRequestReadyForReview` with the "
+            "PR's node id (`gh pr view --json id`), as `gh pr ready` and the \"Ready for "
+            "review\" button on the PR page do.\n\n"
             + code_block(
                 _pulls_query(p.repo, p.head, p.base),
-                f"gh pr view -R {p.repo} {p.head} --json number,isDraft,id",
-                f"gh pr ready -R {p.repo} {p.head}",
-                "# or, with the id from above:",
-                f"gh api graphql -f query={_q(_READY_MUTATION)} -f id=<id>")
+                f"gh pr view -R {p.repo} {p.head} --json number,isDraft,state",
+                f"gh pr ready -R {p.repo} {p.head}   # already ready: says so; merged: "
+                "nothing to do")
         )
 
     def reads(self) -> list[Read]:
@@ -553,6 +564,9 @@ class ReviewWaitParams(PullRef):
 # What counts per person is their latest review that approves, blocks or withdraws (a
 # plain comment after an approval leaves the approval standing), as on GitHub.
 _DECISIVE = {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
+_APPROVERS = ('[.[] | select(.state | IN("APPROVED", "CHANGES_REQUESTED", "DISMISSED"))] '
+              '| group_by(.user.login) | map(last | select(.state == "APPROVED")) | length')
+"""jq: how many people's latest decisive review approves (``_DECISIVE``)."""
 
 
 @register
@@ -572,9 +586,12 @@ class PullReviewWait(Wait[ReviewWaitParams]):
             "cockpit never approves anything itself (GitHub would not let you approve your "
             "own PR anyway). A merged PR counts as done.\n\n"
             + code_block(
-                f"gh pr view -R {p.repo} {p.head} --json reviewDecision,latestReviews",
-                f"gh api repos/{p.repo}/pulls/<number>/reviews "
-                "--jq '.[] | [.user.login, .state] | @tsv'")
+                f"number=$(gh pr view -R {p.repo} {p.head} --json number --jq .number)",
+                f'gh api "repos/{p.repo}/pulls/$number/reviews" '
+                "--jq '.[] | [.user.login, .state] | @tsv'",
+                f'until [ "$(gh api "repos/{p.repo}/pulls/$number/reviews" --jq '
+                f"{_q(_APPROVERS)})\" -ge {p.approvals} ]; do sleep 3; done"
+                "   # polled; changes requested: address them, ask again")
         )
 
     def reads(self) -> list[Read]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from cockpit.actions.announce import topic_url_cmd
 from cockpit.actions.base import (
     ActionKind,
     Params,
@@ -78,6 +79,24 @@ def changelog_section(text: str, heading: str | None, strip_header: bool) -> str
     while lines and not lines[0].strip():
         lines = lines[1:]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _section_cmd(heading: str | None, strip_header: bool) -> str:
+    """``changelog_section`` as a filter: awk cuts the section (to the next heading of
+    its level or higher; reading on to the end, so the command before it never meets a
+    closed pipe), sed drops the blank lines it starts with."""
+    if heading is None:
+        cut = "awk 'NR == 1 && /^#/ {next} {print}'" if strip_header else "cat"
+    else:
+        script = ("done {next} {marks = match($0, /^#+/) ? RLENGTH : 0} "
+                  "level && marks && marks <= level && substr($0, marks + 1, 1) == \" \" "
+                  "{done = 1; next} "
+                  "!level && marks {t = substr($0, marks + 1); gsub(/^[ \\t]+|[ \\t]+$/, "
+                  "\"\", t); if (t == h) {level = marks; "
+                  + ("next" if strip_header else "print; next") + "}} "
+                  "level {print}")
+        cut = f"awk -v h={_quote(heading)} {_quote(script)}"
+    return cut + " | sed '/./,$!d'"
 
 
 class TagExistsParams(Params):
@@ -172,9 +191,10 @@ class CreateRelease(Step[ReleaseParams]):
         if p.body and not p.body_from_changelog:
             cmds.append(write_file("body.md", p.body))
         if p.body_from_changelog:
-            cmds.append(f"gh api repos/{p.repo}/contents/{p.body_from_changelog}"
-                        f"?ref={p.body_from_ref or p.tag} --jq .content | base64 -d"
-                        "   # copy the section into body.md")
+            cmds += [f"gh api 'repos/{p.repo}/contents/{p.body_from_changelog}"
+                     f"?ref={p.body_from_ref or p.tag}' --jq .content | base64 -d | "
+                     f"{_section_cmd(p.changelog_heading, p.strip_header)} > body.md",
+                     "test -s body.md   # empty: the changelog has no such section"]
         if p.link_tracking_issue:
             cmds += [issue_lookup_cmd(p.repo, p.link_tracking_issue, "url"),
                      "grep -qF \"$url\" body.md || printf '\\nTracking issue: %s\\n' \"$url\" "
@@ -508,11 +528,21 @@ class ReleaseBodyAppend(Step[BodyAppendParams]):
         return (f"Adds \"{p.text}\" to the end of the body of the release `{p.tag}` of "
                 f"**{p.repo}**, so readers of the release find the discussion.{topic} A hidden "
                 f"`<!-- {p.marker} -->` comment marks it: if the body has it, nothing is done."
-                "\n\n" + code_block(
-                    f"gh release view {p.tag} -R {p.repo} --json body --jq .body > body.md",
-                    f"grep -F '<!-- {p.marker} -->' body.md || {{ echo; echo {_quote(p.text)}; "
-                    f"echo '<!-- {p.marker} -->'; }} >> body.md",
-                    f"gh release edit {p.tag} -R {p.repo} --notes-file body.md"))
+                "\n\n" + code_block(*self._commands()))
+
+    def _commands(self) -> list[str]:
+        """The body, the line with the topic's link looked up and put in (bash's own
+        ``${line//…/…}``), appended once, the body saved."""
+        p = self.params
+        fill = []
+        if p.discourse_title and "{discourse_topic_url}" in p.text:
+            fill = [topic_url_cmd(self.ctx.settings.discourse_url, p.discourse_title),
+                    "line=${line//'{discourse_topic_url}'/\"$discourse_topic_url\"}"]
+        return [f"gh release view {p.tag} -R {p.repo} --json body --jq .body > body.md",
+                f"line={_quote(p.text)}", *fill,
+                f"grep -F {_quote(self._marker())} body.md || printf '\\n%s\\n%s\\n' "
+                f"\"$line\" {_quote(self._marker())} >> body.md",
+                f"gh release edit {p.tag} -R {p.repo} --notes-file body.md"]
 
     def _marker(self) -> str:
         return f"<!-- {self.params.marker} -->"

@@ -409,8 +409,9 @@ class NpmDependencyBump(Step[BumpParams]):
                 into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
                 f"git fetch origin {p.branch}",
                 f"git checkout -B {p.branch} origin/{p.branch}",
-                f"npm install --save-exact {p.package}@{v} "
-                f"--registry {self.ctx.settings.npm_registry_url}",
+                f"npm install --save-exact --package-lock-only --ignore-scripts "
+                f"{p.package}@{v} --registry {self.ctx.settings.npm_registry_url}"
+                "   # the two files only, as the cockpit: nothing downloaded, nothing run",
                 f"git commit -m '{p.message}' -- {' '.join(p.files)}",
                 f"git push origin {p.branch}",
             )

@@ -77,11 +77,11 @@ class TokenCheck(Verify[TokenParams]):
         var = TOKEN_ENV.get(p.service, ("?",))[0]
         manual = {
             "github": ["gh api -i user | grep -i x-oauth-scopes"],
-            "matrix": [f'curl -H "Authorization: Bearer ${var}" '
+            "matrix": [f'curl -fsS -H "Authorization: Bearer ${var}" '
                        f"{self.ctx.settings.matrix_url}/_matrix/client/v3/account/whoami"],
-            "discourse": [f'curl -H "Api-Key: ${var}" -H "Api-Username: system" '
+            "discourse": [f'curl -fsS -H "Api-Key: ${var}" -H "Api-Username: system" '
                           f"{p.url or self.ctx.settings.discourse_url}/session/current.json"],
-            "reddit": [f'curl -H "Authorization: Bearer ${var}" '
+            "reddit": [f'curl -fsS -H "Authorization: Bearer ${var}" '
                        f"{self.ctx.settings.reddit_url}/api/v1/me"],
             "discord": [f'test -n "${var}"'],
         }[p.service]

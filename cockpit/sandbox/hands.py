@@ -32,7 +32,9 @@ class Clone:
     token: str
 
     def git(self, *args: str) -> str:
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+        # Not the driver's git settings, but its trust in the sandbox's CA (over TLS).
+        env = {**{k: v for k, v in os.environ.items()
+                  if not k.startswith("GIT_") or k == "GIT_SSL_CAINFO"},
                "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1",
                "GIT_CONFIG_GLOBAL": os.devnull,
                "GIT_AUTHOR_NAME": MAINTAINER[0], "GIT_AUTHOR_EMAIL": MAINTAINER[1],

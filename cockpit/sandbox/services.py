@@ -83,6 +83,24 @@ def _discourse_user(sb: Sandbox, request: Request) -> Json | None:
     return users.get(request.headers.get("api-username", "system"))
 
 
+@guarded(_discourse_auth)
+async def discourse_session(request: Request) -> Response:
+    """``GET /session/current.json``: whom the API key acts as (``Api-Username``); a name
+    the forum does not know is refused like a bad key, as Discourse does."""
+    sb: Sandbox = request.app.state.sandbox
+    user = _discourse_user(sb, request)
+    if user is None:
+        return json_response({"errors": ["You are not permitted to view the requested "
+                                         "resource. The API username or key is invalid."],
+                              "error_type": "invalid_access"}, 403)
+    name = request.headers.get("api-username", "system")
+    return json_response({"current_user": {
+        "id": user["id"], "username": name, "name": user.get("name", name),
+        "avatar_template": "/letter_avatar_proxy/v4/letter/r/{size}.png",
+        "admin": bool(user.get("admin")), "moderator": bool(user.get("moderator")),
+        "trust_level": user.get("trust_level", 1)}})
+
+
 def _staff(user: Json | None) -> bool:
     """Admins and moderators: the only users Discourse lets pin a topic globally (and, but
     for category moderators, in a category)."""
@@ -603,6 +621,7 @@ def routes() -> list[BaseRoute]:
             Route("/t/{id:int}/status.json", discourse_status, methods=["PUT"]),
             Route("/categories.json", discourse_categories, methods=["GET"]),
             Route("/u/{username}.json", discourse_user, methods=["GET"]),
+            Route("/session/current.json", discourse_session, methods=["GET"]),
             Route("/search.json", discourse_search, methods=["GET"]),
             Route("/latest.json", discourse_latest, methods=["GET"]),
         ]),

@@ -132,3 +132,18 @@ def test_discourse_pins_only_for_staff_and_says_who_is(sandbox: SandboxHandle) -
               data={"status": "pinned", "enabled": "false"})
     topic = httpx.get(f"{d}/t/{tid}.json").json()
     assert not topic["pinned"] and not topic["pinned_globally"]
+
+
+def test_discourse_session_names_the_api_user_and_refuses_a_bad_key(
+        sandbox: SandboxHandle) -> None:
+    """``session/current.json``: whom the key acts as (the printed token check reads it);
+    a wrong key, or a user the forum does not know, is refused with 403 as Discourse does."""
+    d = sandbox.env["COCKPIT_DISCOURSE_URL"]
+    key = sandbox.env["COCKPIT_DISCOURSE_TOKEN"]
+    me = httpx.get(d + "/session/current.json",
+                   headers={"Api-Key": key, "Api-Username": "system"}).json()["current_user"]
+    assert (me["username"], me["admin"]) == ("system", True)
+    for headers in ({"Api-Key": "wrong", "Api-Username": "system"},
+                    {"Api-Key": key, "Api-Username": "nobody"}):
+        refused = httpx.get(d + "/session/current.json", headers=headers)
+        assert refused.status_code == 403 and refused.json()["error_type"] == "invalid_access"
