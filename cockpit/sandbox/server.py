@@ -37,7 +37,7 @@ from starlette.types import Message, Receive, Scope, Send
 from cockpit.sandbox import githttp, services, web
 from cockpit.sandbox.core import API_PREFIX, SERVICE_PREFIXES, Sandbox
 from cockpit.sandbox.faults import FaultSpec, FaultSpecError
-from cockpit.sandbox.github import actions, releases
+from cockpit.sandbox.github import actions, graphql, releases
 from cockpit.sandbox.github.api import as_endpoint, rate_headers
 from cockpit.sandbox.github.routes import api_routes
 from cockpit.sandbox.http import ApiError, json_response
@@ -296,6 +296,8 @@ class SandboxApp:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         entry["body"] = _redacted(path, body[:MAX_LOGGED_BODY].decode("utf-8", "replace"))
+        if path == graphql.PATH:  # a POST, but only a mutation changes anything
+            entry["mutating"] = graphql.is_mutation(body)
         replayed = False
 
         async def replay() -> Message:

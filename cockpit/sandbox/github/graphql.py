@@ -41,6 +41,21 @@ if TYPE_CHECKING:
     from cockpit.sandbox.core import Sandbox
 
 PATH = "/api/graphql"
+
+
+def is_mutation(body: bytes) -> bool:
+    """Whether a request to the endpoint asks to change anything (for the request log: a
+    query is a read although it is a POST). What does not parse changes nothing."""
+    import json
+
+    from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+
+    try:
+        document = parse(json.loads(body or b"{}").get("query") or "")
+    except (ValueError, AttributeError, GraphQLError):
+        return False
+    return any(isinstance(d, OperationDefinitionNode) and d.operation is OperationType.MUTATION
+               for d in document.definitions)
 DOCS = "https://docs.github.com/graphql"
 SCHEMA_FILE = Path(__file__).with_name("graphql_schema.graphql")
 
