@@ -508,6 +508,9 @@ class CockpitApp(App[int]):
             frames.stop()
             self.state.deferring = False
             self._show_checked()
+            item = self.selected_item
+            if item is not None:  # what opened it (the journal's records) shows there too
+                self.show_item(item, keep_scroll=True)
         self.last_check_cost = usage.since(before, short=True)
         self._update_status_line()
 
