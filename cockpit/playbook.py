@@ -94,24 +94,31 @@ def expressions(when: list[Condition | str]) -> list[str]:
     return [c for c in when if not isinstance(c, Condition)]
 
 
+_DESCRIBED = ConfigDict(extra="forbid", frozen=True)
+"""The playbook's models. Their fields are described with ``Field(description=...)``, not
+attribute docstrings: pydantic finds those by walking the frames and ``realpath``-ing every
+loaded module (~15 ms on Python < 3.13), and these models are built before the TUI's first
+paint. The descriptions are ``cockpit schema``'s."""
+
+
 class ActionSpec(BaseModel):
     """One step of a stage: a registered kind plus its parameters."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = _DESCRIBED
 
     id: str = Field(pattern=_ID)
     kind: str
     title: str
-    review: Literal["none", "required"] = "none"
-    """``required``: a second maintainer approves the facts of this step (``cockpit review``)
-    before it is applied; the driver's run waits for the approval."""
-    when: When = []
-    """Conditions that must all hold: release kinds (``["RC"]``, ``["not PATCH"]``) or an
-    expression over the template values (``"version.is_rc or vars.channel == 'beta'"``,
-    ``cockpit.conditions``). False: the action is skipped by condition, never failed."""
+    review: Literal["none", "required"] = Field("none", description=(
+        "``required``: a second maintainer approves the facts of this step (``cockpit review``)"
+        "\nbefore it is applied; the driver's run waits for the approval."))
+    when: When = Field([], description=(
+        "Conditions that must all hold: release kinds (``[\"RC\"]``, ``[\"not PATCH\"]``) or an"
+        "\nexpression over the template values (``\"version.is_rc or vars.channel == 'beta'\"``,"
+        "\n``cockpit.conditions``). False: the action is skipped by condition, never failed."))
     params: dict[str, Any] = {}
-    reversibility: Reversibility | None = None
-    """Overrides the kind's own class (``cockpit.model.Reversibility``) for this action."""
+    reversibility: Reversibility | None = Field(None, description=(
+        "Overrides the kind's own class (``cockpit.model.Reversibility``) for this action."))
 
     def applies_to(self, version: Version, values: Mapping[str, Any] | None = None) -> bool:
         return holds(self.when, version, values)
@@ -123,15 +130,15 @@ class ActionSpec(BaseModel):
 
 
 class StageSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = _DESCRIBED
 
     id: str = Field(pattern=_ID)
     title: str
     summary: str
     when: When = []
-    needs: list[str] | None = None
-    """The stages that must be complete before this one starts (``[]``: none); without it,
-    the stage before this one. Stages whose needs are met may run side by side."""
+    needs: list[str] | None = Field(None, description=(
+        "The stages that must be complete before this one starts (``[]``: none); without it,"
+        "\nthe stage before this one. Stages whose needs are met may run side by side."))
     actions: list[ActionSpec]
 
     @field_validator("when", mode="before")
@@ -155,15 +162,15 @@ class StageSpec(BaseModel):
 
 
 class Playbook(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = _DESCRIBED
 
     name: str = Field(pattern=_ID)
     title: str
     description: str = ""
-    vars: dict[str, str] = {}
-    """Template values usable in parameters as ``{name}``; may themselves use ``{version.*}``."""
-    versions: VersionFormat = VersionFormat()
-    """The ``[versions]`` table: scheme (semver, pep440), tag template, pre-release kinds."""
+    vars: dict[str, str] = Field({}, description=(
+        "Template values usable in parameters as ``{name}``; may themselves use ``{version.*}``."))
+    versions: VersionFormat = Field(VersionFormat(), description=(
+        "The ``[versions]`` table: scheme (semver, pep440), tag template, pre-release kinds."))
     stages: list[StageSpec]
 
     @field_validator("stages")
