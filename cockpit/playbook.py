@@ -18,7 +18,6 @@ import contextlib
 import difflib
 import re
 import string
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -263,6 +262,8 @@ def parse_playbook(text: str, filename: str) -> Playbook:
         # the TUI's first paint.
         with contextlib.suppress(ValidationError):  # else the code changed under the record
             return Playbook.model_validate(known)
+    import tomllib  # here: a remembered text needs no parser
+
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
