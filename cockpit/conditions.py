@@ -14,20 +14,30 @@ The names are those a parameter template sees: ``version`` (``is_rc``, ``is_fina
 one mapping). Every expression is parsed, its names and attributes resolved, and its value
 computed for a sample RC, final and patch release at load (``cockpit.playbook``), so a typo
 or a condition that is not a boolean never reaches a run.
+
+Jinja2 is imported on the first expression, not with this module: a playbook whose ``when``s
+are all release-kind words (Kubo's) never needs it, and its import (~8 ms) would otherwise
+be paid before the TUI's first paint.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
-from typing import Any
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-from jinja2 import nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+if TYPE_CHECKING:
+    from jinja2 import nodes
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-_ENV = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
+
+@cache
+def _env() -> ImmutableSandboxedEnvironment:
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    return ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
 
 
 class ConditionError(ValueError):
@@ -36,11 +46,13 @@ class ConditionError(ValueError):
 
 @lru_cache(maxsize=512)
 def _compiled(expression: str) -> Any:
-    return _ENV.compile_expression(expression, undefined_to_none=False)
+    return _env().compile_expression(expression, undefined_to_none=False)
 
 
 def syntax_error(expression: str) -> str | None:
     """Why ``expression`` does not parse (None: it does)."""
+    import jinja2
+
     try:
         _compiled(expression)
     except jinja2.TemplateSyntaxError as exc:
@@ -51,7 +63,7 @@ def syntax_error(expression: str) -> str | None:
 def unknown_name(expression: str, values: Mapping[str, Any]) -> str | None:
     """The first name or attribute in ``expression`` that ``values`` lack, with the nearest
     known ones (None: every name resolves). Assumes the expression parses."""
-    body = _ENV.parse("{{ " + expression + " }}")
+    body = _env().parse("{{ " + expression + " }}")
     for chain in _chains(body):
         head, *attrs = chain
         if head not in values:
@@ -87,6 +99,7 @@ def _names(value: Any) -> list[str]:
 
 def _chains(node: nodes.Node) -> Iterable[list[str]]:
     """Every ``name.attr.attr`` chain read by the expression (outermost first)."""
+    from jinja2 import nodes
     if isinstance(node, nodes.Getattr):
         inner: nodes.Node = node
         attrs: list[str] = []
@@ -120,6 +133,8 @@ def evaluate(expression: str, values: Mapping[str, Any]) -> bool:
         raise ConditionError(f"condition {expression!r}: {exc}") from None
     if isinstance(result, bool):
         return result
+    import jinja2
+
     shown = "undefined" if isinstance(result, jinja2.Undefined) else repr(result)
     raise ConditionError(f"condition {expression!r} gives {shown}, not true or false "
                          "(compare it: vars.channel == 'beta')")

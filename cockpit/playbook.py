@@ -18,7 +18,6 @@ import contextlib
 import difflib
 import re
 import string
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,7 +33,7 @@ from cockpit.actions import REGISTRY, load_kinds
 from cockpit.errors import BadInput
 from cockpit.model import Condition, Reversibility, Version, VersionFormat, applies
 from cockpit.settings import Settings
-from cockpit.validated import passed_before, remember_pass
+from cockpit.validated import remember_pass, remembered
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -94,24 +93,31 @@ def expressions(when: list[Condition | str]) -> list[str]:
     return [c for c in when if not isinstance(c, Condition)]
 
 
+_DESCRIBED = ConfigDict(extra="forbid", frozen=True)
+"""The playbook's models. Their fields are described with ``Field(description=...)``, not
+attribute docstrings: pydantic finds those by walking the frames and ``realpath``-ing every
+loaded module (~15 ms on Python < 3.13), and these models are built before the TUI's first
+paint. The descriptions are ``cockpit schema``'s."""
+
+
 class ActionSpec(BaseModel):
     """One step of a stage: a registered kind plus its parameters."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = _DESCRIBED
 
     id: str = Field(pattern=_ID)
     kind: str
     title: str
-    review: Literal["none", "required"] = "none"
-    """``required``: a second maintainer approves the facts of this step (``cockpit review``)
-    before it is applied; the driver's run waits for the approval."""
-    when: When = []
-    """Conditions that must all hold: release kinds (``["RC"]``, ``["not PATCH"]``) or an
-    expression over the template values (``"version.is_rc or vars.channel == 'beta'"``,
-    ``cockpit.conditions``). False: the action is skipped by condition, never failed."""
+    review: Literal["none", "required"] = Field("none", description=(
+        "``required``: a second maintainer approves the facts of this step (``cockpit review``)"
+        "\nbefore it is applied; the driver's run waits for the approval."))
+    when: When = Field([], description=(
+        "Conditions that must all hold: release kinds (``[\"RC\"]``, ``[\"not PATCH\"]``) or an"
+        "\nexpression over the template values (``\"version.is_rc or vars.channel == 'beta'\"``,"
+        "\n``cockpit.conditions``). False: the action is skipped by condition, never failed."))
     params: dict[str, Any] = {}
-    reversibility: Reversibility | None = None
-    """Overrides the kind's own class (``cockpit.model.Reversibility``) for this action."""
+    reversibility: Reversibility | None = Field(None, description=(
+        "Overrides the kind's own class (``cockpit.model.Reversibility``) for this action."))
 
     def applies_to(self, version: Version, values: Mapping[str, Any] | None = None) -> bool:
         return holds(self.when, version, values)
@@ -123,15 +129,15 @@ class ActionSpec(BaseModel):
 
 
 class StageSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = _DESCRIBED
 
     id: str = Field(pattern=_ID)
     title: str
     summary: str
     when: When = []
-    needs: list[str] | None = None
-    """The stages that must be complete before this one starts (``[]``: none); without it,
-    the stage before this one. Stages whose needs are met may run side by side."""
+    needs: list[str] | None = Field(None, description=(
+        "The stages that must be complete before this one starts (``[]``: none); without it,"
+        "\nthe stage before this one. Stages whose needs are met may run side by side."))
     actions: list[ActionSpec]
 
     @field_validator("when", mode="before")
@@ -155,15 +161,15 @@ class StageSpec(BaseModel):
 
 
 class Playbook(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = _DESCRIBED
 
     name: str = Field(pattern=_ID)
     title: str
     description: str = ""
-    vars: dict[str, str] = {}
-    """Template values usable in parameters as ``{name}``; may themselves use ``{version.*}``."""
-    versions: VersionFormat = VersionFormat()
-    """The ``[versions]`` table: scheme (semver, pep440), tag template, pre-release kinds."""
+    vars: dict[str, str] = Field({}, description=(
+        "Template values usable in parameters as ``{name}``; may themselves use ``{version.*}``."))
+    versions: VersionFormat = Field(VersionFormat(), description=(
+        "The ``[versions]`` table: scheme (semver, pep440), tag template, pre-release kinds."))
     stages: list[StageSpec]
 
     @field_validator("stages")
@@ -248,6 +254,16 @@ def parse_playbook(text: str, filename: str) -> Playbook:
 
     The checks read the raw TOML as well as the model, so a file with a typo in one action
     still has its kinds, templates and regexes checked everywhere else."""
+    known = remembered(text)
+    if known is not None:
+        # This exact text passed every check below with this exact code (cockpit.validated):
+        # only the model is built. Parsing and the checks (every kind imported, every
+        # template rendered for each sample version) were most of a warm start's time to
+        # the TUI's first paint.
+        with contextlib.suppress(ValidationError):  # else the code changed under the record
+            return Playbook.model_validate(known)
+    import tomllib  # here: a remembered text needs no parser
+
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -265,16 +281,13 @@ def parse_playbook(text: str, filename: str) -> Playbook:
         problems += [_problem(filename, lines, raw, tuple(err["loc"]), err["msg"], err["type"])
                      for err in _without_typo_twins(exc.errors(), _MODEL_AT.get)
                      if err["type"] != "duplicate_id"]
-    checked = playbook is not None and passed_before(text)
-    if not checked:
-        problems += _check_kinds(raw, filename, lines)
+    problems += _check_kinds(raw, filename, lines)
     problems += _check_templates(raw, filename, lines)
     problems += _check_needs(raw, filename, lines)
     problems += _check_conditions(raw, filename, lines)
     if problems or playbook is None:
         raise PlaybookError(sorted(problems, key=lambda p: p.line or 0))
-    if not checked:
-        remember_pass(text)
+    remember_pass(text, raw)
     return playbook
 
 

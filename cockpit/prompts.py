@@ -12,7 +12,6 @@ import asyncio
 import json
 import re
 import sys
-import tomllib
 from pathlib import Path
 from typing import Annotated, Literal, Protocol
 
@@ -154,6 +153,8 @@ class AnswersPrompter:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise AnswersFileError(f"{path}: cannot read answers file: {exc.strerror}") from exc
+        import tomllib  # here, not before the TUI's first paint: only --answers reads TOML
+
         try:
             raw = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
         except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.events import (
     ActionApplying,
@@ -38,7 +38,9 @@ from cockpit.states import (
     derive,
     journal_state,
 )
-from cockpit.sync.records import StageRecord
+
+if TYPE_CHECKING:  # records arrive from the sync code, which loads after the first paint
+    from cockpit.sync.records import StageRecord
 
 __all__ = ["GLYPHS", "ActionState", "ReleaseState", "StageState", "State", "format_elapsed"]
 

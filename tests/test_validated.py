@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,24 @@ def test_an_unwritable_cache_only_costs_time(tmp_path: Path,
     assert not validated.passed_before(GOOD)
     with pytest.raises(PlaybookError):
         parse_playbook(BAD_PARAM, "bad.toml")
+
+
+def test_a_remembered_pass_builds_the_same_playbook_without_parsing_or_checking(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    first = parse_playbook(GOOD, "good.toml")
+
+    def refused(*_args: object) -> object:
+        raise AssertionError("a remembered text is neither parsed nor checked again")
+
+    import cockpit.playbook as playbook_module
+
+    monkeypatch.setattr(tomllib, "loads", refused)
+    monkeypatch.setattr(playbook_module, "_check_templates", refused)
+    monkeypatch.setattr(playbook_module, "_check_conditions", refused)
+    assert parse_playbook(GOOD, "good.toml") == first
+
+
+def test_every_checking_module_is_in_the_fingerprint() -> None:
+    package = Path(validated.__file__).parent
+    assert all((package / f"{name}.py").is_file() for name in validated.CHECKERS)
+    assert b"conditions.py:" in validated._code_fingerprint()

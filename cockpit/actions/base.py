@@ -51,7 +51,13 @@ class Params(BaseModel):
     """Base for every kind's parameters: unknown fields are typos, and are rejected. A
     field's docstring is its description (``cockpit kinds KIND``, ``cockpit schema``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# Kinds' params inherit this; Params itself, built before the TUI's first paint, has no
+# field to describe, and pydantic's docstring lookup walks the frames and ``realpath``s every
+# loaded module (~15 ms on Python < 3.13): it runs when the kinds load, after the paint.
+Params.model_config["use_attribute_docstrings"] = True
 
 
 P = TypeVar("P", bound=Params, covariant=True, default=Params)

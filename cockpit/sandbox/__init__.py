@@ -3,10 +3,7 @@
 It is the embedded default (``cockpit demo``) and the test world. See
 ``cockpit.sandbox.inprocess`` for a sandbox on a thread of this process (the demo's;
 ``cockpit.sandbox.testing`` wraps it for tests), and
-``cockpit.sandbox.cli`` for ``cockpit sandbox``. Importing this package is
-cheap; the server modules load on first use.
+``cockpit.sandbox.cli`` for ``cockpit sandbox``. Importing this package costs nothing:
+every command's parser imports ``cockpit.sandbox.cli`` for the ``sandbox`` verb's flags,
+so the world's seed and the server modules load on first use.
 """
-
-from cockpit.sandbox.seed import INFRA_REPO
-
-__all__ = ["INFRA_REPO"]

@@ -20,8 +20,6 @@ import signal
 import sys
 from pathlib import Path
 
-from cockpit.sandbox.faults import FaultSpec, FaultSpecError
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
@@ -82,8 +80,10 @@ def _pairs(items: list[str], flag: str) -> dict[str, float]:
 
 
 def main(args: argparse.Namespace) -> int:
-    # Imported here so that `cockpit --help` does not pay for starlette/uvicorn.
+    # Imported here so that `cockpit --help` (and every command: the parser holds this
+    # verb's flags) does not pay for starlette/uvicorn or the world's seed.
     from cockpit.sandbox.core import Sandbox, SandboxOptions
+    from cockpit.sandbox.faults import FaultSpec, FaultSpecError
     from cockpit.sandbox.http import ApiError
     from cockpit.sandbox.server import bind_socket, make_server
     from cockpit.sandbox.webhooks import check_url
