@@ -88,6 +88,11 @@ def _new_usage() -> RequestUsage:
     return RequestUsage()
 
 
+GITHUB_IN_FLIGHT = 16
+"""GitHub requests a session has in flight at once (other services: 8). A status asks
+~15 REST questions beside its read-ahead query in its first round trip; with 8, half of
+them waited a round trip. GitHub's secondary limit is 100 concurrent requests."""
+
 @dataclass
 class Session:
     """Per-process shared state: settings, secrets, clients, and the human."""
@@ -189,7 +194,7 @@ class Session:
 
         http = self.http_client(
             "github", self.settings.github_api_url, token=find_token("github"),
-            manual_style="gh",
+            manual_style="gh", max_concurrency=GITHUB_IN_FLIGHT,
             headers={"Accept": "application/vnd.github+json",
                      "X-GitHub-Api-Version": API_VERSION, "User-Agent": "cockpit"})
         return GitHubClient.from_http(http)
@@ -252,6 +257,9 @@ class Session:
         if self._etag_store is not None:
             self._etag_store.close()
             self._etag_store = None
+        if self._git is not None:
+            self._git.close()
+            self._git = None
 
     @property
     def version(self) -> Version | SymbolicVersion:

@@ -177,6 +177,15 @@ class GitWorkspace:
         self._held: list[IO[str]] = []
         """Open lock files of the clones this process uses (released when it exits)."""
 
+    def close(self) -> None:
+        """Let go of this session's clones: another session (the next ``cockpit status``
+        in the same process, a TUI's second session) reuses them instead of cloning anew
+        beside them."""
+        for handle in self._held:
+            handle.close()
+        self._held.clear()
+        self._repos.clear()
+
     async def open(self, name: str) -> GitRepo:
         """The clone of ``name``, cloned on first use and fetched every time."""
         async with self._lock:
