@@ -173,7 +173,10 @@ class GitWorkspace:
                 "GIT_CONFIG_VALUE_0": f"Authorization: Bearer {token}",
             })
         self._repos: dict[str, GitRepo] = {}
-        self._lock = asyncio.Lock()
+        self._opening: dict[str, asyncio.Lock] = {}
+        """One lock per repository: its first use clones it once, while other
+        repositories clone at the same time (a status of ten repositories cloned them
+        one after another)."""
         self._held: list[IO[str]] = []
         """Open lock files of the clones this process uses (released when it exits)."""
 
@@ -188,7 +191,7 @@ class GitWorkspace:
 
     async def open(self, name: str) -> GitRepo:
         """The clone of ``name``, cloned on first use and fetched every time."""
-        async with self._lock:
+        async with self._opening.setdefault(name, asyncio.Lock()):  # clones side by side
             if name not in self._repos:
                 self._repos[name] = await asyncio.to_thread(self._open_blocking, name)
         found = self._repos[name]
