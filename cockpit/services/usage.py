@@ -80,12 +80,16 @@ class RequestUsage:
         ``short`` for a narrow status line."""
         now = self.as_json()
         return _summary({key: now[key] - before[key]
-                         for key in ("requests", "not_modified", "github_points")}, short=short)
+                         for key in ("requests", "not_modified", "github_points",
+                                     "github_rest_points", "github_graphql_points")},
+                        short=short)
 
 
 def _summary(counts: dict[str, Any], *, short: bool = False) -> str:
     if short:
         return (f"{counts['requests']} req, {counts['not_modified']} cached, "
                 f"{counts['github_points']} GitHub pts")
+    graphql = counts["github_graphql_points"]
+    split = f" ({counts['github_rest_points']} REST, {graphql} GraphQL)" if graphql else ""
     return (f"{counts['requests']} requests, {counts['not_modified']} answered from the cache "
-            f"(304), {counts['github_points']} GitHub rate-limit points")
+            f"(304), {counts['github_points']} GitHub rate-limit points{split}")
