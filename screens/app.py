@@ -16,6 +16,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Static, Tree
 from textual.worker import Worker, WorkerState
 
@@ -343,7 +344,10 @@ class CockpitApp(App[int]):
         self.query_one("#status-line", Static).update(line)
 
     def _tick(self) -> None:
-        checklist = self.query_one(Checklist)
+        try:
+            checklist = self.query_one(Checklist)
+        except NoMatches:  # the app is closing: its screen's widgets are gone already
+            return
         for stage in self.state.stages.values():
             waiting = any(a.waiting_until is not None for a in stage.actions.values())
             if (stage.started is not None and stage.finished is None) or waiting:
