@@ -43,6 +43,7 @@ Ask = Callable[[GitHubClient], Awaitable[Any]]
 QUESTIONS: list[tuple[Read, Ask]] = [
     (RepoInfo(KUBO), lambda gh: gh.find_repo(KUBO)),
     (RepoInfo("ipfs/no-such-repo"), lambda gh: gh.find_repo("ipfs/no-such-repo")),
+    (RepoInfo("ipfs/private-notes"), lambda gh: gh.find_repo("ipfs/private-notes")),
     (ref_at_branch(KUBO, "master"), lambda gh: gh.get_branch(KUBO, "master")),
     (ref_at_branch(KUBO, "no-such-branch"), lambda gh: gh.get_branch(KUBO, "no-such-branch")),
     (ref_at_tag(KUBO, "v0.29.0"), lambda gh: gh.get_tag_ref(KUBO, "v0.29.0")),
@@ -73,9 +74,12 @@ QUESTIONS: list[tuple[Read, Ask]] = [
 
 async def world(gh: GitHubClient) -> None:
     """What the questions look at: a release branch and its pull request, a labelled
-    tracking issue, a draft release, a lightweight tag."""
+    tracking issue, a draft release, a lightweight tag, a private repository."""
     master = await gh.get_branch(KUBO, "master")
     assert master is not None
+    if await gh.find_repo("ipfs/private-notes") is None:
+        await gh.http.post("orgs/ipfs/repos", json={"name": "private-notes", "private": True,
+                                                    "auto_init": True})
     if await gh.get_tag_ref(KUBO, "lightweight") is None:
         await gh.create_ref(KUBO, "refs/tags/lightweight", master.sha)
     await ensure_branch(gh, KUBO, "release-v0.30.0", master.sha)

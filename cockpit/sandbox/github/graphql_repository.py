@@ -59,12 +59,13 @@ class Repository:
         self.sshUrl = f"git@127.0.0.1:{self.full}.git"
         self.homepageUrl = None
         self.createdAt = r["created_at"]
-        self.visibility = "PUBLIC"
+        self.isPrivate = bool(r.get("private"))  # as REST's ``private`` says
+        self.visibility = "PRIVATE" if self.isPrivate else "PUBLIC"
         self.viewerPermission = "ADMIN"
 
     hasIssuesEnabled = hasProjectsEnabled = True
     hasWikiEnabled = hasDiscussionsEnabled = False
-    isArchived = isFork = isPrivate = isTemplate = deleteBranchOnMerge = False
+    isArchived = isFork = isTemplate = deleteBranchOnMerge = False
     mergeCommitAllowed = squashMergeAllowed = rebaseMergeAllowed = True
     forkCount = 10
     stargazerCount = 100
