@@ -20,7 +20,7 @@ import git
 
 from cockpit.errors import CockpitError, ReadOnlyViolation
 from cockpit.secrets import Redactor
-from cockpit.services.snapshot import READ_SNAPSHOT
+from cockpit.services.snapshot import READ_SNAPSHOT, once
 
 ManualLog = Callable[[str], None]
 
@@ -55,7 +55,7 @@ class GitRepo:
         """
         snapshot = READ_SNAPSHOT.get()
         if snapshot is not None:  # reading the release's state: one fetch for every check
-            await self._fetch_once(snapshot.fetches)
+            await once(snapshot.fetches, str(self.workdir), self.fetch)
             return
         fresh_enough = self._fetches_started + 1  # any fetch numbered so started after us
         async with self._fetch_lock:
@@ -65,27 +65,6 @@ class GitRepo:
             number = self._fetches_started
             await self.fetch()
             self._fetches_finished = number
-
-    async def _fetch_once(self, fetches: dict[str, asyncio.Future[None]]) -> None:
-        """The snapshot's fetch of this clone: the first check asking starts it, the others
-        wait for it; a failed fetch is not shared (each asker meets its own error)."""
-        key = str(self.workdir)
-        shared = fetches.get(key)
-        if shared is not None:
-            try:
-                return await asyncio.shield(shared)
-            except Exception:  # the first asker's failure: fetch again, alone
-                return await self.fetch()
-        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        fetches[key] = mine
-        try:
-            await self.fetch()
-        except BaseException as error:
-            fetches.pop(key, None)
-            mine.set_exception(error)
-            mine.exception()  # retrieved: nobody else may be waiting
-            raise
-        mine.set_result(None)
 
     async def run(self, *args: str, manual: bool = True) -> str:
         """Run ``git ARGS`` in the clone; log it as its manual equivalent."""

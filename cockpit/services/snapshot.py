@@ -23,14 +23,19 @@ The snapshot is a context variable, so it covers exactly the tasks started insid
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     import httpx
+
+    from cockpit.services.read_batch import Batch
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 Answers = dict[tuple[str, str], "asyncio.Future[httpx.Response]"]
 
@@ -43,8 +48,8 @@ class Snapshot:
     """(URL, credential hash) → the first GET's answer."""
     fetches: dict[str, asyncio.Future[None]] = field(default_factory=dict)
     """Clone directory → its one fetch."""
-    batches: dict[str, list[Any]] = field(default_factory=dict)
-    """Credential hash → the read-ahead batches started for it (``read_batch.Batch``)."""
+    batches: dict[str, list[Batch]] = field(default_factory=dict)
+    """Credential hash → the read-ahead batches started for it."""
 
 
 READ_SNAPSHOT: ContextVar[Snapshot | None] = ContextVar("cockpit_read_snapshot", default=None)
@@ -64,3 +69,26 @@ def reading_snapshot() -> Iterator[Snapshot]:
         yield snapshot
     finally:
         READ_SNAPSHOT.reset(token)
+
+
+async def once(table: dict[K, asyncio.Future[T]], key: K, work: Callable[[], Awaitable[T]]) -> T:
+    """The first asker of ``key`` does ``work``; the others wait for and share its result.
+    A failure is not shared: an asker that meets one does the work again, alone, as it
+    would without a snapshot."""
+    shared = table.get(key)
+    if shared is not None:
+        try:
+            return await asyncio.shield(shared)
+        except Exception:  # the first asker's failure
+            return await work()
+    mine: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+    table[key] = mine
+    try:
+        result = await work()
+    except BaseException as error:
+        table.pop(key, None)
+        mine.set_exception(error)
+        mine.exception()  # retrieved: nobody else may be waiting
+        raise
+    mine.set_result(result)
+    return result

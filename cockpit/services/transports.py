@@ -49,7 +49,7 @@ from cockpit.services.http import (
     RetryPolicy,
     _excerpt,
 )
-from cockpit.services.snapshot import READ_SNAPSHOT
+from cockpit.services.snapshot import READ_SNAPSHOT, once
 
 __all__ = [
     "NEVER_SENT",
@@ -194,26 +194,14 @@ class SnapshotReads(Layer):
         call = Call.of(request)
         if snapshot is None or request.method != "GET":
             return await self.inner.handle_async_request(request)
-        answers = snapshot.answers
         key = (call.url, hashlib.sha256(call.credential.encode()).hexdigest())
-        shared = answers.get(key)
-        if shared is not None:
-            try:
-                return await asyncio.shield(shared)
-            except Exception:  # the first asker's failure: ask again, alone
-                return await self.inner.handle_async_request(request)
-        mine: asyncio.Future[httpx.Response] = asyncio.get_running_loop().create_future()
-        answers[key] = mine
-        try:
+
+        async def read() -> httpx.Response:
             response = await self.inner.handle_async_request(request)
             await response.aread()
-        except BaseException as error:
-            answers.pop(key, None)
-            mine.set_exception(error)
-            mine.exception()  # retrieved: nobody else may be waiting
-            raise
-        mine.set_result(response)
-        return response
+            return response
+
+        return await once(snapshot.answers, key, read)
 
 
 class Retry(Layer):
