@@ -20,6 +20,7 @@ from pydantic import Field
 from cockpit.actions.base import REGEX, Params, Verify, code_block, register
 from cockpit.model import CheckResult, PreKind, Version, VersionError, VersionFormat
 from cockpit.secrets import TOKEN_ENV, find_token
+from cockpit.services.github import PERMISSIONS
 from cockpit.services.gpg import git_config, git_identity, run_gpg, secret_fingerprint
 from cockpit.services.http import HttpError
 from cockpit.services.reads import FileAt, Read, RepoInfo, ref_at_branch
@@ -142,8 +143,6 @@ class TokenCheck(Verify[TokenParams]):
 
 # -- GitHub access ------------------------------------------------------------------------
 
-PERMISSION_ORDER = ["pull", "triage", "push", "maintain", "admin"]
-
 
 class RepoAccessParams(Params):
     repo: str
@@ -184,8 +183,8 @@ class RepoAccess(Verify[RepoAccessParams]):
         if found is None:
             return CheckResult.failed(f"{p.repo} is not visible to this token: {self.fix()}")
         perms = found.permissions or {}
-        needed = PERMISSION_ORDER.index(p.permission)
-        if not any(perms.get(level) for level in PERMISSION_ORDER[needed:]):
+        needed = PERMISSIONS.index(p.permission)
+        if not any(perms.get(level) for level in PERMISSIONS[needed:]):
             held = [k for k, v in perms.items() if v] or ["none"]
             return CheckResult.failed(f"no {p.permission} permission on {p.repo} "
                                       f"(has: {', '.join(held)}): {self.fix()}")

@@ -107,6 +107,10 @@ class GpgKey(_Model):
         return wanted in {self.key_id.upper(), *(s.key_id.upper() for s in self.subkeys)}
 
 
+PERMISSIONS = ("pull", "triage", "push", "maintain", "admin")
+"""A repository's ``permissions`` flags, weakest first: each role holds those before it."""
+
+
 class Repo(_Model):
     full_name: str
     default_branch: str = "master"

@@ -50,7 +50,6 @@ _RELEASE_FIELDS = "databaseId tagName name description isDraft isPrerelease url"
 _PULL_FIELDS = ("id number title state isDraft url body mergedAt createdAt headRefName "
                 "headRefOid baseRefName baseRefOid mergeCommit { oid } "
                 "headRepositoryOwner { login } author { login }")
-_PERMISSIONS = ("pull", "triage", "push", "maintain", "admin")
 _VIEWER_RANK = {"READ": 0, "TRIAGE": 1, "WRITE": 2, "MAINTAIN": 3, "ADMIN": 4}
 
 
@@ -268,7 +267,7 @@ def _repo(node: Any, m: Any) -> Any:
         return NOT_KNOWN  # an empty repository: REST still names its default branch
     rank = _VIEWER_RANK.get(str(node.get("viewerPermission") or ""))
     permissions = (None if rank is None else
-                   {flag: rank >= level for level, flag in enumerate(_PERMISSIONS)})
+                   {flag: rank >= level for level, flag in enumerate(m.PERMISSIONS)})
     return m.Repo(full_name=node["nameWithOwner"], default_branch=default["name"],
                   html_url=node["url"], private=node["isPrivate"], permissions=permissions)
 
