@@ -231,7 +231,7 @@ def convert(read: Read, node: Any) -> Any:
     if isinstance(read, RepoInfo):
         return _repo(node, m)
     if node is None:
-        return None if isinstance(read, (RefAt, FileAt, ReleaseOf, TagMade)) else NOT_KNOWN
+        return None if isinstance(read, MAYBE) else NOT_KNOWN
     if isinstance(read, TagMade):
         target = node.get("target") or {}
         stamp = ((target.get("tagger") or {}).get("date") if target.get("__typename") == "Tag"
