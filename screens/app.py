@@ -511,7 +511,8 @@ class CockpitApp(App[int]):
         finally:
             frames.stop()
             self.state.deferring = False
-            self._show_checked()
+            if self.state.flush():
+                self.redraw_changed()
             item = self.selected_item
             if item is not None:  # what opened it (the journal's records) shows there too
                 self.show_item(item, keep_scroll=True)
