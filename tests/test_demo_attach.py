@@ -56,8 +56,11 @@ def shadow_in_tmux(env: dict[str, str], tmp_path: Path) -> None:
     name = f"cockpit-attach-{os.getpid()}"
     exports = " ".join(f"{k}='{v}'" for k, v in env.items()
                        if k.startswith(("COCKPIT_", "XDG_", "PATH", "HOME", "PYTHON")))
+    exit_file = tmp_path / "shadow-exit-status"
+    # The shell writes the exit status: tmux marks the pane dead when its terminal closes,
+    # which can come before tmux has reaped the process (pane_dead_status still empty).
     command = (f"env -i {exports} TERM=xterm-256color {sys.executable} -m screens.main "
-               "demo --attach shadow")
+               f"demo --attach shadow; echo $? > '{exit_file}'")
     tmux = ["tmux", "-L", name]
     subprocess.run([*tmux, "new-session", "-d", "-s", name, "-x", "80", "-y", "24", command,
                     ";", "set-option", "remain-on-exit", "on"], check=True)
@@ -75,9 +78,7 @@ def shadow_in_tmux(env: dict[str, str], tmp_path: Path) -> None:
                              capture_output=True, text=True).stdout.strip() != "1":
             assert time.monotonic() < deadline, "the shadow did not quit on q"
             time.sleep(0.2)
-        ended = subprocess.run([*tmux, "display", "-p", "-t", name,
-                                "#{pane_dead_status} #{pane_dead_signal}"],
-                               capture_output=True, text=True).stdout.split()
+        ended = exit_file.read_text().split()
         screen = subprocess.run([*tmux, "capture-pane", "-p", "-t", name],
                                 capture_output=True, text=True).stdout
         assert ended == ["0"], f"the shadow ended {ended}:\n{screen}"
