@@ -191,8 +191,16 @@ class Engine:
         if info is None or info.implementation is None or info.params_model is None:
             return None
         params = info.params_model.model_validate(render(spec.params, self.values))
-        ctx = ActionContext(self.session, stage.id, spec.id, self.values, self._title(spec))
+        ctx = ActionContext(self.session, stage.id, spec.id, self.values, self._title(spec),
+                            sibling=lambda ref: self._build_ref(stage, ref))
         return info.implementation(params, ctx)
+
+    def _build_ref(self, stage: StageSpec, ref: str) -> ActionKind | None:
+        """The action ``stage/action`` (or ``action`` of ``stage``), or None if none is."""
+        stage_id, _, action_id = ref.rpartition("/")
+        other = self.playbook.stage(stage_id) if stage_id else stage
+        spec = other.action(action_id) if other is not None else None
+        return self.build(other, spec) if other is not None and spec is not None else None
 
     def not_applicable_reason(self, stage: StageSpec | None = None,
                               spec: ActionSpec | None = None) -> str:

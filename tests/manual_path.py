@@ -46,6 +46,9 @@ _HEADING = re.compile(r"^## (?P<stage>[\w-]+)/(?P<action>[\w-]+)\b", re.MULTILIN
 _SH_BLOCK = re.compile(r"^(?P<fence>`{3,})sh\n(?P<body>.*?)^(?P=fence)$",
                        re.MULTILINE | re.DOTALL)
 
+_PLACEHOLDER = re.compile(r"\{[a-z][a-z_.]*\}")
+"""A template name left in a text (``{run_url}``): the printed commands posted it unfilled."""
+
 _TRAP = ("set -eE -o pipefail\n"
          "trap 'echo \"manual-path: failed: $BASH_COMMAND\" >&2' ERR\n")
 """Stop at the first command that fails (in a pipe too) and name it, as a person would
@@ -247,6 +250,18 @@ def skipped_by_answers(world: ByHand, stage: str) -> set[str]:
             and isinstance(answer, dict) and answer.get("value") == "skip"}
 
 
+def unfilled(document: Any, where: str = "") -> list[str]:
+    """Where the sandbox's world (its issues, comments, releases, posts...) holds a text
+    with a template name left in it, and the name."""
+    if isinstance(document, dict):
+        return [hit for key, value in document.items() for hit in unfilled(value, f"{where}/{key}")]
+    if isinstance(document, list):
+        return [hit for n, value in enumerate(document) for hit in unfilled(value, f"{where}/{n}")]
+    if isinstance(document, str):
+        return [f"{where}: {name}" for name in _PLACEHOLDER.findall(document)]
+    return []
+
+
 def release_stage(world: ByHand, stage: str, version: str) -> str | None:
     """``stage`` of ``version`` released by hand; what went wrong, or None.
 
@@ -264,6 +279,8 @@ def release_stage(world: ByHand, stage: str, version: str) -> str | None:
             failure = None if block.by_hand else world.path.run(block)
             if failure is not None and block.action not in skipped:
                 return str(failure)
+    if left_in := unfilled(world.path.handle.state()):
+        return f"posted with a template name left in it: {left_in}"
     left = _unsettled(world.driver.status(version), stage)
     manual = by_hand_steps(stage, version)
     if not set(left) <= manual | skipped:

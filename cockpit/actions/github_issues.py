@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from cockpit.actions.announce import topic_url_cmd
 from cockpit.actions.base import Params, Step, Verify, code_block, found, register, write_file
+from cockpit.actions.workflows import WorkflowRunWait
 from cockpit.model import CheckResult, Version
 from cockpit.services.github import GitHubClient, Issue
 from cockpit.services.reads import IssuesOf, Read
@@ -401,8 +402,12 @@ class IssueComment(Step[CommentParams]):
                 "{0,38}' | grep -oE '@.+' | awk '!seen[$0]++' | paste -sd ' ')")
         if "discourse_topic_url" in names and p.discourse_title:
             lookups.append(topic_url_cmd(self.ctx.settings.discourse_url, p.discourse_title))
-        filled = [name for name in ("mentions", "discourse_topic_url") if name in names
-                  and (p.mentions_from if name == "mentions" else p.discourse_title)]
+        run = self.ctx.sibling(p.run_of) if "run_url" in names and p.run_of else None
+        if isinstance(run, WorkflowRunWait):
+            lookups.append(run.run_url_cmd())
+        found = {"mentions": bool(p.mentions_from), "discourse_topic_url": bool(p.discourse_title),
+                 "run_url": isinstance(run, WorkflowRunWait)}
+        filled = [name for name, known in found.items() if name in names and known]
         if not filled:
             return lookups, []
         return lookups, ["body=$(<comment.md)",

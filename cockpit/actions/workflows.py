@@ -63,6 +63,15 @@ def _run_id_cmd(repo: str, workflow: str, event: str, branch: str) -> str:
             f"--jq {_q(pick)})")
 
 
+def _run_url_cmd(repo: str, workflow: str, event: str, branch: str, conclusion: str) -> str:
+    """Sets ``$run_url`` to the link of the newest such run that concluded ``conclusion``."""
+    on = f" -b {branch}" if branch else ""
+    pick = (f"map(select(.event == {json.dumps(event)} and .conclusion == "
+            f"{json.dumps(conclusion)})) | .[0].url // empty")
+    return (f"run_url=$(gh run list -R {repo} -w {workflow}{on} --json url,event,conclusion "
+            f"--jq {_q(pick)}); test -n \"$run_url\"   # none yet: wait for the run first")
+
+
 def _parse_time(value: str) -> datetime:
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -254,6 +263,12 @@ class WorkflowRunWait(Wait[RunWaitParams]):
                 f'gh run view -R {p.repo} "$run" --log-failed',
             )
         )
+
+    def run_url_cmd(self) -> str:
+        """The command that sets ``$run_url`` to this run's link, for a later action's text
+        (``github.issue-comment``'s ``run_of``)."""
+        p = self.params
+        return _run_url_cmd(p.repo, p.workflow, p.event, p.branch or "", p.conclusion)
 
     async def _find(self, gh: GitHubClient) -> tuple[WorkflowRun | None, str]:
         p = self.params
