@@ -9,6 +9,7 @@ each is logged with its manual (curl) equivalent and every secret is redacted.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shlex
 from datetime import UTC, datetime, timedelta
@@ -245,8 +246,10 @@ class DiscourseUnpin(Step[UnpinParams]):
         release's, whose own unpin left it on top) is not "previous", and stays pinned."""
         p = self.params
         client = self.ctx.discourse()
-        keep = await client.find_topic(p.keep_title)
-        return [t for t in await client.latest_topics()
+        # Side by side: neither needs the other's answer (a round trip less for a status).
+        keep, latest = await asyncio.gather(client.find_topic(p.keep_title),
+                                            client.latest_topics())
+        return [t for t in latest
                 if t.pinned and t.title.startswith(p.title_prefix) and t.title != p.keep_title
                 and (keep is None or t.id < keep.id)]
 
@@ -290,12 +293,12 @@ class CategoryWritable(Verify[CategoryParams]):
                            "admin or moderator)",
                "globally": " and that its user may pin the topic **globally**, which "
                            "Discourse allows staff (admin or moderator) only"}[p.pin]
-        commands = [f"curl -s {p.url}/categories.json -H \"Api-Key: $COCKPIT_DISCOURSE_TOKEN\" "
+        commands = [f"curl -fsS {p.url}/categories.json -H \"Api-Key: $COCKPIT_DISCOURSE_TOKEN\" "
                     "-H \"Api-Username: ${COCKPIT_DISCOURSE_USERNAME:-system}\" | "
                     f"jq '.category_list.categories[] | select(.name==\"{p.category}\") "
                     "| .permission'   # 1 = can create topics"]
         if p.pin != "none":
-            commands.append(f"curl -s {p.url}/u/${{COCKPIT_DISCOURSE_USERNAME:-system}}.json "
+            commands.append(f"curl -fsS {p.url}/u/${{COCKPIT_DISCOURSE_USERNAME:-system}}.json "
                             "-H \"Api-Key: $COCKPIT_DISCOURSE_TOKEN\" "
                             "-H \"Api-Username: ${COCKPIT_DISCOURSE_USERNAME:-system}\" | "
                             "jq '.user | {admin, moderator}'   # either true = can pin")

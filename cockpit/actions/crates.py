@@ -50,7 +50,7 @@ class CratesRelease(Verify[CratesReleaseParams]):
                 "`cargo publish` (by hand or in the release workflow) puts it there, and a "
                 "published version can never be replaced, only yanked. The registry's own "
                 "record is the proof, not the workflow's colour. Read-only. By hand:\n\n"
-                + code_block(f"curl -s -A cockpit {base}/api/v1/crates/{p.crate}/{v} | jq "
+                + code_block(f"curl -fsS -A cockpit {base}/api/v1/crates/{p.crate}/{v} | jq "
                              "'.version | {num, yanked}'",
                              f"cargo info {p.crate}@{v}   # cargo 1.82 or later"))
 

@@ -88,10 +88,10 @@ class DockerTag(Verify[DockerTagParams]):
                "moved them on, a later version's image)." if p.same_as else
                "The tag push starts the \"Publish docker image\" workflow; this confirms "
                "its result is really on Docker Hub before the release is announced.")
-        cmds = [f"curl -s {self.ctx.settings.docker_registry_url}/v2/repositories/"
+        cmds = [f"curl -fsS {self.ctx.settings.docker_registry_url}/v2/repositories/"
                 f"{p.image}/tags/{p.tag} | jq .digest"]
         if p.same_as:
-            cmds.append(f"curl -s {self.ctx.settings.docker_registry_url}/v2/repositories/"
+            cmds.append(f"curl -fsS {self.ctx.settings.docker_registry_url}/v2/repositories/"
                         f"{p.image}/tags/{p.same_as} | jq .digest   # must be equal")
         return (f"Verifies that `{p.image}:{p.tag}` exists on Docker Hub{same}. {why} "
                 "Read-only.\n\n" + code_block(*cmds))
@@ -157,7 +157,7 @@ class DockerPlatforms(Verify[DockerPlatformsParams]):
                 f"{', '.join(f'`{x}`' for x in p.platforms)}: a multi-arch build that lost a "
                 "platform still pushes a tag, and users on that platform would get an old or "
                 "no image. Read-only.\n\n"
-                + code_block(f"curl -s {self.ctx.settings.docker_registry_url}/v2/repositories/"
+                + code_block(f"curl -fsS {self.ctx.settings.docker_registry_url}/v2/repositories/"
                              f"{p.image}/tags/{p.tag} | jq '.images[] | .os + \"/\" + "
                              ".architecture'"))
 
@@ -203,7 +203,7 @@ class NpmVersion(Verify[NpmVersionParams]):
                 "this is the proof that it found the right one. Read-only.\n\n"
                 + code_block(f"npm view {p.package}@{v} version "
                              f"--registry {self.ctx.settings.npm_registry_url}",
-                             f"curl -s {self.ctx.settings.npm_registry_url}/{p.package} | "
+                             f"curl -fsS {self.ctx.settings.npm_registry_url}/{p.package} | "
                              f"jq '.versions | has(\"{v}\")'"))
 
     async def check(self) -> CheckResult:
@@ -287,7 +287,7 @@ class DistVersionListed(Verify[DistListedParams]):
                 "rebuilt by the distributions repository's CI after the versions file is "
                 "merged; ipfs-update, npm and the release assets all read this list. "
                 "Read-only.\n\n"
-                + code_block(f"curl -s {base}/{p.dist}/versions | grep -x '{p.version}'"))
+                + code_block(f"curl -fsS {base}/{p.dist}/versions | grep -x '{p.version}'"))
 
     async def check(self) -> CheckResult:
         p = self.params

@@ -73,7 +73,7 @@ class PyPIRelease(Verify[PyPIReleaseParams]):
                 "the proof (it may have built the previous version if the tag came before "
                 "the version bump, or uploaded only part of the files), PyPI's own record "
                 "is. Read-only. By hand:\n\n"
-                + code_block(f"curl -s {base}/pypi/{name}/{version}/json | jq -r "
+                + code_block(f"curl -fsS {base}/pypi/{name}/{version}/json | jq -r "
                              "'.info.yanked, (.urls[] | .packagetype + \" \" + .filename)'",
                              f"python -m pip download --no-deps --dest /tmp/{name} "
                              f"--index-url {base}/simple/ '{name}=={version}'"))

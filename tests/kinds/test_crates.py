@@ -59,7 +59,7 @@ def test_the_explanation_gives_the_exact_commands(sandbox: SandboxHandle) -> Non
     kind = engine.build(plan.stages[0], plan.stages[0].actions[0])
     assert kind is not None
     crates = sandbox.env["COCKPIT_CRATES_URL"]
-    assert (f"curl -s -A cockpit {crates}/api/v1/crates/acme-widgets/1.2.0 | jq "
+    assert (f"curl -fsS -A cockpit {crates}/api/v1/crates/acme-widgets/1.2.0 | jq "
             "'.version | {num, yanked}'") in kind.explain()
 
 

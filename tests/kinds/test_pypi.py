@@ -89,7 +89,7 @@ def test_the_explanation_names_the_exact_manual_commands(sandbox: SandboxHandle)
     assert kind is not None
     pypi = sandbox.env["COCKPIT_PYPI_URL"]
     text = kind.explain()
-    assert (f"curl -s {pypi}/pypi/acme-widgets/1.2.0rc1/json | jq -r '.info.yanked, "
+    assert (f"curl -fsS {pypi}/pypi/acme-widgets/1.2.0rc1/json | jq -r '.info.yanked, "
             "(.urls[] | .packagetype + \" \" + .filename)'") in text
     assert (f"python -m pip download --no-deps --dest /tmp/acme-widgets --index-url "
             f"{pypi}/simple/ 'acme-widgets==1.2.0rc1'") in text
