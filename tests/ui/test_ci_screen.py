@@ -346,13 +346,12 @@ async def test_a_delivery_to_the_receiver_appears_within_one_refresh(sqlite_url:
             post(receiver.url, "workflow_run", workflow_run(
                 "completed", run_id=run_id, repo="acme/live", workflow_name="Deploy",
                 created_at=now - timedelta(minutes=5), updated_at=now))
-            posted = time.monotonic()
             await wait_for(pilot, lambda: any(row[0] == "Deploy" for row in table_rows(screen)),
                            timeout=poll * 10, what="the delivery in the table")
-            took = time.monotonic() - posted
             assert screen.changes == changes + 1, "one change, one reload"
+            # Within one refresh counted in polls, not seconds: a loaded machine is slow,
+            # not wrong.
             assert screen.polls - polls <= 2, f"{screen.polls - polls} polls (one to see it)"
-            assert took < poll * 2 + 1.0, f"{took:.2f} s from the POST to the table"
             assert "No CI data yet" not in screen_text(app)
             deploy = next(row for row in table_rows(screen) if row[0] == "Deploy")
             assert deploy[1:5] == ["1", "100%", "5m00s", "5m00s"], deploy
