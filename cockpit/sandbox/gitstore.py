@@ -9,6 +9,7 @@ to the next ``git fetch``. Plain ``git`` subprocesses keep this typed and fast.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -62,6 +63,22 @@ class TreeEntry:
     path: str
 
 
+_BY_SHA = re.compile(r"[0-9a-f]{40}(?::[^\n]*|\^\{(?:tree|commit)\})?")
+"""An object named by its sha (``sha``, ``sha:path``, ``sha^{tree}``): never a ref."""
+_READS = {"cat-file": {"-t", "blob", "tag", "commit", "tree"}, "ls-tree": {"-l"},
+          "show": {"-s"}, "rev-parse": {"--verify", "-q"}}
+"""The read commands, with the options they are asked with here, whose answer about an
+object named by sha is the same forever (until the sandbox is gone)."""
+_CONTENT_CACHE_ENTRIES = 20_000
+
+
+def _content_addressed(args: tuple[str, ...]) -> bool:
+    """Whether ``git *args`` reads only an object named by its sha (cacheable)."""
+    if len(args) < 2 or args[0] not in _READS or not _BY_SHA.fullmatch(args[-1]):
+        return False
+    return all(arg in _READS[args[0]] or arg.startswith("--format=") for arg in args[1:-1])
+
+
 def _env(author: tuple[str, str] | None, committer: tuple[str, str] | None,
          date: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
@@ -83,6 +100,9 @@ class BareRepo:
         self.path = path
         self.lock = threading.RLock()
         """Serialises API writes to this repository (pushes are serialised by git)."""
+        self._by_content: dict[tuple[str, ...], bytes] = {}
+        """Answers about objects named by their sha (``_content_addressed``): an object
+        never changes, so neither do they. Refs are always read from git."""
 
     def git(self, *args: str, input: bytes | None = None, env: dict[str, str] | None = None,
             check: bool = True) -> str:
@@ -91,12 +111,19 @@ class BareRepo:
 
     def git_bytes(self, *args: str, input: bytes | None = None,
                   env: dict[str, str] | None = None, check: bool = True) -> bytes:
+        cacheable = input is None and env is None and _content_addressed(args)
+        if cacheable and args in self._by_content:
+            return self._by_content[args]
         proc = subprocess.run(
             ["git", "--git-dir", str(self.path), *args],
             input=input, capture_output=True, env=env or _env(None, None),
         )
         if check and proc.returncode != 0:
             raise GitError(f"git {' '.join(args)}: {proc.stderr.decode(errors='replace').strip()}")
+        if cacheable and proc.returncode == 0:  # an object missing now may be pushed later
+            if len(self._by_content) >= _CONTENT_CACHE_ENTRIES:
+                self._by_content.clear()
+            self._by_content[args] = proc.stdout
         return proc.stdout
 
     # -- refs ---------------------------------------------------------------
@@ -212,7 +239,10 @@ class BareRepo:
 
     def ls_tree(self, rev: str, path: str = "") -> list[TreeEntry] | None:
         """Entries of the directory ``path`` at ``rev``; None if it is not a directory."""
-        spec = f"{rev}:{path}" if path else f"{rev}^{{tree}}"
+        commit = self.resolve(rev)  # by sha from here on: the rest is answered once
+        if commit is None:
+            return None
+        spec = f"{commit}:{path}" if path else f"{commit}^{{tree}}"
         if self.object_type(spec) != "tree":
             return None
         out = self.git("ls-tree", "-l", spec)
@@ -226,7 +256,10 @@ class BareRepo:
 
     def blob_at(self, rev: str, path: str) -> tuple[str, bytes] | None:
         """(blob sha, content) of the file ``path`` at ``rev``; None if not a file."""
-        spec = f"{rev}:{path}"
+        commit = self.resolve(rev)  # by sha from here on: the rest is answered once
+        if commit is None:
+            return None
+        spec = f"{commit}:{path}"
         if self.object_type(spec) != "blob":
             return None
         sha = self.git("rev-parse", spec).strip()
