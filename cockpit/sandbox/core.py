@@ -52,6 +52,9 @@ class SandboxOptions:
     faults: str = ""
     """A fault SPEC (see ``cockpit.sandbox.faults``)."""
     latency_ms: int = 0
+    search_lag_seconds: float = 0.0
+    """GitHub's search index lags behind writes: ``/search/issues`` does not find an issue
+    created less than this long ago (its listings do)."""
     workflow_seconds: float | None = None
     """If set, every workflow run takes this long (queued for the first fifth)."""
     time_scale: float = 0.01

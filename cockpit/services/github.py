@@ -960,16 +960,15 @@ class GitHubClient(ServiceClient):
         - among closed ones (only with ``include_closed``) the newest (highest number):
           the latest attempt, not one given up long ago.
 
-        One listing (``state=all``) whatever the arguments, so every caller shares its
-        ETag-cached pages."""
+        The same questions whatever the arguments (``state=all``; labels filtered here), so
+        every caller shares their ETag-cached answers: the read-ahead's, or
+        ``_issues_maybe_titled``'s."""
         known = await self._known(IssuesOf(repo))
-        if known is not NOT_KNOWN:
-            wanted = {name for name in (labels or "").split(",") if name}
-            listed = [i for i in cast(list[Issue], known)
-                      if wanted <= {label.name for label in i.labels}]
-        else:
-            listed = await self.list_issues(repo, state="all", labels=labels)
-        matches = [i for i in listed if i.title == title]
+        listed = (cast(list[Issue], known) if known is not NOT_KNOWN
+                  else await self._issues_maybe_titled(repo, title))
+        wanted = {name for name in (labels or "").split(",") if name}
+        matches = [i for i in listed if i.title == title
+                   and wanted <= {label.name for label in i.labels}]
         open_ = [i for i in matches if i.state == "open"]
         if open_:
             return min(open_, key=lambda i: i.number)
@@ -977,6 +976,41 @@ class GitHubClient(ServiceClient):
         if include_closed and closed:
             return max(closed, key=lambda i: i.number)
         return None
+
+    async def _issues_maybe_titled(self, repo: str, title: str) -> list[Issue]:
+        """Every issue of ``repo`` that may be titled ``title``, in two questions however
+        many issues it has (Kubo has over ten thousand, pull requests included: paging
+        through them all took a hundred requests):
+
+        - the newest page of issues (``state=all``, newest first): when it is the only
+          page, that is all of them;
+        - else, GitHub's search for the title among issues, which finds any issue but one
+          created in the last moments (its index lags behind writes); such a fresh one is
+          on the newest page, unless a hundred issues and pull requests were opened since.
+
+        A search GitHub says is incomplete, or refuses, leaves it to the whole listing."""
+        path = f"repos/{repo}/issues"
+        page = await self.http.get(path, params={"state": "all", "sort": "created",
+                                                 "direction": "desc", "per_page": 100})
+        items = page.json()
+        if not isinstance(items, list):  # never "no issues": the caller would create one
+            raise page.malformed(f"expected a list, got {type(items).__name__}")
+        newest = [_parse(Issue, item, "GET", page.url) for item in items]
+        if "next" not in page.links:
+            return [i for i in newest if not i.is_pull]
+        phrase = title.replace('"', " ")
+        try:
+            answer = await self.http.get("search/issues", params={
+                "q": f'repo:{repo} is:issue in:title "{phrase}"', "per_page": 100})
+        except HttpError:
+            return await self.list_issues(repo, state="all")
+        data = answer.json()
+        if not isinstance(data, dict) or not isinstance(data.get("items"), list) \
+                or data.get("incomplete_results") or data.get("total_count", 0) > 100:
+            return await self.list_issues(repo, state="all")
+        found = [_parse(Issue, item, "GET", answer.url) for item in data["items"]]
+        by_number = {i.number: i for i in [*found, *newest] if not i.is_pull}
+        return list(by_number.values())
 
     async def search_issues(self, query: str, limit: int = 100) -> list[Issue]:
         """GitHub search syntax (``repo:o/r is:issue in:title "Release v0.30.0"``)."""

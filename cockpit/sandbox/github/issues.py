@@ -8,6 +8,7 @@ A pull request is an issue with a ``pull`` part (as on GitHub, they share number
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from starlette.responses import Response
 
@@ -278,10 +279,13 @@ async def search_issues(ctx: Ctx) -> Response:
         else:
             words.append(t.strip('"').lower())
     results = []
+    indexed = datetime.now(UTC) - timedelta(seconds=ctx.sb.options.search_lag_seconds)
     for full, r in ctx.sb.world.data["repos"].items():
         if repos and full not in repos:
             continue
         for i in r["issues"]:
+            if datetime.fromisoformat(i["created_at"]) > indexed:
+                continue  # not in the search index yet (GitHub's lags behind writes)
             ok = all(w in (i["title"] + " " + (i["body"] or "")).lower() for w in words)
             for key, value in filters:
                 if key == "is" and value in ("issue", "pr"):
