@@ -25,7 +25,6 @@ from cockpit.secrets import SERVICES, Redactor, find_token
 from cockpit.settings import Settings
 
 if TYPE_CHECKING:
-    from cockpit.actions.base import ActionKind
     from cockpit.services.discourse import DiscourseClient
     from cockpit.services.etag_store import DiskEtagStore
     from cockpit.services.git import GitRepo, GitWorkspace
@@ -293,10 +292,11 @@ class ActionContext:
     """Template values (``version``, playbook vars) the action's params were rendered with."""
     title: str = ""
     """The action's title for this release (the playbook's, with the version filled in)."""
-    sibling: Callable[[str], ActionKind | None] = lambda _ref: None
+    sibling: Callable[[str], object | None] = lambda _ref: None
     """Another action of the playbook (``stage/action``, or ``action`` of this stage), built
-    for the same release: a comment whose text names an earlier action's workflow run
-    prints the command that finds that run."""
+    for the same release (an ``ActionKind``; typed loosely, as the kinds are a layer above
+    this one): a comment whose text names an earlier action's workflow run prints the
+    command that finds that run."""
 
     @property
     def release(self) -> Release:
