@@ -89,5 +89,20 @@ def remember_pass(text: str, table: dict[str, Any]) -> None:
         temporary = record.with_name(f"{record.name}.{os.getpid()}.tmp")
         temporary.write_text(content, encoding="utf-8")
         temporary.replace(record)  # whole or absent: two starts may write it at once
+        _prune(record.parent)
     except OSError:
         pass
+
+
+KEPT_RECORDS = 32
+"""Records kept (the newest written): each edit of a playbook and each upgrade of the
+cockpit writes one (~50 KB for Kubo's), and nothing else would ever remove them."""
+
+
+def _prune(directory: Path) -> None:
+    """Remove all but the ``KEPT_RECORDS`` newest records (a removed one that is still
+    wanted is only checked and written again)."""
+    records = sorted((entry for entry in os.scandir(directory) if entry.is_file()),
+                     key=lambda entry: entry.stat().st_mtime_ns, reverse=True)
+    for entry in records[KEPT_RECORDS:]:
+        Path(entry.path).unlink(missing_ok=True)

@@ -83,3 +83,18 @@ def test_every_checking_module_is_in_the_fingerprint() -> None:
     package = Path(validated.__file__).parent
     assert all((package / f"{name}.py").is_file() for name in validated.CHECKERS)
     assert b"conditions.py:" in validated._code_fingerprint()
+
+
+def test_the_records_are_pruned_to_the_newest(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each edit and each upgrade writes a record: only the newest ``KEPT_RECORDS`` stay."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    texts = [f"# edit {n}\n{GOOD}" for n in range(validated.KEPT_RECORDS + 5)]
+    for n, text in enumerate(texts):
+        validated.remember_pass(text, {"edit": n})
+        os.utime(validated._record(text), ns=(n * 10**9, n * 10**9))  # written in order
+    records = list((tmp_path / "cockpit" / "validated-playbooks").iterdir())
+    assert len(records) == validated.KEPT_RECORDS
+    assert validated.remembered(texts[-1]) == {"edit": len(texts) - 1}
+    assert validated.remembered(texts[5]) == {"edit": 5}
+    assert not any(validated.passed_before(text) for text in texts[:4])
