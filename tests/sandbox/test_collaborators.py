@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import httpx
 
+from cockpit.sandbox.github.collaborators import GRANTS
 from cockpit.sandbox.testing import SandboxHandle
 from tests.sandbox.conftest import validating_client
 from tests.sandbox.contract import Contract
+from tests.sandbox.test_graphql import post
 
 K = "/repos/ipfs/kubo"
 
@@ -45,3 +47,22 @@ def test_topics(gh: httpx.Client, sandbox: SandboxHandle) -> None:
     assert bad.status_code == 422 and isinstance(bad.json()["errors"][0], str)
     assert gh.put(K + "/topics", json={"names": [f"t{i}" for i in range(21)]}).status_code == 422
     assert gh.put(K + "/topics", json={"names": []}).json() == {"names": []}
+
+
+def test_a_repository_shows_each_caller_its_own_permissions(sandbox: SandboxHandle,
+                                                            contract: Contract) -> None:
+    """REST's ``permissions`` and GraphQL's ``viewerPermission`` are the caller's role
+    (they were ADMIN for everyone): the driver admin, the second maintainer maintain, a
+    user with no role on a public repository read; an anonymous caller is shown none."""
+    callers = {"admin": sandbox.admin_token, "maintain": sandbox.reviewer_token,
+               "read": sandbox.readonly_token}
+    for role, token in callers.items():
+        with validating_client(sandbox, contract, token) as client:
+            flags = client.get(K).json()["permissions"]
+        strongest = max((flag for flag, on in flags.items() if on), key=list(GRANTS).index)
+        assert GRANTS[strongest] == role, (role, flags)
+        answer = post(sandbox, '{ repository(owner: "ipfs", name: "kubo") '
+                               "{ viewerPermission } }", token=token)
+        assert answer.json()["data"]["repository"]["viewerPermission"] == role.upper()
+    with validating_client(sandbox, contract, None) as anonymous:
+        assert "permissions" not in anonymous.get(K).json()

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, paginate
 from cockpit.sandbox.http import ApiError, json_response
-from cockpit.sandbox.world import Json
+from cockpit.sandbox.world import Json, World
 
 ROLES = ("read", "triage", "write", "maintain", "admin")
 """GitHub's repository roles, weakest first."""
@@ -26,9 +26,13 @@ LEGACY = {"read": "read", "triage": "read", "write": "write", "maintain": "write
 
 
 def roles(ctx: Ctx, r: Json) -> dict[str, str]:
+    return world_roles(ctx.sb.world, r)
+
+
+def world_roles(world: World, r: Json) -> dict[str, str]:
     """Login → role; a user-owned repository's owner is always its admin."""
     out = dict(r.get("collaborators", {}))
-    owner = ctx.sb.world.account(r["owner"])
+    owner = world.account(r["owner"])
     if owner is not None and owner["type"] != "Organization":
         out[owner["login"]] = "admin"
     return out
@@ -36,6 +40,25 @@ def roles(ctx: Ctx, r: Json) -> dict[str, str]:
 
 def role_of(ctx: Ctx, r: Json, login: str) -> str | None:
     return roles(ctx, r).get(login)
+
+
+def viewer_role(world: World, r: Json, login: str | None) -> str | None:
+    """The role whose permissions GitHub shows the caller on a repository it can read:
+    theirs, or ``read`` (a public repository, an organization member's private one);
+    None for an anonymous caller, to whom GitHub shows none."""
+    if login is None:
+        return None
+    return world_roles(world, r).get(login, "read")
+
+
+def for_viewer(ctx: Ctx, r: Json, shape: Json) -> Json:
+    """A repository's REST shape with the caller's own ``permissions`` (left out for an
+    anonymous caller, as GitHub does)."""
+    role = viewer_role(ctx.sb.world, r, ctx.login)
+    out = {k: v for k, v in shape.items() if k != "permissions"}
+    if role is not None:
+        out["permissions"] = _permissions(role)
+    return out
 
 
 def _permissions(role: str) -> Json:

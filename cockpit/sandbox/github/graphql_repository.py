@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cockpit.sandbox.github.collaborators import viewer_role
 from cockpit.sandbox.github.graphql_issues import Issue, PullRequest
 from cockpit.sandbox.github.graphql_objects import (
     Actor,
@@ -61,7 +62,8 @@ class Repository:
         self.createdAt = r["created_at"]
         self.isPrivate = bool(r.get("private"))  # as REST's ``private`` says
         self.visibility = "PRIVATE" if self.isPrivate else "PUBLIC"
-        self.viewerPermission = "ADMIN"
+        role = viewer_role(q.sb.world, r, q.login)  # as REST's ``permissions`` say
+        self.viewerPermission = role.upper() if role is not None else None
 
     hasIssuesEnabled = hasProjectsEnabled = True
     hasWikiEnabled = hasDiscussionsEnabled = False

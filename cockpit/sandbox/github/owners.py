@@ -13,6 +13,7 @@ from collections.abc import Callable
 from starlette.responses import Response
 
 from cockpit.sandbox.github.api import ApiRoute, Ctx, paginate
+from cockpit.sandbox.github.collaborators import for_viewer
 from cockpit.sandbox.http import ApiError, json_response
 from cockpit.sandbox.world import Json
 
@@ -63,7 +64,8 @@ def _repo_list(ctx: Ctx, repos: list[Json], default_sort: str) -> Response:
     direction = ctx.q.get("direction", "asc" if sort == "full_name" else "desc")
     repos = sorted(repos, key=SORT_KEYS[sort], reverse=direction == "desc")
     return paginate(ctx, repos, lambda page: [
-        ctx.shapes.repo(r, full=True, git=ctx.sb.repos[r["full_name"]]) for r in page])
+        for_viewer(ctx, r, ctx.shapes.repo(r, full=True, git=ctx.sb.repos[r["full_name"]]))
+        for r in page])
 
 
 def _owned_by(ctx: Ctx, login: str) -> list[Json]:

@@ -18,6 +18,7 @@ import shutil
 from starlette.responses import Response
 
 from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx
+from cockpit.sandbox.github.collaborators import for_viewer
 from cockpit.sandbox.github.owners import account_or_404
 from cockpit.sandbox.gitstore import WEB_FLOW, BareRepo, init_bare
 from cockpit.sandbox.http import ApiError, json_body, json_response
@@ -106,7 +107,8 @@ def create_repository(ctx: Ctx, owner: str, body: Json) -> Json:
 
 
 def _created(ctx: Ctx, record: Json) -> Response:
-    shape = ctx.shapes.repo(record, full=True, git=ctx.sb.repos[record["full_name"]])
+    shape = for_viewer(ctx, record, ctx.shapes.repo(record, full=True,
+                                                    git=ctx.sb.repos[record["full_name"]]))
     return json_response(shape, 201, {"location": shape["url"]})
 
 

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from cockpit.sandbox.github import protection
 from cockpit.sandbox.github.api import REPO, ApiRoute, Ctx, paginate
+from cockpit.sandbox.github.collaborators import for_viewer
 from cockpit.sandbox.gitstore import WEB_FLOW, BareRepo, CommitInfo
 from cockpit.sandbox.http import ApiError, json_body, json_response, need
 from cockpit.sandbox.versions import version_key
@@ -21,7 +22,7 @@ from cockpit.sandbox.versions import version_key
 
 async def get_repo(ctx: Ctx) -> Response:
     r, git = ctx.repo()
-    return json_response(ctx.shapes.repo(r, full=True, git=git))
+    return json_response(for_viewer(ctx, r, ctx.shapes.repo(r, full=True, git=git)))
 
 
 def commit_or_404(git: BareRepo, ref: str) -> CommitInfo:
