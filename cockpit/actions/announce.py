@@ -16,7 +16,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
-from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, register, write_file
+from cockpit.actions.base import (
+    ActionKind,
+    Params,
+    Step,
+    Verify,
+    code_block,
+    register,
+    unless_found,
+    write_file,
+)
 from cockpit.actions.later import later_releases, tag_repository
 from cockpit.actions.preflight import how_to_set
 from cockpit.errors import CannotFix
@@ -100,18 +109,20 @@ class DiscourseTopicKind(Step[TopicParams]):
             "Discord and Slack. A topic with exactly this title is looked up first, so a "
             "rerun never posts twice.\n\n"
             + code_block(
-                f"curl -fsS -G {p.url}/search.json --data-urlencode "
-                f"{shlex.quote('q=' + _search_words(p.title))} | jq -r '.topics[].title'"
-                "   # already there? then stop",
+                f"existing=$(curl -fsS -G {p.url}/search.json --data-urlencode "
+                f"{shlex.quote('q=' + _search_words(p.title))} | jq -r --arg t "
+                f"{shlex.quote(p.title)} '.topics[] | select(.title == $t) | .id')",
                 f"category=$(curl -fsS {p.url}/categories.json {_AUTH} | jq -e --arg c "
                 f"{shlex.quote(p.category)} '.category_list.categories[] | "
                 "select(.name == $c or .slug == ($c | ascii_downcase)) | .id')",
                 write_file("topic.md", p.body),
-                f"jq -n --arg title {shlex.quote(p.title)} --argjson category \"$category\" "
-                f"--argjson tags {shlex.quote(json.dumps(list(p.tags)))} --rawfile raw topic.md "
-                "'{$title, $category, $tags, $raw}' | "
-                f"curl -fsS -X POST {p.url}/posts.json {_AUTH} "
-                "-H 'Content-Type: application/json' -d @-"))
+                unless_found(
+                    "existing",
+                    f"jq -n --arg title {shlex.quote(p.title)} --argjson category \"$category\" "
+                    f"--argjson tags {shlex.quote(json.dumps(list(p.tags)))} --rawfile raw "
+                    "topic.md '{$title, $category, $tags, $raw}' | "
+                    f"curl -fsS -X POST {p.url}/posts.json {_AUTH} "
+                    "-H 'Content-Type: application/json' -d @-")))
 
     async def _find(self) -> DiscourseTopic | None:
         p = self.params
@@ -495,13 +506,16 @@ class RedditPostKind(Step[RedditParams]):
         the 200 Reddit answers a refusal with (its reasons in ``json.errors``)."""
         p = self.params
         auth = '-H "Authorization: Bearer $COCKPIT_REDDIT_TOKEN"'
-        return [f"curl -fsS {auth} '{base}/r/{p.subreddit}/new?limit=100' | jq -r "
-                f"'.data.children[].data.url'   # {p.url} listed? then stop",
-                f"curl --fail-with-body -sS -X POST {auth} {base}/api/submit "
-                f"-d sr={p.subreddit} -d kind=link -d resubmit=false "
-                f"--data-urlencode {shlex.quote('title=' + p.title)} "
-                f"--data-urlencode {shlex.quote('url=' + p.url)} -d api_type=json "
-                "| jq -e '.json.errors == []'   # a refusal is a 200 with json.errors"]
+        return [f"listed=$(curl -fsS {auth} '{base}/r/{p.subreddit}/new?limit=100' | jq -r "
+                f"--arg u {shlex.quote(p.url)} '.data.children[].data | select(.url == $u) "
+                "| .url')",
+                unless_found("listed",
+                             f"curl --fail-with-body -sS -X POST {auth} {base}/api/submit "
+                             f"-d sr={p.subreddit} -d kind=link -d resubmit=false "
+                             f"--data-urlencode {shlex.quote('title=' + p.title)} "
+                             f"--data-urlencode {shlex.quote('url=' + p.url)} -d api_type=json "
+                             "| jq -e '.json.errors == []'")
+                + "   # a refusal is a 200 with json.errors"]
 
     async def check(self) -> CheckResult:
         p = self.params

@@ -329,6 +329,14 @@ def into_clone(url: str, repo: str) -> str:
     return f"test -d {name} || git clone {url}\ncd {name}"
 
 
+def unless_found(variable: str, write: str) -> str:
+    """The write of a get-or-create block, run only when the lookup before it left
+    ``$variable`` empty: the block pasted a second time writes nothing, as the cockpit's
+    own rerun (a lookup that answers ``then stop`` is read by a person, not by a paste)."""
+    return (f'if [ -n "${variable}" ]; then echo "already there: ${variable}"; '
+            f"else {write}; fi")
+
+
 def write_file(path: str, text: str) -> str:
     """The shell command that writes ``text`` to ``path`` (a quoted here-document, so
     nothing in it is expanded): how an explanation hands a body to the command that reads

@@ -15,7 +15,16 @@ from typing import TypeVar
 from urllib.parse import quote
 
 from cockpit.actions.announce import topic_url_cmd
-from cockpit.actions.base import Params, Step, Verify, code_block, found, register, write_file
+from cockpit.actions.base import (
+    Params,
+    Step,
+    Verify,
+    code_block,
+    found,
+    register,
+    unless_found,
+    write_file,
+)
 from cockpit.actions.workflows import WorkflowRunWait
 from cockpit.model import CheckResult, Version
 from cockpit.services.github import GitHubClient, Issue
@@ -378,13 +387,13 @@ class IssueComment(Step[CommentParams]):
             "marker already there counts as done, so a rerun never posts twice." + extra
             + "\n\n" + code_block(
                 _number_cmd(p.repo, p.issue_title),
-                f'gh api "repos/{p.repo}/issues/$number/comments" --jq '
-                f"'.[] | select(.body | contains(\"{_marker(self.marker)}\")) | .html_url'"
-                "   # already there? then stop",
+                f'existing=$(gh api --paginate "repos/{p.repo}/issues/$number/comments" --jq '
+                f"'.[] | select(.body | contains(\"{_marker(self.marker)}\")) | .html_url')",
                 *lookups,
                 write_file("comment.md", p.body.rstrip() + "\n\n" + _marker(self.marker)),
                 *fills,
-                f'gh issue comment -R {p.repo} "$number" --body-file comment.md')
+                unless_found("existing",
+                             f'gh issue comment -R {p.repo} "$number" --body-file comment.md'))
         )
 
     def _fill_cmds(self) -> tuple[list[str], list[str]]:

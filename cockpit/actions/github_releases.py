@@ -25,6 +25,7 @@ from cockpit.actions.base import (
     code_block,
     found,
     register,
+    unless_found,
     write_file,
 )
 from cockpit.actions.github_issues import issue_lookup_cmd
@@ -186,8 +187,8 @@ class CreateRelease(Step[ReleaseParams]):
             flags.append("--draft")
         if p.make_latest:
             flags.append(f"--latest={p.make_latest}")
-        cmds = [f"gh release list -R {p.repo} --limit 100   # {p.tag} already there (a draft "
-                "included)? then stop"]
+        cmds = [f"existing=$(gh api 'repos/{p.repo}/releases?per_page=100' --jq "
+                f"'.[] | select(.tag_name == \"{p.tag}\") | .html_url')   # a draft too"]
         if p.body and not p.body_from_changelog:
             cmds.append(write_file("body.md", p.body))
         if p.body_from_changelog:
@@ -199,7 +200,8 @@ class CreateRelease(Step[ReleaseParams]):
             cmds += [issue_lookup_cmd(p.repo, p.link_tracking_issue, "url"),
                      "grep -qF \"$url\" body.md || printf '\\nTracking issue: %s\\n' \"$url\" "
                      ">> body.md"]
-        cmds.append(f"gh release create {p.tag} -R {p.repo} " + " ".join(flags))
+        cmds.append(unless_found("existing",
+                                 f"gh release create {p.tag} -R {p.repo} " + " ".join(flags)))
         what = (f"Creates the GitHub {kind} `{p.name}` of tag `{p.tag}` in **{p.repo}** as a "
                 "**draft**: only maintainers see it until it is published, once its assets "
                 "are attached" if p.draft else

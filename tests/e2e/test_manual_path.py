@@ -78,6 +78,39 @@ def test_the_printed_reddit_post_fails_on_a_refusal_and_posts_once(world: ByHand
 
     assert world.path.run(block) is None
     assert len([p for p in posts if p["title"] == "Kubo v0.30.0 is out!"]) == 1
+    assert world.path.run(block) is None, "pasted again, the block failed"
+    assert len([p for p in posts if p["title"] == "Kubo v0.30.0 is out!"]) == 1, \
+        "pasted again, the block posted again"
+
+
+def written(world: ByHand) -> dict[str, int]:
+    """How many comments, issues and releases each repository has, and forum topics and
+    posts: what a get-or-create block pasted twice would have made twice."""
+    data = world.path.handle.sandbox.world.data
+    counts = {f"{full} {what}": len(repo[what]) for full, repo in data["repos"].items()
+              for what in ("comments", "issues", "releases")}
+    counts.update({f"discourse {what}": len(data["discourse"][what])
+                   for what in ("topics", "posts")})
+    return counts
+
+
+@needs_gh
+def test_the_printed_get_or_create_blocks_pasted_again_write_nothing(world: ByHand) -> None:
+    """Every RC block that looks before it creates (a comment, a forum topic, a release),
+    pasted a second time after the release by hand: it passes and makes nothing, as a
+    rerun of the cockpit makes nothing."""
+    if world.done[:len(PROVED) - 1] != [f"{v} {s}" for v, s in PROVED[:-1]]:
+        pytest.skip(f"the RC was not released by hand ({world.done})")
+    again = [block for stage in dict.fromkeys(s for v, s in PROVED if v == RC)
+             for block in world.path.blocks(stage, RC)
+             if 'then echo "already there:' in block.script]
+    assert {block.kind for block in again} >= {"github.issue-comment", "discourse.topic",
+                                               "github.release"}, [b.kind for b in again]
+    before = written(world)
+    for block in again:
+        failure = world.path.run(block)
+        assert failure is None, str(failure)
+    assert written(world) == before
     with world.driver._environment():
         rows = world.driver.status(FINAL)["actions"]
     row = next(r for r in rows if (r["stage"], r["action"]) == ("promote", "reddit"))
