@@ -164,7 +164,7 @@ class CockpitApp(App[int]):
         checklist = self.query_one(Checklist)
         checklist.focus()
         self.set_interval(1.0, self._tick)
-        self.set_interval(FLUSH_SECONDS, self.query_one(ExplanationPane).tick)
+        self.set_interval(FLUSH_SECONDS, self._explanation_tick(self.query_one(ExplanationPane)))
         first = next(iter(self.state.stages), None)
         if first:
             # After the first paint: rendering markdown (and importing its renderer) is the
@@ -185,6 +185,16 @@ class CockpitApp(App[int]):
             self.call_after_refresh(self._start_opening)
             if self.mode == "shadow":
                 self.run_worker(self._follow_journal(), group="shadow")
+
+    def _explanation_tick(self, pane: ExplanationPane) -> Callable[[], None]:
+        """The pane's tick (the manual-equivalent lines gathered since the last one, drawn),
+        but not while every check runs (the tick after the check-all draws them): each
+        drawing renders the whole explanation's markdown again, and a stage's checks add
+        lines every tick. The pane is held: a modal on top has no explanation pane."""
+        def tick() -> None:
+            if not self.state.deferring:
+                pane.tick()
+        return tick
 
     def _mark_points_of_no_return(self) -> None:
         """Flag the release's irreversible actions (and their stages) in the checklist."""
@@ -278,7 +288,7 @@ class CockpitApp(App[int]):
         checklist = self.query_one(Checklist)
         for stage_id, action_id in changed:
             checklist.refresh_item(stage_id, action_id, only=action_id is not None)
-        self.query_one("#release-header", Static).update(self.header_text())
+        self.query_one("#release-header", Static).update(self.header_text(), layout=False)
 
     # -- selection -------------------------------------------------------------------------
 
@@ -341,7 +351,7 @@ class CockpitApp(App[int]):
                 line = f"{stage.view.glyph} {item.stage} is {stage.status.value} (c cancels safely)"
         if not line and self.last_check_cost:
             line = f"checked: {self.last_check_cost}"
-        self.query_one("#status-line", Static).update(line)
+        self.query_one("#status-line", Static).update(line, layout=False)
 
     def _tick(self) -> None:
         try:
@@ -475,22 +485,28 @@ class CockpitApp(App[int]):
         (who did what, when, and who holds a stage now), then every check, read-only. It
         paints no red on a release not yet started: a step whose turn has not come shows
         as blocked (``cockpit.states``)."""
+        from cockpit.services.snapshot import reading_snapshot
         from cockpit.status import shared_standing
         from cockpit.sync.records import session_memory
 
-        standing = await shared_standing(self.engine)
-        skipped, manual = session_memory(standing.records.values())
-        self.engine.session.manual_confirmations |= manual  # not asked again, checked done
-        self.engine.session.skipped.update(skipped)
-        for stage_id, record in standing.records.items():
-            self.state.apply_record(record, standing.holders.get(stage_id),
-                                    watching=self.mode == "shadow")
-        for stage_id, held_by in standing.holders.items():
-            if stage_id not in standing.records and stage_id in self.state.stages:
-                self.state.stages[stage_id].facts.held_by = held_by
-        self.state.rederive()
-        self.redraw_changed()
-        await self._check_all()
+        # One snapshot for the journal and the checks, as ``cockpit status`` reads them: the
+        # checks' batch of GitHub reads is asked while the journal is read (a round trip
+        # less), and answers the tracking issue's lookup too.
+        with reading_snapshot():
+            self.engine.read_ahead()
+            standing = await shared_standing(self.engine)
+            skipped, manual = session_memory(standing.records.values())
+            self.engine.session.manual_confirmations |= manual  # not asked again: done
+            self.engine.session.skipped.update(skipped)
+            for stage_id, record in standing.records.items():
+                self.state.apply_record(record, standing.holders.get(stage_id),
+                                        watching=self.mode == "shadow")
+            for stage_id, held_by in standing.holders.items():
+                if stage_id not in standing.records and stage_id in self.state.stages:
+                    self.state.stages[stage_id].facts.held_by = held_by
+            self.state.rederive()
+            self.redraw_changed()
+            await self._check_all()
 
     async def _check_all(self) -> None:
         """Every check of every stage, as many at once as ``cockpit status`` runs: one
