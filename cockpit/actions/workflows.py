@@ -47,14 +47,6 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def _runs_cmd(repo: str, workflow: str, event: str, branch: str) -> str:
-    """``gh run list`` of ``workflow``'s ``event`` runs (on ``branch``), newest first: the
-    event filtered with jq, as every gh has ``--json`` (``-e`` came after Debian's 2.23)."""
-    on = f" -b {branch}" if branch else ""
-    return (f"gh run list -R {repo} -w {workflow}{on} --json databaseId,event,status,"
-            f"conclusion,createdAt --jq {_q(f'map(select(.event == {json.dumps(event)}))')}")
-
-
 def _run_id_cmd(repo: str, workflow: str, event: str, branch: str) -> str:
     """Sets ``$run`` to the newest such run, for the commands after it."""
     on = f" -b {branch}" if branch else ""
@@ -70,6 +62,25 @@ def _run_url_cmd(repo: str, workflow: str, event: str, branch: str, conclusion: 
             f"{json.dumps(conclusion)})) | .[0].url // empty")
     return (f"run_url=$(gh run list -R {repo} -w {workflow}{on} --json url,event,conclusion "
             f"--jq {_q(pick)}); test -n \"$run_url\"   # none yet: wait for the run first")
+
+
+def _since_tag_cmds(repo: str, tag: str) -> list[str]:
+    """Set ``$since`` to when ``tag`` was made, as ``release_marker`` reads it: an annotated
+    tag's tagger date, a lightweight one's commit date (GitHub's REST answers both in UTC)."""
+    return [f"tag=$(gh api repos/{repo}/git/ref/tags/{tag} --jq '.object.type + \" \" + "
+            ".object.sha')   # no tag yet: it marks when this release's dispatches start",
+            f'case $tag in "tag "*) since=$(gh api "repos/{repo}/git/tags/${{tag#tag }}" '
+            f"--jq .tagger.date);; *) since=$(gh api \"repos/{repo}/git/commits/"
+            f"${{tag#commit }}\" --jq .committer.date);; esac"]
+
+
+def _dispatched_cmd(repo: str, workflow: str, ref: str) -> str:
+    """Set ``$existing`` to the newest ``workflow_dispatch`` run on ``ref`` since ``$since``
+    (``release_dispatch_runs``)."""
+    pick = ('map(select(.event == "workflow_dispatch" and .createdAt >= $since)) '
+            "| .[0].databaseId // empty")
+    return (f"existing=$(gh run list -R {repo} -w {workflow} -b {ref} --json "
+            f"databaseId,event,createdAt | jq -r --arg since \"$since\" {_q(pick)})")
 
 
 def _parse_time(value: str) -> datetime:
@@ -159,6 +170,7 @@ class WorkflowDispatch(Step[DispatchParams]):
     def explain(self) -> str:
         p = self.params
         fields = " ".join(f"-f {k}={v}" for k, v in p.inputs.items())
+        tag = self.ctx.release.version.tag
         skip = (f" It is also done if branch `{p.skip_if_branch_exists}` exists, because "
                 "that branch is what the workflow produces." if p.skip_if_branch_exists else "")
         return (
@@ -171,10 +183,12 @@ class WorkflowDispatch(Step[DispatchParams]):
             "release's run (whoever started it), so a rerun never dispatches a second one."
             + skip + "\n\n"
             + code_block(
-                _runs_cmd(p.repo, p.workflow, "workflow_dispatch", p.ref)
-                + "   # already dispatched since the tag?",
-                f"gh workflow run {p.workflow} -R {p.repo} --ref {p.ref}"
-                + (f" {fields}" if fields else ""),
+                *_since_tag_cmds(tag_repository(self), tag),
+                _dispatched_cmd(p.repo, p.workflow, p.ref),
+                f'if [ -z "$since" ]; then echo "no tag {tag} yet: nothing to dispatch"; '
+                'elif [ -n "$existing" ]; then echo "already there: $existing"; '
+                f"else gh workflow run {p.workflow} -R {p.repo} --ref {p.ref}"
+                + (f" {fields}" if fields else "") + "; fi",
             )
             + f"\n\nor press \"Run workflow\" on {_runs_page(self, p.repo, p.workflow)}"
         )
