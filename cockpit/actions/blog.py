@@ -17,7 +17,15 @@ from typing import Any
 
 import yaml
 
-from cockpit.actions.base import Params, Step, code_block, into_clone, register, write_file
+from cockpit.actions.base import (
+    Params,
+    Step,
+    code_block,
+    into_clone,
+    register,
+    unless_found,
+    write_file,
+)
 from cockpit.actions.git import checkout_file
 from cockpit.errors import CockpitError
 from cockpit.model import CheckResult
@@ -163,13 +171,13 @@ class BlogReleaseEntry(Step[BlogEntryParams]):
         return [into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
                 f"git fetch origin {p.branch}",
                 f"git checkout -B {p.branch} origin/{p.branch}",
-                f"grep -F {_q(p.url)} {p.path} || echo 'not listed yet'   # listed? then stop",
+                f"listed=$(grep -F {_q(p.url)} {p.path} || true)",
                 write_file("../entry.yml", entry),
                 *(['sed -i "s/TODAY/$(date -u +%F)/" ../entry.yml'] if today else []),
-                f"awk {_q(insert)} ../entry.yml {p.path} > ../notes.md && "
-                f"mv ../notes.md {p.path}",
-                f"git commit -m {_q(p.message)} -- {p.path}",
-                f"git push origin {p.branch}"]
+                unless_found("listed", f"awk {_q(insert)} ../entry.yml {p.path} > ../notes.md "
+                                       f"&& mv ../notes.md {p.path} && "
+                                       f"git commit -m {_q(p.message)} -- {p.path}"),
+                f"git push origin {p.branch}   # nothing new: says so"]
 
     async def check(self) -> CheckResult:
         p = self.params
