@@ -16,7 +16,16 @@ import json
 import re
 from typing import Any
 
-from cockpit.actions.base import ActionKind, Params, Step, Verify, code_block, into_clone, register
+from cockpit.actions.base import (
+    ActionKind,
+    Params,
+    Step,
+    Verify,
+    code_block,
+    into_clone,
+    register,
+    unless_found,
+)
 from cockpit.actions.later import later_version
 from cockpit.model import CheckResult, Version
 from cockpit.services.reads import FileAt, Read, ref_at_branch
@@ -327,9 +336,10 @@ class DistAddVersion(Step[AddVersionParams]):
                 + code_block(into_clone(self.ctx.settings.clone_url(p.repo), p.repo),
                              f"git fetch origin {p.branch}",
                              f"git checkout -B {p.branch} origin/{p.branch}",
-                             f"echo {p.version} >> {p.path}",
-                             f"git commit -m '{p.message}' -- {p.path}",
-                             f"git push origin {p.branch}"))
+                             f"listed=$(grep -x {p.version} {p.path} || true)",
+                             unless_found("listed", f"echo {p.version} >> {p.path} && "
+                                                    f"git commit -m '{p.message}' -- {p.path}"),
+                             f"git push origin {p.branch}   # nothing new: says so"))
 
     def reads(self) -> list[Read]:
         p = self.params

@@ -83,13 +83,17 @@ def test_the_printed_reddit_post_fails_on_a_refusal_and_posts_once(world: ByHand
         "pasted again, the block posted again"
 
 
-def written(world: ByHand) -> dict[str, int]:
-    """How many comments, issues, releases and workflow runs each repository has, and
-    forum topics and posts: what a get-or-create block pasted twice would have made twice."""
-    data = world.path.handle.sandbox.world.data
-    counts = {f"{full} {what}": len(repo[what]) for full, repo in data["repos"].items()
-              for what in ("comments", "issues", "releases", "runs")}
-    counts.update({f"discourse {what}": len(data["discourse"][what])
+def written(world: ByHand) -> dict[str, object]:
+    """How many comments, issues, releases and workflow runs each repository has, where its
+    branches point, and how many forum topics and posts there are: what a get-or-create
+    block pasted twice would have made twice (a second commit moves a branch)."""
+    state = world.path.handle.state()
+    counts: dict[str, object] = {
+        f"{full} {what}": len(repo[what]) for full, repo in state["repos"].items()
+        for what in ("comments", "issues", "releases", "runs")}
+    counts.update({f"{full} branch {name}": sha for full, repo in state["repos"].items()
+                   for name, sha in repo["branches"].items()})
+    counts.update({f"discourse {what}": len(state["discourse"][what])
                    for what in ("topics", "posts")})
     return counts
 
@@ -97,16 +101,16 @@ def written(world: ByHand) -> dict[str, int]:
 @needs_gh
 def test_the_printed_get_or_create_blocks_pasted_again_write_nothing(world: ByHand) -> None:
     """Every RC block that looks before it creates (a comment, a forum topic, a release, a
-    workflow dispatch), pasted a second time after the release by hand: it passes and makes nothing, as a
-    rerun of the cockpit makes nothing."""
+    workflow dispatch, a line in a versions file), pasted a second time after the release
+    by hand: it passes and makes nothing, as a rerun of the cockpit makes nothing."""
     if world.done[:len(PROVED) - 1] != [f"{v} {s}" for v, s in PROVED[:-1]]:
         pytest.skip(f"the RC was not released by hand ({world.done})")
     again = [block for stage in dict.fromkeys(s for v, s in PROVED if v == RC)
              for block in world.path.blocks(stage, RC)
              if 'then echo "already there:' in block.script]
     assert {block.kind for block in again} >= {"github.issue-comment", "discourse.topic",
-                                               "github.release", "github.workflow-dispatch"}, \
-        [b.kind for b in again]
+                                               "github.release", "github.workflow-dispatch",
+                                               "dist.add-version"}, [b.kind for b in again]
     before = written(world)
     for block in again:
         failure = world.path.run(block)
