@@ -170,7 +170,7 @@ class WorkflowDispatch(Step[DispatchParams]):
     def explain(self) -> str:
         p = self.params
         fields = " ".join(f"-f {k}={v}" for k, v in p.inputs.items())
-        tag = self.ctx.release.version.tag
+        tag = self.ctx.session.version.tag  # symbolic (vX.Y.Z) when no release is given
         skip = (f" It is also done if branch `{p.skip_if_branch_exists}` exists, because "
                 "that branch is what the workflow produces." if p.skip_if_branch_exists else "")
         return (
