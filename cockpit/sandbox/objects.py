@@ -194,8 +194,6 @@ class Shapes:
             "visibility": "private" if r.get("private") else "public", "forks": forks,
             "open_issues": len(issues), "watchers": stars,
             "default_branch": r["default_branch"],
-            "permissions": {"admin": True, "maintain": True, "push": True, "triage": True,
-                            "pull": True},
             "network_count": forks, "subscribers_count": 20 if stars else 1,
         })
         return out

@@ -495,7 +495,7 @@ class Webhooks:
     def repository(self, r: Json) -> Json:
         """The full repository of a webhook payload."""
         out = self.sb.shapes.repo(r, full=True)
-        for key in ("network_count", "subscribers_count", "permissions"):
+        for key in ("network_count", "subscribers_count"):
             out.pop(key, None)
         out.update(owner=self.user(r["owner"]), web_commit_signoff_required=False,
                    custom_properties={})

@@ -52,13 +52,10 @@ def viewer_role(world: World, r: Json, login: str | None) -> str | None:
 
 
 def for_viewer(ctx: Ctx, r: Json, shape: Json) -> Json:
-    """A repository's REST shape with the caller's own ``permissions`` (left out for an
-    anonymous caller, as GitHub does)."""
+    """A repository's REST shape (``Shapes.repo``, which knows no caller) with the caller's
+    own ``permissions``; none for an anonymous caller, as GitHub does."""
     role = viewer_role(ctx.sb.world, r, ctx.login)
-    out = {k: v for k, v in shape.items() if k != "permissions"}
-    if role is not None:
-        out["permissions"] = _permissions(role)
-    return out
+    return shape if role is None else {**shape, "permissions": _permissions(role)}
 
 
 def _permissions(role: str) -> Json:
