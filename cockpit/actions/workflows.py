@@ -47,20 +47,25 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
+def _runs_of(repo: str, workflow: str, branch: str, fields: str) -> str:
+    """``gh run list`` of ``workflow``'s runs (on ``branch``), newest first, as JSON with
+    ``fields``: the event is filtered with jq by the callers, as every gh has ``--json``
+    (``-e`` came after Debian's 2.23)."""
+    on = f" -b {branch}" if branch else ""
+    return f"gh run list -R {repo} -w {workflow}{on} --json {fields}"
+
+
 def _run_id_cmd(repo: str, workflow: str, event: str, branch: str) -> str:
     """Sets ``$run`` to the newest such run, for the commands after it."""
-    on = f" -b {branch}" if branch else ""
     pick = f"map(select(.event == {json.dumps(event)})) | .[0].databaseId"
-    return (f"run=$(gh run list -R {repo} -w {workflow}{on} --json databaseId,event "
-            f"--jq {_q(pick)})")
+    return f"run=$({_runs_of(repo, workflow, branch, 'databaseId,event')} --jq {_q(pick)})"
 
 
 def _run_url_cmd(repo: str, workflow: str, event: str, branch: str, conclusion: str) -> str:
     """Sets ``$run_url`` to the link of the newest such run that concluded ``conclusion``."""
-    on = f" -b {branch}" if branch else ""
     pick = (f"map(select(.event == {json.dumps(event)} and .conclusion == "
             f"{json.dumps(conclusion)})) | .[0].url // empty")
-    return (f"run_url=$(gh run list -R {repo} -w {workflow}{on} --json url,event,conclusion "
+    return (f"run_url=$({_runs_of(repo, workflow, branch, 'url,event,conclusion')} "
             f"--jq {_q(pick)}); test -n \"$run_url\"   # none yet: wait for the run first")
 
 
@@ -79,8 +84,8 @@ def _dispatched_cmd(repo: str, workflow: str, ref: str) -> str:
     (``release_dispatch_runs``)."""
     pick = ('map(select(.event == "workflow_dispatch" and .createdAt >= $since)) '
             "| .[0].databaseId // empty")
-    return (f"existing=$(gh run list -R {repo} -w {workflow} -b {ref} --json "
-            f"databaseId,event,createdAt | jq -r --arg since \"$since\" {_q(pick)})")
+    return (f"existing=$({_runs_of(repo, workflow, ref, 'databaseId,event,createdAt')} "
+            f"| jq -r --arg since \"$since\" {_q(pick)})")
 
 
 def _parse_time(value: str) -> datetime:
