@@ -414,9 +414,10 @@ class IssueComment(Step[CommentParams]):
         run = self.ctx.sibling(p.run_of) if "run_url" in names and p.run_of else None
         if isinstance(run, WorkflowRunWait):
             lookups.append(run.run_url_cmd())
-        found = {"mentions": bool(p.mentions_from), "discourse_topic_url": bool(p.discourse_title),
-                 "run_url": isinstance(run, WorkflowRunWait)}
-        filled = [name for name, known in found.items() if name in names and known]
+        looked_up = {"mentions": bool(p.mentions_from),
+                     "discourse_topic_url": bool(p.discourse_title),
+                     "run_url": isinstance(run, WorkflowRunWait)}
+        filled = [name for name, known in looked_up.items() if name in names and known]
         if not filled:
             return lookups, []
         return lookups, ["body=$(<comment.md)",
